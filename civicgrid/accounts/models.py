@@ -1,0 +1,122 @@
+from functools import cached_property
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+
+from civicgrid.core.choices import Role
+from civicgrid.core.models import AuditedModel
+from civicgrid.core.scope import Scope
+from civicgrid.geo.choices import AreaKind
+from civicgrid.geo.models import Area
+from civicgrid.orgs.models import Unit
+
+from .querysets import CivicUserManager, MembershipQuerySet
+
+# Roles whose scope is their own areas' subtrees, not the whole street.
+NARROW_ROLES = frozenset({Role.CADRE, Role.GRID_WORKER})
+
+
+class User(AbstractUser):
+    role = models.CharField("角色", max_length=16, choices=Role.choices, default=Role.RESIDENT)
+    full_name = models.CharField("姓名", max_length=50, blank=True)
+    phone = models.CharField("手机号", max_length=20, blank=True)
+
+    objects = CivicUserManager()  # type: ignore[misc]
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    def __str__(self) -> str:
+        return f"{self.full_name}（{self.username}）" if self.full_name else self.username
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:user", args=[self.pk])
+
+    def get_scope(self) -> Scope:
+        if self.is_superuser:
+            return Scope(role=Role.ADMIN, is_global=True)
+        memberships = list(self.memberships.select_related("area", "unit"))
+        areas = [m.area for m in memberships if m.area is not None]
+        units = [m.unit for m in memberships if m.unit is not None]
+        street_ids: set[int] = set()
+        district_ids: set[int] = set()
+        ancestor_ids: set[int] = set()
+        for area in areas:
+            if area.kind == AreaKind.DISTRICT:
+                district_ids.add(area.pk)
+                street_ids.update(
+                    Area.objects.filter(parent=area, kind=AreaKind.STREET).values_list("pk", flat=True)
+                )
+            else:
+                street_ids.add(area.street_id)  # type: ignore[arg-type]
+                ancestor_ids.update(a.pk for a in area.ancestors())
+        for unit in units:
+            district_ids.add(unit.district_id)
+            if unit.street_id:
+                street_ids.add(unit.street_id)
+            else:
+                street_ids.update(s for s in unit.jurisdiction.values_list("street_id", flat=True) if s)
+        district_ids.update(
+            Area.objects.filter(pk__in=street_ids).exclude(parent=None).values_list("parent_id", flat=True)
+        )
+        narrow = self.role in NARROW_ROLES and bool(areas)
+        return Scope(
+            role=self.role,
+            street_ids=frozenset(street_ids),
+            area_paths=tuple(a.path for a in areas) if narrow else None,
+            ancestor_ids=frozenset(ancestor_ids) if narrow else frozenset(district_ids),
+            district_ids=frozenset(district_ids),
+            unit_ids=frozenset(u.pk for u in units),
+        )
+
+    @cached_property
+    def scope(self) -> Scope:
+        from civicgrid.core.querysets import user_scope
+
+        return user_scope(self) or Scope(role=self.role)
+
+    @property
+    def home_street(self) -> Area | None:
+        ids = sorted(self.scope.street_ids)
+        return Area.objects.filter(pk=ids[0]).first() if ids else None
+
+
+class Membership(AuditedModel):
+    """Binds a user to an area (street, residential area or grid) and/or a handling unit."""
+
+    user = models.ForeignKey(User, verbose_name="用户", on_delete=models.CASCADE, related_name="memberships")
+    area = models.ForeignKey(
+        Area, verbose_name="区域", null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name="单位", null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
+    )
+    title = models.CharField("职务", max_length=50, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "任职"
+        verbose_name_plural = "任职"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(area__isnull=False) | models.Q(unit__isnull=False),
+                name="membership_area_or_unit",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = " / ".join(str(x) for x in (self.area, self.unit) if x)
+        return f"{self.user} @ {where}"
+
+    def clean(self) -> None:
+        if self.area_id is None and self.unit_id is None:
+            raise ValidationError("任职必须关联区域或单位")
+
+    def audit_street_id(self) -> int | None:
+        if self.area_id:
+            return self.area.street_id  # type: ignore[union-attr]
+        return self.unit.street_id if self.unit_id else None  # type: ignore[union-attr]

@@ -1,0 +1,47 @@
+from django.contrib.auth.models import UserManager
+from django.db.models import Exists, OuterRef, Q
+
+from civicgrid.core.choices import Action, Role
+from civicgrid.core.querysets import RestrictedQuerySet
+from civicgrid.core.scope import Scope
+
+ACCOUNT_PERMISSIONS: dict[str, frozenset[str]] = {
+    Action.VIEW: frozenset({Role.ADMIN, Role.LEADER}),
+    Action.ADD: frozenset({Role.ADMIN}),
+    Action.CHANGE: frozenset({Role.ADMIN}),
+    Action.DELETE: frozenset({Role.ADMIN}),
+}
+
+
+def membership_in_scope(scope: Scope, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}area__street__in": scope.street_ids}) | Q(
+        **{f"{prefix}unit__street__in": scope.street_ids}
+    )
+
+
+class MembershipQuerySet(RestrictedQuerySet):
+    permissions = ACCOUNT_PERMISSIONS
+
+    def scope_q(self, scope: Scope, action: str) -> Q:
+        return membership_in_scope(scope)
+
+
+class UserQuerySet(RestrictedQuerySet):
+    """A street administrator manages the accounts bound to their street."""
+
+    permissions = ACCOUNT_PERMISSIONS
+
+    def scope_q(self, scope: Scope, action: str) -> Q:
+        from .models import Membership
+
+        inside = Membership.objects.filter(user=OuterRef("pk")).filter(membership_in_scope(scope))
+        q = Exists(inside)
+        if action != Action.VIEW:
+            # Never let a street admin edit someone who also works elsewhere, or a superuser.
+            outside = Membership.objects.filter(user=OuterRef("pk")).exclude(membership_in_scope(scope))
+            return Q(q) & ~Q(Exists(outside)) & Q(is_superuser=False)
+        return Q(q)
+
+
+class CivicUserManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+    pass

@@ -1,0 +1,115 @@
+"""The audit trail of registry objects.
+
+Signals catch every save and delete of an AuditedModel, whichever path made it (an
+action, the admin, a management command), so nothing escapes the log. Who did it comes
+from a context variable set by the middleware for requests and by `acting_as()` for
+commands and actions.
+"""
+
+import contextlib
+import contextvars
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from django.db import models
+from django.db.models.signals import post_delete, post_save, pre_save
+
+from .choices import AuditEvent
+
+_actor: contextvars.ContextVar[tuple[Any, str] | None] = contextvars.ContextVar(
+    "civicgrid_actor", default=None
+)
+
+
+@contextlib.contextmanager
+def acting_as(user: Any, via: str = "") -> Iterator[None]:
+    token = _actor.set((user, via))
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+def current_actor() -> tuple[Any, str]:
+    return _actor.get() or (None, "")
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    try:
+        json.dumps(value)
+        return value
+    except TypeError:
+        return str(value)
+
+
+def snapshot(instance: models.Model) -> dict[str, Any]:
+    exclude = set(getattr(instance, "audit_exclude", ()))
+    data: dict[str, Any] = {}
+    for field in instance._meta.concrete_fields:
+        if field.name in exclude:
+            continue
+        data[field.attname] = _jsonable(field.value_from_object(instance))
+    return data
+
+
+def _write(instance: models.Model, event: str, changes: dict[str, Any]) -> None:
+    from django.contrib.contenttypes.models import ContentType
+
+    from .models import AuditLog
+
+    user, via = current_actor()
+    actor = user if getattr(user, "is_authenticated", False) else None
+    AuditLog.objects.create(
+        actor=actor,
+        actor_label=getattr(actor, "username", "") if actor else "系统",
+        via=via,
+        event=event,
+        content_type=ContentType.objects.get_for_model(instance, for_concrete_model=True),
+        object_id=str(instance.pk),
+        object_repr=str(instance)[:255],
+        changes=changes,
+        street_id=instance.audit_street_id(),  # type: ignore[attr-defined]
+    )
+
+
+def _is_audited(sender: type) -> bool:
+    from .models import AuditedModel
+
+    return isinstance(sender, type) and issubclass(sender, AuditedModel) and not sender._meta.abstract
+
+
+def _pre_save(sender: type, instance: models.Model, raw: bool = False, **kwargs: Any) -> None:
+    if raw or not _is_audited(sender):
+        return
+    before = None
+    if instance.pk is not None and not instance._state.adding:
+        old = sender._default_manager.filter(pk=instance.pk).first()  # type: ignore[attr-defined]
+        before = snapshot(old) if old is not None else None
+    instance._audit_before = before  # type: ignore[attr-defined]
+
+
+def _post_save(sender: type, instance: models.Model, created: bool, raw: bool = False, **kwargs: Any) -> None:
+    if raw or not _is_audited(sender):
+        return
+    after = snapshot(instance)
+    before = getattr(instance, "_audit_before", None)
+    if created or before is None:
+        _write(instance, AuditEvent.CREATE, after)
+        return
+    diff = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+    if diff:
+        _write(instance, AuditEvent.UPDATE, diff)
+
+
+def _post_delete(sender: type, instance: models.Model, **kwargs: Any) -> None:
+    if _is_audited(sender):
+        _write(instance, AuditEvent.DELETE, snapshot(instance))
+
+
+def connect_signals() -> None:
+    pre_save.connect(_pre_save, dispatch_uid="civicgrid-audit-pre")
+    post_save.connect(_post_save, dispatch_uid="civicgrid-audit-post")
+    post_delete.connect(_post_delete, dispatch_uid="civicgrid-audit-delete")

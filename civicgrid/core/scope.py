@@ -1,0 +1,27 @@
+"""What a user may see: the streets, area subtrees and units they belong to.
+
+The accounts app builds a Scope from a user's role and memberships (`User.get_scope()`);
+core only knows its shape, so every app can filter by it without importing accounts.
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Scope:
+    role: str
+    # Streets (Area ids) the user works in.
+    street_ids: frozenset[int] = field(default_factory=frozenset)
+    # Narrower area subtrees (materialised paths) for roles bound below street level;
+    # None means "the whole of each street".
+    area_paths: tuple[str, ...] | None = None
+    # Ancestors of the user's areas: readable for navigation, never changeable.
+    ancestor_ids: frozenset[int] = field(default_factory=frozenset)
+    # Districts above the user's streets: district-level shared units are readable.
+    district_ids: frozenset[int] = field(default_factory=frozenset)
+    unit_ids: frozenset[int] = field(default_factory=frozenset)
+    is_global: bool = False
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.is_global and not self.street_ids and not self.unit_ids

@@ -1,0 +1,17 @@
+from typing import Any
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+from . import index
+from .models import Area
+
+
+def _area_changed(sender: Any, **kwargs: Any) -> None:
+    # Now, so this transaction sees its own change; and after commit, for everyone else.
+    index.invalidate()
+    transaction.on_commit(index.invalidate)
+
+
+post_save.connect(_area_changed, sender=Area, dispatch_uid="geo-index-save")
+post_delete.connect(_area_changed, sender=Area, dispatch_uid="geo-index-delete")

@@ -1,0 +1,24 @@
+"""Test set-up shared by every app.
+
+The same suite runs on SQLite (default) and PostgreSQL: `make test` runs it twice, the
+second time with CIVICGRID_DATABASE_URL pointing at PostgreSQL.
+"""
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _fresh_spatial_index():
+    # Each test's database differs; never let one test's index leak into the next.
+    from civicgrid.geo import index
+
+    index.invalidate()
+    yield
+    index.invalidate()
+
+
+@pytest.fixture
+def world(db):
+    from civicgrid.testing.factories import build_world
+
+    return build_world()
