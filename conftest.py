@@ -17,6 +17,13 @@ def _fresh_spatial_index():
     index.invalidate()
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Argon2 is deliberately slow; tests that check hashing restore the real list
+    # (civicgrid.settings.PASSWORD_HASHERS) themselves.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def world(db):
     from civicgrid.testing.factories import build_world

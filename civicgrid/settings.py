@@ -32,7 +32,8 @@ if not SECRET_KEY:
     else:
         raise ImproperlyConfigured("CIVICGRID_SECRET_KEY must be set (or CIVICGRID_DEBUG=1 for development).")
 
-ALLOWED_HOSTS = env_list("CIVICGRID_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
+# Loopback only unless told otherwise: safe, and enough for the demo and the tests.
+ALLOWED_HOSTS = env_list("CIVICGRID_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CIVICGRID_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [

@@ -25,7 +25,9 @@ SHANGHAI_DISTRICTS = (
     "奉贤区",
     "崇明区",
 )
-_PREFIX = re.compile(r"^(?:中国)?(?:上海市?)?(?:" + "|".join(SHANGHAI_DISTRICTS) + r")?")
+_DISTRICT = "(?:" + "|".join(SHANGHAI_DISTRICTS) + ")"
+# "上海" without 市 is a prefix only before a district: 上海康城 and 上海路 are names.
+_PREFIX = re.compile(r"^(?:中国(?=上海))?(?:上海市|上海(?=" + _DISTRICT + "))?" + _DISTRICT + "?")
 _WHITESPACE = re.compile(r"\s+")
 _DASHES = re.compile(r"[‐‑‒–—―−－~～]")
 _LANE_NUMBER = re.compile(r"^(?P<lane>.+?弄)(?P<number>\d+(?:-\d+)?号)$")

@@ -60,13 +60,14 @@ class _Level:
 
     def hit_many(self, points: np.ndarray) -> np.ndarray:
         """Index into refs (or -1) for each point; the lowest code wins on borders."""
-        result = np.full(len(points), -1, dtype=np.int64)
         if self.tree is None or not len(points):
-            return result
+            return np.full(len(points), -1, dtype=np.int64)
         point_idx, shape_idx = self.tree.query(points, predicate="intersects")
-        # Visit hits in descending shape order so the lowest index is written last.
-        order = np.argsort(-shape_idx, kind="stable")
-        result[point_idx[order]] = shape_idx[order]
+        # Unbuffered minimum: numpy does not define which of repeated fancy-index writes wins.
+        none = len(self.refs)
+        result = np.full(len(points), none, dtype=np.int64)
+        np.minimum.at(result, point_idx, shape_idx.astype(np.int64))
+        result[result == none] = -1
         return result
 
 
@@ -136,10 +137,14 @@ class SpatialIndex:
         return out
 
     def overlapping_grids(self, geom: BaseGeometry) -> list[PlaceRef]:
+        return [ref for ref, shape in self.grids_intersecting(geom) if overlaps(geom, shape)]
+
+    def grids_intersecting(self, geom: BaseGeometry) -> list[tuple[PlaceRef, BaseGeometry]]:
+        """Grids whose polygon meets `geom` (touching included), by code, with their shapes."""
         if self.grids.tree is None:
             return []
         candidates = self.grids.tree.query(geom, predicate="intersects")
-        return [self.grids.refs[i] for i in sorted(candidates) if overlaps(geom, self.grids.shapes[i])]
+        return [(self.grids.refs[i], self.grids.shapes[i]) for i in sorted(candidates)]
 
 
 _lock = threading.Lock()
@@ -184,3 +189,7 @@ def locate_many(lons: Sequence[float], lats: Sequence[float]) -> list[Location]:
 
 def overlapping_grids(geom: BaseGeometry) -> list[PlaceRef]:
     return get_index().overlapping_grids(geom)
+
+
+def grids_intersecting(geom: BaseGeometry) -> list[tuple[PlaceRef, BaseGeometry]]:
+    return get_index().grids_intersecting(geom)

@@ -1,0 +1,177 @@
+"""The Django admin, scoped like the rest of the site.
+
+Every registry ModelAdmin mixes in RestrictedAdminMixin: its lists come from
+`restrict(user, "view")`, its permissions from the model's queryset permissions (not from
+Django's per-model permission table), and its ForeignKey/M2M choices from `restrict()`, so a
+street administrator sees, edits and links only their own street's objects. An object
+outside the scope is missing from get_queryset, which the admin answers with a redirect
+to its index — the admin's own "does not exist".
+"""
+
+from typing import Any
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .choices import Action
+from .models import AuditedModel, AuditLog
+
+admin.site.site_header = _("civicgrid 管理后台")
+admin.site.site_title = _("civicgrid 管理后台")
+admin.site.index_title = _("登记数据管理")
+
+
+def _restricted(model: type[models.Model], user: Any, action: str) -> models.QuerySet:
+    return model._default_manager.all().restrict(user, action)  # type: ignore[attr-defined]
+
+
+def _allows(model: type[models.Model], user: Any, action: str) -> bool:
+    return bool(model._default_manager.all().allows(user, action))  # type: ignore[attr-defined]
+
+
+def _is_staff(request: HttpRequest) -> bool:
+    user = request.user
+    return bool(user.is_active and user.is_staff)
+
+
+class RestrictedAdminMixin:
+    """For ModelAdmin and InlineModelAdmin subclasses of models with `objects.restrict`."""
+
+    model: type[models.Model]
+    # Choice fields whose targets only need to be readable (e.g. a unit's district);
+    # every other ForeignKey/M2M offers only what the user may change.
+    view_only_choice_fields: tuple[str, ...] = ()
+
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet:
+        qs = super().get_queryset(request)  # type: ignore[misc]
+        return qs.restrict(request.user, Action.VIEW)
+
+    def _may(self, request: HttpRequest, action: str, obj: models.Model | None) -> bool:
+        if not _is_staff(request) or not _allows(self.model, request.user, action):
+            return False
+        if obj is None or obj.pk is None:
+            return True
+        return _restricted(self.model, request.user, action).filter(pk=obj.pk).exists()
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return _is_staff(request) and _allows(self.model, request.user, Action.VIEW)
+
+    def has_view_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
+        return self._may(request, Action.VIEW, obj)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return self._may(request, Action.ADD, None)
+
+    def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
+        return self._may(request, Action.CHANGE, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
+        return self._may(request, Action.DELETE, obj)
+
+    def _choice_queryset(self, db_field: Any, request: HttpRequest) -> models.QuerySet | None:
+        related = db_field.remote_field.model
+        if not hasattr(related._default_manager.all(), "restrict"):
+            return None
+        action = Action.VIEW if db_field.name in self.view_only_choice_fields else Action.CHANGE
+        return _restricted(related, request.user, action)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if "queryset" not in kwargs:
+            qs = self._choice_queryset(db_field, request)
+            if qs is not None:
+                kwargs["queryset"] = qs
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if "queryset" not in kwargs:
+            qs = self._choice_queryset(db_field, request)
+            if qs is not None:
+                kwargs["queryset"] = qs
+        return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+class RestrictedInlineMixin(RestrictedAdminMixin):
+    """For inlines, Django passes the *parent* object to has_*_permission: the inline rows
+    may be changed when the parent may be; the rows themselves come from get_queryset."""
+
+    def _may(self, request: HttpRequest, action: str, obj: models.Model | None) -> bool:
+        if not _is_staff(request) or not _allows(self.model, request.user, action):
+            return False
+        if action == Action.VIEW or obj is None or obj.pk is None:
+            return True
+        return _restricted(type(obj), request.user, Action.CHANGE).filter(pk=obj.pk).exists()
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return self._may(request, Action.ADD, args[0] if args else None)
+
+
+class RestrictedModelAdmin(RestrictedAdminMixin, admin.ModelAdmin):
+    """A ModelAdmin that also refuses to save anything that ends up outside the user's scope.
+
+    Where an object lands is sometimes derived on save (a building's street comes from its
+    point, an area's from its parent), so the check runs after saving, inside the admin's
+    transaction: raising rolls the whole change back.
+    """
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        if not _restricted(self.model, request.user, Action.CHANGE).filter(pk=form.instance.pk).exists():
+            raise PermissionDenied(_("保存后的对象不在你的管辖范围内。"))
+        for formset in formsets:
+            inline_model = formset.model
+            if not hasattr(inline_model._default_manager.all(), "restrict"):
+                continue
+            saved = [o.pk for o in formset.new_objects] + [o.pk for o, _f in formset.changed_objects]
+            allowed = _restricted(inline_model, request.user, Action.CHANGE).filter(pk__in=saved).count()
+            if allowed != len(saved):
+                raise PermissionDenied(_("保存后的对象不在你的管辖范围内。"))
+
+    def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet) -> None:
+        # Bulk deletes go through the same scope as single ones.
+        deletable = _restricted(self.model, request.user, Action.DELETE)
+        if queryset.exclude(pk__in=deletable.values("pk")).exists():
+            raise PermissionDenied(_("所选对象中有你无权删除的。"))
+        super().delete_queryset(request, queryset)
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
+        # Our audit log is the history; Django's LogEntry misses non-admin changes.
+        from django.contrib.admin.utils import unquote
+
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or not issubclass(self.model, AuditedModel):
+            return HttpResponseRedirect(reverse("admin:index", current_app=self.admin_site.name))
+        opts = self.model._meta
+        return HttpResponseRedirect(
+            reverse("core:object_history", args=[opts.app_label, opts.model_name, obj.pk])
+        )
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(admin.ModelAdmin):
+    """Read-only, superusers only: AuditLog has no per-street restrict(); everyone else reads
+    an object's history on its own page (core:object_history)."""
+
+    list_display = ("timestamp", "actor_label", "via", "event", "content_type", "object_repr")
+    list_filter = ("event", "via", "content_type")
+    search_fields = ("object_repr", "actor_label", "object_id")
+    date_hierarchy = "timestamp"
+    list_select_related = ("content_type",)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_superuser)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_active and request.user.is_superuser)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

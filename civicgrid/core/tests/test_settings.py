@@ -1,0 +1,53 @@
+"""Settings come from the environment, with safe production defaults."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+PROBE = (
+    "import json, django; from django.conf import settings; django.setup(); "
+    "print(json.dumps({'debug': settings.DEBUG, 'hosts': settings.ALLOWED_HOSTS, "
+    "'engine': settings.DATABASES['default']['ENGINE'], 'name': str(settings.DATABASES['default']['NAME']), "
+    "'lang': settings.LANGUAGE_CODE, 'tz': settings.TIME_ZONE, 'secure': settings.SESSION_COOKIE_SECURE}))"
+)
+
+
+def run_settings(**env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CIVICGRID_") and k != "PYTEST_VERSION"}
+    clean.update(env, DJANGO_SETTINGS_MODULE="civicgrid.settings")
+    return subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=clean, capture_output=True, text=True)
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    result = run_settings(CIVICGRID_VAR_DIR=str(tmp_path))
+    assert result.returncode != 0
+    assert "CIVICGRID_SECRET_KEY" in result.stderr
+
+
+def test_production_defaults(tmp_path):
+    result = run_settings(CIVICGRID_SECRET_KEY="x" * 50, CIVICGRID_VAR_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout)
+    assert values["debug"] is False
+    assert values["secure"] is True
+    assert values["lang"] == "zh-hans" and values["tz"] == "Asia/Shanghai"
+    assert values["engine"] == "django.db.backends.sqlite3"
+    assert values["name"].startswith(str(tmp_path))
+
+
+def test_database_and_hosts_from_environment(tmp_path):
+    result = run_settings(
+        CIVICGRID_SECRET_KEY="x" * 50,
+        CIVICGRID_DATABASE_URL="postgres://u@db.example:5432/civic",
+        CIVICGRID_ALLOWED_HOSTS="civic.example, www.civic.example",
+        CIVICGRID_DEBUG="1",
+    )
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout)
+    assert values["engine"] == "django.db.backends.postgresql"
+    assert values["name"] == "civic"
+    assert values["hosts"] == ["civic.example", "www.civic.example"]
+    assert values["debug"] is True and values["secure"] is False
