@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "civicgrid.geo",
     "civicgrid.orgs",
     "civicgrid.accounts",
+    "civicgrid.demo",
 ]
 
 MIDDLEWARE = [
@@ -173,6 +174,8 @@ SECURE_SSL_REDIRECT = env_bool("CIVICGRID_SSL_REDIRECT", False)
 # Map: tiles are optional; without a URL the map draws only our GeoJSON layers (works offline).
 CIVICGRID_MAP_TILE_URL = os.environ.get("CIVICGRID_MAP_TILE_URL", "")
 CIVICGRID_MAP_TILE_ATTRIBUTION = os.environ.get("CIVICGRID_MAP_TILE_ATTRIBUTION", "")
+# A police/urban/party grid maps onto a comprehensive grid covering at least this share of it.
+CIVICGRID_LAYER_OVERLAP_SHARE = float(os.environ.get("CIVICGRID_LAYER_OVERLAP_SHARE", "0.05"))
 CIVICGRID_SITE_NAME = os.environ.get("CIVICGRID_SITE_NAME", "civicgrid 街道治理平台")
 
 LOGGING = {

@@ -3,10 +3,11 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-from civicgrid.core import views as core_views
+from civicgrid.accounts import views as account_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    # The per-role landing page knows roles, areas and units, so accounts serves it.
+    path("", account_views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("civicgrid.accounts.urls")),
     path("geo/", include("civicgrid.geo.urls")),

@@ -2,10 +2,11 @@
 newsletters, their residential areas, buildings, handling units and demo accounts.
 
 Place names, the residential areas named in the newsletters and the handling units they
-mention (陆家嘴城管中队, 梅园派出所, 平凉路派出所, 天平路派出所, 平凉/天平社区卫生服务中心, the
-gas service point next to 乳山路235弄) are real. Everything else is plausible invention:
-the other residential areas, house numbers, floors and years, companies, every person and
-every phone number. builder.py turns this description into polygons and points.
+mention (陆家嘴城管中队, 梅园派出所, 平凉路派出所, 天平路派出所, 平凉/天平社区卫生服务中心; the
+gas company's service point by 乳山路235弄, under an invented name) are real. Everything
+else is plausible invention: the other residential areas, house numbers, floors and years,
+companies, every person and every phone number. builder.py turns this description into
+polygons and points.
 """
 
 from dataclasses import dataclass, field

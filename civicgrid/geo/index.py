@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 from django.core.cache import cache
+from django.db import connection
 from shapely import STRtree
 from shapely.geometry.base import BaseGeometry
 
@@ -151,6 +152,20 @@ _lock = threading.Lock()
 _index: SpatialIndex | None = None
 _index_version: int | None = None
 _last_check = 0.0
+# Set while an uncommitted transaction has changed areas: an index built then may hold rows
+# that a rollback will discard, so it is rebuilt once the transaction is over either way.
+_uncommitted_change = False
+
+
+def mark_uncommitted_change() -> None:
+    global _uncommitted_change
+    _uncommitted_change = True
+
+
+def committed() -> None:
+    global _uncommitted_change
+    _uncommitted_change = False
+    invalidate()
 
 
 def invalidate() -> None:
@@ -165,7 +180,11 @@ def invalidate() -> None:
 
 
 def get_index() -> SpatialIndex:
-    global _index, _index_version, _last_check
+    global _index, _index_version, _last_check, _uncommitted_change
+    if _uncommitted_change and not connection.in_atomic_block:
+        # The transaction that changed areas ended without committing (no on_commit ran).
+        _uncommitted_change = False
+        invalidate()
     now = time.monotonic()
     if _index is not None and now - _last_check < VERSION_CHECK_SECONDS:
         return _index

@@ -242,7 +242,9 @@ def check_features(specs: list[FeatureSpec], rejected_codes: set[str] | None = N
                 % {**_kinds(spec.kind, expected), "code": spec.parent, "actual": kind_label(parent_kind)},
             )
 
-    for spec, message in _grid_overlaps([s for s in by_key.values() if s.kind == AreaKind.GRID]):
+    grids = [s for s in by_key.values() if s.kind == AreaKind.GRID]
+    # A stored grid whose feature was rejected is still replaced by the file: no clash with it.
+    for spec, message in _grid_overlaps(grids, replaced={g.code for g in grids} | (rejected_codes or set())):
         problem(spec, message)
 
     return problems
@@ -265,11 +267,10 @@ def _kinds(kind: str, parent: str) -> dict[str, str]:
     return {"kind": kind_label(kind), "parent": kind_label(parent)}
 
 
-def _grid_overlaps(grids: list[FeatureSpec]) -> Iterable[tuple[FeatureSpec, str]]:
+def _grid_overlaps(grids: list[FeatureSpec], replaced: set[str]) -> Iterable[tuple[FeatureSpec, str]]:
     """Grids of the file overlapping each other, or overlapping stored grids the file keeps."""
     shapes = [g.shape for g in grids]
     tree = STRtree(shapes) if shapes else None
-    replaced = {g.code for g in grids}
     for i, grid in enumerate(grids):
         assert grid.shape is not None
         if tree is not None:

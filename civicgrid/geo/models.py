@@ -32,7 +32,7 @@ class Area(AuditedModel):
         verbose_name="所属街道",
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.DO_NOTHING,  # PROTECT would forbid deleting a street (it points at itself)
         related_name="+",
         editable=False,
     )
@@ -74,10 +74,14 @@ class Area(AuditedModel):
         if self.kind == AreaKind.GRID and self.geometry:
             from .index import overlapping_grids
 
-            clash = [g for g in overlapping_grids(self.shape) if g.code != self.code]  # type: ignore[arg-type]
+            clash = [g for g in overlapping_grids(self.shape) if g.id != self.pk]  # type: ignore[arg-type]
             if clash:
                 names = "、".join(f"{g.code} {g.name}" for g in clash[:5])
                 raise ValidationError({"geometry": f"与已有网格重叠：{names}"})
+
+    def audit_street_id(self) -> int | None:
+        # A new street learns its own id only after the insert that the audit row records.
+        return self.pk if self.kind == AreaKind.STREET else self.street_id
 
     def _derive(self) -> None:
         parent = self.parent
@@ -220,6 +224,8 @@ class Building(AuditedModel):
 
         if not normalize_address(self.address):
             raise ValidationError({"address": "地址不能为空"})
+        if self.lon is None or self.lat is None:
+            return  # the field validators already report the missing coordinate
         if locate(self.lon, self.lat).grid is None:
             raise ValidationError({"lon": "该坐标不在任何网格内"})
 

@@ -10,7 +10,9 @@ from .models import Area
 def _area_changed(sender: Any, **kwargs: Any) -> None:
     # Now, so this transaction sees its own change; and after commit, for everyone else.
     index.invalidate()
-    transaction.on_commit(index.invalidate)
+    if transaction.get_connection().in_atomic_block:
+        index.mark_uncommitted_change()
+    transaction.on_commit(index.committed)
 
 
 post_save.connect(_area_changed, sender=Area, dispatch_uid="geo-index-save")

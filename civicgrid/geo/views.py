@@ -60,7 +60,7 @@ def area_list(request: HttpRequest) -> HttpResponse:
     """The top of the user's scope: the areas they are bound to, else every street they see."""
     _require_view(Area, request)
     visible = Area.objects.restrict(request.user, Action.VIEW).select_related("parent")
-    areas = list(visible.filter(memberships__user=request.user).distinct())
+    areas = list(visible.filter(memberships__user=request.user.pk).distinct())
     if not areas:
         areas = list(visible.filter(kind=AreaKind.STREET))
     return render(request, "geo/area_list.html", {"areas": areas})
@@ -120,7 +120,9 @@ def area_geojson(request: HttpRequest, code: str) -> JsonResponse:
     buildings as points ("building")."""
     area = _visible_area(request, code)
     features = [_feature(area, "self")] if area.geometry else []
-    children = Area.objects.restrict(request.user, Action.VIEW).filter(parent=area).exclude(geometry=None)
+    children = (
+        Area.objects.restrict(request.user, Action.VIEW).filter(parent=area).exclude(geometry__isnull=True)
+    )
     features += [_feature(child, "child") for child in children.order_by("code")]
     if area.kind == AreaKind.GRID:
         buildings = Building.objects.restrict(request.user, Action.VIEW).filter(grid=area)
@@ -145,7 +147,9 @@ def area_geojson(request: HttpRequest, code: str) -> JsonResponse:
 @login_required
 def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
     building = get_object_or_404(
-        Building.objects.restrict(request.user, Action.VIEW).select_related("street", "residential_area", "grid"),
+        Building.objects.restrict(request.user, Action.VIEW).select_related(
+            "street", "residential_area", "grid"
+        ),
         pk=pk,
     )
     places = [p for p in (building.street, building.residential_area, building.grid) if p is not None]
@@ -170,7 +174,9 @@ def building_search(request: HttpRequest) -> HttpResponse:
     _require_view(Building, request)
     q = request.GET.get("q", "").strip()
     normalized = normalize_address(q)
-    buildings = Building.objects.restrict(request.user, Action.VIEW).select_related("residential_area", "grid")
+    buildings = Building.objects.restrict(request.user, Action.VIEW).select_related(
+        "residential_area", "grid"
+    )
     if normalized:
         buildings = buildings.filter(normalized_address__icontains=normalized)
     page = Paginator(buildings, SEARCH_PER_PAGE).get_page(request.GET.get("page"))
@@ -222,12 +228,15 @@ def locate(request: HttpRequest) -> JsonResponse:
     refs = {"street": where.street, "residential_area": where.residential_area, "grid": where.grid}
     ids = [ref.id for ref in refs.values() if ref is not None]
     visible = {
-        a.pk: a for a in Area.objects.restrict(request.user, Action.VIEW).filter(pk__in=ids).only("code", "name")
+        a.pk: a
+        for a in Area.objects.restrict(request.user, Action.VIEW).filter(pk__in=ids).only("code", "name")
     }
     result: dict[str, Any] = {"lon": lon, "lat": lat}
     for key, ref in refs.items():
         area = visible.get(ref.id) if ref is not None else None
         result[key] = (
-            {"code": area.code, "name": area.name, "url": area.get_absolute_url()} if area is not None else None
+            {"code": area.code, "name": area.name, "url": area.get_absolute_url()}
+            if area is not None
+            else None
         )
     return JsonResponse(result, json_dumps_params={"ensure_ascii": False})

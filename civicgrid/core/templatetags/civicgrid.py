@@ -67,3 +67,10 @@ def display_value(value: Any) -> str:
         text = json.dumps(value, ensure_ascii=False)
         return text if len(text) <= 200 else text[:200] + "…"
     return str(value)
+
+
+@register.filter
+def minutes(value: Any) -> int:
+    """A timedelta as whole minutes, rounded up (for "try again in N minutes")."""
+    seconds = value.total_seconds() if hasattr(value, "total_seconds") else float(value or 0)
+    return max(1, -(-int(seconds) // 60))

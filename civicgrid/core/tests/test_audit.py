@@ -13,13 +13,17 @@ def test_create_update_delete_are_logged_with_actor_and_diff(world):
     admin = world.user("east", "admin")
     grid = world.east.grids[0]
     with acting_as(admin, "web"):
-        building = Building.objects.create(address="东路 9 号", lon=grid.shape.centroid.x, lat=grid.shape.centroid.y)
+        building = Building.objects.create(
+            address="东路 9 号", lon=grid.shape.centroid.x, lat=grid.shape.centroid.y
+        )
         building.floors = 6
         building.save()
         building_pk = building.pk
         building.delete()
 
-    rows = list(AuditLog.objects.filter(object_id=str(building_pk), content_type__model="building").order_by("id"))
+    rows = list(
+        AuditLog.objects.filter(object_id=str(building_pk), content_type__model="building").order_by("id")
+    )
     assert [r.event for r in rows] == [AuditEvent.CREATE, AuditEvent.UPDATE, AuditEvent.DELETE]
     created, updated, deleted = rows
     assert created.actor == admin and created.via == "web"

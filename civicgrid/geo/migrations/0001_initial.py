@@ -57,7 +57,7 @@ class Migration(migrations.Migration):
                         blank=True,
                         editable=False,
                         null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
                         related_name="+",
                         to="geo.area",
                         verbose_name="所属街道",

@@ -1,0 +1,89 @@
+import time
+import unicodedata
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+
+from civicgrid.accounts.models import User
+from civicgrid.core.choices import Role
+from civicgrid.demo.builder import DEMO_PASSWORD, DemoError, build_plan, load_plan
+from civicgrid.geo.choices import AreaKind
+from civicgrid.geo.models import Area, Building, GridLayer
+from civicgrid.orgs.models import Unit
+
+
+def _width(text: str) -> int:
+    # Chinese characters take two columns in a terminal.
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(_pad(c, w) for c, w in zip(r, widths, strict=True)).rstrip() for r in [header, *rows]]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+class Command(BaseCommand):
+    help = (
+        "载入演示数据：平凉路、五角场、天平路、陆家嘴四个街道的居民区、网格、楼栋、处置单位和演示账号。"
+        "可重复执行，不会产生重复数据。"
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--quiet", action="store_true", help=_("不输出账号表和统计"))
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        quiet = options["quiet"] or options["verbosity"] == 0
+        started = time.monotonic()
+        try:
+            plan = build_plan()
+            report = load_plan(plan)
+        except DemoError as exc:
+            raise CommandError(str(exc)) from exc
+        if quiet:
+            return
+        users = {u.username: u for u in User.objects.filter(username__in=[p.username for p in plan.users])}
+        rows = [
+            [
+                p.username,
+                str(Role(p.role).label),
+                plan.street_names[p.street_code],
+                users[p.username].full_name,
+            ]
+            for p in plan.users
+        ]
+        self.stdout.write(table([_("用户名"), _("角色"), _("街道"), _("姓名")], rows))
+        self.stdout.write(_("所有演示账号的密码：%(password)s") % {"password": DEMO_PASSWORD})
+        self.stdout.write("")
+        streets = list(plan.street_names)
+        counts = [
+            [_("街道"), str(Area.objects.filter(code__in=streets).count())],
+            [
+                _("居民区"),
+                str(Area.objects.filter(street__code__in=streets, kind=AreaKind.RESIDENTIAL).count()),
+            ],
+            [_("网格"), str(Area.objects.filter(street__code__in=streets, kind=AreaKind.GRID).count())],
+            [_("专业网格"), str(GridLayer.objects.filter(street__code__in=streets).count())],
+            [_("楼栋"), str(Building.objects.filter(street__code__in=streets).count())],
+            [_("处置单位"), str(Unit.objects.filter(code__in=[u.code for u in plan.units]).count())],
+            [_("演示账号"), str(len(users))],
+        ]
+        self.stdout.write(table([_("对象"), _("数量")], counts))
+        if report.changed:
+            summary = _("新增 %(created)d 条，更新 %(updated)d 条") % {
+                "created": sum(report.created.values()),
+                "updated": sum(report.updated.values()),
+            }
+        else:
+            summary = _("演示数据已是最新，未做修改")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{summary}（{_('用时 %(seconds).1f 秒') % {'seconds': time.monotonic() - started}}）"
+            )
+        )
