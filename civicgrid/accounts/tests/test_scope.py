@@ -32,7 +32,12 @@ def test_cadre_sees_own_residential_subtree_and_ancestors_only(world):
     cadre = world.user("east", Role.CADRE)
     mine = world.east.residential[0]
     visible = ids(Area.objects.restrict(cadre))
-    assert visible == {world.district.pk, world.east.street.pk, mine.pk, *(g.pk for g in world.east.grids[:2])}
+    assert visible == {
+        world.district.pk,
+        world.east.street.pk,
+        mine.pk,
+        *(g.pk for g in world.east.grids[:2]),
+    }
     assert ids(Building.objects.restrict(cadre)) == {b.pk for b in world.east.buildings[:2]}
 
 
@@ -84,8 +89,13 @@ def test_handler_sees_own_unit_and_street(world):
 
 
 def test_layer_grids_are_street_scoped(world):
-    layer = GridLayer.objects.create(layer="police", code="P1", name="警务1", street=world.west.street,
-                                     geometry=box(121.01, 31.20, 121.02, 31.21))
+    layer = GridLayer.objects.create(
+        layer="police",
+        code="P1",
+        name="警务1",
+        street=world.west.street,
+        geometry=box(121.01, 31.20, 121.02, 31.21),
+    )
     assert layer.pk not in ids(GridLayer.objects.restrict(world.user("east", Role.DISPATCHER)))
     assert layer.pk in ids(GridLayer.objects.restrict(world.user("west", Role.DISPATCHER)))
 
