@@ -4,8 +4,8 @@ Every registry ModelAdmin mixes in RestrictedAdminMixin: its lists come from
 `restrict(user, "view")`, its permissions from the model's queryset permissions (not from
 Django's per-model permission table), and its ForeignKey/M2M choices from `restrict()`, so a
 street administrator sees, edits and links only their own street's objects. An object
-outside the scope is missing from get_queryset, which the admin answers with a redirect
-to its index — the admin's own "does not exist".
+outside the scope is missing from get_queryset and answered with a 404, as everywhere
+else on the site (the admin's own habit is a redirect to its index).
 """
 
 from typing import Any
@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -49,6 +49,12 @@ class RestrictedAdminMixin:
     def get_queryset(self, request: HttpRequest) -> models.QuerySet:
         qs = super().get_queryset(request)  # type: ignore[misc]
         return qs.restrict(request.user, Action.VIEW)
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        obj = super().get_object(request, object_id, from_field)  # type: ignore[misc]
+        if obj is None:
+            raise Http404(_("没有这个对象，或不在你的管辖范围内。"))
+        return obj
 
     def _may(self, request: HttpRequest, action: str, obj: models.Model | None) -> bool:
         if not _is_staff(request) or not _allows(self.model, request.user, action):

@@ -83,3 +83,16 @@ def test_language_switch_to_english(client, world):
     assert "楼栋查询" not in html
     client.post(reverse("set_language"), {"language": "zh-hans", "next": reverse("home")})
     assert "楼栋查询" in client.get(reverse("home")).content.decode()
+
+
+def test_chinese_by_default_even_for_an_english_browser(client):
+    response = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response["Content-Language"] == "zh-hans"
+    assert "登录" in response.content.decode()
+
+
+def test_language_switch_sets_english(client):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    response = client.get("/accounts/login/")
+    assert response["Content-Language"] == "en"
+    assert "Log in" in response.content.decode()

@@ -299,6 +299,26 @@ class LoadDemoTests(TestCase):
         ra = cadre.memberships.get().area
         assert set(Area.objects.restrict(cadre, "view").filter(kind="grid")) == set(ra.children.all())
 
+    def test_lujiazui_dispatcher_gets_404_for_pingliang_grid_in_ui_and_admin(self):
+        """The issue's acceptance check, on the real demo data, through real pages."""
+        from django.urls import reverse
+
+        assert self.client.login(
+            request=HttpRequest(), username="lujiazui-dispatcher", password=data.DEMO_PASSWORD
+        )
+        own = Area.objects.filter(street=self.street("lujiazui"), kind=AreaKind.GRID).first()
+        other = Area.objects.filter(street=self.street("pingliang"), kind=AreaKind.GRID).first()
+        page = self.client.get(own.get_absolute_url())
+        assert page.status_code == 200 and own.name in page.content.decode()
+        assert self.client.get(other.get_absolute_url()).status_code == 404
+        street_page = self.client.get(self.street("lujiazui").get_absolute_url()).content.decode()
+        assert "陆家嘴" in street_page and "平凉" not in street_page
+        admin_list = self.client.get(reverse("admin:geo_area_changelist") + "?kind=grid&all=")
+        assert admin_list.status_code == 200
+        assert own.code in admin_list.content.decode() and other.code not in admin_list.content.decode()
+        assert self.client.get(reverse("admin:geo_area_change", args=[own.pk])).status_code == 200
+        assert self.client.get(reverse("admin:geo_area_change", args=[other.pk])).status_code == 404
+
     # --- output, idempotency, determinism --------------------------------------------------
 
     def test_output_lists_the_accounts_and_counts(self):
