@@ -112,6 +112,9 @@ class Membership(AuditedModel):
         where = " / ".join(str(x) for x in (self.area, self.unit) if x)
         return f"{self.user} @ {where}"
 
+    def get_absolute_url(self) -> str:
+        return self.user.get_absolute_url()
+
     def clean(self) -> None:
         if self.area_id is None and self.unit_id is None:
             raise ValidationError("任职必须关联区域或单位")

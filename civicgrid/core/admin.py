@@ -157,9 +157,9 @@ class RestrictedModelAdmin(RestrictedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
-    """Read-only, superusers only: AuditLog has no per-street restrict(); everyone else reads
-    an object's history on its own page (core:object_history)."""
+class AuditLogAdmin(RestrictedAdminMixin, admin.ModelAdmin):
+    """Read-only: a street's admins and leaders browse their street's trail (restrict());
+    an object's own history is also on its page (core:object_history)."""
 
     list_display = ("timestamp", "actor_label", "via", "event", "content_type", "object_repr")
     list_filter = ("event", "via", "content_type")
@@ -167,13 +167,7 @@ class AuditLogAdmin(admin.ModelAdmin):
     date_hierarchy = "timestamp"
     list_select_related = ("content_type",)
 
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.is_active and request.user.is_superuser)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(request.user.is_active and request.user.is_superuser)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:

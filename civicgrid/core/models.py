@@ -4,7 +4,8 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-from .choices import AuditEvent
+from .choices import Action, AuditEvent, Role
+from .querysets import RestrictedQuerySet
 
 
 class TimeStampedModel(models.Model):
@@ -28,6 +29,14 @@ class AuditedModel(TimeStampedModel):
         return getattr(self, "street_id", None)
 
 
+class AuditLogQuerySet(RestrictedQuerySet):
+    """A street's administrators and leaders read their street's trail; rows without a
+    street (district-level objects) only superusers read."""
+
+    permissions = {Action.VIEW: frozenset({Role.ADMIN, Role.LEADER})}
+    street_field = "street_id"
+
+
 class AuditLog(models.Model):
     timestamp = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -47,6 +56,8 @@ class AuditLog(models.Model):
     # {"field": [before, after]} for updates; {"field": value} snapshots for create/delete.
     changes = models.JSONField("变更", default=dict)
     street_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+
+    objects = AuditLogQuerySet.as_manager()
 
     class Meta:
         verbose_name = "审计记录"

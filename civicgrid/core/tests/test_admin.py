@@ -61,7 +61,25 @@ def test_changelist_lists_only_own_street(client, world, staff):
     assert "东路11号" in html and "西路11号" not in html
     html = client.get(reverse("admin:index")).content.decode()
     assert reverse("admin:geo_area_changelist") in html
-    assert reverse("admin:core_auditlog_changelist") not in html  # superusers only
+    assert reverse("admin:core_auditlog_changelist") in html
+    client.force_login(staff[Role.DISPATCHER])
+    html = client.get(reverse("admin:index")).content.decode()
+    assert reverse("admin:core_auditlog_changelist") not in html  # dispatchers read histories per object
+
+
+def test_audit_log_admin_shows_only_own_street_read_only(client, world, staff):
+    for street in (world.east, world.west):
+        street.unit.phone = "021-0000"
+        street.unit.save()
+    client.force_login(staff[Role.ADMIN])
+    html = client.get(reverse("admin:core_auditlog_changelist"), {"all": ""}).content.decode()
+    assert world.east.unit.name in html and world.west.unit.name not in html
+    west_row = AuditLog.for_object(world.west.unit).first()
+    change = reverse("admin:core_auditlog_change", args=[west_row.pk])
+    assert client.get(change).status_code == 404
+    east_row = AuditLog.for_object(world.east.unit).first()
+    response = client.post(reverse("admin:core_auditlog_delete", args=[east_row.pk]), {"post": "yes"})
+    assert response.status_code == 403 and AuditLog.objects.filter(pk=east_row.pk).exists()
 
 
 def area_form(area, **overrides):
