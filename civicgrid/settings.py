@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "civicgrid.geo",
     "civicgrid.orgs",
     "civicgrid.accounts",
+    "civicgrid.cases",
     "civicgrid.demo",
 ]
 
@@ -176,6 +177,24 @@ CIVICGRID_MAP_TILE_URL = os.environ.get("CIVICGRID_MAP_TILE_URL", "")
 CIVICGRID_MAP_TILE_ATTRIBUTION = os.environ.get("CIVICGRID_MAP_TILE_ATTRIBUTION", "")
 # A police/urban/party grid maps onto a comprehensive grid covering at least this share of it.
 CIVICGRID_LAYER_OVERLAP_SHARE = float(os.environ.get("CIVICGRID_LAYER_OVERLAP_SHARE", "0.05"))
+# Work-order time limits (沪府办[2018]62号 practice); a street administrator may change them.
+# Keys of "request_types" are cases.choices.RequestType values; categories override per class.
+CIVICGRID_CASE_DEADLINES = {
+    "response_working_days": 1,
+    "request_types": {"inquiry": 1, "suggestion": 1, "help": 5, "complaint": 5, "report": 5},
+    # Urgency shortens the response limit to calendar minutes and may shorten handling.
+    "urgency": {"urgent": {"response_minutes": 120, "handling_working_days": 2}},
+    "emergency": {"response_minutes": 30, "handling_hours": 2},
+    "callback_working_days": 3,
+    "max_extension_working_days": 15,
+}
+# Duplicate suggestions on intake: same category, same building or within N metres, last N days.
+CIVICGRID_DUPLICATE_RADIUS_M = float(os.environ.get("CIVICGRID_DUPLICATE_RADIUS_M", "50"))
+CIVICGRID_DUPLICATE_DAYS = int(os.environ.get("CIVICGRID_DUPLICATE_DAYS", "7"))
+CIVICGRID_DUPLICATE_MIN_SIMILARITY = float(os.environ.get("CIVICGRID_DUPLICATE_MIN_SIMILARITY", "0.3"))
+# Photos: size limit per file and the thumbnail box.
+CIVICGRID_PHOTO_MAX_BYTES = int(os.environ.get("CIVICGRID_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))
+CIVICGRID_PHOTO_THUMBNAIL = (320, 320)
 CIVICGRID_SITE_NAME = os.environ.get("CIVICGRID_SITE_NAME", "civicgrid 街道治理平台")
 
 LOGGING = {

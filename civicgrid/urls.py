@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from civicgrid.accounts import views as account_views
+from civicgrid.api.urls import api
 
 urlpatterns = [
     # The per-role landing page knows roles, areas and units, so accounts serves it.
@@ -12,6 +13,8 @@ urlpatterns = [
     path("accounts/", include("civicgrid.accounts.urls")),
     path("geo/", include("civicgrid.geo.urls")),
     path("orgs/", include("civicgrid.orgs.urls")),
+    path("cases/", include("civicgrid.cases.urls")),
+    path("api/v1/", api.urls),
     path("audit/", include("civicgrid.core.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -37,7 +37,7 @@ class User(AbstractUser):
 
     def get_scope(self) -> Scope:
         if self.is_superuser:
-            return Scope(role=Role.ADMIN, is_global=True)
+            return Scope(role=Role.ADMIN, is_global=True, user_id=self.pk)
         memberships = list(self.memberships.select_related("area", "unit"))
         areas = [m.area for m in memberships if m.area is not None]
         units = [m.unit for m in memberships if m.unit is not None]
@@ -70,6 +70,7 @@ class User(AbstractUser):
             ancestor_ids=frozenset(ancestor_ids) if narrow else frozenset(district_ids),
             district_ids=frozenset(district_ids),
             unit_ids=frozenset(u.pk for u in units),
+            user_id=self.pk,
         )
 
     @cached_property

@@ -17,8 +17,9 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .choices import Action
-from .models import AuditedModel, AuditLog
+from . import workdays
+from .choices import Action, Role
+from .models import AuditedModel, AuditLog, Holiday
 
 admin.site.site_header = _("civicgrid 管理后台")
 admin.site.site_title = _("civicgrid 管理后台")
@@ -175,3 +176,60 @@ class AuditLogAdmin(RestrictedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+WEEKDAY_NAMES = (_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日"))
+
+
+def _may_edit_calendar(request: HttpRequest) -> bool:
+    # The holiday schedule is city-wide: not scoped, and only administrators change it.
+    user = request.user
+    return bool(user.is_active and (user.is_superuser or (user.is_staff and user.role == Role.ADMIN)))
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    """The holiday table for years chinesecalendar lacks; the list page says which source
+    covers this year and next, and warns when a year falls back to Monday–Friday."""
+
+    list_display = ("date", "weekday", "name", "is_workday", "note")
+    list_filter = ("is_workday", "name")
+    search_fields = ("name", "note")
+    date_hierarchy = "date"
+    fields = ("date", "is_workday", "name", "note")
+
+    @admin.display(description=_("星期"), ordering="date")
+    def weekday(self, obj: Holiday) -> str:
+        return str(WEEKDAY_NAMES[obj.date.weekday()])
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return _is_staff(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _is_staff(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return _may_edit_calendar(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _may_edit_calendar(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _may_edit_calendar(request)
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        this_year = workdays.local_today().year
+        coverage = []
+        for year in (this_year, this_year + 1):
+            source = workdays.year_coverage(year)
+            coverage.append(
+                {
+                    "year": year,
+                    "source": workdays.Coverage(source).label,
+                    "rows": len(workdays.table_year(year)),
+                    "package": workdays.package_covers(year),
+                    "warning": workdays.coverage_warning(year),
+                }
+            )
+        context = {"calendar_coverage": coverage, **(extra_context or {})}
+        return super().changelist_view(request, extra_context=context)

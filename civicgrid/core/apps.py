@@ -7,6 +7,6 @@ class CoreConfig(AppConfig):
     verbose_name = "核心"
 
     def ready(self) -> None:
-        from . import audit
+        from . import audit, workdays  # noqa: F401  (workdays connects holiday-cache signals)
 
         audit.connect_signals()

@@ -73,3 +73,45 @@ class AuditLog(models.Model):
     def for_object(cls, obj: Any) -> models.QuerySet["AuditLog"]:
         ct = ContentType.objects.get_for_model(obj, for_concrete_model=True)
         return cls.objects.filter(content_type=ct, object_id=str(obj.pk)).select_related("actor")
+
+
+class Holiday(AuditedModel):
+    """One day of the State Council holiday schedule, entered by an administrator for years the
+    `chinesecalendar` package does not cover yet (the schedule is published each November).
+    A row overrides the package for its date, so it can also correct the package."""
+
+    date = models.DateField("日期", unique=True)
+    is_workday = models.BooleanField(
+        "调休上班",
+        default=False,
+        help_text="勾选：该日（通常是周末）调休上班；不勾选：该日放假。",
+    )
+    name = models.CharField("节日", max_length=50, help_text="如：春节、国庆节")
+    note = models.TextField("备注", blank=True)
+
+    class Meta:
+        verbose_name = "节假日"
+        verbose_name_plural = "节假日"
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        kind = "调休上班" if self.is_workday else "放假"
+        return f"{self.date:%Y-%m-%d} {self.name}（{kind}）"
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any, **kwargs: Any) -> "Holiday":
+        instance = super().from_db(db, field_names, values, **kwargs)
+        # The calendar cache must also forget the year a row is moved away from.
+        instance._loaded_date = instance.__dict__.get("date")  # type: ignore[attr-defined]
+        return instance
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from . import workdays
+
+        if self.date is None:
+            return
+        # A make-up working day only means something on a day that would otherwise be off.
+        if self.is_workday and self.date.weekday() < 5 and not workdays.package_says_day_off(self.date):
+            raise ValidationError({"is_workday": "周一至周五本来就是工作日，调休上班日应为周六或周日。"})

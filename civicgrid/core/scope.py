@@ -21,6 +21,8 @@ class Scope:
     district_ids: frozenset[int] = field(default_factory=frozenset)
     unit_ids: frozenset[int] = field(default_factory=frozenset)
     is_global: bool = False
+    # The account itself, for objects a user owns (a resident's own reports).
+    user_id: int | None = None
 
     @property
     def is_empty(self) -> bool:

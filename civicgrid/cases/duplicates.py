@@ -1,0 +1,89 @@
+"""一件多单: on intake, suggest open cases that are probably the same matter.
+
+Same category, received in the last N days (setting), at the same building or within R
+metres (setting), with similar text (character-bigram Jaccard ≥ setting). The dispatcher
+decides and merges through actions.merge_case.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+
+from .choices import OPEN_STATUSES
+from .models import Case
+
+EARTH_RADIUS_M = 6_371_000.0
+
+
+def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Haversine distance in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def _bigrams(text: str) -> set[str]:
+    cleaned = "".join(ch for ch in text if ch.isalnum())
+    return {cleaned[i : i + 2] for i in range(len(cleaned) - 1)} or ({cleaned} if cleaned else set())
+
+
+def similarity(a: str, b: str) -> float:
+    x, y = _bigrams(a), _bigrams(b)
+    return len(x & y) / len(x | y) if x and y else 0.0
+
+
+@dataclass(frozen=True)
+class Candidate:
+    case: Case
+    distance_m: float | None
+    same_building: bool
+    similarity: float
+
+
+def candidates(case: Case) -> list[Candidate]:
+    radius = settings.CIVICGRID_DUPLICATE_RADIUS_M
+    since = case.received_at - timedelta(days=settings.CIVICGRID_DUPLICATE_DAYS)
+    near = Q(pk__in=[])
+    if case.building_id:
+        near |= Q(building_id=case.building_id)
+    if case.lon is not None and case.lat is not None:
+        # A bounding box narrows the rows in SQL; the exact distance is checked below.
+        dlat = radius / 111_000
+        dlon = radius / (111_000 * max(math.cos(math.radians(case.lat)), 0.01))
+        near |= Q(
+            lon__range=(case.lon - dlon, case.lon + dlon), lat__range=(case.lat - dlat, case.lat + dlat)
+        )
+    rows = (
+        Case.objects.filter(
+            near,
+            street_id=case.street_id,
+            category_id=case.category_id,
+            status__in=OPEN_STATUSES,
+            received_at__gte=since,
+            received_at__lte=case.received_at,
+        )
+        .exclude(pk=case.pk)
+        .select_related("category")[:50]
+    )
+    found: list[Candidate] = []
+    minimum = settings.CIVICGRID_DUPLICATE_MIN_SIMILARITY
+    for other in rows:
+        same_building = bool(case.building_id and other.building_id == case.building_id)
+        dist = None
+        if None not in (case.lon, case.lat, other.lon, other.lat):
+            dist = distance_m(case.lon, case.lat, other.lon, other.lat)  # type: ignore[arg-type]
+        if not same_building and (dist is None or dist > radius):
+            continue
+        score = similarity(case.description, other.description)
+        if score >= minimum:
+            found.append(Candidate(other, dist, same_building, score))
+    found.sort(key=lambda c: (-c.similarity, c.case.received_at))
+    return found
+
+
+def suggest_for_new(case: Case) -> list[Case]:
+    return [c.case for c in candidates(case)]

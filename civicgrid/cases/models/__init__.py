@@ -1,0 +1,18 @@
+from .case import Case, CaseSequence
+from .config import Category, DutyRule
+from .notification import Notification
+from .work import Assignment, Callback, CaseEvent, ExtensionRequest, Photo, Supervision
+
+__all__ = [
+    "Assignment",
+    "Callback",
+    "Case",
+    "CaseEvent",
+    "CaseSequence",
+    "Category",
+    "DutyRule",
+    "ExtensionRequest",
+    "Notification",
+    "Photo",
+    "Supervision",
+]

@@ -1,0 +1,140 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from civicgrid.core.models import TimeStampedModel
+from civicgrid.geo.models import Area, Building
+from civicgrid.orgs.models import Unit
+
+from ..choices import CaseStatus, Channel, DisputeLevel, EscalationLevel, RequestType, Urgency
+from ..querysets import CaseQuerySet
+from .config import Category
+
+
+class CaseSequence(models.Model):
+    """The last number used per street and year; locked while a case is numbered."""
+
+    street = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["street", "year"], name="casesequence_unique_street_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.street_id}/{self.year}: {self.last}"
+
+
+class Case(TimeStampedModel):
+    """A work order (工单). Every change goes through cases.actions, which keeps `version`
+    (optimistic concurrency) and writes the timeline (CaseEvent) in the same transaction."""
+
+    number = models.CharField("工单编号", max_length=32, unique=True)
+    version = models.PositiveIntegerField("版本", default=1)
+    status = models.CharField("状态", max_length=16, choices=CaseStatus.choices, default=CaseStatus.NEW)
+
+    request_type = models.CharField("诉求类型", max_length=16, choices=RequestType.choices)
+    category = models.ForeignKey(
+        Category, verbose_name="问题分类", on_delete=models.PROTECT, related_name="cases"
+    )
+    title = models.CharField("标题", max_length=100, blank=True)
+    description = models.TextField("诉求内容")
+    channel = models.CharField("来源渠道", max_length=16, choices=Channel.choices)
+    urgency = models.CharField("紧急程度", max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
+
+    # Where: a point and/or an address; the areas come from geo.locate().
+    lon = models.FloatField("经度", null=True, blank=True)
+    lat = models.FloatField("纬度", null=True, blank=True)
+    address = models.CharField("事发地址", max_length=200, blank=True)
+    building = models.ForeignKey(
+        Building, verbose_name="楼栋", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+    )
+    street = models.ForeignKey(Area, verbose_name="街道", on_delete=models.PROTECT, related_name="+")
+    residential_area = models.ForeignKey(
+        Area, verbose_name="居民区", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    grid = models.ForeignKey(
+        Area, verbose_name="网格", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    reporter_name = models.CharField("联系人", max_length=50, blank=True)
+    reporter_phone = models.CharField("联系电话", max_length=30, blank=True)
+    reporter_anonymous = models.BooleanField("对外匿名", default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="登记人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reported_cases",
+    )
+
+    # The 12345 工单编号 (or another system's id): never imported twice per source.
+    source = models.CharField("外部来源", max_length=32, blank=True)
+    external_id = models.CharField("外部编号", max_length=64, null=True, blank=True)
+    source_fingerprint = models.CharField("来源数据指纹", max_length=64, blank=True)
+
+    lead_unit = models.ForeignKey(
+        Unit,
+        verbose_name="主办单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lead_cases",
+    )
+    master = models.ForeignKey(
+        "self",
+        verbose_name="主单",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_cases",
+    )
+    status_before_suspend = models.CharField(max_length=16, blank=True)
+    escalation_level = models.CharField(
+        "层级", max_length=16, choices=EscalationLevel.choices, default=EscalationLevel.COMMUNITY
+    )
+    dispute_level = models.CharField(
+        "矛盾等级", max_length=16, choices=DisputeLevel.choices, default=DisputeLevel.REQUEST
+    )
+
+    received_at = models.DateTimeField("受理时间", db_index=True)
+    response_due_at = models.DateTimeField("响应时限")
+    handling_due_at = models.DateTimeField("处置时限")
+    responded_at = models.DateTimeField("响应时间", null=True, blank=True)
+    handled_at = models.DateTimeField("处置反馈时间", null=True, blank=True)
+    verified_at = models.DateTimeField("核查时间", null=True, blank=True)
+    closed_at = models.DateTimeField("结案时间", null=True, blank=True)
+    callback_due_at = models.DateTimeField("回访时限", null=True, blank=True)
+    is_overdue = models.BooleanField("已超期", default=False, db_index=True)
+    overdue_at = models.DateTimeField("超期时间", null=True, blank=True)
+    resolution_note = models.TextField("办理结果", blank=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "工单"
+        verbose_name_plural = "工单"
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="case_unique_external_id",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["street", "status", "-received_at"], name="case_street_status_idx"),
+            models.Index(fields=["grid", "-received_at"], name="case_grid_idx"),
+            models.Index(fields=["street", "is_overdue"], name="case_street_overdue_idx"),
+            models.Index(fields=["lead_unit", "status"], name="case_unit_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title or self.description[:20]}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:case", args=[self.number])

@@ -1,0 +1,76 @@
+from django.db.models import Exists, OuterRef, Q
+
+from civicgrid.core.choices import Action, Role
+from civicgrid.core.querysets import REGISTRY_PERMISSIONS, RestrictedQuerySet
+from civicgrid.core.scope import Scope
+
+ALL_ROLES = frozenset(Role.values)
+CASE_PERMISSIONS: dict[str, frozenset[str]] = {
+    # Who may act is decided per action by the workflow table; this only says who may look.
+    Action.VIEW: ALL_ROLES,
+    Action.CHANGE: ALL_ROLES - {Role.RESIDENT},
+}
+
+
+def case_scope_q(scope: Scope, prefix: str = "") -> Q:
+    """Cases a scope may see: by street, by area subtree (cadre, grid worker), by unit
+    (handlers see cases dispatched to their unit) or by reporter (residents)."""
+    from .models import Assignment
+
+    if scope.role == Role.RESIDENT:
+        return Q(**{f"{prefix}created_by_id": scope.user_id}) if scope.user_id else Q(pk__in=[])
+    if scope.role == Role.HANDLER:
+        case_ref = OuterRef(f"{prefix}pk") if prefix else OuterRef("pk")
+        return Q(Exists(Assignment.objects.filter(case=case_ref, unit__in=scope.unit_ids)))
+    q = Q(pk__in=[])
+    if scope.area_paths is None:
+        q |= Q(**{f"{prefix}street__in": scope.street_ids})
+    else:
+        for path in scope.area_paths:
+            q |= Q(**{f"{prefix}grid__path__startswith": path})
+            q |= Q(**{f"{prefix}residential_area__path__startswith": path})
+    return q
+
+
+class CaseQuerySet(RestrictedQuerySet):
+    permissions = CASE_PERMISSIONS
+
+    def scope_q(self, scope: Scope, action: str) -> Q:
+        return case_scope_q(scope)
+
+    def open(self) -> "CaseQuerySet":
+        from .choices import OPEN_STATUSES
+
+        return self.filter(status__in=OPEN_STATUSES)
+
+
+class CaseChildQuerySet(RestrictedQuerySet):
+    """Rows hanging off a case (timeline, photos, callbacks…) follow the case's scope."""
+
+    permissions = CASE_PERMISSIONS
+
+    def scope_q(self, scope: Scope, action: str) -> Q:
+        from .models import Case
+
+        return Q(case__in=Case.objects.filter(case_scope_q(scope)).values("pk"))
+
+
+class DutyRuleQuerySet(RestrictedQuerySet):
+    permissions = REGISTRY_PERMISSIONS
+    street_field = "area__street"
+
+
+class CategoryQuerySet(RestrictedQuerySet):
+    """The category tree is shared by every street: all staff read it, superusers edit it."""
+
+    permissions = {Action.VIEW: ALL_ROLES}
+
+    def scope_q(self, scope: Scope, action: str) -> Q:
+        return Q()
+
+
+class NotificationQuerySet(RestrictedQuerySet):
+    permissions = {Action.VIEW: ALL_ROLES, Action.CHANGE: ALL_ROLES}
+
+    def scope_q(self, scope: Scope, action: str) -> Q:
+        return Q(user_id=scope.user_id)
