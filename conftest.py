@@ -18,6 +18,18 @@ def _fresh_spatial_index():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_holiday_cache():
+    # Same for the working-day calendar's per-year holiday cache.
+    from civicgrid.core import workdays
+
+    workdays._dirty_years().clear()
+    workdays.invalidate()
+    yield
+    workdays._dirty_years().clear()
+    workdays.invalidate()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Argon2 is deliberately slow; tests that check hashing restore the real list
     # (civicgrid.settings.PASSWORD_HASHERS) themselves.

@@ -177,6 +177,19 @@ CIVICGRID_MAP_TILE_URL = os.environ.get("CIVICGRID_MAP_TILE_URL", "")
 CIVICGRID_MAP_TILE_ATTRIBUTION = os.environ.get("CIVICGRID_MAP_TILE_ATTRIBUTION", "")
 # A police/urban/party grid maps onto a comprehensive grid covering at least this share of it.
 CIVICGRID_LAYER_OVERLAP_SHARE = float(os.environ.get("CIVICGRID_LAYER_OVERLAP_SHARE", "0.05"))
+# Background work: eager (in-process) unless a broker is configured.
+CELERY_BROKER_URL = os.environ.get("CIVICGRID_CELERY_BROKER_URL", "memory://")
+CELERY_TASK_ALWAYS_EAGER = not os.environ.get("CIVICGRID_CELERY_BROKER_URL")
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "check-deadlines": {
+        "task": "civicgrid.cases.tasks.check_deadlines",
+        "schedule": float(os.environ.get("CIVICGRID_DEADLINE_CHECK_SECONDS", "300")),
+    },
+}
+
 # Work-order time limits (沪府办[2018]62号 practice); a street administrator may change them.
 # Keys of "request_types" are cases.choices.RequestType values; categories override per class.
 CIVICGRID_CASE_DEADLINES = {
@@ -191,7 +204,7 @@ CIVICGRID_CASE_DEADLINES = {
 # Duplicate suggestions on intake: same category, same building or within N metres, last N days.
 CIVICGRID_DUPLICATE_RADIUS_M = float(os.environ.get("CIVICGRID_DUPLICATE_RADIUS_M", "50"))
 CIVICGRID_DUPLICATE_DAYS = int(os.environ.get("CIVICGRID_DUPLICATE_DAYS", "7"))
-CIVICGRID_DUPLICATE_MIN_SIMILARITY = float(os.environ.get("CIVICGRID_DUPLICATE_MIN_SIMILARITY", "0.3"))
+CIVICGRID_DUPLICATE_MIN_SIMILARITY = float(os.environ.get("CIVICGRID_DUPLICATE_MIN_SIMILARITY", "0.4"))
 # Photos: size limit per file and the thumbnail box.
 CIVICGRID_PHOTO_MAX_BYTES = int(os.environ.get("CIVICGRID_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))
 CIVICGRID_PHOTO_THUMBNAIL = (320, 320)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -399,6 +399,19 @@ def load_case(ref: Any, actor: Any) -> Case:
 
 @contextlib.contextmanager
 def _acting(ref: Any, action: str, actor: Any, version: int | None) -> Iterator[_Ctx]:
+    try:
+        with _acting_unguarded(ref, action, actor, version) as ctx:
+            yield ctx
+    except OperationalError as exc:
+        # SQLite reports a concurrent writer as a lock error instead of waiting (shared-cache
+        # databases, or after the busy timeout): for the caller it is the same conflict.
+        if "locked" in str(exc):
+            raise Conflict("工单正被他人更新，请稍后重试") from exc
+        raise
+
+
+@contextlib.contextmanager
+def _acting_unguarded(ref: Any, action: str, actor: Any, version: int | None) -> Iterator[_Ctx]:
     visible = load_case(ref, actor)
     with transaction.atomic():
         case = Case.objects.select_for_update().select_related("category", "street").get(pk=visible.pk)

@@ -1,7 +1,8 @@
 """一件多单: on intake, suggest open cases that are probably the same matter.
 
 Same category, received in the last N days (setting), at the same building or within R
-metres (setting), with similar text (character-bigram Jaccard ≥ setting). The dispatcher
+metres (setting), with similar text (share of the shorter text's character bigrams found in
+the other ≥ setting: a short "楼上噪声扰民" matches a longer account of the same noise). The dispatcher
 decides and merges through actions.merge_case.
 """
 
@@ -33,7 +34,7 @@ def _bigrams(text: str) -> set[str]:
 
 def similarity(a: str, b: str) -> float:
     x, y = _bigrams(a), _bigrams(b)
-    return len(x & y) / len(x | y) if x and y else 0.0
+    return len(x & y) / min(len(x), len(y)) if x and y else 0.0
 
 
 @dataclass(frozen=True)
