@@ -126,7 +126,7 @@ def _clean_photos(files: list[Any] | None) -> list[Any]:
 @dataclass
 class CaseInput:
     request_type: str
-    category: str
+    category: str | Category  # a code, or a Category a bulk caller already looked up
     description: str
     channel: str
     title: str = ""
@@ -171,6 +171,10 @@ def resolve_place(lon: float | None, lat: float | None, address: str) -> Resolve
 
 
 def resolve_category(code: Any) -> Category:
+    if isinstance(code, Category):  # already resolved by a bulk caller (the 12345 import)
+        if not code.is_active:
+            raise InvalidInput(f"问题分类“{code.code}”已停用", {"category": "unknown"})
+        return code
     category = (
         Category.objects.filter(code=str(code or "").strip(), is_active=True).select_related("parent").first()
     )
@@ -309,6 +313,10 @@ def update_from_source(case: Case, data: CaseInput, fingerprint: str) -> tuple[C
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         changed = [name for name, value in new.items() if getattr(locked, name) != value]
+        if not changed:
+            if locked.source_fingerprint != fingerprint:
+                Case.objects.filter(pk=locked.pk).update(source_fingerprint=fingerprint)
+            return locked, []
         if loc.street and loc.street.id != locked.street_id:
             raise InvalidInput("更新后的地址属于另一个街道，请人工处理", {"address": "street_changed"})
         for name in changed:
