@@ -14,6 +14,7 @@ urlpatterns = [
     path("geo/", include("civicgrid.geo.urls")),
     path("orgs/", include("civicgrid.orgs.urls")),
     path("cases/", include("civicgrid.cases.urls")),
+    path("report/", include("civicgrid.cases.public_urls")),
     path("api/v1/", api.urls),
     path("audit/", include("civicgrid.core.urls")),
     path("admin/", admin.site.urls),

@@ -5,8 +5,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
-from civicgrid.core.choices import Role
+from civicgrid.core.choices import Action, Role
 from civicgrid.core.models import AuditedModel
+from civicgrid.core.querysets import RestrictedQuerySet
 from civicgrid.core.scope import Scope
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
@@ -124,3 +125,42 @@ class Membership(AuditedModel):
         if self.area_id:
             return self.area.street_id  # type: ignore[union-attr]
         return self.unit.street_id if self.unit_id else None  # type: ignore[union-attr]
+
+
+class ApiTokenQuerySet(RestrictedQuerySet):
+    """Everyone sees only their own tokens (superusers see all, via restrict())."""
+
+    permissions = {Action.VIEW: frozenset(Role.values), Action.CHANGE: frozenset(Role.values)}
+
+    def scope_q(self, scope: Scope, action: str) -> models.Q:
+        return models.Q(user_id=scope.user_id) if scope.user_id else models.Q(pk__in=[])
+
+
+class ApiToken(AuditedModel):
+    """A bearer token for the REST API. Only its SHA-256 is stored: a leaked database does not
+    leak usable tokens, and the token itself is shown once, when it is created."""
+
+    # Never written to the audit log: the hash is a credential, the last use is noise.
+    audit_exclude = ("created_at", "updated_at", "key_hash", "last_used_at")
+
+    user = models.ForeignKey(User, verbose_name="用户", on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField("名称", max_length=100, blank=True)
+    key_hash = models.CharField("令牌摘要（SHA-256）", max_length=64, unique=True, editable=False)
+    prefix = models.CharField("令牌前缀", max_length=8, editable=False)
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField("过期时间", null=True, blank=True)
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "API 令牌"
+        verbose_name_plural = "API 令牌"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… {self.name or self.user.username}"
+
+    def audit_street_id(self) -> int | None:
+        ids = sorted(self.user.scope.street_ids)
+        return ids[0] if ids else None

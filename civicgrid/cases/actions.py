@@ -385,6 +385,15 @@ class _Ctx:
     changed: set[str] = field(default_factory=set)
     after_commit: list[Callable[[], object]] = field(default_factory=list)
     event: CaseEvent | None = None
+    # Cleaned photos to store with this action's timeline row, inside its transaction.
+    photos: list[Any] = field(default_factory=list)
+    photo_stage: str = PhotoStage.AFTER
+    stored: _Stored = field(default_factory=_Stored)
+
+    def attach(self, cleaned: list[Any], stage: str) -> None:
+        self.photos, self.photo_stage = cleaned, stage
+        if cleaned:
+            self.data["photos"] = len(cleaned)
 
     def set(self, **values: Any) -> None:
         for name, value in values.items():
@@ -396,7 +405,9 @@ def load_case(ref: Any, actor: Any) -> Case:
     """The case by id, number or instance, if the actor may see it; NotFound otherwise."""
     qs = Case.objects.restrict(actor, "view")
     pk = ref.pk if isinstance(ref, Case) else ref
-    if isinstance(pk, str) and not pk.isdigit():
+    # Case numbers look like "310115005-2026-000123"; a digits-only string longer than any id
+    # is a number too (and would overflow an integer column).
+    if isinstance(pk, str) and (not pk.isdigit() or len(pk) > 18):
         found = qs.filter(number=pk).values_list("pk", flat=True).first()
     else:
         found = qs.filter(pk=int(pk)).values_list("pk", flat=True).first()
@@ -421,12 +432,27 @@ def _acting(ref: Any, action: str, actor: Any, version: int | None) -> Iterator[
 @contextlib.contextmanager
 def _acting_unguarded(ref: Any, action: str, actor: Any, version: int | None) -> Iterator[_Ctx]:
     visible = load_case(ref, actor)
+    stored = _Stored()
+    try:
+        with _acting_in_transaction(visible, action, actor, version, stored) as ctx:
+            yield ctx
+    except BaseException:
+        stored.cleanup()  # photo files written before a rollback must not outlive it
+        raise
+
+
+@contextlib.contextmanager
+def _acting_in_transaction(
+    visible: Case, action: str, actor: Any, version: int | None, stored: _Stored
+) -> Iterator[_Ctx]:
     with transaction.atomic():
         case = Case.objects.select_for_update().select_related("category", "street").get(pk=visible.pk)
         if version is not None and int(version) != case.version:
             raise Conflict(f"工单已被他人更新（当前版本 {case.version}，你提交的是 {version}），请刷新后重试")
         workflow.check(case, action, actor)
-        ctx = _Ctx(case=case, actor=actor, action=action, from_status=case.status, now=timezone.now())
+        ctx = _Ctx(
+            case=case, actor=actor, action=action, from_status=case.status, now=timezone.now(), stored=stored
+        )
         yield ctx
         old_version = case.version
         values = {name: getattr(case, name) for name in ctx.changed}
@@ -447,6 +473,7 @@ def _acting_unguarded(ref: Any, action: str, actor: Any, version: int | None) ->
             unit=ctx.unit,
             at=ctx.now,
         )
+        _save_photos(case, ctx.event, ctx.photos, ctx.photo_stage, actor, stored)
         for callback in ctx.after_commit:
             transaction.on_commit(callback)
 
@@ -533,12 +560,13 @@ def _dispatch(ctx: _Ctx, lead_unit: Any, co_units: Any, note: str) -> None:
 
     c = ctx.case
     lead, co = _resolve_units(ctx.actor, lead_unit, co_units)
+    proposal = route(c.category, [c.grid, c.residential_area, c.street])
     if lead is None:
-        lead = c.lead_unit
-        if lead is None:
-            proposal = route(c.category, [c.grid, c.residential_area, c.street])
-            if proposal is not None:
-                lead, co = proposal.lead_unit, co or proposal.co_units
+        lead = c.lead_unit or (proposal.lead_unit if proposal else None)
+    if co_units is None and proposal is not None and proposal.lead_unit == lead:
+        # Dispatching to the routed lead unit whistles its co-handlers too (吹哨报到),
+        # unless the dispatcher chose the co-handlers (an empty list means none).
+        co = proposal.co_units
     if lead is None:
         raise InvalidInput("职责表中没有匹配的单位，请选择主办单位", {"lead_unit": "required"})
     co = [u for u in co if u.pk != lead.pk]
@@ -719,42 +747,44 @@ def report_back(
 ) -> Case:
     feedback = _required(feedback, "feedback", "处置情况")
     cleaned = _clean_photos(photos)
-    stored = _Stored()
-    try:
-        with _acting(case, CaseAction.REPORT_BACK, actor, version) as ctx:
-            mine = _actor_assignments(ctx, {AssignmentStatus.SIGNED})
-            for a in mine:
-                a.status, a.handled_at, a.feedback = AssignmentStatus.HANDLED, ctx.now, feedback
-                a.save(update_fields=["status", "handled_at", "feedback"])
-            ctx.unit, ctx.note = mine[0].unit, feedback
-            if any(a.role == AssignmentRole.LEAD for a in mine):
-                ctx.set(status=CaseStatus.HANDLED, handled_at=ctx.now, resolution_note=feedback)
-                c = ctx.case
-                _notify_later(
-                    ctx,
-                    lambda: desk_users(c.street_id),
-                    NotificationKind.HANDLED,
-                    f"工单 {c.number} 已处置，待核查",
-                    f"handled:{c.pk}:{c.version}",
-                )
-            ctx.data["photos"] = len(cleaned)
-        _save_photos(ctx.case, ctx.event, cleaned, PhotoStage.AFTER, actor, stored)
-    except BaseException:
-        stored.cleanup()
-        raise
+    with _acting(case, CaseAction.REPORT_BACK, actor, version) as ctx:
+        mine = _actor_assignments(ctx, {AssignmentStatus.SIGNED})
+        for a in mine:
+            a.status, a.handled_at, a.feedback = AssignmentStatus.HANDLED, ctx.now, feedback
+            a.save(update_fields=["status", "handled_at", "feedback"])
+        ctx.unit, ctx.note = mine[0].unit, feedback
+        if any(a.role == AssignmentRole.LEAD for a in mine):
+            ctx.set(status=CaseStatus.HANDLED, handled_at=ctx.now, resolution_note=feedback)
+            c = ctx.case
+            _notify_later(
+                ctx,
+                lambda: desk_users(c.street_id),
+                NotificationKind.HANDLED,
+                f"工单 {c.number} 已处置，待核查",
+                f"handled:{c.pk}:{c.version}",
+            )
+        ctx.attach(cleaned, PhotoStage.AFTER)
     return ctx.case
 
 
-def verify_pass(case: Any, actor: Any, *, note: str = "", version: int | None = None) -> Case:
+def verify_pass(
+    case: Any, actor: Any, *, note: str = "", photos: list[Any] | None = None, version: int | None = None
+) -> Case:
+    cleaned = _clean_photos(photos)
     with _acting(case, CaseAction.VERIFY_PASS, actor, version) as ctx:
         ctx.set(status=CaseStatus.VERIFIED, verified_at=ctx.now)
         ctx.note = note
+        ctx.attach(cleaned, PhotoStage.AFTER)
     return ctx.case
 
 
-def verify_fail(case: Any, actor: Any, *, reason: str = "", version: int | None = None) -> Case:
+def verify_fail(
+    case: Any, actor: Any, *, reason: str = "", photos: list[Any] | None = None, version: int | None = None
+) -> Case:
     reason = _required(reason, "reason", "核查不通过的理由")
+    cleaned = _clean_photos(photos)
     with _acting(case, CaseAction.VERIFY_FAIL, actor, version) as ctx:
+        ctx.attach(cleaned, PhotoStage.AFTER)
         lead = Assignment.objects.filter(
             case=ctx.case, role=AssignmentRole.LEAD, status=AssignmentStatus.HANDLED
         )

@@ -3,6 +3,8 @@ ordering, codes as commonly used), component classes, and local extensions from 
 Codes: E<class><sub> for events, C<class><sub> for components. Administrators edit the tree
 in the admin afterwards; this list is only the starting point."""
 
+from typing import Any
+
 # (code, name, parent code, default request type, is_emergency)
 EVENTS: list[tuple[str, str, list[tuple[str, str]]]] = [
     (
@@ -165,3 +167,29 @@ def rows() -> list[dict[str, object]]:
                     }
                 )
     return out
+
+
+def load(category_model: Any) -> None:
+    """Create the tree's missing rows (idempotent). Used by migration 0002 with the historical
+    model, and by tests that run after a database flush (transactional tests empty the table)."""
+    by_code: dict[str, Any] = {}
+    for row in rows():
+        parent = by_code.get(str(row["parent"])) if row["parent"] else None
+        obj, _created = category_model.objects.get_or_create(
+            code=row["code"],
+            defaults={
+                "name": row["name"],
+                "parent": parent,
+                "kind": row["kind"],
+                "is_emergency": row.get("is_emergency", False),
+                "default_request_type": row.get("default_request_type", ""),
+            },
+        )
+        by_code[str(row["code"])] = obj
+
+
+def ensure_loaded() -> None:
+    from .models import Category
+
+    if not Category.objects.filter(code="E").exists():
+        load(Category)

@@ -1,4 +1,22 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "cases"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.workbench, name="workbench"),
+    path("tasks/", views.task_list, name="tasks"),
+    path("metrics/", views.metrics_page, name="metrics"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/read-all/", views.notifications_read_all, name="inbox_read_all"),
+    path("inbox/<int:pk>/read/", views.notification_read, name="notification_read"),
+    path("m/", views.mobile_home, name="mobile"),
+    path("m/report/", views.mobile_report, name="mobile_report"),
+    path("m/verify/", views.mobile_verify, name="mobile_verify"),
+    path("categories/<str:code>/", views.category_detail, name="category"),
+    path("duties/<int:pk>/", views.duty_detail, name="duty"),
+    path("<str:number>/", views.case_detail, name="case"),
+    path("<str:number>/actions/<str:action>/", views.case_action, name="action"),
+    path("<str:number>/photos/<int:pk>/", views.case_photo, name="photo"),
+    path("<str:number>/photos/<int:pk>/thumb/", views.case_photo, {"size": "thumb"}, name="photo_thumb"),
+]

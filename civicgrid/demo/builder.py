@@ -31,6 +31,7 @@ from civicgrid.orgs.choices import UnitKind
 from civicgrid.orgs.models import Unit
 
 from . import data
+from .cases import load_duty_rules
 from .data import DEMO_PASSWORD, DistrictSpec, StreetSpec
 
 Rect = tuple[float, float, float, float]  # min lon, min lat, max lon, max lat
@@ -592,6 +593,8 @@ def load_plan(plan: DemoPlan) -> LoadReport:
         _load_layers(plan, areas, report)
         units = _load_units(plan, areas, report)
         _load_users(plan, areas, units, report)
+        # The duty table routes the demo cases (and new ones) to the streets' units.
+        load_duty_rules(plan, areas, units, report)
     return report
 
 

@@ -126,6 +126,9 @@ def _street(district: Area, key: str, code: str, name: str, x0: float) -> Street
 
 
 def build_world() -> World:
+    from civicgrid.cases.category_tree import ensure_loaded
+
+    ensure_loaded()  # a transactional test before this one may have flushed the migration's rows
     district = Area.objects.create(
         kind=AreaKind.DISTRICT, code="900001", name="测试区", geometry=box(121.0, 31.19, 121.1, 31.23)
     )

@@ -94,7 +94,8 @@ def test_home_is_per_role(client, world):
             assert "<strong>1</strong>楼栋" in html
         elif role == Role.HANDLER:
             assert "我的单位" in html and world.east.unit.get_absolute_url() in html
+            assert "/cases/tasks/" in html
         elif role == Role.RESIDENT:
-            assert "即将开放" in html and "/geo/" not in html
+            assert "/report/follow/" in html and "/geo/" not in html
 
     assert_matrix(client, home, dict.fromkeys(Role.values, 200), world.east.users, check=check)

@@ -2,23 +2,9 @@ from django.db import migrations
 
 
 def load(apps, schema_editor):
-    from civicgrid.cases.category_tree import rows
+    from civicgrid.cases.category_tree import load as load_tree
 
-    Category = apps.get_model("cases", "Category")
-    by_code = {}
-    for row in rows():
-        parent = by_code.get(row["parent"]) if row["parent"] else None
-        obj, _created = Category.objects.get_or_create(
-            code=row["code"],
-            defaults={
-                "name": row["name"],
-                "parent": parent,
-                "kind": row["kind"],
-                "is_emergency": row.get("is_emergency", False),
-                "default_request_type": row.get("default_request_type", ""),
-            },
-        )
-        by_code[row["code"]] = obj
+    load_tree(apps.get_model("cases", "Category"))
 
 
 class Migration(migrations.Migration):

@@ -348,3 +348,75 @@ def test_duty_table_most_specific_area_and_category_win(w):
     assert make_case(w, grid=1).lead_unit == grid_unit  # grid-level beats street-level
     assert make_case(w, grid=2, category="E2101").lead_unit == w.east.unit  # the class-level rule
     assert make_case(w, grid=2, category="E0101").lead_unit is None  # no match: the dispatcher's queue
+
+
+def test_a_failing_photo_write_during_report_back_rolls_the_action_back(w, settings, tmp_path, monkeypatch):
+    settings.MEDIA_ROOT = tmp_path
+    case = advance(w, make_case(w), CaseStatus.IN_PROGRESS)
+    handler = w.user("east", Role.HANDLER)
+
+    def broken(self, *args, **kwargs):
+        raise OSError("disk full")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Photo, "save", broken)
+        with pytest.raises(OSError):
+            actions.run_action(
+                case.pk, "report_back", handler, {"feedback": "已处理", "photos": [_jpeg_with_gps()]}
+            )
+    case.refresh_from_db()
+    assert case.status == CaseStatus.IN_PROGRESS and case.events.last().action == "sign"
+    assert case.assignments.get().status == AssignmentStatus.SIGNED
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+    case = actions.run_action(
+        case.pk, "report_back", handler, {"feedback": "已处理", "photos": [_jpeg_with_gps()]}
+    )
+    photo = case.photos.get()
+    assert photo.stage == "after" and photo.event == case.events.last()
+    gridworker = w.user("east", Role.GRID_WORKER)
+    case = actions.run_action(case.pk, "verify_pass", gridworker, {"photos": [_jpeg_with_gps()]})
+    assert case.photos.count() == 2 and case.events.last().data["photos"] == 1
+
+
+def test_unchanged_source_update_writes_nothing(w):
+    from civicgrid.cases.actions import CaseInput
+
+    data = CaseInput(
+        request_type="complaint",
+        category="E2105",
+        description="噪声",
+        channel="hotline",
+        address="东路11号",
+        source="12345",
+        external_id="A1",
+    )
+    case = actions.create_case(data, None)
+    same, changed = actions.update_from_source(case, data, "fp2")
+    assert changed == [] and same.version == case.version and case.events.count() == 1
+    assert Case.objects.get(pk=case.pk).source_fingerprint == "fp2"
+
+
+def test_cases_are_found_by_id_or_number_and_absurd_ids_are_not_found(w):
+    case = make_case(w)
+    assert actions.load_case(case.number, desk(w)) == case
+    assert actions.load_case(str(case.pk), desk(w)) == case
+    with pytest.raises(NotFound):
+        actions.load_case("9" * 40, desk(w))
+
+
+def test_dispatch_whistles_the_duty_tables_co_handlers(w):
+    police = Unit.objects.create(
+        kind=UnitKind.POLICE, code="E-PS3", name="东派出所", district=w.district, street=w.east.street
+    )
+    DutyRule.objects.get(area=w.east.street).co_units.add(police)
+    case = advance(w, make_case(w), CaseStatus.FILED)
+    case = actions.run_action(case.pk, "dispatch", desk(w), {})
+    assert sorted(case.assignments.values_list("role", "unit__name")) == [
+        ("co", "东派出所"),
+        ("lead", "东城管中队"),
+    ]
+    other = advance(w, make_case(w), CaseStatus.FILED)
+    other = actions.run_action(
+        other.pk, "dispatch", desk(w), {"co_units": []}
+    )  # the desk chose: no co-handlers
+    assert list(other.assignments.values_list("role", flat=True)) == ["lead"]

@@ -3,6 +3,7 @@ and determinism. The command runs once for the class (setUpTestData); each test 
 transaction rolled back afterwards, so the tests that reload or delete do not leak."""
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 import os
@@ -10,16 +11,38 @@ import subprocess
 import sys
 import unicodedata
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db.models import Count
+from django.db.models import Count, F
 from django.http import HttpRequest
 from django.test import TestCase, override_settings
+from django.utils import timezone
 from shapely import STRtree
 from shapely.ops import unary_union
 
 from civicgrid.accounts.models import Membership, User
+from civicgrid.cases import metrics
+from civicgrid.cases.choices import (
+    OPEN_STATUSES,
+    CaseAction,
+    CaseStatus,
+    Channel,
+    ExtensionStatus,
+    RequestType,
+    Satisfaction,
+    SupervisionKind,
+)
+from civicgrid.cases.models import (
+    Assignment,
+    Callback,
+    Case,
+    CaseEvent,
+    DutyRule,
+    ExtensionRequest,
+    Supervision,
+)
 from civicgrid.core.choices import Role
 from civicgrid.core.models import AuditLog
 from civicgrid.demo import data
@@ -29,6 +52,15 @@ from civicgrid.demo.builder import (
     build_plan,
     export_demo,
     validate_plan,
+)
+from civicgrid.demo.cases import (
+    CASES_PER_STREET,
+    DEMO_SOURCE,
+    FIRST_DAY,
+    LAST_DAY,
+    STREET_DUTIES,
+    plan_street_cases,
+    street_infos,
 )
 from civicgrid.geo.choices import AreaKind, GridLayerKind
 from civicgrid.geo.geometry import overlaps, parse_polygon
@@ -43,6 +75,7 @@ STREETS = {
     "tianping": "天平路街道",
     "lujiazui": "陆家嘴街道",
 }
+SH = ZoneInfo("Asia/Shanghai")
 ROLES = ["admin", "dispatcher", "gridworker", "cadre", "handler", "leader", "resident"]
 
 
@@ -90,7 +123,7 @@ class LoadDemoTests(TestCase):
     @classmethod
     def setUpTestData(cls) -> None:
         out = StringIO()
-        call_command("load_demo", stdout=out)
+        call_command("load_demo", "--no-cases", stdout=out)
         cls.output = out.getvalue()
         cls.plan = build_plan()
 
@@ -326,14 +359,14 @@ class LoadDemoTests(TestCase):
         assert "demo-civicgrid" in self.output
         assert "楼栋" in self.output
         quiet = StringIO()
-        call_command("load_demo", "--quiet", stdout=quiet)
+        call_command("load_demo", "--quiet", "--no-cases", stdout=quiet)
         assert quiet.getvalue() == ""
 
     def test_second_run_changes_nothing_and_writes_no_audit(self):
         before = row_counts()
         exported = export_demo(self.plan)
         out = StringIO()
-        call_command("load_demo", stdout=out)
+        call_command("load_demo", "--no-cases", stdout=out)
         assert row_counts() == before
         assert export_demo(self.plan) == exported
         assert "未做修改" in out.getvalue()
@@ -347,7 +380,7 @@ class LoadDemoTests(TestCase):
         user.save()
         Building.objects.get(normalized_address="崂山二村11号").delete()
         before = AuditLog.objects.count()
-        call_command("load_demo", "--quiet")
+        call_command("load_demo", "--quiet", "--no-cases")
         assert Unit.objects.get(pk=unit.pk).phone != "110"
         assert User.objects.get(pk=user.pk).check_password(data.DEMO_PASSWORD)
         assert find_building("崂山二村11号") is not None
@@ -370,7 +403,7 @@ class LoadDemoTests(TestCase):
         Unit.objects.filter(name="梅园派出所").update(phone="110")
         before = row_counts()
         with self.assertRaisesMessage(CommandError, "99000100100101"):
-            call_command("load_demo", "--quiet")
+            call_command("load_demo", "--quiet", "--no-cases")
         assert row_counts() == before
         assert Unit.objects.get(name="梅园派出所").phone == "110"
 
@@ -378,7 +411,7 @@ class LoadDemoTests(TestCase):
         first = export_demo(self.plan)
         delete_demo()
         assert not Area.objects.exists()
-        call_command("load_demo", "--quiet")
+        call_command("load_demo", "--quiet", "--no-cases")
         assert export_demo(self.plan) == first
 
 
@@ -419,3 +452,126 @@ def test_plan_validation_names_overlapping_grids():
         assert grids[0].code in str(exc) and grids[1].code in str(exc)
     else:
         raise AssertionError("overlapping grids were accepted")
+
+
+# --- demo cases (issue 3, point 11) --------------------------------------------------------
+
+
+@override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+class DemoCasesTests(TestCase):
+    """A full load_demo, cases included, once for the class."""
+
+    output: str
+    plan: DemoPlan
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        out = StringIO()
+        call_command("load_demo", stdout=out)
+        cls.output = out.getvalue()
+        cls.plan = build_plan()
+
+    def street(self, key: str) -> Area:
+        return Area.objects.get(kind=AreaKind.STREET, name=STREETS[key])
+
+    def test_a_year_of_cases_per_street_all_through_the_actions(self):
+        first = dt.datetime.combine(FIRST_DAY, dt.time.min, tzinfo=SH)
+        last = dt.datetime.combine(LAST_DAY, dt.time.max, tzinfo=SH)
+        for key in STREETS:
+            cases = Case.objects.filter(street=self.street(key))
+            assert 150 <= cases.count() <= 250, key
+            assert cases.filter(source=DEMO_SOURCE, master__isnull=True).count() == CASES_PER_STREET[key]
+            assert not cases.exclude(source=DEMO_SOURCE).exists()
+            assert all(e.startswith(f"demo-{key}-") for e in cases.values_list("external_id", flat=True))
+            assert not cases.exclude(received_at__range=(first, last)).exists()
+            # Every case was created by create_case: it has its 登记 event at its receipt.
+            assert cases.filter(events__action=CaseAction.CREATE).distinct().count() == cases.count()
+            assert cases.filter(grid__isnull=False, building__isnull=False).count() == cases.count()
+        # Timelines are in the past, in order, never before the receipt.
+        now = timezone.now()
+        assert not CaseEvent.objects.filter(at__lt=F("case__received_at")).exists()
+        assert not CaseEvent.objects.filter(at__gt=now).exists()
+        assert not Case.objects.filter(closed_at__lt=F("received_at")).exists()
+        assert not Case.objects.filter(responded_at__lt=F("received_at")).exists()
+        assert Case.objects.filter(created_at=F("received_at")).count() == Case.objects.count()
+
+    def test_every_state_and_channel_in_every_street(self):
+        for key in STREETS:
+            cases = Case.objects.filter(street=self.street(key))
+            assert set(cases.values_list("status", flat=True)) == set(CaseStatus.values), key
+            assert set(cases.values_list("channel", flat=True)) == set(Channel.values), key
+            assert set(cases.values_list("request_type", flat=True)) == set(RequestType.values), key
+            assert cases.filter(is_overdue=True, status__in=OPEN_STATUSES).exists(), key
+            assert cases.filter(status__in=OPEN_STATUSES, is_overdue=False).exists(), key
+            # Callbacks of every kind, and a reopened case after an unsatisfied one.
+            callbacks = Callback.objects.filter(case__street=self.street(key))
+            assert set(callbacks.values_list("satisfaction", flat=True)) >= set(Satisfaction.values)
+            assert callbacks.filter(contacted=False).exists()
+        assert ExtensionRequest.objects.filter(status=ExtensionStatus.APPROVED).exists()
+        assert Supervision.objects.filter(kind=SupervisionKind.LEADER).exists()
+        assert CaseEvent.objects.filter(action=CaseAction.ESCALATE).exists()
+        # The community matters of the seeds dominate.
+        top = Case.objects.values("category__code").annotate(n=Count("pk")).order_by("-n")[:5]
+        assert {row["category__code"] for row in top} <= {
+            "E2105",
+            "E2104",
+            "E2101",
+            "E2103",
+            "E0505",
+            "E2106",
+            "E2107",
+            "E2102",
+        }
+
+    def test_the_rates_are_alive_in_every_street(self):
+        for key in STREETS:
+            dispatcher = User.objects.get(username=f"{key}-dispatcher")
+            figures = metrics.summary(dispatcher)
+            for rate in metrics.RATES:
+                value = figures[f"{rate.key}_rate"]
+                assert value is not None and 0 < value < 1, (key, rate.key, value)
+            assert 0 < figures["overdue"] < figures["counted"]
+            groups = metrics.compute(dispatcher, group_by="unit")
+            assert len(groups) >= 5
+            street = self.street(key)
+            assert {g["key"] for g in metrics.compute(dispatcher, group_by="street")} == {street.pk}
+            assert figures["total"] == Case.objects.filter(street=street).count()
+
+    def test_routing_by_the_demo_duty_table(self):
+        lujiazui = self.street("lujiazui")
+        assert DutyRule.objects.filter(area=lujiazui).count() == len(STREET_DUTIES)
+        noise = Case.objects.filter(street=lujiazui, category__code="E2105").exclude(lead_unit=None)
+        assert noise.exists() and set(noise.values_list("lead_unit__name", flat=True)) == {"梅园派出所"}
+        # 物业管理 goes to the residential area's property company where there is one.
+        managed = Case.objects.filter(street=lujiazui, category__code="E2104").exclude(lead_unit=None)
+        assert UnitKind.PROPERTY in set(managed.values_list("lead_unit__kind", flat=True))
+        # Co-handlers of the duty table are dispatched with the lead (群租: 派出所, 城管).
+        renting = Assignment.objects.filter(case__street=lujiazui, case__category__code="E2101", role="co")
+        assert {"梅园派出所", "陆家嘴城管中队"} <= set(renting.values_list("unit__name", flat=True))
+        # The street's handler account sees the 城管中队's task list.
+        handler = User.objects.get(username="lujiazui-handler")
+        assert Case.objects.restrict(handler, "view").filter(lead_unit__name="陆家嘴城管中队").exists()
+
+    def test_merged_cases_follow_their_master(self):
+        children = Case.objects.filter(master__isnull=False).select_related("master")
+        assert children.exists()
+        for child in children:
+            assert child.external_id.startswith(child.master.external_id + "-")
+            if child.master.status == CaseStatus.CLOSED:
+                assert child.status == CaseStatus.CLOSED and child.closed_at == child.master.closed_at
+            else:
+                assert child.status == CaseStatus.MERGED
+
+    def test_plans_are_deterministic(self):
+        info = street_infos(self.plan)[0]
+        first, second = plan_street_cases(info), plan_street_cases(info)
+        assert first == second
+        assert len({p.external_id for p in first}) == len(first)
+
+    def test_second_run_adds_no_cases(self):
+        before = (Case.objects.count(), CaseEvent.objects.count(), Callback.objects.count())
+        out = StringIO()
+        call_command("load_demo", stdout=out)
+        assert (Case.objects.count(), CaseEvent.objects.count(), Callback.objects.count()) == before
+        assert "未做修改" in out.getvalue()
+        assert "响应率" in self.output and "满意率" in self.output

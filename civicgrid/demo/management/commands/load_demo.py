@@ -6,8 +6,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import User
+from civicgrid.cases import metrics
 from civicgrid.core.choices import Role
-from civicgrid.demo.builder import DEMO_PASSWORD, DemoError, build_plan, load_plan
+from civicgrid.demo.builder import DEMO_PASSWORD, DemoError, DemoPlan, build_plan, load_plan
+from civicgrid.demo.cases import DEMO_SOURCE, load_cases
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area, Building, GridLayer
 from civicgrid.orgs.models import Unit
@@ -37,6 +39,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--quiet", action="store_true", help=_("不输出账号表和统计"))
+        parser.add_argument(
+            "--no-cases",
+            action="store_true",
+            help=_("只载入区域、楼栋、单位、职责分工和账号，不生成演示工单"),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         quiet = options["quiet"] or options["verbosity"] == 0
@@ -46,6 +53,8 @@ class Command(BaseCommand):
             report = load_plan(plan)
         except DemoError as exc:
             raise CommandError(str(exc)) from exc
+        # A year of work orders, played through cases.actions (skipped when already there).
+        cases = None if options["no_cases"] else load_cases(plan)
         if quiet:
             return
         users = {u.username: u for u in User.objects.filter(username__in=[p.username for p in plan.users])}
@@ -75,9 +84,12 @@ class Command(BaseCommand):
             [_("演示账号"), str(len(users))],
         ]
         self.stdout.write(table([_("对象"), _("数量")], counts))
-        if report.changed:
+        if cases is not None:
+            self.stdout.write("")
+            self.stdout.write(self._case_table(plan))
+        if report.changed or (cases is not None and cases.created):
             summary = _("新增 %(created)d 条，更新 %(updated)d 条") % {
-                "created": sum(report.created.values()),
+                "created": sum(report.created.values()) + (cases.created if cases else 0),
                 "updated": sum(report.updated.values()),
             }
         else:
@@ -87,3 +99,30 @@ class Command(BaseCommand):
                 f"{summary}（{_('用时 %(seconds).1f 秒') % {'seconds': time.monotonic() - started}}）"
             )
         )
+
+    def _case_table(self, plan: DemoPlan) -> str:
+        """Demo cases per street with the three rates, as the street's dispatcher sees them."""
+        rows = []
+        for code, name in plan.street_names.items():
+            key = next(u.username.split("-")[0] for u in plan.users if u.street_code == code)
+            dispatcher = User.objects.get(username=f"{key}-dispatcher")
+            figures = metrics.summary(dispatcher)
+            demo = figures["total"]
+
+            def pct(rate: str, f: dict[str, Any] = figures) -> str:
+                value = f[f"{rate}_rate"]
+                return "-" if value is None else f"{value:.1%}"
+
+            rows.append(
+                [
+                    name,
+                    str(demo),
+                    str(figures["overdue"]),
+                    pct("response"),
+                    pct("resolution"),
+                    pct("satisfaction"),
+                    pct("on_time_closure"),
+                ]
+            )
+        header = [_("街道"), _("工单"), _("超期"), _("响应率"), _("解决率"), _("满意率"), _("按时办结率")]
+        return table(header, rows) + "\n" + _("演示工单来源标记为 %(source)s") % {"source": DEMO_SOURCE}

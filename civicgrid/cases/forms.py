@@ -1,0 +1,422 @@
+"""Forms of the work-order pages. Each action form carries the case's `version` (hidden) and
+turns its cleaned data into the keyword parameters of actions.run_action; the action itself
+decides what is valid, the form only gives the browser good inputs."""
+
+import re
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from civicgrid.core.choices import Action
+from civicgrid.geo.models import Area
+from civicgrid.orgs.models import Unit
+
+from .choices import (
+    CaseAction,
+    CaseStatus,
+    Channel,
+    RequestType,
+    Resolution,
+    Satisfaction,
+    Urgency,
+)
+from .deadlines import max_extension_days
+from .models import Case, Category
+
+# Categories a resident may choose on the public form: the local-extension branch (community
+# matters) and the street-level classes residents most often report.
+PUBLIC_CATEGORY_PARENTS = ("E21",)
+PUBLIC_COMMON_CODES = (
+    "E0102",  # 暴露垃圾
+    "E0104",  # 道路不洁
+    "E0301",  # 施工扰民
+    "E0404",  # 下水道堵塞或破损
+    "E0406",  # 道路积水
+    "E0505",  # 机动车乱停放
+    "E0506",  # 非机动车乱停放
+    "E0508",  # 商业噪音
+    "E0510",  # 露天烧烤
+    "C0110",  # 路灯
+)
+PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{6,19}$")
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleImageField(forms.FileField):
+    """Several photos in one input; Pillow validation happens in cases.photos."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": "image/*", "multiple": True, "class": "photo-input"})
+        )
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        if not data:
+            return []
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleImageField, self).clean(f, initial) for f in files]
+
+
+def _textarea(rows: int = 2, placeholder: Any = "") -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows, "placeholder": placeholder})
+
+
+def category_choices(qs: QuerySet[Category] | None = None) -> list[tuple[str, Any]]:
+    """Leaf categories grouped under their parent, for a <select> with <optgroup>s."""
+    rows = list(
+        (qs if qs is not None else Category.objects.all()).filter(is_active=True).select_related("parent")
+    )
+    parents = {c.parent_id for c in rows if c.parent_id}
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for category in sorted(rows, key=lambda c: c.code):
+        if category.pk in parents or category.parent is None:
+            continue
+        label = f"{category.parent.code} {category.parent.name}"
+        groups.setdefault(label, []).append((category.code, f"{category.code} {category.name}"))
+    return [("", _("请选择")), *groups.items()]
+
+
+# ------------------------------------------------------------------ action forms
+
+
+class ActionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    # Where to go afterwards (the mobile list posts here too); checked by the view.
+    next = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    danger = False
+
+    def __init__(self, *args: Any, case: Case, user: Any, **kwargs: Any) -> None:
+        self.case, self.user = case, user
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("version", case.version)
+        super().__init__(*args, **kwargs)
+
+    def params(self) -> dict[str, Any]:
+        """Keyword parameters for run_action: empty optional values are left to the action's defaults."""
+        out: dict[str, Any] = {}
+        for name, value in self.cleaned_data.items():
+            if name == "next" or value in (None, "", []):
+                continue
+            out[name] = value
+        return out
+
+
+class NoteForm(ActionForm):
+    note = forms.CharField(label=_("说明"), required=False, widget=_textarea(2, _("可选")))
+
+
+class RequiredNoteForm(ActionForm):
+    note = forms.CharField(label=_("意见"), widget=_textarea(2))
+
+
+class ReasonForm(ActionForm):
+    reason = forms.CharField(label=_("理由"), widget=_textarea(2))
+    danger = True
+
+
+class FileForm(ActionForm):
+    category = forms.ChoiceField(label=_("问题分类"), required=False)
+    request_type = forms.ChoiceField(label=_("诉求类型"), choices=RequestType.choices, required=False)
+    urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, required=False)
+    note = forms.CharField(label=_("说明"), required=False, widget=_textarea(2, _("可选")))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices()  # type: ignore[attr-defined]
+        self.initial.setdefault("category", self.case.category.code)
+        self.initial.setdefault("request_type", self.case.request_type)
+        self.initial.setdefault("urgency", self.case.urgency)
+
+
+class DispatchForm(ActionForm):
+    lead_unit = forms.ModelChoiceField(label=_("主办单位"), queryset=Unit.objects.none(), required=False)
+    co_units = forms.ModelMultipleChoiceField(
+        label=_("协办单位"),
+        queryset=Unit.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+    note = forms.CharField(label=_("派遣意见"), required=False, widget=_textarea(2, _("可选")))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from .routing import route
+
+        units = (
+            Unit.objects.restrict(self.user, Action.VIEW).filter(is_active=True).order_by("street", "name")
+        )
+        self.fields["lead_unit"].queryset = units  # type: ignore[attr-defined]
+        self.fields["co_units"].queryset = units  # type: ignore[attr-defined]
+        case = self.case
+        proposal = route(case.category, [case.grid, case.residential_area, case.street])
+        lead = case.lead_unit or (proposal.lead_unit if proposal else None)
+        self.routed = proposal
+        if lead is not None:
+            self.initial.setdefault("lead_unit", lead.pk)
+        if proposal is not None and proposal.co_units:
+            self.initial.setdefault("co_units", [u.pk for u in proposal.co_units])
+
+    def params(self) -> dict[str, Any]:
+        out = super().params()
+        if "lead_unit" in out:
+            out["lead_unit"] = out["lead_unit"].pk
+        if "co_units" in out:
+            out["co_units"] = [u.pk for u in out["co_units"]]
+        return out
+
+
+class ExtensionRequestForm(ActionForm):
+    working_days = forms.IntegerField(label=_("延期工作日"), min_value=1)
+    reason = forms.CharField(label=_("延期理由"), widget=_textarea(2))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit = max_extension_days()
+        field = self.fields["working_days"]
+        field.max_value = limit  # type: ignore[attr-defined]
+        field.widget.attrs["max"] = limit
+        field.help_text = _("最多 %(n)s 个工作日，须调度员批准") % {"n": limit}
+
+
+class ReportBackForm(ActionForm):
+    feedback = forms.CharField(label=_("处置情况"), widget=_textarea(3))
+    photos = MultipleImageField(label=_("处置后照片"))
+
+
+class CallbackForm(ActionForm):
+    contacted = forms.TypedChoiceField(
+        label=_("是否联系上诉求人"),
+        choices=[("1", _("已联系上")), ("0", _("未联系上"))],
+        coerce=lambda v: v == "1",
+        initial="1",
+        widget=forms.RadioSelect,
+    )
+    resolution = forms.ChoiceField(
+        label=_("解决情况"), choices=[("", "—"), *Resolution.choices], required=False
+    )
+    satisfaction = forms.ChoiceField(
+        label=_("满意度"), choices=[("", "—"), *Satisfaction.choices], required=False
+    )
+    note = forms.CharField(label=_("回访记录"), required=False, widget=_textarea(2))
+
+    def params(self) -> dict[str, Any]:
+        out = super().params()
+        out["contacted"] = bool(self.cleaned_data.get("contacted"))
+        return out
+
+
+class EscalateForm(ActionForm):
+    ladder = forms.ChoiceField(
+        label=_("升级类型"),
+        choices=[("level", _("层级：居委→街道→区")), ("dispute", _("矛盾等级：诉求→纠纷→矛盾"))],
+    )
+    note = forms.CharField(label=_("说明"), required=False, widget=_textarea(2))
+
+
+class MergeForm(ActionForm):
+    master = forms.CharField(label=_("主单编号"), max_length=32)
+    note = forms.CharField(label=_("说明"), required=False, widget=_textarea(2))
+    danger = True
+
+
+class CommentForm(ActionForm):
+    note = forms.CharField(label=_("备注"), widget=_textarea(2))
+    contacted_requester = forms.BooleanField(label=_("已联系诉求人"), required=False)
+
+
+class RequiredReasonNoDangerForm(ReasonForm):
+    danger = False
+
+
+ACTION_FORMS: dict[str, type[ActionForm]] = {
+    CaseAction.FILE: FileForm,
+    CaseAction.REJECT: ReasonForm,
+    CaseAction.DISPATCH: DispatchForm,
+    CaseAction.REDISPATCH: DispatchForm,
+    CaseAction.SIGN: NoteForm,
+    CaseAction.RETURN: ReasonForm,
+    CaseAction.REQUEST_EXTENSION: ExtensionRequestForm,
+    CaseAction.APPROVE_EXTENSION: NoteForm,
+    CaseAction.REFUSE_EXTENSION: RequiredNoteForm,
+    CaseAction.REPORT_BACK: ReportBackForm,
+    CaseAction.VERIFY_PASS: NoteForm,
+    CaseAction.VERIFY_FAIL: ReasonForm,
+    CaseAction.CLOSE: NoteForm,
+    CaseAction.CALLBACK: CallbackForm,
+    CaseAction.REOPEN: RequiredReasonNoDangerForm,
+    CaseAction.SUPERVISE: RequiredNoteForm,
+    CaseAction.ESCALATE: EscalateForm,
+    CaseAction.MERGE: MergeForm,
+    CaseAction.SUSPEND: ReasonForm,
+    CaseAction.RESUME: NoteForm,
+    CaseAction.COMMENT: CommentForm,
+}
+# The main step of each state goes first on the case page; the rest follow in table order.
+PRIMARY_ACTIONS = (
+    CaseAction.FILE,
+    CaseAction.DISPATCH,
+    CaseAction.SIGN,
+    CaseAction.REPORT_BACK,
+    CaseAction.VERIFY_PASS,
+    CaseAction.CLOSE,
+    CaseAction.CALLBACK,
+    CaseAction.APPROVE_EXTENSION,
+    CaseAction.RESUME,
+)
+
+
+def action_form(action: str, case: Case, user: Any, data: Any = None, files: Any = None) -> ActionForm:
+    form_class = ACTION_FORMS[action]
+    return form_class(data, files, case=case, user=user, auto_id=f"id_{action}_%s")
+
+
+# ------------------------------------------------------------------ workbench filters
+
+
+class WorkbenchFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("状态"), required=False)
+    grid = forms.ModelChoiceField(label=_("网格"), queryset=Area.objects.none(), required=False)
+    category = forms.ChoiceField(label=_("问题分类"), required=False)
+    channel = forms.ChoiceField(label=_("渠道"), required=False)
+    date_from = forms.DateField(
+        label=_("受理日期从"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(label=_("至"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    q = forms.CharField(
+        label=_("关键词"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("编号、内容、地址")}),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("全部状态")), *CaseStatus.choices]  # type: ignore[attr-defined]
+        self.fields["channel"].choices = [("", _("全部渠道")), *Channel.choices]  # type: ignore[attr-defined]
+        self.fields["grid"].queryset = (  # type: ignore[attr-defined]
+            Area.objects.restrict(user, Action.VIEW).grids().order_by("code")
+        )
+        self.fields["grid"].empty_label = _("全部网格")  # type: ignore[attr-defined]
+        categories = category_choices()
+        categories[0] = ("", _("全部分类"))
+        self.fields["category"].choices = categories  # type: ignore[attr-defined]
+
+
+# ------------------------------------------------------------------ intake forms
+
+
+class LocationFields(forms.Form):
+    """A point from the phone's GPS or a map click, or an address typed by hand."""
+
+    address = forms.CharField(
+        label=_("地址"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"placeholder": _("如：乳山路235弄12号"), "autocomplete": "street-address"}
+        ),
+    )
+    lon = forms.FloatField(required=False, widget=forms.HiddenInput)
+    lat = forms.FloatField(required=False, widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        has_point = data.get("lon") is not None and data.get("lat") is not None
+        if not has_point and not (data.get("address") or "").strip():
+            raise forms.ValidationError(_("请定位、在地图上点选位置，或填写地址。"))
+        return data
+
+
+class PatrolReportForm(LocationFields):
+    category = forms.ChoiceField(label=_("问题分类"))
+    description = forms.CharField(label=_("问题描述"), widget=_textarea(3, _("看到了什么问题？")))
+    urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    photos = MultipleImageField(label=_("现场照片"))
+
+    field_order = ["category", "description", "urgency", "photos", "address", "lon", "lat"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices()  # type: ignore[attr-defined]
+        # On a phone the camera opens straight away.
+        self.fields["photos"].widget.attrs.update({"capture": "environment"})
+
+
+def public_categories() -> QuerySet[Category]:
+    return Category.objects.filter(is_active=True).filter(
+        parent__code__in=PUBLIC_CATEGORY_PARENTS
+    ) | Category.objects.filter(is_active=True, code__in=PUBLIC_COMMON_CODES)
+
+
+class PublicReportForm(LocationFields):
+    category = forms.ChoiceField(label=_("问题类型"))
+    request_type = forms.ChoiceField(
+        label=_("诉求类型"), choices=RequestType.choices, initial=RequestType.COMPLAINT
+    )
+    description = forms.CharField(
+        label=_("问题描述"), max_length=2000, widget=_textarea(4, _("请说明发生了什么、在哪里、持续多久"))
+    )
+    reporter_name = forms.CharField(label=_("您的称呼"), max_length=50, required=False)
+    reporter_phone = forms.CharField(
+        label=_("手机号码"),
+        max_length=20,
+        help_text=_("用于回访，并凭后四位查询办理进度；不会对外公开。"),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    reporter_anonymous = forms.BooleanField(
+        label=_("对外匿名（处置单位看不到您的姓名和电话）"), required=False
+    )
+    photo = forms.FileField(
+        label=_("照片（可选）"), required=False, widget=forms.ClearableFileInput(attrs={"accept": "image/*"})
+    )
+
+    field_order = [
+        "category",
+        "request_type",
+        "description",
+        "address",
+        "lon",
+        "lat",
+        "photo",
+        "reporter_name",
+        "reporter_phone",
+        "reporter_anonymous",
+    ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices(public_categories())  # type: ignore[attr-defined]
+
+    def clean_reporter_phone(self) -> str:
+        phone = (self.cleaned_data.get("reporter_phone") or "").strip()
+        if not PHONE_RE.match(phone):
+            raise forms.ValidationError(_("请输入有效的电话号码"))
+        return re.sub(r"[\s-]", "", phone)
+
+
+class FollowForm(forms.Form):
+    number = forms.CharField(
+        label=_("工单编号"), max_length=32, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    digits = forms.CharField(
+        label=_("手机号后四位"),
+        min_length=4,
+        max_length=4,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "pattern": "[0-9]{4}", "autocomplete": "off"}),
+    )
+
+    def clean_number(self) -> str:
+        return (self.cleaned_data.get("number") or "").strip().upper()
+
+    def clean_digits(self) -> str:
+        digits = (self.cleaned_data.get("digits") or "").strip()
+        if not digits.isdigit():
+            raise forms.ValidationError(_("请输入 4 位数字"))
+        return digits

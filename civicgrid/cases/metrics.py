@@ -1,0 +1,245 @@
+"""The figures of the work-order loop: counts by state, overdue counts and the rates
+(响应率, 解决率, 满意率, on-time closure), per street / residential area / grid / unit /
+category and period. One module for the UI, the API and the tests; the definitions are
+written out in docs/metrics.md and must stay in step with the code below.
+
+Everything is computed in the database: one grouped query for `compute()` and one for
+`summary()`, whatever the number of cases (the latest callback of each case comes from a
+correlated subquery, not from Python). Plain ORM expressions only, so SQLite and
+PostgreSQL give the same numbers.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.lookups import Exact, GreaterThan, In, LessThanOrEqual
+from django.utils import timezone
+
+from civicgrid.geo.models import Area
+
+from .choices import CaseStatus, Resolution, Satisfaction
+from .errors import InvalidInput
+from .models import Callback, Case, Category
+
+# group_by value → the Case foreign key it groups on.
+GROUPS: dict[str, str] = {
+    "street": "street",
+    "residential_area": "residential_area",
+    "grid": "grid",
+    "unit": "lead_unit",
+    "category": "category",
+}
+GROUP_LABELS: dict[str, str] = {
+    "street": "街道",
+    "residential_area": "居民区",
+    "grid": "网格",
+    "unit": "主办单位",
+    "category": "问题分类",
+}
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A rate and the two counts it is made of (the UI shows "12/15 · 80%")."""
+
+    key: str  # e.g. "response" → response_rate, response_numerator, response_denominator
+    label: str
+    numerator_label: str
+    denominator_label: str
+
+
+RATES: tuple[Rate, ...] = (
+    Rate("response", "响应率", "按时响应", "应响应"),
+    Rate("resolution", "解决率", "已解决", "回访联系上"),
+    Rate("satisfaction", "满意率", "满意或基本满意", "回访联系上"),
+    Rate("on_time_closure", "按时办结率", "按时结案", "已结案"),
+)
+
+# One matter counts once (一件多单): a case merged into a master — status merged, or
+# closed along with its master (master set) — is left out of every rate and of the
+# overdue count; it still appears in `total` and in `by_status`.
+COUNTED = Q(master__isnull=True) & ~Q(status=CaseStatus.MERGED)
+
+
+def _latest_contacted_callback(field: str) -> Subquery:
+    """The `field` of the case's most recent callback that reached the requester."""
+    latest = Callback.objects.filter(case=OuterRef("pk"), contacted=True).order_by("-at", "-id")
+    return Subquery(latest.values(field)[:1])
+
+
+def _aggregates(now: datetime) -> dict[str, Any]:
+    closed = Q(status=CaseStatus.CLOSED)
+    responded_on_time = Q(responded_at__isnull=False) & Q(
+        LessThanOrEqual(F("responded_at"), F("response_due_at"))
+    )
+    response_due = Q(response_due_at__lte=now) | Q(responded_at__isnull=False)
+    closed_late = closed & Q(closed_at__isnull=False) & Q(GreaterThan(F("closed_at"), F("handling_due_at")))
+    closed_on_time = (
+        closed & Q(closed_at__isnull=False) & Q(LessThanOrEqual(F("closed_at"), F("handling_due_at")))
+    )
+    # Exists, not a join: a join on callbacks would multiply the rows of every other count.
+    contacted = Q(Exists(Callback.objects.filter(case=OuterRef("pk"), contacted=True)))
+    resolved = Q(Exact(_latest_contacted_callback("resolution"), Resolution.RESOLVED))
+    satisfied = Q(
+        In(_latest_contacted_callback("satisfaction"), [Satisfaction.SATISFIED, Satisfaction.BASICALLY])
+    )
+    aggregates: dict[str, Any] = {
+        "total": Count("pk"),
+        "counted": Count("pk", filter=COUNTED),
+        "overdue": Count("pk", filter=COUNTED & (Q(is_overdue=True) | closed_late)),
+        "response_numerator": Count("pk", filter=COUNTED & response_due & responded_on_time),
+        "response_denominator": Count("pk", filter=COUNTED & response_due),
+        # A case with several callbacks is judged by the latest one that reached the requester.
+        "resolution_numerator": Count("pk", filter=COUNTED & contacted & resolved),
+        "resolution_denominator": Count("pk", filter=COUNTED & contacted),
+        "satisfaction_numerator": Count("pk", filter=COUNTED & contacted & satisfied),
+        "satisfaction_denominator": Count("pk", filter=COUNTED & contacted),
+        "on_time_closure_numerator": Count("pk", filter=COUNTED & closed_on_time),
+        "on_time_closure_denominator": Count("pk", filter=COUNTED & closed),
+    }
+    for status in CaseStatus:
+        aggregates[f"status_{status.value}"] = Count("pk", filter=Q(status=status))
+    return aggregates
+
+
+def _rate(numerator: int, denominator: int) -> float | None:
+    return round(numerator / denominator, 4) if denominator else None
+
+
+def _finish(row: dict[str, Any]) -> dict[str, Any]:
+    """Turn a row of raw counts into the public shape (see docs/metrics.md)."""
+    out: dict[str, Any] = {
+        "key": row.get("key"),
+        "code": row.get("code") or "",
+        "name": row.get("name") or "",
+        "total": row["total"],
+        "counted": row["counted"],
+        "by_status": {status.value: row[f"status_{status.value}"] for status in CaseStatus},
+        "overdue": row["overdue"],
+    }
+    for rate in RATES:
+        num, den = row[f"{rate.key}_numerator"], row[f"{rate.key}_denominator"]
+        out[f"{rate.key}_numerator"] = num
+        out[f"{rate.key}_denominator"] = den
+        out[f"{rate.key}_rate"] = _rate(num, den)
+    return out
+
+
+# ---------------------------------------------------------------------------- filters
+
+
+def _day(value: date | str | None, field: str) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return (
+            timezone.localtime(value, ZoneInfo(settings.TIME_ZONE)).date()
+            if timezone.is_aware(value)
+            else value.date()
+        )
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInput(f"日期“{value}”无效，应为 YYYY-MM-DD", {field: "invalid"}) from None
+
+
+def _start_of(day: date) -> datetime:
+    # Periods are calendar days in Asia/Shanghai, whatever the server's clock says.
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def _street_q(street: Any) -> Q:
+    if isinstance(street, Area):
+        return Q(street_id=street.pk)
+    if isinstance(street, int) or (isinstance(street, str) and street.isdigit() and len(street) < 9):
+        return Q(street_id=int(street))
+    # Area codes of streets are 9 digits: a long number or any other text is a code.
+    return Q(street__code=str(street))
+
+
+def _category_q(category: Any) -> Q:
+    """The category and everything below it (the tree is at most a few levels deep)."""
+    if isinstance(category, Category):
+        ref: dict[str, Any] = {"pk": category.pk}
+    elif isinstance(category, int):
+        ref = {"pk": category}
+    else:
+        ref = {"code": str(category)}
+    q = Q()
+    for depth in range(4):
+        path = "category" + "__parent" * depth
+        q |= Q(**{f"{path}__{name}": value for name, value in ref.items()})
+    return q
+
+
+def filtered(
+    user: Any,
+    street: Any = None,
+    date_from: date | str | None = None,
+    date_to: date | str | None = None,
+    category: Any = None,
+) -> QuerySet[Case]:
+    """The cases the figures are computed over: the user's scope, then the filters.
+    The period is on received_at, both ends inclusive, in Asia/Shanghai."""
+    qs = Case.objects.restrict(user, "view")
+    if street not in (None, ""):
+        qs = qs.filter(_street_q(street))
+    start, end = _day(date_from, "date_from"), _day(date_to, "date_to")
+    if start and end and start > end:
+        raise InvalidInput("开始日期晚于结束日期", {"date_from": "after_date_to"})
+    if start:
+        qs = qs.filter(received_at__gte=_start_of(start))
+    if end:
+        qs = qs.filter(received_at__lt=_start_of(end + timedelta(days=1)))
+    if category not in (None, ""):
+        qs = qs.filter(_category_q(category))
+    return qs
+
+
+# ---------------------------------------------------------------------------- public API
+
+
+def compute(
+    user: Any,
+    street: Any = None,
+    date_from: date | str | None = None,
+    date_to: date | str | None = None,
+    group_by: str = "street",
+    category: Any = None,
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """One dict per group (see docs/metrics.md for every key), ordered by the group's code;
+    cases without a residential area, grid or lead unit form a group with key None, last."""
+    if group_by not in GROUPS:
+        allowed = "、".join(GROUPS)
+        raise InvalidInput(f"group_by“{group_by}”无效，可选：{allowed}", {"group_by": "invalid_choice"})
+    fk = GROUPS[group_by]
+    qs = filtered(user, street, date_from, date_to, category)
+    rows = (
+        qs.order_by()
+        .values(key=F(f"{fk}_id"), code=F(f"{fk}__code"), name=F(f"{fk}__name"))
+        .annotate(**_aggregates(now or timezone.now()))
+    )
+    groups = [_finish(dict(row)) for row in rows]
+    groups.sort(key=lambda g: (g["key"] is None, g["code"], g["name"], g["key"] or 0))
+    return groups
+
+
+def summary(
+    user: Any,
+    street: Any = None,
+    date_from: date | str | None = None,
+    date_to: date | str | None = None,
+    category: Any = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The same figures over the whole filtered set (key None, name 合计)."""
+    qs = filtered(user, street, date_from, date_to, category)
+    row = qs.order_by().aggregate(**_aggregates(now or timezone.now()))
+    return _finish({**row, "key": None, "code": "", "name": "合计"})

@@ -1,0 +1,94 @@
+"""Helpers shared by the work-order pages: who may open which page, the case lookup inside
+the user's scope and how much of the reporter a role may see."""
+
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from civicgrid.core.choices import Action, Role
+from civicgrid.core.privacy import mask_phone
+from civicgrid.core.querysets import user_scope
+
+from ..models import Case
+
+# The dispatcher's workbench: the desk, the street's leaders, and cadres for their own area
+# (its list comes from restrict(), so a cadre sees only their residential area's cases).
+WORKBENCH_ROLES = frozenset({Role.ADMIN, Role.DISPATCHER, Role.LEADER, Role.CADRE})
+# The phone pages: report on patrol and verify on site.
+MOBILE_ROLES = frozenset({Role.GRID_WORKER, Role.DISPATCHER, Role.ADMIN})
+# Roles that see the reporter's full phone number and name even when anonymous.
+DESK_ROLES = frozenset({Role.DISPATCHER, Role.ADMIN})
+
+
+def role_of(user: Any) -> str | None:
+    scope = user_scope(user)
+    return scope.role if scope is not None else None
+
+
+def is_global(user: Any) -> bool:
+    scope = user_scope(user)
+    return bool(scope and scope.is_global)
+
+
+def require_role(request: HttpRequest, roles: frozenset[str]) -> None:
+    """Pages a role has no use for answer 404, like objects outside the scope."""
+    if not (is_global(request.user) or role_of(request.user) in roles):
+        raise Http404(_("页面不存在"))
+
+
+def is_desk(user: Any) -> bool:
+    return is_global(user) or role_of(user) in DESK_ROLES
+
+
+def visible_case(request: HttpRequest, number: str) -> Case:
+    qs = Case.objects.restrict(request.user, Action.VIEW).select_related(
+        "category",
+        "category__parent",
+        "street",
+        "residential_area",
+        "grid",
+        "building",
+        "lead_unit",
+        "master",
+    )
+    return get_object_or_404(qs, number=number)
+
+
+def reporter_view(case: Case, user: Any) -> dict[str, Any]:
+    """The reporter as this user may see them: the desk sees everything; others see a
+    masked phone, and nothing at all of someone who asked to stay anonymous."""
+    if is_desk(user):
+        return {
+            "name": case.reporter_name,
+            "phone": case.reporter_phone,
+            "anonymous": case.reporter_anonymous,
+        }
+    if case.reporter_anonymous:
+        return {"name": _("匿名"), "phone": "", "anonymous": True}
+    return {"name": case.reporter_name, "phone": mask_phone(case.reporter_phone), "anonymous": False}
+
+
+def map_context() -> dict[str, str]:
+    return {
+        "tile_url": settings.CIVICGRID_MAP_TILE_URL,
+        "tile_attribution": settings.CIVICGRID_MAP_TILE_ATTRIBUTION,
+    }
+
+
+def safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+def client_ip(request: HttpRequest) -> str:
+    # Behind a proxy the deployment must set REMOTE_ADDR correctly (e.g. via the proxy's
+    # real-IP module); a client-supplied X-Forwarded-For would let anyone dodge the throttle.
+    return request.META.get("REMOTE_ADDR", "") or "unknown"

@@ -1,0 +1,205 @@
+"""The public site: a resident reports a problem without an account, and later follows it
+by case number plus the last four digits of the phone given.
+
+The follow-up page shows only what the public may know (status, dates, the result), never
+staff names, notes or phone numbers, and it is throttled per IP so it cannot be used to
+walk through case numbers.
+"""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from civicgrid.core.choices import Action, Role
+from civicgrid.geo.choices import AreaKind
+from civicgrid.geo.models import Area
+
+from .. import actions
+from ..actions import CaseInput
+from ..choices import CaseAction, CaseStatus, Channel
+from ..errors import CaseError
+from ..forms import FollowForm, PublicReportForm
+from ..models import Case, Category
+from .common import client_ip, map_context, role_of
+
+# Follow-up lookups allowed per IP address and window (seconds).
+FOLLOW_LIMIT = 10
+FOLLOW_WINDOW = 600
+# Reports accepted per IP address and hour: generous for a family, not for a script.
+REPORT_LIMIT = 20
+REPORT_WINDOW = 3600
+# Numbers of the reports made in this browser session, for the confirmation page.
+SESSION_KEY = "cases_public_reports"
+MY_REPORTS_LIMIT = 50
+
+# What the public timeline says for each action (no staff names, no internal notes).
+PUBLIC_STEPS: dict[str, Any] = {
+    CaseAction.CREATE: gettext_lazy("已受理您的反映"),
+    CaseAction.FILE: gettext_lazy("已立案"),
+    CaseAction.REJECT: gettext_lazy("不予立案"),
+    CaseAction.DISPATCH: gettext_lazy("已派至处置单位"),
+    CaseAction.REDISPATCH: gettext_lazy("已改派处置单位"),
+    CaseAction.SIGN: gettext_lazy("处置单位已签收"),
+    CaseAction.REPORT_BACK: gettext_lazy("处置单位已反馈办理情况"),
+    CaseAction.VERIFY_PASS: gettext_lazy("现场核查通过"),
+    CaseAction.VERIFY_FAIL: gettext_lazy("现场核查未通过，继续办理"),
+    CaseAction.CLOSE: gettext_lazy("已办结"),
+    CaseAction.CALLBACK: gettext_lazy("已回访"),
+    CaseAction.REOPEN: gettext_lazy("重新办理"),
+    CaseAction.MERGE: gettext_lazy("与同一问题的其他反映合并办理"),
+    CaseAction.SUSPEND: gettext_lazy("暂缓办理"),
+    CaseAction.RESUME: gettext_lazy("恢复办理"),
+}
+# Residents see fewer states than staff: the ones in the middle read the same to them.
+PUBLIC_STATUS: dict[str, Any] = {
+    CaseStatus.NEW: gettext_lazy("已受理"),
+    CaseStatus.FILED: gettext_lazy("办理中"),
+    CaseStatus.DISPATCHED: gettext_lazy("办理中"),
+    CaseStatus.IN_PROGRESS: gettext_lazy("办理中"),
+    CaseStatus.HANDLED: gettext_lazy("办理中"),
+    CaseStatus.VERIFIED: gettext_lazy("办理中"),
+    CaseStatus.RETURNED: gettext_lazy("办理中"),
+    CaseStatus.REOPENED: gettext_lazy("办理中"),
+    CaseStatus.CLOSED: gettext_lazy("已办结"),
+    CaseStatus.REJECTED: gettext_lazy("不予受理"),
+    CaseStatus.SUSPENDED: gettext_lazy("暂缓办理"),
+    CaseStatus.MERGED: gettext_lazy("合并办理"),
+}
+
+
+def public_status_context(case: Case) -> dict[str, Any]:
+    shown = case.master if case.status == CaseStatus.MERGED and case.master_id else case
+    events = [
+        {"at": e.at, "text": PUBLIC_STEPS[e.action]}
+        for e in case.events.order_by("at", "id").only("at", "action")
+        if e.action in PUBLIC_STEPS
+    ]
+    result = ""
+    if shown is not None and shown.status in (CaseStatus.CLOSED, CaseStatus.REJECTED):
+        result = shown.resolution_note
+    return {
+        "case": case,
+        "public_status": PUBLIC_STATUS.get(shown.status if shown else case.status, ""),
+        "status_code": shown.status if shown else case.status,
+        "events": events,
+        "result": result,
+    }
+
+
+def _my_reports(request: HttpRequest) -> list[Case]:
+    if role_of(request.user) != Role.RESIDENT:
+        return []
+    return list(
+        Case.objects.restrict(request.user, Action.VIEW).select_related("category")[:MY_REPORTS_LIMIT]
+    )
+
+
+def _street_map() -> dict[str, Any]:
+    """The streets' outlines for the location picker (works without map tiles)."""
+    features = [
+        {
+            "type": "Feature",
+            "geometry": area.geometry,
+            "properties": {"name": area.name, "code": area.code, "role": "self"},
+        }
+        for area in Area.objects.filter(kind=AreaKind.STREET)
+        .exclude(geometry__isnull=True)
+        .only("geometry", "name", "code")
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+@require_http_methods(["GET", "POST"])
+def report_form(request: HttpRequest) -> HttpResponse:
+    form = PublicReportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and _throttled(request, "report", REPORT_LIMIT, REPORT_WINDOW):
+        form.add_error(None, _("提交过于频繁，请稍后再试或拨打 12345。"))
+        context = {
+            "form": form,
+            "street_map": _street_map(),
+            "my_reports": _my_reports(request),
+            **map_context(),
+        }
+        return render(request, "cases/public/report.html", context, status=429)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        category = Category.objects.filter(code=data["category"]).first()
+        photo = data.get("photo")
+        case_input = CaseInput(
+            request_type=data["request_type"] or (category.default_request_type if category else ""),
+            category=data["category"],
+            description=data["description"],
+            channel=Channel.WEB,
+            lon=data.get("lon"),
+            lat=data.get("lat"),
+            address=data.get("address") or "",
+            reporter_name=data.get("reporter_name") or "",
+            reporter_phone=data["reporter_phone"],
+            reporter_anonymous=bool(data.get("reporter_anonymous")),
+            photos=[photo] if photo else [],
+        )
+        # Staff using the public form report as members of the public, not inside their scope.
+        actor = request.user if role_of(request.user) == Role.RESIDENT else None
+        try:
+            case = actions.create_case(case_input, actor, via="web")
+        except CaseError as exc:
+            field = next((f for f in exc.fields if f in form.fields), None)
+            if field in ("lon", "lat"):
+                field = "address"
+            form.add_error(field, exc.message)
+        else:
+            numbers = [*request.session.get(SESSION_KEY, []), case.number][-10:]
+            request.session[SESSION_KEY] = numbers
+            return redirect("report:done")
+    return render(
+        request,
+        "cases/public/report.html",
+        {"form": form, "street_map": _street_map(), "my_reports": _my_reports(request), **map_context()},
+    )
+
+
+def report_done(request: HttpRequest) -> HttpResponse:
+    numbers = request.session.get(SESSION_KEY, [])
+    if not numbers:
+        return redirect("report:form")
+    return render(request, "cases/public/done.html", {"number": numbers[-1]})
+
+
+def _throttled(request: HttpRequest, name: str, limit: int, window: int) -> bool:
+    """Count this attempt against the IP's allowance; True once it is used up."""
+    key = f"cases:{name}:{client_ip(request)}"
+    cache.add(key, 0, window)
+    try:
+        tries = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, window)
+        tries = 1
+    return tries > limit
+
+
+@require_http_methods(["GET", "POST"])
+def follow(request: HttpRequest) -> HttpResponse:
+    """Case number + last four phone digits → the public status. Every attempt counts
+    against the throttle, right or wrong, and both failures read the same."""
+    form = FollowForm(request.POST or None, initial={"number": request.GET.get("number", "")})
+    context: dict[str, Any] = {"form": form, "my_reports": _my_reports(request)}
+    if request.method == "POST":
+        if _throttled(request, "follow", FOLLOW_LIMIT, FOLLOW_WINDOW):
+            context["throttled"] = True
+            return render(request, "cases/public/follow.html", context, status=429)
+        if form.is_valid():
+            number, digits = form.cleaned_data["number"], form.cleaned_data["digits"]
+            case = Case.objects.filter(number=number).select_related("master").first()
+            phone_digits = "".join(ch for ch in (case.reporter_phone if case else "") if ch.isdigit())
+            if case is not None and len(phone_digits) >= 4 and phone_digits[-4:] == digits:
+                context.update(public_status_context(case))
+                context["found"] = True
+            else:
+                messages.error(request, _("没有找到匹配的工单，请核对工单编号和手机号后四位。"))
+    return render(request, "cases/public/follow.html", context)

@@ -1,0 +1,440 @@
+"""The staff pages of the work-order loop: the dispatcher's workbench, the case page and its
+action forms, a unit's task list, the inbox, and the category and duty pages.
+
+Every query goes through `restrict()`; every change goes through `actions.run_action`, so the
+views only translate forms into parameters and errors into messages.
+"""
+
+import mimetypes
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from civicgrid.core.choices import Action, Role
+from civicgrid.core.querysets import user_scope
+from civicgrid.geo.models import Area
+
+from .. import actions, duplicates, workflow
+from ..choices import OPEN_STATUSES, AssignmentStatus, CaseAction, CaseStatus, PhotoStage
+from ..errors import CaseError, Conflict
+from ..forms import PRIMARY_ACTIONS, WorkbenchFilterForm, action_form
+from ..models import Assignment, Callback, Case, CaseEvent, Category, DutyRule, ExtensionRequest, Notification
+from .common import (
+    WORKBENCH_ROLES,
+    is_desk,
+    map_context,
+    reporter_view,
+    require_role,
+    role_of,
+    safe_next,
+    visible_case,
+)
+from .public import public_status_context
+
+CASES_PER_PAGE = 25
+NOTIFICATIONS_PER_PAGE = 30
+# A unit's finished work is listed for this many rows; the open groups are listed in full.
+TASKS_HISTORY_LIMIT = 30
+
+# (key, label, condition). The "callback" queue needs the has_callback annotation.
+QUEUES: tuple[tuple[str, Any, Q], ...] = (
+    ("new", gettext_lazy("待受理"), Q(status=CaseStatus.NEW)),
+    ("dispatch", gettext_lazy("待派遣"), Q(status__in=[CaseStatus.FILED, CaseStatus.REOPENED])),
+    ("returned", gettext_lazy("已退单"), Q(status=CaseStatus.RETURNED)),
+    ("overdue", gettext_lazy("超期"), Q(is_overdue=True, status__in=OPEN_STATUSES)),
+    ("verify", gettext_lazy("待核查"), Q(status=CaseStatus.HANDLED)),
+    ("callback", gettext_lazy("待回访"), Q(status=CaseStatus.CLOSED, has_callback=False)),
+    ("all", gettext_lazy("全部"), Q()),
+)
+QUEUE_CONDITIONS = {key: q for key, _label, q in QUEUES}
+
+
+def _filtered_cases(request: HttpRequest, form: WorkbenchFilterForm) -> Any:
+    qs = Case.objects.restrict(request.user, Action.VIEW).annotate(
+        has_callback=Exists(Callback.objects.filter(case=OuterRef("pk")))
+    )
+    if not form.is_valid():
+        return qs
+    data = form.cleaned_data
+    if data.get("status"):
+        qs = qs.filter(status=data["status"])
+    if data.get("grid"):
+        qs = qs.filter(grid=data["grid"])
+    if data.get("category"):
+        # A class code (E21) matches its whole branch.
+        qs = qs.filter(Q(category__code=data["category"]) | Q(category__parent__code=data["category"]))
+    if data.get("channel"):
+        qs = qs.filter(channel=data["channel"])
+    if data.get("date_from"):
+        qs = qs.filter(received_at__date__gte=data["date_from"])
+    if data.get("date_to"):
+        qs = qs.filter(received_at__date__lte=data["date_to"])
+    text = (data.get("q") or "").strip()
+    if text:
+        qs = qs.filter(
+            Q(number__icontains=text)
+            | Q(title__icontains=text)
+            | Q(description__icontains=text)
+            | Q(address__icontains=text)
+        )
+    return qs
+
+
+@login_required
+def workbench(request: HttpRequest) -> HttpResponse:
+    """Queues with counts, filters and a paginated list; htmx swaps only the results."""
+    require_role(request, WORKBENCH_ROLES)
+    form = WorkbenchFilterForm(request.GET or None, user=request.user)
+    queue = request.GET.get("queue", "")
+    if queue not in QUEUE_CONDITIONS:
+        queue = "new" if is_desk(request.user) else "all"
+    base = _filtered_cases(request, form)
+    # One query for every queue's count.
+    counts = base.order_by().aggregate(**{key: Count("pk", filter=q) for key, _label, q in QUEUES})
+    queues = [{"key": key, "label": label, "count": counts[key]} for key, label, _q in QUEUES]
+    listing = base.filter(QUEUE_CONDITIONS[queue]).select_related("category", "grid", "lead_unit")
+    if queue == "callback":
+        listing = listing.order_by("callback_due_at", "id")
+    elif queue in ("dispatch", "returned", "overdue", "verify"):
+        listing = listing.order_by("handling_due_at", "id")
+    page = Paginator(listing, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"form": form, "queues": queues, "queue": queue, "page": page}
+    template = "cases/_workbench_results.html" if getattr(request, "htmx", False) else "cases/workbench.html"
+    return render(request, template, context)
+
+
+def _action_forms(case: Case, user: Any, allowed: list[str]) -> list[dict[str, Any]]:
+    ordered = [a for a in PRIMARY_ACTIONS if a in allowed] + [a for a in allowed if a not in PRIMARY_ACTIONS]
+    out = []
+    for action in ordered:
+        form = action_form(action, case, user)
+        out.append(
+            {
+                "action": action,
+                "label": CaseAction(action).label,
+                "form": form,
+                "primary": action in PRIMARY_ACTIONS,
+                "danger": form.danger,
+                "multipart": any(f.field.widget.needs_multipart_form for f in form),
+            }
+        )
+    return out
+
+
+def _grid_geojson_url(case: Case, user: Any) -> str:
+    # The grid's outline around the pin, for those who may read the area registry.
+    if case.grid is None or not Area.objects.restrict(user, Action.VIEW).filter(pk=case.grid.pk).exists():
+        return ""
+    return reverse("geo:area_geojson", args=[case.grid.code])
+
+
+@login_required
+def case_detail(request: HttpRequest, number: str) -> HttpResponse:
+    case = visible_case(request, number)
+    user = request.user
+    if role_of(user) == Role.RESIDENT:
+        # A resident sees their own report as the public sees it: no staff names, no notes.
+        return render(request, "cases/public/status.html", public_status_context(case))
+    case = (
+        Case.objects.filter(pk=case.pk)
+        .select_related(
+            "category",
+            "category__parent",
+            "street",
+            "residential_area",
+            "grid",
+            "building",
+            "lead_unit",
+            "master",
+        )
+        .prefetch_related(
+            Prefetch("assignments", queryset=Assignment.objects.select_related("unit", "signed_by")),
+        )
+        .get()
+    )
+    allowed = workflow.allowed_actions(case, user)
+    events = list(CaseEvent.objects.filter(case=case).select_related("unit").order_by("at", "id"))
+    photos = list(case.photos.order_by("uploaded_at", "id"))
+    candidates: list[Any] = []
+    if is_desk(user) and case.status in OPEN_STATUSES:
+        found = duplicates.candidates(case)
+        visible = set(
+            Case.objects.restrict(user, Action.VIEW)
+            .filter(pk__in=[c.case.pk for c in found])
+            .values_list("pk", flat=True)
+        )
+        candidates = [c for c in found if c.case.pk in visible]
+    context = {
+        "case": case,
+        "reporter": reporter_view(case, user),
+        "assignments": [a for a in case.assignments.all() if a.status != AssignmentStatus.CANCELLED],
+        "cancelled_assignments": [
+            a for a in case.assignments.all() if a.status == AssignmentStatus.CANCELLED
+        ],
+        "events": events,
+        "before_photos": [p for p in photos if p.stage == PhotoStage.BEFORE],
+        "after_photos": [p for p in photos if p.stage == PhotoStage.AFTER],
+        "callbacks": list(case.callbacks.order_by("at")),
+        "extensions": list(ExtensionRequest.objects.filter(case=case).select_related("unit")),
+        "supervisions": list(case.supervisions.select_related("unit")),
+        "merged_cases": list(
+            Case.objects.restrict(user, Action.VIEW).filter(master=case).only("number", "title")
+        ),
+        "candidates": candidates,
+        "may_merge": CaseAction.MERGE in allowed,
+        "action_forms": _action_forms(case, user, allowed),
+        "grid_geojson_url": _grid_geojson_url(case, user),
+        **map_context(),
+    }
+    return render(request, "cases/case_detail.html", context)
+
+
+@login_required
+@require_POST
+def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    """One action form's POST: run the action, say what happened, go back (PRG)."""
+    case = visible_case(request, number)
+    try:
+        CaseAction(action)
+    except ValueError:
+        raise Http404(_("没有这个操作")) from None
+    back = safe_next(request, case.get_absolute_url())
+    if action not in workflow.TRANSITIONS:
+        raise Http404(_("没有这个操作"))
+    form = action_form(action, case, request.user, request.POST, request.FILES)
+    if not form.is_valid():
+        problems = "；".join(
+            (f"{form.fields[name].label}：{err}" if name in form.fields else str(err))
+            for name, errs in form.errors.items()
+            for err in errs
+        )
+        if "version" in form.errors:
+            messages.error(request, _("页面已过期，请刷新后重试。"))
+        else:
+            messages.error(
+                request,
+                _("未能%(action)s：%(problems)s") % {"action": form_label(action), "problems": problems},
+            )
+        return redirect(back)
+    try:
+        actions.run_action(case, action, request.user, form.params())
+    except Conflict:
+        messages.error(request, _("工单已被他人更新，请刷新"))
+    except CaseError as exc:
+        messages.error(
+            request, _("未能%(action)s：%(message)s") % {"action": form_label(action), "message": exc.message}
+        )
+    else:
+        messages.success(request, _("已%(action)s") % {"action": form_label(action)})
+    return redirect(back)
+
+
+def form_label(action: str) -> str:
+    return str(CaseAction(action).label)
+
+
+@login_required
+def case_photo(request: HttpRequest, number: str, pk: int, size: str = "full") -> FileResponse:
+    """Photos are never public files: they are served only to users who may see the case."""
+    case = visible_case(request, number)
+    photo = get_object_or_404(case.photos, pk=pk)
+    field = photo.thumbnail if size == "thumb" and photo.thumbnail else photo.image
+    try:
+        handle = field.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404(_("照片文件不存在")) from None
+    content_type = mimetypes.guess_type(field.name or "")[0] or "application/octet-stream"
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+def task_list(request: HttpRequest) -> HttpResponse:
+    """A handling unit's part of each case, grouped by where it stands."""
+    scope = user_scope(request.user)
+    unit_ids = scope.unit_ids if scope else frozenset()
+    if not unit_ids and role_of(request.user) != Role.HANDLER:
+        raise Http404(_("页面不存在"))
+    mine = (
+        Assignment.objects.restrict(request.user, Action.VIEW)
+        .filter(unit_id__in=unit_ids)
+        .select_related("case", "case__category", "case__grid", "unit")
+    )
+    groups = [
+        {
+            "key": "pending",
+            "label": _("待签收"),
+            "rows": list(mine.filter(status=AssignmentStatus.PENDING).order_by("handling_due_at", "id")),
+        },
+        {
+            "key": "signed",
+            "label": _("办理中"),
+            "rows": list(mine.filter(status=AssignmentStatus.SIGNED).order_by("handling_due_at", "id")),
+        },
+        {
+            "key": "returned",
+            "label": _("已退回"),
+            "rows": list(
+                mine.filter(status=AssignmentStatus.RETURNED).order_by("-returned_at", "-id")[
+                    :TASKS_HISTORY_LIMIT
+                ]
+            ),
+        },
+        {
+            "key": "handled",
+            "label": _("已反馈"),
+            "rows": list(
+                mine.filter(status=AssignmentStatus.HANDLED).order_by("-handled_at", "-id")[
+                    :TASKS_HISTORY_LIMIT
+                ]
+            ),
+        },
+    ]
+    return render(request, "cases/tasks.html", {"groups": groups, "now": timezone.now()})
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    notes = Notification.objects.restrict(request.user, Action.VIEW).select_related("case")
+    show = request.GET.get("show", "")
+    if show == "unread":
+        notes = notes.filter(read_at__isnull=True)
+    page = Paginator(notes, NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "cases/inbox.html", {"page": page, "show": show})
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+    mine = Notification.objects.restrict(request.user, Action.CHANGE)
+    note = get_object_or_404(mine.select_related("case"), pk=pk)
+    if note.read_at is None:
+        mine.filter(pk=note.pk).update(read_at=timezone.now())
+        note.read_at = timezone.now()
+    if getattr(request, "htmx", False):
+        response = render(request, "cases/_notification.html", {"note": note})
+        response["HX-Trigger"] = "notifications-changed"
+        return response
+    return redirect(safe_next(request, reverse("cases:inbox")))
+
+
+@login_required
+@require_POST
+def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    count = (
+        Notification.objects.restrict(request.user, Action.CHANGE)
+        .filter(read_at__isnull=True)
+        .update(read_at=timezone.now())
+    )
+    messages.success(request, _("已将 %(n)s 条通知标为已读") % {"n": count})
+    return redirect("cases:inbox")
+
+
+@login_required
+def category_detail(request: HttpRequest, code: str) -> HttpResponse:
+    category = get_object_or_404(
+        Category.objects.restrict(request.user, Action.VIEW).select_related("parent"), code=code
+    )
+    children = list(category.children.order_by("code"))
+    duties = list(
+        DutyRule.objects.restrict(request.user, Action.VIEW)
+        .filter(category=category)
+        .select_related("area", "lead_unit")
+        .prefetch_related("co_units")
+    )
+    lineage = list(reversed(category.lineage()))
+    return render(
+        request,
+        "cases/category_detail.html",
+        {
+            "category": category,
+            "lineage": lineage,
+            "children": children,
+            "duties": duties,
+            "effective": {
+                "response_minutes": category.inherited("response_minutes"),
+                "handling_working_days": category.inherited("handling_working_days"),
+                "handling_hours": category.inherited("handling_hours"),
+                "emergency": category.emergency,
+            },
+        },
+    )
+
+
+@login_required
+def duty_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = get_object_or_404(
+        DutyRule.objects.restrict(request.user, Action.VIEW)
+        .select_related("category", "area", "lead_unit")
+        .prefetch_related("co_units"),
+        pk=pk,
+    )
+    return render(request, "cases/duty_detail.html", {"rule": rule})
+
+
+@login_required
+def metrics_page(request: HttpRequest) -> HttpResponse:
+    """The three rates (and on-time closure) over the user's scope, grouped on request;
+    the numbers come from cases.metrics, the module the API and the tests use too."""
+    from .. import metrics
+
+    require_role(request, WORKBENCH_ROLES)
+    today = timezone.localdate()
+    group_by = request.GET.get("group_by", "street")
+    if group_by not in metrics.GROUPS:
+        group_by = "street"
+    date_from = request.GET.get("from") or today.replace(month=1, day=1).isoformat()
+    date_to = request.GET.get("to") or today.isoformat()
+    try:
+        total = metrics.summary(request.user, date_from=date_from, date_to=date_to)
+        rows = metrics.compute(request.user, date_from=date_from, date_to=date_to, group_by=group_by)
+    except CaseError as exc:
+        messages.error(request, exc.message)
+        date_from, date_to = today.replace(month=1, day=1).isoformat(), today.isoformat()
+        total = metrics.summary(request.user, date_from=date_from, date_to=date_to)
+        rows = metrics.compute(request.user, date_from=date_from, date_to=date_to, group_by=group_by)
+    rates = [
+        {
+            "rate": r,
+            "value": total[f"{r.key}_rate"],
+            "num": total[f"{r.key}_numerator"],
+            "den": total[f"{r.key}_denominator"],
+        }
+        for r in metrics.RATES
+    ]
+    table = [
+        {
+            "row": row,
+            "rates": [
+                (row[f"{r.key}_rate"], row[f"{r.key}_numerator"], row[f"{r.key}_denominator"])
+                for r in metrics.RATES
+            ],
+        }
+        for row in rows
+    ]
+    return render(
+        request,
+        "cases/metrics.html",
+        {
+            "total": total,
+            "rates": rates,
+            "table": table,
+            "rate_defs": metrics.RATES,
+            "group_by": group_by,
+            "groups": list(metrics.GROUP_LABELS.items()),
+            "group_label": metrics.GROUP_LABELS[group_by],
+            "date_from": date_from,
+            "date_to": date_to,
+        },
+    )

@@ -1,0 +1,1246 @@
+"""Demo work orders: a year of cases for the four demo streets, so the workbench, the unit
+task lists and the three rates look alive. Also the demo duty table (who handles what).
+
+Two halves, like builder.py:
+- `plan_street_cases()` is pure and deterministic: from the demo plan (buildings, areas,
+  units) and a random generator seeded with fixed strings it decides each case — channel,
+  category, text, place, reporter, received time — and its fate: the actions taken on it,
+  by whom and when (file, dispatch, sign, return, extension, report back, verify, close,
+  callback, reopen, merge, suspend, supervise, escalate…).
+- `load_cases()` plays each plan through cases.actions, the same entry point as the UI and
+  the API, so every case has a real timeline and only states the workflow allows.
+
+Demo back-dating: actions stamp rows with django.utils.timezone.now(). Each action runs
+inside a `DemoClock` span that records the real instants it ran between and the past
+instant it stands for; afterwards `_backdate()` rewrites every timestamp written inside a
+span (timeline, case dates, assignments, callbacks, extensions, supervisions,
+notifications) to the planned instant, with querysets' .update()/bulk_update. This is
+the only place that writes those tables directly, and only for demo rows.
+
+Idempotent: demo cases carry source "demo" and external_id "demo-<street>-<n>"; a plan
+whose case exists is skipped, so a second load adds nothing.
+"""
+
+import bisect
+import contextlib
+import dataclasses
+import random
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import F, Q
+from django.utils import timezone
+
+from civicgrid.accounts.models import User
+from civicgrid.cases import actions, deadlines
+from civicgrid.cases.actions import CaseInput
+from civicgrid.cases.choices import (
+    AssignmentRole,
+    AssignmentStatus,
+    CaseAction,
+    Channel,
+    RequestType,
+    SupervisionKind,
+    Urgency,
+)
+from civicgrid.cases.models import (
+    Assignment,
+    Callback,
+    Case,
+    CaseEvent,
+    Category,
+    DutyRule,
+    ExtensionRequest,
+    Notification,
+    Supervision,
+)
+from civicgrid.core.choices import Role
+from civicgrid.core.scope import Scope
+from civicgrid.core.workdays import working_day_deadline
+from civicgrid.geo.choices import AreaKind
+from civicgrid.geo.models import Area
+from civicgrid.orgs.choices import UnitKind
+from civicgrid.orgs.models import Unit
+
+from . import data
+
+SH = ZoneInfo("Asia/Shanghai")
+DEMO_SOURCE = "demo"
+FIRST_DAY = date(2025, 12, 1)
+LAST_DAY = date(2026, 11, 20)
+# Actions planned after this instant are left out: a recent case stays where it is, as it
+# would in a live system. Fixed (not "now") so that every load gives the same data.
+CUTOFF = datetime(2026, 11, 22, 18, 0, tzinfo=SH)
+CASES_PER_STREET: dict[str, int] = {"pingliang": 170, "wujiaochang": 160, "tianping": 150, "lujiazui": 180}
+
+
+# ============================================================================ duty table
+
+
+@dataclass(frozen=True)
+class Duty:
+    """category code → lead unit (and co-handlers, 吹哨报到). Unit refs: a suffix of the
+    street's unit codes (CG 城管中队, PCS 派出所, FGB 房管办, SJS 市场监管所, LH 绿化市容所,
+    WS 卫生服务中心, SGB 社区管理办), a district utility (WATER, GAS, POWER), or, for
+    residential-area rules, WY (the area's property company) and JWH (its residents' committee)."""
+
+    category: str
+    lead: str
+    co: tuple[str, ...] = ()
+    note: str = ""
+
+
+STREET_DUTIES: tuple[Duty, ...] = (
+    Duty("E01", "CG", note="市容环境类由城管中队主办"),
+    Duty("E0106", "LH", note="绿地脏乱由绿化市容所主办"),
+    Duty("E02", "CG"),
+    Duty("E03", "CG"),
+    Duty("E04", "CG", note="突发事件先由城管中队到场处置"),
+    Duty("E0402", "WATER", ("CG",)),
+    Duty("E0403", "GAS", ("PCS",)),
+    Duty("E0404", "WATER"),
+    Duty("E0408", "POWER"),
+    Duty("E05", "CG", note="街面秩序类由城管中队主办"),
+    Duty("E0501", "CG", ("SJS",)),
+    Duty("E0504", "SJS", ("CG",), "店外经营由市场监管所主办、城管协办"),
+    Duty("E0509", "PCS"),
+    Duty("E21", "SGB", note="其他社区事项由社区管理办统筹"),
+    Duty("E2101", "FGB", ("PCS", "CG"), "群租由房管办牵头，派出所、城管联合整治"),
+    Duty("E2102", "FGB", note="加装电梯由房管办指导"),
+    Duty("E2103", "CG", ("PCS",)),
+    Duty("E2104", "FGB", note="无物业公司的小区由房管办督办"),
+    Duty("E2105", "PCS", note="噪声扰民由派出所处置"),
+    Duty("E2106", "LH", note="垃圾分类由绿化市容所主办"),
+    Duty("E2107", "CG", ("FGB",), "违法搭建由城管中队主办、房管办协办"),
+    Duty("E2108", "PCS"),
+    Duty("E2109", "FGB"),
+    Duty("E2112", "CG"),
+    Duty("E2113", "FGB"),
+    Duty("C", "CG"),
+    Duty("C04", "LH"),
+    Duty("C05", "FGB"),
+    Duty("C0110", "POWER"),
+)
+# Residential-area rules win over the street's (the more specific area wins).
+AREA_DUTIES: tuple[Duty, ...] = (
+    Duty("E2104", "WY", note="物业管理问题由小区物业公司处理"),
+    Duty("E2112", "WY"),
+    Duty("E2113", "WY", ("FGB",)),
+    Duty("E2110", "JWH", ("WS",), "独居老人关爱由居委会上门，社区卫生服务中心协同"),
+    Duty("E2111", "JWH", note="邻里纠纷由居委会调解"),
+)
+UTILITIES = ("WATER", "GAS", "POWER")
+
+
+def _lineage(code: str) -> list[str]:
+    """E2105 → E2105, E21, E (the codes are hierarchical: letter, class, sub-class)."""
+    out = [code]
+    if len(code) > 3:
+        out.append(code[:3])
+    if len(code) > 1:
+        out.append(code[:1])
+    return out
+
+
+@dataclass(frozen=True)
+class StreetInfo:
+    """What planning needs to know of one street, taken from the demo plan (no database)."""
+
+    spec: data.StreetSpec
+    buildings: tuple[tuple[str, str], ...]  # (address, grid code)
+    ra_codes: dict[str, str]  # residential area name → code
+    property_of: dict[str, str]  # residential area code → property company unit code
+
+    @property
+    def code(self) -> str:
+        return self.spec.code
+
+    def unit_code(self, ref: str, ra_code: str | None) -> str | None:
+        if ref in UTILITIES:
+            return f"{self.spec.district}-{ref}"
+        if ref == "WY":
+            return self.property_of.get(ra_code or "")
+        if ref == "JWH":
+            return f"{ra_code}-JWH" if ra_code else None
+        return f"{self.code}-{ref}"
+
+    def route(self, category: str, ra_code: str) -> tuple[str, tuple[str, ...]]:
+        """The duty table's answer, as unit codes (mirrors cases.routing for the demo rules)."""
+        for area_rules, ra in ((AREA_DUTIES, ra_code), (STREET_DUTIES, None)):
+            rules = {d.category: d for d in area_rules}
+            for code in _lineage(category):
+                duty = rules.get(code)
+                lead = self.unit_code(duty.lead, ra) if duty else None
+                if duty and lead:
+                    co = tuple(c for c in (self.unit_code(x, ra) for x in duty.co) if c and c != lead)
+                    return lead, co
+        return f"{self.code}-SGB", ()
+
+
+def street_infos(plan: Any) -> list[StreetInfo]:
+    infos = []
+    for spec in data.STREETS:
+        ra_codes = {
+            a.name.removesuffix("居民区"): a.code
+            for a in plan.areas
+            if a.kind == AreaKind.RESIDENTIAL and a.parent_code == spec.code
+        }
+        property_of: dict[str, str] = {}
+        for unit in plan.units:
+            if unit.kind == UnitKind.PROPERTY and unit.street_code == spec.code:
+                for ra in unit.jurisdiction:
+                    property_of.setdefault(ra, unit.code)
+        buildings = tuple((b.address, b.grid_code) for b in plan.buildings if b.street_code == spec.code)
+        infos.append(StreetInfo(spec, buildings, ra_codes, property_of))
+    return infos
+
+
+def load_duty_rules(plan: Any, areas: dict[str, Area], units: dict[str, Unit], report: Any) -> None:
+    """Create or update the demo duty table; rules already as planned are not touched."""
+    categories = {c.code: c for c in Category.objects.all()}
+    wanted: dict[tuple[str, str], tuple[str, tuple[str, ...], str]] = {}
+    for info in street_infos(plan):
+        for duty in STREET_DUTIES:
+            lead = info.unit_code(duty.lead, None)
+            co = tuple(c for c in (info.unit_code(x, None) for x in duty.co) if c)
+            if lead:
+                wanted[(duty.category, info.code)] = (lead, co, duty.note)
+        for ra_code in info.ra_codes.values():
+            for duty in AREA_DUTIES:
+                lead = info.unit_code(duty.lead, ra_code)
+                co = tuple(c for c in (info.unit_code(x, ra_code) for x in duty.co) if c)
+                if lead:
+                    wanted[(duty.category, ra_code)] = (lead, co, duty.note)
+    existing = {
+        (r.category.code, r.area.code): r
+        for r in DutyRule.objects.filter(area__code__in=list(areas)).select_related("category", "area")
+    }
+    for (category_code, area_code), (lead, co, note) in sorted(wanted.items()):
+        if category_code not in categories or lead not in units:
+            continue  # an administrator removed the category: leave it be
+        rule = existing.get((category_code, area_code)) or DutyRule(
+            category=categories[category_code], area=areas[area_code]
+        )
+        values = {"lead_unit_id": units[lead].pk, "note": note, "is_active": True}
+        is_new = rule.pk is None
+        changed = is_new
+        for name, value in values.items():
+            if getattr(rule, name) != value:
+                setattr(rule, name, value)
+                changed = True
+        if changed:
+            rule.save()
+            (report.created if is_new else report.updated)["duty"] += 1
+        co_ids = {units[c].pk for c in co if c in units}
+        if set(rule.co_units.values_list("pk", flat=True)) != co_ids:
+            rule.co_units.set(co_ids)
+            if not is_new:
+                report.updated["duty"] += 1
+
+
+# ============================================================================ texts
+
+Text = tuple[str, str]  # (request type, template)
+
+# category → (weight, texts, feedback). Weighted toward the seeds' community matters.
+# Placeholders: {addr} the building's address, {floor}, {room}, {hour}.
+TOPICS: dict[str, tuple[int, tuple[Text, ...], tuple[str, ...]]] = {
+    "E2105": (
+        13,
+        (
+            (
+                "complaint",
+                "{addr}{floor}楼住户每天晚上{hour}点以后仍在拖动家具、大声放音乐，严重影响休息，多次敲门沟通无果，希望尽快处理。",
+            ),
+            ("complaint", "{addr}楼下绿地每天清晨不到六点就有人跳广场舞，音响开得很大，老人孩子都睡不好。"),
+            ("complaint", "{addr}{room}室装修，周末和中午也在用电钻，不按规定时间施工，噪声扰民。"),
+            ("complaint", "{addr}{floor}楼有住户养的狗整夜叫，已经持续一个多月，和主人沟通无效。"),
+        ),
+        (
+            "已联系当事人上门劝导，当事人表示不再在夜间制造噪声，现场已恢复安静。",
+            "已会同居委会上门调解，双方达成一致，后续由居委会跟踪回访。",
+            "已告知装修户遵守施工时间规定，并由物业加强巡查。",
+        ),
+    ),
+    "E2101": (
+        8,
+        (
+            (
+                "report",
+                "{addr}{room}室疑似群租，一套房子住了十几个人，进出人员复杂，楼道堆满杂物，存在安全隐患。",
+            ),
+            (
+                "report",
+                "{addr}{room}室被二房东隔成多间出租，厨房、卫生间都住了人，夜里吵闹，请相关部门核查。",
+            ),
+            ("inquiry", "咨询：发现{addr}有群租现象，应向哪个部门反映，举报后多久处理？"),
+        ),
+        (
+            "经房管办、派出所、城管联合上门核查，确认存在违规分隔出租，已责令房东拆除隔断、清退超员租户，现已整改完毕。",
+            "已上门核查并登记租住人员信息，督促房东按规定整改，已拆除违规隔断。",
+        ),
+    ),
+    "E2103": (
+        8,
+        (
+            (
+                "report",
+                "{addr}有住户从{floor}楼窗口拉电线下来给电动自行车充电（飞线充电），晚上一直充着，很危险。",
+            ),
+            ("report", "{addr}楼道里长期停放电动车并在楼道内充电，堵塞消防通道，存在火灾隐患。"),
+            ("suggestion", "建议在{addr}附近增设电动自行车集中充电桩，解决居民充电难、飞线充电的问题。"),
+        ),
+        (
+            "已拆除飞线，督促车主到小区集中充电点充电，并张贴安全提示。",
+            "已清理楼道内的电动车，向居民讲解违规充电的危害，物业将加强夜间巡查。",
+        ),
+    ),
+    "E2104": (
+        10,
+        (
+            (
+                "complaint",
+                "{addr}单元门禁坏了半个多月，物业一直说在报修，外来人员随意进出，请督促物业尽快修复。",
+            ),
+            ("complaint", "{addr}电梯经常故障停运，上周困人两次，物业维保不到位，居民意见很大。"),
+            ("complaint", "{addr}楼道灯不亮已经一周，老人晚上上下楼很不安全，多次报物业无人处理。"),
+            ("complaint", "{addr}附近垃圾清运不及时，物业保洁人员少，楼道长期脏乱。"),
+        ),
+        (
+            "已督促物业公司完成维修，并建立报修台账，物业经理已向居民当面说明情况。",
+            "物业公司已更换故障部件并恢复使用，承诺今后 24 小时内响应报修。",
+        ),
+    ),
+    "E2106": (
+        7,
+        (
+            ("complaint", "{addr}旁垃圾箱房湿垃圾桶满溢，无人分拣，气味很大，希望增加清运频次。"),
+            ("suggestion", "建议{addr}所在小区的垃圾箱房延长定时投放时间，上班族早上来不及投放。"),
+            ("complaint", "{addr}附近有居民不按规定分类，大件垃圾随意堆放在垃圾房门口。"),
+        ),
+        (
+            "已协调环卫增加清运频次，志愿者在投放时段值守引导，箱房周边已清理干净。",
+            "已与居委会商定延长投放时间，并在箱房张贴新的投放时间告示。",
+        ),
+    ),
+    "E2102": (
+        5,
+        (
+            ("inquiry", "{addr}多数住户想加装电梯，咨询申请流程、需要多少户同意以及补贴政策。"),
+            ("suggestion", "建议街道为{addr}等老旧多层住宅统一推进加装电梯，居民老龄化严重，上下楼困难。"),
+            ("complaint", "{addr}加装电梯施工影响一楼住户采光和通行，一楼住户有意见，希望协调。"),
+        ),
+        (
+            "房管办工作人员已上门讲解加装电梯政策和流程，并协助居民联系设计单位。",
+            "已组织楼组协调会，一楼住户的补偿和通行方案已达成一致。",
+        ),
+    ),
+    "E2107": (
+        6,
+        (
+            ("report", "{addr}顶楼住户在屋顶平台搭建阳光房，正在施工，请尽快制止。"),
+            ("report", "{addr}一楼住户在绿地上圈地搭建小屋，占用公共部位。"),
+        ),
+        (
+            "城管中队已现场核查，认定为违法搭建，已下发限期整改通知书，当事人已自行拆除。",
+            "已责令停工并拆除违法搭建部分，公共绿地已恢复。",
+        ),
+    ),
+    "E0505": (
+        8,
+        (
+            ("complaint", "{addr}门口每天有车辆乱停，占用消防通道，救护车都开不进来。"),
+            ("complaint", "{addr}附近人行道上长期停着几辆车，行人只能走机动车道。"),
+        ),
+        ("已对乱停车辆张贴告知单并联系车主挪车，在通道口设置了隔离桩。",),
+    ),
+    "E0506": (
+        4,
+        (("complaint", "{addr}附近地铁口共享单车堆积成山，堵住人行道和盲道。"),),
+        ("已通知共享单车企业调运清理，并划定停放区域。",),
+    ),
+    "E2112": (
+        4,
+        (
+            ("help", "{addr}小区停车位紧张，外来车辆占用居民车位，希望规范停车管理。"),
+            ("inquiry", "咨询{addr}所在小区错峰停车的办理方式和收费标准。"),
+        ),
+        ("物业已安装道闸并登记居民车辆，外来车辆需登记临停。",),
+    ),
+    "E2113": (
+        4,
+        (
+            ("help", "{addr}{room}室卫生间漏水到楼下，楼上住户不配合维修，天花板已经发霉。"),
+            ("help", "{addr}顶楼屋面渗水，下雨天家里天花板滴水，希望尽快维修。"),
+        ),
+        ("已协调楼上住户配合检修，更换了防水层，渗漏已止住。", "已安排屋面防水维修，雨后复查无渗漏。"),
+    ),
+    "E2111": (
+        4,
+        (
+            ("help", "{addr}{floor}楼住户在楼道堆放杂物、占用公共部位，与邻居多次发生争执，请居委会调解。"),
+            ("help", "楼上{room}室空调外机滴水到我家阳台，沟通多次无果，地址：{addr}。"),
+        ),
+        ("居委会已组织双方调解，签订调解协议，楼道杂物已清理。",),
+    ),
+    "E2110": (
+        2,
+        (
+            ("help", "{addr}{floor}楼独居老人这几天没见出门，敲门无人应答，邻居很担心，请社区上门看看。"),
+            ("help", "{addr}独居老人行动不便，希望社区安排助餐和定期探访。"),
+        ),
+        ("居委干部会同社区卫生服务中心医生上门探望，老人身体无大碍，已纳入每日电话关爱名单。",),
+    ),
+    "E2108": (
+        2,
+        (("report", "{addr}附近每天傍晚有黑车聚集拉客，占道揽客，存在安全隐患。"),),
+        ("派出所已组织联合整治，查处非法营运车辆，并加强该路段巡逻。",),
+    ),
+    "E2109": (
+        1,
+        (("help", "{addr}{room}室装修时敲掉了承重墙，楼上住户墙面出现裂缝，非常担心房屋安全。"),),
+        ("房管办已责令停工，委托检测单位进行安全鉴定，要求按鉴定意见恢复结构。",),
+    ),
+    "E0102": (
+        3,
+        (("report", "{addr}旁边绿化带里有人倾倒建筑垃圾和生活垃圾，好几天没人清理。"),),
+        ("已清运暴露垃圾，并在该处加装监控、设置警示牌。",),
+    ),
+    "E0201": (
+        2,
+        (("report", "{addr}楼道和单元门上贴满了开锁、通下水道的小广告。"),),
+        ("已组织清除小广告，并对广告上的号码进行停机处理。",),
+    ),
+    "E0301": (
+        3,
+        (("complaint", "{addr}附近工地夜里十一点以后还在打桩施工，噪声很大，严重影响休息。"),),
+        ("已核查施工单位夜间施工许可，责令停止违规夜间施工。",),
+    ),
+    "E0504": (
+        3,
+        (("complaint", "{addr}附近沿街商铺把桌椅和货架摆到人行道上经营，行人通行困难。"),),
+        ("已责令商户退界经营，并纳入门责管理。",),
+    ),
+    "E0501": (
+        2,
+        (("complaint", "{addr}门口每天有流动摊贩卖水果，占道经营，留下一地垃圾。"),),
+        ("已劝离流动摊贩，并加强该点位早晚巡查。",),
+    ),
+    "E0510": (
+        1,
+        (("complaint", "{addr}附近夜宵店在门外露天烧烤，油烟很大，熏得住户不敢开窗。"),),
+        ("已责令商户停止露天烧烤，后续将持续巡查。",),
+    ),
+    "E0404": (
+        2,
+        (("report", "{addr}门口下水道堵塞，污水漫到路面上，气味很大。"),),
+        ("已疏通下水道并清洗路面，排水已恢复正常。",),
+    ),
+    "E0406": (
+        2,
+        (("report", "{addr}附近路段积水约二十公分，车辆行人通行困难。"),),
+        ("已启用移动泵车排水，积水已退去，并清理了雨水口。",),
+    ),
+    "E0402": (
+        1,
+        (("report", "{addr}附近自来水管爆裂，水流到马路上，周边住户停水。"),),
+        ("供水抢修人员已到场关阀抢修，管道修复后恢复供水。",),
+    ),
+    "C0110": (
+        2,
+        (("report", "{addr}附近有三盏路灯不亮，晚上很黑，行人不安全。"),),
+        ("已更换灯具，路灯恢复照明。",),
+    ),
+    "C0102": (
+        1,
+        (("report", "{addr}门口污水井盖破损松动，车辆经过有异响，存在安全隐患。"),),
+        ("已更换井盖并做好加固。",),
+    ),
+    "E2199": (
+        1,
+        (
+            ("inquiry", "咨询{addr}所在小区老旧小区综合改造的时间安排和改造内容。"),
+            ("suggestion", "建议在{addr}附近增设休息座椅和健身器材，方便老人活动。"),
+        ),
+        ("已向居民答复相关安排，并记录居民建议。",),
+    ),
+}
+# Sensors report only what sensors see.
+SENSOR_TOPICS = frozenset({"E0406", "E0404", "C0102", "C0110", "E2103"})
+SENSOR_TEXT = {
+    "E0406": "物联感知设备报警：{addr}附近路面积水深度超过15厘米阈值。",
+    "E0404": "物联感知设备报警：{addr}门口窨井液位超过警戒值，疑似下水道堵塞。",
+    "C0102": "井盖位移传感器报警：{addr}门口污水井盖发生位移。",
+    "C0110": "智慧路灯监测：{addr}附近3盏路灯离线不亮。",
+    "E2103": "烟感与电流监测报警：{addr}楼道内疑似电动车充电。",
+}
+CHANNELS: dict[str, int] = {
+    Channel.HOTLINE: 44,
+    Channel.WEB: 15,
+    Channel.PATROL: 18,
+    Channel.WALK_IN: 8,
+    Channel.INSPECTION: 6,
+    Channel.DOOR_TO_DOOR: 5,
+    Channel.SENSOR: 4,
+}
+PATROL_TOPICS = frozenset(
+    {"E0102", "E0201", "E0301", "E0504", "E0501", "E0505", "E0506", "E0510", "E2103", "E2107", "C0110"}
+)
+REJECT_REASONS = (
+    "经核实属于民事纠纷，已告知诉求人通过诉讼途径解决",
+    "诉求地点不在本街道辖区，已告知诉求人向属地反映",
+    "重复诉求，已在原工单中答复",
+    "诉求内容不明确，多次联系诉求人未果",
+)
+RETURN_REASONS = ("该事项不属于本单位职责，请重新派遣", "地址有误，经核实不在本单位辖区")
+SUSPEND_REASONS = (
+    "涉及司法程序，待法院判决后继续办理",
+    "需区级部门协调，暂时挂起",
+    "诉求人出国，暂无法上门核实",
+)
+EXTENSION_REASONS = ("需协调多个部门联合整治，申请延期", "涉及产权人，需时间联系房东", "需等待材料采购和施工")
+VERIFY_FAIL_REASONS = ("现场核查仍未整改到位", "现场复查问题依旧存在")
+FAMILY_TITLES = ("先生", "女士")
+# How satisfied a requester is, given how resolved the matter is.
+SATISFACTION_GIVEN: dict[str, dict[str, float]] = {
+    "resolved": {"satisfied": 72, "basically": 25, "unsatisfied": 3},
+    "partly": {"satisfied": 15, "basically": 55, "unsatisfied": 30},
+    "unresolved": {"satisfied": 0.01, "basically": 20, "unsatisfied": 80},
+}
+
+
+# ============================================================================ plans
+
+
+@dataclass(frozen=True)
+class Step:
+    action: str  # a CaseAction, or "spawn" (a duplicate report arrives and is merged)
+    actor: str  # desk | leader | unit (lead unit) | co (co-handlers) | verifier
+    when: datetime
+    params: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class CasePlan:
+    external_id: str
+    street_code: str
+    channel: str
+    request_type: str
+    category: str
+    urgency: str
+    description: str
+    address: str
+    grid_code: str
+    reporter_name: str
+    reporter_phone: str
+    reporter_anonymous: bool
+    received_at: datetime
+    creator: str  # desk | gridworker | cadre | resident | public
+    fate: str
+    steps: tuple[Step, ...] = ()
+    children: tuple["CasePlan", ...] = ()
+
+
+def _rng(*parts: object) -> random.Random:
+    # A str seed is hashed with SHA-512 by random, so PYTHONHASHSEED does not matter.
+    return random.Random("civicgrid-demo-cases:" + ":".join(str(p) for p in parts))
+
+
+def _pick(rng: random.Random, weights: Mapping[str, float]) -> str:
+    keys = list(weights)
+    return rng.choices(keys, weights=[weights[k] for k in keys])[0]
+
+
+FATES: dict[str, float] = {
+    "closed": 62,
+    "desk_closed": 6,
+    "rejected": 4,
+    "returned": 2,
+    "dispatched": 3,
+    "in_progress": 4,
+    "handled": 1.5,
+    "verified": 1.5,
+    "suspended": 2.5,
+    "reopened": 3,
+    "new": 1,
+    "filed": 1,
+}
+OPEN_FATES = frozenset({"new", "filed", "dispatched", "in_progress", "handled", "verified", "returned"})
+# Every state appears in every street: these case numbers get these fates.
+FORCED: tuple[tuple[str, str | None], ...] = (
+    ("new", None),
+    ("filed", None),
+    ("dispatched", None),
+    ("in_progress", None),
+    ("handled", None),
+    ("verified", None),
+    ("rejected", None),
+    ("returned", None),
+    ("suspended", None),
+    ("reopened", None),
+    ("merged_open", None),
+    ("desk_closed", None),
+    ("closed_merged", None),
+    ("closed", Channel.SENSOR),
+    ("closed", Channel.DOOR_TO_DOOR),
+    ("closed", Channel.INSPECTION),
+    ("closed", Channel.WALK_IN),
+)
+FORCED_AT = {5 + 11 * i: forced for i, forced in enumerate(FORCED)}
+
+
+def _phone(rng: random.Random) -> str:
+    # Masked as on a 12345 order: the last four digits serve to follow a case.
+    return f"1{rng.choice('3589')}{rng.randrange(10)}****{rng.randrange(10000):04d}"
+
+
+def _reporter(rng: random.Random) -> str:
+    surname = rng.choice(data.SURNAMES)
+    return surname + (rng.choice(FAMILY_TITLES) if rng.random() < 0.6 else rng.choice(data.GIVEN_NAMES))
+
+
+def _fill(template: str, addr: str, rng: random.Random) -> str:
+    floor = rng.randint(2, 6)
+    return template.format(
+        addr=addr, floor=floor, room=f"{floor}0{rng.randint(1, 4)}", hour=rng.choice(["十", "十一", "十二"])
+    )
+
+
+def _daytime(t: datetime) -> datetime:
+    """Desk and unit work happens 08:00–21:00; later or earlier moves to the next morning."""
+    local = t.astimezone(SH)
+    if local.hour < 8:
+        return local.replace(hour=8) + timedelta(minutes=local.minute % 30)
+    if local.hour >= 21:
+        return (local + timedelta(days=1)).replace(hour=8, minute=local.minute % 30)
+    return local
+
+
+def _received(rng: random.Random, channel: str, earliest: date, latest: date) -> datetime:
+    day = earliest + timedelta(days=rng.randrange((latest - earliest).days + 1))
+    if channel == Channel.SENSOR:
+        hour = rng.randrange(24)
+    elif channel in (Channel.PATROL, Channel.INSPECTION, Channel.DOOR_TO_DOOR, Channel.WALK_IN):
+        hour = rng.randint(8, 16)
+    else:  # hotline and web: mostly daytime and evening
+        hour = rng.choices(range(24), weights=[1] * 7 + [4] * 12 + [3] * 3 + [1] * 2)[0]
+    return datetime.combine(day, time(hour, rng.randrange(60)), tzinfo=SH)
+
+
+def _between(
+    rng: random.Random, start: datetime, end: datetime, lo: float = 0.0, hi: float = 1.0
+) -> datetime:
+    span = max((end - start).total_seconds(), 60.0)
+    return start + timedelta(seconds=span * rng.uniform(lo, hi))
+
+
+def _hours(rng: random.Random, lo: float, hi: float) -> timedelta:
+    return timedelta(hours=rng.uniform(lo, hi))
+
+
+class _Planner:
+    """Plans one street's cases. `due` gives the deadlines cases.deadlines would compute."""
+
+    def __init__(self, info: StreetInfo, due: Callable[..., deadlines.Deadlines]) -> None:
+        self.info = info
+        self.due = due
+        spec = info.spec
+        self.gridworker_grids = {
+            f"{info.ra_codes[spec.gridworker_area]}{g:02d}" for g in spec.gridworker_grids
+        }
+        self.cadre_ra = info.ra_codes[spec.cadre_area]
+        self.resident_ra = info.ra_codes[spec.resident_area]
+        self.topics = list(TOPICS)
+        self.topic_weights = [TOPICS[t][0] for t in self.topics]
+
+    # --- what and where
+
+    def _topic(self, rng: random.Random, channel: str) -> str:
+        if channel == Channel.SENSOR:
+            return rng.choice(sorted(SENSOR_TOPICS))
+        while True:
+            topic = rng.choices(self.topics, weights=self.topic_weights)[0]
+            if channel != Channel.PATROL or topic in PATROL_TOPICS or rng.random() < 0.3:
+                return topic
+
+    def _creator(self, channel: str, grid: str) -> str:
+        ra = grid[:-2]
+        if channel == Channel.PATROL and grid in self.gridworker_grids:
+            return "gridworker"
+        if channel in (Channel.WALK_IN, Channel.DOOR_TO_DOOR) and ra == self.cadre_ra:
+            return "cadre"
+        if channel == Channel.WEB:
+            return "resident" if ra == self.resident_ra else "public"
+        if channel == Channel.SENSOR:
+            return "public"
+        return "desk"
+
+    def plan(self, n: int) -> CasePlan:
+        rng = _rng(self.info.spec.key, n)
+        forced_fate, forced_channel = FORCED_AT.get(n, (None, None))
+        fate = forced_fate or _pick(rng, FATES)
+        channel = forced_channel or _pick(rng, CHANNELS)
+        if fate == "desk_closed" and channel == Channel.SENSOR:
+            channel = Channel.HOTLINE
+        topic = self._topic(rng, channel)
+        if fate == "desk_closed" or rng.random() < 0.08:
+            topic = rng.choice(["E2102", "E2112", "E2199", "E2101"])
+        _weight, texts, _feedback = TOPICS[topic]
+        request_type, template = rng.choice(texts)
+        if fate == "desk_closed" or request_type in (RequestType.INQUIRY, RequestType.SUGGESTION):
+            # The desk answers inquiries and suggestions itself (most of the time).
+            inquiries = [t for t in texts if t[0] in (RequestType.INQUIRY, RequestType.SUGGESTION)]
+            request_type, template = rng.choice(inquiries)
+            if fate in ("closed", "desk_closed") and rng.random() < 0.85:
+                fate = "desk_closed"
+        address, grid = rng.choice(self.info.buildings)
+        description = (
+            SENSOR_TEXT[topic].format(addr=address)
+            if channel == Channel.SENSOR
+            else _fill(template, address, rng)
+        )
+        earliest, latest = FIRST_DAY, LAST_DAY
+        if fate in OPEN_FATES and (n in FORCED_AT or rng.random() < 0.75):
+            # Most open cases are recent, as on a live workbench; the others are stuck.
+            earliest = LAST_DAY - timedelta(days=25 if n in FORCED_AT else 20)
+        if n in FORCED_AT:
+            # Forced fates need time to play out before the cut-off.
+            latest = LAST_DAY - timedelta(days=12 if fate in OPEN_FATES else 40)
+        received = _received(rng, channel, earliest, latest)
+        anonymous = channel in (Channel.HOTLINE, Channel.WEB) and rng.random() < 0.1
+        nameless = channel in (Channel.SENSOR, Channel.PATROL, Channel.INSPECTION)
+        urgency = (
+            Urgency.URGENT
+            if request_type == RequestType.COMPLAINT and rng.random() < 0.07
+            else Urgency.NORMAL
+        )
+        plan = CasePlan(
+            external_id=f"demo-{self.info.spec.key}-{n:04d}",
+            street_code=self.info.code,
+            channel=channel,
+            request_type=request_type,
+            category=topic,
+            urgency=urgency,
+            description=description,
+            address=address,
+            grid_code=grid,
+            reporter_name="" if nameless else _reporter(rng),
+            reporter_phone="" if nameless else _phone(rng),
+            reporter_anonymous=anonymous,
+            received_at=received,
+            creator=self._creator(channel, grid),
+            fate=fate,
+        )
+        steps, children = self._steps(plan, rng)
+        return dataclasses.replace(plan, steps=tuple(steps), children=tuple(children))
+
+    # --- what happens to it
+
+    def _child(self, master: CasePlan, k: int, arrives: datetime, rng: random.Random) -> CasePlan:
+        arrives = arrives.replace(second=0, microsecond=0)
+        received = max(master.received_at + timedelta(minutes=5), arrives - _hours(rng, 0.1, 1.0))
+        received = received.replace(second=0, microsecond=0)
+        return CasePlan(
+            external_id=f"{master.external_id}-{k}",
+            street_code=master.street_code,
+            channel=Channel.HOTLINE,
+            request_type=master.request_type,
+            category=master.category,
+            urgency=master.urgency,
+            description="又有居民反映：" + master.description,
+            address=master.address,
+            grid_code=master.grid_code,
+            reporter_name=_reporter(rng),
+            reporter_phone=_phone(rng),
+            reporter_anonymous=False,
+            received_at=received,
+            creator="desk",
+            fate="merged",
+            steps=(Step(CaseAction.MERGE, "desk", arrives, (("master", "parent"),)),),
+        )
+
+    def _steps(self, p: CasePlan, rng: random.Random) -> tuple[list[Step], list[CasePlan]]:
+        fate = p.fate
+        category = p.category
+        emergency = category.startswith("E04")
+        due = self.due(p.received_at, p.request_type, category, p.urgency)
+        steps: list[Step] = []
+        children: list[CasePlan] = []
+        feedback = rng.choice(TOPICS[category][2])
+        t = p.received_at
+
+        def add(action: str, actor: str, when: datetime, **params: Any) -> datetime:
+            # Emergencies are handled round the clock; callbacks and the rest in office hours.
+            if not emergency or action in (CaseAction.CALLBACK, CaseAction.REOPEN, CaseAction.SUPERVISE):
+                when = _daytime(when)
+            when = when.replace(second=0, microsecond=0)
+            steps.append(Step(action, actor, when, tuple(sorted(params.items()))))
+            return when
+
+        if fate == "new":
+            return steps, children
+        minutes = (2, 8) if emergency else (5, 40)
+        if p.channel == Channel.HOTLINE and not emergency and rng.random() < 0.25:
+            t = add(
+                CaseAction.COMMENT,
+                "desk",
+                t + timedelta(minutes=rng.uniform(*minutes)),
+                note="已电话联系诉求人，了解具体情况",
+                contacted_requester=True,
+            )
+        if fate == "rejected":
+            if rng.random() < 0.85:
+                t = add(
+                    CaseAction.COMMENT,
+                    "desk",
+                    t + _hours(rng, 0.2, 2),
+                    note="已电话联系诉求人说明情况",
+                    contacted_requester=True,
+                )
+            add(CaseAction.REJECT, "desk", t + _hours(rng, 0.2, 6), reason=rng.choice(REJECT_REASONS))
+            return steps, children
+        t = add(CaseAction.FILE, "desk", t + timedelta(minutes=rng.uniform(*minutes)))
+        if fate == "filed":
+            return steps, children
+        if fate == "desk_closed":
+            close = (
+                _between(rng, t, due.handling_due_at, 0.05, 0.5)
+                if rng.random() < 0.9
+                else (due.handling_due_at + _hours(rng, 2, 48))
+            )
+            t = add(CaseAction.CLOSE, "desk", close, note="已电话答复诉求人相关政策和办理渠道")
+            self._callbacks(add, rng, t, late=close > due.handling_due_at)
+            return steps, children
+        lead, co = self.info.route(category, p.grid_code[:-2])
+        dispatch_params: dict[str, Any] = {"co_units": list(co)} if co else {}
+        t = add(CaseAction.DISPATCH, "desk", t + timedelta(minutes=rng.uniform(*minutes)), **dispatch_params)
+        if fate in ("merged_open", "closed_merged") or (
+            fate in ("closed", "in_progress") and rng.random() < 0.05
+        ):
+            # 一件多单: the same matter is reported again while the case is being handled.
+            children.append(self._child(p, len(children) + 2, t + _hours(rng, 0.3, 5), rng))
+            t = add("spawn", "desk", children[-1].steps[0].when)
+            fate = {"merged_open": "in_progress", "closed_merged": "closed"}.get(fate, fate)
+        if fate == "returned" or (fate == "closed" and rng.random() < 0.04):
+            t = add(CaseAction.RETURN, "unit", t + _hours(rng, 0.5, 6), reason=rng.choice(RETURN_REASONS))
+            if fate == "returned":
+                return steps, children
+            other = f"{self.info.code}-CG" if lead != f"{self.info.code}-CG" else f"{self.info.code}-SGB"
+            t = add(CaseAction.DISPATCH, "desk", t + _hours(rng, 0.3, 3), lead_unit=other, note="改派")
+        if fate == "dispatched":
+            self._maybe_supervise(add, rng, due, fate)
+            return steps, children
+        if fate == "suspended" and rng.random() < 0.5:
+            add(CaseAction.SUSPEND, "desk", t + _hours(rng, 2, 48), reason=rng.choice(SUSPEND_REASONS))
+            return steps, children
+        # Sign: usually within hours, sometimes after the response limit.
+        if emergency:
+            sign = p.received_at + timedelta(
+                minutes=rng.uniform(35, 90) if rng.random() < 0.15 else rng.uniform(10, 25)
+            )
+        elif p.urgency == Urgency.URGENT:
+            sign = t + timedelta(minutes=rng.uniform(10, 80))
+        elif rng.random() < 0.07:
+            sign = due.response_due_at + _hours(rng, 1, 30)
+        else:
+            sign = t + _hours(rng, 0.2, 5)
+        t = add(CaseAction.SIGN, "unit", max(sign, t + timedelta(minutes=1)))
+        if co:
+            t = add(CaseAction.SIGN, "co", t + _hours(rng, 0.1, 3))
+        if category == "E2111" and rng.random() < 0.35:
+            t = add(
+                CaseAction.ESCALATE,
+                "desk",
+                t + _hours(rng, 4, 48),
+                ladder="dispute",
+                note="多次调解未果，升级为纠纷",
+            )
+        if fate == "suspended":
+            add(CaseAction.SUSPEND, "desk", t + _hours(rng, 4, 72), reason=rng.choice(SUSPEND_REASONS))
+            return steps, children
+        handling_due = due.handling_due_at
+        if not emergency and fate == "closed" and rng.random() < 0.06:
+            days = rng.randint(3, 10)
+            t = add(
+                CaseAction.REQUEST_EXTENSION,
+                "unit",
+                _between(rng, t, handling_due, 0.2, 0.6),
+                working_days=days,
+                reason=rng.choice(EXTENSION_REASONS),
+            )
+            t = add(CaseAction.APPROVE_EXTENSION, "desk", t + _hours(rng, 1, 20), note="同意延期")
+            handling_due = deadlines.extended(handling_due, days)
+        if fate == "in_progress":
+            self._maybe_supervise(add, rng, due, fate)
+            return steps, children
+        late = rng.random() < 0.09
+        if late:
+            close = max(handling_due, t) + _hours(rng, 6, 140)
+        else:
+            close = _between(rng, t, handling_due, 0.35, 0.9)
+        report = _between(rng, t, close, 0.45, 0.7)
+        if co:
+            t = add(
+                CaseAction.REPORT_BACK,
+                "co",
+                _between(rng, t, report, 0.3, 0.9),
+                feedback="已配合主办单位完成处置",
+            )
+        t = add(CaseAction.REPORT_BACK, "unit", report, feedback=feedback)
+        if fate == "handled":
+            return steps, children
+        if fate == "closed" and rng.random() < 0.05:
+            t = add(
+                CaseAction.VERIFY_FAIL,
+                "verifier",
+                t + _hours(rng, 1, 20),
+                reason=rng.choice(VERIFY_FAIL_REASONS),
+            )
+            t = add(
+                CaseAction.REPORT_BACK,
+                "unit",
+                t + _hours(rng, 4, 48),
+                feedback="已按核查意见再次整改：" + feedback,
+            )
+            close = max(close, t + _hours(rng, 2, 24))
+        t = add(
+            CaseAction.VERIFY_PASS, "verifier", _between(rng, t, close, 0.2, 0.7), note="现场核查已整改到位"
+        )
+        if fate == "verified":
+            return steps, children
+        t = add(CaseAction.CLOSE, "desk", max(close, t + timedelta(minutes=20)))
+        self._callbacks(add, rng, t, late=t > handling_due, reopen=fate == "reopened")
+        return steps, children
+
+    def _callbacks(
+        self,
+        add: Callable[..., datetime],
+        rng: random.Random,
+        closed: datetime,
+        *,
+        late: bool,
+        reopen: bool = False,
+    ) -> None:
+        t = closed + _hours(rng, 3, 60)
+        if rng.random() < 0.06 and not reopen:
+            t = add(CaseAction.CALLBACK, "desk", t, contacted=False, note="电话无人接听")
+            if rng.random() < 0.4:
+                return
+            t += _hours(rng, 20, 30)
+        if reopen:
+            resolution = "unresolved"
+        else:
+            resolution = _pick(
+                rng,
+                {"resolved": 60, "partly": 22, "unresolved": 18}
+                if late
+                else {"resolved": 79, "partly": 13, "unresolved": 8},
+            )
+        satisfaction = _pick(rng, SATISFACTION_GIVEN[resolution])
+        if reopen:
+            satisfaction = "unsatisfied"
+        t = add(
+            CaseAction.CALLBACK,
+            "desk",
+            t,
+            resolution=resolution,
+            satisfaction=satisfaction,
+            note="回访诉求人，了解办理结果",
+        )
+        if reopen:
+            add(
+                CaseAction.REOPEN, "desk", t + _hours(rng, 1, 24), reason="回访不满意，诉求人反映问题仍未解决"
+            )
+
+    def _maybe_supervise(self, add: Callable[..., datetime], rng: random.Random, due: Any, fate: str) -> None:
+        if rng.random() < 0.5:
+            add(
+                CaseAction.SUPERVISE,
+                "leader",
+                due.handling_due_at + _hours(rng, 10, 72),
+                note="该工单已超期，请主办单位加快办理并按时反馈",
+            )
+
+
+def plan_street_cases(
+    info: StreetInfo, due: Callable[..., deadlines.Deadlines] | None = None
+) -> list[CasePlan]:
+    """The plans of one street's demo cases, in case-number order (deterministic)."""
+    planner = _Planner(info, due or _due_from_db())
+    return [planner.plan(n) for n in range(1, CASES_PER_STREET[info.spec.key] + 1)]
+
+
+def _due_from_db() -> Callable[..., deadlines.Deadlines]:
+    categories = {c.code: c for c in Category.objects.select_related("parent__parent")}
+
+    def due(received_at: datetime, request_type: str, code: str, urgency: str) -> deadlines.Deadlines:
+        return deadlines.compute(received_at, request_type, categories[code], urgency)
+
+    return due
+
+
+# ============================================================================ playing the plans
+
+
+class DemoClock:
+    """Records, for each action, the real instants it ran between and the demo instant it
+    stands for, so that `stamp()` can turn a real timestamp back into the demo's."""
+
+    def __init__(self) -> None:
+        self.started = timezone.now()
+        self.starts: list[datetime] = []
+        self.ends: list[datetime] = []
+        self.times: list[datetime] = []
+
+    @contextlib.contextmanager
+    def at(self, when: datetime) -> Iterator[None]:
+        start = timezone.now()
+        try:
+            yield
+        finally:
+            self.starts.append(start)
+            self.ends.append(timezone.now())
+            self.times.append(when)
+
+    def stamp(self, value: datetime | None) -> datetime | None:
+        """The demo instant for a real one written during an action, else None."""
+        if value is None or value < self.started:
+            return None
+        i = bisect.bisect_right(self.starts, value) - 1
+        return self.times[i] if i >= 0 and value <= self.ends[i] else None
+
+
+@dataclass
+class CaseLoadReport:
+    created: int = 0
+    skipped: int = 0
+    case_ids: list[int] = field(default_factory=list)
+
+
+def _acting_handler(base: User, unit: Unit) -> User:
+    """The demo has one handler account per street (of the 城管中队). Work of the other
+    units is recorded under that account acting for the unit: a fresh instance whose
+    cached scope holds just that unit. Demo only — real units have their own accounts."""
+    proxy = User.objects.get(pk=base.pk)
+    scope = base.get_scope()
+    proxy._civicgrid_scope = Scope(  # type: ignore[attr-defined]
+        role=Role.HANDLER,
+        street_ids=scope.street_ids,
+        district_ids=scope.district_ids,
+        ancestor_ids=scope.ancestor_ids,
+        unit_ids=frozenset({unit.pk}),
+        user_id=base.pk,
+    )
+    return proxy
+
+
+class _Player:
+    def __init__(self, info: StreetInfo, clock: DemoClock, report: CaseLoadReport) -> None:
+        self.info = info
+        self.clock = clock
+        self.report = report
+        key = info.spec.key
+        self.users = {
+            u.username.removeprefix(f"{key}-"): u for u in User.objects.filter(username__startswith=f"{key}-")
+        }
+        self.units = {
+            u.code: u for u in Unit.objects.filter(Q(street__code=info.code) | Q(street__isnull=True))
+        }
+        self.handlers: dict[int, User] = {}
+        gridworker = self.users["gridworker"]
+        self.gridworker_grids = set(
+            Area.objects.restrict(gridworker, "view").filter(kind=AreaKind.GRID).values_list("pk", flat=True)
+        )
+
+    def handler(self, unit_id: int) -> User:
+        if unit_id not in self.handlers:
+            own = (
+                User.objects.filter(role=Role.HANDLER, is_active=True, memberships__unit_id=unit_id)
+                .order_by("pk")
+                .first()
+            )
+            unit = Unit.objects.get(pk=unit_id)
+            self.handlers[unit_id] = own or _acting_handler(self.users["handler"], unit)
+        return self.handlers[unit_id]
+
+    def creator(self, who: str) -> User | None:
+        return None if who == "public" else self.users["dispatcher" if who == "desk" else who]
+
+    def create(self, p: CasePlan) -> Case:
+        data_in = CaseInput(
+            request_type=p.request_type,
+            category=p.category,
+            description=p.description,
+            channel=p.channel,
+            title=p.description[:30],
+            urgency=p.urgency,
+            address=p.address,
+            reporter_name=p.reporter_name,
+            reporter_phone=p.reporter_phone,
+            reporter_anonymous=p.reporter_anonymous,
+            source=DEMO_SOURCE,
+            external_id=p.external_id,
+            received_at=p.received_at,
+        )
+        with self.clock.at(p.received_at):
+            case = actions.create_case(data_in, self.creator(p.creator), via=p.channel)
+        self.report.created += 1
+        self.report.case_ids.append(case.pk)
+        return case
+
+    def play(self, p: CasePlan, parent: Case | None = None) -> Case:
+        case = self.create(p)
+        children = iter(p.children)
+        last = p.received_at
+        for step in p.steps:
+            # Never two actions at the same minute, and nothing after the cut-off.
+            when = max(step.when, last + timedelta(minutes=1))
+            if when > CUTOFF:
+                break
+            last = when
+            if step.action == "spawn":
+                self.play(next(children), parent=case)
+                continue
+            params = dict(step.params)
+            if "master" in params and parent is not None:
+                params["master"] = parent.pk
+            if "lead_unit" in params:
+                params["lead_unit"] = self.units[params["lead_unit"]].pk
+            if "co_units" in params:
+                params["co_units"] = [self.units[c].pk for c in params["co_units"] if c in self.units]
+            for actor in self.actors(case, step):
+                with self.clock.at(when):
+                    case = actions.run_action(case.pk, step.action, actor, params)
+        return case
+
+    def actors(self, case: Case, step: Step) -> list[User]:
+        if step.actor == "desk":
+            return [self.users["dispatcher"]]
+        if step.actor == "leader":
+            return [self.users["leader"]]
+        if step.actor == "verifier":
+            # A grid worker verifies on site in their own grids; elsewhere the desk does.
+            return [self.users["gridworker" if case.grid_id in self.gridworker_grids else "dispatcher"]]
+        if step.actor == "unit":
+            return [self.handler(case.lead_unit_id)] if case.lead_unit_id else []
+        wanted = {AssignmentStatus.PENDING} if step.action == CaseAction.SIGN else {AssignmentStatus.SIGNED}
+        co = Assignment.objects.filter(case=case, role=AssignmentRole.CO, status__in=wanted)
+        return [self.handler(unit_id) for unit_id in co.values_list("unit_id", flat=True)]
+
+
+def _backdate(clock: DemoClock, case_ids: list[int]) -> None:
+    """Demo back-dating: every timestamp an action wrote becomes the instant it was planned
+    for (see the module docstring). Deadlines derived from "now" are derived again."""
+    if not case_ids:
+        return
+
+    def remap(model: Any, rows: Any, fields: list[str], extra: Callable[[Any], None] | None = None) -> None:
+        changed = []
+        for obj in rows:
+            dirty = False
+            for name in fields:
+                new = clock.stamp(getattr(obj, name))
+                if new is not None:
+                    setattr(obj, name, new)
+                    dirty = True
+            if extra is not None:
+                extra(obj)
+                dirty = True
+            if dirty:
+                changed.append(obj)
+        if changed:
+            model.objects.bulk_update(changed, fields + (extra_fields.get(model, [])), batch_size=500)
+
+    extra_fields: dict[Any, list[str]] = {Case: ["callback_due_at", "handling_due_at"]}
+    # Ordered by time, so the dicts keep each case's last close and last reopening.
+    events = CaseEvent.objects.filter(case_id__in=case_ids).order_by("at", "id")
+    closed = dict(events.filter(action=CaseAction.CLOSE).values_list("case_id", "at"))
+    reopened = dict(events.filter(action=CaseAction.REOPEN).values_list("case_id", "at"))
+
+    def case_dates(case: Case) -> None:
+        if case.callback_due_at is not None and case.pk in closed:
+            at = clock.stamp(closed[case.pk]) or closed[case.pk]
+            case.callback_due_at = deadlines.callback_due(at)
+        if case.pk in reopened:
+            # reopen gives the re-check limit (回访复核) counted from the reopening.
+            at = clock.stamp(reopened[case.pk]) or reopened[case.pk]
+            case.handling_due_at = working_day_deadline(at, int(deadlines.policy()["callback_working_days"]))
+
+    case_fields = ["created_at", "updated_at", "responded_at", "handled_at", "verified_at", "closed_at"]
+    remap(Case, Case.objects.filter(pk__in=case_ids), case_fields, case_dates)
+    remap(CaseEvent, CaseEvent.objects.filter(case_id__in=case_ids), ["at"])
+    remap(
+        Assignment,
+        Assignment.objects.filter(case_id__in=case_ids),
+        ["dispatched_at", "signed_at", "handled_at", "returned_at"],
+    )
+    remap(Callback, Callback.objects.filter(case_id__in=case_ids), ["at"])
+    remap(
+        ExtensionRequest,
+        ExtensionRequest.objects.filter(case_id__in=case_ids),
+        ["requested_at", "decided_at"],
+    )
+    remap(Supervision, Supervision.objects.filter(case_id__in=case_ids), ["at"])
+    remap(Notification, Notification.objects.filter(case_id__in=case_ids), ["created_at"])
+
+
+def _backdate_deadline_job(since: datetime) -> None:
+    """check_deadlines flags overdue cases at the real now; in the demo's story the job ran
+    an hour after each deadline passed, so its rows are dated then (demo back-dating)."""
+    demo = Q(case__source=DEMO_SOURCE)
+    records = list(Supervision.objects.filter(demo, at__gte=since).select_related("case"))
+    when: dict[int, datetime] = {}
+    for record in records:
+        due = (
+            record.case.response_due_at
+            if record.kind == SupervisionKind.RESPONSE_OVERDUE
+            else record.case.handling_due_at
+        )
+        record.at = min(due + timedelta(hours=1), since)
+        when[record.pk] = record.at
+    Supervision.objects.bulk_update(records, ["at"], batch_size=500)
+    events = list(CaseEvent.objects.filter(demo, at__gte=since))
+    for event in events:
+        event.at = when.get(int((event.data or {}).get("supervision", 0)), event.at)
+    CaseEvent.objects.bulk_update(events, ["at"], batch_size=500)
+    cases = list(Case.objects.filter(source=DEMO_SOURCE, overdue_at__gte=since))
+    for case in cases:
+        case.overdue_at = min(case.handling_due_at + timedelta(hours=1), since)
+    Case.objects.bulk_update(cases, ["overdue_at"], batch_size=500)
+    for note in Notification.objects.filter(
+        demo, created_at__gte=since, key__startswith="overdue:"
+    ).select_related("case"):
+        Notification.objects.filter(pk=note.pk).update(
+            created_at=min(note.case.handling_due_at + timedelta(hours=1), since)  # type: ignore[union-attr]
+        )
+
+
+def load_cases(plan: Any, streets: list[str] | None = None) -> CaseLoadReport:
+    """Play the demo case plans of the (given) streets; existing demo cases are skipped."""
+    report = CaseLoadReport()
+    clock = DemoClock()
+    due = _due_from_db()
+    existing = set(Case.objects.filter(source=DEMO_SOURCE).values_list("external_id", flat=True))
+    for info in street_infos(plan):
+        if streets and info.spec.key not in streets:
+            continue
+        plans = [p for p in plan_street_cases(info, due) if p.external_id not in existing]
+        report.skipped += CASES_PER_STREET[info.spec.key] - len(plans)
+        if not plans:
+            continue
+        player = _Player(info, clock, report)
+        for p in plans:
+            player.play(p)
+    _backdate(clock, report.case_ids)
+    job_started = timezone.now()
+    actions.check_deadlines(job_started)
+    _backdate_deadline_job(job_started)
+    # An inbox is read as the days go by: notices older than a week are marked read.
+    week_ago = timezone.now() - timedelta(days=7)
+    Notification.objects.filter(
+        case__source=DEMO_SOURCE, read_at__isnull=True, created_at__lt=week_ago
+    ).update(read_at=F("created_at") + timedelta(hours=2))
+    return report
