@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # serves the API docs from its own static files instead of a CDN
     "axes",
     "civicgrid.core",
     "civicgrid.geo",

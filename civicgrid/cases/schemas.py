@@ -11,6 +11,7 @@ Conventions:
 from datetime import datetime
 from typing import Annotated, Any
 
+from django.db import models
 from django.utils import timezone
 from ninja import Schema
 from pydantic import ConfigDict, Field, PlainSerializer
@@ -51,9 +52,17 @@ class CategoryRef(Schema):
     name: str
 
 
+class Reveal(models.TextChoices):
+    """Masked personal fields a case read may ask for in full (`?reveal=`)."""
+
+    PHONE = "phone", "诉求人电话"
+
+
 class ReporterOut(Schema):
     name: str
-    phone: str = Field(description="调度员和管理员看到完整号码，其他角色看到 138****0000 形式")
+    phone: str = Field(
+        description="总是 138****0000 形式；调度员和管理员以 GET /cases/{ref}?reveal=phone 取完整号码（留痕）"
+    )
     anonymous: bool
 
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import workdays
 from .choices import Action, Role
-from .models import AuditedModel, AuditLog, Holiday
+from .models import AuditedModel, AuditLog, Holiday, PersonalDataAccess
 
 admin.site.site_header = _("civicgrid 管理后台")
 admin.site.site_title = _("civicgrid 管理后台")
@@ -233,3 +233,24 @@ class HolidayAdmin(admin.ModelAdmin):
             )
         context = {"calendar_coverage": coverage, **(extra_context or {})}
         return super().changelist_view(request, extra_context=context)
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(RestrictedAdminMixin, admin.ModelAdmin):
+    """Read-only: who was shown which resident's personal data, scoped like the audit log
+    (a street's admins and leaders read their street's rows)."""
+
+    list_display = ("at", "user_label", "field", "object_repr", "via", "reason")
+    list_filter = ("field", "via", "content_type")
+    search_fields = ("object_repr", "user_label", "object_id", "reason")
+    date_hierarchy = "at"
+    list_select_related = ("content_type",)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -5,6 +5,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from .choices import Action, AuditEvent, Role
+from .privacy import PersonalField, RevealVia
 from .querysets import RestrictedQuerySet
 
 
@@ -115,3 +116,46 @@ class Holiday(AuditedModel):
         # A make-up working day only means something on a day that would otherwise be off.
         if self.is_workday and self.date.weekday() < 5 and not workdays.package_says_day_off(self.date):
             raise ValidationError({"is_workday": "周一至周五本来就是工作日，调休上班日应为周六或周日。"})
+
+
+class PersonalDataAccessQuerySet(RestrictedQuerySet):
+    """Like the audit trail: a street's administrators and leaders read who looked at its
+    residents' data; rows without a street only superusers read."""
+
+    permissions = {Action.VIEW: frozenset({Role.ADMIN, Role.LEADER})}
+    street_field = "street_id"
+
+
+class PersonalDataAccess(models.Model):
+    """One reveal of a masked personal field (core.privacy.reveal()): who, what, where from.
+    Written only by reveal(); never changed."""
+
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="查看人",
+        null=True,
+        blank=True,
+        # The row outlives the account; user_label keeps the name.
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    user_label = models.CharField("查看人", max_length=150, blank=True)
+    field = models.CharField("字段", max_length=40, choices=PersonalField.choices)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField("对象", max_length=255)
+    street_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    via = models.CharField("途径", max_length=10, choices=RevealVia.choices)
+    reason = models.TextField("事由", blank=True)
+
+    objects = PersonalDataAccessQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "个人信息查看记录"
+        verbose_name_plural = "个人信息查看记录"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "-at"], name="pda_object_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_label} {self.get_field_display()} {self.object_repr}"

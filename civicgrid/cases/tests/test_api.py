@@ -14,6 +14,8 @@ from civicgrid.cases import actions
 from civicgrid.cases.choices import CaseStatus
 from civicgrid.cases.models import Callback, Case
 from civicgrid.core.choices import Role
+from civicgrid.core.models import PersonalDataAccess
+from civicgrid.core.privacy import PersonalField, RevealVia
 
 from .factories import advance, duty, make_case
 
@@ -170,7 +172,8 @@ def test_create_returns_201_with_the_located_routed_case(as_, w):
     assert data["response_due_at"] == "2026-03-03T23:59:59+08:00"  # 1 working day (Mon → Tue)
     assert data["handling_due_at"] == "2026-03-09T23:59:59+08:00"  # 5 working days
     assert data["is_overdue"] is False and data["external_id"] == "12345-001"
-    assert data["reporter"] == {"name": "王先生", "phone": "13812345678", "anonymous": False}
+    # Masked even for the dispatcher who registered it: the full phone is a logged reveal.
+    assert data["reporter"] == {"name": "王先生", "phone": "138****5678", "anonymous": False}
     assert case.events.get().data["via"] == "api" and case.created_by == w.user("east", Role.DISPATCHER)
 
 
@@ -369,8 +372,42 @@ def test_detail_by_id_and_number_with_assignments_timeline_and_allowed_actions(a
     assert "reason" in allowed["return"]["parameters"] and allowed["sign"]["label"] == "签收"
     assert data["reporter"]["phone"] == "138****5678"
     desk = as_("east", Role.DISPATCHER).get(f"/cases/{case.number}").json()
-    assert desk["reporter"]["phone"] == "13812345678"
+    assert desk["reporter"]["phone"] == "138****5678"
     assert {"redispatch", "supervise", "merge", "suspend"} <= {a["action"] for a in desk["allowed_actions"]}
+
+
+def test_reveal_phone_gives_the_desk_the_number_and_logs_it(as_, w):
+    case = make_case(w)
+    api = as_("east", Role.DISPATCHER)
+    # Lists and plain reads never carry the full phone, and log nothing.
+    listed = api.get("/cases", reveal="phone").json()["results"]
+    assert [r["reporter"]["phone"] for r in listed] == ["138****5678"]
+    assert api.get(f"/cases/{case.pk}").json()["reporter"]["phone"] == "138****5678"
+    assert not PersonalDataAccess.objects.exists()
+    data = api.get(f"/cases/{case.number}", reveal="phone").json()
+    assert data["reporter"] == {"name": "王先生", "phone": "13812345678", "anonymous": False}
+    row = PersonalDataAccess.objects.get()
+    assert (row.user, row.field, row.via) == (api.user, PersonalField.REPORTER_PHONE, RevealVia.API)
+    assert row.object_id == str(case.pk) and row.street_id == w.east.street.pk
+    assert as_("east", Role.ADMIN).get(f"/cases/{case.pk}", reveal="phone").json()["reporter"]["phone"] == (
+        "13812345678"
+    )
+    assert PersonalDataAccess.objects.count() == 2
+
+
+def test_reveal_phone_is_masked_and_unlogged_for_other_roles(as_, w):
+    case = advance(w, make_case(w), CaseStatus.DISPATCHED)
+    for role in (Role.HANDLER, Role.CADRE, Role.LEADER, Role.GRID_WORKER):
+        response = as_("east", role).get(f"/cases/{case.pk}", reveal="phone")
+        assert response.status_code == 200, role
+        assert response.json()["reporter"]["phone"] == "138****5678", role
+    # Outside the scope the case does not exist, revealed or not.
+    assert_error(as_("west", Role.DISPATCHER).get(f"/cases/{case.pk}", reveal="phone"), 404, "not_found")
+    assert not PersonalDataAccess.objects.exists()
+    assert_error(
+        as_("east", Role.DISPATCHER).get(f"/cases/{case.pk}", reveal="name"), 400, "invalid", "reveal"
+    )
+    assert not PersonalDataAccess.objects.exists()
 
 
 def test_detail_outside_scope_is_404(as_, w):
@@ -603,3 +640,8 @@ def test_metrics_rows_per_group_in_scope(as_, w):
 )
 def test_bad_metrics_queries_are_400(as_, w, params, field):
     assert_error(as_("east", Role.DISPATCHER).get("/metrics", **params), 400, "invalid", field)
+
+
+def test_interactive_docs_are_served_without_a_cdn(client):
+    html = client.get("/api/v1/docs").content.decode()
+    assert "swagger-ui-bundle.js" in html and "cdn." not in html and "unpkg" not in html

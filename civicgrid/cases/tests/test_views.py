@@ -4,6 +4,7 @@ how actions, conflicts, the public report and follow-up, privacy and photos beha
 import io
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -14,6 +15,8 @@ from civicgrid.cases.choices import CaseStatus, Channel, NotificationKind
 from civicgrid.cases.models import Case, CaseEvent, Notification, Photo
 from civicgrid.cases.tests.factories import advance, duty, make_case
 from civicgrid.core.choices import Role
+from civicgrid.core.models import PersonalDataAccess
+from civicgrid.core.privacy import PHONE_REVEAL_ROLES, PersonalField, RevealVia
 from civicgrid.testing.permissions import assert_matrix
 
 pytestmark = pytest.mark.django_db
@@ -316,15 +319,65 @@ def test_refused_transition_and_missing_reason_are_messages(client, world):
     assert client.get(reverse("cases:action", args=[case.number, "file"])).status_code == 405
 
 
-def test_phone_masked_for_cadre_and_visible_for_dispatcher(client, world):
-    case = make_case(world, reporter_phone="13812345678")
+def test_phone_masked_on_the_case_page_for_every_role(client, routed, django_capture_on_commit_callbacks):
+    world = routed
+    with django_capture_on_commit_callbacks(execute=True):
+        case = advance(world, make_case(world, reporter_phone="13812345678"), CaseStatus.DISPATCHED)
     url = reverse("cases:case", args=[case.number])
-    client.force_login(world.user("east", Role.DISPATCHER))
-    assert "13812345678" in client.get(url).content.decode()
-    for role in (Role.CADRE, Role.LEADER, Role.GRID_WORKER):
+    reveal_url = reverse("cases:reveal_phone", args=[case.number])
+    staff = (Role.ADMIN, Role.DISPATCHER, Role.LEADER, Role.CADRE, Role.GRID_WORKER, Role.HANDLER)
+    for role in staff:
         client.force_login(world.user("east", role))
         html = client.get(url).content.decode()
         assert "13812345678" not in html and "138****5678" in html, role
+        # Only the roles that call reporters back are offered the (logged) reveal.
+        offered = role in PHONE_REVEAL_ROLES
+        assert (reveal_url in html) is offered and ("查看号码" in html) is offered, role
+    # Looking at the page reveals nothing, so it logs nothing.
+    assert not PersonalDataAccess.objects.exists()
+
+
+def test_reveal_phone_shows_the_number_and_logs_one_row(client, world):
+    case = make_case(world, reporter_phone="13812345678")
+    user = world.user("east", Role.DISPATCHER)
+    client.force_login(user)
+    url = reverse("cases:reveal_phone", args=[case.number])
+    response = client.post(url, {"reason": "回访核实"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "13812345678" in html and "查看号码" not in html and "<html" not in html
+    assert "no-store" in response["Cache-Control"]
+    row = PersonalDataAccess.objects.get()
+    assert row.user == user and row.user_label == user.username
+    assert row.field == PersonalField.REPORTER_PHONE and row.via == RevealVia.WEB
+    assert row.content_type == ContentType.objects.get_for_model(Case) and row.object_id == str(case.pk)
+    assert case.number in row.object_repr and row.street_id == world.east.street.pk
+    assert row.reason == "回访核实"
+    # Without htmx the same POST answers a whole page, and is logged again.
+    page = client.post(url)
+    assert page.status_code == 200 and "13812345678" in page.content.decode()
+    assert PersonalDataAccess.objects.count() == 2
+    # A GET (a prefetch, a link) reveals nothing.
+    assert client.get(url).status_code == 405 and PersonalDataAccess.objects.count() == 2
+
+
+def test_reveal_phone_refused_to_other_roles_and_streets(client, routed, django_capture_on_commit_callbacks):
+    world = routed
+    with django_capture_on_commit_callbacks(execute=True):
+        case = advance(world, make_case(world), CaseStatus.DISPATCHED)
+    url = reverse("cases:reveal_phone", args=[case.number])
+    users = both_streets(world)
+    expected = {f"east-{r}": 404 for r in (Role.CADRE, Role.LEADER, Role.GRID_WORKER, Role.HANDLER)}
+    expected["east-resident"] = 404
+    expected.update({f"west-{r}": 404 for r in ALL_ROLES})
+    assert_matrix(client, url, expected, users, method="post")
+    client.logout()
+    assert client.post(url).status_code == 302  # login first
+    assert not PersonalDataAccess.objects.exists()
+    # The same endpoint works for the street's administrator.
+    client.force_login(world.user("east", Role.ADMIN))
+    assert "13812345678" in client.post(url).content.decode()
+    assert PersonalDataAccess.objects.get().user == world.user("east", Role.ADMIN)
 
 
 def test_anonymous_reporter_hidden_from_non_desk_roles(client, world):
@@ -332,9 +385,30 @@ def test_anonymous_reporter_hidden_from_non_desk_roles(client, world):
     url = reverse("cases:case", args=[case.number])
     client.force_login(world.user("east", Role.CADRE))
     html = client.get(url).content.decode()
-    assert "李女士" not in html and "匿名" in html and "5678" not in html
+    assert "李女士" not in html and "匿名" in html and "5678" not in html and "查看号码" not in html
     client.force_login(world.user("east", Role.DISPATCHER))
-    assert "李女士" in client.get(url).content.decode()
+    html = client.get(url).content.decode()
+    assert "李女士" in html and "138****5678" in html and "13812345678" not in html
+    assert "查看号码" in html
+
+
+def test_no_reveal_button_without_a_phone(client, world):
+    case = make_case(world, reporter_phone="")
+    client.force_login(world.user("east", Role.DISPATCHER))
+    assert "查看号码" not in client.get(reverse("cases:case", args=[case.number])).content.decode()
+    assert client.post(reverse("cases:reveal_phone", args=[case.number])).status_code == 404
+    assert not PersonalDataAccess.objects.exists()
+
+
+def test_workbench_lists_no_phone_numbers(client, world):
+    case = make_case(world, reporter_phone="13812345678")
+    for role in (Role.DISPATCHER, Role.ADMIN, Role.LEADER, Role.CADRE):
+        client.force_login(world.user("east", role))
+        for queue in ("new", "all"):
+            html = client.get(reverse("cases:workbench"), {"queue": queue}).content.decode()
+            assert case.number in html, (role, queue)
+            assert "王先生" not in html and "13812345678" not in html and "****" not in html, role
+    assert not PersonalDataAccess.objects.exists()
 
 
 def test_duplicate_candidates_offer_a_merge_to_the_desk(client, routed):

@@ -13,6 +13,7 @@ from .staff import (
     metrics_page,
     notification_read,
     notifications_read_all,
+    reveal_phone,
     task_list,
     workbench,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "notifications_read_all",
     "report_done",
     "report_form",
+    "reveal_phone",
     "task_list",
     "workbench",
 ]

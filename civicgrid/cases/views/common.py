@@ -10,7 +10,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from civicgrid.core.choices import Action, Role
-from civicgrid.core.privacy import mask_phone
+from civicgrid.core.privacy import may_reveal_phone
+from civicgrid.core.privacy import reporter_view as privacy_reporter_view
 from civicgrid.core.querysets import user_scope
 
 from ..models import Case
@@ -20,7 +21,8 @@ from ..models import Case
 WORKBENCH_ROLES = frozenset({Role.ADMIN, Role.DISPATCHER, Role.LEADER, Role.CADRE})
 # The phone pages: report on patrol and verify on site.
 MOBILE_ROLES = frozenset({Role.GRID_WORKER, Role.DISPATCHER, Role.ADMIN})
-# Roles that see the reporter's full phone number and name even when anonymous.
+# The desk: the dispatchers and administrators who take in and route cases. (Who may see a
+# reporter's phone is core.privacy.PHONE_REVEAL_ROLES.)
 DESK_ROLES = frozenset({Role.DISPATCHER, Role.ADMIN})
 
 
@@ -59,17 +61,13 @@ def visible_case(request: HttpRequest, number: str) -> Case:
 
 
 def reporter_view(case: Case, user: Any) -> dict[str, Any]:
-    """The reporter as this user may see them: the desk sees everything; others see a
-    masked phone, and nothing at all of someone who asked to stay anonymous."""
-    if is_desk(user):
-        return {
-            "name": case.reporter_name,
-            "phone": case.reporter_phone,
-            "anonymous": case.reporter_anonymous,
-        }
-    if case.reporter_anonymous:
-        return {"name": _("匿名"), "phone": "", "anonymous": True}
-    return {"name": case.reporter_name, "phone": mask_phone(case.reporter_phone), "anonymous": False}
+    """The reporter as this user may see them. The phone is always masked here; roles that
+    need it (privacy.PHONE_REVEAL_ROLES) get `may_reveal`, a button that asks for it and
+    leaves a PersonalDataAccess row. Nothing at all of an anonymous reporter shows to others."""
+    desk = may_reveal_phone(user)
+    out = privacy_reporter_view(case.reporter_name, case.reporter_phone, case.reporter_anonymous, desk=desk)
+    out["may_reveal"] = desk and bool(case.reporter_phone)
+    return out
 
 
 def map_context() -> dict[str, str]:

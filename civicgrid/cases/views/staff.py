@@ -18,8 +18,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from civicgrid.core import privacy
 from civicgrid.core.choices import Action, Role
 from civicgrid.core.querysets import user_scope
 from civicgrid.geo.models import Area
@@ -241,6 +243,35 @@ def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
 
 def form_label(action: str) -> str:
     return str(CaseAction(action).label)
+
+
+# A reason typed next to the button is kept with the reveal; longer text is cut.
+REVEAL_REASON_MAX = 500
+
+
+@login_required
+@require_POST
+@never_cache
+def reveal_phone(request: HttpRequest, number: str) -> HttpResponse:
+    """The reporter's full phone for roles that need it (the case page's 查看号码 button),
+    logged as one PersonalDataAccess row. POST, so that a prefetch or a crawler following
+    links cannot reveal anything; other roles get a 404, as for any page they have no use for."""
+    case = visible_case(request, number)
+    if not privacy.may_reveal_phone(request.user) or not case.reporter_phone:
+        raise Http404(_("页面不存在"))
+    phone = privacy.reveal(
+        request.user,
+        case,
+        privacy.PersonalField.REPORTER_PHONE,
+        case.reporter_phone,
+        privacy.RevealVia.WEB,
+        reason=request.POST.get("reason", "")[:REVEAL_REASON_MAX],
+    )
+    reporter = {**reporter_view(case, request.user), "phone": phone, "may_reveal": False, "revealed": True}
+    context = {"case": case, "reporter": reporter}
+    if getattr(request, "htmx", False):
+        return render(request, "cases/_reporter.html", context)
+    return render(request, "cases/reveal_phone.html", context)
 
 
 @login_required
