@@ -41,3 +41,10 @@ def world(db):
     from civicgrid.testing.factories import build_world
 
     return build_world()
+
+
+@pytest.fixture
+def browser_context():
+    from civicgrid.testing.browser import chromium_context
+
+    yield from chromium_context()

@@ -8,7 +8,10 @@ PostgreSQL), writes the timeline row, and schedules side effects (notifications)
 """
 
 import contextlib
+import functools
 import inspect
+import random
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -416,21 +419,33 @@ def load_case(ref: Any, actor: Any) -> Case:
     return Case.objects.get(pk=found)
 
 
+LOCK_RETRIES = 30
+
+
+def _retry_on_lock(func: Callable[..., Case]) -> Callable[..., Case]:
+    """SQLite answers a concurrent writer with "database is locked" instead of waiting (shared-cache
+    databases, or once the busy timeout is spent). The transaction has rolled back, so the action is
+    simply run again: the retry then sees the winner's change and ends in a Conflict or succeeds,
+    so exactly one of the competing writers wins. Inside a caller's transaction no retry is possible."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Case:
+        for attempt in range(LOCK_RETRIES):
+            try:
+                return func(*args, **kwargs)
+            except OperationalError as exc:
+                if "locked" not in str(exc):
+                    raise
+                if transaction.get_connection().in_atomic_block or attempt == LOCK_RETRIES - 1:
+                    raise Conflict("工单正被他人更新，请稍后重试") from exc
+                time.sleep(0.005 * (attempt + 1) + random.random() * 0.01)
+        raise AssertionError("unreachable")
+
+    return wrapper
+
+
 @contextlib.contextmanager
 def _acting(ref: Any, action: str, actor: Any, version: int | None) -> Iterator[_Ctx]:
-    try:
-        with _acting_unguarded(ref, action, actor, version) as ctx:
-            yield ctx
-    except OperationalError as exc:
-        # SQLite reports a concurrent writer as a lock error instead of waiting (shared-cache
-        # databases, or after the busy timeout): for the caller it is the same conflict.
-        if "locked" in str(exc):
-            raise Conflict("工单正被他人更新，请稍后重试") from exc
-        raise
-
-
-@contextlib.contextmanager
-def _acting_unguarded(ref: Any, action: str, actor: Any, version: int | None) -> Iterator[_Ctx]:
     visible = load_case(ref, actor)
     stored = _Stored()
     try:
@@ -505,6 +520,7 @@ def _notify_later(ctx: _Ctx, users_fn: Callable[[], list[Any]], kind: str, text:
 # ---------------------------------------------------------------------------- actions
 
 
+@_retry_on_lock
 def file_case(
     case: Any,
     actor: Any,
@@ -532,6 +548,7 @@ def file_case(
     return ctx.case
 
 
+@_retry_on_lock
 def reject_case(case: Any, actor: Any, *, reason: str = "", version: int | None = None) -> Case:
     reason = _required(reason, "reason", "不予立案理由")
     with _acting(case, CaseAction.REJECT, actor, version) as ctx:
@@ -598,6 +615,7 @@ def _dispatch(ctx: _Ctx, lead_unit: Any, co_units: Any, note: str) -> None:
         )
 
 
+@_retry_on_lock
 def dispatch_case(
     case: Any,
     actor: Any,
@@ -612,6 +630,7 @@ def dispatch_case(
     return ctx.case
 
 
+@_retry_on_lock
 def redispatch_case(
     case: Any,
     actor: Any,
@@ -626,6 +645,7 @@ def redispatch_case(
     return ctx.case
 
 
+@_retry_on_lock
 def sign_case(case: Any, actor: Any, *, note: str = "", version: int | None = None) -> Case:
     with _acting(case, CaseAction.SIGN, actor, version) as ctx:
         mine = _actor_assignments(ctx, {AssignmentStatus.PENDING})
@@ -640,6 +660,7 @@ def sign_case(case: Any, actor: Any, *, note: str = "", version: int | None = No
     return ctx.case
 
 
+@_retry_on_lock
 def return_case(case: Any, actor: Any, *, reason: str = "", version: int | None = None) -> Case:
     reason = _required(reason, "reason", "退单理由")
     with _acting(case, CaseAction.RETURN, actor, version) as ctx:
@@ -662,6 +683,7 @@ def return_case(case: Any, actor: Any, *, reason: str = "", version: int | None 
     return ctx.case
 
 
+@_retry_on_lock
 def request_extension(
     case: Any, actor: Any, *, working_days: Any = None, reason: str = "", version: int | None = None
 ) -> Case:
@@ -732,16 +754,19 @@ def _decide_extension(case: Any, actor: Any, action: str, note: str, version: in
     return ctx.case
 
 
+@_retry_on_lock
 def approve_extension(case: Any, actor: Any, *, note: str = "", version: int | None = None) -> Case:
     return _decide_extension(case, actor, CaseAction.APPROVE_EXTENSION, note, version)
 
 
+@_retry_on_lock
 def refuse_extension(case: Any, actor: Any, *, note: str = "", version: int | None = None) -> Case:
     return _decide_extension(
         case, actor, CaseAction.REFUSE_EXTENSION, _required(note, "note", "驳回理由"), version
     )
 
 
+@_retry_on_lock
 def report_back(
     case: Any, actor: Any, *, feedback: str = "", photos: list[Any] | None = None, version: int | None = None
 ) -> Case:
@@ -767,6 +792,7 @@ def report_back(
     return ctx.case
 
 
+@_retry_on_lock
 def verify_pass(
     case: Any, actor: Any, *, note: str = "", photos: list[Any] | None = None, version: int | None = None
 ) -> Case:
@@ -778,6 +804,7 @@ def verify_pass(
     return ctx.case
 
 
+@_retry_on_lock
 def verify_fail(
     case: Any, actor: Any, *, reason: str = "", photos: list[Any] | None = None, version: int | None = None
 ) -> Case:
@@ -803,6 +830,7 @@ def verify_fail(
     return ctx.case
 
 
+@_retry_on_lock
 def close_case(case: Any, actor: Any, *, note: str = "", version: int | None = None) -> Case:
     with _acting(case, CaseAction.CLOSE, actor, version) as ctx:
         _respond(ctx)
@@ -834,6 +862,7 @@ def close_case(case: Any, actor: Any, *, note: str = "", version: int | None = N
     return ctx.case
 
 
+@_retry_on_lock
 def record_callback(
     case: Any,
     actor: Any,
@@ -863,6 +892,7 @@ def record_callback(
     return ctx.case
 
 
+@_retry_on_lock
 def reopen_case(case: Any, actor: Any, *, reason: str = "", version: int | None = None) -> Case:
     reason = _required(reason, "reason", "重启理由")
     with _acting(case, CaseAction.REOPEN, actor, version) as ctx:
@@ -881,6 +911,7 @@ def reopen_case(case: Any, actor: Any, *, reason: str = "", version: int | None 
     return ctx.case
 
 
+@_retry_on_lock
 def supervise_case(case: Any, actor: Any, *, note: str = "", version: int | None = None) -> Case:
     note = _required(note, "note", "督办意见")
     with _acting(case, CaseAction.SUPERVISE, actor, version) as ctx:
@@ -912,6 +943,7 @@ ESCALATION_LADDERS: dict[str, tuple[str, list[str]]] = {
 }
 
 
+@_retry_on_lock
 def escalate_case(
     case: Any, actor: Any, *, ladder: str = "level", note: str = "", version: int | None = None
 ) -> Case:
@@ -931,6 +963,7 @@ def escalate_case(
     return ctx.case
 
 
+@_retry_on_lock
 def merge_case(
     case: Any, actor: Any, *, master: Any = None, note: str = "", version: int | None = None
 ) -> Case:
@@ -969,6 +1002,7 @@ def merge_case(
     return ctx.case
 
 
+@_retry_on_lock
 def suspend_case(case: Any, actor: Any, *, reason: str = "", version: int | None = None) -> Case:
     reason = _required(reason, "reason", "挂起理由")
     with _acting(case, CaseAction.SUSPEND, actor, version) as ctx:
@@ -977,6 +1011,7 @@ def suspend_case(case: Any, actor: Any, *, reason: str = "", version: int | None
     return ctx.case
 
 
+@_retry_on_lock
 def resume_case(case: Any, actor: Any, *, note: str = "", version: int | None = None) -> Case:
     with _acting(case, CaseAction.RESUME, actor, version) as ctx:
         ctx.set(status=ctx.case.status_before_suspend or CaseStatus.FILED, status_before_suspend="")
@@ -984,6 +1019,7 @@ def resume_case(case: Any, actor: Any, *, note: str = "", version: int | None = 
     return ctx.case
 
 
+@_retry_on_lock
 def comment_case(
     case: Any, actor: Any, *, note: str = "", contacted_requester: Any = False, version: int | None = None
 ) -> Case:

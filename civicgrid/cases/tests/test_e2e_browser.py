@@ -2,7 +2,6 @@
 file, dispatch, sign, report back, on-site verification, close and callback."""
 
 import io
-import os
 from pathlib import Path
 
 import pytest
@@ -12,39 +11,12 @@ from PIL import Image
 from civicgrid.cases.choices import CaseStatus
 from civicgrid.cases.models import Case
 from civicgrid.cases.tests.factories import duty
+from civicgrid.core.models import PersonalDataAccess
+from civicgrid.testing.browser import BROWSER_MARKS
 from civicgrid.testing.factories import PASSWORD
 
-# Playwright's sync API runs an event loop in this thread; Django must still allow ORM calls.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SHOTS = Path("/tmp/civicgrid-cases")
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="/usr/bin/chromium is missing (apt-get install chromium)"
-    ),
-]
-
-
-@pytest.fixture
-def browser_context():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        finally:
-            browser.close()
+pytestmark = BROWSER_MARKS
 
 
 def jpeg() -> bytes:
@@ -135,7 +107,15 @@ def test_public_report_to_callback(live_server, world, browser_context, settings
     page.click(f"text={number}")
     page.wait_for_selector(".leaflet-marker-icon")
     shot(page, "case-new")
-    assert "13700002468" in page.content()  # the desk sees the phone
+    # The desk sees a masked phone until it asks; the reveal is logged.
+    assert "13700002468" not in page.content() and "137****2468" in page.content()
+    page.click("form.reveal-phone button")
+    page.wait_for_selector("#reporter .phone.revealed")
+    assert "13700002468" in page.locator("#reporter").inner_text()
+    assert (
+        PersonalDataAccess.objects.filter(user__username="east-dispatcher", field="reporter_phone").count()
+        == 1
+    )
     act(page, "file")
     assert (
         page.locator("details.action-dispatch select[name=lead_unit] option:checked").inner_text()

@@ -1,45 +1,20 @@
 """End to end in Debian's Chromium: log in and see the Leaflet map draw our GeoJSON, offline."""
 
-import os
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
+from civicgrid.testing.browser import BROWSER_MARKS
 from civicgrid.testing.factories import PASSWORD
 
-# Playwright's sync API runs an event loop in this thread; Django must still allow ORM calls.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCREENSHOT = Path("/tmp/civicgrid-area-map.png")
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="/usr/bin/chromium is missing (apt-get install chromium)"
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
-def page():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-            yield context.new_page()
-        finally:
-            browser.close()
+def page(browser_context):
+    return browser_context.new_page()
 
 
 @pytest.mark.django_db(transaction=True)
