@@ -11,7 +11,8 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/civicgrid
 # The demo and the dev server run in debug mode; tests and lint use production-like settings.
 DEV_ENV := CIVICGRID_DEBUG=1
 
-.PHONY: help uv venv migrate demo serve test test-sqlite test-postgres lint check-migrations ci clean
+.PHONY: help uv venv migrate demo serve test test-sqlite test-postgres lint check-migrations ci clean \
+	serve-prod worker beat prod-check
 
 help:
 	@echo "make demo   — set up, load the demo data and serve on http://$(HOST):$(PORT)"
@@ -56,7 +57,34 @@ lint: venv
 	CIVICGRID_INSECURE_DEV_KEY=1 $(VENV)/bin/mypy civicgrid
 	CIVICGRID_INSECURE_DEV_KEY=1 $(PY) manage.py makemigrations --check --dry-run
 
+# Production profile: gunicorn + PostgreSQL (pooled) + Celery on RabbitMQ. See docs/operations.md.
+PROD_ENV := CIVICGRID_DEBUG=0 CIVICGRID_DB_POOL=$${CIVICGRID_DB_POOL:-1} \
+	CIVICGRID_CELERY_BROKER_URL=$${CIVICGRID_CELERY_BROKER_URL:-amqp://guest:guest@127.0.0.1:5672//} \
+	CIVICGRID_BIND=$${CIVICGRID_BIND:-$(HOST):$(PORT)}
+
+prod-check:
+	@[ -n "$$CIVICGRID_SECRET_KEY" ] || { echo "CIVICGRID_SECRET_KEY must be set"; exit 1; }
+	@case "$$CIVICGRID_DATABASE_URL" in postgres*) ;; \
+	  *) echo "CIVICGRID_DATABASE_URL must point at PostgreSQL (postgres://…)"; exit 1;; esac
+
+serve-prod: venv prod-check
+	$(PROD_ENV) $(PY) manage.py collectstatic --no-input -v0
+	$(PROD_ENV) $(PY) manage.py migrate --no-input
+	$(PROD_ENV) exec $(VENV)/bin/gunicorn --config deploy/gunicorn.conf.py
+
+worker: venv prod-check
+	$(PROD_ENV) exec $(VENV)/bin/celery -A civicgrid worker --loglevel INFO
+
+beat: venv prod-check
+	@mkdir -p var
+	$(PROD_ENV) exec $(VENV)/bin/celery -A civicgrid beat --loglevel INFO --schedule var/celerybeat-schedule
+
 ci: test lint
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+# Benchmarks against baselines measured in the same run; sizes: BENCH_ARGS="--points 1000000 --rows 100000".
+.PHONY: bench
+bench: venv
+	$(PY) -m benchmarks.run $(BENCH_ARGS)

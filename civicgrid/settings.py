@@ -57,6 +57,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A database outage answers 503 + Retry-After, and the next request reconnects.
+    "civicgrid.core.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "civicgrid.core.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from civicgrid.accounts import views as account_views
 from civicgrid.api.urls import api
+from civicgrid.core.health import healthz
 
 urlpatterns = [
     # The per-role landing page knows roles, areas and units, so accounts serves it.
@@ -18,6 +19,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("audit/", include("civicgrid.core.urls")),
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -4,6 +4,8 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicgrid.core.choices import Action, Role
 from civicgrid.core.models import AuditedModel
@@ -20,15 +22,16 @@ NARROW_ROLES = frozenset({Role.CADRE, Role.GRID_WORKER})
 
 
 class User(AbstractUser):
-    role = models.CharField("角色", max_length=16, choices=Role.choices, default=Role.RESIDENT)
-    full_name = models.CharField("姓名", max_length=50, blank=True)
-    phone = models.CharField("手机号", max_length=20, blank=True)
+    role = models.CharField(_("角色"), max_length=16, choices=Role.choices, default=Role.RESIDENT)
+    full_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
 
     objects = CivicUserManager()  # type: ignore[misc]
 
     class Meta(AbstractUser.Meta):
-        verbose_name = "用户"
-        verbose_name_plural = "用户"
+        # The stubs type AbstractUser.Meta's names as str; Django itself uses lazy strings here.
+        verbose_name = _("用户")  # type: ignore[assignment]
+        verbose_name_plural = _("用户")  # type: ignore[assignment]
 
     def __str__(self) -> str:
         return f"{self.full_name}（{self.username}）" if self.full_name else self.username
@@ -89,20 +92,32 @@ class User(AbstractUser):
 class Membership(AuditedModel):
     """Binds a user to an area (street, residential area or grid) and/or a handling unit."""
 
-    user = models.ForeignKey(User, verbose_name="用户", on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="memberships"
+    )
     area = models.ForeignKey(
-        Area, verbose_name="区域", null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
+        Area,
+        verbose_name=pgettext_lazy("singular", "区域"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="memberships",
     )
     unit = models.ForeignKey(
-        Unit, verbose_name="单位", null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
+        Unit,
+        verbose_name=_("单位"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="memberships",
     )
-    title = models.CharField("职务", max_length=50, blank=True)
+    title = models.CharField(_("职务"), max_length=50, blank=True)
 
     objects = MembershipQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "任职"
-        verbose_name_plural = "任职"
+        verbose_name = pgettext_lazy("singular", "任职")
+        verbose_name_plural = _("任职")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(area__isnull=False) | models.Q(unit__isnull=False),
@@ -143,19 +158,21 @@ class ApiToken(AuditedModel):
     # Never written to the audit log: the hash is a credential, the last use is noise.
     audit_exclude = ("created_at", "updated_at", "key_hash", "last_used_at")
 
-    user = models.ForeignKey(User, verbose_name="用户", on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField("名称", max_length=100, blank=True)
-    key_hash = models.CharField("令牌摘要（SHA-256）", max_length=64, unique=True, editable=False)
-    prefix = models.CharField("令牌前缀", max_length=8, editable=False)
-    last_used_at = models.DateTimeField("最近使用", null=True, blank=True, editable=False)
-    expires_at = models.DateTimeField("过期时间", null=True, blank=True)
-    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    user = models.ForeignKey(
+        User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("名称"), max_length=100, blank=True)
+    key_hash = models.CharField(_("令牌摘要（SHA-256）"), max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("令牌前缀"), max_length=8, editable=False)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(_("过期时间"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "API 令牌"
-        verbose_name_plural = "API 令牌"
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:

@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from civicgrid.core.querysets import user_scope
 from civicgrid.core.workdays import working_day_deadline
@@ -330,9 +331,10 @@ def update_from_source(case: Case, data: CaseInput, fingerprint: str) -> tuple[C
             locked.response_due_at, locked.handling_due_at = due.response_due_at, due.handling_due_at
         locked.version += 1
         locked.save()
-        labels = [
-            str(getattr(Case._meta.get_field(n.removesuffix("_id")), "verbose_name", n)) for n in changed
-        ]
+        with translation.override(settings.LANGUAGE_CODE):  # the timeline is written in the site's language
+            labels = [
+                str(getattr(Case._meta.get_field(n.removesuffix("_id")), "verbose_name", n)) for n in changed
+            ]
         _event(
             locked,
             CaseAction.UPDATE,

@@ -142,7 +142,7 @@ def detail_out(case: Case, user: Any) -> dict[str, Any]:
     out["allowed_actions"] = [
         {
             "action": name,
-            "label": CaseAction(name).label,
+            "label": str(CaseAction(name).label),
             "parameters": [p for p in actions.action_parameters(name) if p not in UNSUPPORTED_PARAMETERS],
         }
         for name in workflow.allowed_actions(case, user)

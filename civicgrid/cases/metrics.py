@@ -18,6 +18,9 @@ from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.lookups import Exact, GreaterThan, In, LessThanOrEqual
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicgrid.geo.models import Area
 
@@ -33,12 +36,13 @@ GROUPS: dict[str, str] = {
     "unit": "lead_unit",
     "category": "category",
 }
-GROUP_LABELS: dict[str, str] = {
-    "street": "街道",
-    "residential_area": "居民区",
-    "grid": "网格",
-    "unit": "主办单位",
-    "category": "问题分类",
+# Lazy, so the metrics page shows them in the request's language.
+GROUP_LABELS: dict[str, str | Promise] = {
+    "street": pgettext_lazy("singular", "街道"),
+    "residential_area": pgettext_lazy("singular", "居民区"),
+    "grid": pgettext_lazy("singular", "网格"),
+    "unit": _("主办单位"),
+    "category": _("问题分类"),
 }
 
 
@@ -47,16 +51,16 @@ class Rate:
     """A rate and the two counts it is made of (the UI shows "12/15 · 80%")."""
 
     key: str  # e.g. "response" → response_rate, response_numerator, response_denominator
-    label: str
-    numerator_label: str
-    denominator_label: str
+    label: str | Promise  # lazy translations: rendered in the request's language
+    numerator_label: str | Promise
+    denominator_label: str | Promise
 
 
 RATES: tuple[Rate, ...] = (
-    Rate("response", "响应率", "按时响应", "应响应"),
-    Rate("resolution", "解决率", "已解决", "回访联系上"),
-    Rate("satisfaction", "满意率", "满意或基本满意", "回访联系上"),
-    Rate("on_time_closure", "按时办结率", "按时结案", "已结案"),
+    Rate("response", _("响应率"), _("按时响应"), _("应响应")),
+    Rate("resolution", _("解决率"), _("已解决"), _("回访联系上")),
+    Rate("satisfaction", _("满意率"), _("满意或基本满意"), _("回访联系上")),
+    Rate("on_time_closure", _("按时办结率"), _("按时结案"), _("已结案")),
 )
 
 # One matter counts once (一件多单): a case merged into a master — status merged, or

@@ -1,16 +1,17 @@
 """Choices shared by several apps. Each app keeps its own in its choices.py."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", "街道管理员"
-    DISPATCHER = "dispatcher", "城运中心调度员"
-    GRID_WORKER = "gridworker", "网格员"
-    CADRE = "cadre", "居委干部"
-    HANDLER = "handler", "处置单位人员"
-    LEADER = "leader", "街道领导"
-    RESIDENT = "resident", "居民"
+    ADMIN = "admin", _("街道管理员")
+    DISPATCHER = "dispatcher", _("城运中心调度员")
+    GRID_WORKER = "gridworker", _("网格员")
+    CADRE = "cadre", _("居委干部")
+    HANDLER = "handler", _("处置单位人员")
+    LEADER = "leader", _("街道领导")
+    RESIDENT = "resident", _("居民")
 
 
 # Roles that work inside the street's offices and may read its registry.
@@ -20,13 +21,13 @@ STAFF_ROLES = frozenset(
 
 
 class Action(models.TextChoices):
-    VIEW = "view", "查看"
-    ADD = "add", "新增"
-    CHANGE = "change", "修改"
-    DELETE = "delete", "删除"
+    VIEW = "view", _("查看")
+    ADD = "add", _("新增")
+    CHANGE = "change", _("修改")
+    DELETE = "delete", _("删除")
 
 
 class AuditEvent(models.TextChoices):
-    CREATE = "create", "新增"
-    UPDATE = "update", "修改"
-    DELETE = "delete", "删除"
+    CREATE = "create", _("新增")
+    UPDATE = "update", _("修改")
+    DELETE = "delete", _("删除")

@@ -3,6 +3,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .choices import Action, AuditEvent, Role
 from .privacy import PersonalField, RevealVia
@@ -10,8 +12,8 @@ from .querysets import RestrictedQuerySet
 
 
 class TimeStampedModel(models.Model):
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         abstract = True
@@ -39,30 +41,30 @@ class AuditLogQuerySet(RestrictedQuerySet):
 
 
 class AuditLog(models.Model):
-    timestamp = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    timestamp = models.DateTimeField(pgettext_lazy("singular", "时间"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="操作人",
+        verbose_name=_("操作人"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    actor_label = models.CharField("操作人", max_length=150, blank=True)
-    via = models.CharField("途径", max_length=40, blank=True, help_text="web / admin / api / command")
-    event = models.CharField("操作", max_length=10, choices=AuditEvent.choices)
+    actor_label = models.CharField(_("操作人"), max_length=150, blank=True)
+    via = models.CharField(_("途径"), max_length=40, blank=True, help_text="web / admin / api / command")
+    event = models.CharField(pgettext_lazy("singular", "操作"), max_length=10, choices=AuditEvent.choices)
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     object_id = models.CharField(max_length=64)
-    object_repr = models.CharField("对象", max_length=255)
+    object_repr = models.CharField(_("对象"), max_length=255)
     # {"field": [before, after]} for updates; {"field": value} snapshots for create/delete.
-    changes = models.JSONField("变更", default=dict)
+    changes = models.JSONField(_("变更"), default=dict)
     street_id = models.BigIntegerField(null=True, blank=True, db_index=True)
 
     objects = AuditLogQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "审计记录"
-        verbose_name_plural = "审计记录"
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
         ordering = ["-timestamp", "-id"]
         indexes = [models.Index(fields=["content_type", "object_id", "-timestamp"], name="audit_object_idx")]
 
@@ -81,18 +83,18 @@ class Holiday(AuditedModel):
     `chinesecalendar` package does not cover yet (the schedule is published each November).
     A row overrides the package for its date, so it can also correct the package."""
 
-    date = models.DateField("日期", unique=True)
+    date = models.DateField(_("日期"), unique=True)
     is_workday = models.BooleanField(
-        "调休上班",
+        _("调休上班"),
         default=False,
-        help_text="勾选：该日（通常是周末）调休上班；不勾选：该日放假。",
+        help_text=_("勾选：该日（通常是周末）调休上班；不勾选：该日放假。"),
     )
-    name = models.CharField("节日", max_length=50, help_text="如：春节、国庆节")
-    note = models.TextField("备注", blank=True)
+    name = models.CharField(_("节日"), max_length=50, help_text=_("如：春节、国庆节"))
+    note = models.TextField(_("备注"), blank=True)
 
     class Meta:
-        verbose_name = "节假日"
-        verbose_name_plural = "节假日"
+        verbose_name = _("节假日")
+        verbose_name_plural = _("节假日")
         ordering = ["date"]
 
     def __str__(self) -> str:
@@ -130,30 +132,30 @@ class PersonalDataAccess(models.Model):
     """One reveal of a masked personal field (core.privacy.reveal()): who, what, where from.
     Written only by reveal(); never changed."""
 
-    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    at = models.DateTimeField(pgettext_lazy("singular", "时间"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="查看人",
+        verbose_name=_("查看人"),
         null=True,
         blank=True,
         # The row outlives the account; user_label keeps the name.
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    user_label = models.CharField("查看人", max_length=150, blank=True)
-    field = models.CharField("字段", max_length=40, choices=PersonalField.choices)
+    user_label = models.CharField(_("查看人"), max_length=150, blank=True)
+    field = models.CharField(_("字段"), max_length=40, choices=PersonalField.choices)
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     object_id = models.CharField(max_length=64)
-    object_repr = models.CharField("对象", max_length=255)
+    object_repr = models.CharField(_("对象"), max_length=255)
     street_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    via = models.CharField("途径", max_length=10, choices=RevealVia.choices)
-    reason = models.TextField("事由", blank=True)
+    via = models.CharField(_("途径"), max_length=10, choices=RevealVia.choices)
+    reason = models.TextField(_("事由"), blank=True)
 
     objects = PersonalDataAccessQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "个人信息查看记录"
-        verbose_name_plural = "个人信息查看记录"
+        verbose_name = _("个人信息查看记录")
+        verbose_name_plural = _("个人信息查看记录")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["content_type", "object_id", "-at"], name="pda_object_idx")]
 

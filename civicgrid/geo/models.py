@@ -4,6 +4,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
@@ -18,32 +20,37 @@ from .querysets import AreaQuerySet, BuildingQuerySet, GridLayerQuerySet
 class Area(AuditedModel):
     """A node of the area tree: district → street → residential area → grid."""
 
-    kind = models.CharField("层级", max_length=16, choices=AreaKind.choices, db_index=True)
-    code = models.CharField("编码", max_length=32, unique=True)
-    name = models.CharField("名称", max_length=100)
+    kind = models.CharField(_("层级"), max_length=16, choices=AreaKind.choices, db_index=True)
+    code = models.CharField(_("编码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
     parent = models.ForeignKey(
-        "self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("上级"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     # Materialised path of codes ("/310115/310115005/…/") for subtree queries.
     path = models.CharField(max_length=255, db_index=True, editable=False)
     # The street this area lies in (itself for a street, empty for a district): the scope key.
     street = models.ForeignKey(
         "self",
-        verbose_name="所属街道",
+        verbose_name=_("所属街道"),
         null=True,
         blank=True,
         on_delete=models.DO_NOTHING,  # PROTECT would forbid deleting a street (it points at itself)
         related_name="+",
         editable=False,
     )
-    geometry = models.JSONField("边界（GeoJSON）", null=True, blank=True)
-    description = models.TextField("说明", blank=True)
+    geometry = models.JSONField(_("边界（GeoJSON）"), null=True, blank=True)
+    description = models.TextField(_("说明"), blank=True)
 
     objects = AreaQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "区域"
-        verbose_name_plural = "区域"
+        verbose_name = pgettext_lazy("singular", "区域")
+        verbose_name_plural = _("区域")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -123,20 +130,20 @@ class GridLayer(AuditedModel):
     """A grid of another system (police, urban management, party building), kept as data and
     mapped onto the comprehensive grids where work is routed (多格合一)."""
 
-    layer = models.CharField("图层", max_length=16, choices=GridLayerKind.choices)
-    code = models.CharField("编码", max_length=32)
-    name = models.CharField("名称", max_length=100)
+    layer = models.CharField(_("图层"), max_length=16, choices=GridLayerKind.choices)
+    code = models.CharField(_("编码"), max_length=32)
+    name = models.CharField(_("名称"), max_length=100)
     street = models.ForeignKey(
         Area,
-        verbose_name="所属街道",
+        verbose_name=_("所属街道"),
         on_delete=models.PROTECT,
         related_name="layer_grids",
         limit_choices_to={"kind": AreaKind.STREET},
     )
-    geometry = models.JSONField("边界（GeoJSON）")
+    geometry = models.JSONField(_("边界（GeoJSON）"))
     comprehensive_grids = models.ManyToManyField(
         Area,
-        verbose_name="对应综合网格",
+        verbose_name=_("对应综合网格"),
         blank=True,
         related_name="layer_grids_mapped",
         limit_choices_to={"kind": AreaKind.GRID},
@@ -145,8 +152,8 @@ class GridLayer(AuditedModel):
     objects = GridLayerQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "专业网格"
-        verbose_name_plural = "专业网格"
+        verbose_name = pgettext_lazy("singular", "专业网格")
+        verbose_name_plural = _("专业网格")
         ordering = ["layer", "code"]
         constraints = [models.UniqueConstraint(fields=["layer", "code"], name="gridlayer_unique_code")]
 
@@ -166,14 +173,14 @@ class GridLayer(AuditedModel):
 class Building(AuditedModel):
     """A building (楼栋) or a lane (弄) entry, with a normalised address and a point."""
 
-    address = models.CharField("地址", max_length=200)
-    normalized_address = models.CharField("规范地址", max_length=200, db_index=True, editable=False)
-    name = models.CharField("楼名", max_length=100, blank=True)
-    lon = models.FloatField("经度")
-    lat = models.FloatField("纬度")
+    address = models.CharField(_("地址"), max_length=200)
+    normalized_address = models.CharField(_("规范地址"), max_length=200, db_index=True, editable=False)
+    name = models.CharField(_("楼名"), max_length=100, blank=True)
+    lon = models.FloatField(_("经度"))
+    lat = models.FloatField(_("纬度"))
     street = models.ForeignKey(
         Area,
-        verbose_name="街道",
+        verbose_name=pgettext_lazy("singular", "街道"),
         on_delete=models.PROTECT,
         related_name="+",
         editable=False,
@@ -181,7 +188,7 @@ class Building(AuditedModel):
     )
     residential_area = models.ForeignKey(
         Area,
-        verbose_name="居民区",
+        verbose_name=pgettext_lazy("singular", "居民区"),
         on_delete=models.PROTECT,
         related_name="+",
         editable=False,
@@ -189,21 +196,21 @@ class Building(AuditedModel):
     )
     grid = models.ForeignKey(
         Area,
-        verbose_name="网格",
+        verbose_name=pgettext_lazy("singular", "网格"),
         on_delete=models.PROTECT,
         related_name="buildings",
         editable=False,
         null=True,
     )
-    floors = models.PositiveSmallIntegerField("层数", null=True, blank=True)
-    households = models.PositiveIntegerField("户数", null=True, blank=True)
-    built_year = models.PositiveSmallIntegerField("建成年份", null=True, blank=True)
+    floors = models.PositiveSmallIntegerField(_("层数"), null=True, blank=True)
+    households = models.PositiveIntegerField(_("户数"), null=True, blank=True)
+    built_year = models.PositiveSmallIntegerField(_("建成年份"), null=True, blank=True)
 
     objects = BuildingQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "楼栋"
-        verbose_name_plural = "楼栋"
+        verbose_name = pgettext_lazy("singular", "楼栋")
+        verbose_name_plural = _("楼栋")
         ordering = ["normalized_address"]
         constraints = [
             models.UniqueConstraint(fields=["street", "normalized_address"], name="building_unique_address")

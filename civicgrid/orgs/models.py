@@ -1,6 +1,8 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicgrid.core.models import AuditedModel
 from civicgrid.geo.choices import AreaKind
@@ -17,39 +19,39 @@ class Unit(AuditedModel):
     several streets) has only `district`. Jurisdiction areas say where it handles matters.
     """
 
-    kind = models.CharField("类型", max_length=32, choices=UnitKind.choices, db_index=True)
-    code = models.CharField("编码", max_length=32, unique=True)
-    name = models.CharField("名称", max_length=100)
+    kind = models.CharField(_("类型"), max_length=32, choices=UnitKind.choices, db_index=True)
+    code = models.CharField(_("编码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
     district = models.ForeignKey(
         Area,
-        verbose_name="所属区",
+        verbose_name=_("所属区"),
         on_delete=models.PROTECT,
         related_name="+",
         limit_choices_to={"kind": AreaKind.DISTRICT},
     )
     street = models.ForeignKey(
         Area,
-        verbose_name="所属街道",
+        verbose_name=_("所属街道"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="units",
         limit_choices_to={"kind": AreaKind.STREET},
-        help_text="留空表示区级单位（服务多个街道）",
+        help_text=_("留空表示区级单位（服务多个街道）"),
     )
-    contact_person = models.CharField("联系人", max_length=50, blank=True)
-    phone = models.CharField("联系电话", max_length=30, blank=True)
-    address = models.CharField("地址", max_length=200, blank=True)
+    contact_person = models.CharField(_("联系人"), max_length=50, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
     jurisdiction = models.ManyToManyField(
-        Area, verbose_name="管辖区域", blank=True, related_name="jurisdiction_units"
+        Area, verbose_name=_("管辖区域"), blank=True, related_name="jurisdiction_units"
     )
-    is_active = models.BooleanField("在用", default=True)
+    is_active = models.BooleanField(_("在用"), default=True)
 
     objects = UnitQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "处置单位"
-        verbose_name_plural = "处置单位"
+        verbose_name = pgettext_lazy("singular", "处置单位")
+        verbose_name_plural = _("处置单位")
         ordering = ["street__code", "kind", "name"]
 
     def __str__(self) -> str:

@@ -24,6 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils import translation
 from django.utils.dateparse import parse_datetime
 
 from civicgrid.core.audit import acting_as
@@ -68,10 +69,17 @@ REQUIRED = (
 OPTIONAL = ("lon", "lat")
 REPORT_EXTRA = ("行号", "错误列", "原因")
 
-_REQUEST_TYPES: dict[str, str] = {
-    **{str(label): value for value, label in RequestType.choices},
-    **{value: value for value in RequestType.values},
-}
+
+def _request_type_lookup() -> dict[str, str]:
+    # The sheets are Chinese whatever language the importing request runs in.
+    with translation.override(settings.LANGUAGE_CODE):
+        return {
+            **{str(label): value for value, label in RequestType.choices},
+            **{value: value for value in RequestType.values},
+        }
+
+
+_REQUEST_TYPES: dict[str, str] = _request_type_lookup()
 _LENGTHS = {
     name: Case._meta.get_field(name).max_length  # type: ignore[union-attr]
     for name in ("external_id", "address", "reporter_name", "reporter_phone")

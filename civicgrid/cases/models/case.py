@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicgrid.core.models import TimeStampedModel
 from civicgrid.geo.models import Area, Building
@@ -32,40 +34,57 @@ class Case(TimeStampedModel):
     """A work order (工单). Every change goes through cases.actions, which keeps `version`
     (optimistic concurrency) and writes the timeline (CaseEvent) in the same transaction."""
 
-    number = models.CharField("工单编号", max_length=32, unique=True)
-    version = models.PositiveIntegerField("版本", default=1)
-    status = models.CharField("状态", max_length=16, choices=CaseStatus.choices, default=CaseStatus.NEW)
+    number = models.CharField(_("工单编号"), max_length=32, unique=True)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    status = models.CharField(_("状态"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.NEW)
 
-    request_type = models.CharField("诉求类型", max_length=16, choices=RequestType.choices)
+    request_type = models.CharField(_("诉求类型"), max_length=16, choices=RequestType.choices)
     category = models.ForeignKey(
-        Category, verbose_name="问题分类", on_delete=models.PROTECT, related_name="cases"
+        Category, verbose_name=_("问题分类"), on_delete=models.PROTECT, related_name="cases"
     )
-    title = models.CharField("标题", max_length=100, blank=True)
-    description = models.TextField("诉求内容")
-    channel = models.CharField("来源渠道", max_length=16, choices=Channel.choices)
-    urgency = models.CharField("紧急程度", max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
+    title = models.CharField(_("标题"), max_length=100, blank=True)
+    description = models.TextField(_("诉求内容"))
+    channel = models.CharField(_("来源渠道"), max_length=16, choices=Channel.choices)
+    urgency = models.CharField(_("紧急程度"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
 
     # Where: a point and/or an address; the areas come from geo.locate().
-    lon = models.FloatField("经度", null=True, blank=True)
-    lat = models.FloatField("纬度", null=True, blank=True)
-    address = models.CharField("事发地址", max_length=200, blank=True)
+    lon = models.FloatField(_("经度"), null=True, blank=True)
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+    address = models.CharField(_("事发地址"), max_length=200, blank=True)
     building = models.ForeignKey(
-        Building, verbose_name="楼栋", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+        Building,
+        verbose_name=pgettext_lazy("singular", "楼栋"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
     )
-    street = models.ForeignKey(Area, verbose_name="街道", on_delete=models.PROTECT, related_name="+")
+    street = models.ForeignKey(
+        Area, verbose_name=pgettext_lazy("singular", "街道"), on_delete=models.PROTECT, related_name="+"
+    )
     residential_area = models.ForeignKey(
-        Area, verbose_name="居民区", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Area,
+        verbose_name=pgettext_lazy("singular", "居民区"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     grid = models.ForeignKey(
-        Area, verbose_name="网格", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Area,
+        verbose_name=pgettext_lazy("singular", "网格"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
-    reporter_name = models.CharField("联系人", max_length=50, blank=True)
-    reporter_phone = models.CharField("联系电话", max_length=30, blank=True)
-    reporter_anonymous = models.BooleanField("对外匿名", default=False)
+    reporter_name = models.CharField(_("联系人"), max_length=50, blank=True)
+    reporter_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    reporter_anonymous = models.BooleanField(_("对外匿名"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="登记人",
+        verbose_name=_("登记人"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -73,13 +92,13 @@ class Case(TimeStampedModel):
     )
 
     # The 12345 工单编号 (or another system's id): never imported twice per source.
-    source = models.CharField("外部来源", max_length=32, blank=True)
-    external_id = models.CharField("外部编号", max_length=64, null=True, blank=True)
-    source_fingerprint = models.CharField("来源数据指纹", max_length=64, blank=True)
+    source = models.CharField(_("外部来源"), max_length=32, blank=True)
+    external_id = models.CharField(_("外部编号"), max_length=64, null=True, blank=True)
+    source_fingerprint = models.CharField(_("来源数据指纹"), max_length=64, blank=True)
 
     lead_unit = models.ForeignKey(
         Unit,
-        verbose_name="主办单位",
+        verbose_name=_("主办单位"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -87,7 +106,7 @@ class Case(TimeStampedModel):
     )
     master = models.ForeignKey(
         "self",
-        verbose_name="主单",
+        verbose_name=_("主单"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -95,29 +114,29 @@ class Case(TimeStampedModel):
     )
     status_before_suspend = models.CharField(max_length=16, blank=True)
     escalation_level = models.CharField(
-        "层级", max_length=16, choices=EscalationLevel.choices, default=EscalationLevel.COMMUNITY
+        _("层级"), max_length=16, choices=EscalationLevel.choices, default=EscalationLevel.COMMUNITY
     )
     dispute_level = models.CharField(
-        "矛盾等级", max_length=16, choices=DisputeLevel.choices, default=DisputeLevel.REQUEST
+        _("矛盾等级"), max_length=16, choices=DisputeLevel.choices, default=DisputeLevel.REQUEST
     )
 
-    received_at = models.DateTimeField("受理时间", db_index=True)
-    response_due_at = models.DateTimeField("响应时限")
-    handling_due_at = models.DateTimeField("处置时限")
-    responded_at = models.DateTimeField("响应时间", null=True, blank=True)
-    handled_at = models.DateTimeField("处置反馈时间", null=True, blank=True)
-    verified_at = models.DateTimeField("核查时间", null=True, blank=True)
-    closed_at = models.DateTimeField("结案时间", null=True, blank=True)
-    callback_due_at = models.DateTimeField("回访时限", null=True, blank=True)
-    is_overdue = models.BooleanField("已超期", default=False, db_index=True)
-    overdue_at = models.DateTimeField("超期时间", null=True, blank=True)
-    resolution_note = models.TextField("办理结果", blank=True)
+    received_at = models.DateTimeField(_("受理时间"), db_index=True)
+    response_due_at = models.DateTimeField(_("响应时限"))
+    handling_due_at = models.DateTimeField(_("处置时限"))
+    responded_at = models.DateTimeField(_("响应时间"), null=True, blank=True)
+    handled_at = models.DateTimeField(_("处置反馈时间"), null=True, blank=True)
+    verified_at = models.DateTimeField(_("核查时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
+    callback_due_at = models.DateTimeField(_("回访时限"), null=True, blank=True)
+    is_overdue = models.BooleanField(_("已超期"), default=False, db_index=True)
+    overdue_at = models.DateTimeField(_("超期时间"), null=True, blank=True)
+    resolution_note = models.TextField(_("办理结果"), blank=True)
 
     objects = CaseQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "工单"
-        verbose_name_plural = "工单"
+        verbose_name = pgettext_lazy("singular", "工单")
+        verbose_name_plural = _("工单")
         ordering = ["-received_at", "-id"]
         constraints = [
             models.UniqueConstraint(

@@ -2,6 +2,8 @@
 
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicgrid.core.models import AuditedModel
 from civicgrid.geo.models import Area
@@ -14,33 +16,35 @@ from ..querysets import CategoryQuerySet, DutyRuleQuerySet
 class Category(AuditedModel):
     """Event and component classes (GB/T 30428.2 ordering) plus local extensions."""
 
-    code = models.CharField("编码", max_length=16, unique=True)
-    name = models.CharField("名称", max_length=50)
+    code = models.CharField(_("编码"), max_length=16, unique=True)
+    name = models.CharField(_("名称"), max_length=50)
     parent = models.ForeignKey(
         "self",
-        verbose_name="上级分类",
+        verbose_name=_("上级分类"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="children",
     )
-    kind = models.CharField("类别", max_length=16, choices=CategoryKind.choices, default=CategoryKind.EVENT)
+    kind = models.CharField(
+        _("类别"), max_length=16, choices=CategoryKind.choices, default=CategoryKind.EVENT
+    )
     default_request_type = models.CharField(
-        "默认诉求类型", max_length=16, choices=RequestType.choices, blank=True
+        _("默认诉求类型"), max_length=16, choices=RequestType.choices, blank=True
     )
     # Emergencies (突发事件) run on calendar hours, not working days.
-    is_emergency = models.BooleanField("突发事件（按小时计时）", default=False)
+    is_emergency = models.BooleanField(_("突发事件（按小时计时）"), default=False)
     # Overrides of the settings' defaults; empty means "inherit from the parent, then settings".
-    response_minutes = models.PositiveIntegerField("响应时限（分钟）", null=True, blank=True)
-    handling_working_days = models.PositiveSmallIntegerField("处置时限（工作日）", null=True, blank=True)
-    handling_hours = models.PositiveSmallIntegerField("处置时限（小时，突发事件）", null=True, blank=True)
-    is_active = models.BooleanField("启用", default=True)
+    response_minutes = models.PositiveIntegerField(_("响应时限（分钟）"), null=True, blank=True)
+    handling_working_days = models.PositiveSmallIntegerField(_("处置时限（工作日）"), null=True, blank=True)
+    handling_hours = models.PositiveSmallIntegerField(_("处置时限（小时，突发事件）"), null=True, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
 
     objects = CategoryQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "问题分类"
-        verbose_name_plural = "问题分类"
+        verbose_name = _("问题分类")
+        verbose_name_plural = _("问题分类")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -75,21 +79,23 @@ class DutyRule(AuditedModel):
     The most specific area wins (grid > residential area > street), then the most specific category."""
 
     category = models.ForeignKey(
-        Category, verbose_name="问题分类", on_delete=models.CASCADE, related_name="duties"
+        Category, verbose_name=_("问题分类"), on_delete=models.CASCADE, related_name="duties"
     )
-    area = models.ForeignKey(Area, verbose_name="区域", on_delete=models.CASCADE, related_name="duties")
+    area = models.ForeignKey(
+        Area, verbose_name=pgettext_lazy("singular", "区域"), on_delete=models.CASCADE, related_name="duties"
+    )
     lead_unit = models.ForeignKey(
-        Unit, verbose_name="主办单位", on_delete=models.CASCADE, related_name="lead_duties"
+        Unit, verbose_name=_("主办单位"), on_delete=models.CASCADE, related_name="lead_duties"
     )
-    co_units = models.ManyToManyField(Unit, verbose_name="协办单位", blank=True, related_name="co_duties")
-    is_active = models.BooleanField("启用", default=True)
-    note = models.CharField("说明", max_length=200, blank=True)
+    co_units = models.ManyToManyField(Unit, verbose_name=_("协办单位"), blank=True, related_name="co_duties")
+    is_active = models.BooleanField(_("启用"), default=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
 
     objects = DutyRuleQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "职责分工"
-        verbose_name_plural = "职责分工"
+        verbose_name = pgettext_lazy("singular", "职责分工")
+        verbose_name_plural = _("职责分工")
         ordering = ["area__code", "category__code"]
         constraints = [
             models.UniqueConstraint(fields=["category", "area"], name="dutyrule_unique_category_area")

@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ..choices import NotificationKind
 from ..querysets import NotificationQuerySet
@@ -13,17 +15,17 @@ class Notification(models.Model):
     case = models.ForeignKey(
         Case, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
-    kind = models.CharField("类型", max_length=24, choices=NotificationKind.choices)
-    text = models.CharField("内容", max_length=300)
-    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
-    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+    kind = models.CharField(_("类型"), max_length=24, choices=NotificationKind.choices)
+    text = models.CharField(_("内容"), max_length=300)
+    created_at = models.DateTimeField(pgettext_lazy("singular", "时间"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
     key = models.CharField(max_length=150, unique=True)
 
     objects = NotificationQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "通知"
-        verbose_name_plural = "通知"
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "read_at"], name="notification_inbox_idx")]
 

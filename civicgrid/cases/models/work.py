@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicgrid.orgs.models import Unit
 
@@ -25,28 +27,30 @@ class Assignment(models.Model):
     """One unit's part of a case (吹哨报到: a lead unit and co-handling units), tracked separately."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assignments")
-    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="assignments")
-    role = models.CharField("角色", max_length=8, choices=AssignmentRole.choices)
-    status = models.CharField(
-        "状态", max_length=16, choices=AssignmentStatus.choices, default=AssignmentStatus.PENDING
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="assignments"
     )
-    dispatched_at = models.DateTimeField("派遣时间")
+    role = models.CharField(_("角色"), max_length=8, choices=AssignmentRole.choices)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=AssignmentStatus.choices, default=AssignmentStatus.PENDING
+    )
+    dispatched_at = models.DateTimeField(_("派遣时间"))
     dispatched_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    signed_at = models.DateTimeField("签收时间", null=True, blank=True)
+    signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
     signed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    handled_at = models.DateTimeField("反馈时间", null=True, blank=True)
-    feedback = models.TextField("处置情况", blank=True)
-    returned_at = models.DateTimeField("退单时间", null=True, blank=True)
-    return_reason = models.TextField("退单理由", blank=True)
-    handling_due_at = models.DateTimeField("处置时限", null=True, blank=True)
+    handled_at = models.DateTimeField(_("反馈时间"), null=True, blank=True)
+    feedback = models.TextField(_("处置情况"), blank=True)
+    returned_at = models.DateTimeField(_("退单时间"), null=True, blank=True)
+    return_reason = models.TextField(_("退单理由"), blank=True)
+    handling_due_at = models.DateTimeField(_("处置时限"), null=True, blank=True)
 
     objects = CaseChildQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "派遣单位"
-        verbose_name_plural = "派遣单位"
+        verbose_name = pgettext_lazy("singular", "派遣单位")
+        verbose_name_plural = _("派遣单位")
         ordering = ["case", "role", "id"]
         indexes = [models.Index(fields=["unit", "status"], name="assignment_unit_status_idx")]
 
@@ -58,22 +62,22 @@ class CaseEvent(models.Model):
     """The timeline: one row per action on a case, written by cases.actions in the same transaction."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField("时间", db_index=True)
+    at = models.DateTimeField(pgettext_lazy("singular", "时间"), db_index=True)
     actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    actor_label = models.CharField("操作人", max_length=100, blank=True)
+    actor_label = models.CharField(_("操作人"), max_length=100, blank=True)
     unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    action = models.CharField("动作", max_length=24, choices=CaseAction.choices)
-    from_status = models.CharField("原状态", max_length=16, blank=True)
-    to_status = models.CharField("新状态", max_length=16, blank=True)
-    note = models.TextField("说明", blank=True)
-    data = models.JSONField("数据", default=dict, blank=True)
+    action = models.CharField(_("动作"), max_length=24, choices=CaseAction.choices)
+    from_status = models.CharField(_("原状态"), max_length=16, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=16, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    data = models.JSONField(_("数据"), default=dict, blank=True)
     street_id = models.BigIntegerField(db_index=True)
 
     objects = CaseChildQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "工单动态"
-        verbose_name_plural = "工单动态"
+        verbose_name = _("工单动态")
+        verbose_name_plural = _("工单动态")
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
@@ -89,19 +93,19 @@ class Photo(models.Model):
     event = models.ForeignKey(
         CaseEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="photos"
     )
-    stage = models.CharField("阶段", max_length=8, choices=PhotoStage.choices)
-    image = models.ImageField("照片", upload_to=photo_path)
-    thumbnail = models.ImageField("缩略图", upload_to=photo_path, blank=True)
+    stage = models.CharField(_("阶段"), max_length=8, choices=PhotoStage.choices)
+    image = models.ImageField(pgettext_lazy("singular", "照片"), upload_to=photo_path)
+    thumbnail = models.ImageField(_("缩略图"), upload_to=photo_path, blank=True)
     uploaded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
 
     objects = CaseChildQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "照片"
-        verbose_name_plural = "照片"
+        verbose_name = pgettext_lazy("singular", "照片")
+        verbose_name_plural = _("照片")
         ordering = ["uploaded_at", "id"]
 
     def __str__(self) -> str:
@@ -112,18 +116,18 @@ class Callback(models.Model):
     """回访: did the requester find the matter resolved, and were they satisfied."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="callbacks")
-    at = models.DateTimeField("回访时间")
+    at = models.DateTimeField(_("回访时间"))
     by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    contacted = models.BooleanField("联系上诉求人", default=True)
-    resolution = models.CharField("解决情况", max_length=16, choices=Resolution.choices, blank=True)
-    satisfaction = models.CharField("满意度", max_length=16, choices=Satisfaction.choices, blank=True)
-    note = models.TextField("回访记录", blank=True)
+    contacted = models.BooleanField(_("联系上诉求人"), default=True)
+    resolution = models.CharField(_("解决情况"), max_length=16, choices=Resolution.choices, blank=True)
+    satisfaction = models.CharField(_("满意度"), max_length=16, choices=Satisfaction.choices, blank=True)
+    note = models.TextField(_("回访记录"), blank=True)
 
     objects = CaseChildQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "回访"
-        verbose_name_plural = "回访"
+        verbose_name = _("回访")
+        verbose_name_plural = _("回访")
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
@@ -134,21 +138,21 @@ class Supervision(models.Model):
     """督办: an overdue or repeated order, or a leader's instruction, noticed to the unit."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="supervisions")
-    kind = models.CharField("类型", max_length=24, choices=SupervisionKind.choices)
-    at = models.DateTimeField("督办时间")
+    kind = models.CharField(_("类型"), max_length=24, choices=SupervisionKind.choices)
+    at = models.DateTimeField(_("督办时间"))
     by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     unit = models.ForeignKey(
         Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="supervisions"
     )
-    note = models.TextField("督办意见", blank=True)
+    note = models.TextField(_("督办意见"), blank=True)
     # Makes the periodic deadline check idempotent: one record per case, kind and deadline.
     key = models.CharField(max_length=100, unique=True, null=True, blank=True)
 
     objects = CaseChildQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "督办"
-        verbose_name_plural = "督办"
+        verbose_name = _("督办")
+        verbose_name_plural = _("督办")
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
@@ -159,23 +163,23 @@ class ExtensionRequest(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="extensions")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
     requested_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
-    requested_at = models.DateTimeField("申请时间")
-    working_days = models.PositiveSmallIntegerField("延期工作日")
-    reason = models.TextField("理由")
+    requested_at = models.DateTimeField(_("申请时间"))
+    working_days = models.PositiveSmallIntegerField(_("延期工作日"))
+    reason = models.TextField(_("理由"))
     status = models.CharField(
-        "状态", max_length=16, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING
+        _("状态"), max_length=16, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING
     )
     decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
-    decision_note = models.TextField("审批意见", blank=True)
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.TextField(_("审批意见"), blank=True)
     old_due_at = models.DateTimeField(null=True, blank=True)
     new_due_at = models.DateTimeField(null=True, blank=True)
 
     objects = CaseChildQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "延期申请"
-        verbose_name_plural = "延期申请"
+        verbose_name = pgettext_lazy("singular", "延期申请")
+        verbose_name_plural = _("延期申请")
         ordering = ["-requested_at"]
 
     def __str__(self) -> str:

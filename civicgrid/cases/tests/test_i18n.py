@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
-from civicgrid.cases.tests.factories import make_case
+from civicgrid.cases.tests.factories import advance, make_case
 
 PO_FILE = Path(settings.BASE_DIR) / "civicgrid" / "locale" / "en" / "LC_MESSAGES" / "django.po"
 
@@ -66,6 +66,31 @@ def test_case_page_in_english(world, english_dispatcher):
         html,
         present=["Deadlines", "Handling deadline", "History", "Problem category", "Request type"],
         absent=["办理过程", "派遣单位", "处置时限", "问题分类"],
+    )
+
+
+@pytest.mark.django_db
+def test_choice_labels_in_english(world, english_dispatcher):
+    # Status badges and action buttons come from the TextChoices labels (lazy translations),
+    # not from the templates, so they need their own check.
+    new = make_case(world)
+    filed = advance(world, make_case(world), "filed")
+    html = page(english_dispatcher, "/cases/?queue=all")
+    assert filed.number in html and new.number in html
+    assert_english(
+        html,
+        present=['status-info">To receive</span>', 'status-info">Filed</span>', "12345 hotline"],
+        absent=["待受理", "已立案", "12345热线"],
+    )
+    html = page(english_dispatcher, new.get_absolute_url())
+    assert_english(
+        html,
+        present=["<summary>File</summary>", ">Decline to file</button>"],
+        absent=["<summary>立案</summary>", "不予立案"],
+    )
+    html = page(english_dispatcher, filed.get_absolute_url())
+    assert_english(
+        html, present=["<summary>Dispatch</summary>"], absent=["<summary>派遣</summary>", "已立案"]
     )
 
 
@@ -137,8 +162,9 @@ def test_catalogue_check_catches_gaps():
     assert catalogue_problems(wrapped) == ([], [])
 
 
-def po_translations(text: str) -> dict[str, str]:
-    """msgid → msgstr of every singular entry (continuation lines joined), header excluded."""
+def po_translations(text: str) -> dict[tuple[str | None, str], str]:
+    """(msgctxt, msgid) → msgstr of every singular entry (continuation lines joined), header
+    excluded. The context is part of the key: "派遣" and pgettext("case action", "派遣") differ."""
 
     def field(name: str, entry: str) -> str | None:
         match = re.search(rf'^{re.escape(name)} (".*"(?:\n".*")*)', entry, re.MULTILINE)
@@ -148,7 +174,7 @@ def po_translations(text: str) -> dict[str, str]:
     for entry in po_entries(text)[1:]:
         msgid, msgstr = field("msgid", entry), field("msgstr", entry)
         if msgid and msgstr is not None and not entry.startswith("#~"):
-            pairs[msgid] = msgstr
+            pairs[(field("msgctxt", entry), msgid)] = msgstr
     return pairs
 
 
@@ -158,6 +184,11 @@ def test_catalogue_is_compiled():
     with PO_FILE.with_suffix(".mo").open("rb") as mo:
         compiled = gettext.GNUTranslations(mo)
     pairs = po_translations(PO_FILE.read_text(encoding="utf-8"))
-    assert pairs["工单工作台"] == "Case workbench"
-    stale = [msgid for msgid, msgstr in pairs.items() if compiled.gettext(msgid) != msgstr]
+    assert pairs[(None, "工单工作台")] == "Case workbench"
+    assert pairs[("case action", "派遣")] == "Dispatch"
+
+    def lookup(context: str | None, msgid: str) -> str:
+        return compiled.pgettext(context, msgid) if context else compiled.gettext(msgid)
+
+    stale = [key for key, msgstr in pairs.items() if lookup(*key) != msgstr]
     assert not stale, stale[:5]

@@ -1,0 +1,130 @@
+"""Helpers for the resilience tests: service probes, a throwaway PostgreSQL database, and
+manage.py / celery subprocesses pointed at it (a subprocess cannot see a test's transaction)."""
+
+import contextlib
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+SUBPROCESS_TIMEOUT = 180  # seconds; every child is killed after this, so no test hangs
+
+
+def reachable(host: str, port: int, timeout: float = 1.0) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout):
+            return True
+    except OSError:
+        return False
+
+
+def postgres_url() -> str:
+    """The server the PostgreSQL pass uses (or the local default), as a URL to its admin db."""
+    for name in ("CIVICGRID_TEST_DATABASE_URL", "CIVICGRID_DATABASE_URL"):
+        url = os.environ.get(name, "")
+        if url.startswith(("postgres://", "postgresql://")):
+            return _with_db(url, "postgres")
+    return DEFAULT_PG_URL
+
+
+def _with_db(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+def require_postgres() -> str:
+    url = postgres_url()
+    parts = urlsplit(url)
+    if not reachable(parts.hostname or "127.0.0.1", parts.port or 5432):
+        pytest.skip(f"PostgreSQL not reachable at {parts.hostname}:{parts.port or 5432}")
+    return url
+
+
+def _admin(url: str, sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(sql)  # type: ignore[arg-type]
+
+
+@contextlib.contextmanager
+def throwaway_postgres() -> Iterator[str]:
+    """A fresh database `civicgrid_resil_<random>` (URL yielded), dropped afterwards."""
+    admin = require_postgres()
+    name = f"civicgrid_resil_{secrets.token_hex(4)}"
+    try:
+        _admin(admin, f'CREATE DATABASE "{name}"')
+    except Exception as exc:  # no rights, server full: not this test's business
+        pytest.skip(f"cannot create a throwaway PostgreSQL database: {exc}")
+    try:
+        yield _with_db(admin, name)
+    finally:
+        _admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def child_env(database_url: str, var_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CIVICGRID_", "PYTEST_", "DJANGO_"))}
+    env.update(
+        CIVICGRID_DATABASE_URL=database_url,
+        CIVICGRID_VAR_DIR=str(var_dir),
+        CIVICGRID_INSECURE_DEV_KEY="1",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+def manage(
+    env: dict[str, str], *args: str, timeout: float = SUBPROCESS_TIMEOUT
+) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, str(BASE_DIR / "manage.py"), *args],
+        env=env,
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def start(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, *args], env=env, cwd=BASE_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float, interval: float = 0.05) -> Any:
+    """Poll until predicate() is truthy (returned), or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.kill()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(10)
+
+
+def query(url: str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    import psycopg
+
+    with psycopg.connect(url, connect_timeout=5) as conn:
+        return conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
