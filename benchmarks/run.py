@@ -1,0 +1,93 @@
+"""`python -m benchmarks.run [locate|import] [options]` — run the benchmarks and print figures.
+
+Without a name every benchmark runs, each in its own process (so that peak RSS is its own).
+Databases are throwaway: a temporary SQLite file, or a new PostgreSQL database
+civicgrid_bench_<random> on the server of --database-url, migrated and loaded with the demo
+geography (load_demo --no-cases), then dropped.
+"""
+
+import argparse
+import subprocess
+import sys
+from contextlib import AbstractContextManager
+
+from .common import (
+    DEFAULT_PG_URL,
+    ROOT,
+    machine,
+    postgres_reachable,
+    prepare_database,
+    setup_django,
+    throwaway_postgres,
+    throwaway_sqlite,
+)
+
+NAMES = ("locate", "import")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
+    p.add_argument("name", nargs="?", choices=NAMES, help="one benchmark (default: all, one process each)")
+    p.add_argument("--points", type=int, default=200_000, help="locate: random points (default 200,000)")
+    p.add_argument("--subset", type=int, default=20_000, help="locate: points for per-point locate()")
+    # Small by default so `make bench` takes about a minute; the issue's sizes are options.
+    p.add_argument("--rows", type=int, default=2_000, help="import: rows in the file (default 2,000)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument(
+        "--database-url",
+        help="PostgreSQL server for the throwaway database (import default: "
+        f"{DEFAULT_PG_URL}; locate default: a temporary SQLite file)",
+    )
+    p.add_argument("--sqlite", action="store_true", help="import: use a temporary SQLite file instead")
+    p.add_argument("--profile", action="store_true", help="import: also print a cProfile of import_file")
+    return p
+
+
+def _database(args: argparse.Namespace) -> tuple[AbstractContextManager[str], str]:
+    if args.name == "locate":
+        if args.database_url:
+            return throwaway_postgres(args.database_url), ""
+        return throwaway_sqlite(), ""
+    server = args.database_url or DEFAULT_PG_URL
+    if args.sqlite:
+        return throwaway_sqlite(), "SQLite requested: the baseline is an executemany INSERT, not COPY"
+    if not postgres_reachable(server):
+        return throwaway_sqlite(), f"PostgreSQL not reachable at {server}: ran on SQLite instead"
+    return throwaway_postgres(server), ""
+
+
+def run_one(args: argparse.Namespace) -> int:
+    database, note = _database(args)
+    with database as url:
+        print(f"-- {args.name}: preparing {url.split('@')[-1]}", file=sys.stderr, flush=True)
+        prepare_database(url)
+        setup_django(url)
+        if args.name == "locate":
+            from . import bench_locate
+
+            result = bench_locate.run(points=args.points, seed=args.seed, subset=args.subset)
+        else:
+            from . import bench_import
+
+            result = bench_import.run(rows=args.rows, seed=args.seed, profile=args.profile)
+        if note:
+            result.notes.insert(0, note)
+        print(result.render(), flush=True)
+    return 0 if result.agree else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.name:
+        return run_one(args)
+    print(f"machine: {machine()}", flush=True)
+    rest = list(sys.argv[1:] if argv is None else argv)
+    status = 0
+    for name in NAMES:
+        done = subprocess.run([sys.executable, "-m", "benchmarks.run", name, *rest], cwd=ROOT)
+        status = status or done.returncode
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
