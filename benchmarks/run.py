@@ -1,4 +1,4 @@
-"""`python -m benchmarks.run [locate|import] [options]` — run the benchmarks and print figures.
+"""`python -m benchmarks.run [locate|import|api] [options]` — run the benchmarks and print figures.
 
 Without a name every benchmark runs, each in its own process (so that peak RSS is its own).
 Databases are throwaway: a temporary SQLite file, or a new PostgreSQL database
@@ -22,7 +22,7 @@ from .common import (
     throwaway_sqlite,
 )
 
-NAMES = ("locate", "import")
+NAMES = ("locate", "import", "api")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -30,8 +30,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("name", nargs="?", choices=NAMES, help="one benchmark (default: all, one process each)")
     p.add_argument("--points", type=int, default=200_000, help="locate: random points (default 200,000)")
     p.add_argument("--subset", type=int, default=20_000, help="locate: points for per-point locate()")
-    # Small by default so `make bench` takes about a minute; the issue's sizes are options.
+    # Small by default so `make bench` takes a few minutes; the issue's sizes are options.
     p.add_argument("--rows", type=int, default=2_000, help="import: rows in the file (default 2,000)")
+    p.add_argument("--seconds", type=float, default=10.0, help="api: seconds per endpoint (default 10)")
+    p.add_argument("--clients", type=int, default=8, help="api: client threads (default 8)")
+    p.add_argument("--workers", type=int, help="api: gunicorn workers (default 2 × cores)")
+    p.add_argument("--seed-cases", type=int, default=300, help="api: cases created first (default 300)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument(
         "--database-url",
@@ -56,7 +60,31 @@ def _database(args: argparse.Namespace) -> tuple[AbstractContextManager[str], st
     return throwaway_postgres(server), ""
 
 
+def run_api(args: argparse.Namespace) -> int:
+    """The production profile needs PostgreSQL: without it the API benchmark is skipped."""
+    server = args.database_url or DEFAULT_PG_URL
+    if args.sqlite or not postgres_reachable(server):
+        print(
+            "== api: skipped (the production profile needs PostgreSQL: "
+            + ("--sqlite given)" if args.sqlite else f"not reachable at {server})"),
+            flush=True,
+        )
+        return 0
+    from . import bench_api
+
+    with throwaway_postgres(server) as url:
+        print(f"-- api: preparing {url.split('@')[-1]}", file=sys.stderr, flush=True)
+        prepare_database(url)
+        result = bench_api.run(
+            url, seconds=args.seconds, clients=args.clients, workers=args.workers, seed_cases=args.seed_cases
+        )
+        print(result.render(), flush=True)
+    return 0 if result.agree else 1
+
+
 def run_one(args: argparse.Namespace) -> int:
+    if args.name == "api":
+        return run_api(args)
     database, note = _database(args)
     with database as url:
         print(f"-- {args.name}: preparing {url.split('@')[-1]}", file=sys.stderr, flush=True)

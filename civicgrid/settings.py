@@ -174,6 +174,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("CIVICGRID_BEHIND_PROXY") else None
 SECURE_SSL_REDIRECT = env_bool("CIVICGRID_SSL_REDIRECT", False)
+CIVICGRID_BENCHMARK_ENDPOINTS = env_bool("CIVICGRID_BENCHMARK_ENDPOINTS")  # benchmarks/bench_api.py only
 
 # Map: tiles are optional; without a URL the map draws only our GeoJSON layers (works offline).
 CIVICGRID_MAP_TILE_URL = os.environ.get("CIVICGRID_MAP_TILE_URL", "")

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.http import JsonResponse
 from django.urls import include, path
 
 from civicgrid.accounts import views as account_views
@@ -23,3 +24,5 @@ urlpatterns = [
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.CIVICGRID_BENCHMARK_ENDPOINTS:  # the API benchmark's baseline; never set in production
+    urlpatterns.append(path("bench/trivial", lambda request: JsonResponse({"ok": True})))

@@ -143,7 +143,7 @@ HEADERS = [
     "经度",
     "纬度",
 ]
-IMPORT_ROWS = 300
+IMPORT_ROWS = 600  # several bulk chunks (hotline.BULK_SIZE), so the kill lands between commits
 
 
 def _write_import_file(path: Path, rows: int) -> list[str]:
