@@ -5,6 +5,7 @@ cases.actions, whose errors (cases.errors) the API maps to HTTP codes and one er
 (civicgrid.api.errors). Nothing here decides who may do what.
 """
 
+import dataclasses
 import json
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
@@ -367,29 +368,8 @@ def _json_object(request: Any) -> dict[str, Any]:
 
 
 def _deadline_rule(category: Category, request_type: str) -> dict[str, int | None]:
-    """What deadlines.compute() gives a normal-urgency case of this category and type
-    (the same precedence: emergency → category, inherited up the tree → settings)."""
-    conf = deadlines.policy()
-
-    def own(field: str) -> int | None:
-        value = category.inherited(field)
-        return int(str(value)) if value not in (None, "") else None
-
-    if category.emergency:
-        emergency = conf["emergency"]
-        return {
-            "response_minutes": own("response_minutes") or int(emergency["response_minutes"]),
-            "response_working_days": None,
-            "handling_working_days": None,
-            "handling_hours": own("handling_hours") or int(emergency["handling_hours"]),
-        }
-    minutes = own("response_minutes")
-    return {
-        "response_minutes": minutes,
-        "response_working_days": None if minutes else int(conf["response_working_days"]),
-        "handling_working_days": own("handling_working_days") or int(conf["request_types"][request_type]),
-        "handling_hours": None,
-    }
+    """What deadlines.compute() applies to a normal-urgency case of this category and type."""
+    return dataclasses.asdict(deadlines.rule(category, request_type))
 
 
 @router.get("/categories", response={200: list[CategoryOut], **READ_ERRORS}, summary="问题分类")

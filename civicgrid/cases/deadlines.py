@@ -26,32 +26,60 @@ class Deadlines:
     handling_due_at: datetime
 
 
-def compute(
-    received_at: datetime, request_type: str, category: Any, urgency: str = Urgency.NORMAL
-) -> Deadlines:
+@dataclass(frozen=True)
+class Rule:
+    """The limits that apply to a category and request type before urgency: either calendar
+    minutes/hours (emergencies, or a category's own response minutes) or working days."""
+
+    response_minutes: int | None
+    response_working_days: int | None
+    handling_working_days: int | None
+    handling_hours: int | None
+
+
+def _own(category: Any, field: str) -> int | None:
+    value = category.inherited(field)
+    return int(value) if value not in (None, "") else None
+
+
+def rule(category: Any, request_type: str, urgency: str = Urgency.NORMAL) -> Rule:
     conf = policy()
     if category.emergency or urgency == Urgency.EMERGENCY:
         emergency = conf["emergency"]
-        response_minutes = category.inherited("response_minutes") or emergency["response_minutes"]
-        handling_hours = category.inherited("handling_hours") or emergency["handling_hours"]
-        return Deadlines(
-            received_at + timedelta(minutes=int(response_minutes)),  # type: ignore[call-overload]
-            received_at + timedelta(hours=int(handling_hours)),  # type: ignore[call-overload]
+        return Rule(
+            response_minutes=_own(category, "response_minutes") or int(emergency["response_minutes"]),
+            response_working_days=None,
+            handling_working_days=None,
+            handling_hours=_own(category, "handling_hours") or int(emergency["handling_hours"]),
         )
-    handling_days = int(category.inherited("handling_working_days") or conf["request_types"][request_type])
-    response_minutes = category.inherited("response_minutes")
-    response = (
-        received_at + timedelta(minutes=int(response_minutes))  # type: ignore[call-overload]
-        if response_minutes
-        else working_day_deadline(received_at, int(conf["response_working_days"]))
+    minutes = _own(category, "response_minutes")
+    return Rule(
+        response_minutes=minutes,
+        response_working_days=None if minutes else int(conf["response_working_days"]),
+        handling_working_days=_own(category, "handling_working_days")
+        or int(conf["request_types"][request_type]),
+        handling_hours=None,
     )
-    handling = working_day_deadline(received_at, handling_days)
-    stricter = conf.get("urgency", {}).get(urgency, {})
+
+
+def compute(
+    received_at: datetime, request_type: str, category: Any, urgency: str = Urgency.NORMAL
+) -> Deadlines:
+    limits = rule(category, request_type, urgency)
+    if limits.response_minutes is not None:
+        response = received_at + timedelta(minutes=limits.response_minutes)
+    else:
+        response = working_day_deadline(received_at, int(limits.response_working_days or 0))
+    if limits.handling_hours is not None:
+        return Deadlines(response, received_at + timedelta(hours=limits.handling_hours))
+    handling = working_day_deadline(received_at, int(limits.handling_working_days or 0))
+    stricter = policy().get("urgency", {}).get(urgency, {})
     if "response_minutes" in stricter:
         response = min(response, received_at + timedelta(minutes=int(stricter["response_minutes"])))
     if "handling_working_days" in stricter:
         handling = min(handling, working_day_deadline(received_at, int(stricter["handling_working_days"])))
-    return Deadlines(response, max(response, handling) if handling < response else handling)
+    # Handling can never be due before the response.
+    return Deadlines(response, max(response, handling))
 
 
 def callback_due(closed_at: datetime) -> datetime:
