@@ -24,7 +24,7 @@ from civicgrid.core.address import lane_of, normalize_address
 from civicgrid.geo.index import Location, locate_many
 from civicgrid.geo.models import Building
 
-from . import actions, deadlines
+from . import actions, deadlines, routing
 from .actions import CaseInput
 from .choices import OPEN_STATUSES, CaseAction, CaseStatus, Channel, RequestType, Urgency
 from .duplicates import _bigrams, distance_m
@@ -81,10 +81,7 @@ def _attach_lineage(categories: list[Category]) -> None:
     missing = [c for c in categories if not complete(c)]
     if not missing:
         return
-    by_id = {c.pk: c for c in Category.objects.all()}
-    for c in by_id.values():
-        if c.parent_id:
-            c.parent = by_id[c.parent_id]
+    by_id = {c.pk: c for c in Category.objects.all().linked()}
     for c in missing:
         if c.parent_id:
             c.parent = by_id[c.parent_id]
@@ -187,34 +184,21 @@ class _Router:
             if a is not None
         }
         category_ids = {c.pk for v in valid for c in v.category.lineage()}
-        self.rules: dict[tuple[int, int], DutyRule] = {}
+        self.rules: list[DutyRule] = []
         if area_ids:
-            for rule in (
+            self.rules = list(
                 DutyRule.objects.filter(is_active=True, area_id__in=area_ids, category_id__in=category_ids)
                 .select_related("lead_unit")
                 .prefetch_related("co_units")
-            ):
-                self.rules[(rule.area_id, rule.category_id)] = rule
+            )
         self.cache: dict[tuple[int, ...], tuple[Any, list[Any]] | None] = {}
 
     def route(self, category: Category, loc: Location) -> tuple[Any, list[Any]] | None:
         areas = [a.id for a in (loc.grid, loc.residential_area, loc.street) if a is not None]
         key = (category.pk, *areas)
         if key not in self.cache:
-            best = None
-            # Most specific area first, then most specific category: route()'s ranking.
-            for area_id in areas:
-                for c in category.lineage():
-                    best = self.rules.get((area_id, c.pk))
-                    if best:
-                        break
-                if best:
-                    break
-            self.cache[key] = (
-                (best.lead_unit, [u for u in best.co_units.all() if u.pk != best.lead_unit_id])
-                if best
-                else None
-            )
+            found = routing.choose(self.rules, category, areas)
+            self.cache[key] = (found.lead_unit, found.co_units) if found else None
         return self.cache[key]
 
 

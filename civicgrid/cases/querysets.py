@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.db.models import Exists, OuterRef, Q
 
 from civicgrid.core.choices import Action, Role
@@ -67,6 +69,16 @@ class CategoryQuerySet(RestrictedQuerySet):
 
     def scope_q(self, scope: Scope, action: str) -> Q:
         return Q()
+
+    def linked(self) -> list[Any]:
+        """The rows with their parent chains attached in memory (one query), so deadlines,
+        routing and `inherited()` walk the tree without a query per step."""
+        rows: list[Any] = list(self)
+        by_id = {c.pk: c for c in rows}
+        for c in rows:
+            if c.parent_id in by_id:
+                c.parent = by_id[c.parent_id]
+        return rows
 
 
 class NotificationQuerySet(RestrictedQuerySet):

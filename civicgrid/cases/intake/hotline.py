@@ -351,11 +351,7 @@ class CategoryLookup:
         """The Category with its parent chain already attached, so deadlines and routing
         walk the tree without a query per row."""
         if self._objects is None:
-            rows = list(Category.objects.all())
-            by_id = {c.pk: c for c in rows}
-            for c in rows:
-                if c.parent_id:
-                    c.parent = by_id[c.parent_id]
+            rows = Category.objects.all().linked()
             self._objects = {c.code: c for c in rows}
         return self._objects[code]
 
