@@ -1,7 +1,7 @@
 """12345 import: a generated hotline export through the full pipeline.
 
 Measured: civicgrid.cases.intake.hotline.import_file (parsing, validation, locate, routing,
-deadlines, case number, duplicate search, timeline event, one transaction per row).
+deadlines, case number, timeline event; CIVICGRID_IMPORT_BATCH_ROWS rows per transaction).
 Baseline: PostgreSQL COPY of the same file into a bare typed table (on SQLite, which has
 no COPY, a single-transaction executemany INSERT, labelled as such).
 

@@ -208,6 +208,8 @@ CIVICGRID_CASE_DEADLINES = {
 # Duplicate suggestions on intake: same category, same building or within N metres, last N days.
 CIVICGRID_DUPLICATE_RADIUS_M = float(os.environ.get("CIVICGRID_DUPLICATE_RADIUS_M", "50"))
 CIVICGRID_DUPLICATE_DAYS = int(os.environ.get("CIVICGRID_DUPLICATE_DAYS", "7"))
+# Rows of a 12345 file written per transaction (cases/intake/hotline.py).
+CIVICGRID_IMPORT_BATCH_ROWS = int(os.environ.get("CIVICGRID_IMPORT_BATCH_ROWS", "2000"))
 CIVICGRID_DUPLICATE_MIN_SIMILARITY = float(os.environ.get("CIVICGRID_DUPLICATE_MIN_SIMILARITY", "0.4"))
 # Photos: size limit per file and the thumbnail box.
 CIVICGRID_PHOTO_MAX_BYTES = int(os.environ.get("CIVICGRID_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))

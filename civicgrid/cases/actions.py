@@ -208,8 +208,17 @@ def validate_input(data: CaseInput) -> tuple[Category, ResolvedPlace]:
     return category, place
 
 
-def create_case(data: CaseInput, actor: Any = None, *, fingerprint: str = "", via: str = "web") -> Case:
-    """Register a case from any channel. Anonymous public reports pass actor=None."""
+def create_case(
+    data: CaseInput,
+    actor: Any = None,
+    *,
+    fingerprint: str = "",
+    via: str = "web",
+    find_duplicates: bool = True,
+) -> Case:
+    """Register a case from any channel. Anonymous public reports pass actor=None. System
+    imports pass find_duplicates=False: 12345 merges its own repeats, and the case page lists
+    live candidates anyway (the CREATE event then has no "duplicate_candidates")."""
     category, place = validate_input(data)
     scope = user_scope(actor)
     street_id = place.location.street.id  # type: ignore[union-attr]
@@ -273,7 +282,13 @@ def create_case(data: CaseInput, actor: Any = None, *, fingerprint: str = "", vi
                         f"外部编号 {data.external_id} 已导入", {"external_id": "duplicate"}
                     ) from exc
                 raise
-            candidates = suggest_for_new(case)
+            created: dict[str, Any] = {
+                "via": via,
+                "routed_to": proposal.lead_unit.name if proposal else None,
+                "co_units": [u.name for u in proposal.co_units] if proposal else [],
+            }
+            if find_duplicates:
+                created["duplicate_candidates"] = [c.number for c in suggest_for_new(case)]
             event = _event(
                 case,
                 CaseAction.CREATE,
@@ -281,12 +296,7 @@ def create_case(data: CaseInput, actor: Any = None, *, fingerprint: str = "", vi
                 "",
                 CaseStatus.NEW,
                 note=f"经{case.get_channel_display()}登记",
-                data={
-                    "via": via,
-                    "routed_to": proposal.lead_unit.name if proposal else None,
-                    "co_units": [u.name for u in proposal.co_units] if proposal else [],
-                    "duplicate_candidates": [c.number for c in candidates],
-                },
+                data=created,
             )
             _save_photos(case, event, cleaned, PhotoStage.BEFORE, actor, stored)
     except BaseException:

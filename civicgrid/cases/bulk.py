@@ -1,23 +1,30 @@
-"""Chunked intake: many cases in one transaction, with a bounded number of queries per chunk.
+"""Bulk intake: many cases per transaction, for system imports (the 12345 hotline file).
 
-`create_cases_bulk()` gives each case exactly what `actions.create_case` would (number,
-place, lead unit, deadlines, CREATE event with the same note and data, duplicate
-candidates) but does the lookups per chunk: one building query, one STRtree pass, one
-duty-rule query, one duplicate query, one number reservation per (street, year), and
-bulk INSERTs. It is for system intake (the 12345 import): no actor, no photos, no scope.
-A row that fails validation is returned as its error and never affects the others.
+`create_cases_bulk()` gives each case exactly what `actions.create_case(..., find_duplicates=False)`
+would (number, place, lead unit, deadlines, CREATE event with the same note and data) but does
+the lookups per chunk and remembers them for the whole run (`Intake`): buildings by address,
+routes by (category, grid, residential area, street), deadlines by (day, rule), one STRtree pass
+per chunk, one number reservation per (street, year). On PostgreSQL the rows are written with
+COPY (ids reserved from the sequences first, so the CREATE events can point at their cases);
+elsewhere with bulk_create. No model instance is built on the COPY path: a row costs a few
+dict and tuple operations in Python.
+
+It does not search for duplicate orders: 12345 merges its own repeats before sending, and the
+case page lists live candidates for every case (duplicates.candidates). No actor, no photos,
+no scope: intake by the system. A row that fails validation is returned as its error and
+never affects the others.
 """
 
-import math
+import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from enum import Enum
 from typing import Any
 
-from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from civicgrid.core.address import lane_of, normalize_address
@@ -26,17 +33,33 @@ from civicgrid.geo.models import Building
 
 from . import actions, deadlines, routing
 from .actions import CaseInput
-from .choices import OPEN_STATUSES, CaseAction, CaseStatus, Channel, RequestType, Urgency
-from .duplicates import _bigrams, distance_m
+from .choices import CaseAction, CaseStatus, Channel, RequestType, Urgency
 from .errors import CaseError, InvalidInput
 from .models import Case, CaseEvent, CaseSequence, Category, DutyRule
 
-_CHUNK_IDS = 1 << 62  # above any stored id: sorts the chunk's unsaved cases last, as newest
 BulkItem = tuple[CaseInput, str]  # (input, source fingerprint)
-Outcome = Case | CaseError
+# Caches of a run are dropped when they grow past this many entries (a million-row file
+# with a million distinct addresses must not hold them all).
+CACHE_LIMIT = 200_000
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class Created:
+    """A case written by the bulk path (no model instance is built for it)."""
+
+    pk: int
+    number: str
+    external_id: str | None
+
+
+Outcome = Created | CaseError
+_Route = tuple[int, str, list[str]] | None
+_REQUEST_TYPES = frozenset(RequestType.values)
+_CHANNELS = frozenset(Channel.values)
+_URGENCIES = frozenset(Urgency.values)  # (lead unit id, its name, co-unit names)
+
+
+@dataclass(slots=True)
 class _Valid:
     index: int
     data: CaseInput
@@ -48,84 +71,139 @@ class _Valid:
     building: Building | None
 
 
-def _categories(items: Sequence[BulkItem]) -> dict[str, Category]:
-    """Codes given as text, looked up once per chunk (the import passes Category objects)."""
-    codes = {str(d.category or "").strip() for d, _ in items if not isinstance(d.category, Category)}
-    if not codes:
-        return {}
-    rows = Category.objects.filter(code__in=codes, is_active=True).select_related("parent")
-    return {c.code: c for c in rows}
+class Intake:
+    """What a run learns once and reuses for every chunk: an import makes one and passes it
+    to each create_cases_bulk() call. Only static reference data is cached (buildings, duty
+    rules, the calendar); a run sees a duty rule changed during the run from its next Intake."""
+
+    def __init__(self) -> None:
+        self.categories: dict[str, Category] = {}
+        self.tree: dict[int, Category] | None = None
+        self.buildings: dict[str, Building | None] = {}
+        self.routes: dict[tuple[int, ...], _Route] = {}
+        self.deadlines = deadlines.Memo()
+        self.channel_notes: dict[str, str] = {}
+
+    # ---- categories given as codes (the import passes Category objects)
+    def load_codes(self, items: Sequence[BulkItem]) -> None:
+        codes = {str(d.category or "").strip() for d, _ in items if not isinstance(d.category, Category)}
+        codes -= self.categories.keys()
+        if codes:
+            for c in Category.objects.filter(code__in=codes, is_active=True):
+                self.categories[c.code] = c
+
+    def category(self, value: Any) -> Category:
+        if isinstance(value, Category):
+            return actions.resolve_category(value)
+        code = str(value or "").strip()
+        found = self.categories.get(code)  # load_codes() ran for the chunk
+        if found is None:
+            raise InvalidInput(f"问题分类“{value}”不存在或已停用", {"category": "unknown"})
+        return found
+
+    def attach_lineage(self, categories: Iterable[Category]) -> None:
+        """Give every category its parent chain (one query if any link is not loaded yet), so
+        routing and deadlines walk the tree without a query per case."""
+        parent = Category._meta.get_field("parent")
+
+        def complete(node: Category) -> bool:
+            while node.parent_id:
+                if not parent.is_cached(node):  # type: ignore[attr-defined]
+                    return False
+                node = node.parent  # type: ignore[assignment]
+            return True
+
+        missing = [c for c in categories if not complete(c)]
+        if missing:
+            if self.tree is None:
+                self.tree = {c.pk: c for c in Category.objects.all().linked()}
+            for c in missing:
+                if c.parent_id:
+                    c.parent = self.tree[c.parent_id]
+
+    # ---- find_building() for many addresses with one query per chunk
+    def find_buildings(self, addresses: set[str]) -> dict[str, Building | None]:
+        """The normalised address, else its lane entry; an address matching several buildings
+        is None, as in geo.services.find_building."""
+        unknown = addresses - self.buildings.keys()
+        if unknown:
+            if len(self.buildings) + len(unknown) > CACHE_LIMIT:
+                self.buildings.clear()
+            wanted: dict[str, tuple[str, str]] = {}
+            for address in unknown:
+                normalized = normalize_address(address)
+                if normalized:
+                    wanted[address] = (normalized, lane_of(normalized) or "")
+            keys = {k for pair in wanted.values() for k in pair if k}
+            found: dict[str, list[Building]] = defaultdict(list)
+            if keys:
+                for b in Building.objects.filter(normalized_address__in=keys):
+                    found[b.normalized_address].append(b)
+            for address in unknown:
+                self.buildings[address] = None
+                for candidate in wanted.get(address, ("", "")):
+                    matches = found.get(candidate, []) if candidate else []
+                    if matches:
+                        self.buildings[address] = matches[0] if len(matches) == 1 else None
+                        break
+        return self.buildings
+
+    # ---- routing.route() answered from memory
+    def route_all(self, valid: list[_Valid]) -> list[_Route]:
+        keys = [self._route_key(v) for v in valid]
+        missing = {k: v for k, v in zip(keys, valid, strict=True) if k not in self.routes}
+        if missing:
+            if len(self.routes) + len(missing) > CACHE_LIMIT:
+                self.routes.clear()
+            area_ids = {a for k in missing for a in k[1:]}
+            category_ids = {c.pk for v in missing.values() for c in v.category.lineage()}
+            rules = routing.index_rules(
+                DutyRule.objects.filter(is_active=True, area_id__in=area_ids, category_id__in=category_ids)
+                .select_related("lead_unit")
+                .prefetch_related("co_units")
+                .order_by("pk")
+            )
+            for key, v in missing.items():
+                found = routing.choose(rules, v.category, list(key[1:]))
+                self.routes[key] = (
+                    (found.lead_unit.pk, found.lead_unit.name, [u.name for u in found.co_units])
+                    if found
+                    else None
+                )
+        return [self.routes[k] for k in keys]
+
+    @staticmethod
+    def _route_key(v: _Valid) -> tuple[int, ...]:
+        loc = v.location
+        return (v.category.pk, *(a.id for a in (loc.grid, loc.residential_area, loc.street) if a is not None))
+
+    def created_note(self, channel: str) -> str:
+        note = self.channel_notes.get(channel)
+        if note is None:
+            # The same text as create_case: "经{channel display}登记", in the active language.
+            note = self.channel_notes[channel] = f"经{Case(channel=channel).get_channel_display()}登记"
+        return note
 
 
-def _category(value: Any, by_code: dict[str, Category]) -> Category:
-    if isinstance(value, Category):
-        return actions.resolve_category(value)
-    found = by_code.get(str(value or "").strip())
-    if found is None:
-        raise InvalidInput(f"问题分类“{value}”不存在或已停用", {"category": "unknown"})
-    return found
-
-
-def _attach_lineage(categories: list[Category]) -> None:
-    """Give every category its parent chain, with one query if any link is not loaded yet, so
-    routing and deadlines walk the tree without a query per case."""
-    parent = Category._meta.get_field("parent")
-
-    def complete(node: Category) -> bool:
-        while node.parent_id:
-            if not parent.is_cached(node):  # type: ignore[attr-defined]
-                return False
-            node = node.parent  # type: ignore[assignment]
-        return True
-
-    missing = [c for c in categories if not complete(c)]
-    if not missing:
-        return
-    by_id = {c.pk: c for c in Category.objects.all().linked()}
-    for c in missing:
-        if c.parent_id:
-            c.parent = by_id[c.parent_id]
-
-
-def _buildings(addresses: set[str]) -> dict[str, Building | None]:
-    """find_building() for many addresses with one query: the normalised address, else its
-    lane entry; an address matching several buildings is None, as there."""
-    wanted: dict[str, tuple[str, str]] = {}
-    for address in addresses:
-        normalized = normalize_address(address)
-        if normalized:
-            wanted[address] = (normalized, lane_of(normalized) or "")
-    keys = {k for pair in wanted.values() for k in pair if k}
-    found: dict[str, list[Building]] = defaultdict(list)
-    if keys:
-        for b in Building.objects.filter(normalized_address__in=keys):
-            found[b.normalized_address].append(b)
-    out: dict[str, Building | None] = {}
-    for address in addresses:
-        out[address] = None
-        for candidate in wanted.get(address, ("", "")):
-            if not candidate:
-                continue
-            matches = found.get(candidate, [])
-            if matches:
-                out[address] = matches[0] if len(matches) == 1 else None
-                break
-    return out
-
-
-def _validate(items: Sequence[BulkItem]) -> tuple[list[_Valid], dict[int, CaseError]]:
+def _validate(items: Sequence[BulkItem], intake: Intake) -> tuple[list[_Valid], dict[int, CaseError]]:
     errors: dict[int, CaseError] = {}
-    by_code = _categories(items)
-    buildings = _buildings({(d.address or "").strip() for d, _ in items if (d.address or "").strip()})
+    intake.load_codes(items)
+    buildings = intake.find_buildings(
+        {(d.address or "").strip() for d, _ in items if (d.address or "").strip()}
+    )
     staged: list[tuple[int, CaseInput, str, Category, Building | None, float | None, float | None]] = []
     for i, (data, fp) in enumerate(items):
         try:
-            # The same checks, in the same order, as actions.validate_input / resolve_place.
-            actions._choice(data.request_type, RequestType, "request_type", "诉求类型")
-            actions._choice(data.channel, Channel, "channel", "来源渠道")
-            actions._choice(data.urgency, Urgency, "urgency", "紧急程度")
+            # The same checks, in the same order, as actions.validate_input / resolve_place
+            # (the sets first: Choices.values builds a list on every call).
+            if data.request_type not in _REQUEST_TYPES:
+                actions._choice(data.request_type, RequestType, "request_type", "诉求类型")
+            if data.channel not in _CHANNELS:
+                actions._choice(data.channel, Channel, "channel", "来源渠道")
+            if data.urgency not in _URGENCIES:
+                actions._choice(data.urgency, Urgency, "urgency", "紧急程度")
             actions._required(data.description, "description", "诉求内容")
-            category = _category(data.category, by_code)
+            category = intake.category(data.category)
             lon, lat = data.lon, data.lat
             if lon is not None or lat is not None:
                 if lon is None or lat is None:
@@ -158,7 +236,7 @@ def _validate(items: Sequence[BulkItem]) -> tuple[list[_Valid], dict[int, CaseEr
         again = locate_many([staged[k][4].lon for k in retry], [staged[k][4].lat for k in retry])  # type: ignore[union-attr]
         for k, loc in zip(retry, again, strict=True):
             locations[k] = loc
-    _attach_lineage(list({id(s[3]): s[3] for s in staged}.values()))
+    intake.attach_lineage({id(s[3]): s[3] for s in staged}.values())
     valid: list[_Valid] = []
     for (i, data, fp, category, building, lon, lat), loc in zip(staged, locations, strict=True):
         if not loc:
@@ -172,36 +250,6 @@ def _validate(items: Sequence[BulkItem]) -> tuple[list[_Valid], dict[int, CaseEr
     return valid, errors
 
 
-class _Router:
-    """routing.route() over the duty rules of one chunk, loaded with one query (plus the
-    co-units' prefetch) and answered from memory per (category, grid, residential area, street)."""
-
-    def __init__(self, valid: list[_Valid]) -> None:
-        area_ids = {
-            a.id
-            for v in valid
-            for a in (v.location.grid, v.location.residential_area, v.location.street)
-            if a is not None
-        }
-        category_ids = {c.pk for v in valid for c in v.category.lineage()}
-        self.rules: list[DutyRule] = []
-        if area_ids:
-            self.rules = list(
-                DutyRule.objects.filter(is_active=True, area_id__in=area_ids, category_id__in=category_ids)
-                .select_related("lead_unit")
-                .prefetch_related("co_units")
-            )
-        self.cache: dict[tuple[int, ...], tuple[Any, list[Any]] | None] = {}
-
-    def route(self, category: Category, loc: Location) -> tuple[Any, list[Any]] | None:
-        areas = [a.id for a in (loc.grid, loc.residential_area, loc.street) if a is not None]
-        key = (category.pk, *areas)
-        if key not in self.cache:
-            found = routing.choose(self.rules, category, areas)
-            self.cache[key] = (found.lead_unit, found.co_units) if found else None
-        return self.cache[key]
-
-
 def _reserve_numbers(valid: list[_Valid], received: list[datetime]) -> list[str]:
     """A block of numbers per (street, year): one locked read and one UPDATE each."""
     wanted: dict[tuple[int, int], int] = defaultdict(int)
@@ -211,7 +259,7 @@ def _reserve_numbers(valid: list[_Valid], received: list[datetime]) -> list[str]
         wanted[key] += 1
         keys.append(key)
     next_of: dict[tuple[int, int], int] = {}
-    for (street_id, year), n in wanted.items():
+    for (street_id, year), n in sorted(wanted.items()):  # a fixed order: no deadlock between imports
         seq, _ = CaseSequence.objects.select_for_update().get_or_create(street_id=street_id, year=year)
         CaseSequence.objects.filter(pk=seq.pk).update(last=F("last") + n)
         next_of[(street_id, year)] = seq.last + 1
@@ -222,202 +270,176 @@ def _reserve_numbers(valid: list[_Valid], received: list[datetime]) -> list[str]
     return numbers
 
 
-class _Duplicates:
-    """duplicates.candidates() for a chunk: one query for the open cases that any case of
-    the chunk could match, then the same filters (first 50 near rows by recency, distance,
-    similarity) in memory, counting the chunk's earlier cases too."""
+class _Rows:
+    """Rows of one model as {attname: value}; the fields a row leaves out get the model's
+    defaults (auto_now fields: the chunk's time), computed once per model."""
 
-    def __init__(self, cases: list[Case]) -> None:
-        self.radius = settings.CIVICGRID_DUPLICATE_RADIUS_M
-        self.days = timedelta(days=settings.CIVICGRID_DUPLICATE_DAYS)
-        self.minimum = settings.CIVICGRID_DUPLICATE_MIN_SIMILARITY
-        self.by_key: dict[tuple[int, int], list[Case]] = defaultdict(list)
-        self.grams: dict[int, set[str]] = {}
-        if not cases:
-            return
-        near = Q(building_id__in={c.building_id for c in cases if c.building_id})
-        boxes = [self._box(c) for c in cases if c.lon is not None and c.lat is not None]
-        if boxes:
-            near |= Q(
-                lon__range=(min(b[0] for b in boxes), max(b[1] for b in boxes)),
-                lat__range=(min(b[2] for b in boxes), max(b[3] for b in boxes)),
-            )
-        rows = Case.objects.filter(
-            near,
-            street_id__in={c.street_id for c in cases},
-            category_id__in={c.category_id for c in cases},
-            status__in=OPEN_STATUSES,
-            received_at__gte=min(c.received_at for c in cases) - self.days,
-            received_at__lte=max(c.received_at for c in cases),
-        ).only(
-            "id",
-            "number",
-            "building_id",
-            "lon",
-            "lat",
-            "description",
-            "received_at",
-            "street_id",
-            "category_id",
-        )
-        for row in rows:
-            self.by_key[(row.street_id, row.category_id)].append(row)
+    def __init__(self, model: type[models.Model], now: datetime) -> None:
+        self.model = model
+        self.fields = list(model._meta.concrete_fields)
+        template = model()
+        self.defaults: dict[str, Any] = {}
+        self.callables: dict[str, models.Field[Any, Any]] = {}
+        for f in self.fields:
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                self.defaults[f.attname] = now
+            elif f.has_default() and callable(f.default):
+                self.callables[f.attname] = f  # a fresh value per row that leaves it out
+            elif not f.primary_key:
+                self.defaults[f.attname] = getattr(template, f.attname)
+        self.rows: list[dict[str, Any]] = []
 
-    def _box(self, case: Case) -> tuple[float, float, float, float]:
-        dlat = self.radius / 111_000
-        dlon = self.radius / (111_000 * max(math.cos(math.radians(case.lat)), 0.01))  # type: ignore[arg-type]
-        return case.lon - dlon, case.lon + dlon, case.lat - dlat, case.lat + dlat  # type: ignore[operator]
+    def add(self, values: dict[str, Any]) -> None:
+        self.rows.append(values)
 
-    def _bigrams(self, case: Case, key: int) -> set[str]:
-        found = self.grams.get(key)
-        if found is None:
-            found = self.grams[key] = _bigrams(case.description)
-        return found
+    def instances(self) -> list[models.Model]:
+        return [self.model(**{**self.defaults, **row}) for row in self.rows]
 
-    def find(self, case: Case, serial: int) -> list[str]:
-        since = case.received_at - self.days
-        has_point = case.lon is not None and case.lat is not None
-        box = self._box(case) if has_point else None
-        rows = []
-        for other in self.by_key.get((case.street_id, case.category_id), []):
-            if not (since <= other.received_at <= case.received_at):
-                continue
-            if (
-                case.building_id
-                and other.building_id == case.building_id
-                or (
-                    box is not None
-                    and other.lon is not None
-                    and other.lat is not None
-                    and box[0] <= other.lon <= box[1]
-                    and box[2] <= other.lat <= box[3]
-                )
-            ):
-                rows.append(other)
-        # Case.Meta.ordering; the chunk's own cases get their ids later, in chunk order.
-        rows.sort(
-            key=lambda c: (c.received_at, c.pk or _CHUNK_IDS + getattr(c, "_bulk_serial", 0)), reverse=True
-        )
-        mine = self._bigrams(case, -serial - 1)
-        found = []
-        for other in rows[:50]:
-            same_building = bool(case.building_id and other.building_id == case.building_id)
-            dist = None
-            if has_point and other.lon is not None and other.lat is not None:
-                dist = distance_m(case.lon, case.lat, other.lon, other.lat)  # type: ignore[arg-type]
-            if not same_building and (dist is None or dist > self.radius):
-                continue
-            theirs = self._bigrams(other, other.pk or -getattr(other, "_bulk_serial", 0) - 1)
-            score = len(mine & theirs) / min(len(mine), len(theirs)) if mine and theirs else 0.0
-            if score >= self.minimum:
-                found.append((score, other.received_at, other.number))
-        found.sort(key=lambda f: (-f[0], f[1]))
-        return [number for _s, _at, number in found]
-
-    def add(self, case: Case, serial: int) -> None:
-        """A case of this chunk, visible to the chunk's later cases (as after its own commit)."""
-        case._bulk_serial = serial  # type: ignore[attr-defined]
-        self.by_key[(case.street_id, case.category_id)].append(case)
+    def copy(self, cursor: Any, ids: list[int]) -> None:
+        """COPY the rows with the given ids (PostgreSQL). Values go through the fields' own
+        preparation once per field kind where it matters (JSON), else as psycopg dumps them."""
+        columns = [str(f.column) for f in self.fields]
+        names = [f.attname for f in self.fields]
+        json_fields = {f.attname for f in self.fields if isinstance(f, models.JSONField)}
+        # Choices enums as their values: psycopg would dump an Enum by its name.
+        choice_fields = {f.attname for f in self.fields if f.choices}
+        pk = str(self.model._meta.pk.attname)  # type: ignore[union-attr]
+        quote = connection.ops.quote_name
+        sql = f"COPY {quote(self.model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+        # Positions that need a conversion; every other value goes as psycopg dumps it.
+        json_at = [i for i, n in enumerate(names) if n in json_fields]
+        enum_at = [i for i, n in enumerate(names) if n in choice_fields]
+        callables = self.callables
+        with cursor.copy(sql) as copy:
+            for row_id, row in zip(ids, self.rows, strict=True):
+                merged = {**self.defaults, **row}
+                for name, field in callables.items():
+                    if name not in row:
+                        merged[name] = field.get_default()
+                merged[pk] = row_id
+                values = [merged[n] for n in names]
+                for i in json_at:
+                    values[i] = json.dumps(values[i], ensure_ascii=False)
+                for i in enum_at:
+                    if isinstance(values[i], Enum):
+                        values[i] = values[i].value
+                copy.write_row(values)
 
 
-def _build(valid: list[_Valid], via: str) -> tuple[list[Case], list[CaseEvent]]:
-    router = _Router(valid)
+def _next_ids(cursor: Any, model: type[models.Model], n: int) -> list[int]:
+    table = model._meta.db_table
+    column = model._meta.pk.column  # type: ignore[union-attr]
+    cursor.execute(
+        "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, column, n]
+    )
+    return [int(r[0]) for r in cursor.fetchall()]
+
+
+def _write(valid: list[_Valid], via: str, intake: Intake) -> list[Created]:
     now = timezone.now()
     received = [v.data.received_at or now for v in valid]
-    memo: dict[tuple[Any, ...], deadlines.Deadlines] = {}
     numbers = _reserve_numbers(valid, received)
-    cases: list[Case] = []
-    proposals = []
-    for v, at, number in zip(valid, received, numbers, strict=True):
+    routes = intake.route_all(valid)
+    cases = _Rows(Case, now)
+    events = _Rows(CaseEvent, now)
+    actor = actions.actor_label(None)
+    for v, at, number, proposal in zip(valid, received, numbers, routes, strict=True):
         data, loc = v.data, v.location
-        key = (at, data.request_type, v.category.pk, data.urgency)
-        due = memo.get(key)
-        if due is None:
-            due = memo[key] = deadlines.compute(at, data.request_type, v.category, data.urgency)
-        proposal = router.route(v.category, loc)
-        proposals.append(proposal)
-        cases.append(
-            Case(
-                number=number,
-                status=CaseStatus.NEW,
-                request_type=data.request_type,
-                category=v.category,
-                title=(data.title or data.description).strip()[:100],
-                description=data.description.strip(),
-                channel=data.channel,
-                urgency=data.urgency,
-                lon=v.lon,
-                lat=v.lat,
-                address=(data.address or "").strip() or (str(v.building) if v.building else ""),
-                building=v.building,
-                street_id=loc.street.id,  # type: ignore[union-attr]
-                residential_area_id=loc.residential_area.id if loc.residential_area else None,
-                grid_id=loc.grid.id if loc.grid else None,
-                reporter_name=(data.reporter_name or "").strip(),
-                reporter_phone=(data.reporter_phone or "").strip(),
-                reporter_anonymous=bool(data.reporter_anonymous),
-                created_by=None,
-                source=data.source,
-                external_id=data.external_id or None,
-                source_fingerprint=v.fingerprint,
-                lead_unit=proposal[0] if proposal else None,
-                received_at=at,
-                response_due_at=due.response_due_at,
-                handling_due_at=due.handling_due_at,
-            )
+        due = intake.deadlines.compute(at, data.request_type, v.category, data.urgency)
+        street_id = loc.street.id  # type: ignore[union-attr]
+        cases.add(
+            {
+                "number": number,
+                "status": CaseStatus.NEW,
+                "request_type": data.request_type,
+                "category_id": v.category.pk,
+                "title": (data.title or data.description).strip()[:100],
+                "description": data.description.strip(),
+                "channel": data.channel,
+                "urgency": data.urgency,
+                "lon": v.lon,
+                "lat": v.lat,
+                "address": (data.address or "").strip() or (str(v.building) if v.building else ""),
+                "building_id": v.building.pk if v.building else None,
+                "street_id": street_id,
+                "residential_area_id": loc.residential_area.id if loc.residential_area else None,
+                "grid_id": loc.grid.id if loc.grid else None,
+                "reporter_name": (data.reporter_name or "").strip(),
+                "reporter_phone": (data.reporter_phone or "").strip(),
+                "reporter_anonymous": bool(data.reporter_anonymous),
+                "created_by_id": None,
+                "source": data.source,
+                "external_id": data.external_id or None,
+                "source_fingerprint": v.fingerprint,
+                "lead_unit_id": proposal[0] if proposal else None,
+                "received_at": at,
+                "response_due_at": due.response_due_at,
+                "handling_due_at": due.handling_due_at,
+            }
         )
-    # Duplicates are searched before the INSERT (the chunk's earlier cases are added as we go).
-    dups = _Duplicates(cases)
-    candidates = []
-    for serial, case in enumerate(cases):
-        candidates.append(dups.find(case, serial))
-        dups.add(case, serial)
-    Case.objects.bulk_create(cases)
-    events = [
-        CaseEvent(
-            case=case,
-            at=now,
-            actor=None,
-            actor_label=actions.actor_label(None),
-            action=CaseAction.CREATE,
-            from_status="",
-            to_status=CaseStatus.NEW,
-            note=f"经{case.get_channel_display()}登记",
-            data={
-                "via": via,
-                "routed_to": proposal[0].name if proposal else None,
-                "co_units": [u.name for u in proposal[1]] if proposal else [],
-                "duplicate_candidates": found,
-            },
-            street_id=case.street_id,
+        events.add(
+            {
+                "at": now,
+                "actor_id": None,
+                "actor_label": actor,
+                "action": CaseAction.CREATE,
+                "from_status": "",
+                "to_status": CaseStatus.NEW,
+                "note": intake.created_note(data.channel),
+                "data": {
+                    "via": via,
+                    "routed_to": proposal[1] if proposal else None,
+                    "co_units": proposal[2] if proposal else [],
+                },
+                "street_id": street_id,
+            }
         )
-        for case, proposal, found in zip(cases, proposals, candidates, strict=True)
+    if connection.vendor == "postgresql":
+        # wrap_database_errors: psycopg's errors from the raw COPY as Django's (IntegrityError).
+        with connection.cursor() as cursor, connection.wrap_database_errors:
+            case_ids = _next_ids(cursor, Case, len(cases.rows))
+            cases.copy(cursor.cursor, case_ids)
+            for row, case_id in zip(events.rows, case_ids, strict=True):
+                row["case_id"] = case_id
+            events.copy(cursor.cursor, _next_ids(cursor, CaseEvent, len(events.rows)))
+    else:
+        saved = Case.objects.bulk_create(cases.instances())  # type: ignore[arg-type]
+        case_ids = [c.pk for c in saved]
+        for row, case_id in zip(events.rows, case_ids, strict=True):
+            row["case_id"] = case_id
+        CaseEvent.objects.bulk_create(events.instances())  # type: ignore[arg-type]
+    return [
+        Created(pk, row["number"], row["external_id"]) for pk, row in zip(case_ids, cases.rows, strict=True)
     ]
-    CaseEvent.objects.bulk_create(events)
-    return cases, events
 
 
-def create_cases_bulk(items: Sequence[BulkItem], *, via: str = "import") -> list[Outcome]:
+def create_cases_bulk(
+    items: Sequence[BulkItem], *, via: str = "import", intake: Intake | None = None
+) -> list[Outcome]:
     """Create a case per (input, fingerprint), in one transaction; the answer is aligned with
-    `items`: the Case, or the CaseError the row would get from create_case. If the chunk hits
+    `items`: Created, or the CaseError the row would get from create_case. If the chunk hits
     a unique violation (another import wrote the same 工单编号 meanwhile), it is redone row
     by row with create_case, which reports those rows as Conflict."""
     if not items:
         return []
+    intake = intake or Intake()
     out: list[Outcome | None] = [None] * len(items)
-    valid, errors = _validate(items)
+    valid, errors = _validate(items, intake)
     for i, exc in errors.items():
         out[i] = exc
     try:
         with transaction.atomic():
-            cases, _events = _build(valid, via)
+            created = _write(valid, via, intake)
     except IntegrityError:
         for v in valid:
             try:
-                out[v.index] = actions.create_case(v.data, None, fingerprint=v.fingerprint, via=via)
+                one = actions.create_case(
+                    v.data, None, fingerprint=v.fingerprint, via=via, find_duplicates=False
+                )
+                out[v.index] = Created(one.pk, one.number, one.external_id)
             except CaseError as exc:
                 out[v.index] = exc
         return [o for o in out if o is not None]
-    for v, case in zip(valid, cases, strict=True):
+    for v, case in zip(valid, created, strict=True):
         out[v.index] = case
     return [o for o in out if o is not None]

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 
-from civicgrid.core.workdays import working_day_deadline
+from civicgrid.core.workdays import SHANGHAI, working_day_deadline
 
 from .choices import Urgency
 
@@ -80,6 +80,34 @@ def compute(
         handling = min(handling, working_day_deadline(received_at, int(stricter["handling_working_days"])))
     # Handling can never be due before the response.
     return Deadlines(response, max(response, handling))
+
+
+class Memo:
+    """compute() for many cases (bulk intake): the rule per (request type, category, urgency)
+    is worked out once, and deadlines that depend only on the day of receipt (working-day
+    limits, no clock minutes or hours) once per day."""
+
+    def __init__(self) -> None:
+        self._by_day: dict[tuple[Any, ...], Deadlines] = {}
+        self._day_only: dict[tuple[Any, ...], bool] = {}
+
+    def compute(self, received_at: datetime, request_type: str, category: Any, urgency: str) -> Deadlines:
+        key = (request_type, category.pk, urgency)
+        day_only = self._day_only.get(key)
+        if day_only is None:
+            limits = rule(category, request_type, urgency)
+            day_only = self._day_only[key] = (
+                limits.response_minutes is None
+                and limits.handling_hours is None
+                and "response_minutes" not in policy().get("urgency", {}).get(urgency, {})
+            )
+        if not day_only:
+            return compute(received_at, request_type, category, urgency)
+        day_key = (*key, received_at.astimezone(SHANGHAI).date())
+        found = self._by_day.get(day_key)
+        if found is None:
+            found = self._by_day[day_key] = compute(received_at, request_type, category, urgency)
+        return found
 
 
 def callback_due(closed_at: datetime) -> datetime:

@@ -31,13 +31,26 @@ def route(category: Category, areas: list[Any]) -> Route | None:
     return choose(rules, category, area_ids)
 
 
-def choose(rules: Iterable[DutyRule], category: Category, area_ids: list[int]) -> Route | None:
-    """The winning rule among already-loaded rules (bulk callers load them once)."""
-    area_rank = {pk: i for i, pk in enumerate(area_ids)}
-    category_rank = {c.pk: i for i, c in enumerate(category.lineage())}
-    matching = [r for r in rules if r.area_id in area_rank and r.category_id in category_rank]
-    if not matching:
-        return None
-    best = min(matching, key=lambda r: (area_rank[r.area_id], category_rank[r.category_id]))
-    co_units = [u for u in best.co_units.all() if u.pk != best.lead_unit_id]
-    return Route(lead_unit=best.lead_unit, co_units=co_units, rule=best)
+RuleIndex = dict[tuple[int, int], DutyRule]
+
+
+def index_rules(rules: Iterable[DutyRule]) -> RuleIndex:
+    """Loaded rules by (area id, category id); of two rules for the same pair the first wins."""
+    index: RuleIndex = {}
+    for r in rules:
+        index.setdefault((r.area_id, r.category_id), r)
+    return index
+
+
+def choose(rules: Iterable[DutyRule] | RuleIndex, category: Category, area_ids: list[int]) -> Route | None:
+    """The winning rule among already-loaded rules (bulk callers load and index them once):
+    the most specific area first, then the most specific category."""
+    index = rules if isinstance(rules, dict) else index_rules(rules)
+    lineage = category.lineage()
+    for area_id in area_ids:
+        for node in lineage:
+            best: DutyRule | None = index.get((area_id, node.pk))
+            if best is not None:
+                co_units = [u for u in best.co_units.all() if u.pk != best.lead_unit_id]
+                return Route(lead_unit=best.lead_unit, co_units=co_units, rule=best)
+    return None

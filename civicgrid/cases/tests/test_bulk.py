@@ -1,4 +1,4 @@
-"""cases.bulk.create_cases_bulk gives every case what actions.create_case would."""
+"""cases.bulk.create_cases_bulk gives every case what actions.create_case(find_duplicates=False) would."""
 
 import datetime as dt
 from zoneinfo import ZoneInfo
@@ -100,21 +100,22 @@ def routed(world):
 def test_same_cases_as_create_case(routed):
     items = inputs(routed)
     for data, fp in items:
-        actions.create_case(data, None, fingerprint=fp, via="import")
+        actions.create_case(data, None, fingerprint=fp, via="import", find_duplicates=False)
     expected = snapshot()
     reset()
 
     outcomes = bulk.create_cases_bulk(items, via="import")
 
-    assert all(isinstance(o, Case) for o in outcomes)
+    assert all(isinstance(o, bulk.Created) for o in outcomes)
     assert [o.external_id for o in outcomes] == [d.external_id for d, _ in items]  # type: ignore[union-attr]
+    assert [Case.objects.get(pk=o.pk).number for o in outcomes] == [o.number for o in outcomes]  # type: ignore[union-attr]
     got = snapshot()
     assert len(got) == len(expected) == 30
     for want, have in zip(expected, got, strict=True):
         assert have == want
-    # The comparison means something: routing, emergencies and duplicates all occurred.
+    # The comparison means something: routing and emergencies occurred; no duplicate search.
     assert {f["lead_unit_id"] for f, _ in got} >= {routed.east.unit.pk, routed.west.unit.pk, None}
-    assert any(e[1]["duplicate_candidates"] for _f, e in got)
+    assert not any("duplicate_candidates" in e[1] for _f, e in got)
     assert any(e[1]["co_units"] == [] and e[1]["routed_to"] for _f, e in got)
     emergency = [f for f, _ in got if f["category_id"] == Category.objects.get(code="E0401").pk]
     assert emergency and all(
@@ -122,17 +123,17 @@ def test_same_cases_as_create_case(routed):
     )
 
 
-def test_numbers_continue_the_sequence_and_older_cases_are_duplicate_candidates(routed):
+def test_numbers_continue_the_sequence(routed):
     first, second = inputs(routed, 12, "A"), inputs(routed, 12, "C")
     for data, fp in first[:6]:
-        actions.create_case(data, None, fingerprint=fp, via="import")
+        actions.create_case(data, None, fingerprint=fp, via="import", find_duplicates=False)
     bulk.create_cases_bulk(first[6:], via="import")
     for data, fp in second:
-        actions.create_case(data, None, fingerprint=fp, via="import")
+        actions.create_case(data, None, fingerprint=fp, via="import", find_duplicates=False)
     expected = snapshot()
     reset()
     for data, fp in first[:6]:
-        actions.create_case(data, None, fingerprint=fp, via="import")
+        actions.create_case(data, None, fingerprint=fp, via="import", find_duplicates=False)
     bulk.create_cases_bulk(first[6:], via="import")
     bulk.create_cases_bulk(second, via="import")
     assert snapshot() == expected
@@ -166,14 +167,15 @@ def test_bad_rows_are_reported_and_good_rows_created(routed):
         with pytest.raises(InvalidInput) as exc:
             actions.create_case(data, None)
         assert (exc.value.message, exc.value.fields) == (got.message, got.fields)
-    assert Case.objects.count() == 6 and all(isinstance(outcomes[i], Case) for i in (0, 2, 8, 9, 10, 11))
+    assert Case.objects.count() == 6
+    assert all(isinstance(outcomes[i], bulk.Created) for i in (0, 2, 8, 9, 10, 11))
 
 
 def test_an_external_id_already_imported_falls_back_to_row_by_row(routed):
     items = inputs(routed, 5)
     actions.create_case(items[2][0], None, fingerprint="old", via="import")
     outcomes = bulk.create_cases_bulk(items)
-    assert [type(o).__name__ for o in outcomes] == ["Case", "Case", "Conflict", "Case", "Case"]
+    assert [type(o).__name__ for o in outcomes] == ["Created", "Created", "Conflict", "Created", "Created"]
     assert Case.objects.count() == 5
     assert CaseEvent.objects.filter(action=CaseAction.CREATE).count() == 5
 
@@ -181,9 +183,36 @@ def test_an_external_id_already_imported_falls_back_to_row_by_row(routed):
 @pytest.mark.parametrize("n", [10, 100])
 def test_queries_per_chunk_do_not_grow_with_its_size(routed, n, django_assert_max_num_queries):
     items = inputs(routed, n)
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(20):
         outcomes = bulk.create_cases_bulk(items)
-    assert len([o for o in outcomes if isinstance(o, Case)]) == n
+    assert len([o for o in outcomes if isinstance(o, bulk.Created)]) == n
+
+
+def test_a_run_looks_up_reference_data_once(routed, django_assert_max_num_queries):
+    """Buildings, categories and routes learnt from the first chunk serve the next ones: a
+    later chunk of the same places costs the number reservation and the writes only."""
+    intake = bulk.Intake()
+    bulk.create_cases_bulk(inputs(routed, 30, "A"), intake=intake)
+    # Savepoint + per street: locked read and update of the sequence + the writes.
+    items = inputs(routed, 30, "C")
+    with django_assert_max_num_queries(8):
+        outcomes = bulk.create_cases_bulk(items, intake=intake)
+    assert all(isinstance(o, bulk.Created) for o in outcomes)
+    assert Case.objects.count() == 60
+
+
+def test_deadline_memo_matches_compute(routed):
+    from civicgrid.cases import deadlines
+
+    memo = deadlines.Memo()
+    for code in ("E2105", "E0401", "E21"):
+        category = Category.objects.get(code=code)
+        for urgency in Urgency.values:
+            for request_type in RequestType.values:
+                for hour in (0, 9, 23):
+                    at = dt.datetime(2026, 9, 30, hour, 30, tzinfo=SH)  # before the National Day break
+                    want = deadlines.compute(at, request_type, category, urgency)
+                    assert memo.compute(at, request_type, category, urgency) == want
 
 
 def test_import_uses_the_bulk_path(routed, tmp_path, monkeypatch):

@@ -143,7 +143,8 @@ HEADERS = [
     "经度",
     "纬度",
 ]
-IMPORT_ROWS = 600  # several bulk chunks (hotline.BULK_SIZE), so the kill lands between commits
+IMPORT_ROWS = 600  # several transactions of IMPORT_BATCH rows, so the kill lands between commits
+IMPORT_BATCH = "100"
 
 
 def _write_import_file(path: Path, rows: int) -> list[str]:
@@ -184,6 +185,7 @@ def test_an_import_killed_half_way_and_rerun_has_every_case_once(tmp_path, setti
         pytest.skip("runs in the PostgreSQL pass (it builds its own throwaway database)")
     with resilience.throwaway_postgres() as url:
         env = resilience.child_env(url, tmp_path / "var")
+        env["CIVICGRID_IMPORT_BATCH_ROWS"] = IMPORT_BATCH
         resilience.manage(env, "migrate", "--no-input", "-v0")
         resilience.manage(env, "load_demo", "--no-cases", "--quiet")
         ids = _write_import_file(tmp_path / "12345.csv", IMPORT_ROWS)
