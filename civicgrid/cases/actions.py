@@ -188,10 +188,14 @@ def resolve_category(code: Any) -> Category:
 
 
 def _next_number(street_id: int, street_code: str, year: int) -> str:
-    seq, _created = CaseSequence.objects.select_for_update().get_or_create(street_id=street_id, year=year)
-    CaseSequence.objects.filter(pk=seq.pk).update(last=F("last") + 1)
-    seq.refresh_from_db(fields=["last"])
-    return f"{street_code}-{year}-{seq.last:06d}"
+    """The next number of the street and year. The UPDATE takes the row lock (held to COMMIT,
+    so numbers stay gap-free and unique); the first case of a year creates the row."""
+    rows = CaseSequence.objects.filter(street_id=street_id, year=year)
+    if not rows.update(last=F("last") + 1):
+        CaseSequence.objects.select_for_update().get_or_create(street_id=street_id, year=year)
+        rows.update(last=F("last") + 1)
+    last = rows.values_list("last", flat=True).get()
+    return f"{street_code}-{year}-{last:06d}"
 
 
 def validate_input(data: CaseInput) -> tuple[Category, ResolvedPlace]:
@@ -243,7 +247,6 @@ def create_case(
             loc = place.location
             proposal = route(category, [loc.grid, loc.residential_area, loc.street])
             case = Case(
-                number=_next_number(street_id, loc.street.code, timezone.localtime(received_at).year),  # type: ignore[union-attr]
                 status=CaseStatus.NEW,
                 request_type=data.request_type,
                 category=category,
@@ -270,6 +273,10 @@ def create_case(
                 response_due_at=due.response_due_at,
                 handling_due_at=due.handling_due_at,
             )
+            # Candidates before the number: the street's sequence row stays locked from
+            # _next_number() to COMMIT, so everything that can run earlier does.
+            candidates = suggest_for_new(case) if find_duplicates else None
+            case.number = _next_number(street_id, loc.street.code, timezone.localtime(received_at).year)  # type: ignore[union-attr]
             try:
                 with transaction.atomic():
                     case.save()
@@ -287,8 +294,8 @@ def create_case(
                 "routed_to": proposal.lead_unit.name if proposal else None,
                 "co_units": [u.name for u in proposal.co_units] if proposal else [],
             }
-            if find_duplicates:
-                created["duplicate_candidates"] = [c.number for c in suggest_for_new(case)]
+            if candidates is not None:
+                created["duplicate_candidates"] = [c.number for c in candidates]
             event = _event(
                 case,
                 CaseAction.CREATE,

@@ -67,7 +67,7 @@ def candidates(case: Case) -> list[Candidate]:
             received_at__gte=since,
             received_at__lte=case.received_at,
         )
-        .exclude(pk=case.pk)
+        .exclude(pk=case.pk or 0)  # an unsaved case (create_case searches before INSERT)
         .select_related("category")[:50]
     )
     found: list[Candidate] = []
