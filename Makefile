@@ -72,8 +72,15 @@ serve-prod: venv prod-check
 	$(PROD_ENV) $(PY) manage.py migrate --no-input
 	$(PROD_ENV) exec $(VENV)/bin/gunicorn --config deploy/gunicorn.conf.py
 
+# Queues (settings.CELERY_TASK_ROUTES): default (deadlines, housekeeping), notify, bulk
+# (imports, exports, reports). One worker for all by default; scale per queue with e.g.
+# `make worker QUEUES=bulk CONCURRENCY=2` on another machine (docs/operations.md).
+QUEUES ?= default,notify,bulk
+CONCURRENCY ?=
 worker: venv prod-check
-	$(PROD_ENV) exec $(VENV)/bin/celery -A civicgrid worker --loglevel INFO
+	$(PROD_ENV) exec $(VENV)/bin/celery -A civicgrid worker --loglevel INFO \
+	  --queues "$$(echo '$(QUEUES)' | sed "s/[^,][^,]*/$${CIVICGRID_CELERY_QUEUE_PREFIX}&/g")" \
+	  $(if $(CONCURRENCY),--concurrency $(CONCURRENCY))
 
 beat: venv prod-check
 	@mkdir -p var

@@ -1,4 +1,4 @@
-"""`python -m benchmarks.run [locate|import|api] [options]` — run the benchmarks and print figures.
+"""`python -m benchmarks.run [locate|import|api|dashboard] [options]` — run the benchmarks and print figures.
 
 Without a name every benchmark runs, each in its own process (so that peak RSS is its own).
 Databases are throwaway: a temporary SQLite file, or a new PostgreSQL database
@@ -22,7 +22,7 @@ from .common import (
     throwaway_sqlite,
 )
 
-NAMES = ("locate", "import", "api")
+NAMES = ("locate", "import", "api", "dashboard")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -36,6 +36,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--clients", type=int, default=8, help="api: client threads (default 8)")
     p.add_argument("--workers", type=int, help="api: gunicorn workers (default 2 × cores)")
     p.add_argument("--seed-cases", type=int, default=300, help="api: cases created first (default 300)")
+    p.add_argument("--cases", type=int, default=200_000, help="dashboard: generated cases (default 200,000)")
+    p.add_argument("--streets", type=int, default=200, help="dashboard: generated streets (default 200)")
+    p.add_argument("--years", type=float, default=3.0, help="dashboard: years of cases (default 3)")
+    p.add_argument("--repeat", type=int, default=20, help="dashboard: timed runs per figure (default 20)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument(
         "--database-url",
@@ -82,9 +86,34 @@ def run_api(args: argparse.Namespace) -> int:
     return 0 if result.agree else 1
 
 
+def run_dashboard(args: argparse.Namespace) -> int:
+    """COPY needs PostgreSQL: without it the dashboard benchmark is skipped."""
+    server = args.database_url or DEFAULT_PG_URL
+    if args.sqlite or not postgres_reachable(server):
+        print(
+            "== dashboard: skipped (loading by COPY needs PostgreSQL: "
+            + ("--sqlite given)" if args.sqlite else f"not reachable at {server})"),
+            flush=True,
+        )
+        return 0
+    from . import bench_dashboard
+
+    with throwaway_postgres(server) as url:
+        print(f"-- dashboard: preparing {url.split('@')[-1]}", file=sys.stderr, flush=True)
+        prepare_database(url)
+        setup_django(url)
+        result = bench_dashboard.run(
+            cases=args.cases, streets=args.streets, years=args.years, seed=args.seed, repeat=args.repeat
+        )
+        print(result.render(), flush=True)
+    return 0 if result.agree else 1
+
+
 def run_one(args: argparse.Namespace) -> int:
     if args.name == "api":
         return run_api(args)
+    if args.name == "dashboard":
+        return run_dashboard(args)
     database, note = _database(args)
     with database as url:
         print(f"-- {args.name}: preparing {url.split('@')[-1]}", file=sys.stderr, flush=True)

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "civicgrid.orgs",
     "civicgrid.accounts",
     "civicgrid.cases",
+    "civicgrid.insights",
     "civicgrid.demo",
 ]
 
@@ -103,6 +104,23 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     )
+
+# An optional streaming replica for dashboards and reports (core/db_router.py: reads go there
+# only inside reading_from_replica()). Under pytest a `replica` alias always exists, mirroring
+# the test database (Django's TEST MIRROR), so the router can be tested; routing to it is on
+# only when CIVICGRID_READ_REPLICA is true (tests switch it on themselves).
+REPLICA_DATABASE_URL = os.environ.get("CIVICGRID_REPLICA_DATABASE_URL", "")
+CIVICGRID_READ_REPLICA = bool(REPLICA_DATABASE_URL)
+if REPLICA_DATABASE_URL or os.environ.get("PYTEST_VERSION"):
+    DATABASES["replica"] = (
+        dj_database_url.parse(REPLICA_DATABASE_URL, conn_max_age=0)
+        if REPLICA_DATABASE_URL
+        else {**DATABASES["default"], "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {}))}
+    )
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["replica"].setdefault("OPTIONS", {})["pool"] = env_bool("CIVICGRID_DB_POOL", False)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["civicgrid.core.db_router.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -181,18 +199,56 @@ CIVICGRID_MAP_TILE_URL = os.environ.get("CIVICGRID_MAP_TILE_URL", "")
 CIVICGRID_MAP_TILE_ATTRIBUTION = os.environ.get("CIVICGRID_MAP_TILE_ATTRIBUTION", "")
 # A police/urban/party grid maps onto a comprehensive grid covering at least this share of it.
 CIVICGRID_LAYER_OVERLAP_SHARE = float(os.environ.get("CIVICGRID_LAYER_OVERLAP_SHARE", "0.05"))
-# Background work: eager (in-process) unless a broker is configured.
+# Background work: eager (in-process, on commit) unless a broker is configured.
 CELERY_BROKER_URL = os.environ.get("CIVICGRID_CELERY_BROKER_URL", "memory://")
 CELERY_TASK_ALWAYS_EAGER = not os.environ.get("CIVICGRID_CELERY_BROKER_URL")
 CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acknowledged after it ran, and requeued if its worker process died, so a killed
+# worker's task runs again (tasks are idempotent: notification keys, import by 工单编号, jobs
+# restart). One message at a time per process: a long import never holds back short tasks.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis redelivers an unacknowledged message after this many seconds (RabbitMQ does so as soon
+# as the worker's connection drops); longer than the longest task, or it would run twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CIVICGRID_CELERY_VISIBILITY_TIMEOUT", str(6 * 3600)))
+}
 CELERY_TIMEZONE = TIME_ZONE
+# Queues: scale workers per queue (docs/operations.md). `default` for the deadline check and
+# housekeeping, `notify` for notifications (short, many), `bulk` for imports, exports and
+# reports (long). A prefix keeps several installations (or test runs) apart on one broker.
+CELERY_QUEUE_PREFIX = os.environ.get("CIVICGRID_CELERY_QUEUE_PREFIX", "")
+CELERY_QUEUES_ALL = ("default", "notify", "bulk")
+CELERY_TASK_DEFAULT_QUEUE = f"{CELERY_QUEUE_PREFIX}default"
+CELERY_TASK_ROUTES = {
+    "civicgrid.cases.tasks.check_deadlines": {"queue": f"{CELERY_QUEUE_PREFIX}default"},
+    "civicgrid.cases.tasks.send_notification": {"queue": f"{CELERY_QUEUE_PREFIX}notify"},
+    "civicgrid.cases.tasks.run_import": {"queue": f"{CELERY_QUEUE_PREFIX}bulk"},
+    "civicgrid.cases.tasks.run_export": {"queue": f"{CELERY_QUEUE_PREFIX}bulk"},
+    "civicgrid.cases.tasks.run_report": {"queue": f"{CELERY_QUEUE_PREFIX}bulk"},
+    "civicgrid.core.tasks.purge_jobs": {"queue": f"{CELERY_QUEUE_PREFIX}default"},
+    "civicgrid.insights.tasks.refresh_rollups": {"queue": f"{CELERY_QUEUE_PREFIX}default"},
+}
 CELERY_BEAT_SCHEDULE = {
     "check-deadlines": {
         "task": "civicgrid.cases.tasks.check_deadlines",
         "schedule": float(os.environ.get("CIVICGRID_DEADLINE_CHECK_SECONDS", "300")),
     },
+    "purge-jobs": {"task": "civicgrid.core.tasks.purge_jobs", "schedule": 24 * 3600.0},
+    # Dashboard rollups (insights): figures are at most this many seconds behind the cases.
+    "refresh-rollups": {
+        "task": "civicgrid.insights.tasks.refresh_rollups",
+        "schedule": float(os.environ.get("CIVICGRID_ROLLUP_REFRESH_SECONDS", "60")),
+    },
 }
+# Finished background jobs (and their files under MEDIA_ROOT/jobs/) are kept this long.
+CIVICGRID_JOB_RETENTION_DAYS = int(os.environ.get("CIVICGRID_JOB_RETENTION_DAYS", "30"))
+# Largest 12345 file accepted by the upload page.
+CIVICGRID_IMPORT_MAX_BYTES = int(os.environ.get("CIVICGRID_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
+# Test-only: tasks sleep this long after each committed step, so a resilience test can kill
+# a worker mid-task. Never set in production.
+CIVICGRID_TASK_TEST_PAUSE = float(os.environ.get("CIVICGRID_TASK_TEST_PAUSE", "0"))
 
 # Work-order time limits (沪府办[2018]62号 practice); a street administrator may change them.
 # Keys of "request_types" are cases.choices.RequestType values; categories override per class.

@@ -19,6 +19,7 @@ urlpatterns = [
     path("report/", include("civicgrid.cases.public_urls")),
     path("api/v1/", api.urls),
     path("audit/", include("civicgrid.core.urls")),
+    path("jobs/", include("civicgrid.core.job_urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

@@ -25,8 +25,10 @@ install(api)
 def _mount() -> None:
     # Imported here so that loading the URLconf is what pulls the app routers in.
     from civicgrid.cases.api import router as cases_router
+    from civicgrid.insights.api import router as insights_router
 
     api.add_router("/", cases_router)
+    api.add_router("/insights", insights_router)
 
 
 _mount()

@@ -60,7 +60,7 @@ from .models import (
     Photo,
     Supervision,
 )
-from .notifications import desk_users, notify, users_of_units
+from .notifications import Audience, desk, enqueue, send_on_commit, units
 from .photos import clean_photo
 
 # ---------------------------------------------------------------------------- helpers
@@ -111,7 +111,13 @@ def _save_photos(
 ) -> None:
     for image, thumb, width, height in cleaned:
         photo = Photo(
-            case=case, event=event, stage=stage, uploaded_by=_actor_or_none(actor), width=width, height=height
+            case=case,
+            event=event,
+            stage=stage,
+            uploaded_by=_actor_or_none(actor),
+            width=width,
+            height=height,
+            street_id=case.street_id,
         )
         photo.image.save(image.name, image, save=False)
         stored.names.append(photo.image.name or "")
@@ -527,13 +533,14 @@ def _respond(ctx: _Ctx) -> None:
         ctx.set(responded_at=ctx.now)
 
 
-def _unit_users(unit_id: int | None) -> Callable[[], list[Any]]:
-    return lambda: users_of_units([unit_id] if unit_id else [])
+def _unit_users(unit_id: int | None) -> Audience:
+    return units([unit_id])
 
 
-def _notify_later(ctx: _Ctx, users_fn: Callable[[], list[Any]], kind: str, text: str, key: str) -> None:
-    case = ctx.case
-    ctx.after_commit.append(lambda: notify(users_fn(), case, kind, text, key))
+def _notify_later(ctx: _Ctx, audience: Audience, kind: str, text: str, key: str) -> None:
+    # A Celery task after the commit (notifications.send_on_commit): ids and keys only.
+    case_id = ctx.case.pk
+    ctx.after_commit.append(lambda: enqueue(audience, case_id, kind, text, key))
 
 
 # ---------------------------------------------------------------------------- actions
@@ -617,6 +624,7 @@ def _dispatch(ctx: _Ctx, lead_unit: Any, co_units: Any, note: str) -> None:
             dispatched_at=ctx.now,
             dispatched_by=_actor_or_none(ctx.actor),
             handling_due_at=c.handling_due_at,
+            street_id=c.street_id,
         )
         for unit, role in [(lead, AssignmentRole.LEAD), *((u, AssignmentRole.CO) for u in co)]
     ]
@@ -694,7 +702,7 @@ def return_case(case: Any, actor: Any, *, reason: str = "", version: int | None 
         c = ctx.case
         _notify_later(
             ctx,
-            lambda: desk_users(c.street_id),
+            desk(c.street_id),
             NotificationKind.RETURNED,
             f"{ctx.unit.name} 退回工单 {c.number}：{reason}",
             f"return:{c.pk}:{c.version}",
@@ -724,12 +732,13 @@ def request_extension(
             working_days=days,
             reason=reason,
             old_due_at=ctx.case.handling_due_at,
+            street_id=ctx.case.street_id,
         )
         ctx.unit, ctx.note, ctx.data["working_days"] = lead.unit, reason, days
         c = ctx.case
         _notify_later(
             ctx,
-            lambda: desk_users(c.street_id),
+            desk(c.street_id),
             NotificationKind.EXTENSION,
             f"{lead.unit.name} 申请工单 {c.number} 延期 {days} 个工作日",
             f"ext-req:{c.pk}:{c.version}",
@@ -802,7 +811,7 @@ def report_back(
             c = ctx.case
             _notify_later(
                 ctx,
-                lambda: desk_users(c.street_id),
+                desk(c.street_id),
                 NotificationKind.HANDLED,
                 f"工单 {c.number} 已处置，待核查",
                 f"handled:{c.pk}:{c.version}",
@@ -905,6 +914,7 @@ def record_callback(
             resolution=resolution if contacted else "",
             satisfaction=satisfaction if contacted else "",
             note=note,
+            street_id=ctx.case.street_id,
         )
         ctx.note = note
         ctx.data.update(contacted=contacted, resolution=resolution, satisfaction=satisfaction)
@@ -941,6 +951,7 @@ def supervise_case(case: Any, actor: Any, *, note: str = "", version: int | None
             by=_actor_or_none(actor),
             unit=ctx.case.lead_unit,
             note=note,
+            street_id=ctx.case.street_id,
         )
         ctx.note = note
         c = ctx.case
@@ -1121,6 +1132,7 @@ def mark_overdue(case_id: int, now: datetime) -> bool:
                 "at": now,
                 "unit": case.lead_unit,
                 "note": f"已超过处置时限 {timezone.localtime(case.handling_due_at):%Y-%m-%d %H:%M}",
+                "street_id": case.street_id,
             },
         )
         Case.objects.filter(pk=case.pk).update(is_overdue=True, overdue_at=now, version=F("version") + 1)
@@ -1140,12 +1152,8 @@ def mark_overdue(case_id: int, now: datetime) -> bool:
             )
         )
         text = f"工单 {case.number} 已超期，请尽快办理"
-        transaction.on_commit(
-            lambda: notify(users_of_units(unit_ids), case, NotificationKind.OVERDUE, text, key)
-        )
-        transaction.on_commit(
-            lambda: notify(desk_users(case.street_id), case, NotificationKind.OVERDUE, text, key)
-        )
+        send_on_commit(units(unit_ids), case.pk, NotificationKind.OVERDUE, text, key)
+        send_on_commit(desk(case.street_id), case.pk, NotificationKind.OVERDUE, text, key)
     return True
 
 
@@ -1163,6 +1171,7 @@ def mark_response_overdue(case_id: int, now: datetime) -> bool:
                 "at": now,
                 "unit": case.lead_unit,
                 "note": "超过响应时限仍未签收或联系诉求人",
+                "street_id": case.street_id,
             },
         )
         if created:

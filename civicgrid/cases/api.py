@@ -18,6 +18,7 @@ from ninja import Query, Router, Status
 from civicgrid.core import privacy
 from civicgrid.core.audit import acting_as
 from civicgrid.core.choices import Action
+from civicgrid.core.db_router import reading_from_replica
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
 
@@ -416,10 +417,13 @@ def get_metrics(
         if area is None:
             raise InvalidInput(f"街道编码“{street}”不存在", {"street": "unknown"})
     try:
-        rows = metrics.compute(
-            user, street=area, date_from=date_from, date_to=date_to, group_by=group_by, category=category
-        )
-        total = metrics.summary(user, street=area, date_from=date_from, date_to=date_to, category=category)
+        with reading_from_replica():  # a dashboard read: replication lag is fine
+            rows = metrics.compute(
+                user, street=area, date_from=date_from, date_to=date_to, group_by=group_by, category=category
+            )
+            total = metrics.summary(
+                user, street=area, date_from=date_from, date_to=date_to, category=category
+            )
     except InvalidInput as exc:
         # Name the query parameters as the client wrote them.
         exc.fields = {METRIC_FIELDS.get(k, k): v for k, v in exc.fields.items()}

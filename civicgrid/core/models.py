@@ -3,12 +3,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .choices import Action, AuditEvent, Role
+from .choices import STAFF_ROLES, Action, AuditEvent, JobKind, JobStatus, Role
 from .privacy import PersonalField, RevealVia
 from .querysets import RestrictedQuerySet
+from .scope import Scope
 
 
 class TimeStampedModel(models.Model):
@@ -161,3 +163,101 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user_label} {self.get_field_display()} {self.object_repr}"
+
+
+class JobQuerySet(RestrictedQuerySet):
+    """A background job is seen by whoever started it, and by the administrators of its
+    street (they answer for what their staff export). Nobody changes a job through a page:
+    only core.actions writes it."""
+
+    permissions = {Action.VIEW: STAFF_ROLES}
+
+    def scope_q(self, scope: Scope, action: str) -> Q:
+        q = Q(created_by_id=scope.user_id) if scope.user_id else Q(pk__in=[])
+        if scope.role == Role.ADMIN and scope.street_ids:
+            q |= Q(street_id__in=scope.street_ids)
+        return q
+
+
+def _job_file_name(job: "Job", folder: str, filename: str) -> str:
+    from django.utils import timezone
+
+    return f"jobs/{folder}/{timezone.localdate():%Y/%m}/{job.kind}-{filename}"
+
+
+def job_input_path(job: "Job", filename: str) -> str:
+    return _job_file_name(job, "in", filename)
+
+
+def job_result_path(job: "Job", filename: str) -> str:
+    return _job_file_name(job, "out", filename)
+
+
+class Job(models.Model):
+    """A piece of background work started from a page (an import, an export, a report),
+    run by a Celery task, its progress shown on the job page. Written only by core.actions;
+    the owning app (see `kind`) does the work."""
+
+    kind = models.CharField(_("类型"), max_length=30, choices=JobKind.choices)
+    status = models.CharField(_("状态"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    done = models.PositiveIntegerField(_("已处理"), default=0)
+    # None until known (a count first, then the work).
+    total = models.PositiveIntegerField(_("总数"), null=True, blank=True)
+    message = models.CharField(_("进度说明"), max_length=200, blank=True)
+    # What to do: the filter of an export, the street and month of a report.
+    params = models.JSONField(_("参数"), default=dict, blank=True)
+    input_file = models.FileField(_("上传文件"), upload_to=job_input_path, max_length=255, blank=True)
+    result_file = models.FileField(_("结果文件"), upload_to=job_result_path, max_length=255, blank=True)
+    result = models.JSONField(_("结果"), default=dict, blank=True)
+    error = models.TextField(_("错误"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发起人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The street the job belongs to (its administrators see it); core knows no Area.
+    street_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    task_id = models.CharField(_("任务编号"), max_length=64, blank=True)
+    # How many times a worker started it: more than one means a redelivery (a worker died).
+    attempts = models.PositiveSmallIntegerField(_("执行次数"), default=0)
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("后台任务")
+        verbose_name_plural = _("后台任务")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("jobs:detail", args=[self.pk])
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == JobStatus.SUCCEEDED
+
+    @property
+    def failed(self) -> bool:
+        return self.status == JobStatus.FAILED
+
+    @property
+    def percent(self) -> int | None:
+        if self.status == JobStatus.SUCCEEDED:
+            return 100
+        if not self.total:
+            return None
+        return min(100, int(self.done * 100 / self.total))

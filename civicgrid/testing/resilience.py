@@ -128,3 +128,97 @@ def query(url: str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
 
     with psycopg.connect(url, connect_timeout=5) as conn:
         return conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------- Celery workers
+
+
+def require_broker(url: str) -> str:
+    parts = urlsplit(url)
+    default_port = 5672 if parts.scheme.startswith("amqp") else 6379
+    if not reachable(parts.hostname or "127.0.0.1", parts.port or default_port):
+        pytest.skip(f"broker not reachable at {parts.hostname}:{parts.port or default_port}")
+    return url
+
+
+def start_worker(env: dict[str, str], queues: list[str], name: str, log: Path) -> subprocess.Popen[bytes]:
+    """A real `celery -A civicgrid worker` (prefork, one child) in its own process group, so
+    kill_group() takes the pool child with it, as when a machine or container dies."""
+    with open(log, "ab") as out:
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "civicgrid",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                "1",
+                "--queues",
+                ",".join(queues),
+                "--hostname",
+                f"{name}@%h",
+                "--without-mingle",
+                "--without-gossip",
+                "--without-heartbeat",
+            ],
+            env=env,
+            cwd=BASE_DIR,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def kill_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the worker and its pool children: no warm shutdown, no ack, no requeue by us."""
+    import signal
+
+    if process.poll() is not None:
+        return  # reaped already: its pid (and group id) may belong to someone else by now
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(10)
+
+
+def delete_queues(broker: str, queues: list[str]) -> None:
+    """Remove a test run's queues (and, on Redis, its unacknowledged messages) from the broker."""
+    if broker.startswith("redis"):
+        import redis
+
+        client = redis.Redis.from_url(broker)
+        # Kombu's shared bookkeeping (binding sets, their expiry) names the queues and workers.
+        prefix = os.path.commonprefix(queues).encode()
+        for key in client.scan_iter(match="_kombu.binding*"):
+            kind = client.type(key)
+            if kind == b"set":
+                for name in client.smembers(key):
+                    if prefix and prefix in name:
+                        client.srem(key, name)
+            elif kind == b"zset":
+                for entry in client.zrange(key, 0, -1):
+                    if prefix and isinstance(entry, bytes) and prefix in entry:
+                        client.zrem(key, entry)
+        for queue in queues:
+            for key in client.scan_iter(match=f"*{queue}*"):
+                client.delete(key)
+            for tag, payload in client.hscan_iter("unacked"):
+                if queue.encode() in payload:
+                    client.hdel("unacked", tag)
+                    client.zrem("unacked_index", tag)
+        client.close()
+        return
+    from kombu import Connection
+
+    with Connection(broker, connect_timeout=5) as conn:
+        for queue in queues:
+            channel = conn.channel()
+            # A queue already gone makes the broker close the channel; nothing else to do.
+            with contextlib.suppress(Exception):
+                channel.queue_delete(queue)
+            with contextlib.suppress(Exception):
+                channel.close()

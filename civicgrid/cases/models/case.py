@@ -150,6 +150,21 @@ class Case(TimeStampedModel):
             models.Index(fields=["grid", "-received_at"], name="case_grid_idx"),
             models.Index(fields=["street", "is_overdue"], name="case_street_overdue_idx"),
             models.Index(fields=["lead_unit", "status"], name="case_unit_status_idx"),
+            # Dashboards at city scale (docs/performance.md): a street's cases by period (metrics,
+            # rollup refresh), the workbench queues sorted by deadline, and the few cases still
+            # waiting for a response (the live part of the response rate, insights).
+            models.Index(fields=["street", "-received_at"], name="case_street_received_idx"),
+            # Also covers the queue counts and the overdue queue (index-only scans on PostgreSQL).
+            models.Index(
+                fields=["street", "status", "handling_due_at", "id", "is_overdue"],
+                name="case_street_handling_idx",
+            ),
+            models.Index(fields=["street", "status", "callback_due_at"], name="case_street_callback_idx"),
+            models.Index(
+                fields=["response_due_at"],
+                condition=Q(responded_at__isnull=True),
+                name="case_awaiting_response_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -3,6 +3,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from civicgrid.geo.models import Area
+
 from ..choices import NotificationKind
 from ..querysets import NotificationQuerySet
 from .case import Case
@@ -20,6 +22,15 @@ class Notification(models.Model):
     created_at = models.DateTimeField(pgettext_lazy("singular", "时间"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
     key = models.CharField(max_length=150, unique=True)
+    # The case's street (none for a notice about no case), like every hot table.
+    street = models.ForeignKey(
+        Area,
+        verbose_name=pgettext_lazy("singular", "街道"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     objects = NotificationQuerySet.as_manager()
 

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from civicgrid.geo.models import Area
 from civicgrid.orgs.models import Unit
 
 from ..choices import (
@@ -21,6 +22,15 @@ from ..querysets import CaseChildQuerySet
 from .case import Case
 
 User = settings.AUTH_USER_MODEL
+
+
+def street_field() -> models.ForeignKey:
+    """The case's street, copied onto each row hanging off a case: every hot table carries its
+    street, so a street's rows can be found (and distributed by street, docs/operations.md)
+    without joining the cases table."""
+    return models.ForeignKey(
+        Area, verbose_name=pgettext_lazy("singular", "街道"), on_delete=models.PROTECT, related_name="+"
+    )
 
 
 class Assignment(models.Model):
@@ -45,6 +55,7 @@ class Assignment(models.Model):
     returned_at = models.DateTimeField(_("退单时间"), null=True, blank=True)
     return_reason = models.TextField(_("退单理由"), blank=True)
     handling_due_at = models.DateTimeField(_("处置时限"), null=True, blank=True)
+    street = street_field()
 
     objects = CaseChildQuerySet.as_manager()
 
@@ -100,6 +111,7 @@ class Photo(models.Model):
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
+    street = street_field()
 
     objects = CaseChildQuerySet.as_manager()
 
@@ -122,6 +134,7 @@ class Callback(models.Model):
     resolution = models.CharField(_("解决情况"), max_length=16, choices=Resolution.choices, blank=True)
     satisfaction = models.CharField(_("满意度"), max_length=16, choices=Satisfaction.choices, blank=True)
     note = models.TextField(_("回访记录"), blank=True)
+    street = street_field()
 
     objects = CaseChildQuerySet.as_manager()
 
@@ -147,6 +160,7 @@ class Supervision(models.Model):
     note = models.TextField(_("督办意见"), blank=True)
     # Makes the periodic deadline check idempotent: one record per case, kind and deadline.
     key = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    street = street_field()
 
     objects = CaseChildQuerySet.as_manager()
 
@@ -174,6 +188,7 @@ class ExtensionRequest(models.Model):
     decision_note = models.TextField(_("审批意见"), blank=True)
     old_due_at = models.DateTimeField(null=True, blank=True)
     new_due_at = models.DateTimeField(null=True, blank=True)
+    street = street_field()
 
     objects = CaseChildQuerySet.as_manager()
 

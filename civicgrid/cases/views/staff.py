@@ -11,26 +11,27 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from civicgrid.core import privacy
 from civicgrid.core.choices import Action, Role
+from civicgrid.core.db_router import reading_from_replica
 from civicgrid.core.querysets import user_scope
 from civicgrid.geo.models import Area
 
 from .. import actions, duplicates, workflow
-from ..choices import OPEN_STATUSES, AssignmentStatus, CaseAction, CaseStatus, PhotoStage
+from ..choices import OPEN_STATUSES, AssignmentStatus, CaseAction, PhotoStage
 from ..errors import CaseError, Conflict
 from ..forms import PRIMARY_ACTIONS, WorkbenchFilterForm, action_form
-from ..models import Assignment, Callback, Case, CaseEvent, Category, DutyRule, ExtensionRequest, Notification
+from ..models import Assignment, Case, CaseEvent, Category, DutyRule, ExtensionRequest, Notification
+from ..workbench import QUEUE_CONDITIONS, QUEUES, filtered_cases
 from .common import (
     WORKBENCH_ROLES,
     is_desk,
@@ -41,6 +42,7 @@ from .common import (
     safe_next,
     visible_case,
 )
+from .jobs import report_context
 from .public import public_status_context
 
 CASES_PER_PAGE = 25
@@ -48,48 +50,9 @@ NOTIFICATIONS_PER_PAGE = 30
 # A unit's finished work is listed for this many rows; the open groups are listed in full.
 TASKS_HISTORY_LIMIT = 30
 
-# (key, label, condition). The "callback" queue needs the has_callback annotation.
-QUEUES: tuple[tuple[str, Any, Q], ...] = (
-    ("new", gettext_lazy("待受理"), Q(status=CaseStatus.NEW)),
-    ("dispatch", gettext_lazy("待派遣"), Q(status__in=[CaseStatus.FILED, CaseStatus.REOPENED])),
-    ("returned", gettext_lazy("已退单"), Q(status=CaseStatus.RETURNED)),
-    ("overdue", gettext_lazy("超期"), Q(is_overdue=True, status__in=OPEN_STATUSES)),
-    ("verify", gettext_lazy("待核查"), Q(status=CaseStatus.HANDLED)),
-    ("callback", gettext_lazy("待回访"), Q(status=CaseStatus.CLOSED, has_callback=False)),
-    ("all", gettext_lazy("全部"), Q()),
-)
-QUEUE_CONDITIONS = {key: q for key, _label, q in QUEUES}
-
 
 def _filtered_cases(request: HttpRequest, form: WorkbenchFilterForm) -> Any:
-    qs = Case.objects.restrict(request.user, Action.VIEW).annotate(
-        has_callback=Exists(Callback.objects.filter(case=OuterRef("pk")))
-    )
-    if not form.is_valid():
-        return qs
-    data = form.cleaned_data
-    if data.get("status"):
-        qs = qs.filter(status=data["status"])
-    if data.get("grid"):
-        qs = qs.filter(grid=data["grid"])
-    if data.get("category"):
-        # A class code (E21) matches its whole branch.
-        qs = qs.filter(Q(category__code=data["category"]) | Q(category__parent__code=data["category"]))
-    if data.get("channel"):
-        qs = qs.filter(channel=data["channel"])
-    if data.get("date_from"):
-        qs = qs.filter(received_at__date__gte=data["date_from"])
-    if data.get("date_to"):
-        qs = qs.filter(received_at__date__lte=data["date_to"])
-    text = (data.get("q") or "").strip()
-    if text:
-        qs = qs.filter(
-            Q(number__icontains=text)
-            | Q(title__icontains=text)
-            | Q(description__icontains=text)
-            | Q(address__icontains=text)
-        )
-    return qs
+    return filtered_cases(request.user, form)
 
 
 @login_required
@@ -110,7 +73,13 @@ def workbench(request: HttpRequest) -> HttpResponse:
     elif queue in ("dispatch", "returned", "overdue", "verify"):
         listing = listing.order_by("handling_due_at", "id")
     page = Paginator(listing, CASES_PER_PAGE).get_page(request.GET.get("page"))
-    context = {"form": form, "queues": queues, "queue": queue, "page": page}
+    context = {
+        "form": form,
+        "queues": queues,
+        "queue": queue,
+        "page": page,
+        "may_import": is_desk(request.user),
+    }
     template = "cases/_workbench_results.html" if getattr(request, "htmx", False) else "cases/workbench.html"
     return render(request, template, context)
 
@@ -427,14 +396,16 @@ def metrics_page(request: HttpRequest) -> HttpResponse:
         group_by = "street"
     date_from = request.GET.get("from") or today.replace(month=1, day=1).isoformat()
     date_to = request.GET.get("to") or today.isoformat()
-    try:
-        total = metrics.summary(request.user, date_from=date_from, date_to=date_to)
-        rows = metrics.compute(request.user, date_from=date_from, date_to=date_to, group_by=group_by)
-    except CaseError as exc:
-        messages.error(request, exc.message)
-        date_from, date_to = today.replace(month=1, day=1).isoformat(), today.isoformat()
-        total = metrics.summary(request.user, date_from=date_from, date_to=date_to)
-        rows = metrics.compute(request.user, date_from=date_from, date_to=date_to, group_by=group_by)
+    # A dashboard: a few seconds of replication lag are fine (core/db_router.py).
+    with reading_from_replica():
+        try:
+            total = metrics.summary(request.user, date_from=date_from, date_to=date_to)
+            rows = metrics.compute(request.user, date_from=date_from, date_to=date_to, group_by=group_by)
+        except CaseError as exc:
+            messages.error(request, exc.message)
+            date_from, date_to = today.replace(month=1, day=1).isoformat(), today.isoformat()
+            total = metrics.summary(request.user, date_from=date_from, date_to=date_to)
+            rows = metrics.compute(request.user, date_from=date_from, date_to=date_to, group_by=group_by)
     rates = [
         {
             "rate": r,
@@ -467,5 +438,6 @@ def metrics_page(request: HttpRequest) -> HttpResponse:
             "group_label": metrics.GROUP_LABELS[group_by],
             "date_from": date_from,
             "date_to": date_to,
+            **report_context(request),
         },
     )

@@ -74,3 +74,11 @@ def minutes(value: Any) -> int:
     """A timedelta as whole minutes, rounded up (for "try again in N minutes")."""
     seconds = value.total_seconds() if hasattr(value, "total_seconds") else float(value or 0)
     return max(1, -(-int(seconds) // 60))
+
+
+@register.filter
+def translated(value: Any) -> str:
+    """A message id stored as data (gettext_noop), e.g. a job's result labels, in the reader's language."""
+    from django.utils.translation import gettext
+
+    return gettext(str(value)) if value not in (None, "") else ""

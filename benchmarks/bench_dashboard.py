@@ -1,0 +1,604 @@
+"""Dashboards at city scale: the metrics API, the workbench queues and a grid's case list over
+millions of cases, against one full scan of the cases table.
+
+Data: `streets` generated streets (in a new district, 8 residential areas × 4 grids each,
+rectangles), 3 units per street, the category tree of the migration; `cases` cases received
+uniformly over `years` years up to now, COPYed (psycopg 3 `cursor.copy`, rows from a
+generator) straight into the real tables with their CREATE event, a second timeline event
+for every case that moved on, and callbacks for closed cases. State mix: ~70 % closed (some
+late, ~3 % overdue-flagged), the rest spread over every other state, ~2 % merged children,
+80 % of closed cases called back (10 % not reached, 5 % called twice). Then
+`VACUUM ANALYZE` and `refresh_rollups --full` (timed), a few actions through cases.actions
+and an incremental refresh (timed).
+
+Timed (`repeat` times each, p50/p95/max), through Django's test Client in this process
+(URL routing, middleware, authentication, rendering — no HTTP socket):
+
+- metrics API: `GET /api/v1/insights/metrics` city-wide (a superuser) by street and by
+  category, a street leader by grid, and the leader-facing default period (this year);
+- workbench: `GET /cases/` as a street's dispatcher (queue counts + first page of "new"),
+  and the "overdue" queue (sorted by handling deadline);
+- a grid's case list: `GET /api/v1/cases?grid=<code>` (first page of 50, with its count).
+
+Baseline: one full scan of the cases table, `SELECT count(*) FROM cases_case WHERE
+description LIKE '%<no such text>%'` (a leading wildcard: no index can serve it; PostgreSQL
+runs a (parallel) sequential scan), median of 3. Target per figure: p95 < 200 ms and
+p95 < 5 % of the full scan. Agreement: the rollup figures equal cases.metrics computed
+live (city-wide, by street) and the cases table holds exactly the generated cases.
+"""
+
+import random
+import statistics
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from .common import Figure, Result, Target, peak_rss_mb
+
+TARGET_MS = 200.0
+TARGET_SHARE = 0.05
+STATES = (  # (status, weight) of the generated cases
+    ("closed", 70),
+    ("new", 2),
+    ("filed", 3),
+    ("dispatched", 4),
+    ("in_progress", 6),
+    ("handled", 3),
+    ("verified", 2),
+    ("rejected", 3),
+    ("returned", 1),
+    ("suspended", 1),
+    ("reopened", 1),
+    ("merged", 2),
+)
+RESIDENTIAL_PER_STREET = 8
+GRIDS_PER_RESIDENTIAL = 4
+UNITS_PER_STREET = 3
+CASE_COLUMNS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "number",
+    "version",
+    "status",
+    "request_type",
+    "category_id",
+    "title",
+    "description",
+    "channel",
+    "urgency",
+    "lon",
+    "lat",
+    "address",
+    "street_id",
+    "residential_area_id",
+    "grid_id",
+    "reporter_name",
+    "reporter_phone",
+    "reporter_anonymous",
+    "source",
+    "source_fingerprint",
+    "lead_unit_id",
+    "master_id",
+    "status_before_suspend",
+    "escalation_level",
+    "dispute_level",
+    "received_at",
+    "response_due_at",
+    "handling_due_at",
+    "responded_at",
+    "handled_at",
+    "verified_at",
+    "closed_at",
+    "callback_due_at",
+    "is_overdue",
+    "overdue_at",
+    "resolution_note",
+)
+EVENT_COLUMNS = (
+    "case_id",
+    "at",
+    "actor_label",
+    "action",
+    "from_status",
+    "to_status",
+    "note",
+    "data",
+    "street_id",
+)
+CALLBACK_COLUMNS = ("case_id", "at", "contacted", "resolution", "satisfaction", "note", "street_id")
+
+
+# ---------------------------------------------------------------------------- geography
+
+
+class City:
+    """The generated streets with their residential areas, grids and units (ids only)."""
+
+    def __init__(self, streets: int) -> None:
+        from civicgrid.geo.choices import AreaKind
+        from civicgrid.geo.models import Area
+        from civicgrid.orgs.choices import UnitKind
+        from civicgrid.orgs.models import Unit
+
+        def box(x0: float, y0: float, w: float, h: float) -> dict[str, Any]:
+            ring = [[x0, y0], [x0 + w, y0], [x0 + w, y0 + h], [x0, y0 + h], [x0, y0]]
+            return {"type": "Polygon", "coordinates": [ring]}
+
+        district = Area(
+            kind=AreaKind.DISTRICT, code="990100", name="基准测试区", geometry=box(100, 20, 20, 20)
+        )
+        district.save()
+        street_rows = []
+        for s in range(streets):
+            x, y = 100 + (s % 20) * 0.1, 20 + (s // 20) * 0.1
+            code = f"990100{s + 1:03d}"
+            street_rows.append(
+                Area(
+                    kind=AreaKind.STREET,
+                    code=code,
+                    name=f"基准街道{s + 1}",
+                    parent=district,
+                    path=f"{district.path}{code}/",
+                    geometry=box(x, y, 0.1, 0.1),
+                )
+            )
+        made = Area.objects.bulk_create(street_rows)
+        Area.objects.filter(pk__in=[a.pk for a in made]).update(
+            street_id=__import__("django").db.models.F("pk")
+        )
+        self.streets: list[int] = [a.pk for a in made]
+        self.street_codes = {a.pk: a.code for a in made}
+        residential = []
+        for street in made:
+            for r in range(RESIDENTIAL_PER_STREET):
+                code = f"{street.code}{r + 1:03d}"
+                residential.append(
+                    Area(
+                        kind=AreaKind.RESIDENTIAL,
+                        code=code,
+                        name=f"{street.name}居民区{r + 1}",
+                        parent=street,
+                        street_id=street.pk,
+                        path=f"{street.path}{code}/",
+                    )
+                )
+        residential = Area.objects.bulk_create(residential, batch_size=2000)
+        grids = []
+        for ra in residential:
+            for g in range(GRIDS_PER_RESIDENTIAL):
+                code = f"{ra.code}{g + 1:02d}"
+                grids.append(
+                    Area(
+                        kind=AreaKind.GRID,
+                        code=code,
+                        name=f"{ra.name}网格{g + 1}",
+                        parent=ra,
+                        street_id=ra.street_id,
+                        path=f"{ra.path}{code}/",
+                    )
+                )
+        grids = Area.objects.bulk_create(grids, batch_size=2000)
+        # street → [(residential area, grid)]
+        self.places: dict[int, list[tuple[int, int]]] = {s: [] for s in self.streets}
+        for grid in grids:
+            self.places[grid.street_id].append((grid.parent_id, grid.pk))
+        self.grid_codes = {g.pk: g.code for g in grids}
+        units = [
+            Unit(
+                kind=UnitKind.URBAN_MANAGEMENT,
+                code=f"B-{self.street_codes[s]}-{u}",
+                name=f"基准单位{self.street_codes[s]}-{u}",
+                district=district,
+                street_id=s,
+            )
+            for s in self.streets
+            for u in range(UNITS_PER_STREET)
+        ]
+        units = Unit.objects.bulk_create(units, batch_size=2000)
+        self.units: dict[int, list[int]] = {s: [] for s in self.streets}
+        for unit in units:
+            self.units[unit.street_id].append(unit.pk)
+        self.district = district
+
+
+# ---------------------------------------------------------------------------- rows
+
+
+def _categories() -> list[tuple[int, str]]:
+    from civicgrid.cases.models import Category
+
+    return list(
+        Category.objects.filter(children__isnull=True, is_active=True)
+        .values_list("pk", "code")
+        .order_by("code")
+    )
+
+
+def generate(
+    city: City,
+    cases: int,
+    years: float,
+    seed: int,
+    now: datetime,
+    first_id: int,
+    categories: list[tuple[int, str]],
+) -> Iterator[tuple[tuple[Any, ...], list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
+    """(case row, its event rows, its callback rows), one case at a time."""
+    rng = random.Random(seed)
+    categories = list(categories)
+    statuses = [s for s, w in STATES for _ in range(w)]
+    span = years * 365 * 86400
+    start = now - timedelta(seconds=span)
+    last_open: dict[int, int] = {}  # street → an earlier case id to merge into
+    for n in range(cases):
+        pk = first_id + n
+        street = city.streets[n % len(city.streets)]
+        ra, grid = rng.choice(city.places[street])
+        category, code = rng.choice(categories)
+        # Uniform over the period, in order of id (as cases arrive).
+        received = start + timedelta(seconds=span * (n + rng.random()) / cases)
+        status = rng.choice(statuses)
+        response_due = received + timedelta(days=1)
+        handling_due = received + timedelta(days=rng.choice((3, 5, 7)))
+        responded = handled = verified = closed = callback_due = overdue_at = None
+        is_overdue = False
+        master = None
+        lead = rng.choice(city.units[street]) if status not in ("new", "filed", "rejected") else None
+        age = (now - received).total_seconds()
+        if status not in ("new", "filed", "rejected", "merged"):
+            responded = received + timedelta(hours=rng.choice((1, 4, 20, 30)))
+            if responded > now:
+                responded = None
+        if status in ("handled", "verified", "closed"):
+            handled = min(now, received + timedelta(days=rng.uniform(0.5, 8)))
+        if status in ("verified", "closed"):
+            verified = handled
+        if status == "closed":
+            closed = verified
+            callback_due = closed + timedelta(days=3) if closed else None
+        if status == "rejected":
+            closed = received + timedelta(hours=2)
+        if status == "merged" and street in last_open:
+            master = last_open[street]
+        elif status == "merged":
+            status = "filed"
+        stuck = status in ("dispatched", "in_progress", "handled", "reopened", "suspended")
+        if stuck and age > 8 * 86400 and rng.random() < 0.5:
+            is_overdue, overdue_at = True, handling_due
+        if status == "closed" and closed and closed > handling_due and rng.random() < 0.3:
+            is_overdue, overdue_at = True, handling_due
+        if status in ("filed", "dispatched"):
+            last_open[street] = pk
+        row = (
+            pk,
+            received,
+            closed or received,
+            f"B{city.street_codes[street]}-{pk:010d}",
+            2,
+            status,
+            "complaint",
+            category,
+            f"基准工单 {code}",
+            f"基准工单 {code} 第 {pk} 号",
+            "hotline",
+            "normal",
+            None,
+            None,
+            "",
+            street,
+            ra,
+            grid,
+            "",
+            "",
+            False,
+            "",
+            "",
+            lead,
+            master,
+            "filed" if status == "suspended" else "",
+            "community",
+            "request",
+            received,
+            response_due,
+            handling_due,
+            responded,
+            handled,
+            verified,
+            closed,
+            callback_due,
+            is_overdue,
+            overdue_at,
+            "",
+        )
+        events = [(pk, received, "系统", "create", "", "new", "", "{}", street)]
+        if status != "new":
+            events.append(
+                (
+                    pk,
+                    closed or handled or responded or received,
+                    "系统",
+                    "comment",
+                    "",
+                    status,
+                    "",
+                    "{}",
+                    street,
+                )
+            )
+        callbacks = []
+        if status == "closed" and closed is not None and rng.random() < 0.8:
+            for k in range(2 if rng.random() < 0.05 else 1):
+                contacted = rng.random() >= 0.1
+                callbacks.append(
+                    (
+                        pk,
+                        closed + timedelta(days=1 + k),
+                        contacted,
+                        rng.choice(("resolved", "resolved", "partly", "unresolved")) if contacted else "",
+                        rng.choice(("satisfied", "satisfied", "basically", "unsatisfied"))
+                        if contacted
+                        else "",
+                        "",
+                        street,
+                    )
+                )
+        yield row, events, callbacks
+
+
+def load(city: City, cases: int, years: float, seed: int, now: datetime) -> dict[str, float]:
+    """COPY the generated rows: cases first (in one COPY), then events and callbacks."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM cases_case")
+        first_id = int(cursor.fetchone()[0]) + 1
+    counts = {"events": 0, "callbacks": 0}
+    categories = _categories()  # before the COPY: the connection is busy during it
+    started = time.perf_counter()
+    # Events and callbacks wait in temporary files so that memory stays flat.
+    import tempfile
+
+    with (
+        tempfile.TemporaryFile("w+", encoding="utf-8") as events_file,
+        tempfile.TemporaryFile("w+", encoding="utf-8") as callbacks_file,
+        connection.cursor() as cursor,
+    ):
+        raw = cursor.cursor
+        with raw.copy(f"COPY cases_case ({', '.join(CASE_COLUMNS)}) FROM STDIN") as copy:
+            for row, events, callbacks in generate(city, cases, years, seed, now, first_id, categories):
+                copy.write_row(row)
+                for event in events:
+                    events_file.write(_tsv(event))
+                for callback in callbacks:
+                    callbacks_file.write(_tsv(callback))
+                counts["events"] += len(events)
+                counts["callbacks"] += len(callbacks)
+        for handle, table, columns in (
+            (events_file, "cases_caseevent", EVENT_COLUMNS),
+            (callbacks_file, "cases_callback", CALLBACK_COLUMNS),
+        ):
+            handle.seek(0)
+            with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                while block := handle.read(1 << 20):
+                    copy.write(block)
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('cases_case', 'id'), (SELECT MAX(id) FROM cases_case))"
+        )
+    seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        for table in ("cases_case", "cases_caseevent", "cases_callback"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
+    return {**counts, "copy_seconds": seconds, "vacuum_seconds": time.perf_counter() - started}
+
+
+def _tsv(values: tuple[Any, ...]) -> str:
+    def cell(v: Any) -> str:
+        if v is None:
+            return "\\N"
+        if isinstance(v, bool):
+            return "t" if v else "f"
+        if isinstance(v, datetime):
+            return v.isoformat()
+        return str(v).replace("\\", "\\\\").replace("\t", " ").replace("\n", " ")
+
+    return "\t".join(cell(v) for v in values) + "\n"
+
+
+# ---------------------------------------------------------------------------- timing
+
+
+def _percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    rank = max(0, min(len(ordered) - 1, int(round(p / 100 * len(ordered) + 0.5)) - 1))
+    return ordered[rank]
+
+
+def _time(fn: Any, repeat: int) -> list[float]:
+    fn()  # warm-up: first-use imports, template loading
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def full_scan_ms() -> float:
+    from django.db import connection
+
+    samples = []
+    with connection.cursor() as cursor:
+        for _ in range(3):
+            started = time.perf_counter()
+            cursor.execute("SELECT count(*) FROM cases_case WHERE description LIKE %s", ["%没有这段文字%"])
+            cursor.fetchone()
+            samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
+def _users(city: City) -> dict[str, Any]:
+    from civicgrid.accounts.models import Membership, User
+    from civicgrid.core.choices import Role
+
+    street = city.streets[0]
+    out = {
+        "city": User.objects.create(
+            username="bench-city", role=Role.ADMIN, is_superuser=True, full_name="市级"
+        )
+    }
+    for role in (Role.LEADER, Role.DISPATCHER):
+        user = User.objects.create(username=f"bench-{role}", role=role, full_name=f"基准{role}")
+        Membership.objects.create(user=user, area_id=street)
+        out[role] = user
+    return out
+
+
+def _some_actions(city: City, users: dict[str, Any], n: int, seed: int) -> None:
+    """Changes through cases.actions, so the incremental refresh has events to roll up."""
+    from civicgrid.cases import actions
+    from civicgrid.cases.models import Case
+
+    rng = random.Random(seed)
+    ids = list(Case.objects.filter(street_id=city.streets[0]).values_list("pk", flat=True)[:5000])
+    for pk in rng.sample(ids, min(n, len(ids))):
+        actions.run_action(
+            pk, "comment", users["dispatcher"], {"note": "基准测试备注", "contacted_requester": True}
+        )
+
+
+def run(
+    cases: int = 200_000, streets: int = 200, years: float = 3.0, seed: int = 1, repeat: int = 20
+) -> Result:
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from civicgrid.accounts.tokens import issue
+    from civicgrid.cases import metrics as live
+    from civicgrid.cases.models import Case
+    from civicgrid.core.choices import Role
+    from civicgrid.insights import metrics as insights
+    from civicgrid.insights import rollups
+
+    if connection.vendor != "postgresql":
+        raise RuntimeError("the dashboard benchmark loads its data with PostgreSQL COPY")
+    result = Result("dashboard", f"{cases:,} cases, {streets} streets, {years:g} years, PostgreSQL")
+    now = timezone.now()
+    started = time.perf_counter()
+    city = City(streets)
+    geo_seconds = time.perf_counter() - started
+    loaded = load(city, cases, years, seed, now)
+    result.figures += [
+        Figure(
+            "streets / residential areas / grids",
+            streets,
+            f"/ {streets * RESIDENTIAL_PER_STREET} / {len(city.grid_codes)}",
+        ),
+        Figure("geography generated", geo_seconds, "s"),
+        Figure("cases COPYed", cases),
+        Figure("events COPYed", loaded["events"]),
+        Figure("callbacks COPYed", loaded["callbacks"]),
+        Figure("COPY (cases + events + callbacks)", loaded["copy_seconds"], "s"),
+        Figure("COPY rate", cases / loaded["copy_seconds"], "cases/s"),
+        Figure("VACUUM ANALYZE", loaded["vacuum_seconds"], "s"),
+    ]
+    full = rollups.refresh(full=True)
+    from civicgrid.insights.models import CaseRollup
+
+    result.figures += [
+        Figure("refresh_rollups --full", full.seconds, "s"),
+        Figure("rollup rows", CaseRollup.objects.count()),
+    ]
+    users = _users(city)
+    _some_actions(city, users, 50, seed)
+    incremental = rollups.refresh()
+    result.figures += [
+        Figure(
+            f"refresh_rollups incremental ({incremental.events} new events)", incremental.seconds * 1000, "ms"
+        ),
+    ]
+
+    scan = full_scan_ms()
+    result.figures.append(Figure("baseline: full scan of cases_case", scan, "ms"))
+
+    api = Client(HTTP_HOST="localhost")
+    tokens = {name: {"HTTP_AUTHORIZATION": f"Bearer {issue(user).key}"} for name, user in users.items()}
+    street_code = city.street_codes[city.streets[0]]
+    grid_code = city.grid_codes[city.places[city.streets[0]][0][1]]
+    today = timezone.localdate()
+    web = Client(HTTP_HOST="localhost")
+    web.force_login(users[Role.DISPATCHER])
+
+    def get(client: Client, path: str, headers: dict[str, str] | None = None, **params: Any) -> Any:
+        def call() -> None:
+            response = client.get(path, params, **(headers or {}))
+            if response.status_code != 200:
+                raise RuntimeError(f"{path} {params}: HTTP {response.status_code} {response.content[:200]!r}")
+
+        return call
+
+    timed = [
+        ("metrics API, city-wide by street", get(api, "/api/v1/insights/metrics", tokens["city"])),
+        (
+            "metrics API, city-wide by category",
+            get(api, "/api/v1/insights/metrics", tokens["city"], group_by="category"),
+        ),
+        (
+            "metrics API, street leader by grid",
+            get(api, "/api/v1/insights/metrics", tokens[Role.LEADER], group_by="grid"),
+        ),
+        (
+            "metrics API, street leader, this year (metrics page default)",
+            get(
+                api,
+                "/api/v1/insights/metrics",
+                tokens[Role.LEADER],
+                **{"from": today.replace(month=1, day=1).isoformat(), "to": today.isoformat()},
+            ),
+        ),
+        ("workbench of one street (counts + first page of 新)", get(web, "/cases/")),
+        ("workbench, overdue queue", get(web, "/cases/", queue="overdue")),
+        ("grid case list, first page", get(api, "/api/v1/cases", tokens[Role.DISPATCHER], grid=grid_code)),
+    ]
+    worst = 0.0
+    for label, call in timed:
+        samples = _time(call, repeat)
+        p50, p95, top = _percentile(samples, 50), _percentile(samples, 95), max(samples)
+        share = p95 / scan if scan else 0.0
+        worst = max(worst, share)
+        result.figures.append(
+            Figure(f"{label}: p50 {p50:.1f} / p95 {p95:.1f} / max {top:.1f} ms", p95, "ms p95")
+        )
+        result.targets.append(
+            Target(
+                f"{label}: p95 {p95:.1f} ms < {TARGET_MS:.0f} ms"
+                f" and {share:.1%} of the full scan < {TARGET_SHARE:.0%}",
+                p95 < TARGET_MS and share < TARGET_SHARE,
+            )
+        )
+    result.ratio, result.ratio_label = worst, "worst p95 / full scan"
+
+    # Agreement: the rollups against cases.metrics computed live (one run: a long query).
+    city_user = users["city"]
+    started = time.perf_counter()
+    expected = live.compute(city_user, group_by="street", now=now)
+    live_ms = (time.perf_counter() - started) * 1000
+    got = insights.compute(city_user, group_by="street", now=now)
+    result.figures.append(
+        Figure("for comparison: cases.metrics live, city-wide by street (once)", live_ms, "ms")
+    )
+    generated = Case.objects.filter(street_id__in=city.streets).count()
+    result.agree = got == expected and generated == cases
+    if got != expected:
+        result.notes.append("rollup figures differ from cases.metrics")
+    if generated != cases:
+        result.notes.append(f"{generated} cases in the table, {cases} generated")
+    result.figures.append(Figure("peak RSS", peak_rss_mb(), "MB"))
+    result.notes.append(
+        f"timed through django.test.Client in-process, {repeat} runs each after one warm-up; "
+        f"street {street_code}, grid {grid_code}"
+    )
+    return result

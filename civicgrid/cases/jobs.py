@@ -1,0 +1,477 @@
+"""Background jobs of the work-order loop: the 12345 upload, the case export and the monthly
+report. `start_*` checks the request, creates the core Job (core.actions) and enqueues its
+Celery task on commit; `run_*` is the task's body (tasks.py), which reports progress on the
+Job and stores the result file. Without a broker the task runs in-process right after the
+commit, so the page that started a job already shows it finished.
+
+A redelivered task (its worker died) calls `run_*` again: core.actions.start_job restarts a
+running job and skips a finished one; an import skips the rows already imported (by 工单编号),
+an export or report is simply written again.
+"""
+
+import calendar
+import contextlib
+import logging
+import shutil
+import tempfile
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as noop
+
+from civicgrid.core import actions as core_actions
+from civicgrid.core import privacy
+from civicgrid.core.choices import JobKind, Role
+from civicgrid.core.db_router import reading_from_replica
+from civicgrid.core.models import Job
+from civicgrid.core.querysets import user_scope
+from civicgrid.geo.models import Area
+
+from . import metrics, workbench
+from .errors import Forbidden, InvalidInput
+from .intake import hotline
+
+logger = logging.getLogger(__name__)
+
+# Who may start what (the pages check the same through require_role).
+IMPORT_ROLES = frozenset({Role.DISPATCHER, Role.ADMIN})
+EXPORT_ROLES = frozenset({Role.ADMIN, Role.DISPATCHER, Role.LEADER, Role.CADRE})
+REPORT_ROLES = EXPORT_ROLES
+IMPORT_SUFFIXES = (".xlsx", ".csv")
+PROGRESS_EVERY = 500  # export rows between two progress updates
+KEPT_ERRORS = 20  # error lines shown on the job page (all of them are in the report file)
+REPORT_GROUPS = ("residential_area", "grid", "unit", "category")
+
+
+def _may(user: Any, roles: frozenset[str]) -> bool:
+    scope = user_scope(user)
+    return bool(scope and (scope.is_global or scope.role in roles))
+
+
+def _home_street(user: Any) -> int | None:
+    """The job's street: the user's only street, or None (a global or multi-street account)."""
+    scope = user_scope(user)
+    if scope is None or scope.is_global or len(scope.street_ids) != 1:
+        return None
+    return next(iter(scope.street_ids))
+
+
+def _enqueue(task: Any, job: Job) -> None:
+    job_id = job.pk
+    transaction.on_commit(lambda: task.delay(job_id))
+
+
+def _language() -> str:
+    return translation.get_language() or settings.LANGUAGE_CODE
+
+
+# ---------------------------------------------------------------------------- starting
+
+
+def check_import_file(upload: UploadedFile) -> None:
+    """Refuse what cannot be a 12345 export before anything is stored: the type, the size,
+    and the header row (every required column present). Raises InvalidInput naming the field."""
+    name = upload.name or ""
+    suffix = Path(name).suffix.lower()
+    if suffix not in IMPORT_SUFFIXES:
+        raise InvalidInput(
+            gettext("文件“%(name)s”不是 .xlsx 或 .csv 文件") % {"name": name}, {"file": "invalid_type"}
+        )
+    if not upload.size:
+        raise InvalidInput(gettext("上传的文件是空的"), {"file": "empty"})
+    if upload.size > settings.CIVICGRID_IMPORT_MAX_BYTES:
+        limit = settings.CIVICGRID_IMPORT_MAX_BYTES // (1024 * 1024)
+        raise InvalidInput(gettext("文件超过 %(n)s MB") % {"n": limit}, {"file": "too_large"})
+    with _local_copy(upload, suffix) as path:
+        rows = hotline.read_rows(path)
+        try:
+            header = next(rows, None)
+            if header is None or all(hotline._is_blank(c) for c in header):
+                raise hotline.ImportFileError(gettext("文件为空或第 1 行不是表头"))
+            hotline._map_columns(header, hotline.resolve_headers())
+        except hotline.ImportFileError as exc:
+            raise InvalidInput(str(exc), {"file": "invalid"}) from exc
+        finally:
+            close = getattr(rows, "close", None)
+            if close:
+                close()
+    upload.seek(0)
+
+
+@contextlib.contextmanager
+def _local_copy(upload: UploadedFile, suffix: str) -> Iterator[Path]:
+    """A path to the upload's bytes: the temporary file Django already wrote for a large
+    upload, else a copy (hotline reads paths, and needs the suffix)."""
+    existing = getattr(upload, "temporary_file_path", None)
+    if existing and Path(existing()).suffix.lower() == suffix:
+        yield Path(existing())
+        return
+    fd, name = tempfile.mkstemp(suffix=suffix)
+    try:
+        with open(fd, "wb") as out:
+            upload.seek(0)
+            for chunk in upload.chunks():
+                out.write(chunk)
+        yield Path(name)
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
+def start_import(user: Any, upload: UploadedFile | None) -> Job:
+    if not _may(user, IMPORT_ROLES):
+        raise Forbidden(gettext("只有调度员和管理员可以导入 12345 工单"))
+    if upload is None:
+        raise InvalidInput(gettext("请选择要上传的文件"), {"file": "required"})
+    check_import_file(upload)
+    from . import tasks
+
+    with transaction.atomic():
+        job = core_actions.create_job(
+            JobKind.IMPORT_12345,
+            user,
+            street_id=_home_street(user),
+            params={"filename": Path(upload.name or "").name[:200], "language": _language()},
+            input_file=upload,
+        )
+        _enqueue(tasks.run_import, job)
+    return job
+
+
+def start_export(user: Any, params: Any) -> Job:
+    if not _may(user, EXPORT_ROLES):
+        raise Forbidden(gettext("无权导出工单"))
+    from . import tasks
+
+    stored: dict[str, Any] = {"filter": workbench.clean_params(params), "language": _language()}
+    with transaction.atomic():
+        job = core_actions.create_job(JobKind.CASE_EXPORT, user, street_id=_home_street(user), params=stored)
+        _enqueue(tasks.run_export, job)
+    return job
+
+
+def parse_month(value: Any) -> date:
+    text = str(value or "").strip()
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        first = date(year, month, 1)
+    except ValueError:
+        message = gettext("月份“%(v)s”无效，应为 YYYY-MM") % {"v": text}
+        raise InvalidInput(message, {"month": "invalid"}) from None
+    if first > timezone.localdate():
+        raise InvalidInput(gettext("月份不能晚于本月"), {"month": "future"})
+    return first
+
+
+def report_streets(user: Any) -> Any:
+    return Area.objects.restrict(user, "view").streets().order_by("code")
+
+
+def start_report(user: Any, street: Any, month: Any) -> Job:
+    if not _may(user, REPORT_ROLES):
+        raise Forbidden(gettext("无权生成报表"))
+    try:
+        street_obj = report_streets(user).get(pk=int(street))
+    except (TypeError, ValueError, Area.DoesNotExist):
+        raise InvalidInput(gettext("请选择街道"), {"street": "invalid"}) from None
+    first = parse_month(month)
+    from . import tasks
+
+    params = {"street_id": street_obj.pk, "month": f"{first:%Y-%m}", "language": _language()}
+    with transaction.atomic():
+        job = core_actions.create_job(JobKind.METRICS_REPORT, user, street_id=street_obj.pk, params=params)
+        _enqueue(tasks.run_report, job)
+    return job
+
+
+# ---------------------------------------------------------------------------- running
+
+
+def _run(job_id: int, task_id: str, body: Any) -> str:
+    """Start the job, run `body(job)` in the requester's language, mark it failed on any error.
+    Never raises: a failure is the job's state, not the worker's (and in eager mode the page
+    that started the job must not break)."""
+    job = core_actions.start_job(job_id, task_id)
+    if job is None:
+        return "skipped"
+    try:
+        with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+            body(job)
+    except (hotline.ImportFileError, InvalidInput, Forbidden) as exc:
+        core_actions.fail_job(job.pk, str(exc))
+        return "failed"
+    except Exception as exc:
+        logger.exception("job %s (%s) failed", job.pk, job.kind)
+        core_actions.fail_job(job.pk, f"{type(exc).__name__}: {exc}")
+        return "failed"
+    return "succeeded"
+
+
+def run_import(job_id: int, task_id: str = "") -> str:
+    return _run(job_id, task_id, _import)
+
+
+def run_export(job_id: int, task_id: str = "") -> str:
+    return _run(job_id, task_id, _export)
+
+
+def run_report(job_id: int, task_id: str = "") -> str:
+    return _run(job_id, task_id, _report)
+
+
+def count_rows(path: Path) -> int:
+    """Data rows in the file, cheaply, for the progress bar: newlines of a CSV (a quoted
+    newline counts twice — only an estimate), the sheet's recorded size of an .xlsx."""
+    if path.suffix.lower() == ".csv":
+        lines, last = 0, b"\n"
+        with path.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                lines += chunk.count(b"\n")
+                last = chunk[-1:]
+        lines += last != b"\n"  # no newline after the last row
+        return max(0, lines - 1)
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True)
+    try:
+        ws = wb.worksheets[0]
+        rows = ws.max_row
+        if rows is None:  # no recorded dimension: count by streaming
+            rows = sum(1 for _ in ws.iter_rows(values_only=True))
+        return max(0, int(rows) - 1)
+    finally:
+        wb.close()
+
+
+@contextlib.contextmanager
+def _input_path(job: Job) -> Iterator[Path]:
+    """A local path to the job's upload: the file itself with local storage, else a copy."""
+    field = job.input_file
+    if not field:
+        raise hotline.ImportFileError(gettext("上传的文件已不存在，请重新上传"))
+    try:
+        local: Path | None = Path(field.path)
+    except NotImplementedError:  # remote storage: work on a copy
+        local = None
+    if local is not None:
+        yield local
+        return
+    fd, name = tempfile.mkstemp(suffix=Path(field.name or "").suffix)
+    try:
+        with field.open("rb") as src, open(fd, "wb") as out:
+            shutil.copyfileobj(src, out)
+        yield Path(name)
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
+def _import(job: Job) -> None:
+    from .tasks import pause_for_tests
+
+    with _input_path(job) as path, tempfile.TemporaryDirectory() as tmp:
+        if not path.is_file():
+            raise hotline.ImportFileError(gettext("上传的文件已不存在，请重新上传"))
+        total = count_rows(path)
+        core_actions.report_progress(job.pk, 0, total, gettext("正在导入"))
+
+        def progress(result: hotline.ImportResult) -> None:
+            core_actions.report_progress(job.pk, result.total, max(total, result.total), result.summary())
+            pause_for_tests()
+
+        report = Path(tmp) / "errors.xlsx"
+        result = hotline.import_file(path, report=report, on_progress=progress)
+        core_actions.finish_job(
+            job.pk,
+            result={
+                "summary": [
+                    [noop("新建"), result.created],
+                    [noop("已更新"), result.updated],
+                    [noop("未变"), result.unchanged],
+                    [noop("失败"), result.failed],
+                ],
+                "counts": {
+                    "created": result.created,
+                    "updated": result.updated,
+                    "unchanged": result.unchanged,
+                    "failed": result.failed,
+                },
+                "lines": [str(e) for e in result.errors[:KEPT_ERRORS]],
+            },
+            result_path=report if result.failed else None,
+            result_name=f"12345-errors-{job.pk}.xlsx",
+            done=result.total,
+            message=result.summary(),
+        )
+
+
+EXPORT_COLUMNS = (
+    noop("工单编号"),
+    noop("标题"),
+    noop("状态"),
+    noop("诉求类型"),
+    noop("问题分类"),
+    noop("来源渠道"),
+    noop("紧急程度"),
+    noop("街道"),
+    noop("居民区"),
+    noop("网格"),
+    noop("事发地址"),
+    noop("联系人"),
+    noop("联系电话"),
+    noop("受理时间"),
+    noop("处置时限"),
+    noop("结案时间"),
+    noop("主办单位"),
+    noop("已超期"),
+    noop("外部编号"),
+)
+
+
+def _local(value: Any) -> Any:
+    # Excel has no time zones: write the Shanghai wall-clock time.
+    return timezone.localtime(value).replace(tzinfo=None) if value else None
+
+
+def export_rows(user: Any, cases: Any) -> Iterator[list[Any]]:
+    """One row per case, personal data as the UI shows it to this user (phone masked)."""
+    desk = privacy.may_reveal_phone(user)
+    for case in cases:
+        reporter = privacy.reporter_view(
+            case.reporter_name, case.reporter_phone, case.reporter_anonymous, desk=desk
+        )
+        yield [
+            case.number,
+            case.title,
+            case.get_status_display(),
+            case.get_request_type_display(),
+            str(case.category) if case.category_id else "",
+            case.get_channel_display(),
+            case.get_urgency_display(),
+            case.street.name if case.street_id else "",
+            case.residential_area.name if case.residential_area_id else "",
+            case.grid.name if case.grid_id else "",
+            case.address,
+            reporter["name"],
+            reporter["phone"],
+            _local(case.received_at),
+            _local(case.handling_due_at),
+            _local(case.closed_at),
+            case.lead_unit.name if case.lead_unit_id else "",
+            gettext("是") if case.is_overdue else "",
+            case.external_id or "",
+        ]
+
+
+def _export(job: Job) -> None:
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    user = job.created_by
+    if user is None or not user.is_active:
+        raise Forbidden(gettext("发起导出的账号已停用"))
+    with reading_from_replica(), tempfile.TemporaryDirectory() as tmp:
+        cases = (
+            workbench.queue_cases(user, job.params.get("filter", {}))
+            .select_related("category", "street", "residential_area", "grid", "lead_unit")
+            .order_by("received_at", "id")
+        )
+        total = cases.count()
+        core_actions.report_progress(job.pk, 0, total, gettext("正在导出"))
+        # Write-only: rows stream to the file, memory stays flat for any number of cases.
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet(gettext("工单"))
+        ws.append([gettext(c) for c in EXPORT_COLUMNS])
+        done = 0
+        for row in export_rows(user, cases.iterator(chunk_size=1000)):
+            ws.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
+            done += 1
+            if done % PROGRESS_EVERY == 0:
+                core_actions.report_progress(job.pk, done, total)
+        path = Path(tmp) / "export.xlsx"
+        wb.save(path)
+        core_actions.finish_job(
+            job.pk,
+            result={"summary": [[noop("工单数"), done]]},
+            result_path=path,
+            result_name=f"cases-{timezone.localtime():%Y%m%d-%H%M}.xlsx",
+            done=done,
+        )
+
+
+def _percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate:.1%}"
+
+
+def _rate_cells(row: dict[str, Any]) -> list[Any]:
+    cells: list[Any] = []
+    for rate in metrics.RATES:
+        cells += [row[f"{rate.key}_rate"], row[f"{rate.key}_numerator"], row[f"{rate.key}_denominator"]]
+    return cells
+
+
+def _report(job: Job) -> None:
+    from openpyxl import Workbook
+
+    user = job.created_by
+    if user is None or not user.is_active:
+        raise Forbidden(gettext("发起报表的账号已停用"))
+    street_id = int(job.params["street_id"])
+    first = parse_month(job.params["month"])
+    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    steps = 1 + len(REPORT_GROUPS)
+    core_actions.report_progress(job.pk, 0, steps, gettext("正在统计"))
+    rate_header: list[str] = []
+    for rate in metrics.RATES:
+        rate_header += [str(rate.label), str(rate.numerator_label), str(rate.denominator_label)]
+    wb = Workbook(write_only=True)
+    with reading_from_replica(), tempfile.TemporaryDirectory() as tmp:
+        street = Area.objects.get(pk=street_id)
+        total = metrics.summary(user, street=street_id, date_from=first, date_to=last)
+        ws = wb.create_sheet(gettext("概况"))
+        ws.append([gettext("街道"), street.name])
+        ws.append([gettext("月份"), f"{first:%Y-%m}"])
+        ws.append([gettext("工单总数"), total["total"]])
+        ws.append([gettext("超期"), total["overdue"]])
+        ws.append([])
+        ws.append([gettext("指标"), gettext("比率"), gettext("分子"), gettext("分母")])
+        for rate in metrics.RATES:
+            ws.append(
+                [
+                    str(rate.label),
+                    total[f"{rate.key}_rate"],
+                    total[f"{rate.key}_numerator"],
+                    total[f"{rate.key}_denominator"],
+                ]
+            )
+        core_actions.report_progress(job.pk, 1, steps)
+        for done, group in enumerate(REPORT_GROUPS, start=2):
+            rows = metrics.compute(user, street=street_id, date_from=first, date_to=last, group_by=group)
+            ws = wb.create_sheet(str(metrics.GROUP_LABELS[group]))
+            label = str(metrics.GROUP_LABELS[group])
+            ws.append([label, gettext("总数"), gettext("已结案"), gettext("超期"), *rate_header])
+            for row in rows:
+                name = row["name"] if row["key"] else gettext("未归属")
+                ws.append([name, row["total"], row["by_status"]["closed"], row["overdue"], *_rate_cells(row)])
+            core_actions.report_progress(job.pk, done, steps)
+        path = Path(tmp) / "report.xlsx"
+        wb.save(path)
+        core_actions.finish_job(
+            job.pk,
+            result={
+                "summary": [
+                    [noop("工单总数"), total["total"]],
+                    [noop("响应率"), _percent(total["response_rate"])],
+                    [noop("解决率"), _percent(total["resolution_rate"])],
+                    [noop("满意率"), _percent(total["satisfaction_rate"])],
+                ],
+            },
+            result_path=path,
+            result_name=f"report-{street.code}-{first:%Y%m}.xlsx",
+            done=steps,
+        )

@@ -1,0 +1,373 @@
+"""Background jobs of the work-order loop (cases/jobs.py): the 12345 upload, the workbench
+export, the monthly report, and notifications as Celery tasks. Celery is eager in tests, so
+a job runs in-process on commit, exactly as in the embedded profile (`make demo`)."""
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import load_workbook
+
+from civicgrid.cases import jobs, notifications, tasks
+from civicgrid.cases.choices import CaseStatus, NotificationKind
+from civicgrid.cases.errors import Forbidden, InvalidInput
+from civicgrid.cases.intake import hotline
+from civicgrid.cases.models import Case, Notification
+from civicgrid.core import actions as core_actions
+from civicgrid.core.choices import JobKind, JobStatus, Role
+from civicgrid.core.models import Job
+
+from .factories import advance, duty, make_case
+from .test_import_12345 import HEADERS, rows, write_csv, write_xlsx
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def post(client, django_capture_on_commit_callbacks):
+    """client.post, running the on-commit callbacks (the eager task) like a real commit would."""
+
+    def _post(url, data, **extra):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(url, data, **extra)
+
+    return _post
+
+
+def upload(path: Path) -> SimpleUploadedFile:
+    return SimpleUploadedFile(path.name, path.read_bytes())
+
+
+def workbook_rows(job: Job, sheet: int | str = 0) -> list[tuple]:
+    with job.result_file.open("rb") as fh:
+        wb = load_workbook(io.BytesIO(fh.read()), read_only=True)
+    ws = wb.worksheets[sheet] if isinstance(sheet, int) else wb[sheet]
+    return [tuple(r) for r in ws.iter_rows(values_only=True)]
+
+
+def bad_row() -> list[object]:
+    return ["SH12345-BAD", "不是时间", "投诉", "E2105", "内容", "东路11号", "王", "138", "", ""]
+
+
+# ---------------------------------------------------------------------------- 12345 upload
+
+
+def test_upload_page_starts_an_import_and_shows_the_finished_job(
+    world, client, tmp_path, django_capture_on_commit_callbacks
+):
+    client.force_login(world.user("east", Role.DISPATCHER))
+    path = write_xlsx(tmp_path / "12345.xlsx", [*rows(), bad_row()])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/cases/import/", {"file": upload(path)})
+    assert response.status_code == 302
+    job = Job.objects.get()
+    assert response["Location"] == job.get_absolute_url()
+    # Eager mode: the task ran on commit, inside the request.
+    assert (job.kind, job.status, job.attempts) == (JobKind.IMPORT_12345, JobStatus.SUCCEEDED, 1)
+    assert job.created_by == world.user("east", Role.DISPATCHER)
+    assert job.street_id == world.east.street.pk
+    assert job.result["counts"] == {"created": 3, "updated": 0, "unchanged": 0, "failed": 1}
+    assert (job.done, job.total) == (4, 4)
+    assert Case.objects.filter(source="12345").count() == 3
+    assert not job.input_file  # the upload (personal data) is gone once imported
+    assert any("SH12345-BAD" in line or "第 5 行" in line for line in job.result["lines"])
+
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "已完成" in page and "hx-trigger" not in page  # finished: no more polling
+    assert f"/jobs/{job.pk}/download/" in page
+    report = workbook_rows(job)
+    assert report[0][-3:] == ("行号", "错误列", "原因")
+    assert [r[0] for r in report[1:]] == ["SH12345-BAD"] and report[1][-3] == 5
+
+    download = client.get(f"/jobs/{job.pk}/download/")
+    assert download.status_code == 200
+    assert "attachment" in download["Content-Disposition"]
+
+
+def test_import_reports_progress_per_chunk(world, tmp_path, monkeypatch, django_capture_on_commit_callbacks):
+    monkeypatch.setattr(hotline, "CHUNK_SIZE", 2)
+    seen: list[tuple[int, int | None]] = []
+    real = core_actions.report_progress
+
+    def spy(job_id, done, total=None, message=""):
+        real(job_id, done, total, message)
+        job = Job.objects.get(pk=job_id)
+        seen.append((job.done, job.total))
+
+    monkeypatch.setattr(core_actions, "report_progress", spy)
+    path = write_csv(tmp_path / "12345.csv", [*rows(), bad_row()])
+    with django_capture_on_commit_callbacks(execute=True):
+        job = jobs.start_import(world.user("east", Role.ADMIN), upload(path))
+    # Counted first (4 rows), then after every 2-row chunk and at the end.
+    assert seen == [(0, 4), (2, 4), (4, 4), (4, 4)]
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED and job.message == "created=3 updated=0 unchanged=0 failed=1"
+
+
+def test_the_job_page_polls_while_the_job_runs(world, client, tmp_path):
+    dispatcher = world.user("east", Role.DISPATCHER)
+    client.force_login(dispatcher)
+    job = core_actions.create_job(JobKind.IMPORT_12345, dispatcher, street_id=world.east.street.pk)
+    core_actions.start_job(job.pk)
+    core_actions.report_progress(job.pk, 500, 2000)
+    html = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert f'hx-get="/jobs/{job.pk}/status/"' in html and 'hx-trigger="every 1s"' in html
+    assert "500 / 2000" in html and "25%" in html
+    fragment = client.get(f"/jobs/{job.pk}/status/").content.decode()
+    assert fragment.lstrip().startswith('<section id="job-status"') and "hx-trigger" in fragment
+    core_actions.finish_job(job.pk, result={"summary": [["新建", 2000]]}, done=2000)
+    fragment = client.get(f"/jobs/{job.pk}/status/").content.decode()
+    assert "hx-trigger" not in fragment and "2000 / 2000" in fragment and "新建" in fragment
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("cases.pdf", b"%PDF-1.4", "不是 .xlsx 或 .csv 文件"),
+        ("cases.csv", b"", "上传的文件是空的"),
+        ("cases.xlsx", b"not a zip at all", "无法读取 Excel 文件"),
+        ("cases.csv", "编号,内容\nA,B\n".encode(), "缺少"),
+    ],
+)
+def test_the_upload_page_rejects_a_bad_file_with_a_clear_error(world, client, name, content, expected):
+    client.force_login(world.user("east", Role.DISPATCHER))
+    response = client.post("/cases/import/", {"file": SimpleUploadedFile(name, content)})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert expected in html, html[html.find("field-error") - 50 : html.find("field-error") + 400]
+    assert not Job.objects.exists() and not Case.objects.filter(source="12345").exists()
+
+
+def test_missing_columns_are_named(world, tmp_path):
+    path = write_csv(tmp_path / "x.csv", [["A", "2026-10-09 10:00"]], headers=["工单编号", "受理时间"])
+    with pytest.raises(InvalidInput) as exc:
+        jobs.start_import(world.user("east", Role.DISPATCHER), upload(path))
+    assert exc.value.fields == {"file": "invalid"}
+    assert "诉求内容" in exc.value.message and "联系电话" in exc.value.message
+
+
+def test_only_the_desk_may_upload(world, client, tmp_path):
+    path = write_csv(tmp_path / "12345.csv", rows())
+    for role in (Role.HANDLER, Role.LEADER, Role.GRID_WORKER):
+        client.force_login(world.user("east", role))
+        assert client.get("/cases/import/").status_code == 404
+        assert client.post("/cases/import/", {"file": upload(path)}).status_code == 404
+        with pytest.raises(Forbidden):
+            jobs.start_import(world.user("east", role), upload(path))
+    assert not Job.objects.exists()
+
+
+def test_a_file_that_turns_bad_fails_the_job_with_its_reason(
+    world, tmp_path, django_capture_on_commit_callbacks
+):
+    path = write_csv(tmp_path / "12345.csv", rows())
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        job = jobs.start_import(world.user("east", Role.DISPATCHER), upload(path))
+    # Between the upload and the worker, the stored file lost its header row.
+    Path(job.input_file.path).write_text("\n\n", encoding="utf-8")
+    for callback in callbacks:
+        callback()
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and "表头" in job.error
+    assert not job.input_file
+
+
+# ---------------------------------------------------------------------------- jobs and scope
+
+
+def test_another_streets_staff_cannot_see_or_download_a_job(
+    world, client, tmp_path, django_capture_on_commit_callbacks
+):
+    path = write_xlsx(tmp_path / "12345.xlsx", [*rows(), bad_row()])
+    client.force_login(world.user("east", Role.DISPATCHER))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/cases/import/", {"file": upload(path)})
+    job = Job.objects.get()
+    assert job.result_file
+    for who, allowed in [
+        (world.user("east", Role.DISPATCHER), True),  # started it
+        (world.user("east", Role.ADMIN), True),  # administrator of its street
+        (world.user("west", Role.DISPATCHER), False),
+        (world.user("west", Role.ADMIN), False),
+        (world.user("east", Role.LEADER), False),  # same street, not theirs, not an admin
+        (world.user("east", Role.HANDLER), False),
+    ]:
+        client.force_login(who)
+        for url in (f"/jobs/{job.pk}/", f"/jobs/{job.pk}/status/", f"/jobs/{job.pk}/download/"):
+            assert client.get(url).status_code == (200 if allowed else 404), (who.username, url)
+        listed = client.get("/jobs/").content.decode()
+        assert (f"/jobs/{job.pk}/" in listed) is allowed
+        assert set(Job.objects.restrict(who, "view")) == ({job} if allowed else set())
+    client.logout()
+    assert client.get(f"/jobs/{job.pk}/download/").status_code == 302  # to the login page
+
+
+# ---------------------------------------------------------------------------- export
+
+
+def test_export_holds_the_filtered_cases_with_masked_phones(world, client, post):
+    duty(world)
+    noise = make_case(world, description="楼上夜间噪声扰民（甲）")
+    filed = advance(world, make_case(world, grid=1, description="楼上夜间噪声扰民（乙）"), CaseStatus.FILED)
+    make_case(world, description="占道经营", category="E2105")  # other text: filtered out by q
+    make_case(world, street="west")  # other street: invisible to an east dispatcher
+    dispatcher = world.user("east", Role.DISPATCHER)
+    client.force_login(dispatcher)
+    response = post("/cases/export/", {"queue": "all", "q": "噪声", "status": ""}, HTTP_HX_REQUEST="true")
+    job = Job.objects.get(kind=JobKind.CASE_EXPORT)
+    assert response.status_code == 200 and response["HX-Redirect"] == job.get_absolute_url()
+    assert job.status == JobStatus.SUCCEEDED and job.params["filter"] == {"queue": "all", "q": "噪声"}
+    table = workbook_rows(job)
+    header, body = table[0], table[1:]
+    assert header[:3] == ("工单编号", "标题", "状态")
+    assert sorted(r[0] for r in body) == sorted([noise.number, filed.number])
+    phone = header.index("联系电话")
+    assert {r[phone] for r in body} == {"138****5678"}  # masked, as on the case page
+    assert job.result["summary"] == [["工单数", 2]] and (job.done, job.total) == (2, 2)
+
+    # The queue is part of the filter: only the filed case waits for dispatch.
+    post("/cases/export/", {"queue": "dispatch", "q": "噪声"})
+    latest = Job.objects.filter(kind=JobKind.CASE_EXPORT).first()
+    assert [r[0] for r in workbook_rows(latest)[1:]] == [filed.number]
+    assert [r[2] for r in workbook_rows(latest)[1:]] == ["已立案"]
+
+
+def test_export_in_english_for_an_english_user(world, client, post):
+    make_case(world)
+    client.force_login(world.user("east", Role.DISPATCHER))
+    client.cookies["django_language"] = "en"
+    post("/cases/export/", {"queue": "all"})
+    header = workbook_rows(Job.objects.get())[0]
+    assert header[0] == "Case number"
+
+
+def test_a_cadre_exports_only_their_residential_area(world, client, post):
+    mine = make_case(world, grid=0)
+    make_case(world, grid=2)  # the street's other residential area
+    client.force_login(world.user("east", Role.CADRE))
+    post("/cases/export/", {"queue": "all"})
+    assert [r[0] for r in workbook_rows(Job.objects.get())[1:]] == [mine.number]
+
+
+def test_export_is_refused_to_roles_without_the_workbench(world, client):
+    client.force_login(world.user("east", Role.HANDLER))
+    assert client.post("/cases/export/", {"queue": "all"}).status_code == 404
+    with pytest.raises(Forbidden):
+        jobs.start_export(world.user("east", Role.HANDLER), {})
+    assert not Job.objects.exists()
+
+
+# ---------------------------------------------------------------------------- report
+
+
+def test_monthly_report_has_the_three_rates_per_street(world, client, post, time_machine):
+    time_machine.move_to(dt.datetime(2026, 10, 12, 10, 0, tzinfo=dt.UTC))
+    duty(world)
+    advance(world, make_case(world), CaseStatus.CLOSED)
+    make_case(world, grid=2)
+    make_case(world, street="west")  # another street: not in the east report
+    leader = world.user("east", Role.LEADER)
+    client.force_login(leader)
+    assert "生成报表" in client.get("/cases/metrics/").content.decode()
+    response = post("/cases/reports/", {"street": world.east.street.pk, "month": "2026-10"})
+    job = Job.objects.get(kind=JobKind.METRICS_REPORT)
+    assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
+    assert job.status == JobStatus.SUCCEEDED and job.street_id == world.east.street.pk
+    overview = workbook_rows(job, 0)
+    assert overview[0] == ("街道", "东", None, None) or overview[0][:2] == ("街道", "东")
+    facts = {r[0]: r[1:] for r in overview if r and r[0]}
+    assert facts["月份"][0] == "2026-10" and facts["工单总数"][0] == 2
+    from civicgrid.cases import metrics
+
+    expected = metrics.summary(
+        leader, street=world.east.street.pk, date_from="2026-10-01", date_to="2026-10-31"
+    )
+    for key, label in [("response", "响应率"), ("resolution", "解决率"), ("satisfaction", "满意率")]:
+        assert facts[label] == (
+            expected[f"{key}_rate"],
+            expected[f"{key}_numerator"],
+            expected[f"{key}_denominator"],
+        )
+    by_area = workbook_rows(job, "居民区")
+    assert by_area[0][:4] == ("居民区", "总数", "已结案", "超期")
+    assert {r[0]: r[1] for r in by_area[1:]} == {"东1居民区": 1, "东2居民区": 1}
+    assert job.result["summary"][0] == ["工单总数", 2]
+
+
+def test_report_refuses_a_street_outside_the_scope_and_a_bad_month(world, time_machine):
+    time_machine.move_to(dt.datetime(2026, 10, 12, 10, 0, tzinfo=dt.UTC))
+    leader = world.user("east", Role.LEADER)
+    with pytest.raises(InvalidInput) as exc:
+        jobs.start_report(leader, world.west.street.pk, "2026-10")
+    assert exc.value.fields == {"street": "invalid"}
+    for month, code in [("2026-13", "invalid"), ("十月", "invalid"), ("2026-11", "future")]:
+        with pytest.raises(InvalidInput) as exc:
+            jobs.start_report(leader, world.east.street.pk, month)
+        assert exc.value.fields == {"month": code}
+    assert not Job.objects.exists()
+
+
+# ---------------------------------------------------------------------------- notifications
+
+
+def test_actions_send_notifications_through_the_task(world, django_capture_on_commit_callbacks, monkeypatch):
+    duty(world)
+    case = advance(world, make_case(world), CaseStatus.FILED)
+    sent: list[tuple] = []
+    real = tasks.send_notification.delay
+    monkeypatch.setattr(tasks.send_notification, "delay", lambda *a: sent.append(a) or real(*a))
+    with django_capture_on_commit_callbacks(execute=True):
+        case = advance(world, case, CaseStatus.DISPATCHED)
+    assignment = case.assignments.get()
+    # Plain data only (it crosses the broker): the audience, ids, kind, text, key.
+    assert sent == [
+        (
+            {"units": [world.east.unit.pk]},
+            case.pk,
+            NotificationKind.DISPATCHED,
+            f"新派单 {case.number}（主办）：{case.title}",
+            f"dispatch:{assignment.pk}",
+        )
+    ]
+    handler = world.user("east", Role.HANDLER)
+    assert Notification.objects.filter(user=handler, case=case, kind=NotificationKind.DISPATCHED).count() == 1
+
+
+def test_a_redelivered_notification_task_sends_nothing_twice(world):
+    case = make_case(world)
+    audience = notifications.desk(world.east.street.pk)
+    args = (audience, case.pk, NotificationKind.HANDLED, "工单已处置", f"handled:{case.pk}:1")
+    first = tasks.send_notification.apply(args=args).get()
+    again = tasks.send_notification.apply(args=args).get()
+    desk = {world.user("east", Role.DISPATCHER).pk, world.user("east", Role.ADMIN).pk}
+    assert (first, again) == (2, 0)
+    rows = Notification.objects.filter(case=case, kind=NotificationKind.HANDLED)
+    assert sorted(rows.values_list("user_id", flat=True)) == sorted(desk)
+
+
+def test_a_notification_about_a_deleted_case_is_dropped(world):
+    case = make_case(world)
+    pk = case.pk
+    Case.objects.filter(pk=pk).delete()
+    assert (
+        tasks.send_notification.apply(args=(notifications.units([1]), pk, "dispatched", "x", "k")).get() == 0
+    )
+    assert not Notification.objects.exists()
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def test_count_rows_is_cheap_and_right(tmp_path):
+    assert jobs.count_rows(write_csv(tmp_path / "a.csv", rows())) == 3
+    no_newline = tmp_path / "b.csv"
+    no_newline.write_bytes(",".join(HEADERS).encode() + b"\nA,B\nC,D")
+    assert jobs.count_rows(no_newline) == 2
+    assert jobs.count_rows(write_xlsx(tmp_path / "c.xlsx", rows())) == 3

@@ -1,0 +1,112 @@
+"""The rollups: what insights writes (and the only thing it writes). Everything else it reads
+from the domain apps. See rollups.py for how they are kept up to date and metrics.py for how
+they are read."""
+
+from django.db import models
+from django.db.models import Q
+
+from civicgrid.core.choices import Action, Role
+from civicgrid.core.querysets import RestrictedQuerySet
+from civicgrid.core.scope import Scope
+from civicgrid.geo.models import Area
+
+
+class Dimension(models.TextChoices):
+    """The groupings of cases.metrics (its GROUPS), one set of rollup rows each."""
+
+    STREET = "street", "街道"
+    RESIDENTIAL_AREA = "residential_area", "居民区"
+    GRID = "grid", "网格"
+    UNIT = "unit", "主办单位"
+    CATEGORY = "category", "问题分类"
+
+
+# Roles whose scope is whole streets: their figures can be summed from per-street rollups.
+# Handlers (cases of their unit), residents (their own reports) and roles bound below street
+# level (cadres, grid workers) see slices no rollup row describes; insights.metrics answers
+# them live through cases.metrics, which is cheap for such small slices.
+STREET_WIDE_ROLES = frozenset({Role.ADMIN, Role.DISPATCHER, Role.LEADER})
+
+
+class RollupQuerySet(RestrictedQuerySet):
+    permissions = {Action.VIEW: STREET_WIDE_ROLES}
+
+    def scope_q(self, scope: Scope, action: str) -> Q:
+        if scope.area_paths is not None:
+            return Q(pk__in=[])
+        return Q(street_id__in=scope.street_ids)
+
+
+class CaseRollup(models.Model):
+    """The counts of cases.metrics for the cases of one street received in one month (Asia/
+    Shanghai), grouped along one dimension: `member` is the group's id (residential area,
+    grid, lead unit, category; the street itself for the street dimension), 0 for cases
+    without one. The response-rate denominator is not stored: it depends on the time of
+    reading (see insights.metrics)."""
+
+    street = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    dimension = models.CharField(max_length=16, choices=Dimension.choices)
+    member = models.BigIntegerField()
+
+    total = models.IntegerField(default=0)
+    counted = models.IntegerField(default=0)
+    overdue = models.IntegerField(default=0)
+    response_numerator = models.IntegerField(default=0)
+    # Counted cases with no response yet: the rate's denominator takes those whose limit passed.
+    awaiting_response = models.IntegerField(default=0)
+    contacted = models.IntegerField(default=0)  # the resolution and satisfaction denominator
+    resolution_numerator = models.IntegerField(default=0)
+    satisfaction_numerator = models.IntegerField(default=0)
+    closed = models.IntegerField(default=0)  # the on-time closure denominator
+    on_time_closure_numerator = models.IntegerField(default=0)
+    # One column per CaseStatus value (cases.choices), as in metrics' by_status.
+    status_new = models.IntegerField(default=0)
+    status_filed = models.IntegerField(default=0)
+    status_dispatched = models.IntegerField(default=0)
+    status_in_progress = models.IntegerField(default=0)
+    status_handled = models.IntegerField(default=0)
+    status_verified = models.IntegerField(default=0)
+    status_closed = models.IntegerField(default=0)
+    status_rejected = models.IntegerField(default=0)
+    status_returned = models.IntegerField(default=0)
+    status_suspended = models.IntegerField(default=0)
+    status_merged = models.IntegerField(default=0)
+    status_reopened = models.IntegerField(default=0)
+
+    objects = RollupQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "工单月度汇总"
+        verbose_name_plural = "工单月度汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["street", "month", "dimension", "member"], name="caserollup_unique_bucket_member"
+            )
+        ]
+        # City-wide reads: one dimension over a range of months (the unique index serves a street).
+        indexes = [models.Index(fields=["dimension", "month"], name="caserollup_dimension_month_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.street_id} {self.month:%Y-%m} {self.dimension}={self.member}: {self.total}"
+
+
+class RollupState(models.Model):
+    """One row: how far the timeline (CaseEvent ids, append-only) has been rolled up."""
+
+    # Every event with an id up to here is reflected in the rollups.
+    last_event_id = models.BigIntegerField(default=0)
+    # The lowest missing event id above the watermark and when it was first seen missing: an id
+    # taken by a transaction that has not committed yet, or by one that rolled back (a hole
+    # for good). The watermark waits for it for GAP_GRACE, then steps over it.
+    gap_id = models.BigIntegerField(null=True, blank=True)
+    gap_seen_at = models.DateTimeField(null=True, blank=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+    rebuilt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "汇总进度"
+        verbose_name_plural = "汇总进度"
+
+    def __str__(self) -> str:
+        return f"rolled up to event {self.last_event_id}"

@@ -1,0 +1,378 @@
+"""Keeping the rollups up to date without the cases app knowing about them.
+
+The timeline is the change log: every write to a case goes through cases.actions (or the bulk
+intake path), and each writes a CaseEvent row in the same transaction; event ids only grow. A
+refresh reads the events after its watermark, finds the buckets — (street, month of receipt)
+— of their cases, and recomputes those buckets from the cases table: delete the bucket's rows,
+insert freshly counted ones. Recomputing (never adding deltas) makes a refresh idempotent, and
+the lock on the one RollupState row makes concurrent refreshes run one after the other, so
+nothing is ever counted twice.
+
+Two subtleties:
+
+- Ids are handed out when a row is inserted but become visible when its transaction commits,
+  so event 101 can be visible while 100 is not yet. When another transaction is writing at
+  the moment the refresh looks (PostgreSQL's snapshot says so; on SQLite the refresh holds
+  the only write lock), the watermark only advances over a contiguous run of ids; a hole is
+  waited for (GAP_GRACE) and then stepped over — it was a transaction that rolled back.
+  Events above a hole are processed anyway (and again later: recomputing a bucket twice is
+  harmless).
+- A 12345 update may change a case's time of receipt (and so its month) without changing its
+  street; the old month is not in the event, so every month of that street is recomputed.
+
+Cases written without any event (a raw SQL fix, the demo loader's back-dating) are not seen:
+run `manage.py refresh_rollups --full` after such changes.
+"""
+
+import logging
+import random
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
+from django.db.models.lookups import GreaterThan, LessThanOrEqual
+from django.utils import timezone
+
+from civicgrid.cases.choices import CaseAction, CaseStatus, Resolution, Satisfaction
+from civicgrid.cases.models import Callback, Case, CaseEvent
+
+from .models import CaseRollup, Dimension, RollupState
+
+log = logging.getLogger(__name__)
+
+# How long a missing event id is waited for before the watermark steps over it (a transaction
+# that rolled back leaves a hole for good). Longer than any transaction that writes events.
+GAP_GRACE = timedelta(seconds=float(getattr(settings, "CIVICGRID_ROLLUP_GAP_GRACE_SECONDS", 600)))
+# Above this many new events a refresh rebuilds everything (cheaper than resolving each case).
+FULL_REBUILD_EVENTS = 200_000
+LOCK_RETRIES = 50
+
+COUNTERS = (
+    "total",
+    "counted",
+    "overdue",
+    "response_numerator",
+    "awaiting_response",
+    "contacted",
+    "resolution_numerator",
+    "satisfaction_numerator",
+    "closed",
+    "on_time_closure_numerator",
+    *(f"status_{s.value}" for s in CaseStatus),
+)
+CALLBACK_COUNTERS = ("contacted", "resolution_numerator", "satisfaction_numerator")
+
+
+def zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def month_of(moment: datetime) -> date:
+    return timezone.localtime(moment, zone()).date().replace(day=1)
+
+
+def next_month(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def month_start(month: date) -> datetime:
+    # Months are calendar months in Asia/Shanghai, like the metrics' periods.
+    return datetime(month.year, month.month, 1, tzinfo=zone())
+
+
+# ---------------------------------------------------------------------------- the counts
+# Same definitions as cases.metrics (docs/metrics.md); tests check the sums are equal.
+
+
+def counted_q(prefix: str = "") -> Q:
+    """metrics.COUNTED, optionally through a relation: merged children count once, via the master."""
+    return Q(**{f"{prefix}master__isnull": True}) & ~Q(**{f"{prefix}status": CaseStatus.MERGED})
+
+
+def _case_counts() -> dict[str, Any]:
+    counted = counted_q()
+    closed = Q(status=CaseStatus.CLOSED)
+    closed_late = closed & Q(closed_at__isnull=False) & Q(GreaterThan(F("closed_at"), F("handling_due_at")))
+    closed_on_time = (
+        closed & Q(closed_at__isnull=False) & Q(LessThanOrEqual(F("closed_at"), F("handling_due_at")))
+    )
+    responded_on_time = Q(responded_at__isnull=False) & Q(
+        LessThanOrEqual(F("responded_at"), F("response_due_at"))
+    )
+    counts: dict[str, Any] = {
+        "total": Count("pk"),
+        "counted": Count("pk", filter=counted),
+        "overdue": Count("pk", filter=counted & (Q(is_overdue=True) | closed_late)),
+        "response_numerator": Count("pk", filter=counted & responded_on_time),
+        "awaiting_response": Count("pk", filter=counted & Q(responded_at__isnull=True)),
+        "closed": Count("pk", filter=counted & closed),
+        "on_time_closure_numerator": Count("pk", filter=counted & closed_on_time),
+    }
+    for status in CaseStatus:
+        counts[f"status_{status.value}"] = Count("pk", filter=Q(status=status))
+    return counts
+
+
+def _latest_contacted_callbacks() -> Any:
+    """Each counted case's most recent callback that reached the requester (by at, then id, as
+    metrics orders them): read from the callbacks side, so no per-case subquery is needed."""
+    later = Callback.objects.filter(case=OuterRef("case"), contacted=True).filter(
+        Q(at__gt=OuterRef("at")) | Q(at=OuterRef("at"), pk__gt=OuterRef("pk"))
+    )
+    return Callback.objects.filter(counted_q("case__"), contacted=True).exclude(Exists(later))
+
+
+def _callback_counts() -> dict[str, Any]:
+    return {
+        "contacted": Count("pk"),
+        "resolution_numerator": Count("pk", filter=Q(resolution=Resolution.RESOLVED)),
+        "satisfaction_numerator": Count(
+            "pk", filter=Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY])
+        ),
+    }
+
+
+# Two groupings cover the five dimensions: a grid lies in one residential area and one street,
+# and (lead unit, category) pairs are few per street and month.
+PLACE = ("street_id", "residential_area_id", "grid_id")
+WORK = ("street_id", "lead_unit_id", "category_id")
+PROJECTIONS: dict[tuple[str, ...], tuple[tuple[str, str], ...]] = {
+    PLACE: (
+        (Dimension.STREET, "street_id"),
+        (Dimension.RESIDENTIAL_AREA, "residential_area_id"),
+        (Dimension.GRID, "grid_id"),
+    ),
+    WORK: ((Dimension.UNIT, "lead_unit_id"), (Dimension.CATEGORY, "category_id")),
+}
+
+
+def _count_month(month: date, streets: set[int] | None) -> list[CaseRollup]:
+    """Fresh rollup rows for the cases received in `month` in `streets` (None: every street)."""
+    window = Q(received_at__gte=month_start(month), received_at__lt=month_start(next_month(month)))
+    cases = Case.objects.filter(window)
+    callbacks = _latest_contacted_callbacks().filter(
+        case__received_at__gte=month_start(month), case__received_at__lt=month_start(next_month(month))
+    )
+    if streets is not None:
+        cases = cases.filter(street_id__in=streets)
+        callbacks = callbacks.filter(case__street_id__in=streets)
+    rows: dict[tuple[int, str, int], dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
+    for keys, projections in PROJECTIONS.items():
+        # Aliased: "street_id" would clash with the callback's own street column.
+        group = {f"g_{k}": F(k) for k in keys}
+        via_case = {f"g_{k}": F(f"case__{k}") for k in keys}
+        sources: tuple[Any, ...] = (
+            cases.order_by().values(**group).annotate(**_case_counts()),
+            callbacks.order_by().values(**via_case).annotate(**_callback_counts()),
+        )
+        for source in sources:
+            found: dict[str, Any]
+            for found in source:
+                counts = {name: value for name, value in found.items() if not name.startswith("g_")}
+                for dimension, key in projections:
+                    bucket = rows[(found["g_street_id"], dimension, found[f"g_{key}"] or 0)]
+                    for name, value in counts.items():
+                        bucket[name] += value
+    return [
+        CaseRollup(street_id=street, month=month, dimension=dimension, member=member, **counts)
+        for (street, dimension, member), counts in rows.items()
+    ]
+
+
+def _recompute(buckets: dict[date, set[int] | None]) -> int:
+    """Replace the rows of the given (month → streets) buckets; returns the rows written."""
+    written = 0
+    for month in sorted(buckets):
+        streets = buckets[month]
+        fresh = _count_month(month, streets)
+        stale = CaseRollup.objects.filter(month=month)
+        if streets is not None:
+            stale = stale.filter(street_id__in=streets)
+        stale.delete()
+        CaseRollup.objects.bulk_create(fresh, batch_size=2000)
+        written += len(fresh)
+    return written
+
+
+def _all_months() -> dict[date, set[int] | None]:
+    span = Case.objects.aggregate(first=Min("received_at"), last=Max("received_at"))
+    if span["first"] is None:
+        return {}
+    months: dict[date, set[int] | None] = {}
+    month, last = month_of(span["first"]), month_of(span["last"])
+    while month <= last:
+        months[month] = None
+        month = next_month(month)
+    return months
+
+
+def _dirty_buckets(after: int, upto: int) -> dict[date, set[int] | None]:
+    """The (month → streets) buckets of the cases touched by events after..upto."""
+    touched = CaseEvent.objects.filter(pk__gt=after, pk__lte=upto)
+    buckets: dict[date, set[int] | None] = {}
+    rows = Case.objects.filter(pk__in=touched.values("case_id")).values_list("street_id", "received_at")
+    for street_id, received_at in rows.iterator(chunk_size=5000):
+        month = month_of(received_at)
+        streets = buckets.setdefault(month, set())
+        assert streets is not None
+        streets.add(street_id)
+    # A new time of receipt may have moved a case out of a month we cannot name: the whole street.
+    moved = {
+        street_id
+        for street_id, data in touched.filter(action=CaseAction.UPDATE).values_list("street_id", "data")
+        if "received_at" in ((data or {}).get("fields") or [])
+    }
+    if moved:
+        for month in _all_months():
+            streets = buckets.setdefault(month, set())
+            assert streets is not None
+            streets.update(moved)
+    return buckets
+
+
+# ---------------------------------------------------------------------------- the watermark
+
+
+def _first_missing(after: int, upto: int) -> int | None:
+    """The lowest event id in (after, upto] that is not (yet) visible, or None."""
+    if after >= upto:
+        return None
+    if CaseEvent.objects.filter(pk__gt=after, pk__lte=upto).count() == upto - after:
+        return None
+    if not CaseEvent.objects.filter(pk=after + 1).exists():
+        return after + 1
+    before_hole = (
+        CaseEvent.objects.filter(pk__gt=after, pk__lt=upto)
+        .exclude(Exists(CaseEvent.objects.filter(pk=OuterRef("pk") + 1)))
+        .aggregate(first=Min("pk"))["first"]
+    )
+    return None if before_hole is None else before_hole + 1
+
+
+def _latest_event() -> tuple[int, bool]:
+    """The highest visible event id, and whether some other transaction was writing at that
+    moment (and so may still commit an event with a lower id)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # One statement, one snapshot: the max and the transactions in flight go together.
+            cursor.execute(
+                "SELECT COALESCE(MAX(id), 0), (SELECT count(*) FROM pg_snapshot_xip(pg_current_snapshot())) "
+                f"FROM {CaseEvent._meta.db_table}"
+            )
+            last, writing = cursor.fetchone()
+        return int(last), writing > 0
+    # SQLite: this transaction holds the database's only write lock, nobody else is writing.
+    return CaseEvent.objects.aggregate(last=Max("pk"))["last"] or 0, False
+
+
+def _advance(state: RollupState, upto: int, now: datetime, writing: bool) -> None:
+    """Move the watermark up to `upto`. With no other writer in flight every missing id is a
+    rolled-back one; otherwise only over contiguous ids, stepping over a hole once it has been
+    missing for GAP_GRACE."""
+    mark = state.last_event_id
+    if not writing:
+        state.last_event_id, state.gap_id, state.gap_seen_at = max(mark, upto), None, None
+        return
+    while True:
+        missing = _first_missing(mark, upto)
+        if missing is None:
+            mark, state.gap_id, state.gap_seen_at = max(mark, upto), None, None
+            break
+        if state.gap_id == missing and state.gap_seen_at and now - state.gap_seen_at >= GAP_GRACE:
+            log.warning("rollups: event ids from %s never committed; stepping over them", missing)
+            after_hole = CaseEvent.objects.filter(pk__gt=missing).aggregate(first=Min("pk"))["first"]
+            mark, state.gap_id, state.gap_seen_at = after_hole, None, None
+            continue
+        if state.gap_id != missing:
+            state.gap_id, state.gap_seen_at = missing, now
+        mark = missing - 1
+        break
+    state.last_event_id = mark
+
+
+# ---------------------------------------------------------------------------- refresh
+
+
+@dataclass
+class Refresh:
+    ran: bool = True  # False: another refresh held the lock (wait=False)
+    full: bool = False
+    events: int = 0  # events after the previous watermark
+    buckets: int = 0  # (street, month) buckets recomputed; every one on a full rebuild
+    rows: int = 0
+    watermark: int = 0
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        if not self.ran:
+            return "另一次汇总正在进行，本次跳过"
+        kind = "全量重建" if self.full else "增量刷新"
+        return (
+            f"{kind}：{self.events} 条新动态，重算 {self.buckets} 个（街道, 月）桶，"
+            f"写入 {self.rows} 行，进度至动态 #{self.watermark}，用时 {self.seconds:.2f} 秒"
+        )
+
+
+def _retry_on_lock[R](func: Callable[[], R]) -> R:
+    """SQLite answers a concurrent writer with "database is locked"; the refresh rolled back,
+    so it is simply run again (PostgreSQL waits on the state row instead)."""
+    for attempt in range(LOCK_RETRIES):
+        try:
+            return func()
+        except OperationalError as exc:
+            if "locked" not in str(exc) or attempt == LOCK_RETRIES - 1:
+                raise
+            time.sleep(0.01 * (attempt + 1) + random.random() * 0.01)
+    raise AssertionError("unreachable")
+
+
+def _locked_state(wait: bool) -> RollupState | None:
+    """The state row, locked until the end of the transaction (None: someone else has it)."""
+    if connection.vendor == "postgresql":
+        return RollupState.objects.select_for_update(skip_locked=not wait).filter(pk=1).first()
+    # SQLite has no row locks: writing first takes the database's write lock for the transaction.
+    RollupState.objects.filter(pk=1).update(refreshed_at=F("refreshed_at"))
+    return RollupState.objects.get(pk=1)
+
+
+def refresh(*, full: bool = False, wait: bool = True, now: datetime | None = None) -> Refresh:
+    """Bring the rollups up to date with the timeline (see the module docstring)."""
+    return _retry_on_lock(lambda: _refresh(full=full, wait=wait, now=now))
+
+
+def _refresh(*, full: bool, wait: bool, now: datetime | None) -> Refresh:
+    started = time.perf_counter()
+    RollupState.objects.get_or_create(pk=1)
+    with transaction.atomic():
+        state = _locked_state(wait)
+        if state is None:
+            return Refresh(ran=False)
+        now = now or timezone.now()
+        upto, writing = _latest_event()
+        report = Refresh(events=max(0, upto - state.last_event_id))
+        if not full and report.events > FULL_REBUILD_EVENTS:
+            full = True
+            report.notes.append(f"{report.events} new events: rebuilt everything")
+        if full:
+            CaseRollup.objects.all().delete()
+            buckets = _all_months()
+            report.buckets = Case.objects.values("street_id").distinct().count() * len(buckets)
+            state.rebuilt_at = now
+        else:
+            buckets = _dirty_buckets(state.last_event_id, upto)
+            report.buckets = sum(len(s or ()) for s in buckets.values())
+        report.rows = _recompute(buckets)
+        _advance(state, upto, now, writing)
+        state.refreshed_at = now
+        state.save()
+        report.full, report.watermark = full, state.last_event_id
+    report.seconds = time.perf_counter() - started
+    return report
