@@ -218,6 +218,21 @@ def validate_input(data: CaseInput) -> tuple[Category, ResolvedPlace]:
     return category, place
 
 
+def check_street_scope(scope: Any, location: Location) -> None:
+    """Staff register cases only in their own streets (residents report anywhere; no scope:
+    the system)."""
+    street = location.street
+    if (
+        scope is not None
+        and scope.role != "resident"
+        and not scope.is_global
+        and street is not None
+        and street.id not in scope.street_ids
+    ):
+        message = f"该位置属于{_street_label(location)}，不在你的管辖范围内"
+        raise InvalidInput(message, {"address": "out_of_scope"})
+
+
 def create_case(
     data: CaseInput,
     actor: Any = None,
@@ -230,17 +245,8 @@ def create_case(
     imports pass find_duplicates=False: 12345 merges its own repeats, and the case page lists
     live candidates anyway (the CREATE event then has no "duplicate_candidates")."""
     category, place = validate_input(data)
-    scope = user_scope(actor)
+    check_street_scope(user_scope(actor), place.location)
     street_id = place.location.street.id  # type: ignore[union-attr]
-    if (
-        scope is not None
-        and scope.role != "resident"
-        and not scope.is_global
-        and street_id not in scope.street_ids
-    ):
-        raise InvalidInput(
-            f"该位置属于{_street_label(place.location)}，不在你的管辖范围内", {"address": "out_of_scope"}
-        )
     cleaned = _clean_photos(data.photos)
     received_at = data.received_at or timezone.now()
     due = deadlines.compute(received_at, data.request_type, category, data.urgency)
@@ -318,10 +324,16 @@ def create_case(
     return case
 
 
-def update_from_source(case: Case, data: CaseInput, fingerprint: str) -> tuple[Case, list[str]]:
-    """A re-sent 12345 row changed: update what the source owns and say what changed."""
+def update_from_source(
+    case: Case, data: CaseInput, fingerprint: str, actor: Any = None
+) -> tuple[Case, list[str]]:
+    """A re-sent 12345 row changed: update what the source owns and say what changed. An
+    actor (who uploaded the file) may only update cases of their own streets."""
     category, place = validate_input(data)
     loc = place.location
+    scope = user_scope(actor)
+    if scope is not None and not scope.is_global and case.street_id not in scope.street_ids:
+        raise InvalidInput("该工单不属于你管辖的街道，不能通过导入更新", {"external_id": "out_of_scope"})
     new = {
         "request_type": data.request_type,
         "category_id": category.pk,
@@ -361,7 +373,7 @@ def update_from_source(case: Case, data: CaseInput, fingerprint: str) -> tuple[C
         _event(
             locked,
             CaseAction.UPDATE,
-            None,
+            actor,
             locked.status,
             locked.status,
             note="来源数据更新：" + "、".join(labels),

@@ -12,7 +12,8 @@ dict and tuple operations in Python.
 It does not search for duplicate orders: 12345 merges its own repeats before sending, and the
 case page lists live candidates for every case (duplicates.candidates). No actor, no photos,
 no scope: intake by the system. A row that fails validation is returned as its error and
-never affects the others.
+never affects the others. With an `actor` (who uploaded the file) the cases are theirs
+(created_by, timeline) and rows outside their streets are refused, as in create_case.
 """
 
 import json
@@ -28,6 +29,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from civicgrid.core.address import lane_of, normalize_address
+from civicgrid.core.querysets import user_scope
 from civicgrid.geo.index import Location, locate_many
 from civicgrid.geo.models import Building
 
@@ -185,7 +187,9 @@ class Intake:
         return note
 
 
-def _validate(items: Sequence[BulkItem], intake: Intake) -> tuple[list[_Valid], dict[int, CaseError]]:
+def _validate(
+    items: Sequence[BulkItem], intake: Intake, scope: Any = None
+) -> tuple[list[_Valid], dict[int, CaseError]]:
     errors: dict[int, CaseError] = {}
     intake.load_codes(items)
     buildings = intake.find_buildings(
@@ -243,6 +247,11 @@ def _validate(items: Sequence[BulkItem], intake: Intake) -> tuple[list[_Valid], 
             errors[i] = InvalidInput(
                 "无法定位：地址未找到且没有坐标，或坐标不在本平台的任何街道内", {"address": "not_located"}
             )
+            continue
+        try:
+            actions.check_street_scope(scope, loc)
+        except CaseError as exc:
+            errors[i] = exc
             continue
         if lon is None and building is not None:
             lon, lat = building.lon, building.lat
@@ -336,14 +345,15 @@ def _next_ids(cursor: Any, model: type[models.Model], n: int) -> list[int]:
     return [int(r[0]) for r in cursor.fetchall()]
 
 
-def _write(valid: list[_Valid], via: str, intake: Intake) -> list[Created]:
+def _write(valid: list[_Valid], via: str, intake: Intake, actor: Any) -> list[Created]:
     now = timezone.now()
     received = [v.data.received_at or now for v in valid]
     numbers = _reserve_numbers(valid, received)
     routes = intake.route_all(valid)
     cases = _Rows(Case, now)
     events = _Rows(CaseEvent, now)
-    actor = actions.actor_label(None)
+    label = actions.actor_label(actor)
+    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
 
     # Everything that may query the database (the calendar's holidays, labels) before the COPY
     # starts: build() runs while the connection is busy with it.
@@ -379,7 +389,7 @@ def _write(valid: list[_Valid], via: str, intake: Intake) -> list[Created]:
                 "reporter_name": (data.reporter_name or "").strip(),
                 "reporter_phone": (data.reporter_phone or "").strip(),
                 "reporter_anonymous": bool(data.reporter_anonymous),
-                "created_by_id": None,
+                "created_by_id": actor_id,
                 "source": data.source,
                 "external_id": data.external_id or None,
                 "source_fingerprint": v.fingerprint,
@@ -392,8 +402,8 @@ def _write(valid: list[_Valid], via: str, intake: Intake) -> list[Created]:
             events.add(
                 {
                     "at": now,
-                    "actor_id": None,
-                    "actor_label": actor,
+                    "actor_id": actor_id,
+                    "actor_label": label,
                     "action": CaseAction.CREATE,
                     "from_status": "",
                     "to_status": CaseStatus.NEW,
@@ -436,7 +446,7 @@ def _write(valid: list[_Valid], via: str, intake: Intake) -> list[Created]:
 
 
 def create_cases_bulk(
-    items: Sequence[BulkItem], *, via: str = "import", intake: Intake | None = None
+    items: Sequence[BulkItem], *, via: str = "import", intake: Intake | None = None, actor: Any = None
 ) -> list[Outcome]:
     """Create a case per (input, fingerprint), in one transaction; the answer is aligned with
     `items`: Created, or the CaseError the row would get from create_case. If the chunk hits
@@ -446,17 +456,17 @@ def create_cases_bulk(
         return []
     intake = intake or Intake()
     out: list[Outcome | None] = [None] * len(items)
-    valid, errors = _validate(items, intake)
+    valid, errors = _validate(items, intake, user_scope(actor))
     for i, exc in errors.items():
         out[i] = exc
     try:
         with transaction.atomic():
-            created = _write(valid, via, intake)
+            created = _write(valid, via, intake, actor)
     except IntegrityError:
         for v in valid:
             try:
                 one = actions.create_case(
-                    v.data, None, fingerprint=v.fingerprint, via=via, find_duplicates=False
+                    v.data, actor, fingerprint=v.fingerprint, via=via, find_duplicates=False
                 )
                 out[v.index] = Created(one.pk, one.number, one.external_id)
             except CaseError as exc:

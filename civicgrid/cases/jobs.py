@@ -285,7 +285,7 @@ def _import(job: Job) -> None:
             pause_for_tests()
 
         report = Path(tmp) / "errors.xlsx"
-        result = hotline.import_file(path, report=report, on_progress=progress)
+        result = hotline.import_file(path, report=report, on_progress=progress, actor=job.created_by)
         core_actions.finish_job(
             job.pk,
             result={

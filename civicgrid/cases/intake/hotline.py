@@ -540,6 +540,7 @@ class _Run:
         result: ImportResult,
         report: _Report | None,
         on_error: Callable[[RowError], None] | None,
+        actor: Any = None,
     ) -> None:
         self.cols = cols
         self.result = result
@@ -549,6 +550,7 @@ class _Run:
         # file: packed into one int to keep a million-row file's memory small.
         self.seen: dict[str, int] = {}
         self.intake = bulk.Intake()
+        self.actor = actor
 
     def fail(self, row: _Row, problems: list[tuple[tuple[str, ...], str]]) -> None:
         self.result.failed += 1
@@ -608,7 +610,7 @@ class _Run:
         for start in range(0, len(rows), BULK_SIZE):
             part = rows[start : start + BULK_SIZE]
             items = [(r.data, r.fingerprint) for r in part if r.data is not None]
-            created = bulk.create_cases_bulk(items, via="import", intake=self.intake)
+            created = bulk.create_cases_bulk(items, via="import", intake=self.intake, actor=self.actor)
             for r, outcome in zip(part, created, strict=True):
                 out[r.number] = outcome
         return out
@@ -631,12 +633,12 @@ class _Run:
                 outcome = "updated" if ext in existing else "created"
             elif ext not in existing:
                 pk = actions.create_case(
-                    data, None, fingerprint=row.fingerprint, via="import", find_duplicates=False
+                    data, self.actor, fingerprint=row.fingerprint, via="import", find_duplicates=False
                 ).pk
                 outcome = "created"
             else:
                 case = Case.objects.get(pk=int(pk or 0))
-                _case, changed = actions.update_from_source(case, data, row.fingerprint)
+                _case, changed = actions.update_from_source(case, data, row.fingerprint, self.actor)
                 # A new fingerprint with no field changed (e.g. a stored fingerprint from
                 # an older format) only refreshes the fingerprint.
                 outcome = "updated" if changed else "unchanged"
@@ -656,11 +658,14 @@ def import_file(
     dry_run: bool = False,
     on_error: Callable[[RowError], None] | None = None,
     on_progress: Callable[[ImportResult], None] | None = None,
+    actor: Any = None,
 ) -> ImportResult:
     """Import a 12345 export. Raises ImportFileError (before writing anything) when the file
     cannot be read or lacks a required column; bad rows are counted, reported through
     `on_error`, kept on the result and written to `report` (.xlsx) if given. `on_progress`
-    gets the running result after every chunk (a background job shows it)."""
+    gets the running result after every chunk (a background job shows it). `actor` is who
+    uploaded the file: the cases are registered by them and rows outside their streets are
+    refused; without one (the command line) it is the system, for every street."""
     path = Path(path)
     if not path.is_file():
         raise ImportFileError(f"文件不存在：{path}")
@@ -673,9 +678,9 @@ def import_file(
             raise ImportFileError("文件为空或第 1 行不是表头")
         cols = _map_columns(header_row, names)
         out = _Report(Path(report), cols.header_row) if report else None
-        run = _Run(cols, result, out, on_error)
+        run = _Run(cols, result, out, on_error, actor)
         categories = CategoryLookup()
-        with acting_as(None, "import"):
+        with acting_as(actor, "import"):
             chunk: list[_Row] = []
             for number, raw in enumerate(rows, start=2):
                 if all(_is_blank(c) for c in raw):

@@ -476,3 +476,40 @@ def test_category_lookup(value, expected):
 def test_category_lookup_refusals(value, message):
     with pytest.raises(hotline.RowProblem, match=message):
         hotline.CategoryLookup().resolve(value)
+
+
+def test_an_uploader_imports_only_into_their_own_streets(world, tmp_path):
+    """A street's dispatcher who uploads a file registers its cases as theirs; rows that locate
+    in another street, or that would update another street's case, are refused row by row."""
+    west = world.user("west", "dispatcher")
+    path = write_csv(tmp_path / "in.csv", rows())
+    result = hotline.import_file(path, actor=west)
+    assert (result.created, result.failed) == (1, 2)
+    assert {str(e) for e in result.errors} == {
+        "第 2 行 [事发地址]: 该位置属于东，不在你的管辖范围内",
+        "第 3 行 [事发地址]: 该位置属于东，不在你的管辖范围内",
+    }
+    case = Case.objects.get()
+    assert case.street_id == world.west.street.pk and case.created_by == west
+    created = CaseEvent.objects.get(case=case, action=CaseAction.CREATE)
+    assert created.actor == west and created.actor_label == str(west)
+
+    # The system (command line) imports the east rows; the west dispatcher cannot change them.
+    assert hotline.import_file(path).created == 2
+    changed = rows()
+    changed[0][4] = "楼上夜间噪声扰民，已持续一周"
+    again = hotline.import_file(write_csv(tmp_path / "changed.csv", changed), actor=west)
+    assert (again.updated, again.unchanged, again.failed) == (0, 2, 1)
+    refused = "第 2 行 [工单编号]: 该工单不属于你管辖的街道，不能通过导入更新"
+    assert [str(e) for e in again.errors] == [refused]
+    assert Case.objects.get(external_id="SH12345-0001").description == "楼上夜间噪声扰民，影响休息"
+
+
+def test_an_uploaders_bulk_import_is_scoped_too(world, tmp_path, monkeypatch):
+    monkeypatch.setattr(hotline, "BULK_MIN_ROWS", 2)  # the bulk path, not create_case row by row
+    west = world.user("west", "dispatcher")
+    result = hotline.import_file(write_csv(tmp_path / "in.csv", rows()), actor=west)
+    assert (result.created, result.failed) == (1, 2)
+    case = Case.objects.get()
+    assert case.street_id == world.west.street.pk and case.created_by == west
+    assert CaseEvent.objects.get(case=case, action=CaseAction.CREATE).actor == west

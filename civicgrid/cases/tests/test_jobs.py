@@ -73,9 +73,12 @@ def test_upload_page_starts_an_import_and_shows_the_finished_job(
     assert (job.kind, job.status, job.attempts) == (JobKind.IMPORT_12345, JobStatus.SUCCEEDED, 1)
     assert job.created_by == world.user("east", Role.DISPATCHER)
     assert job.street_id == world.east.street.pk
-    assert job.result["counts"] == {"created": 3, "updated": 0, "unchanged": 0, "failed": 1}
+    # The west street's row is refused: an uploader imports into their own streets only.
+    assert job.result["counts"] == {"created": 2, "updated": 0, "unchanged": 0, "failed": 2}
     assert (job.done, job.total) == (4, 4)
-    assert Case.objects.filter(source="12345").count() == 3
+    cases = Case.objects.filter(source="12345")
+    assert cases.count() == 2 and {c.street_id for c in cases} == {world.east.street.pk}
+    assert {c.created_by for c in cases} == {world.user("east", Role.DISPATCHER)}
     assert not job.input_file  # the upload (personal data) is gone once imported
     assert any("SH12345-BAD" in line or "第 5 行" in line for line in job.result["lines"])
 
@@ -84,7 +87,8 @@ def test_upload_page_starts_an_import_and_shows_the_finished_job(
     assert f"/jobs/{job.pk}/download/" in page
     report = workbook_rows(job)
     assert report[0][-3:] == ("行号", "错误列", "原因")
-    assert [r[0] for r in report[1:]] == ["SH12345-BAD"] and report[1][-3] == 5
+    assert [(r[0].strip(), r[-3]) for r in report[1:]] == [("SH12345-0003", 4), ("SH12345-BAD", 5)]
+    assert "不在你的管辖范围内" in report[1][-1]
 
     download = client.get(f"/jobs/{job.pk}/download/")
     assert download.status_code == 200
@@ -108,7 +112,7 @@ def test_import_reports_progress_per_chunk(world, tmp_path, monkeypatch, django_
     # Counted first (4 rows), then after every 2-row chunk and at the end.
     assert seen == [(0, 4), (2, 4), (4, 4), (4, 4)]
     job.refresh_from_db()
-    assert job.status == JobStatus.SUCCEEDED and job.message == "created=3 updated=0 unchanged=0 failed=1"
+    assert job.status == JobStatus.SUCCEEDED and job.message == "created=2 updated=0 unchanged=0 failed=2"
 
 
 def test_the_job_page_polls_while_the_job_runs(world, client, tmp_path):
