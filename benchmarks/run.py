@@ -31,7 +31,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--points", type=int, default=200_000, help="locate: random points (default 200,000)")
     p.add_argument("--subset", type=int, default=20_000, help="locate: points for per-point locate()")
     # Small by default so `make bench` takes a few minutes; the sizes are options.
-    p.add_argument("--rows", type=int, default=2_000, help="import: rows in the file (default 2,000)")
+    p.add_argument("--rows", type=int, default=100_000, help="import: rows in the file (default 100,000)")
     p.add_argument("--seconds", type=float, default=10.0, help="api: seconds per endpoint (default 10)")
     p.add_argument("--clients", type=int, default=8, help="api: client threads (default 8)")
     p.add_argument("--workers", type=int, help="api: gunicorn workers (default 2 × cores)")
