@@ -410,7 +410,20 @@ def get_metrics(
     category: Annotated[str | None, Query(description="问题分类编码（含下级分类）")] = None,
 ) -> dict[str, Any]:
     """The figures of cases.metrics over the caller's scope (definitions: docs/metrics.md)."""
-    user = request.auth
+    return metrics_payload(request.auth, metrics, street, date_from, date_to, group_by, category)
+
+
+def metrics_payload(
+    user: Any,
+    source: Any,
+    street: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    group_by: str,
+    category: str | None,
+) -> dict[str, Any]:
+    """One answer shape for every metrics endpoint: `source` is a module with compute() and
+    summary() of cases.metrics' signature (cases.metrics live, insights.metrics from rollups)."""
     area = None
     if street:
         area = Area.objects.filter(kind=AreaKind.STREET, code=street).first()
@@ -418,12 +431,10 @@ def get_metrics(
             raise InvalidInput(f"街道编码“{street}”不存在", {"street": "unknown"})
     try:
         with reading_from_replica():  # a dashboard read: replication lag is fine
-            rows = metrics.compute(
+            rows = source.compute(
                 user, street=area, date_from=date_from, date_to=date_to, group_by=group_by, category=category
             )
-            total = metrics.summary(
-                user, street=area, date_from=date_from, date_to=date_to, category=category
-            )
+            total = source.summary(user, street=area, date_from=date_from, date_to=date_to, category=category)
     except InvalidInput as exc:
         # Name the query parameters as the client wrote them.
         exc.fields = {METRIC_FIELDS.get(k, k): v for k, v in exc.fields.items()}

@@ -92,10 +92,7 @@ def check_import_file(upload: UploadedFile) -> None:
     with _local_copy(upload, suffix) as path:
         rows = hotline.read_rows(path)
         try:
-            header = next(rows, None)
-            if header is None or all(hotline._is_blank(c) for c in header):
-                raise hotline.ImportFileError(gettext("文件为空或第 1 行不是表头"))
-            hotline._map_columns(header, hotline.resolve_headers())
+            hotline.check_header(next(rows, None))
         except hotline.ImportFileError as exc:
             raise InvalidInput(str(exc), {"file": "invalid"}) from exc
         finally:

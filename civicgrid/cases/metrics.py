@@ -114,7 +114,7 @@ def _rate(numerator: int, denominator: int) -> float | None:
     return round(numerator / denominator, 4) if denominator else None
 
 
-def _finish(row: dict[str, Any]) -> dict[str, Any]:
+def finish(row: dict[str, Any]) -> dict[str, Any]:
     """Turn a row of raw counts into the public shape (see docs/metrics.md)."""
     out: dict[str, Any] = {
         "key": row.get("key"),
@@ -230,7 +230,7 @@ def compute(
         .values(key=F(f"{fk}_id"), code=F(f"{fk}__code"), name=F(f"{fk}__name"))
         .annotate(**_aggregates(now or timezone.now()))
     )
-    groups = [_finish(dict(row)) for row in rows]
+    groups = [finish(dict(row)) for row in rows]
     groups.sort(key=lambda g: (g["key"] is None, g["code"], g["name"], g["key"] or 0))
     return groups
 
@@ -246,4 +246,4 @@ def summary(
     """The same figures over the whole filtered set (key None, name 合计)."""
     qs = filtered(user, street, date_from, date_to, category)
     row = qs.order_by().aggregate(**_aggregates(now or timezone.now()))
-    return _finish({**row, "key": None, "code": "", "name": "合计"})
+    return finish({**row, "key": None, "code": "", "name": "合计"})

@@ -8,11 +8,8 @@ from typing import Annotated, Any
 
 from ninja import Query, Router
 
-from civicgrid.cases.api import METRIC_FIELDS, READ_ERRORS
-from civicgrid.cases.errors import InvalidInput
+from civicgrid.cases.api import READ_ERRORS, metrics_payload
 from civicgrid.cases.schemas import MetricsOut
-from civicgrid.geo.choices import AreaKind
-from civicgrid.geo.models import Area
 
 from . import metrics
 
@@ -36,26 +33,7 @@ def get_metrics(
 ) -> dict[str, Any]:
     """The figures of `GET /metrics` (docs/metrics.md) read from the rollups: for city-wide and
     street-wide dashboards. At most one refresh interval old (`as_of`), see docs/metrics.md."""
-    user = request.auth
-    area = None
-    if street:
-        area = Area.objects.filter(kind=AreaKind.STREET, code=street).first()
-        if area is None:
-            raise InvalidInput(f"街道编码“{street}”不存在", {"street": "unknown"})
-    try:
-        rows = metrics.compute(
-            user, street=area, date_from=date_from, date_to=date_to, group_by=group_by, category=category
-        )
-        total = metrics.summary(user, street=area, date_from=date_from, date_to=date_to, category=category)
-    except InvalidInput as exc:
-        exc.fields = {METRIC_FIELDS.get(k, k): v for k, v in exc.fields.items()}
-        raise
     return {
-        "group_by": group_by,
-        "street": street,
-        "date_from": date_from.isoformat() if date_from else None,
-        "date_to": date_to.isoformat() if date_to else None,
-        "results": rows,
-        "total": total,
+        **metrics_payload(request.auth, metrics, street, date_from, date_to, group_by, category),
         "as_of": metrics.freshness(),
     }

@@ -28,7 +28,7 @@ from django.utils import timezone
 from civicgrid.cases import metrics as live
 from civicgrid.cases.choices import CaseStatus
 from civicgrid.cases.errors import InvalidInput
-from civicgrid.cases.metrics import _finish as finish  # one output shape for both paths
+from civicgrid.cases.metrics import finish  # one output shape for both paths
 from civicgrid.cases.models import Case, Category
 from civicgrid.core.querysets import user_scope
 from civicgrid.geo.models import Area

@@ -194,6 +194,14 @@ def _map_columns(header_row: Sequence[Any], headers: dict[str, str]) -> _Columns
     return _Columns(index, headers, tuple("" if c is None else str(c) for c in header_row))
 
 
+def check_header(header_row: Sequence[Any] | None, headers: dict[str, str] | None = None) -> _Columns:
+    """The file's first row as columns; ImportFileError when it is missing or lacks a required
+    column (the upload page checks this before starting a job, import_file before reading on)."""
+    if header_row is None or all(_is_blank(c) for c in header_row):
+        raise ImportFileError("文件为空或第 1 行不是表头")
+    return _map_columns(header_row, headers or resolve_headers())
+
+
 # ---------------------------------------------------------------------------- reading
 
 
@@ -673,10 +681,7 @@ def import_file(
     rows = read_rows(path)
     result = ImportResult(dry_run=dry_run)
     try:
-        header_row = next(rows, None)
-        if header_row is None or not any(not _is_blank(c) for c in header_row):
-            raise ImportFileError("文件为空或第 1 行不是表头")
-        cols = _map_columns(header_row, names)
+        cols = check_header(next(rows, None), names)
         out = _Report(Path(report), cols.header_row) if report else None
         run = _Run(cols, result, out, on_error, actor)
         categories = CategoryLookup()
