@@ -55,10 +55,11 @@ class Created:
 
 
 Outcome = Created | CaseError
-_Route = tuple[int, str, list[str]] | None
+_Route = tuple[int, str, list[str]] | None  # (lead unit id, its name, co-unit names)
+# Choices.values builds a list on every call: the bulk validation checks these sets first.
 _REQUEST_TYPES = frozenset(RequestType.values)
 _CHANNELS = frozenset(Channel.values)
-_URGENCIES = frozenset(Urgency.values)  # (lead unit id, its name, co-unit names)
+_URGENCIES = frozenset(Urgency.values)
 
 
 @dataclass(slots=True)
