@@ -934,6 +934,7 @@ def record_callback(
             note=note,
             street_id=ctx.case.street_id,
         )
+        ctx.set(called_back_at=ctx.now)
         ctx.note = note
         ctx.data.update(contacted=contacted, resolution=resolution, satisfaction=satisfaction)
     return ctx.case

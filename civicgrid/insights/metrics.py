@@ -34,7 +34,7 @@ from civicgrid.core.querysets import user_scope
 from civicgrid.geo.models import Area
 from civicgrid.orgs.models import Unit
 
-from .models import STREET_WIDE_ROLES, CaseRollup, Dimension, RollupState
+from .models import CITY_DIMENSIONS, STREET_WIDE_ROLES, CaseRollup, CityRollup, Dimension, RollupState
 from .rollups import COUNTERS, next_month
 
 NAMED_BY: dict[str, Any] = {
@@ -137,6 +137,11 @@ def _add(into: dict[str, int], more: dict[str, int]) -> None:
         into[name] = into.get(name, 0) + value
 
 
+def _sees_every_street(user: Any) -> bool:
+    scope = user_scope(user)
+    return scope is not None and scope.is_global
+
+
 class _Plan:
     """Which months come from the rollups and which days are counted live."""
 
@@ -172,7 +177,7 @@ class _Plan:
         until = self.months_until - timedelta(days=1) if self.months_until else None
         return self.months_from, until
 
-    def months(self, qs: QuerySet[CaseRollup]) -> QuerySet[CaseRollup]:
+    def months(self, qs: QuerySet[Any]) -> QuerySet[Any]:
         if self.months_from:
             qs = qs.filter(month__gte=self.months_from)
         if self.months_until:
@@ -199,7 +204,11 @@ def _figures(
         return live.compute(user, street, date_from, date_to, group_by, category, now=now)
     now = now or timezone.now()
 
-    rows = plan.months(CaseRollup.objects.restrict(user, "view").filter(dimension=dimension))
+    rows: QuerySet[Any]
+    if street in (None, "") and dimension in CITY_DIMENSIONS and _sees_every_street(user):
+        rows = plan.months(CityRollup.objects.restrict(user, "view").filter(dimension=dimension))
+    else:
+        rows = plan.months(CaseRollup.objects.restrict(user, "view").filter(dimension=dimension))
     if street not in (None, ""):
         rows = rows.filter(_street_q(street))
     if category not in (None, ""):

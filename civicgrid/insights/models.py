@@ -2,6 +2,8 @@
 from the domain apps. See rollups.py for how they are kept up to date and metrics.py for how
 they are read."""
 
+from typing import ClassVar
+
 from django.db import models
 from django.db.models import Q
 
@@ -37,17 +39,9 @@ class RollupQuerySet(RestrictedQuerySet):
         return Q(street_id__in=scope.street_ids)
 
 
-class CaseRollup(models.Model):
-    """The counts of cases.metrics for the cases of one street received in one month (Asia/
-    Shanghai), grouped along one dimension: `member` is the group's id (residential area,
-    grid, lead unit, category; the street itself for the street dimension), 0 for cases
-    without one. The response-rate denominator is not stored: it depends on the time of
-    reading (see insights.metrics)."""
-
-    street = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
-    month = models.DateField()
-    dimension = models.CharField(max_length=16, choices=Dimension.choices)
-    member = models.BigIntegerField()
+class Counters(models.Model):
+    """The counts of cases.metrics for one bucket. The response-rate denominator is not stored:
+    it depends on the time of reading (see insights.metrics)."""
 
     total = models.IntegerField(default=0)
     counted = models.IntegerField(default=0)
@@ -74,6 +68,21 @@ class CaseRollup(models.Model):
     status_merged = models.IntegerField(default=0)
     status_reopened = models.IntegerField(default=0)
 
+    class Meta:
+        abstract = True
+
+
+class CaseRollup(Counters):
+    """The counts of cases.metrics for the cases of one street received in one month (Asia/
+    Shanghai), grouped along one dimension: `member` is the group's id (residential area,
+    grid, lead unit, category; the street itself for the street dimension), 0 for cases
+    without one."""
+
+    street = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    dimension = models.CharField(max_length=16, choices=Dimension.choices)
+    member = models.BigIntegerField()
+
     objects = RollupQuerySet.as_manager()
 
     class Meta:
@@ -89,6 +98,38 @@ class CaseRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.street_id} {self.month:%Y-%m} {self.dimension}={self.member}: {self.total}"
+
+
+# Dimensions whose members are shared by many streets: a city-wide reading grouped by one of
+# them would sum one row per street, month and member (half the table for categories); city
+# rows hold those sums.
+CITY_DIMENSIONS = (Dimension.CATEGORY, Dimension.UNIT)
+
+
+class CityRollupQuerySet(RestrictedQuerySet):
+    # Only users who see every street read city rows (restrict() lets global scopes through).
+    permissions: ClassVar[dict[str, frozenset[str]]] = {}
+
+
+class CityRollup(Counters):
+    """The sums of CaseRollup over every street for one month, member of a CITY_DIMENSIONS
+    dimension: what a city-wide reading by category or unit reads (docs/performance.md)."""
+
+    month = models.DateField()
+    dimension = models.CharField(max_length=16, choices=Dimension.choices)
+    member = models.BigIntegerField()
+
+    objects = CityRollupQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "工单月度汇总（全市）"
+        verbose_name_plural = "工单月度汇总（全市）"
+        constraints = [
+            models.UniqueConstraint(fields=["dimension", "month", "member"], name="cityrollup_unique_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"city {self.month:%Y-%m} {self.dimension}={self.member}: {self.total}"
 
 
 class RollupState(models.Model):

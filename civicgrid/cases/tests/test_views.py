@@ -163,6 +163,29 @@ def test_workbench_queues_count_and_filter(client, routed, django_capture_on_com
     )
     response = client.get(reverse("cases:workbench"), {"queue": "callback"})
     assert list(response.context["page"]) == []
+    assert {q["key"]: q["count"] for q in response.context["queues"]}["callback"] == 0
+    closed.refresh_from_db()
+    assert closed.called_back_at == closed.callbacks.get().at  # what the queue reads
+
+
+def test_migration_fills_called_back_at_from_existing_callbacks(routed):
+    """cases migration 0005's data step, run on today's models: the last callback's time."""
+    import importlib
+
+    from django.apps import apps
+
+    world = routed
+    closed = advance(world, make_case(world, description="早已回访"), CaseStatus.CLOSED)
+    desk = world.user("east", Role.DISPATCHER)
+    actions.run_action(closed, "callback", desk, {"contacted": False})
+    actions.run_action(closed, "callback", desk, {"resolution": "resolved", "satisfaction": "satisfied"})
+    waiting = advance(world, make_case(world, description="尚未回访"), CaseStatus.CLOSED)
+    Case.objects.update(called_back_at=None)  # as before the migration
+    migration = importlib.import_module("civicgrid.cases.migrations.0005_case_called_back_at")
+    migration.fill_called_back_at(apps, None)
+    last = closed.callbacks.order_by("-at").first()
+    assert Case.objects.get(pk=closed.pk).called_back_at == last.at
+    assert Case.objects.get(pk=waiting.pk).called_back_at is None
 
 
 def test_workbench_htmx_returns_only_the_results(client, world):

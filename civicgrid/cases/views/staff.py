@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -31,7 +31,7 @@ from ..choices import OPEN_STATUSES, AssignmentStatus, CaseAction, PhotoStage
 from ..errors import CaseError, Conflict
 from ..forms import PRIMARY_ACTIONS, WorkbenchFilterForm, action_form
 from ..models import Assignment, Case, CaseEvent, Category, DutyRule, ExtensionRequest, Notification
-from ..workbench import QUEUE_CONDITIONS, QUEUES, filtered_cases
+from ..workbench import QUEUE_CONDITIONS, QUEUES, filtered_cases, queue_counts
 from .common import (
     WORKBENCH_ROLES,
     is_desk,
@@ -64,8 +64,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
     if queue not in QUEUE_CONDITIONS:
         queue = "new" if is_desk(request.user) else "all"
     base = _filtered_cases(request, form)
-    # One query for every queue's count.
-    counts = base.order_by().aggregate(**{key: Count("pk", filter=q) for key, _label, q in QUEUES})
+    counts = queue_counts(base)
     queues = [{"key": key, "label": label, "count": counts[key]} for key, label, _q in QUEUES]
     listing = base.filter(QUEUE_CONDITIONS[queue]).select_related("category", "grid", "lead_unit")
     if queue == "callback":

@@ -15,7 +15,12 @@ def test_dashboard_benchmark_loads_refreshes_times_and_agrees(settings, tmp_path
     from civicgrid.cases.category_tree import ensure_loaded
 
     ensure_loaded()  # a transactional test before may have flushed the migration's rows
+    indexes_before = _indexes()
     result = bench_dashboard.run(cases=600, streets=3, years=1, repeat=2)
+
+    # The load drops the secondary indexes and builds them again afterwards: all back, same definitions.
+    assert _indexes() == indexes_before
+    assert result.figure(f"secondary indexes re-created after the COPY ({len(indexes_before)})") >= 0
 
     assert result.agree, result.render()
     assert result.figure("cases COPYed") == 600
@@ -27,3 +32,13 @@ def test_dashboard_benchmark_loads_refreshes_times_and_agrees(settings, tmp_path
     rendered = result.render()
     for text in ("metrics API", "workbench", "grid case list", "refresh_rollups --full", "p95"):
         assert text in rendered
+
+
+def _indexes() -> set[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)"
+            " AND indexname NOT IN (SELECT conname FROM pg_constraint)",
+            [list(bench_dashboard.LOADED_TABLES)],
+        )
+        return set(cursor.fetchall())

@@ -30,7 +30,7 @@ from civicgrid.cases.models import (
 from civicgrid.core.choices import Role
 from civicgrid.insights import metrics as insights
 from civicgrid.insights import rollups
-from civicgrid.insights.models import CaseRollup, RollupState
+from civicgrid.insights.models import CaseRollup, CityRollup, RollupState
 
 from .data import populate
 
@@ -336,3 +336,39 @@ def test_every_row_hanging_off_a_case_carries_its_street(generated, django_captu
 
 def case_street(world: Any, case: Case) -> str:
     return "east" if case.street_id == world.east.street.pk else "west"
+
+
+def test_city_wide_readings_by_category_and_unit_read_the_city_rows(generated, monkeypatch):
+    world, _cases = generated
+    rollups.refresh()
+    city = superuser()
+    expected = {g: live.compute(city, group_by=g) for g in ("category", "unit")}
+    assert CityRollup.objects.filter(dimension="category").exists()
+    # The street rows are not read for these: a city-wide reading sums one row per member and month.
+    real_restrict = CaseRollup.objects.restrict
+
+    def no_street_rows(user: Any, action: str = "view") -> Any:
+        raise AssertionError("read the per-street rows")
+
+    monkeypatch.setattr(CaseRollup.objects, "restrict", no_street_rows)
+    for group_by, rows in expected.items():
+        assert insights.compute(city, group_by=group_by) == rows
+    monkeypatch.setattr(CaseRollup.objects, "restrict", real_restrict)
+    # A street leader never reads city rows (it sees one street), and gets its own figures.
+    leader = world.user("east", Role.LEADER)
+    assert CityRollup.objects.restrict(leader, "view").count() == 0
+    assert insights.compute(leader, group_by="category") == live.compute(leader, group_by="category")
+
+
+def test_city_rows_follow_incremental_refreshes(generated):
+    world, _cases = generated
+    rollups.refresh()
+    case = Case.objects.filter(street=world.west.street, status=CaseStatus.NEW).first()
+    actions.run_action(case.pk, "file", world.user("west", Role.DISPATCHER), {})
+    rollups.refresh()
+    fields = [f.attname for f in CityRollup._meta.concrete_fields if f.attname != "id"]
+    incremental = sorted(CityRollup.objects.values_list(*fields))
+    rollups.refresh(full=True)
+    assert sorted(CityRollup.objects.values_list(*fields)) == incremental
+    city = superuser()
+    assert insights.compute(city, group_by="category") == live.compute(city, group_by="category")
