@@ -8,10 +8,7 @@ PostgreSQL), writes the timeline row, and schedules side effects (notifications)
 """
 
 import contextlib
-import functools
 import inspect
-import random
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,11 +16,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 
 from civicgrid.core.querysets import user_scope
+from civicgrid.core.retry import retry_when_locked
 from civicgrid.core.workdays import working_day_deadline
 from civicgrid.geo.services import Location, find_building, locate
 from civicgrid.orgs.models import Unit
@@ -456,35 +454,10 @@ def load_case(ref: Any, actor: Any) -> Case:
     return Case.objects.get(pk=found)
 
 
-# How long a writer keeps retrying after "database is locked" before answering Conflict: a time
-# budget, not a count, so fifty writers on a busy machine all get through (CI saw 30 short
-# retries run out).
-LOCK_RETRY_SECONDS = 10.0
-
-
-def _retry_on_lock(func: Callable[..., Case]) -> Callable[..., Case]:
-    """SQLite answers a concurrent writer with "database is locked" instead of waiting (shared-cache
-    databases, or once the busy timeout is spent). The transaction has rolled back, so the action is
-    simply run again: the retry then sees the winner's change and ends in a Conflict or succeeds,
-    so exactly one of the competing writers wins. Inside a caller's transaction no retry is possible."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Case:
-        give_up = time.monotonic() + LOCK_RETRY_SECONDS
-        attempt = 0
-        while True:
-            try:
-                return func(*args, **kwargs)
-            except OperationalError as exc:
-                if "locked" not in str(exc):
-                    raise
-                if transaction.get_connection().in_atomic_block or time.monotonic() >= give_up:
-                    raise Conflict("工单正被他人更新，请稍后重试") from exc
-            # Capped exponential back-off with jitter, so the waiting writers spread out.
-            time.sleep(min(0.2, 0.005 * 2**attempt) * (0.5 + random.random()))
-            attempt += 1
-
-    return wrapper
+# A writer that SQLite refused with "database is locked" runs again (core.retry); the retry then
+# sees the winner's change and ends in a Conflict or succeeds, so exactly one of the competing
+# writers wins; a writer that waited its whole budget is told to try again later.
+_retry_on_lock = retry_when_locked(give_up=lambda exc: Conflict("工单正被他人更新，请稍后重试"))
 
 
 @contextlib.contextmanager

@@ -25,23 +25,22 @@ run `manage.py refresh_rollups --full` after such changes.
 """
 
 import logging
-import random
 import time
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Sum
 from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.utils import timezone
 
 from civicgrid.cases.choices import CaseAction, CaseStatus, Resolution, Satisfaction
 from civicgrid.cases.models import Callback, Case, CaseEvent
+from civicgrid.core.retry import retry_when_locked
 
 from .models import CITY_DIMENSIONS, CaseRollup, CityRollup, Dimension, RollupState
 
@@ -52,7 +51,6 @@ log = logging.getLogger(__name__)
 GAP_GRACE = timedelta(seconds=float(getattr(settings, "CIVICGRID_ROLLUP_GAP_GRACE_SECONDS", 600)))
 # Above this many new events a refresh rebuilds everything (cheaper than resolving each case).
 FULL_REBUILD_EVENTS = 200_000
-LOCK_RETRIES = 50
 
 COUNTERS = (
     "total",
@@ -336,19 +334,6 @@ class Refresh:
         )
 
 
-def _retry_on_lock[R](func: Callable[[], R]) -> R:
-    """SQLite answers a concurrent writer with "database is locked"; the refresh rolled back,
-    so it is simply run again (PostgreSQL waits on the state row instead)."""
-    for attempt in range(LOCK_RETRIES):
-        try:
-            return func()
-        except OperationalError as exc:
-            if "locked" not in str(exc) or attempt == LOCK_RETRIES - 1:
-                raise
-            time.sleep(0.01 * (attempt + 1) + random.random() * 0.01)
-    raise AssertionError("unreachable")
-
-
 def _locked_state(wait: bool) -> RollupState | None:
     """The state row, locked until the end of the transaction (None: someone else has it)."""
     if connection.vendor == "postgresql":
@@ -360,7 +345,9 @@ def _locked_state(wait: bool) -> RollupState | None:
 
 def refresh(*, full: bool = False, wait: bool = True, now: datetime | None = None) -> Refresh:
     """Bring the rollups up to date with the timeline (see the module docstring)."""
-    return _retry_on_lock(lambda: _refresh(full=full, wait=wait, now=now))
+    # On SQLite a concurrent writer makes the refresh fail with "database is locked"; it
+    # rolled back, so it simply runs again (PostgreSQL waits on the state row instead).
+    return retry_when_locked()(_refresh)(full=full, wait=wait, now=now)
 
 
 def _refresh(*, full: bool, wait: bool, now: datetime | None) -> Refresh:
