@@ -156,7 +156,18 @@ def server_env(database_url: str, port: int, workers: int) -> dict[str, str]:
 
 def create_token(database_url: str) -> str:
     done = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "create_api_token", USER, "--name", "bench_api"],
+        [
+            sys.executable,
+            str(ROOT / "manage.py"),
+            "create_api_token",
+            USER,
+            "--name",
+            "bench_api",
+            "--scope",
+            "write",
+            "--rate-limit",
+            "0",
+        ],
         env=manage_env(database_url),
         cwd=ROOT,
         check=True,

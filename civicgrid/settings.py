@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "civicgrid.accounts",
     "civicgrid.cases",
     "civicgrid.insights",
+    "civicgrid.open311",
+    "civicgrid.webhooks",
     "civicgrid.demo",
 ]
 
@@ -60,6 +62,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A database outage answers 503 + Retry-After, and the next request reconnects.
     "civicgrid.core.middleware.DatabaseUnavailableMiddleware",
+    # API bodies: size, media type, encoding and JSON syntax checked before any handler (4xx).
+    "civicgrid.api.guards.ApiRequestGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "civicgrid.core.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -127,7 +131,8 @@ AUTH_USER_MODEL = "accounts.User"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend that refuses integrations' service accounts (API tokens only).
+    "civicgrid.accounts.backends.CivicModelBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -183,6 +188,9 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# API requests per minute per token (a token's own rate_limit overrides it; 0 = no limit).
+# Counted in the cache above: without Redis each worker process counts on its own.
+CIVICGRID_API_RATE_LIMIT = int(os.environ.get("CIVICGRID_API_RATE_LIMIT", "600"))
 
 # Security: safe by default, relaxed only in debug.
 SESSION_COOKIE_HTTPONLY = True
@@ -229,6 +237,10 @@ CELERY_TASK_ROUTES = {
     "civicgrid.cases.tasks.run_report": {"queue": f"{CELERY_QUEUE_PREFIX}bulk"},
     "civicgrid.core.tasks.purge_jobs": {"queue": f"{CELERY_QUEUE_PREFIX}default"},
     "civicgrid.insights.tasks.refresh_rollups": {"queue": f"{CELERY_QUEUE_PREFIX}default"},
+    # Webhook attempts are short (bounded by CIVICGRID_WEBHOOKS_TIMEOUT): with the notifications.
+    "civicgrid.webhooks.tasks.deliver": {"queue": f"{CELERY_QUEUE_PREFIX}notify"},
+    "civicgrid.webhooks.tasks.send_due": {"queue": f"{CELERY_QUEUE_PREFIX}default"},
+    "civicgrid.webhooks.tasks.purge_deliveries": {"queue": f"{CELERY_QUEUE_PREFIX}default"},
 }
 CELERY_BEAT_SCHEDULE = {
     "check-deadlines": {
@@ -241,14 +253,33 @@ CELERY_BEAT_SCHEDULE = {
         "task": "civicgrid.insights.tasks.refresh_rollups",
         "schedule": float(os.environ.get("CIVICGRID_ROLLUP_REFRESH_SECONDS", "60")),
     },
+    # Webhook deliveries whose retry is overdue (a lost message, a dead worker); old deliveries.
+    "webhooks-send-due": {"task": "civicgrid.webhooks.tasks.send_due", "schedule": 60.0},
+    "webhooks-purge": {"task": "civicgrid.webhooks.tasks.purge_deliveries", "schedule": 24 * 3600.0},
 }
 # Finished background jobs (and their files under MEDIA_ROOT/jobs/) are kept this long.
 CIVICGRID_JOB_RETENTION_DAYS = int(os.environ.get("CIVICGRID_JOB_RETENTION_DAYS", "30"))
 # Largest 12345 file accepted by the upload page.
+# The largest JSON body the REST API reads (photo uploads have their own limit).
+CIVICGRID_API_MAX_BODY_BYTES = int(os.environ.get("CIVICGRID_API_MAX_BODY_BYTES", str(1024 * 1024)))
 CIVICGRID_IMPORT_MAX_BYTES = int(os.environ.get("CIVICGRID_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
 # Test-only: tasks sleep this long after each committed step, so a resilience test can kill
 # a worker mid-task. Never set in production.
 CIVICGRID_TASK_TEST_PAUSE = float(os.environ.get("CIVICGRID_TASK_TEST_PAUSE", "0"))
+
+# Outbound webhooks (civicgrid/webhooks): per attempt timeout (seconds, connect and read each),
+# attempts before a delivery fails, back-off base · 2^(n−1) capped, how long deliveries are kept.
+CIVICGRID_WEBHOOKS_TIMEOUT = float(os.environ.get("CIVICGRID_WEBHOOKS_TIMEOUT", "5"))
+CIVICGRID_WEBHOOKS_MAX_ATTEMPTS = int(os.environ.get("CIVICGRID_WEBHOOKS_MAX_ATTEMPTS", "8"))
+CIVICGRID_WEBHOOKS_RETRY_BASE_SECONDS = int(os.environ.get("CIVICGRID_WEBHOOKS_RETRY_BASE_SECONDS", "60"))
+CIVICGRID_WEBHOOKS_RETRY_MAX_SECONDS = int(os.environ.get("CIVICGRID_WEBHOOKS_RETRY_MAX_SECONDS", "3600"))
+CIVICGRID_WEBHOOKS_SWEEP_GRACE_SECONDS = 60
+CIVICGRID_WEBHOOKS_RETENTION_DAYS = int(os.environ.get("CIVICGRID_WEBHOOKS_RETENTION_DAYS", "30"))
+# SSRF guard: refuse subscriber URLs that resolve to loopback/private/link-local/reserved
+# addresses. Allowed only in development and tests (local receivers); keep it off in production.
+CIVICGRID_WEBHOOKS_ALLOW_PRIVATE = env_bool(
+    "CIVICGRID_WEBHOOKS_ALLOW_PRIVATE", DEBUG or bool(os.environ.get("PYTEST_VERSION"))
+)
 
 # Work-order time limits (沪府办[2018]62号 practice); a street administrator may change them.
 # Keys of "request_types" are cases.choices.RequestType values; categories override per class.

@@ -2,10 +2,11 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.http import JsonResponse
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from civicgrid.accounts import views as account_views
 from civicgrid.api.urls import api
+from civicgrid.api.urls import unknown_path as api_unknown_path
 from civicgrid.core.health import healthz
 
 urlpatterns = [
@@ -17,7 +18,10 @@ urlpatterns = [
     path("orgs/", include("civicgrid.orgs.urls")),
     path("cases/", include("civicgrid.cases.urls")),
     path("report/", include("civicgrid.cases.public_urls")),
+    path("webhooks/", include("civicgrid.webhooks.urls")),
     path("api/v1/", api.urls),
+    re_path(r"^api/v1/(?P<rest>.*)$", api_unknown_path),  # JSON 404 for what no API route matches
+    path("open311/v2/", include("civicgrid.open311.urls")),
     path("audit/", include("civicgrid.core.urls")),
     path("jobs/", include("civicgrid.core.job_urls")),
     path("admin/", admin.site.urls),

@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -15,6 +16,7 @@ from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
 from civicgrid.orgs.models import Unit
 
+from .choices import DEFAULT_SCOPES, ApiScope, ScopeError, normalize_scopes
 from .querysets import CivicUserManager, MembershipQuerySet
 
 # Roles whose scope is their own areas' subtrees, not the whole street.
@@ -25,6 +27,10 @@ class User(AbstractUser):
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices, default=Role.RESIDENT)
     full_name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    # The account an integration (ApiClient) acts as through its API tokens. It has no
+    # password and cannot sign in to the web UI (backends.CivicModelBackend).
+    # db_default: rows written by code that predates the column (a rolling deploy) stay valid.
+    is_service_account = models.BooleanField(_("服务账号"), default=False, db_default=False, editable=False)
 
     objects = CivicUserManager()  # type: ignore[misc]
 
@@ -32,6 +38,12 @@ class User(AbstractUser):
         # The stubs type AbstractUser.Meta's names as str; Django itself uses lazy strings here.
         verbose_name = _("用户")  # type: ignore[assignment]
         verbose_name_plural = _("用户")  # type: ignore[assignment]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(is_service_account=False) | models.Q(is_staff=False, is_superuser=False),
+                name="service_account_not_staff",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.full_name}（{self.username}）" if self.full_name else self.username
@@ -142,13 +154,91 @@ class Membership(AuditedModel):
         return self.unit.street_id if self.unit_id else None  # type: ignore[union-attr]
 
 
+class ApiClientQuerySet(RestrictedQuerySet):
+    """Street administrators manage the integrations of their streets; changing one needs
+    every street it acts in to be theirs (as for user accounts)."""
+
+    permissions = {
+        Action.VIEW: frozenset({Role.ADMIN}),
+        Action.ADD: frozenset({Role.ADMIN}),
+        Action.CHANGE: frozenset({Role.ADMIN}),
+        Action.DELETE: frozenset({Role.ADMIN}),
+    }
+
+    def scope_q(self, scope: Scope, action: str) -> models.Q:
+        through = ApiClient.streets.through.objects
+        inside = through.filter(area_id__in=scope.street_ids).values("apiclient_id")
+        q = models.Q(pk__in=inside)
+        if action != Action.VIEW:
+            outside = through.exclude(area_id__in=scope.street_ids).values("apiclient_id")
+            q &= ~models.Q(pk__in=outside)
+        return q
+
+
+class ApiClient(AuditedModel):
+    """An integration (e.g. the 12345 hotline platform) that calls the API with its own tokens.
+
+    It acts through its service account: permissions keep going through the account's role
+    and memberships, and every token's user is that account (docs/decisions/0004)."""
+
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    description = models.TextField(_("说明"), blank=True)
+    active = models.BooleanField(_("启用"), default=True)
+    streets = models.ManyToManyField(
+        Area,
+        verbose_name=_("所属街道"),
+        related_name="api_clients",
+        limit_choices_to={"kind": AreaKind.STREET},
+    )
+    service_account = models.OneToOneField(
+        User,
+        verbose_name=_("服务账号"),
+        on_delete=models.PROTECT,
+        related_name="api_client",
+        limit_choices_to={"is_service_account": True},
+    )
+
+    objects = ApiClientQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("外部系统接入")
+        verbose_name_plural = _("外部系统接入")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:integration", args=[self.pk])
+
+    def audit_street_id(self) -> int | None:
+        ids = sorted(self.service_account.scope.street_ids)
+        return ids[0] if ids else None
+
+
+def default_scopes() -> list[str]:
+    return list(DEFAULT_SCOPES)
+
+
+def validate_scopes(value: object) -> None:
+    try:
+        normalize_scopes(value)
+    except ScopeError as exc:
+        raise ValidationError(str(exc)) from None
+
+
 class ApiTokenQuerySet(RestrictedQuerySet):
-    """Everyone sees only their own tokens (superusers see all, via restrict())."""
+    """Everyone sees only their own tokens; street administrators also the tokens of the
+    integrations they manage (superusers see all, via restrict())."""
 
     permissions = {Action.VIEW: frozenset(Role.values), Action.CHANGE: frozenset(Role.values)}
 
     def scope_q(self, scope: Scope, action: str) -> models.Q:
-        return models.Q(user_id=scope.user_id) if scope.user_id else models.Q(pk__in=[])
+        q = models.Q(user_id=scope.user_id) if scope.user_id else models.Q(pk__in=[])
+        if scope.role == Role.ADMIN and scope.street_ids:
+            clients = ApiClient.objects.all().filter(ApiClient.objects.scope_q(scope, action))
+            q |= models.Q(user__api_client__in=clients.values("pk"))
+        return q
 
 
 class ApiToken(AuditedModel):
@@ -167,6 +257,18 @@ class ApiToken(AuditedModel):
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True, editable=False)
     expires_at = models.DateTimeField(_("过期时间"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    scopes = models.JSONField(
+        _("权限范围"),
+        default=default_scopes,
+        validators=[validate_scopes],
+        help_text=_('如 ["read"]、["cases:write", "geo:read"]；写权限包含读权限'),
+    )
+    rate_limit = models.PositiveIntegerField(
+        _("每分钟请求上限"),
+        null=True,
+        blank=True,
+        help_text=_("留空则使用系统默认值（CIVICGRID_API_RATE_LIMIT）"),
+    )
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -181,3 +283,25 @@ class ApiToken(AuditedModel):
     def audit_street_id(self) -> int | None:
         ids = sorted(self.user.scope.street_ids)
         return ids[0] if ids else None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def status_label(self) -> str:
+        if self.revoked_at is not None:
+            return str(_("已撤销"))
+        return str(_("已过期")) if self.is_expired else str(_("有效"))
+
+    def scope_labels(self) -> list[str]:
+        labels = dict(ApiScope.choices)
+        return [str(labels.get(s, s)) for s in self.scopes or ()]
+
+    def allows(self, app: str, write: bool) -> bool:
+        """Whether the scopes grant `app` reading (or writing, if `write`). Write implies read."""
+        granted = set(self.scopes or ())
+        wanted = ["write", f"{app}:write"]
+        if not write:
+            wanted += ["read", f"{app}:read"]
+        return any(s in granted for s in wanted)

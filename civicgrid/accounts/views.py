@@ -1,15 +1,20 @@
-"""Login and logout, the per-role home page, "my account" and user pages.
+"""Login and logout, the per-role home page, "my account" and user pages, API tokens and
+the integrations (ApiClient) administrators manage.
 
 The home page lives here rather than in core: it knows roles and reads geo and orgs,
 and core imports no app (docs/architecture.md)."""
 
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core.choices import Action, Role
@@ -18,8 +23,9 @@ from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area, Building
 from civicgrid.orgs.models import Unit
 
-from .forms import LoginForm
-from .models import Membership, User
+from . import actions
+from .forms import IntegrationForm, IntegrationTokenForm, LoginForm, TokenForm
+from .models import ApiClient, ApiToken, Membership, User
 
 
 class LoginView(auth_views.LoginView):
@@ -125,3 +131,179 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("area", "unit")
     )
     return render(request, "accounts/user_detail.html", {"account": account, "memberships": memberships})
+
+
+# ---------------------------------------------------------------------------- API tokens
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    # The page with a clear token must not stay in any cache (browser back/forward included).
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _expiry(days: int | None) -> datetime | None:
+    return timezone.now() + timedelta(days=days) if days else None
+
+
+def _token_rows(qs: QuerySet[ApiToken]) -> list[ApiToken]:
+    return list(qs.select_related("user").order_by("-created_at", "-id"))
+
+
+def _may_manage_integrations(user: Any) -> bool:
+    return bool(ApiClient.objects.allows(user, Action.VIEW))
+
+
+@login_required
+def token_list(request: HttpRequest) -> HttpResponse:
+    mine = ApiToken.objects.restrict(request.user, Action.VIEW).filter(user=request.user.pk)
+    context: dict[str, Any] = {"tokens": _token_rows(mine), "now": timezone.now()}
+    if _may_manage_integrations(request.user):
+        context["integrations"] = list(
+            ApiClient.objects.restrict(request.user, Action.VIEW)
+            .select_related("service_account")
+            .prefetch_related("streets")
+            .annotate(
+                live_tokens=Count(
+                    "service_account__api_tokens",
+                    filter=Q(service_account__api_tokens__revoked_at=None),
+                )
+            )
+        )
+        context["may_add_integration"] = ApiClient.objects.allows(request.user, Action.ADD)
+    return render(request, "accounts/token_list.html", context)
+
+
+@login_required
+def token_create(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        issued = actions.issue_token(
+            request.user,
+            request.user,
+            name=data["name"],
+            scopes=data["scopes"],
+            expires_at=_expiry(data["expires_days"]),
+        )
+        # Rendered, not redirected: the clear token is never stored anywhere, not even in
+        # the session; it exists only in this one response.
+        back = reverse("accounts:tokens")
+        return _no_store(render(request, "accounts/token_created.html", {"issued": issued, "back": back}))
+    return render(request, "accounts/token_form.html", {"form": form, "back": reverse("accounts:tokens")})
+
+
+@login_required
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(
+        ApiToken.objects.restrict(request.user, Action.CHANGE).select_related("user", "user__api_client"),
+        pk=pk,
+    )
+    client = getattr(token.user, "api_client", None) if token.user.is_service_account else None
+    back = client.get_absolute_url() if client else reverse("accounts:tokens")
+    if request.method == "POST":
+        if token.revoked_at is None:
+            actions.revoke_token(request.user, token)
+            messages.success(request, _("令牌 %(prefix)s… 已撤销。") % {"prefix": token.prefix})
+        return redirect(back)
+    return render(request, "accounts/token_revoke.html", {"token": token, "back": back})
+
+
+# ---------------------------------------------------------------------------- integrations
+
+
+def _street_choices(user: Any) -> QuerySet[Area]:
+    return Area.objects.restrict(user, Action.CHANGE).streets().order_by("code")
+
+
+@login_required
+def integration_create(request: HttpRequest) -> HttpResponse:
+    if not ApiClient.objects.allows(request.user, Action.ADD):
+        raise Http404
+    form = IntegrationForm(request.POST or None, streets=_street_choices(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        client = actions.create_integration(
+            request.user,
+            name=data["name"],
+            description=data["description"],
+            streets=data["streets"],
+            role=data["role"],
+        )
+        messages.success(request, _("已创建外部系统接入“%(name)s”。") % {"name": client.name})
+        return redirect(client.get_absolute_url())
+    return render(request, "accounts/integration_form.html", {"form": form, "client": None})
+
+
+def _integration(request: HttpRequest, pk: int, action: str) -> ApiClient:
+    return get_object_or_404(
+        ApiClient.objects.restrict(request.user, action).select_related("service_account"), pk=pk
+    )
+
+
+@login_required
+def integration_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    client = _integration(request, pk, Action.VIEW)
+    account = client.service_account
+    client_tokens = ApiToken.objects.restrict(request.user, Action.VIEW).filter(user=account)
+    may_change = ApiClient.objects.restrict(request.user, Action.CHANGE).filter(pk=client.pk).exists()
+    context = {
+        "client": client,
+        "account": account,
+        "streets": list(client.streets.order_by("code")),
+        "memberships": Membership.objects.filter(user=account).select_related("area", "unit"),
+        "tokens": _token_rows(client_tokens),
+        "may_change": may_change,
+        "now": timezone.now(),
+    }
+    return render(request, "accounts/integration_detail.html", context)
+
+
+@login_required
+def integration_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    client = _integration(request, pk, Action.CHANGE)
+    initial = {
+        "name": client.name,
+        "description": client.description,
+        "streets": list(client.streets.all()),
+        "role": client.service_account.role,
+        "active": client.active,
+    }
+    form = IntegrationForm(
+        request.POST or None, initial=initial, streets=_street_choices(request.user), instance=client
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        actions.update_integration(
+            request.user,
+            client,
+            name=data["name"],
+            description=data["description"],
+            active=data["active"],
+            streets=data["streets"],
+            role=data["role"],
+        )
+        messages.success(request, _("已保存。"))
+        return redirect(client.get_absolute_url())
+    return render(request, "accounts/integration_form.html", {"form": form, "client": client})
+
+
+@login_required
+def integration_token_create(request: HttpRequest, pk: int) -> HttpResponse:
+    client = _integration(request, pk, Action.CHANGE)
+    form = IntegrationTokenForm(request.POST or None)
+    back = client.get_absolute_url()
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        issued = actions.issue_token(
+            request.user,
+            client.service_account,
+            name=data["name"],
+            scopes=data["scopes"],
+            expires_at=_expiry(data["expires_days"]),
+            rate_limit=data["rate_limit"],
+        )
+        return _no_store(
+            render(request, "accounts/token_created.html", {"issued": issued, "back": back, "client": client})
+        )
+    return render(request, "accounts/token_form.html", {"form": form, "client": client, "back": back})

@@ -20,13 +20,19 @@ PYDANTIC_REASONS = {
     "extra_forbidden": "unknown",
     "enum": "invalid_choice",
     "literal_error": "invalid_choice",
+    "less_than_equal": "too_large",
+    "greater_than_equal": "too_small",
 }
 REASON_TEXT = {
     "required": "必填",
     "unknown": "不接受此字段",
     "invalid_choice": "取值无效",
     "invalid": "格式无效",
+    "too_large": "超出上限",
+    "too_small": "低于下限",
 }
+# Range errors name their bound: reason → (pydantic context key, word).
+BOUNDS = {"too_large": ("le", "最大"), "too_small": ("ge", "最小")}
 # The first element of a ninja error location says where the value came from; our single
 # JSON body parameter is always called `payload`, which is not a field the client sent.
 LOCATIONS = {"body", "query", "path", "header", "cookie", "form", "file"}
@@ -37,6 +43,8 @@ HTTP_CODES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    412: "precondition_failed",
+    429: "rate_limited",
 }
 
 
@@ -47,6 +55,14 @@ class ApiError(HttpError):
         super().__init__(status_code, message)
         self.code = code
         self.fields = fields or {}
+
+
+class RateLimitError(ApiError):
+    """429 with a Retry-After header (seconds)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(429, "rate_limited", f"请求过于频繁，请 {retry_after} 秒后重试")
+        self.retry_after = retry_after
 
 
 def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -74,6 +90,9 @@ def validation_fields(errors: list[dict[str, Any]]) -> tuple[dict[str, str], str
         detail = REASON_TEXT[reason]
         if reason in ("invalid", "invalid_choice") and err.get("msg"):
             detail = f"{detail}（{err['msg']}）"
+        elif reason in BOUNDS and BOUNDS[reason][0] in (err.get("ctx") or {}):
+            key, word = BOUNDS[reason]
+            detail = f"{detail}（{word} {err['ctx'][key]}）"
         texts.append(f"{name}：{detail}")
     return fields, "请求参数有误：" + "；".join(texts)
 
@@ -97,7 +116,10 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         if isinstance(exc, ApiError):
-            return respond(request, exc.status_code, error_body(exc.code, exc.message, exc.fields))
+            response = respond(request, exc.status_code, error_body(exc.code, exc.message, exc.fields))
+            if isinstance(exc, RateLimitError):
+                response["Retry-After"] = str(exc.retry_after)
+            return response
         if isinstance(exc, AuthenticationError):
             # ninja's own refusal: no Authorization header, or not a Bearer one.
             message = "缺少 API 令牌，请使用 Authorization: Bearer <token>"

@@ -3,10 +3,12 @@
 The OpenAPI schema is at /api/v1/openapi.json and the interactive docs at /api/v1/docs.
 """
 
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 
 from .auth import TokenAuth
-from .errors import install
+from .errors import error_body, install
 
 api = NinjaAPI(
     title="civicgrid API",
@@ -25,10 +27,25 @@ install(api)
 def _mount() -> None:
     # Imported here so that loading the URLconf is what pulls the app routers in.
     from civicgrid.cases.api import router as cases_router
+    from civicgrid.geo.api import router as geo_router
     from civicgrid.insights.api import router as insights_router
+    from civicgrid.orgs.api import router as orgs_router
+    from civicgrid.webhooks.api import router as webhooks_router
 
     api.add_router("/", cases_router)
-    api.add_router("/insights", insights_router)
+    # Areas, buildings and layer grids; units: each under its own token scope (geo:, orgs:).
+    api.add_router("/", geo_router, auth=TokenAuth("geo"))
+    api.add_router("/", orgs_router, auth=TokenAuth("orgs"))
+    api.add_router("/insights", insights_router, auth=TokenAuth("insights"))
+    api.add_router("/", webhooks_router, auth=TokenAuth("webhooks"))
 
 
 _mount()
+
+
+@csrf_exempt  # like the API's own views: token auth, no cookies
+def unknown_path(request: HttpRequest, rest: str = "") -> JsonResponse:
+    """Any other path under /api/v1/ (a typo, an id of the wrong type that no route matches):
+    the API's 404 body instead of Django's HTML page."""
+    body = error_body("not_found", f"接口路径不存在：{request.path}")
+    return JsonResponse(body, status=404, json_dumps_params={"ensure_ascii": False})

@@ -20,13 +20,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 
+from civicgrid.core.audit import current_api_token
 from civicgrid.core.querysets import user_scope
 from civicgrid.core.retry import retry_when_locked
 from civicgrid.core.workdays import working_day_deadline
 from civicgrid.geo.services import Location, find_building, locate
 from civicgrid.orgs.models import Unit
 
-from . import deadlines, workflow
+from . import deadlines, signals, workflow
 from .choices import (
     ACTIVE_ASSIGNMENT_STATUSES,
     OPEN_STATUSES,
@@ -55,6 +56,7 @@ from .models import (
     CaseSequence,
     Category,
     ExtensionRequest,
+    Notification,
     Photo,
     Supervision,
 )
@@ -395,7 +397,12 @@ def _event(
     unit: Unit | None = None,
     at: datetime | None = None,
 ) -> CaseEvent:
-    return CaseEvent.objects.create(
+    data = dict(data or {})
+    token = current_api_token()
+    if token is not None:
+        # The case's audit trail is its timeline: an API write names the token it came with.
+        data["api_token"] = {"id": token[0], "label": token[1]}
+    event = CaseEvent.objects.create(
         case=case,
         at=at or timezone.now(),
         actor=_actor_or_none(actor),
@@ -405,9 +412,12 @@ def _event(
         from_status=from_status,
         to_status=to_status,
         note=note,
-        data=data or {},
+        data=data,
         street_id=case.street_id,
     )
+    # Later apps (webhooks) hear of it once the action's transaction has committed.
+    signals.send_on_commit([signals.CommittedEvent(case.pk, event.pk, str(action), case.street_id)])
+    return event
 
 
 @dataclass
@@ -1054,6 +1064,43 @@ def comment_case(
     return ctx.case
 
 
+def add_photos(
+    case: Any,
+    actor: Any,
+    *,
+    photos: list[Any],
+    stage: str = PhotoStage.AFTER,
+    note: str = "",
+    version: int | None = None,
+) -> CaseEvent:
+    """Photos on their own, outside an action's form (the API's upload). Every file is validated
+    and stripped (cases.photos) before anything is written; then one transaction stores them with
+    a timeline row — a comment, which every staff role may add in any state — and bumps the
+    version. Files written before a rollback are removed again (_acting). Returns the row; its
+    `photos` are the new photos."""
+    load_case(case, actor)  # outside the scope: 404 before the files are even looked at
+    stage = _choice(stage, PhotoStage, "stage", "照片阶段")
+    if not photos:
+        raise InvalidInput("请选择要上传的照片", {"photos": "required"})
+    # Cleaned once: a retry after "database is locked" must not read the uploads a second time.
+    cleaned = _clean_photos(photos)
+    with translation.override(settings.LANGUAGE_CODE):  # the timeline is written in the site's language
+        default_note = f"上传了 {len(cleaned)} 张{PhotoStage(stage).label}照片"
+    written: list[CaseEvent] = []
+
+    @_retry_on_lock
+    def store() -> Case:
+        with _acting(case, CaseAction.COMMENT, actor, version) as ctx:
+            ctx.note = (note or "").strip() or default_note
+            ctx.attach(cleaned, stage)
+        assert ctx.event is not None  # written by _acting_in_transaction
+        written.append(ctx.event)
+        return ctx.case
+
+    store()
+    return written[-1]
+
+
 ACTIONS: dict[str, Callable[..., Case]] = {
     CaseAction.FILE: file_case,
     CaseAction.REJECT: reject_case,
@@ -1200,3 +1247,26 @@ def check_deadlines(now: datetime | None = None) -> dict[str, int]:
 def overdue_by(case: Case, now: datetime | None = None) -> timedelta | None:
     now = now or timezone.now()
     return now - case.handling_due_at if case.handling_due_at < now else None
+
+
+# ---------------------------------------------------------------------------- the inbox
+# Read marks are the reader's own state, not a change to any case: no timeline row, no audit.
+
+
+def mark_notification_read(actor: Any, pk: int) -> Notification:
+    """The actor's notification `pk`, read (idempotent: an already read one keeps its first
+    read time, also when two readers race). NotFound for anyone else's."""
+    mine = Notification.objects.restrict(actor, "change")
+    note = mine.select_related("case").filter(pk=pk).first() if 0 < pk < 2**63 else None
+    if note is None:
+        raise NotFound("通知不存在")
+    if note.read_at is None:
+        mine.filter(pk=note.pk, read_at__isnull=True).update(read_at=timezone.now())
+        note.read_at = mine.values_list("read_at", flat=True).get(pk=note.pk)
+    return note
+
+
+def mark_all_notifications_read(actor: Any) -> int:
+    """Every unread notification of the actor, read; returns how many."""
+    unread = Notification.objects.restrict(actor, "change").filter(read_at__isnull=True)
+    return unread.update(read_at=timezone.now())

@@ -3,51 +3,84 @@
 Reads go through `Case.objects.restrict(user, "view")`; every write goes through
 cases.actions, whose errors (cases.errors) the API maps to HTTP codes and one error shape
 (civicgrid.api.errors). Nothing here decides who may do what.
+
+Lists use the pagination of core.pagination; the case detail answers with an ETag (core.rest)
+and honours If-None-Match (304); actions and the photo upload honour If-Match (412).
 """
 
 import dataclasses
 import json
+import mimetypes
 from datetime import date, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
+from django.http import FileResponse, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from ninja import Query, Router, Status
+from ninja import File, Form, Query, Router, Status, UploadedFile
 
 from civicgrid.core import privacy
 from civicgrid.core.audit import acting_as
 from civicgrid.core.choices import Action
 from civicgrid.core.db_router import reading_from_replica
+from civicgrid.core.pagination import DEFAULT_PAGE_SIZE, PageNumber, PageSize, paginate
+from civicgrid.core.rest import (
+    MAX_ID,
+    NOT_MODIFIED,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    check_if_match,
+    get_by_id,
+    make_etag,
+    not_modified,
+)
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
+from civicgrid.orgs.models import Unit
 
 from . import actions, deadlines, metrics, workflow
-from .actions import CaseInput
-from .choices import CaseAction, CaseStatus, Channel, RequestType
+from .actions import CaseInput, actor_label
+from .choices import CaseAction, CaseStatus, Channel, PhotoStage, RequestType
 from .errors import InvalidInput, NotFound
-from .models import Assignment, Case, CaseEvent, Category
+from .models import (
+    Assignment,
+    Callback,
+    Case,
+    CaseEvent,
+    Category,
+    DutyRule,
+    ExtensionRequest,
+    Notification,
+    Photo,
+    Supervision,
+)
 from .schemas import (
     CaseDetailOut,
     CaseIn,
     CaseOut,
     CasePage,
     CategoryOut,
-    ErrorOut,
+    DutyOut,
+    DutyPage,
+    EventPage,
     MetricsOut,
+    NotificationOut,
+    NotificationPage,
+    PhotoPage,
+    PhotoUploadOut,
+    ReadAllOut,
     Reveal,
 )
 
 router = Router(tags=["cases"])
 
 CASE_RELATED = ("category", "street", "residential_area", "grid", "lead_unit", "master")
-MAX_PAGE_SIZE = 200
-DEFAULT_PAGE_SIZE = 50
-# Parameters the JSON API cannot carry (files go through the web and mobile pages).
+# Parameters the JSON body of an action cannot carry: files go through POST /cases/{ref}/photos.
 UNSUPPORTED_PARAMETERS = frozenset({"photos"})
-# Documented error statuses (every error has the ErrorOut shape).
-READ_ERRORS: dict[Any, Any] = {frozenset({400, 401, 404}): ErrorOut}
-WRITE_ERRORS: dict[Any, Any] = {frozenset({400, 401, 403, 404, 409}): ErrorOut}
+# One upload at most (each file up to CIVICGRID_PHOTO_MAX_BYTES).
+MAX_PHOTOS_PER_UPLOAD = 9
 
 
 # ---------------------------------------------------------------------------- output
@@ -99,19 +132,109 @@ def case_out(case: Case, user: Any) -> dict[str, Any]:
     }
 
 
-def _with_details(qs: QuerySet[Case]) -> QuerySet[Case]:
-    return qs.select_related(*CASE_RELATED).prefetch_related(
+def _annotated(qs: QuerySet[Case]) -> QuerySet[Case]:
+    """The case row with what its ETag needs: related rows, and the newest timeline row (writers
+    that add one without bumping the version, such as the response-overdue check, still change
+    the tag)."""
+    newest = CaseEvent.objects.filter(case=OuterRef("pk")).order_by("-id").values("id")[:1]
+    return qs.select_related(*CASE_RELATED).annotate(last_event_id=Subquery(newest))
+
+
+def _detail_prefetches(user: Any) -> list[Prefetch]:
+    return [
         Prefetch(
-            "assignments",
-            queryset=Assignment.objects.select_related("unit").order_by("dispatched_at", "id"),
+            "assignments", queryset=Assignment.objects.select_related("unit").order_by("dispatched_at", "id")
         ),
         Prefetch("events", queryset=CaseEvent.objects.select_related("unit").order_by("at", "id")),
+        Prefetch(
+            "photos", queryset=Photo.objects.select_related("uploaded_by").order_by("uploaded_at", "id")
+        ),
+        Prefetch("callbacks", queryset=Callback.objects.select_related("by").order_by("at", "id")),
+        Prefetch(
+            "supervisions", queryset=Supervision.objects.select_related("by", "unit").order_by("-at", "-id")
+        ),
+        Prefetch(
+            "extensions",
+            queryset=ExtensionRequest.objects.select_related("unit", "requested_by", "decided_by").order_by(
+                "-requested_at", "-id"
+            ),
+        ),
+        # Followers merged into this case, as far as the reader may see them.
+        Prefetch(
+            "merged_cases",
+            queryset=Case.objects.restrict(user, Action.VIEW)
+            .only("id", "number", "master_id")
+            .order_by("number"),
+            to_attr="visible_merged",
+        ),
+    ]
+
+
+def _with_details(qs: QuerySet[Case], user: Any) -> QuerySet[Case]:
+    return _annotated(qs).prefetch_related(*_detail_prefetches(user))
+
+
+def case_etag(case: Case, user: Any, *options: Any) -> str:
+    """The tag of the detail body of `case` (from _annotated()) for this reader: the version,
+    the newest timeline row, the rows it names, and the reader (allowed_actions and masking
+    depend on them)."""
+    return make_etag(
+        case,
+        getattr(case, "last_event_id", None),
+        case.category,
+        case.street,
+        case.residential_area,
+        case.grid,
+        case.lead_unit,
+        getattr(user, "pk", None),
+        *options,
     )
 
 
-def detail_out(case: Case, user: Any) -> dict[str, Any]:
-    """The case with its units' parts, its timeline and what this user may do next.
-    `case` must come from _with_details() (the workflow guards reuse the prefetched assignments)."""
+def _label(user: Any) -> str | None:
+    return actor_label(user) if user is not None else None
+
+
+def event_out(e: CaseEvent) -> dict[str, Any]:
+    return {
+        "id": e.pk,
+        "action": e.action,
+        "action_label": e.get_action_display(),
+        "at": e.at,
+        "actor_label": e.actor_label,
+        "unit": e.unit.name if e.unit else None,
+        "from_status": e.from_status,
+        "to_status": e.to_status,
+        "note": e.note,
+    }
+
+
+def photo_out(photo: Photo, case: Case, request: Any) -> dict[str, Any]:
+    url = request.build_absolute_uri(
+        reverse("api:case_photo", kwargs={"ref": case.number, "photo_id": photo.pk})
+    )
+    return {
+        "id": photo.pk,
+        "stage": photo.stage,
+        "stage_label": photo.get_stage_display(),
+        "width": photo.width,
+        "height": photo.height,
+        "uploaded_at": photo.uploaded_at,
+        "uploaded_by": _label(photo.uploaded_by),
+        "event": photo.event_id,
+        "url": url,
+        "thumbnail_url": f"{url}?size=thumb",
+    }
+
+
+def _unit_ref(unit: Unit | None) -> dict[str, Any] | None:
+    return {"id": unit.pk, "name": unit.name} if unit is not None else None
+
+
+def detail_out(case: Case, user: Any, request: Any) -> dict[str, Any]:
+    """The case with its units' parts, its timeline, photos, callbacks, supervision and
+    extension records, and what this user may do next. `case` must come from _with_details()
+    or have _detail_prefetches() applied (the workflow guards reuse the prefetched assignments)."""
     out = case_out(case, user)
     out["assignments"] = [
         {
@@ -128,19 +251,7 @@ def detail_out(case: Case, user: Any) -> dict[str, Any]:
         }
         for a in case.assignments.all()
     ]
-    out["timeline"] = [
-        {
-            "action": e.action,
-            "action_label": e.get_action_display(),
-            "at": e.at,
-            "actor_label": e.actor_label,
-            "unit": e.unit.name if e.unit else None,
-            "from_status": e.from_status,
-            "to_status": e.to_status,
-            "note": e.note,
-        }
-        for e in case.events.all()
-    ]
+    out["timeline"] = [event_out(e) for e in case.events.all()]
     out["allowed_actions"] = [
         {
             "action": name,
@@ -149,6 +260,49 @@ def detail_out(case: Case, user: Any) -> dict[str, Any]:
         }
         for name in workflow.allowed_actions(case, user)
     ]
+    out["photos"] = [photo_out(p, case, request) for p in case.photos.all()]
+    out["callbacks"] = [
+        {
+            "at": c.at,
+            "by": _label(c.by),
+            "contacted": c.contacted,
+            "resolution": c.resolution,
+            "resolution_label": c.get_resolution_display(),
+            "satisfaction": c.satisfaction,
+            "satisfaction_label": c.get_satisfaction_display(),
+            "note": c.note,
+        }
+        for c in case.callbacks.all()
+    ]
+    out["supervisions"] = [
+        {
+            "kind": s.kind,
+            "kind_label": s.get_kind_display(),
+            "at": s.at,
+            "by": _label(s.by),
+            "unit": _unit_ref(s.unit),
+            "note": s.note,
+        }
+        for s in case.supervisions.all()
+    ]
+    out["extensions"] = [
+        {
+            "unit": _unit_ref(x.unit),
+            "requested_at": x.requested_at,
+            "requested_by": _label(x.requested_by),
+            "working_days": x.working_days,
+            "reason": x.reason,
+            "status": x.status,
+            "status_label": x.get_status_display(),
+            "decided_at": x.decided_at,
+            "decided_by": _label(x.decided_by),
+            "decision_note": x.decision_note,
+            "old_due_at": x.old_due_at,
+            "new_due_at": x.new_due_at,
+        }
+        for x in case.extensions.all()
+    ]
+    out["merged_cases"] = [c.number for c in getattr(case, "visible_merged", [])]
     return out
 
 
@@ -245,8 +399,8 @@ def list_cases(
     channel: Annotated[Channel | None, Query()] = None,
     request_type: Annotated[RequestType | None, Query()] = None,
     q: Annotated[str | None, Query(description="编号、标题、内容、地址中的文字")] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    page: PageNumber = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
 ) -> dict[str, Any]:
     user = request.auth
     qs = _visible(user)
@@ -275,34 +429,38 @@ def list_cases(
             | Q(description__icontains=text)
             | Q(address__icontains=text)
         )
-    count = qs.count()
-    offset = (page - 1) * page_size
-    rows = list(qs.select_related(*CASE_RELATED).order_by("-received_at", "-id")[offset : offset + page_size])
-    return {
-        "count": count,
-        "page": page,
-        "page_size": page_size,
-        "results": [case_out(case, user) for case in rows],
-    }
+    qs = qs.select_related(*CASE_RELATED).order_by("-received_at", "-id")
+    return paginate(qs, page, page_size, lambda case: case_out(case, user))
 
 
-@router.get("/cases/{ref}", response={200: CaseDetailOut, **READ_ERRORS}, summary="工单详情")
+@router.get("/cases/{ref}", response={200: CaseDetailOut, **NOT_MODIFIED, **READ_ERRORS}, summary="工单详情")
 def get_case(
     request: Any,
+    response: HttpResponse,
     ref: str,
     reveal: Annotated[
         Reveal | None,
         Query(description="phone：调度员和管理员取完整的诉求人电话（每次都记入个人信息查看记录）"),
     ] = None,
-) -> dict[str, Any]:
+) -> Any:
     """`ref` is the case id or its number. Cases outside the caller's scope are 404.
     The reporter's phone is masked unless `reveal=phone` is asked by a role that needs it
     (dispatchers, administrators); each such read is logged. Other roles get the masked
-    phone, and nothing is logged."""
+    phone, and nothing is logged.
+
+    Answers with an ETag; a matching If-None-Match gets 304 before the timeline and the other
+    records are even read. A `reveal=phone` read is never a 304: each one is logged."""
     user = request.auth
-    case = _lookup(_with_details(_visible(user)), ref)
-    out = detail_out(case, user)
-    if reveal == Reveal.PHONE and privacy.may_reveal_phone(user) and case.reporter_phone:
+    case = _lookup(_annotated(_visible(user)), ref)
+    revealing = reveal == Reveal.PHONE
+    fresh = not_modified(request, response, case_etag(case, user, *(["reveal"] if revealing else [])))
+    if fresh and not revealing:
+        return Status(304, None)
+    if revealing:
+        response["Cache-Control"] = "private, no-store"  # a full phone number is kept nowhere
+    prefetch_related_objects([case], *_detail_prefetches(user))
+    out = detail_out(case, user, request)
+    if revealing and privacy.may_reveal_phone(user) and case.reporter_phone:
         out["reporter"]["phone"] = privacy.reveal(
             user,
             case,
@@ -333,23 +491,42 @@ def get_case(
         }
     },
 )
-def run_action(request: Any, ref: str, action: str) -> dict[str, Any]:
+def run_action(request: Any, response: HttpResponse, ref: str, action: str) -> dict[str, Any]:
     """Runs `action` (file, dispatch, sign, report_back, verify_pass, close, callback, …)
-    with the JSON object in the body as its parameters. Pass the `version` you read to be
-    told (409) if someone changed the case in between. 409 also when the action is not
-    allowed from the case's current state; 403 when the caller's role may not take it."""
+    with the JSON object in the body as its parameters. Pass the `version` you read, or the
+    detail's ETag in `If-Match`, to be told if someone changed the case in between (409 for
+    a stale version, 412 `precondition_failed` for a stale ETag). 409 also when the action is
+    not allowed from the case's current state; 403 when the caller's role may not take it.
+    The answer is the case after the action, with its new ETag."""
     user = request.auth
     params = _json_object(request)
     unsupported = sorted(UNSUPPORTED_PARAMETERS & set(params))
     if unsupported:
         raise InvalidInput(
-            "接口不支持上传照片，请在网页或手机页面上传", dict.fromkeys(unsupported, "unsupported")
+            "操作参数不能带照片，请用 POST /cases/{ref}/photos（multipart）上传",
+            dict.fromkeys(unsupported, "unsupported"),
         )
+    version = _if_match_version(request, user, ref)
+    if version is not None:
+        params.setdefault("version", version)
     with acting_as(user, "api"):
         case = actions.run_action(ref, action, user, params)
     # Fetched by key, not through restrict(): the caller has just acted on this case, and
     # an action may move it out of their sight (a unit returning it) without undoing that.
-    return detail_out(_with_details(Case.objects.filter(pk=case.pk)).get(), user)
+    after = _with_details(Case.objects.filter(pk=case.pk), user).get()
+    response["ETag"] = case_etag(after, user)
+    return detail_out(after, user, request)
+
+
+def _if_match_version(request: Any, user: Any, ref: str) -> int | None:
+    """With an If-Match header: 412 unless it names the case's current ETag, else the version
+    it stands for, which the action then checks again inside its transaction (a change in
+    between is the action's 409). None without the header."""
+    if "If-Match" not in request.headers:
+        return None
+    case = _lookup(_annotated(_visible(user)), ref)
+    check_if_match(request, case_etag(case, user))
+    return case.version
 
 
 def _json_object(request: Any) -> dict[str, Any]:
@@ -363,6 +540,264 @@ def _json_object(request: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InvalidInput("请求体须为 JSON 对象（参数名 → 值）", {"body": "invalid"})
     return data
+
+
+# ---------------------------------------------------------------------------- timeline and photos
+
+
+def _case_for_records(user: Any, ref: str) -> Case:
+    # Just the row: the records below are read through their own restrict().
+    return _lookup(_visible(user).select_related("street"), ref)
+
+
+@router.get("/cases/{ref}/events", response={200: EventPage, **READ_ERRORS}, summary="工单动态（时间线）")
+def list_events(
+    request: Any,
+    ref: str,
+    action: Annotated[CaseAction | None, Query(description="只看这一种动作")] = None,
+    page: PageNumber = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
+) -> dict[str, Any]:
+    """The case's timeline, oldest first (the detail carries it whole; this pages through it)."""
+    user = request.auth
+    case = _case_for_records(user, ref)
+    qs = CaseEvent.objects.restrict(user, Action.VIEW).filter(case=case).select_related("unit")
+    if action:
+        qs = qs.filter(action=action)
+    return paginate(qs.order_by("at", "id"), page, page_size, event_out)
+
+
+def _photos(user: Any, case: Case) -> QuerySet[Photo]:
+    return Photo.objects.restrict(user, Action.VIEW).filter(case=case).select_related("uploaded_by")
+
+
+@router.get("/cases/{ref}/photos", response={200: PhotoPage, **READ_ERRORS}, summary="工单照片列表")
+def list_photos(
+    request: Any,
+    ref: str,
+    stage: Annotated[PhotoStage | None, Query(description="before 处置前 / after 处置后")] = None,
+    page: PageNumber = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
+) -> dict[str, Any]:
+    """Each photo with the URLs of the file and its thumbnail; both need the same token
+    (photos are never public files)."""
+    user = request.auth
+    case = _case_for_records(user, ref)
+    qs = _photos(user, case)
+    if stage:
+        qs = qs.filter(stage=stage)
+    return paginate(qs.order_by("uploaded_at", "id"), page, page_size, lambda p: photo_out(p, case, request))
+
+
+IMAGE_RESPONSE = {
+    "responses": {
+        "200": {
+            "description": "照片文件（EXIF 已去除）",
+            "content": {
+                f"image/{kind}": {"schema": {"type": "string", "format": "binary"}}
+                for kind in ("jpeg", "png", "webp")
+            },
+        }
+    }
+}
+
+
+@router.get(
+    "/cases/{ref}/photos/{photo_id}",
+    response={**NOT_MODIFIED, **READ_ERRORS},
+    summary="下载工单照片",
+    url_name="case_photo",
+    openapi_extra=IMAGE_RESPONSE,
+)
+def get_photo(
+    request: Any,
+    response: HttpResponse,
+    ref: str,
+    photo_id: int,
+    size: Annotated[Literal["full", "thumb"], Query(description="full 原图 / thumb 缩略图")] = "full",
+) -> Any:
+    """The file itself, only to callers who may see the case (404 otherwise, as for the case).
+    The bytes never change, so the ETag lets clients keep them: If-None-Match → 304."""
+    user = request.auth
+    case = _case_for_records(user, ref)
+    photo = get_by_id(_photos(user, case), photo_id)
+    field = photo.thumbnail if size == "thumb" and photo.thumbnail else photo.image
+    if not_modified(request, response, make_etag(photo, field.name)):
+        return Status(304, None)
+    try:
+        handle = field.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise NotFound("照片文件不存在") from None
+    content_type = mimetypes.guess_type(field.name or "")[0] or "application/octet-stream"
+    served = FileResponse(handle, content_type=content_type)
+    served["ETag"] = response["ETag"]
+    served["Cache-Control"] = "private, max-age=3600"
+    return served
+
+
+@router.post(
+    "/cases/{ref}/photos",
+    response={201: PhotoUploadOut, **WRITE_ERRORS},
+    summary="上传工单照片",
+)
+def upload_photos(
+    request: Any,
+    ref: str,
+    photos: Annotated[
+        list[UploadedFile],
+        File(description=f"照片文件（JPEG/PNG/WebP，可多张，最多 {MAX_PHOTOS_PER_UPLOAD} 张）"),
+    ],
+    stage: Annotated[PhotoStage, Form(description="before 处置前（现场）/ after 处置后")] = PhotoStage.AFTER,
+    note: Annotated[str, Form(description="说明（写入工单动态；缺省为“上传了 N 张…照片”）")] = "",
+    version: Annotated[int | None, Form(description="读到的版本号，过期则 409")] = None,
+) -> Status[dict[str, Any]]:
+    """multipart/form-data upload through `actions.add_photos`: every file is validated first
+    (an invalid one is a 400 naming `photos`, and nothing is written), then the photos, one
+    timeline row and the version bump are written in one transaction. Any staff role that
+    sees the case may upload; honours If-Match like the actions."""
+    user = request.auth
+    if len(photos) > MAX_PHOTOS_PER_UPLOAD:
+        raise InvalidInput(f"一次最多上传 {MAX_PHOTOS_PER_UPLOAD} 张照片", {"photos": "too_many"})
+    matched = _if_match_version(request, user, ref)
+    with acting_as(user, "api"):
+        event = actions.add_photos(
+            ref,
+            user,
+            photos=list(photos),
+            stage=stage,
+            note=note,
+            version=version if version is not None else matched,
+        )
+    case = event.case
+    return Status(
+        201,
+        {
+            "version": case.version,
+            "event": event_out(event),
+            "photos": [
+                photo_out(p, case, request) for p in event.photos.select_related("uploaded_by").order_by("id")
+            ],
+        },
+    )
+
+
+# ---------------------------------------------------------------------------- duty table
+
+
+def duty_out(rule: DutyRule) -> dict[str, Any]:
+    return {
+        "id": rule.pk,
+        "category": {"code": rule.category.code, "name": rule.category.name},
+        "area": {"code": rule.area.code, "name": rule.area.name},
+        "area_kind": rule.area.kind,
+        "lead_unit": _unit_ref(rule.lead_unit),
+        "co_units": [_unit_ref(u) for u in rule.co_units.all()],
+        "is_active": rule.is_active,
+        "note": rule.note,
+        "updated_at": rule.updated_at,
+    }
+
+
+def _duties(user: Any) -> QuerySet[DutyRule]:
+    return (
+        DutyRule.objects.restrict(user, Action.VIEW)
+        .select_related("category", "area", "lead_unit")
+        .defer("area__geometry")
+        .prefetch_related(Prefetch("co_units", queryset=Unit.objects.order_by("name", "id")))
+    )
+
+
+@router.get("/duties", response={200: DutyPage, **READ_ERRORS}, summary="职责分工（派单规则）")
+def list_duties(
+    request: Any,
+    category: Annotated[
+        str | None, Query(description="问题分类编码（仅该分类的规则，与分类页面一致）")
+    ] = None,
+    area: Annotated[str | None, Query(description="区域编码（规则所在的区域）")] = None,
+    unit: Annotated[int | None, Query(description="单位 id：作为主办或协办")] = None,
+    active: Annotated[bool | None, Query(description="true：启用；false：停用")] = None,
+    page: PageNumber = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
+) -> dict[str, Any]:
+    """The duty table of the caller's streets: in this area, this category goes to this lead
+    unit plus co-handlers. Routing takes the most specific area, then category."""
+    qs = _duties(request.auth)
+    if category:
+        qs = qs.filter(category__code=category)
+    if area:
+        qs = qs.filter(area__code=area)
+    if unit is not None and 0 < unit <= MAX_ID:
+        co_handled = DutyRule.objects.filter(co_units=unit).values("pk")
+        qs = qs.filter(Q(lead_unit_id=unit) | Q(pk__in=co_handled))
+    elif unit is not None:
+        qs = qs.none()  # no unit has such an id (and the database's integer could not hold it)
+    if active is not None:
+        qs = qs.filter(is_active=active)
+    return paginate(qs.order_by("area__code", "category__code", "id"), page, page_size, duty_out)
+
+
+@router.get(
+    "/duties/{duty_id}", response={200: DutyOut, **NOT_MODIFIED, **READ_ERRORS}, summary="职责分工详情"
+)
+def get_duty(request: Any, response: HttpResponse, duty_id: int) -> Any:
+    rule = get_by_id(_duties(request.auth), duty_id)
+    co_units = list(rule.co_units.all())
+    tag = make_etag(rule, rule.category, rule.area, rule.lead_unit, *co_units, [u.pk for u in co_units])
+    if not_modified(request, response, tag):
+        return Status(304, None)
+    return duty_out(rule)
+
+
+# ---------------------------------------------------------------------------- inbox
+
+
+def notification_out(note: Notification) -> dict[str, Any]:
+    return {
+        "id": note.pk,
+        "kind": note.kind,
+        "kind_label": note.get_kind_display(),
+        "text": note.text,
+        "case": {"id": note.case.pk, "number": note.case.number} if note.case else None,
+        "created_at": note.created_at,
+        "read_at": note.read_at,
+    }
+
+
+def _inbox(user: Any) -> QuerySet[Notification]:
+    return (
+        Notification.objects.restrict(user, Action.VIEW)
+        .select_related("case")
+        .only("id", "kind", "text", "created_at", "read_at", "case__id", "case__number")
+    )
+
+
+@router.get("/notifications", response={200: NotificationPage, **READ_ERRORS}, summary="我的通知")
+def list_notifications(
+    request: Any,
+    unread: Annotated[bool | None, Query(description="true：只看未读；false：只看已读")] = None,
+    page: PageNumber = 1,
+    page_size: PageSize = DEFAULT_PAGE_SIZE,
+) -> dict[str, Any]:
+    """The caller's own inbox (the web page's 通知), newest first."""
+    qs = _inbox(request.auth)
+    if unread is not None:
+        qs = qs.filter(read_at__isnull=unread)
+    return paginate(qs.order_by("-created_at", "-id"), page, page_size, notification_out)
+
+
+@router.post(
+    "/notifications/{notification_id}/read",
+    response={200: NotificationOut, **WRITE_ERRORS},
+    summary="标记通知为已读",
+)
+def read_notification(request: Any, notification_id: int) -> dict[str, Any]:
+    """Idempotent: reading an already read notice keeps its first read time."""
+    return notification_out(actions.mark_notification_read(request.auth, notification_id))
+
+
+@router.post("/notifications/read-all", response={200: ReadAllOut, **WRITE_ERRORS}, summary="全部标为已读")
+def read_all_notifications(request: Any) -> dict[str, Any]:
+    return {"updated": actions.mark_all_notifications_read(request.auth)}
 
 
 # ---------------------------------------------------------------------------- categories

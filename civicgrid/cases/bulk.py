@@ -33,7 +33,7 @@ from civicgrid.core.querysets import user_scope
 from civicgrid.geo.index import Location, locate_many
 from civicgrid.geo.models import Building
 
-from . import actions, deadlines, routing
+from . import actions, deadlines, routing, signals
 from .actions import CaseInput
 from .choices import CaseAction, CaseStatus, Channel, RequestType, Urgency
 from .errors import CaseError, InvalidInput
@@ -429,7 +429,8 @@ def _write(valid: list[_Valid], via: str, intake: Intake, actor: Any) -> list[Cr
             cases.copy(cursor.cursor, case_ids, build())
             for row, case_id in zip(events.rows, case_ids, strict=True):
                 row["case_id"] = case_id
-            events.copy(cursor.cursor, _next_ids(cursor, CaseEvent, len(events.rows)))
+            event_ids = _next_ids(cursor, CaseEvent, len(events.rows))
+            events.copy(cursor.cursor, event_ids)
             # Django declares its foreign keys DEFERRABLE INITIALLY DEFERRED: back to that for
             # the rest of an enclosing transaction (a test's, a caller's).
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
@@ -440,7 +441,14 @@ def _write(valid: list[_Valid], via: str, intake: Intake, actor: Any) -> list[Cr
         case_ids = [c.pk for c in saved]
         for row, case_id in zip(events.rows, case_ids, strict=True):
             row["case_id"] = case_id
-        CaseEvent.objects.bulk_create(events.instances())  # type: ignore[arg-type]
+        event_ids = [e.pk for e in CaseEvent.objects.bulk_create(events.instances())]  # type: ignore[arg-type]
+    # One signal for the chunk, after its commit (webhooks): ids only, no model instances.
+    signals.send_on_commit(
+        [
+            signals.CommittedEvent(case_id, event_id, CaseAction.CREATE.value, row["street_id"])
+            for case_id, event_id, row in zip(case_ids, event_ids, cases.rows, strict=True)
+        ]
+    )
     return [
         Created(pk, row["number"], row["external_id"]) for pk, row in zip(case_ids, cases.rows, strict=True)
     ]

@@ -9,42 +9,19 @@ Conventions:
 """
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 from django.db import models
-from django.utils import timezone
 from ninja import Schema
-from pydantic import ConfigDict, Field, PlainSerializer
+from pydantic import ConfigDict, Field
+
+# The error shape, the local-time serialiser and the references to areas and units are shared
+# with the geo and orgs routers (one schema per name in the OpenAPI document).
+from civicgrid.core.pagination import PageOut
+from civicgrid.core.rest import AreaRef, LocalDateTime
+from civicgrid.orgs.schemas import UnitRef
 
 from .choices import Channel, RequestType, Urgency
-
-
-def _local_iso(value: datetime) -> str:
-    # The database hands back UTC; clients get the local offset, as the brief asks.
-    return timezone.localtime(value).isoformat() if timezone.is_aware(value) else value.isoformat()
-
-
-LocalDateTime = Annotated[datetime, PlainSerializer(_local_iso, return_type=str)]
-
-
-class ErrorDetail(Schema):
-    code: str = Field(description="机器可读的错误码，如 invalid、not_found、conflict、transition_not_allowed")
-    message: str = Field(description="给人看的说明（中文）")
-    fields: dict[str, Any] = Field(default_factory=dict, description="出错的字段 → 原因码")
-
-
-class ErrorOut(Schema):
-    error: ErrorDetail
-
-
-class AreaRef(Schema):
-    code: str
-    name: str
-
-
-class UnitRef(Schema):
-    id: int
-    name: str
 
 
 class CategoryRef(Schema):
@@ -126,10 +103,7 @@ class CaseOut(Schema):
     external_id: str | None
 
 
-class CasePage(Schema):
-    count: int
-    page: int
-    page_size: int
+class CasePage(PageOut):
     results: list[CaseOut]
 
 
@@ -147,6 +121,7 @@ class AssignmentOut(Schema):
 
 
 class EventOut(Schema):
+    id: int
     action: str
     action_label: str
     at: LocalDateTime
@@ -163,10 +138,116 @@ class AllowedAction(Schema):
     parameters: list[str] = Field(description="该操作接受的 JSON 参数名（均可选，version 用于并发控制）")
 
 
+class PhotoOut(Schema):
+    id: int
+    stage: str = Field(description="before 处置前（现场）/ after 处置后")
+    stage_label: str
+    width: int
+    height: int
+    uploaded_at: LocalDateTime
+    uploaded_by: str | None
+    event: int | None = Field(description="随之写入的工单动态 id")
+    url: str = Field(description="原图（需同一令牌；GET /cases/{ref}/photos/{id}）")
+    thumbnail_url: str = Field(description="缩略图（?size=thumb）")
+
+
+class CallbackOut(Schema):
+    at: LocalDateTime
+    by: str | None
+    contacted: bool
+    resolution: str
+    resolution_label: str
+    satisfaction: str
+    satisfaction_label: str
+    note: str
+
+
+class SupervisionOut(Schema):
+    kind: str
+    kind_label: str
+    at: LocalDateTime
+    by: str | None = Field(description="督办人；系统自动督办时为空")
+    unit: UnitRef | None
+    note: str
+
+
+class ExtensionOut(Schema):
+    unit: UnitRef
+    requested_at: LocalDateTime
+    requested_by: str | None
+    working_days: int
+    reason: str
+    status: str
+    status_label: str
+    decided_at: LocalDateTime | None
+    decided_by: str | None
+    decision_note: str
+    old_due_at: LocalDateTime | None
+    new_due_at: LocalDateTime | None
+
+
 class CaseDetailOut(CaseOut):
     assignments: list[AssignmentOut]
     timeline: list[EventOut]
     allowed_actions: list[AllowedAction]
+    photos: list[PhotoOut]
+    callbacks: list[CallbackOut] = Field(description="回访记录")
+    supervisions: list[SupervisionOut] = Field(description="督办记录（新的在前）")
+    extensions: list[ExtensionOut] = Field(description="延期申请（新的在前）")
+    merged_cases: list[str] = Field(description="合并到本单的工单编号（本人可见的）")
+
+
+class EventPage(PageOut):
+    results: list[EventOut]
+
+
+class PhotoPage(PageOut):
+    results: list[PhotoOut]
+
+
+class PhotoUploadOut(Schema):
+    version: int = Field(description="上传后工单的版本号（下一次操作回传）")
+    event: EventOut
+    photos: list[PhotoOut]
+
+
+class DutyOut(Schema):
+    id: int
+    category: CategoryRef
+    area: AreaRef
+    area_kind: str
+    lead_unit: UnitRef
+    co_units: list[UnitRef] = Field(description="协办单位（吹哨报到）")
+    is_active: bool
+    note: str
+    updated_at: LocalDateTime
+
+
+class DutyPage(PageOut):
+    results: list[DutyOut]
+
+
+class CaseRef(Schema):
+    id: int
+    number: str
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    text: str
+    case: CaseRef | None
+    created_at: LocalDateTime
+    read_at: LocalDateTime | None
+
+
+class NotificationPage(PageOut):
+    results: list[NotificationOut]
+
+
+class ReadAllOut(Schema):
+    updated: int = Field(description="本次标为已读的条数")
 
 
 class DeadlineRule(Schema):

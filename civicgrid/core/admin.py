@@ -162,9 +162,17 @@ class AuditLogAdmin(RestrictedAdminMixin, admin.ModelAdmin):
     """Read-only: a street's admins and leaders browse their street's trail (restrict());
     an object's own history is also on its page (core:object_history)."""
 
-    list_display = ("timestamp", "actor_label", "via", "event", "content_type", "object_repr")
+    list_display = (
+        "timestamp",
+        "actor_label",
+        "via",
+        "api_token_label",
+        "event",
+        "content_type",
+        "object_repr",
+    )
     list_filter = ("event", "via", "content_type")
-    search_fields = ("object_repr", "actor_label", "object_id")
+    search_fields = ("object_repr", "actor_label", "object_id", "api_token_label")
     date_hierarchy = "timestamp"
     list_select_related = ("content_type",)
 

@@ -35,6 +35,35 @@ def current_actor() -> tuple[Any, str]:
     return _actor.get() or (None, "")
 
 
+# The API token of the current request, as plain values (core may not import accounts).
+# Kept apart from the actor: actions re-enter acting_as() with the same user, and the token
+# must survive that.
+_api_token: contextvars.ContextVar[tuple[int, str] | None] = contextvars.ContextVar(
+    "civicgrid_api_token", default=None
+)
+
+
+def set_api_token(token_id: int, label: str) -> None:
+    """Marks the rest of this request as made with API token `token_id` (set by TokenAuth).
+    Only valid inside `api_token_scope()`, which clears it when the request ends."""
+    _api_token.set((token_id, label[:100]))
+
+
+def current_api_token() -> tuple[int, str] | None:
+    return _api_token.get()
+
+
+@contextlib.contextmanager
+def api_token_scope() -> Iterator[None]:
+    """No token inside; whatever a token set in here is gone afterwards, so a token cannot
+    leak into the next request served by the same thread."""
+    reset = _api_token.set(None)
+    try:
+        yield
+    finally:
+        _api_token.reset(reset)
+
+
 def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
@@ -62,7 +91,10 @@ def _write(instance: models.Model, event: str, changes: dict[str, Any]) -> None:
 
     user, via = current_actor()
     actor = user if getattr(user, "is_authenticated", False) else None
+    api_token = current_api_token()
     AuditLog.objects.create(
+        api_token_id=api_token[0] if api_token else None,
+        api_token_label=api_token[1] if api_token else "",
         actor=actor,
         actor_label=getattr(actor, "username", "") if actor else "系统",
         via=via,

@@ -13,20 +13,21 @@ from django.utils.cache import patch_vary_headers
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from .audit import acting_as
+from .audit import acting_as, api_token_scope
 
 logger = logging.getLogger(__name__)
 
 
 class AuditActorMiddleware:
-    """Makes the logged-in user the actor of every audited write in this request."""
+    """Makes the logged-in user the actor of every audited write in this request, and scopes
+    the API token that TokenAuth records (see audit.set_api_token) to this request."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         via = "admin" if request.path.startswith("/admin/") else "web"
-        with acting_as(getattr(request, "user", None), via):
+        with api_token_scope(), acting_as(getattr(request, "user", None), via):
             return self.get_response(request)
 
 

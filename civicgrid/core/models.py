@@ -61,6 +61,11 @@ class AuditLog(models.Model):
     # {"field": [before, after]} for updates; {"field": value} snapshots for create/delete.
     changes = models.JSONField(_("变更"), default=dict)
     street_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # The API token a write was made with (accounts.ApiToken; a plain id because core may not
+    # import accounts, and the row must outlive a deleted token). The label keeps its prefix
+    # and name, e.g. "cg_abcd… 12345 平台".
+    api_token_id = models.BigIntegerField(_("API 令牌编号"), null=True, blank=True, db_index=True)
+    api_token_label = models.CharField(_("API 令牌"), max_length=100, blank=True, default="", db_default="")
 
     objects = AuditLogQuerySet.as_manager()
 

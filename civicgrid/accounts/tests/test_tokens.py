@@ -93,3 +93,56 @@ def test_create_api_token_with_expiry_and_for_unknown_users(world):
     assert expires is not None and dt.timedelta(days=29) < expires - timezone.now() <= dt.timedelta(days=30)
     with pytest.raises(CommandError, match="不存在"):
         call_command("create_api_token", "nobody", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def run(*args):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("create_api_token", *args, stdout=out, stderr=err)
+    return out.getvalue().strip(), err.getvalue()
+
+
+def test_create_api_token_defaults_to_read(world):
+    key, err = run("east-dispatcher")
+    token = tokens.authenticate_token(key)
+    assert token.scopes == ["read"] and token.rate_limit is None and "read" in err
+
+
+def test_create_api_token_scopes_repeatable_or_comma_separated(world):
+    key, _ = run("east-dispatcher", "--scope", "cases:write,geo:read", "--scope", "insights:read")
+    assert tokens.authenticate_token(key).scopes == ["cases:write", "geo:read", "insights:read"]
+    with pytest.raises(CommandError, match="未知的权限范围：cases:delete"):
+        run("east-dispatcher", "--scope", "cases:read,cases:delete")
+    assert ApiToken.objects.count() == 1
+
+
+def test_create_api_token_expires_in_days_or_on_a_date(world):
+    key, _ = run("east-dispatcher", "--expires", "7")
+    expires = tokens.authenticate_token(key).expires_at
+    assert expires is not None and dt.timedelta(days=6) < expires - timezone.now() <= dt.timedelta(days=7)
+    key, _ = run("east-dispatcher", "--expires", "2099-06-30")
+    local = timezone.localtime(tokens.authenticate_token(key).expires_at)
+    assert (local.date(), local.hour, local.minute) == (dt.date(2099, 6, 30), 23, 59)
+    for bad in ("2001-01-01", "0", "soon"):
+        with pytest.raises(CommandError, match="--expires"):
+            run("east-dispatcher", "--expires", bad)
+
+
+def test_create_api_token_for_an_integration_with_a_rate_limit(world):
+    from civicgrid.accounts import actions
+
+    hotline = actions.create_integration(
+        world.user("east", Role.ADMIN), name="12345 平台", streets=[world.east.street], role=Role.DISPATCHER
+    )
+    key, err = run("--integration", "12345 平台", "--scope", "cases:write", "--rate-limit", "1200")
+    token = tokens.authenticate_token(key)
+    assert token.user == hotline.service_account and token.rate_limit == 1200 and "12345 平台" in err
+    entry = AuditLog.objects.filter(content_type__model="apitoken", object_id=str(token.pk)).get()
+    assert entry.via == "command" and entry.api_token_id is None
+    with pytest.raises(CommandError, match="不存在"):
+        run("--integration", "没有这个")
+    with pytest.raises(CommandError, match="二选一"):
+        run("east-dispatcher", "--integration", "12345 平台")
+    with pytest.raises(CommandError, match="二选一"):
+        run()
+    with pytest.raises(CommandError, match="rate-limit"):
+        run("east-dispatcher", "--rate-limit", "-1")

@@ -29,7 +29,7 @@ class Api:
     def __init__(self, client: Any, user: Any = None, key: str | None = None) -> None:
         self.client = client
         self.user = user
-        self.key = key if key is not None else tokens.issue(user).key
+        self.key = key if key is not None else tokens.issue(user, scopes=["write"]).key
 
     @property
     def headers(self) -> dict[str, str]:
@@ -235,7 +235,7 @@ def test_a_body_that_is_not_json_is_400(as_, w):
     response = api.client.post(
         f"{BASE}/cases", "{not json", content_type="application/json", headers=api.headers
     )
-    assert_error(response, 400, "invalid")
+    assert_error(response, 400, "invalid_json")  # refused by api.guards before the handler
 
 
 # ---------------------------------------------------------------------------- list

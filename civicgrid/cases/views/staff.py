@@ -28,7 +28,7 @@ from civicgrid.geo.models import Area
 
 from .. import actions, duplicates, workflow
 from ..choices import OPEN_STATUSES, AssignmentStatus, CaseAction, PhotoStage
-from ..errors import CaseError, Conflict
+from ..errors import CaseError, Conflict, NotFound
 from ..forms import PRIMARY_ACTIONS, WorkbenchFilterForm, action_form
 from ..models import Assignment, Case, CaseEvent, Category, DutyRule, ExtensionRequest, Notification
 from ..workbench import QUEUE_CONDITIONS, QUEUES, filtered_cases, queue_counts
@@ -316,11 +316,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
-    mine = Notification.objects.restrict(request.user, Action.CHANGE)
-    note = get_object_or_404(mine.select_related("case"), pk=pk)
-    if note.read_at is None:
-        mine.filter(pk=note.pk).update(read_at=timezone.now())
-        note.read_at = timezone.now()
+    try:
+        note = actions.mark_notification_read(request.user, pk)
+    except NotFound:
+        raise Http404 from None
     if getattr(request, "htmx", False):
         response = render(request, "cases/_notification.html", {"note": note})
         response["HX-Trigger"] = "notifications-changed"
@@ -331,11 +330,7 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def notifications_read_all(request: HttpRequest) -> HttpResponse:
-    count = (
-        Notification.objects.restrict(request.user, Action.CHANGE)
-        .filter(read_at__isnull=True)
-        .update(read_at=timezone.now())
-    )
+    count = actions.mark_all_notifications_read(request.user)
     messages.success(request, _("已将 %(n)s 条通知标为已读") % {"n": count})
     return redirect("cases:inbox")
 

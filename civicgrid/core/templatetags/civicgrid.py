@@ -17,6 +17,7 @@ NAV_ITEMS: tuple[tuple[Any, str, str | None], ...] = (
     (_("区域"), "geo:area_list", "geo.Area"),
     (_("楼栋查询"), "geo:building_search", "geo.Building"),
     (_("处置单位"), "orgs:unit_list", "orgs.Unit"),
+    (_("Webhook 订阅"), "webhooks:list", "webhooks.Subscription"),
 )
 
 

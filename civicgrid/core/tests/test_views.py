@@ -56,6 +56,7 @@ def test_nav_links_follow_the_role(client, world):
     for name in ["geo:area_list", "geo:building_search", "orgs:unit_list"]:
         assert f'href="{reverse(name)}"' in html
     assert 'href="/admin/"' not in html
+    assert f'href="{reverse("webhooks:list")}"' not in html  # subscriptions are the administrators'
     assert 'action="/i18n/setlang/"' in html and 'action="/accounts/logout/"' in html
 
     client.force_login(world.user("east", Role.RESIDENT))
@@ -67,7 +68,8 @@ def test_nav_links_follow_the_role(client, world):
     admin.is_staff = True
     admin.save()
     client.force_login(admin)
-    assert 'href="/admin/"' in client.get(reverse("home")).content.decode()
+    html = client.get(reverse("home")).content.decode()
+    assert 'href="/admin/"' in html and f'href="{reverse("webhooks:list")}"' in html
 
 
 def test_language_switch_to_english(client, world):

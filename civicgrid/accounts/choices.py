@@ -1,0 +1,49 @@
+"""Choices of the accounts app."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# The API apps a scope can name (`<app>:read` / `<app>:write`).
+API_APPS = ("cases", "geo", "orgs", "insights", "open311", "webhooks")
+
+
+class ApiScope(models.TextChoices):
+    """What an API token may do. `read`/`write` cover every API app; `<app>:…` one app.
+    Write implies read."""
+
+    READ = "read", _("全部接口：只读")
+    WRITE = "write", _("全部接口：读写")
+    CASES_READ = "cases:read", _("事件：只读")
+    CASES_WRITE = "cases:write", _("事件：读写")
+    GEO_READ = "geo:read", _("区域与网格：只读")
+    GEO_WRITE = "geo:write", _("区域与网格：读写")
+    ORGS_READ = "orgs:read", _("单位：只读")
+    ORGS_WRITE = "orgs:write", _("单位：读写")
+    INSIGHTS_READ = "insights:read", _("统计分析：只读")
+    INSIGHTS_WRITE = "insights:write", _("统计分析：读写")
+    OPEN311_READ = "open311:read", _("Open311：只读")
+    OPEN311_WRITE = "open311:write", _("Open311：读写")
+    WEBHOOKS_READ = "webhooks:read", _("Webhook：只读")
+    WEBHOOKS_WRITE = "webhooks:write", _("Webhook：读写")
+
+
+DEFAULT_SCOPES = [ApiScope.READ.value]
+
+
+class ScopeError(ValueError):
+    """A scope string outside the grammar (`read`, `write`, `<app>:read`, `<app>:write`)."""
+
+
+def normalize_scopes(scopes: object) -> list[str]:
+    """Validated, de-duplicated scopes in choices order (ScopeError if any is unknown)."""
+    if isinstance(scopes, str) or not isinstance(scopes, (list, tuple, set, frozenset)):
+        raise ScopeError("权限范围须为字符串列表")
+    if not all(isinstance(s, str) for s in scopes):
+        raise ScopeError("权限范围须为字符串列表")
+    wanted = {s.strip() for s in scopes if s.strip()}
+    unknown = sorted(wanted - set(ApiScope.values))
+    if unknown:
+        raise ScopeError("未知的权限范围：" + "、".join(unknown))
+    if not wanted:
+        raise ScopeError("至少需要一个权限范围")
+    return [s for s in ApiScope.values if s in wanted]

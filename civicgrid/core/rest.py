@@ -1,0 +1,125 @@
+"""What every app's REST router (/api/v1/) shares: the error schema and the error statuses it
+documents, local-time serialisation, and conditional requests (ETag, If-None-Match, If-Match).
+
+The API root (civicgrid.api) turns errors into the ErrorOut body; apps cannot import it (it
+imports them), so the pieces they need to declare and raise live here, in core.
+
+Conditional requests:
+- every detail GET answers with a strong `ETag` computed from the version / `updated_at` of
+  each row its body is made of (plus whatever else changes the body: the reader, options), and
+  with `Cache-Control: private, no-cache` so clients revalidate instead of guessing;
+- `If-None-Match` with that tag (or `*`) → 304 without a body;
+- writes honour `If-Match` (strong comparison, RFC 9110): a tag that is no longer current → 412
+  `precondition_failed`. Versions still travel in bodies too; a change between the check and the
+  write is the write's own 409 `conflict`.
+"""
+
+import hashlib
+from datetime import datetime
+from typing import Annotated, Any
+
+from django.db import models
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.http import parse_etags
+from ninja import Schema
+from ninja.errors import HttpError
+from pydantic import Field, PlainSerializer
+
+
+def _local_iso(value: datetime) -> str:
+    # The database hands back UTC; clients get the local offset, as the brief asks.
+    return timezone.localtime(value).isoformat() if timezone.is_aware(value) else value.isoformat()
+
+
+LocalDateTime = Annotated[datetime, PlainSerializer(_local_iso, return_type=str)]
+
+
+class ErrorDetail(Schema):
+    code: str = Field(
+        description=(
+            "机器可读的错误码，如 invalid、not_found、conflict、precondition_failed、transition_not_allowed"
+        )
+    )
+    message: str = Field(description="给人看的说明（中文）")
+    fields: dict[str, Any] = Field(default_factory=dict, description="出错的字段 → 原因码")
+
+
+class ErrorOut(Schema):
+    error: ErrorDetail
+
+
+class AreaRef(Schema):
+    """An area as other objects name it: the code is the stable key filters take."""
+
+    code: str
+    name: str
+
+
+# Documented error statuses (every error has the ErrorOut shape). 403 and 429 can come from
+# the token itself (missing scope, rate limit) on any operation.
+READ_ERRORS: dict[Any, Any] = {frozenset({400, 401, 403, 404, 429}): ErrorOut}
+WRITE_ERRORS: dict[Any, Any] = {frozenset({400, 401, 403, 404, 409, 412, 429}): ErrorOut}
+# Detail reads also answer 304 (no body) to a matching If-None-Match.
+NOT_MODIFIED: dict[Any, Any] = {304: None}
+
+# The largest primary key a 64-bit column holds: a larger id in a path cannot name a row (and
+# would overflow the database's integer), so it is simply not found.
+MAX_ID = 2**63 - 1
+
+
+def get_by_id[M: models.Model](qs: models.QuerySet[M], pk: int) -> M:
+    """The row of `qs` (already restrict()ed) with this id, else 404 — for ids out of range too."""
+    found = qs.filter(pk=pk).first() if 0 < pk <= MAX_ID else None
+    if found is None:
+        raise Http404
+    return found
+
+
+# Part of every tag: bump it when an output shape changes, so no client keeps an old body.
+ETAG_FORMAT = "1"
+CACHE_CONTROL = "private, no-cache"
+
+
+def stamp(obj: models.Model | None) -> str:
+    """A row's contribution to a tag: its identity plus its version and/or update time."""
+    if obj is None:
+        return "-"
+    version = getattr(obj, "version", "")
+    updated = getattr(obj, "updated_at", None)
+    return f"{obj._meta.label_lower}:{obj.pk}:{version}:{updated.isoformat() if updated else ''}"
+
+
+def make_etag(*parts: Any) -> str:
+    """A strong tag from rows (stamped) and plain values (the reader, query options…)."""
+    text = "\x1f".join(
+        [ETAG_FORMAT, *(stamp(p) if isinstance(p, models.Model) or p is None else repr(p) for p in parts)]
+    )
+    return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
+
+
+def _opaque(tag: str) -> str:
+    return tag.removeprefix("W/")
+
+
+def not_modified(request: HttpRequest, response: HttpResponse, tag: str) -> bool:
+    """Put the tag on the response; True if the client's If-None-Match says it already has
+    this body (weak comparison, as RFC 9110 asks for If-None-Match) and 304 will do."""
+    response["ETag"] = tag
+    response["Cache-Control"] = CACHE_CONTROL
+    header = request.headers.get("If-None-Match")
+    if not header:
+        return False
+    tags = parse_etags(header)
+    return tags == ["*"] or any(_opaque(t) == _opaque(tag) for t in tags)
+
+
+def check_if_match(request: HttpRequest, tag: str) -> None:
+    """412 unless If-Match is absent, `*`, or names the current tag (strong comparison)."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        return
+    tags = parse_etags(header)
+    if tags == ["*"] or tag in tags:
+        return
+    raise HttpError(412, "资源已被他人修改（If-Match 与当前 ETag 不符），请重新读取后再试")

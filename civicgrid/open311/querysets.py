@@ -1,0 +1,56 @@
+"""Which cases Open311 shows, and to whom (the permission layer of this app).
+
+Anonymous readers (no api_key) see the *public* cases of the street named by jurisdiction_id:
+every case except those of a private category (conf.private_categories() and their
+sub-categories). Listings (GET requests without service_request_id) also leave out cases
+merged into a master (the master stands for them) and cases not accepted (不予立案: often
+abuse or spam); looked up by number, those are answered too. A reader with an api_key
+additionally sees, in that street, every case the key's account may see in the staff UI
+(`Case.objects.restrict(user, "view")`). No answer ever carries personal fields.
+"""
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from civicgrid.cases.choices import CaseStatus
+from civicgrid.cases.models import Case, Category
+from civicgrid.cases.querysets import CaseChildQuerySet
+from civicgrid.core.choices import Action
+from civicgrid.geo.models import Area
+
+from . import conf
+
+# Left out of listings (see the module docstring).
+UNLISTED_STATUSES = (CaseStatus.MERGED, CaseStatus.REJECTED)
+
+
+class SubmissionQuerySet(CaseChildQuerySet):
+    """Submissions follow their case's scope."""
+
+
+def private_category_ids(categories: list[Category] | None = None) -> set[int]:
+    """The private categories and everything below them (one query unless given the tree)."""
+    rows = categories if categories is not None else list(Category.objects.only("pk", "code", "parent_id"))
+    codes = set(conf.private_categories())
+    children: dict[int | None, list[Category]] = {}
+    for c in rows:
+        children.setdefault(c.parent_id, []).append(c)
+    found: set[int] = set()
+    todo = [c for c in rows if c.code in codes]
+    while todo:
+        node = todo.pop()
+        if node.pk not in found:
+            found.add(node.pk)
+            todo.extend(children.get(node.pk, []))
+    return found
+
+
+def readable_cases(street: Area, user: Any = None, *, listing: bool = False) -> QuerySet[Case]:
+    """The cases of `street` this reader may see through Open311 (module docstring)."""
+    public = ~Q(category_id__in=private_category_ids())
+    if listing:
+        public &= ~Q(status__in=UNLISTED_STATUSES)
+    if user is not None:
+        public |= Q(pk__in=Case.objects.restrict(user, Action.VIEW).filter(street=street).values("pk"))
+    return Case.objects.filter(Q(street=street) & public)

@@ -1,0 +1,260 @@
+"""The delivery engine: Delivery rows from committed case events, and the attempts.
+
+The database is the schedule. A Delivery is `pending` with `next_attempt_at` until an
+attempt gets a 2xx (`succeeded`) or the last allowed attempt fails (`failed`). Every
+attempt first claims the row with one conditional UPDATE (pending and due → not due for a
+lease, attempts + 1), so two workers (a Celery retry and the sweeper, a redelivered task)
+never send the same attempt twice. Celery runs the attempts (tasks.deliver, on commit,
+then `retry(countdown=…)` on a worker); the sweeper (tasks.send_due, beat; the command
+`send_webhooks` in the embedded profile, where Celery is eager and a retry would run at
+once) picks up whatever is due and was not run.
+"""
+
+import functools
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from civicgrid.cases.models import Case, CaseEvent
+from civicgrid.cases.signals import CommittedEvent
+
+from . import payloads, signing, transport
+from .choices import DeliveryStatus, event_kind
+from .models import Delivery, Subscription
+
+logger = logging.getLogger(__name__)
+
+# Bounds of what the log keeps of an answer.
+RESPONSE_EXCERPT = 2000
+LOGGED_EXCERPT = 300
+MAX_LOGGED_ATTEMPTS = 20
+# A claimed attempt is given this long (plus the timeout, twice: connect and read) before
+# the sweeper may take the delivery over from a worker that died mid-attempt.
+LEASE_MARGIN_SECONDS = 60
+BULK_BATCH = 500
+
+
+def max_attempts() -> int:
+    return max(1, int(settings.CIVICGRID_WEBHOOKS_MAX_ATTEMPTS))
+
+
+def backoff(attempts: int) -> int:
+    """Seconds to wait after the `attempts`-th failed attempt: base · 2^(attempts−1), capped."""
+    base = int(settings.CIVICGRID_WEBHOOKS_RETRY_BASE_SECONDS)
+    cap = int(settings.CIVICGRID_WEBHOOKS_RETRY_MAX_SECONDS)
+    return int(min(cap, base * 2 ** max(0, attempts - 1)))
+
+
+# ---------------------------------------------------------------------------- from events
+
+
+def on_case_events(events: Sequence[CommittedEvent]) -> list[str]:
+    """Create the deliveries of committed case events and enqueue their first attempts;
+    the ids of the deliveries created. One query when no active subscription matches (the
+    bulk import's chunks, a site without webhooks)."""
+    wanted = _matches(events)
+    if not wanted:
+        return []
+    case_ids = {e.case_id for e, _subs in wanted}
+    cases = {c.pk: c for c in Case.objects.filter(pk__in=case_ids).select_related(*payloads.CASE_RELATED)}
+    rows = {
+        e.pk: e
+        for e in CaseEvent.objects.filter(pk__in=[e.event_id for e, _s in wanted]).select_related("unit")
+    }
+    made: list[Delivery] = []
+    for committed, subscription_ids in wanted:
+        case, event = cases.get(committed.case_id), rows.get(committed.event_id)
+        if case is None or event is None:
+            continue  # deleted meanwhile
+        kind = event_kind(committed.action)
+        for subscription_id in subscription_ids:
+            delivery_id = uuid.uuid4()
+            made.append(
+                Delivery(
+                    id=delivery_id,
+                    subscription_id=subscription_id,
+                    event=kind,
+                    event_id=event.pk,
+                    case_id=case.pk,
+                    case_number=case.number,
+                    street_id=case.street_id,
+                    occurred_at=event.at,
+                    payload=payloads.build(str(delivery_id), kind, event, case),
+                    next_attempt_at=timezone.now(),
+                )
+            )
+    if not made:
+        return []
+    with transaction.atomic():
+        # ignore_conflicts: a replayed callback finds its (subscription, event) pairs taken.
+        Delivery.objects.bulk_create(made, batch_size=BULK_BATCH, ignore_conflicts=True)
+        created = [
+            str(pk)
+            for pk in Delivery.objects.filter(pk__in=[d.pk for d in made]).values_list("pk", flat=True)
+        ]
+        # Robust: a broker that is down loses nothing (the sweeper sends what is due).
+        transaction.on_commit(functools.partial(enqueue, created), robust=True)
+    return created
+
+
+def _matches(events: Sequence[CommittedEvent]) -> list[tuple[CommittedEvent, list[int]]]:
+    """Each event with the active subscriptions that want it (its kind, its street): one query."""
+    streets = {e.street_id for e in events}
+    through = Subscription.streets.through.objects
+    by_street: dict[int, list[tuple[int, frozenset[str]]]] = defaultdict(list)
+    for subscription_id, street_id, kinds in through.filter(
+        area_id__in=streets, subscription__active=True
+    ).values_list("subscription_id", "area_id", "subscription__events"):
+        by_street[street_id].append((subscription_id, frozenset(kinds or ())))
+    if not by_street:
+        return []
+    out = []
+    for e in events:
+        kind = event_kind(e.action)
+        subs = [sid for sid, kinds in by_street.get(e.street_id, ()) if kind in kinds]
+        if subs:
+            out.append((e, subs))
+    return out
+
+
+# ---------------------------------------------------------------------------- attempts
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an attempt did: `retry_in` seconds until the next one, None when none is due
+    (it succeeded, failed for good, or there was nothing to do)."""
+
+    attempted: bool
+    status: str | None = None
+    retry_in: int | None = None
+
+
+def attempt(delivery_id: Any, now: datetime | None = None) -> Outcome:
+    """One attempt at a due, pending delivery (nothing if it is not due or not pending)."""
+    now = now or timezone.now()
+    timeout = float(settings.CIVICGRID_WEBHOOKS_TIMEOUT)
+    lease = now + timedelta(seconds=2 * timeout + LEASE_MARGIN_SECONDS)
+    claimed = Delivery.objects.filter(
+        pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now
+    ).update(next_attempt_at=lease, attempts=F("attempts") + 1, last_attempt_at=now)
+    if not claimed:
+        return Outcome(attempted=False)
+    delivery = Delivery.objects.select_related("subscription").get(pk=delivery_id)
+    subscription = delivery.subscription
+    if not subscription.active:
+        delivery.attempts -= 1  # nothing was sent
+        _log(delivery, now, None, "订阅已停用，未发送", "", None)
+        return _finish(delivery, now, DeliveryStatus.FAILED, None, "", "订阅已停用，未发送")
+    body = payloads.encode(delivery.payload)
+    headers = signing.headers(subscription.secret, body, delivery.event, str(delivery.pk))
+    response: transport.Response | None = None
+    try:
+        response = transport.post(subscription.url, body, headers, timeout)
+    except transport.DeliveryError as exc:
+        error = str(exc)
+    except Exception as exc:  # never lose the attempt's record to an unexpected error
+        logger.exception("webhook delivery %s failed unexpectedly", delivery.pk)
+        error = f"{type(exc).__name__}: {exc}"
+    else:
+        error = "" if 200 <= response.status < 300 else f"HTTP {response.status}"
+    excerpt = _text(response.body) if response is not None else ""
+    status_code = response.status if response is not None else None
+    _log(delivery, now, status_code, error, excerpt, response.elapsed_ms if response else None)
+    if response is not None and not error:
+        return _finish(delivery, now, DeliveryStatus.SUCCEEDED, status_code, excerpt, "")
+    if delivery.attempts >= max_attempts():
+        return _finish(delivery, now, DeliveryStatus.FAILED, status_code, excerpt, error)
+    wait = max(backoff(delivery.attempts), _retry_after(response))
+    delivery.next_attempt_at = timezone.now() + timedelta(seconds=wait)
+    _save_result(delivery, status_code, excerpt, error)
+    return Outcome(attempted=True, status=DeliveryStatus.PENDING, retry_in=wait)
+
+
+def _retry_after(response: transport.Response | None) -> int:
+    """A 429/503's Retry-After in seconds (capped like the back-off); 0 if none."""
+    if response is None or response.status not in (429, 503):
+        return 0
+    value = response.headers.get("retry-after", "").strip()
+    if not value.isdigit():
+        return 0
+    return min(int(value), int(settings.CIVICGRID_WEBHOOKS_RETRY_MAX_SECONDS))
+
+
+def _text(data: bytes) -> str:
+    # PostgreSQL text refuses NUL characters.
+    return data[:RESPONSE_EXCERPT].decode("utf-8", errors="replace").replace("\x00", "")
+
+
+def _log(delivery: Delivery, at: datetime, status: int | None, error: str, body: str, ms: int | None) -> None:
+    entry = {
+        "at": payloads.iso(at),
+        "status": status,
+        "error": error[:500],
+        "body": body[:LOGGED_EXCERPT],
+        "ms": ms,
+    }
+    delivery.attempt_log = [*(delivery.attempt_log or []), entry][-MAX_LOGGED_ATTEMPTS:]
+
+
+def _save_result(delivery: Delivery, status: int | None, body: str, error: str) -> None:
+    delivery.response_status = status
+    delivery.response_body = body
+    delivery.error = error
+    delivery.save(
+        update_fields=[
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "delivered_at",
+            "response_status",
+            "response_body",
+            "error",
+            "attempt_log",
+        ]
+    )
+
+
+def _finish(
+    delivery: Delivery, now: datetime, status: str, code: int | None, body: str, error: str
+) -> Outcome:
+    delivery.status = status
+    delivery.next_attempt_at = None
+    if status == DeliveryStatus.SUCCEEDED:
+        delivery.delivered_at = timezone.now()
+    _save_result(delivery, code, body, error)
+    return Outcome(attempted=True, status=status)
+
+
+# ---------------------------------------------------------------------------- housekeeping
+
+
+def due_ids(now: datetime | None = None, grace_seconds: float = 0, limit: int = 1000) -> list[str]:
+    """Pending deliveries whose next attempt was due at least `grace_seconds` ago."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=grace_seconds)
+    qs = Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=cutoff)
+    return [str(pk) for pk in qs.order_by("next_attempt_at").values_list("pk", flat=True)[:limit]]
+
+
+def purge(before: datetime) -> int:
+    """Delete finished deliveries created before `before` (the retention task)."""
+    deleted, _by_model = Delivery.objects.filter(
+        created_at__lt=before, status__in=[DeliveryStatus.SUCCEEDED, DeliveryStatus.FAILED]
+    ).delete()
+    return deleted
+
+
+def enqueue(delivery_ids: Iterable[str]) -> None:
+    from . import tasks
+
+    for pk in delivery_ids:
+        tasks.deliver.delay(str(pk))
