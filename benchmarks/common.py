@@ -116,7 +116,8 @@ def _with_dbname(url: str, name: str) -> str:
 
 @contextmanager
 def throwaway_postgres(server_url: str = DEFAULT_PG_URL) -> Iterator[str]:
-    """A new database civicgrid_bench_<random> on the server, dropped afterwards."""
+    """A new database civicgrid_bench_<random> on the server, dropped afterwards — unless
+    CIVICGRID_BENCH_KEEP_DATABASE=1, to look into it afterwards (EXPLAIN, profiling)."""
     import psycopg
     from psycopg import sql
 
@@ -126,15 +127,25 @@ def throwaway_postgres(server_url: str = DEFAULT_PG_URL) -> Iterator[str]:
     try:
         yield _with_dbname(server_url, name)
     finally:
-        # Django may still hold a connection in this process: close it, then force the drop.
-        try:
-            from django.db import connections
+        if os.environ.get("CIVICGRID_BENCH_KEEP_DATABASE") == "1":
+            print(f"   kept the database: {_with_dbname(server_url, name)}", flush=True)
+        else:
+            _drop(server_url, name)
 
-            connections.close_all()
-        except Exception:
-            pass
-        with psycopg.connect(server_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+def _drop(server_url: str, name: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    # Django may still hold a connection in this process: close it, then force the drop.
+    try:
+        from django.db import connections
+
+        connections.close_all()
+    except Exception:
+        pass
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @contextmanager

@@ -276,10 +276,9 @@ CIVICGRID_WEBHOOKS_RETRY_MAX_SECONDS = int(os.environ.get("CIVICGRID_WEBHOOKS_RE
 CIVICGRID_WEBHOOKS_SWEEP_GRACE_SECONDS = 60
 CIVICGRID_WEBHOOKS_RETENTION_DAYS = int(os.environ.get("CIVICGRID_WEBHOOKS_RETENTION_DAYS", "30"))
 # SSRF guard: refuse subscriber URLs that resolve to loopback/private/link-local/reserved
-# addresses. Allowed only in development and tests (local receivers); keep it off in production.
-CIVICGRID_WEBHOOKS_ALLOW_PRIVATE = env_bool(
-    "CIVICGRID_WEBHOOKS_ALLOW_PRIVATE", DEBUG or bool(os.environ.get("PYTEST_VERSION"))
-)
+# addresses. Allowed by default only in development (local receivers; the tests allow it in
+# conftest.py); keep it off in production.
+CIVICGRID_WEBHOOKS_ALLOW_PRIVATE = env_bool("CIVICGRID_WEBHOOKS_ALLOW_PRIVATE", DEBUG)
 
 # Work-order time limits (沪府办[2018]62号 practice); a street administrator may change them.
 # Keys of "request_types" are cases.choices.RequestType values; categories override per class.

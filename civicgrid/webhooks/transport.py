@@ -5,11 +5,12 @@ government network, so the URL could be aimed at internal services (a database a
 a cloud metadata endpoint at 169.254.169.254, the app itself on 127.0.0.1). Hence:
 
 - only http and https, no user:password@ in the URL (checked when a subscription is saved);
-- unless settings.CIVICGRID_WEBHOOKS_ALLOW_PRIVATE (default: only under DEBUG and the
-  tests), every address the host name resolves to must be a public one (not loopback,
-  private, link-local, carrier-grade NAT, multicast, reserved…), checked when the
-  connection is made, and the connection goes to the address that was checked, so a DNS
-  answer that changes between the check and the connect (DNS rebinding) gains nothing;
+- unless settings.CIVICGRID_WEBHOOKS_ALLOW_PRIVATE (default: only under DEBUG; the test
+  suite turns it on for its local receivers), every address the host name resolves to
+  must be a public one (not loopback, private, link-local, carrier-grade NAT, multicast,
+  reserved…), checked when the connection is made, and the connection goes to the address
+  that was checked, so a DNS answer that changes between the check and the connect (DNS
+  rebinding) gains nothing;
 - redirects are not followed (a 3xx is a failed attempt): a public URL cannot bounce the
   request to an internal one;
 - no proxy from the environment; the response body is read up to a bound only.
