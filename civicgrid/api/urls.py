@@ -6,11 +6,19 @@ The OpenAPI schema is at /api/v1/openapi.json and the interactive docs at /api/v
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
 
 from .auth import TokenAuth
 from .errors import error_body, install
 
+
+class Utf8JSONRenderer(JSONRenderer):
+    # Chinese text as UTF-8, not \u escapes: a third of the size, and readable in a terminal.
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=Utf8JSONRenderer(),
     title="civicgrid API",
     version="1",
     urls_namespace="api",

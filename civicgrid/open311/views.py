@@ -103,7 +103,8 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     """Service discovery: where the endpoint is and which formats it speaks. The changeset
     moves when the category tree (the service list) changes."""
     latest = Category.objects.aggregate(at=Max("updated_at"))["at"]
-    changeset = timezone.localtime(latest).strftime("%Y-%m-%d %H:%M") if latest else ""
+    # A sortable time, as the spec's example (ISO 8601, with our offset like every datetime here).
+    changeset = timezone.localtime(latest).isoformat(timespec="seconds") if latest else ""
     here = request.build_absolute_uri(reverse("open311:discovery", args=[fmt]))
     return render(
         fmt,

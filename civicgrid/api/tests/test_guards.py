@@ -80,3 +80,10 @@ def test_paths_no_route_matches_get_the_api_404_body(client, auth):
         response = getattr(client, method)(path, headers=auth)
         body = error(response, 404, "not_found")
         assert path in body["error"]["message"]
+
+
+def test_answers_carry_chinese_as_utf8_not_escapes(client, auth, world):
+    response = client.get("/api/v1/areas", {"kind": "street"}, headers=auth)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert world.east.street.name.encode() in response.content and b"\\u" not in response.content

@@ -3,7 +3,7 @@ api_key rules, dates, jurisdictions, what the public sees, and the OpenAPI descr
 
 import json
 import xml.etree.ElementTree as ET
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
@@ -117,6 +117,7 @@ class Open311Test(TestCase):
     def test_discovery_in_both_formats(self):
         data = body(self.client.get(BASE + "discovery.json"))
         assert list(data) == ["changeset", "contact", "key_service", "endpoints"]
+        assert datetime.fromisoformat(data["changeset"]).utcoffset() == timedelta(hours=8)
         assert data["endpoints"] == [
             {
                 "specification": "http://wiki.open311.org/GeoReport_v2",
