@@ -23,8 +23,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext
-from django.utils.translation import gettext_noop as noop
+from django.utils.translation import gettext, gettext_noop
 
 from civicgrid.core import actions as core_actions
 from civicgrid.core import privacy
@@ -287,10 +286,10 @@ def _import(job: Job) -> None:
             job.pk,
             result={
                 "summary": [
-                    [noop("新建"), result.created],
-                    [noop("已更新"), result.updated],
-                    [noop("未变"), result.unchanged],
-                    [noop("失败"), result.failed],
+                    [gettext_noop("新建"), result.created],
+                    [gettext_noop("已更新"), result.updated],
+                    [gettext_noop("未变"), result.unchanged],
+                    [gettext_noop("失败"), result.failed],
                 ],
                 "counts": {
                     "created": result.created,
@@ -308,25 +307,25 @@ def _import(job: Job) -> None:
 
 
 EXPORT_COLUMNS = (
-    noop("工单编号"),
-    noop("标题"),
-    noop("状态"),
-    noop("诉求类型"),
-    noop("问题分类"),
-    noop("来源渠道"),
-    noop("紧急程度"),
-    noop("街道"),
-    noop("居民区"),
-    noop("网格"),
-    noop("事发地址"),
-    noop("联系人"),
-    noop("联系电话"),
-    noop("受理时间"),
-    noop("处置时限"),
-    noop("结案时间"),
-    noop("主办单位"),
-    noop("已超期"),
-    noop("外部编号"),
+    gettext_noop("工单编号"),
+    gettext_noop("标题"),
+    gettext_noop("状态"),
+    gettext_noop("诉求类型"),
+    gettext_noop("问题分类"),
+    gettext_noop("来源渠道"),
+    gettext_noop("紧急程度"),
+    gettext_noop("街道"),
+    gettext_noop("居民区"),
+    gettext_noop("网格"),
+    gettext_noop("事发地址"),
+    gettext_noop("联系人"),
+    gettext_noop("联系电话"),
+    gettext_noop("受理时间"),
+    gettext_noop("处置时限"),
+    gettext_noop("结案时间"),
+    gettext_noop("主办单位"),
+    gettext_noop("已超期"),
+    gettext_noop("外部编号"),
 )
 
 
@@ -394,7 +393,7 @@ def _export(job: Job) -> None:
         wb.save(path)
         core_actions.finish_job(
             job.pk,
-            result={"summary": [[noop("工单数"), done]]},
+            result={"summary": [[gettext_noop("工单数"), done]]},
             result_path=path,
             result_name=f"cases-{timezone.localtime():%Y%m%d-%H%M}.xlsx",
             done=done,
@@ -462,10 +461,10 @@ def _report(job: Job) -> None:
             job.pk,
             result={
                 "summary": [
-                    [noop("工单总数"), total["total"]],
-                    [noop("响应率"), _percent(total["response_rate"])],
-                    [noop("解决率"), _percent(total["resolution_rate"])],
-                    [noop("满意率"), _percent(total["satisfaction_rate"])],
+                    [gettext_noop("工单总数"), total["total"]],
+                    [gettext_noop("响应率"), _percent(total["response_rate"])],
+                    [gettext_noop("解决率"), _percent(total["resolution_rate"])],
+                    [gettext_noop("满意率"), _percent(total["satisfaction_rate"])],
                 ],
             },
             result_path=path,

@@ -1,6 +1,6 @@
-"""The English catalogue: the case UI and the public report pages really switch to English,
-and the catalogue itself has no untranslated or fuzzy entry (those would silently show
-Chinese to English users)."""
+"""The English catalogue: the case UI, the public report pages, the API token and webhook
+pages really switch to English; the catalogue itself has no untranslated or fuzzy entry and
+holds every string the code translates (gaps would silently show Chinese to English users)."""
 
 import ast
 import gettext
@@ -11,7 +11,10 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
+from civicgrid.accounts import actions as accounts_actions
 from civicgrid.cases.tests.factories import advance, make_case
+from civicgrid.core.choices import Role
+from civicgrid.webhooks import actions as webhook_actions
 
 PO_FILE = Path(settings.BASE_DIR) / "civicgrid" / "locale" / "en" / "LC_MESSAGES" / "django.po"
 
@@ -192,3 +195,220 @@ def test_catalogue_is_compiled():
 
     stale = [key for key, msgstr in pairs.items() if lookup(*key) != msgstr]
     assert not stale, stale[:5]
+
+
+# Every string the code asks gettext for must be in the catalogue. The checks above only see
+# the .po as it stands: a string added to the code without a makemessages run, one marked
+# through an alias xgettext does not know (gettext_noop as noop), or a template literal
+# xgettext reads differently from Django (an escaped quote) would show Chinese in English.
+SOURCE = Path(settings.BASE_DIR) / "civicgrid"
+# Django's translation functions → (position of the context argument, of the message id).
+GETTEXT_ARGS: dict[str, tuple[int | None, int]] = {
+    **dict.fromkeys(["gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy"], (None, 0)),
+    **dict.fromkeys(["pgettext", "pgettext_lazy", "npgettext", "npgettext_lazy"], (0, 1)),
+}
+MsgKey = tuple[str | None, str]
+
+
+def python_msgids(source: str) -> set[MsgKey]:
+    """(context, msgid) of every gettext-family call with literal arguments, whatever the
+    function is imported as (`_`, `noop`, `translation.gettext`)."""
+    tree = ast.parse(source)
+    functions: dict[str, str] = {}  # local name → Django function
+    modules: set[str] = set()  # local names of django.utils.translation
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation":
+            functions |= {a.asname or a.name: a.name for a in node.names if a.name in GETTEXT_ARGS}
+        elif isinstance(node, ast.ImportFrom) and node.module == "django.utils":
+            modules |= {a.asname or a.name for a in node.names if a.name == "translation"}
+    found = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Name):
+            name = functions.get(func.id)
+        elif (
+            isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in modules
+        ):
+            name = func.attr if func.attr in GETTEXT_ARGS else None
+        else:
+            name = None
+        if name is None:
+            continue
+        ctx_at, msg_at = GETTEXT_ARGS[name]
+        args = [
+            a.value if isinstance(a, ast.Constant) and isinstance(a.value, str) else None for a in node.args
+        ]
+        msgid = args[msg_at] if len(args) > msg_at else None
+        context = args[ctx_at] if ctx_at is not None and len(args) > ctx_at else None
+        if msgid is not None and (ctx_at is None or context is not None):
+            found.add((context, msgid))
+    return found
+
+
+def template_msgids(source: str) -> set[MsgKey]:
+    """(context, msgid) of every {% translate %} / {% blocktranslate %} and _("…") literal, as
+    Django looks them up when it renders (its own parser, not xgettext's reading)."""
+    from django.template import engines
+    from django.templatetags.i18n import BlockTranslateNode, TranslateNode
+
+    nodelist = engines["django"].engine.from_string(source).nodelist  # type: ignore[attr-defined]
+    found = set()
+    for node in nodelist.get_nodes_by_type(TranslateNode):
+        literal = node.filter_expression.var.literal
+        context = node.message_context.var if node.message_context else None
+        if isinstance(literal, str):
+            found.add((str(context) if context is not None else None, str(literal)))
+    for node in nodelist.get_nodes_by_type(BlockTranslateNode):
+        context = node.message_context.var if node.message_context else None
+        found.add((str(context) if context is not None else None, node.render_token_list(node.singular)[0]))
+    for match in re.finditer(r"""\b_\((?:"([^"]*)"|'([^']*)')\)""", source):
+        found.add((None, match.group(1) if match.group(1) is not None else match.group(2)))
+    return found
+
+
+def catalogue_keys(text: str) -> set[MsgKey]:
+    """(context, msgid) of every live entry, plural ones included."""
+    keys = set()
+    for entry in po_entries(text)[1:]:
+        if entry.startswith("#~"):
+            continue
+        fields = {}
+        for name in ("msgctxt", "msgid"):
+            match = re.search(rf'^{name} (".*"(?:\n".*")*)', entry, re.MULTILINE)
+            fields[name] = "".join(ast.literal_eval(p) for p in match.group(1).split("\n")) if match else None
+        if fields["msgid"]:
+            keys.add((fields["msgctxt"], fields["msgid"]))
+    return keys
+
+
+def source_files(suffixes: tuple[str, ...]) -> list[Path]:
+    skip = {"tests", "migrations", "testing", "static"}
+    return [
+        p
+        for p in SOURCE.rglob("*")
+        if p.suffix in suffixes and not skip & set(p.relative_to(SOURCE).parts[:-1])
+    ]
+
+
+def test_every_string_the_code_translates_is_in_the_catalogue():
+    used: dict[MsgKey, Path] = {}
+    for path in source_files((".py",)):
+        used |= dict.fromkeys(python_msgids(path.read_text(encoding="utf-8")), path)
+    templates = [p for p in source_files((".html", ".txt")) if "templates" in p.parts]
+    assert len(templates) > 50
+    for path in templates:
+        used |= dict.fromkeys(template_msgids(path.read_text(encoding="utf-8")), path)
+    # Chinese only: English literals in gettext calls (none today) would need no entry.
+    used = {key: path for key, path in used.items() if re.search(r"[\u4e00-\u9fff]", key[1])}
+    assert len(used) > 700  # the extraction really sees the code
+    assert (None, "Webhook 订阅") in used and ("case action", "派遣") in used and (None, "未变") in used
+    known = catalogue_keys(PO_FILE.read_text(encoding="utf-8"))
+    missing = sorted(f"{path.relative_to(SOURCE)}: {key}" for key, path in used.items() if key not in known)
+    assert not missing, missing[:10]
+
+
+def test_msgid_extraction_sees_what_django_looks_up():
+    python = (
+        "from django.utils import translation\n"
+        "from django.utils.translation import gettext_lazy as _, gettext_noop as noop, pgettext\n"
+        "a = _('甲'); b = noop('乙'); c = pgettext('ctx', '丙'); d = translation.ngettext('丁', '丁们', 2)\n"
+        "e = _(f'{x}'); f = print('戊')\n"
+    )
+    assert python_msgids(python) == {(None, "甲"), (None, "乙"), ("ctx", "丙"), (None, "丁")}
+    template = (
+        '{% load i18n %}{% translate "a + \\".\\" + b" %}{% translate "派遣" context "case action" %}'
+        "{% blocktranslate trimmed with n=x %}\n  共 {{ n }} 件\n{% endblocktranslate %}"
+        '{{ v|default:_("无") }}{% translate var %}'
+    )
+    assert template_msgids(template) == {
+        (None, 'a + "." + b'),
+        ("case action", "派遣"),
+        (None, "共 %(n)s 件"),
+        (None, "无"),
+    }
+    text = PO_FILE.read_text(encoding="utf-8")
+    assert ("case action", "派遣") in catalogue_keys(text)
+    assert ("case action", "派遣") not in catalogue_keys(
+        text.replace('msgctxt "case action"\nmsgid "派遣"', "#~ x")
+    )
+
+
+@pytest.fixture
+def english_admin(world, client):
+    client.force_login(world.user("east", Role.ADMIN))
+    client.cookies["django_language"] = "en"
+    return client
+
+
+@pytest.mark.django_db
+def test_token_pages_in_english(world, english_admin):
+    admin = world.user("east", Role.ADMIN)
+    accounts_actions.issue_token(admin, admin, name="sync", scopes=["read"], expires_at=None)
+    integration = accounts_actions.create_integration(
+        admin, name="12345 hotline platform", streets=[world.east.street], role=Role.DISPATCHER
+    )
+    html = page(english_admin, "/accounts/tokens/")
+    assert "12345 hotline platform" in html  # the integrations table is rendered
+    assert_english(
+        html,
+        present=[
+            "My API tokens",
+            "New token",
+            "Bearer &lt;token&gt;",  # {% translate %} output is not escaped: the entity is in the msgstr
+            "<th>Prefix</th>",
+            "<th>Scopes</th>",
+            "<td>Never</td>",
+            ">Revoke</a>",
+            "Service account role",
+            "Active tokens",
+            "Webhook subscriptions",  # the navigation
+        ],
+        absent=["我的 API 令牌", "权限范围", "不过期", "服务账号角色", "有效令牌", "Webhook 订阅"],
+    )
+    html = page(english_admin, integration.get_absolute_url())
+    assert_english(
+        html,
+        present=["Integration", "Service account memberships", "<h2>Token</h2>"],
+        absent=["外部系统接入", "服务账号任职"],
+    )
+
+
+@pytest.mark.django_db
+def test_webhook_pages_in_english(world, english_admin):
+    admin = world.user("east", Role.ADMIN)
+    subscription, _secret = webhook_actions.create_subscription(
+        admin,
+        name="ops display",
+        url="https://example.org/hook",
+        events=["case.dispatch"],
+        streets=[world.east.street],
+    )
+    html = page(english_admin, "/webhooks/")
+    assert "ops display" in html
+    assert_english(
+        html,
+        present=[
+            "<h1>Webhooks</h1>",
+            "New subscription",
+            "<th>Receiver URL</th>",
+            "<th>Sub-districts</th>",
+            "<th>Failed deliveries</th>",
+        ],
+        absent=["Webhook 推送", "新建订阅", "接收地址", "街道范围", "失败推送"],
+    )
+    html = page(english_admin, subscription.get_absolute_url())
+    assert_english(
+        html,
+        present=["Webhook subscriptions", "Replace signing secret", "Deliveries", "No deliveries yet."],
+        absent=["更换签名密钥", "推送记录", "还没有推送记录"],
+    )
+    response = english_admin.post(f"/webhooks/{subscription.pk}/secret/")
+    assert response.status_code == 200
+    # The sentence with the escaped quotes: the catalogue holds the msgid Django looks up.
+    assert_english(
+        response.content.decode(),
+        present=["Signing secret replaced", 'X-Civicgrid-Timestamp + "." + raw request body'],
+        absent=["签名密钥已更换", "原始请求体"],
+    )

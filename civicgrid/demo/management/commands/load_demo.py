@@ -94,11 +94,8 @@ class Command(BaseCommand):
             }
         else:
             summary = _("演示数据已是最新，未做修改")
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"{summary}（{_('用时 %(seconds).1f 秒') % {'seconds': time.monotonic() - started}}）"
-            )
-        )
+        took = _("用时 %(seconds).1f 秒") % {"seconds": time.monotonic() - started}
+        self.stdout.write(self.style.SUCCESS(f"{summary}（{took}）"))
 
     def _case_table(self, plan: DemoPlan) -> str:
         """Demo cases per street with the three rates, as the street's dispatcher sees them."""
