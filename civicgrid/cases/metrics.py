@@ -133,6 +133,36 @@ def finish(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def raw_counts(row: dict[str, Any]) -> dict[str, int]:
+    """A finished row back into its counts (to add rows together)."""
+    out = {"total": row["total"], "counted": row["counted"], "overdue": row["overdue"]}
+    out.update({f"status_{s}": n for s, n in row["by_status"].items()})
+    for rate in RATES:
+        out[f"{rate.key}_numerator"] = row[f"{rate.key}_numerator"]
+        out[f"{rate.key}_denominator"] = row[f"{rate.key}_denominator"]
+    return out
+
+
+def total_of(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """summary() of the same filters, from compute()'s groups: every case is in exactly one
+    group (those without one in the key-None group), so the counts add up — one query less
+    per dashboard answer, and one reading time for the groups and the total."""
+    counts = raw_counts(finish(dict.fromkeys(_COUNT_NAMES, 0)))
+    for row in rows:
+        for name, value in raw_counts(row).items():
+            counts[name] += value
+    return finish({**counts, "key": None, "code": "", "name": "合计"})
+
+
+_COUNT_NAMES = (
+    "total",
+    "counted",
+    "overdue",
+    *(f"status_{status.value}" for status in CaseStatus),
+    *(f"{rate.key}_{part}" for rate in RATES for part in ("numerator", "denominator")),
+)
+
+
 # ---------------------------------------------------------------------------- filters
 
 

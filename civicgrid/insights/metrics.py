@@ -105,16 +105,6 @@ def _usable(user: Any, group_by: str, category: Any) -> bool:
     return scope.is_global or (scope.role in STREET_WIDE_ROLES and scope.area_paths is None)
 
 
-def _raw(row: dict[str, Any]) -> dict[str, int]:
-    """A finished metrics row back into its counts (to add the live part to the rollup part)."""
-    out = {"total": row["total"], "counted": row["counted"], "overdue": row["overdue"]}
-    out.update({f"status_{s}": n for s, n in row["by_status"].items()})
-    for rate in live.RATES:
-        out[f"{rate.key}_numerator"] = row[f"{rate.key}_numerator"]
-        out[f"{rate.key}_denominator"] = row[f"{rate.key}_denominator"]
-    return out
-
-
 def _from_rollup(sums: dict[str, Any], not_yet_due: int) -> dict[str, int]:
     s = {name: int(sums.get(name) or 0) for name in COUNTERS}
     out = {"total": s["total"], "counted": s["counted"], "overdue": s["overdue"]}
@@ -224,7 +214,7 @@ def _figures(
     if group_by is None:
         total = _from_rollup(rows.aggregate(**sums), waiting.count())
         for window in plan.live:
-            _add(total, _raw(live.summary(user, street, *window, category, now=now)))
+            _add(total, live.raw_counts(live.summary(user, street, *window, category, now=now)))
         return finish({**total, "key": None, "code": "", "name": "合计"})
 
     fk = live.GROUPS[group_by]
@@ -237,7 +227,7 @@ def _figures(
     labels: dict[int | None, tuple[str, str]] = {}
     for window in plan.live:
         for row in live.compute(user, street, *window, group_by, category, now=now):
-            _add(groups.setdefault(row["key"], {}), _raw(row))
+            _add(groups.setdefault(row["key"], {}), live.raw_counts(row))
             labels[row["key"]] = (row["code"], row["name"])
     missing = [k for k in groups if k is not None and k not in labels]
     for pk, code, name in (

@@ -98,6 +98,11 @@ def test_rollups_give_the_figures_of_cases_metrics(generated):
         for date_from, date_to in periods(today):
             for group_by in [None, *GROUPS]:
                 assert_same(user, now, date_from=date_from, date_to=date_to, group_by=group_by)
+            # The API's total is the sum of its groups: equal to summary() for every grouping.
+            expected = live.summary(user, date_from=date_from, date_to=date_to, now=now)
+            for group_by in GROUPS:
+                rows = live.compute(user, date_from=date_from, date_to=date_to, group_by=group_by, now=now)
+                assert live.total_of(rows) == expected, (user.username, group_by, date_from, date_to)
         for at in (now - timedelta(days=2), now + timedelta(days=3)):  # the response limit moves with now
             assert_same(user, at, group_by="grid")
             assert_same(user, at)
@@ -109,6 +114,9 @@ def test_rollups_give_the_figures_of_cases_metrics(generated):
         assert_same(city, now, category=category, group_by="category")
         assert_same(city, now, category=category)
         assert_same(city, now, category=category, group_by="grid")  # answered live
+        for group_by in ("category", "grid"):
+            rows = live.compute(city, category=category, group_by=group_by, now=now)
+            assert live.total_of(rows) == live.summary(city, category=category, now=now)
 
 
 def test_street_wide_users_are_answered_from_the_rollups(generated, monkeypatch):
