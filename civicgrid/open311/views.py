@@ -338,7 +338,14 @@ def _clean_contact(request: HttpRequest) -> dict[str, str]:
     }
 
 
+# The spec's POST is form-encoded; multipart is what a form with a file field would send.
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 def _create(request: HttpRequest, fmt: str) -> HttpResponse:
+    if request.META.get("CONTENT_LENGTH") not in (None, "", "0") and request.content_type not in FORM_TYPES:
+        shown = request.content_type or "未声明"
+        raise Open311Error(400, f"请求体应为 application/x-www-form-urlencoded（收到 {shown}）")
     token = params.api_token(request, write=True, required=True)
     assert token is not None  # required=True
     street = params.jurisdiction(request)

@@ -453,6 +453,15 @@ class Open311Test(TestCase):
             self.get(f"tokens/{created['token']}.xml", jurisdiction_id=self.w.west.street.code), 404, "xml"
         )
 
+    def test_a_post_that_is_not_form_encoded_is_400_naming_the_type(self):
+        before = Case.objects.count()
+        for content_type in ("application/json", "text/xml"):
+            response = self.client.generic(
+                "POST", f"{BASE}requests.json", b'{"service_code": "E0102"}', content_type=content_type
+            )
+            assert content_type in self.assert_error(response, 400)
+        assert Case.objects.count() == before
+
     def test_an_oversized_post_is_413_in_the_specs_shape_and_creates_nothing(self):
         before = Case.objects.count()
         with self.settings(DATA_UPLOAD_MAX_MEMORY_SIZE=2000):
