@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core.choices import Action
+from civicgrid.core.widgets import FastSelect
 from civicgrid.geo.models import Area
 from civicgrid.orgs.models import Unit
 
@@ -282,10 +283,13 @@ def action_form(action: str, case: Case, user: Any, data: Any = None, files: Any
 
 
 class WorkbenchFilterForm(forms.Form):
-    status = forms.ChoiceField(label=_("状态"), required=False)
-    grid = forms.ModelChoiceField(label=_("网格"), queryset=Area.objects.none(), required=False)
-    category = forms.ChoiceField(label=_("问题分类"), required=False)
-    channel = forms.ChoiceField(label=_("渠道"), required=False)
+    # FastSelect: the page is the desk's most used one, and its lists are long (core.widgets).
+    status = forms.ChoiceField(label=_("状态"), required=False, widget=FastSelect)
+    grid = forms.ModelChoiceField(
+        label=_("网格"), queryset=Area.objects.none(), required=False, widget=FastSelect
+    )
+    category = forms.ChoiceField(label=_("问题分类"), required=False, widget=FastSelect)
+    channel = forms.ChoiceField(label=_("渠道"), required=False, widget=FastSelect)
     date_from = forms.DateField(
         label=_("受理日期从"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
