@@ -119,6 +119,8 @@ class City:
     """The generated streets with their residential areas, grids and units (ids only)."""
 
     def __init__(self, streets: int) -> None:
+        from django.db.models import F
+
         from civicgrid.geo.choices import AreaKind
         from civicgrid.geo.models import Area
         from civicgrid.orgs.choices import UnitKind
@@ -147,41 +149,30 @@ class City:
                 )
             )
         made = Area.objects.bulk_create(street_rows)
-        Area.objects.filter(pk__in=[a.pk for a in made]).update(
-            street_id=__import__("django").db.models.F("pk")
-        )
+        Area.objects.filter(pk__in=[a.pk for a in made]).update(street_id=F("pk"))
         self.streets: list[int] = [a.pk for a in made]
         self.street_codes = {a.pk: a.code for a in made}
-        residential = []
-        for street in made:
-            for r in range(RESIDENTIAL_PER_STREET):
-                code = f"{street.code}{r + 1:03d}"
-                residential.append(
-                    Area(
-                        kind=AreaKind.RESIDENTIAL,
-                        code=code,
-                        name=f"{street.name}居民区{r + 1}",
-                        parent=street,
-                        street_id=street.pk,
-                        path=f"{street.path}{code}/",
+
+        def children(parents: list[Any], kind: str, per_parent: int, digits: int, label: str) -> list[Any]:
+            """`per_parent` areas of `kind` under each parent, coded parent code + a serial."""
+            rows = []
+            for parent in parents:
+                for n in range(1, per_parent + 1):
+                    code = f"{parent.code}{n:0{digits}d}"
+                    rows.append(
+                        Area(
+                            kind=kind,
+                            code=code,
+                            name=f"{parent.name}{label}{n}",
+                            parent=parent,
+                            street_id=parent.street_id or parent.pk,
+                            path=f"{parent.path}{code}/",
+                        )
                     )
-                )
-        residential = Area.objects.bulk_create(residential, batch_size=2000)
-        grids = []
-        for ra in residential:
-            for g in range(GRIDS_PER_RESIDENTIAL):
-                code = f"{ra.code}{g + 1:02d}"
-                grids.append(
-                    Area(
-                        kind=AreaKind.GRID,
-                        code=code,
-                        name=f"{ra.name}网格{g + 1}",
-                        parent=ra,
-                        street_id=ra.street_id,
-                        path=f"{ra.path}{code}/",
-                    )
-                )
-        grids = Area.objects.bulk_create(grids, batch_size=2000)
+            return Area.objects.bulk_create(rows, batch_size=2000)
+
+        residential = children(made, AreaKind.RESIDENTIAL, RESIDENTIAL_PER_STREET, 3, "居民区")
+        grids = children(residential, AreaKind.GRID, GRIDS_PER_RESIDENTIAL, 2, "网格")
         # street → [(residential area, grid)]
         self.places: dict[int, list[tuple[int, int]]] = {s: [] for s in self.streets}
         for grid in grids:

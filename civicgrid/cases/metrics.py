@@ -166,7 +166,8 @@ _COUNT_NAMES = (
 # ---------------------------------------------------------------------------- filters
 
 
-def _day(value: date | str | None, field: str) -> date | None:
+def parse_day(value: date | str | None, field: str) -> date | None:
+    """A period bound as a date (a datetime: its day in Asia/Shanghai); InvalidInput naming `field`."""
     if value in (None, ""):
         return None
     if isinstance(value, datetime):
@@ -224,7 +225,7 @@ def filtered(
     qs = Case.objects.restrict(user, "view")
     if street not in (None, ""):
         qs = qs.filter(_street_q(street))
-    start, end = _day(date_from, "date_from"), _day(date_to, "date_to")
+    start, end = parse_day(date_from, "date_from"), parse_day(date_to, "date_to")
     if start and end and start > end:
         raise InvalidInput("开始日期晚于结束日期", {"date_from": "after_date_to"})
     if start:
@@ -239,6 +240,12 @@ def filtered(
 # ---------------------------------------------------------------------------- public API
 
 
+def check_group_by(group_by: str) -> None:
+    if group_by not in GROUPS:
+        allowed = "、".join(GROUPS)
+        raise InvalidInput(f"group_by“{group_by}”无效，可选：{allowed}", {"group_by": "invalid_choice"})
+
+
 def compute(
     user: Any,
     street: Any = None,
@@ -250,9 +257,7 @@ def compute(
 ) -> list[dict[str, Any]]:
     """One dict per group (see docs/metrics.md for every key), ordered by the group's code;
     cases without a residential area, grid or lead unit form a group with key None, last."""
-    if group_by not in GROUPS:
-        allowed = "、".join(GROUPS)
-        raise InvalidInput(f"group_by“{group_by}”无效，可选：{allowed}", {"group_by": "invalid_choice"})
+    check_group_by(group_by)
     fk = GROUPS[group_by]
     qs = filtered(user, street, date_from, date_to, category)
     rows = (

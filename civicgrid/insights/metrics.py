@@ -27,7 +27,6 @@ from django.utils import timezone
 
 from civicgrid.cases import metrics as live
 from civicgrid.cases.choices import CaseStatus
-from civicgrid.cases.errors import InvalidInput
 from civicgrid.cases.metrics import finish  # one output shape for both paths
 from civicgrid.cases.models import Case, Category
 from civicgrid.core.querysets import user_scope
@@ -44,21 +43,6 @@ NAMED_BY: dict[str, Any] = {
     Dimension.UNIT: Unit,
     Dimension.CATEGORY: Category,
 }
-
-
-def _day(value: date | str | None) -> date | None:
-    # Input was validated by live.filtered(); this only converts.
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return (
-            timezone.localtime(value, ZoneInfo(settings.TIME_ZONE)).date()
-            if timezone.is_aware(value)
-            else value.date()
-        )
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value))
 
 
 def _street_q(street: Any) -> Q:
@@ -187,7 +171,11 @@ def _figures(
     """Grouped rows (group_by set) or the summary dict (group_by None)."""
     live.filtered(user, street, date_from, date_to, category)  # the live path's input errors, no query
     dimension = group_by or (Dimension.CATEGORY if category not in (None, "") else Dimension.STREET)
-    plan = _Plan(_day(date_from), _day(date_to)) if _usable(user, dimension, category) else None
+    plan = (
+        _Plan(live.parse_day(date_from, "date_from"), live.parse_day(date_to, "date_to"))
+        if _usable(user, dimension, category)
+        else None
+    )
     if plan is None or plan.empty or plan.whole_live:
         if group_by is None:
             return live.summary(user, street, date_from, date_to, category, now=now)
@@ -254,9 +242,7 @@ def compute(
     now: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """cases.metrics.compute(), from the rollups where they can answer."""
-    if group_by not in live.GROUPS:
-        allowed = "、".join(live.GROUPS)
-        raise InvalidInput(f"group_by“{group_by}”无效，可选：{allowed}", {"group_by": "invalid_choice"})
+    live.check_group_by(group_by)
     result = _figures(user, street, date_from, date_to, group_by, category, now)
     assert isinstance(result, list)
     return result
