@@ -4,10 +4,10 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from civicgrid.core import clock
 from civicgrid.core.choices import Action, Role
 from civicgrid.core.models import AuditedModel
 from civicgrid.core.querysets import RestrictedQuerySet
@@ -286,7 +286,7 @@ class ApiToken(AuditedModel):
 
     @property
     def is_expired(self) -> bool:
-        return self.expires_at is not None and self.expires_at <= timezone.now()
+        return self.expires_at is not None and self.expires_at <= clock.now()
 
     @property
     def status_label(self) -> str:

@@ -16,7 +16,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone
+
+from civicgrid.core import clock
 
 from .choices import DEFAULT_SCOPES, normalize_scopes
 from .choices import ScopeError as ScopeError  # re-exported for callers of issue()
@@ -90,7 +91,7 @@ def token_label(token: ApiToken) -> str:
 
 def revoke(token: ApiToken, now: datetime | None = None) -> None:
     if token.revoked_at is None:
-        token.revoked_at = now or timezone.now()
+        token.revoked_at = now or clock.now()
         token.save(update_fields=["revoked_at", "updated_at"])
 
 
@@ -107,7 +108,7 @@ def authenticate_token(key: str, now: datetime | None = None) -> ApiToken:
     token = ApiToken.objects.select_related("user", "user__api_client").filter(key_hash=hash_key(key)).first()
     if token is None:
         raise TokenError("invalid_token", "API 令牌无效")
-    now = now or timezone.now()
+    now = now or clock.now()
     if token.revoked_at is not None:
         raise TokenError("token_revoked", "API 令牌已撤销")
     if token.expires_at is not None and token.expires_at <= now:

@@ -14,9 +14,9 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.core import clock
 from civicgrid.core.choices import Action, Role
 from civicgrid.core.querysets import user_scope
 from civicgrid.geo.choices import AreaKind
@@ -143,7 +143,7 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 
 
 def _expiry(days: int | None) -> datetime | None:
-    return timezone.now() + timedelta(days=days) if days else None
+    return clock.now() + timedelta(days=days) if days else None
 
 
 def _token_rows(qs: QuerySet[ApiToken]) -> list[ApiToken]:
@@ -157,7 +157,7 @@ def _may_manage_integrations(user: Any) -> bool:
 @login_required
 def token_list(request: HttpRequest) -> HttpResponse:
     mine = ApiToken.objects.restrict(request.user, Action.VIEW).filter(user=request.user.pk)
-    context: dict[str, Any] = {"tokens": _token_rows(mine), "now": timezone.now()}
+    context: dict[str, Any] = {"tokens": _token_rows(mine), "now": clock.now()}
     if _may_manage_integrations(request.user):
         context["integrations"] = list(
             ApiClient.objects.restrict(request.user, Action.VIEW)
@@ -254,7 +254,7 @@ def integration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "memberships": Membership.objects.filter(user=account).select_related("area", "unit"),
         "tokens": _token_rows(client_tokens),
         "may_change": may_change,
-        "now": timezone.now(),
+        "now": clock.now(),
     }
     return render(request, "accounts/integration_detail.html", context)
 

@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 
+from civicgrid.core import clock
 from civicgrid.core.audit import current_api_token
 from civicgrid.core.querysets import user_scope
 from civicgrid.core.retry import retry_when_locked
@@ -248,7 +249,7 @@ def create_case(
     check_street_scope(user_scope(actor), place.location)
     street_id = place.location.street.id  # type: ignore[union-attr]
     cleaned = _clean_photos(data.photos)
-    received_at = data.received_at or timezone.now()
+    received_at = data.received_at or clock.now()
     due = deadlines.compute(received_at, data.request_type, category, data.urgency)
     from .duplicates import suggest_for_new
     from .routing import route
@@ -404,7 +405,7 @@ def _event(
         data["api_token"] = {"id": token[0], "label": token[1]}
     event = CaseEvent.objects.create(
         case=case,
-        at=at or timezone.now(),
+        at=at or clock.now(),
         actor=_actor_or_none(actor),
         actor_label=actor_label(actor),
         unit=unit,
@@ -492,7 +493,7 @@ def _acting_in_transaction(
             raise Conflict(f"工单已被他人更新（当前版本 {case.version}，你提交的是 {version}），请刷新后重试")
         workflow.check(case, action, actor)
         ctx = _Ctx(
-            case=case, actor=actor, action=action, from_status=case.status, now=timezone.now(), stored=stored
+            case=case, actor=actor, action=action, from_status=case.status, now=clock.now(), stored=stored
         )
         yield ctx
         old_version = case.version
@@ -1229,7 +1230,7 @@ def mark_response_overdue(case_id: int, now: datetime) -> bool:
 
 def check_deadlines(now: datetime | None = None) -> dict[str, int]:
     """The periodic job: idempotent, safe to run as often as you like."""
-    now = now or timezone.now()
+    now = now or clock.now()
     open_cases = Case.objects.filter(status__in=OPEN_STATUSES)
     overdue_ids = list(
         open_cases.filter(is_overdue=False, handling_due_at__lt=now).values_list("pk", flat=True)
@@ -1245,7 +1246,7 @@ def check_deadlines(now: datetime | None = None) -> dict[str, int]:
 
 
 def overdue_by(case: Case, now: datetime | None = None) -> timedelta | None:
-    now = now or timezone.now()
+    now = now or clock.now()
     return now - case.handling_due_at if case.handling_due_at < now else None
 
 
@@ -1261,7 +1262,7 @@ def mark_notification_read(actor: Any, pk: int) -> Notification:
     if note is None:
         raise NotFound("通知不存在")
     if note.read_at is None:
-        mine.filter(pk=note.pk, read_at__isnull=True).update(read_at=timezone.now())
+        mine.filter(pk=note.pk, read_at__isnull=True).update(read_at=clock.now())
         note.read_at = mine.values_list("read_at", flat=True).get(pk=note.pk)
     return note
 
@@ -1269,4 +1270,4 @@ def mark_notification_read(actor: Any, pk: int) -> Notification:
 def mark_all_notifications_read(actor: Any) -> int:
     """Every unread notification of the actor, read; returns how many."""
     unread = Notification.objects.restrict(actor, "change").filter(read_at__isnull=True)
-    return unread.update(read_at=timezone.now())
+    return unread.update(read_at=clock.now())

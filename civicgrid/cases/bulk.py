@@ -28,6 +28,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from civicgrid.core import clock
 from civicgrid.core.address import lane_of, normalize_address
 from civicgrid.core.querysets import user_scope
 from civicgrid.geo.index import Location, locate_many
@@ -347,7 +348,7 @@ def _next_ids(cursor: Any, model: type[models.Model], n: int) -> list[int]:
 
 
 def _write(valid: list[_Valid], via: str, intake: Intake, actor: Any) -> list[Created]:
-    now = timezone.now()
+    now = clock.now()
     received = [v.data.received_at or now for v in valid]
     numbers = _reserve_numbers(valid, received)
     routes = intake.route_all(valid)

@@ -26,7 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
 from civicgrid.core import actions as core_actions
-from civicgrid.core import privacy
+from civicgrid.core import clock, privacy
 from civicgrid.core.choices import JobKind, Role
 from civicgrid.core.db_router import reading_from_replica
 from civicgrid.core.models import Job
@@ -160,7 +160,7 @@ def parse_month(value: Any) -> date:
     except ValueError:
         message = gettext("月份“%(v)s”无效，应为 YYYY-MM") % {"v": text}
         raise InvalidInput(message, {"month": "invalid"}) from None
-    if first > timezone.localdate():
+    if first > clock.today():
         raise InvalidInput(gettext("月份不能晚于本月"), {"month": "future"})
     return first
 
@@ -395,7 +395,7 @@ def _export(job: Job) -> None:
             job.pk,
             result={"summary": [[gettext_noop("工单数"), done]]},
             result_path=path,
-            result_name=f"cases-{timezone.localtime():%Y%m%d-%H%M}.xlsx",
+            result_name=f"cases-{clock.localtime():%Y%m%d-%H%M}.xlsx",
             done=done,
         )
 

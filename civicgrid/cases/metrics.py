@@ -22,6 +22,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from civicgrid.core import clock
 from civicgrid.geo.models import Area
 
 from .choices import CaseStatus, Resolution, Satisfaction
@@ -263,7 +264,7 @@ def compute(
     rows = (
         qs.order_by()
         .values(key=F(f"{fk}_id"), code=F(f"{fk}__code"), name=F(f"{fk}__name"))
-        .annotate(**_aggregates(now or timezone.now()))
+        .annotate(**_aggregates(now or clock.now()))
     )
     groups = [finish(dict(row)) for row in rows]
     groups.sort(key=lambda g: (g["key"] is None, g["code"], g["name"], g["key"] or 0))
@@ -280,5 +281,5 @@ def summary(
 ) -> dict[str, Any]:
     """The same figures over the whole filtered set (key None, name 合计)."""
     qs = filtered(user, street, date_from, date_to, category)
-    row = qs.order_by().aggregate(**_aggregates(now or timezone.now()))
+    row = qs.order_by().aggregate(**_aggregates(now or clock.now()))
     return finish({**row, "key": None, "code": "", "name": "合计"})

@@ -14,8 +14,8 @@ from typing import Any
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
 
+from . import clock
 from .choices import JobKind, JobStatus
 from .models import Job
 
@@ -53,7 +53,7 @@ def start_job(job_id: int, task_id: str = "") -> Job | None:
             return None
         job.status = JobStatus.RUNNING
         job.attempts += 1
-        job.started_at = timezone.now()
+        job.started_at = clock.now()
         job.done, job.message, job.error = 0, "", ""
         job.task_id = task_id or job.task_id
         job.save(update_fields=["status", "attempts", "started_at", "done", "message", "error", "task_id"])
@@ -84,7 +84,7 @@ def finish_job(
             job.result_file.save(result_name or Path(result_path).name, File(fh), save=False)
     job.result = result or {}
     job.status = JobStatus.SUCCEEDED
-    job.finished_at = timezone.now()
+    job.finished_at = clock.now()
     if done is not None:
         # The real count replaces the estimate made before the work (e.g. lines in a file).
         job.done = job.total = done
@@ -101,7 +101,7 @@ def fail_job(job_id: int, error: str) -> Job | None:
     if job is None:
         return None
     job.status = JobStatus.FAILED
-    job.finished_at = timezone.now()
+    job.finished_at = clock.now()
     job.error = error
     _drop_input(job)
     job.save()

@@ -7,15 +7,17 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from . import clock
 from .choices import STAFF_ROLES, Action, AuditEvent, JobKind, JobStatus, Role
+from .fields import ClockDateTimeField
 from .privacy import PersonalField, RevealVia
 from .querysets import RestrictedQuerySet
 from .scope import Scope
 
 
 class TimeStampedModel(models.Model):
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    created_at = ClockDateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = ClockDateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
         abstract = True
@@ -43,7 +45,7 @@ class AuditLogQuerySet(RestrictedQuerySet):
 
 
 class AuditLog(models.Model):
-    timestamp = models.DateTimeField(pgettext_lazy("singular", "时间"), auto_now_add=True, db_index=True)
+    timestamp = ClockDateTimeField(pgettext_lazy("singular", "时间"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("操作人"),
@@ -139,7 +141,7 @@ class PersonalDataAccess(models.Model):
     """One reveal of a masked personal field (core.privacy.reveal()): who, what, where from.
     Written only by reveal(); never changed."""
 
-    at = models.DateTimeField(pgettext_lazy("singular", "时间"), auto_now_add=True, db_index=True)
+    at = ClockDateTimeField(pgettext_lazy("singular", "时间"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("查看人"),
@@ -185,9 +187,8 @@ class JobQuerySet(RestrictedQuerySet):
 
 
 def _job_file_name(job: "Job", folder: str, filename: str) -> str:
-    from django.utils import timezone
 
-    return f"jobs/{folder}/{timezone.localdate():%Y/%m}/{job.kind}-{filename}"
+    return f"jobs/{folder}/{clock.today():%Y/%m}/{job.kind}-{filename}"
 
 
 def job_input_path(job: "Job", filename: str) -> str:
@@ -225,7 +226,7 @@ class Job(models.Model):
     )
     # The street the job belongs to (its administrators see it); core knows no Area.
     street_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
+    created_at = ClockDateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     task_id = models.CharField(_("任务编号"), max_length=64, blank=True)

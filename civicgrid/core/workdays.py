@@ -24,8 +24,11 @@ from asgiref.local import Local
 from django.core.cache import cache
 from django.db import models, transaction
 from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from . import clock
 
 # Time limits are Shanghai practice whatever the server's TIME_ZONE says.
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -228,7 +231,7 @@ def coverage_warning(year: int) -> str | None:
 
 
 def local_today() -> date:
-    return datetime.now(SHANGHAI).date()
+    return timezone.localtime(clock.now(), SHANGHAI).date()
 
 
 def _local_date(value: datetime | date) -> date:

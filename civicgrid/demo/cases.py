@@ -10,7 +10,7 @@ Two halves, like builder.py:
 - `load_cases()` plays each plan through cases.actions, the same entry point as the UI and
   the API, so every case has a real timeline and only states the workflow allows.
 
-Demo back-dating: actions stamp rows with django.utils.timezone.now(). Each action runs
+Demo back-dating: actions stamp rows with django.utils.clock.now(). Each action runs
 inside a `DemoClock` span that records the real instants it ran between and the past
 instant it stands for; afterwards `_backdate()` rewrites every timestamp written inside a
 span (timeline, case dates, assignments, callbacks, extensions, supervisions,
@@ -32,7 +32,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import F, Q
-from django.utils import timezone
 
 from civicgrid.accounts.models import User
 from civicgrid.cases import actions, deadlines
@@ -57,6 +56,7 @@ from civicgrid.cases.models import (
     Notification,
     Supervision,
 )
+from civicgrid.core import clock
 from civicgrid.core.choices import Role
 from civicgrid.core.scope import Scope
 from civicgrid.core.workdays import working_day_deadline
@@ -990,19 +990,19 @@ class DemoClock:
     stands for, so that `stamp()` can turn a real timestamp back into the demo's."""
 
     def __init__(self) -> None:
-        self.started = timezone.now()
+        self.started = clock.now()
         self.starts: list[datetime] = []
         self.ends: list[datetime] = []
         self.times: list[datetime] = []
 
     @contextlib.contextmanager
     def at(self, when: datetime) -> Iterator[None]:
-        start = timezone.now()
+        start = clock.now()
         try:
             yield
         finally:
             self.starts.append(start)
-            self.ends.append(timezone.now())
+            self.ends.append(clock.now())
             self.times.append(when)
 
     def stamp(self, value: datetime | None) -> datetime | None:
@@ -1235,11 +1235,11 @@ def load_cases(plan: Any, streets: list[str] | None = None) -> CaseLoadReport:
         for p in plans:
             player.play(p)
     _backdate(clock, report.case_ids)
-    job_started = timezone.now()
+    job_started = clock.now()
     actions.check_deadlines(job_started)
     _backdate_deadline_job(job_started)
     # An inbox is read as the days go by: notices older than a week are marked read.
-    week_ago = timezone.now() - timedelta(days=7)
+    week_ago = clock.now() - timedelta(days=7)
     Notification.objects.filter(
         case__source=DEMO_SOURCE, read_at__isnull=True, created_at__lt=week_ago
     ).update(read_at=F("created_at") + timedelta(hours=2))

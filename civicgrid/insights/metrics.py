@@ -29,6 +29,7 @@ from civicgrid.cases import metrics as live
 from civicgrid.cases.choices import CaseStatus
 from civicgrid.cases.metrics import finish  # one output shape for both paths
 from civicgrid.cases.models import Case, Category
+from civicgrid.core import clock
 from civicgrid.core.querysets import user_scope
 from civicgrid.geo.models import Area
 from civicgrid.orgs.models import Unit
@@ -180,7 +181,7 @@ def _figures(
         if group_by is None:
             return live.summary(user, street, date_from, date_to, category, now=now)
         return live.compute(user, street, date_from, date_to, group_by, category, now=now)
-    now = now or timezone.now()
+    now = now or clock.now()
 
     rows: QuerySet[Any]
     if street in (None, "") and dimension in CITY_DIMENSIONS and _sees_every_street(user):

@@ -40,6 +40,7 @@ from django.utils import timezone
 
 from civicgrid.cases.choices import CaseAction, CaseStatus, Resolution, Satisfaction
 from civicgrid.cases.models import Callback, Case, CaseEvent
+from civicgrid.core import clock
 from civicgrid.core.retry import retry_when_locked
 
 from .models import CITY_DIMENSIONS, CaseRollup, CityRollup, Dimension, RollupState
@@ -357,7 +358,7 @@ def _refresh(*, full: bool, wait: bool, now: datetime | None) -> Refresh:
         state = _locked_state(wait)
         if state is None:
             return Refresh(ran=False)
-        now = now or timezone.now()
+        now = now or clock.now()
         upto, writing = _latest_event()
         report = Refresh(events=max(0, upto - state.last_event_id))
         if not full and report.events > FULL_REBUILD_EVENTS:

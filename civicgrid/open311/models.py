@@ -4,6 +4,7 @@ from django.utils.translation import pgettext_lazy
 
 from civicgrid.accounts.models import ApiToken
 from civicgrid.cases.models import Case
+from civicgrid.core.fields import ClockDateTimeField
 from civicgrid.geo.models import Area
 
 from .querysets import SubmissionQuerySet
@@ -31,7 +32,7 @@ class Submission(models.Model):
     account_id = models.CharField(_("客户端账号"), max_length=100, blank=True)
     media_url = models.URLField(_("媒体链接"), max_length=500, blank=True)
     attributes = models.JSONField(_("附加属性"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    created_at = ClockDateTimeField(_("提交时间"), auto_now_add=True)
 
     objects = SubmissionQuerySet.as_manager()
 

@@ -15,6 +15,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from civicgrid.accounts import tokens
 from civicgrid.accounts.models import ApiToken
+from civicgrid.core import clock
 from civicgrid.core.audit import set_api_token
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
@@ -175,7 +176,7 @@ def window(request: HttpRequest) -> tuple[datetime, datetime]:
     span = timedelta(days=conf.MAX_SPAN_DAYS)
     try:
         if start is None:
-            end = end or timezone.now()
+            end = end or clock.now()
             start = end - span
         elif end is None:
             end = start + span

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from civicgrid.cases.errors import Conflict, Forbidden, InvalidInput, NotFound
+from civicgrid.core import clock
 from civicgrid.core.choices import Action
 from civicgrid.geo.models import Area
 
@@ -112,7 +113,7 @@ def create_subscription(
         active=bool(active),
         owner=actor if getattr(actor, "is_authenticated", False) else None,
         secret=signing.new_secret(),
-        secret_set_at=timezone.now(),
+        secret_set_at=clock.now(),
     )
     chosen = _streets(streets, actor)
     # The audit row of the creation is written before the streets are linked: tell it.
@@ -165,7 +166,7 @@ def rotate_secret(ref: Any, actor: Any) -> tuple[Subscription, str]:
     with transaction.atomic():
         subscription = _load(ref, actor, Action.CHANGE)
         subscription.secret = signing.new_secret()
-        subscription.secret_set_at = timezone.now()
+        subscription.secret_set_at = clock.now()
         subscription.save()
     return subscription, subscription.secret
 
@@ -193,7 +194,7 @@ def resend_delivery(ref: Any, actor: Any) -> Delivery:
             raise Conflict("只有发送失败的推送可以重发", {"status": found.status})
         if not found.subscription.active:
             raise Conflict("订阅已停用，请先启用再重发", {"subscription": "inactive"})
-        now = timezone.now()
+        now = clock.now()
         who = getattr(actor, "username", "") or "系统"
         found.attempt_log = [
             *(found.attempt_log or []),

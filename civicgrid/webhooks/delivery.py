@@ -22,10 +22,10 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
 from civicgrid.cases.models import Case, CaseEvent
 from civicgrid.cases.signals import CommittedEvent
+from civicgrid.core import clock
 
 from . import payloads, signing, transport
 from .choices import DeliveryStatus, event_kind
@@ -89,7 +89,7 @@ def on_case_events(events: Sequence[CommittedEvent]) -> list[str]:
                     street_id=case.street_id,
                     occurred_at=event.at,
                     payload=payloads.build(str(delivery_id), kind, event, case),
-                    next_attempt_at=timezone.now(),
+                    next_attempt_at=clock.now(),
                 )
             )
     if not made:
@@ -141,7 +141,7 @@ class Outcome:
 
 def attempt(delivery_id: Any, now: datetime | None = None) -> Outcome:
     """One attempt at a due, pending delivery (nothing if it is not due or not pending)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     timeout = float(settings.CIVICGRID_WEBHOOKS_TIMEOUT)
     lease = now + timedelta(seconds=2 * timeout + LEASE_MARGIN_SECONDS)
     claimed = Delivery.objects.filter(
@@ -175,7 +175,7 @@ def attempt(delivery_id: Any, now: datetime | None = None) -> Outcome:
     if delivery.attempts >= max_attempts():
         return _finish(delivery, now, DeliveryStatus.FAILED, status_code, excerpt, error)
     wait = max(backoff(delivery.attempts), _retry_after(response))
-    delivery.next_attempt_at = timezone.now() + timedelta(seconds=wait)
+    delivery.next_attempt_at = clock.now() + timedelta(seconds=wait)
     _save_result(delivery, status_code, excerpt, error)
     return Outcome(attempted=True, status=DeliveryStatus.PENDING, retry_in=wait)
 
@@ -230,7 +230,7 @@ def _finish(
     delivery.status = status
     delivery.next_attempt_at = None
     if status == DeliveryStatus.SUCCEEDED:
-        delivery.delivered_at = timezone.now()
+        delivery.delivered_at = clock.now()
     _save_result(delivery, code, body, error)
     return Outcome(attempted=True, status=status)
 
@@ -240,7 +240,7 @@ def _finish(
 
 def due_ids(now: datetime | None = None, grace_seconds: float = 0, limit: int = 1000) -> list[str]:
     """Pending deliveries whose next attempt was due at least `grace_seconds` ago."""
-    cutoff = (now or timezone.now()) - timedelta(seconds=grace_seconds)
+    cutoff = (now or clock.now()) - timedelta(seconds=grace_seconds)
     qs = Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=cutoff)
     return [str(pk) for pk in qs.order_by("next_attempt_at").values_list("pk", flat=True)[:limit]]
 

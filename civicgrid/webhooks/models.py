@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core.choices import Action, Role
+from civicgrid.core.fields import ClockDateTimeField
 from civicgrid.core.models import AuditedModel
 from civicgrid.core.querysets import RestrictedQuerySet
 from civicgrid.core.scope import Scope
@@ -135,7 +136,7 @@ class Delivery(models.Model):
     # Every attempt, oldest first and bounded (delivery.MAX_LOGGED_ATTEMPTS):
     # {"at", "status", "error", "body", "ms"}.
     attempt_log = models.JSONField(_("尝试记录"), default=list, blank=True)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
+    created_at = ClockDateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
 
     objects = DeliveryQuerySet.as_manager()
 

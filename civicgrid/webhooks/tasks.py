@@ -7,7 +7,8 @@ from typing import Any
 
 from celery import shared_task
 from django.conf import settings
-from django.utils import timezone
+
+from civicgrid.core import clock
 
 
 def _on_worker(task: Any) -> bool:
@@ -45,4 +46,4 @@ def purge_deliveries() -> int:
     """Beat, daily: finished deliveries older than CIVICGRID_WEBHOOKS_RETENTION_DAYS."""
     from . import delivery
 
-    return delivery.purge(timezone.now() - timedelta(days=settings.CIVICGRID_WEBHOOKS_RETENTION_DAYS))
+    return delivery.purge(clock.now() - timedelta(days=settings.CIVICGRID_WEBHOOKS_RETENTION_DAYS))

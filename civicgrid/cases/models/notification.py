@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from civicgrid.core.fields import ClockDateTimeField
 from civicgrid.geo.models import Area
 
 from ..choices import NotificationKind
@@ -19,7 +20,7 @@ class Notification(models.Model):
     )
     kind = models.CharField(_("类型"), max_length=24, choices=NotificationKind.choices)
     text = models.CharField(_("内容"), max_length=300)
-    created_at = models.DateTimeField(pgettext_lazy("singular", "时间"), auto_now_add=True, db_index=True)
+    created_at = ClockDateTimeField(pgettext_lazy("singular", "时间"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
     key = models.CharField(max_length=150, unique=True)
     # The case's street (none for a notice about no case), like every hot table.

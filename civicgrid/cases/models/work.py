@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from civicgrid.core.fields import ClockDateTimeField
 from civicgrid.geo.models import Area
 from civicgrid.orgs.models import Unit
 
@@ -108,7 +109,7 @@ class Photo(models.Model):
     image = models.ImageField(pgettext_lazy("singular", "照片"), upload_to=photo_path)
     thumbnail = models.ImageField(_("缩略图"), upload_to=photo_path, blank=True)
     uploaded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    uploaded_at = ClockDateTimeField(_("上传时间"), auto_now_add=True)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     street = street_field()

@@ -6,10 +6,10 @@ from typing import Any
 
 from django import template
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from civicgrid.core import clock
 from civicgrid.core.choices import Role
 from civicgrid.core.querysets import user_scope
 
@@ -102,7 +102,7 @@ def due(when: datetime | None, done: datetime | None = None) -> dict[str, Any]:
     if done is not None:
         late = done > when
         return {"when": when, "tone": "late" if late else "met", "text": _("超时完成") if late else _("按时")}
-    delta = when - timezone.now()
+    delta = when - clock.now()
     if delta.total_seconds() < 0:
         return {"when": when, "tone": "late", "text": _("已超 %(span)s") % {"span": _span(delta)}}
     tone = "soon" if delta < timedelta(hours=24) else "ok"

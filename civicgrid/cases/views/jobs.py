@@ -10,10 +10,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
+
+from civicgrid.core import clock
 
 from .. import jobs
 from ..errors import CaseError
@@ -75,6 +76,6 @@ def report_new(request: HttpRequest) -> HttpResponse:
 
 def report_context(request: HttpRequest) -> dict[str, object]:
     """The report form on the metrics page: the user's streets, last month by default."""
-    first = timezone.localdate().replace(day=1)
+    first = clock.today().replace(day=1)
     last_month = (first - timedelta(days=1)).replace(day=1)
     return {"report_streets": list(jobs.report_streets(request.user)), "report_month": f"{last_month:%Y-%m}"}

@@ -15,12 +15,11 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from civicgrid.core import privacy
+from civicgrid.core import clock, privacy
 from civicgrid.core.choices import Action, Role
 from civicgrid.core.db_router import reading_from_replica
 from civicgrid.core.querysets import user_scope
@@ -300,7 +299,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
             ),
         },
     ]
-    return render(request, "cases/tasks.html", {"groups": groups, "now": timezone.now()})
+    return render(request, "cases/tasks.html", {"groups": groups, "now": clock.now()})
 
 
 @login_required
@@ -384,7 +383,7 @@ def metrics_page(request: HttpRequest) -> HttpResponse:
     from .. import metrics
 
     require_role(request, WORKBENCH_ROLES)
-    today = timezone.localdate()
+    today = clock.today()
     group_by = request.GET.get("group_by", "street")
     if group_by not in metrics.GROUPS:
         group_by = "street"

@@ -7,6 +7,7 @@ from django.utils import timezone
 from civicgrid.accounts.actions import issue_token
 from civicgrid.accounts.choices import ApiScope, ScopeError, normalize_scopes
 from civicgrid.accounts.models import ApiClient, User
+from civicgrid.core import clock
 
 
 def parse_expiry(value: str, now: dt.datetime) -> dt.datetime:
@@ -74,7 +75,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         owner, label = self._owner(options)
-        now = timezone.now()
+        now = clock.now()
         expires_at = None
         if options.get("expires") and options.get("days") is not None:
             raise CommandError("--expires 与 --days 只能用一个")
