@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 
 
 class CoreConfig(AppConfig):
@@ -10,3 +11,5 @@ class CoreConfig(AppConfig):
         from . import audit, workdays  # noqa: F401  (workdays connects holiday-cache signals)
 
         audit.connect_signals()
+        # Each app's capabilities.py declares its capabilities (core.capabilities).
+        autodiscover_modules("capabilities")
