@@ -1,7 +1,7 @@
 """The one clock of the platform.
 
 Every action, the deadline job, rollups and jobs ask `now()` for the current time, never
-`clock.now()` directly, so that a block of code can run *at* another moment: the demo
+`timezone.now()` directly, so that a block of code can run *at* another moment: the demo
 replays a year of cases at the times it simulates, and tests run a scenario at a date they
 choose. `at(moment)` sets that moment for the current context (thread or task) only.
 """
@@ -13,7 +13,6 @@ from datetime import date, datetime
 
 from django.utils import timezone
 
-from civicgrid.core import clock
 
 _fixed: ContextVar[datetime | None] = ContextVar("civicgrid_clock", default=None)
 
@@ -21,7 +20,7 @@ _fixed: ContextVar[datetime | None] = ContextVar("civicgrid_clock", default=None
 def now() -> datetime:
     """The current moment (aware), or the one an enclosing `at()` set."""
     fixed = _fixed.get()
-    return fixed if fixed is not None else clock.now()
+    return fixed if fixed is not None else timezone.now()
 
 
 def localtime() -> datetime:
