@@ -22,10 +22,11 @@ from civicgrid.geo.models import Area
 
 from .. import actions
 from ..actions import CaseInput
-from ..choices import CaseAction, CaseStatus, Channel
+from ..choices import CaseStatus, Channel
 from ..errors import CaseError
 from ..forms import FollowForm, PublicReportForm
 from ..models import Case, Category
+from ..workflow import MACHINE
 from .common import client_ip, map_context, role_of
 
 # Follow-up lookups allowed per IP address and window (seconds).
@@ -39,23 +40,7 @@ SESSION_KEY = "cases_public_reports"
 MY_REPORTS_LIMIT = 50
 
 # What the public timeline says for each action (no staff names, no internal notes).
-PUBLIC_STEPS: dict[str, Any] = {
-    CaseAction.CREATE: gettext_lazy("已受理您的反映"),
-    CaseAction.FILE: gettext_lazy("已立案"),
-    CaseAction.REJECT: gettext_lazy("不予立案"),
-    CaseAction.DISPATCH: gettext_lazy("已派至处置单位"),
-    CaseAction.REDISPATCH: gettext_lazy("已改派处置单位"),
-    CaseAction.SIGN: gettext_lazy("处置单位已签收"),
-    CaseAction.REPORT_BACK: gettext_lazy("处置单位已反馈办理情况"),
-    CaseAction.VERIFY_PASS: gettext_lazy("现场核查通过"),
-    CaseAction.VERIFY_FAIL: gettext_lazy("现场核查未通过，继续办理"),
-    CaseAction.CLOSE: gettext_lazy("已办结"),
-    CaseAction.CALLBACK: gettext_lazy("已回访"),
-    CaseAction.REOPEN: gettext_lazy("重新办理"),
-    CaseAction.MERGE: gettext_lazy("与同一问题的其他反映合并办理"),
-    CaseAction.SUSPEND: gettext_lazy("暂缓办理"),
-    CaseAction.RESUME: gettext_lazy("恢复办理"),
-}
+PUBLIC_STEPS: dict[str, Any] = MACHINE.public_steps()
 # Residents see fewer states than staff: the ones in the middle read the same to them.
 PUBLIC_STATUS: dict[str, Any] = {
     CaseStatus.NEW: gettext_lazy("已受理"),
