@@ -60,16 +60,6 @@ OPEN_STATUSES = frozenset(
         CaseStatus.REOPENED,
     }
 )
-# States whose clock runs against the handling deadline.
-HANDLING_STATUSES = frozenset(
-    {
-        CaseStatus.FILED,
-        CaseStatus.DISPATCHED,
-        CaseStatus.IN_PROGRESS,
-        CaseStatus.RETURNED,
-        CaseStatus.REOPENED,
-    }
-)
 
 
 class CaseAction(models.TextChoices):

@@ -9,16 +9,17 @@ walk through case numbers.
 from typing import Any
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from civicgrid.core import throttle
 from civicgrid.core.choices import Action, Role
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
+from civicgrid.geo.views import map_context
 
 from .. import actions
 from ..actions import CaseInput
@@ -27,7 +28,7 @@ from ..errors import CaseError
 from ..forms import FollowForm, PublicReportForm
 from ..models import Case, Category
 from ..workflow import MACHINE
-from .common import client_ip, map_context, role_of
+from .common import client_ip, role_of
 
 # Follow-up lookups allowed per IP address and window (seconds).
 FOLLOW_LIMIT = 10
@@ -158,14 +159,7 @@ def report_done(request: HttpRequest) -> HttpResponse:
 
 def _throttled(request: HttpRequest, name: str, limit: int, window: int) -> bool:
     """Count this attempt against the IP's allowance; True once it is used up."""
-    key = f"cases:{name}:{client_ip(request)}"
-    cache.add(key, 0, window)
-    try:
-        tries = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, window)
-        tries = 1
-    return tries > limit
+    return throttle.hit(f"cases:{name}:{client_ip(request)}", window) > limit
 
 
 @require_http_methods(["GET", "POST"])

@@ -24,6 +24,7 @@ from civicgrid.core.choices import Action, Role
 from civicgrid.core.db_router import reading_from_replica
 from civicgrid.core.querysets import user_scope
 from civicgrid.geo.models import Area
+from civicgrid.geo.views import map_context
 
 from .. import actions, duplicates, workflow
 from ..choices import OPEN_STATUSES, AssignmentStatus, CaseAction, PhotoStage
@@ -34,7 +35,6 @@ from ..workbench import QUEUE_CONDITIONS, QUEUES, filtered_cases, queue_counts
 from .common import (
     WORKBENCH_ROLES,
     is_desk,
-    map_context,
     reporter_view,
     require_role,
     role_of,
