@@ -23,6 +23,11 @@ api = NinjaAPI(
     version="1",
     urls_namespace="api",
     auth=TokenAuth(),
+    # Paths in the description are absolute (/api/v1/…): the server is the site itself.
+    servers=[{"url": "/", "description": "本站 / this installation"}],
+    openapi_extra={
+        "info": {"license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"}},
+    },
     description=(
         "街道治理平台接口。认证：`Authorization: Bearer <token>`"
         "（`manage.py create_api_token 用户名` 生成）。"

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.http import parse_etags
 from ninja import Schema
 from ninja.errors import HttpError
-from pydantic import Field, PlainSerializer
+from pydantic import Field, PlainSerializer, WithJsonSchema
 
 
 def _local_iso(value: datetime) -> str:
@@ -32,7 +32,12 @@ def _local_iso(value: datetime) -> str:
     return timezone.localtime(value).isoformat() if timezone.is_aware(value) else value.isoformat()
 
 
-LocalDateTime = Annotated[datetime, PlainSerializer(_local_iso, return_type=str)]
+# Described as what it is (`format: date-time`), whatever the serialiser returns.
+LocalDateTime = Annotated[
+    datetime,
+    PlainSerializer(_local_iso, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
 
 
 class ErrorDetail(Schema):

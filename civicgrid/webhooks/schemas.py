@@ -57,7 +57,7 @@ class SubscriptionPage(PageOut):
 
 
 class AttemptOut(Schema):
-    at: str
+    at: str = Field(json_schema_extra={"format": "date-time"})  # kept as ISO 8601 text in the log
     status: int | None = None
     error: str = ""
     body: str = ""
