@@ -41,3 +41,8 @@ def user_scope(user: Any) -> Scope | None:
         cached = user.get_scope()
         user._civicgrid_scope = cached
     return cached
+
+
+def forget_scope(user: Any) -> None:
+    """Drop the cached scope once the user's role or memberships changed."""
+    user.__dict__.pop("_civicgrid_scope", None)
