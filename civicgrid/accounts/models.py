@@ -218,7 +218,7 @@ def validate_scopes(value: object) -> None:
 
 
 class ApiTokenQuerySet(RestrictedQuerySet):
-    """Everyone sees only their own tokens; street administrators also the tokens of the
+    """Staff see only their own tokens; street administrators also the tokens of the
     integrations they manage (superusers see all, via restrict())."""
 
     permissions = {Action.VIEW: "accounts.api_tokens", Action.CHANGE: "accounts.api_tokens"}
