@@ -37,7 +37,7 @@ ALLOWED_HOSTS = env_list("CIVICGRID_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CIVICGRID_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "civicgrid.core.admin_site.AdminConfig",  # django.contrib.admin on core's site class
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -92,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "civicgrid.core.context_processors.site",
+                "civicgrid.core.context_processors.capabilities",
             ],
         },
     },

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from civicgrid.core.audit import acting_as
+from civicgrid.core.scope import forget_scope
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
 
@@ -49,7 +50,7 @@ def sync_street_memberships(client: ApiClient) -> None:
     )
     for street_id in sorted(street_ids - have):
         Membership.objects.create(user=account, area_id=street_id, title="外部系统接入")
-    account.__dict__.pop("scope", None)  # the cached scope is stale now
+    forget_scope(account)
 
 
 def new_service_account(name: str, role: str) -> User:

@@ -1,5 +1,3 @@
-from functools import cached_property
-
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -7,20 +5,17 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from civicgrid.core import clock
+from civicgrid.core import capabilities, clock
 from civicgrid.core.choices import Action, Role
 from civicgrid.core.models import AuditedModel
 from civicgrid.core.querysets import RestrictedQuerySet
-from civicgrid.core.scope import Scope
+from civicgrid.core.scope import Scope, user_scope
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
 from civicgrid.orgs.models import Unit
 
 from .choices import DEFAULT_SCOPES, ApiScope, ScopeError, normalize_scopes
 from .querysets import CivicUserManager, MembershipQuerySet
-
-# Roles whose scope is their own areas' subtrees, not the whole street.
-NARROW_ROLES = frozenset({Role.CADRE, Role.GRID_WORKER})
 
 
 class User(AbstractUser):
@@ -78,7 +73,8 @@ class User(AbstractUser):
         district_ids.update(
             Area.objects.filter(pk__in=street_ids).exclude(parent=None).values_list("parent_id", flat=True)
         )
-        narrow = self.role in NARROW_ROLES and bool(areas)
+        # roles(), not may(): may() asks for the scope being built here.
+        narrow = self.role in capabilities.roles("accounts.area_scope") and bool(areas)
         return Scope(
             role=self.role,
             street_ids=frozenset(street_ids),
@@ -89,10 +85,9 @@ class User(AbstractUser):
             user_id=self.pk,
         )
 
-    @cached_property
+    @property
     def scope(self) -> Scope:
-        from civicgrid.core.querysets import user_scope
-
+        # No cache of its own: user_scope() keeps the one cached scope of this user object.
         return user_scope(self) or Scope(role=self.role)
 
     @property
@@ -158,12 +153,7 @@ class ApiClientQuerySet(RestrictedQuerySet):
     """Street administrators manage the integrations of their streets; changing one needs
     every street it acts in to be theirs (as for user accounts)."""
 
-    permissions = {
-        Action.VIEW: frozenset({Role.ADMIN}),
-        Action.ADD: frozenset({Role.ADMIN}),
-        Action.CHANGE: frozenset({Role.ADMIN}),
-        Action.DELETE: frozenset({Role.ADMIN}),
-    }
+    permissions = dict.fromkeys(Action.values, "accounts.integrations")
 
     def scope_q(self, scope: Scope, action: str) -> models.Q:
         through = ApiClient.streets.through.objects
@@ -228,10 +218,10 @@ def validate_scopes(value: object) -> None:
 
 
 class ApiTokenQuerySet(RestrictedQuerySet):
-    """Everyone sees only their own tokens; street administrators also the tokens of the
+    """Staff see only their own tokens; street administrators also the tokens of the
     integrations they manage (superusers see all, via restrict())."""
 
-    permissions = {Action.VIEW: frozenset(Role.values), Action.CHANGE: frozenset(Role.values)}
+    permissions = {Action.VIEW: "accounts.api_tokens", Action.CHANGE: "accounts.api_tokens"}
 
     def scope_q(self, scope: Scope, action: str) -> models.Q:
         q = models.Q(user_id=scope.user_id) if scope.user_id else models.Q(pk__in=[])

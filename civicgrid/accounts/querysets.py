@@ -1,15 +1,15 @@
 from django.contrib.auth.models import UserManager
 from django.db.models import Exists, OuterRef, Q
 
-from civicgrid.core.choices import Action, Role
+from civicgrid.core.choices import Action
 from civicgrid.core.querysets import RestrictedQuerySet
 from civicgrid.core.scope import Scope
 
-ACCOUNT_PERMISSIONS: dict[str, frozenset[str]] = {
-    Action.VIEW: frozenset({Role.ADMIN, Role.LEADER}),
-    Action.ADD: frozenset({Role.ADMIN}),
-    Action.CHANGE: frozenset({Role.ADMIN}),
-    Action.DELETE: frozenset({Role.ADMIN}),
+ACCOUNT_PERMISSIONS: dict[str, str] = {
+    Action.VIEW: "accounts.view_accounts",
+    Action.ADD: "accounts.manage_accounts",
+    Action.CHANGE: "accounts.manage_accounts",
+    Action.DELETE: "accounts.manage_accounts",
 }
 
 

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core import clock
+from civicgrid.core.capabilities import may
 from civicgrid.core.choices import Action, Role
 from civicgrid.core.querysets import user_scope
 from civicgrid.geo.choices import AreaKind
@@ -93,7 +94,7 @@ def home(request: HttpRequest) -> HttpResponse:
     scope = user_scope(user)
     role = scope.role if scope is not None else Role.RESIDENT
     context: dict[str, Any] = {"role": role, "role_label": Role(role).label if role in Role.values else role}
-    if role in (Role.ADMIN, Role.DISPATCHER, Role.LEADER):
+    if may(user, "accounts.street_home"):
         context["summaries"] = _summaries(user, _my_areas(user, AreaKind.STREET))
         context["heading"] = _("我的街道")
     elif role == Role.CADRE:
@@ -154,8 +155,15 @@ def _may_manage_integrations(user: Any) -> bool:
     return bool(ApiClient.objects.allows(user, Action.VIEW))
 
 
+def _require_token_pages(request: HttpRequest) -> None:
+    # Like any page a role has no use for: as if it did not exist.
+    if not may(request.user, "accounts.api_tokens"):
+        raise Http404
+
+
 @login_required
 def token_list(request: HttpRequest) -> HttpResponse:
+    _require_token_pages(request)
     mine = ApiToken.objects.restrict(request.user, Action.VIEW).filter(user=request.user.pk)
     context: dict[str, Any] = {"tokens": _token_rows(mine), "now": clock.now()}
     if _may_manage_integrations(request.user):
@@ -176,6 +184,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def token_create(request: HttpRequest) -> HttpResponse:
+    _require_token_pages(request)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

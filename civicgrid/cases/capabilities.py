@@ -1,15 +1,30 @@
-"""What each role may do in the work-order loop (core.capabilities)."""
+"""What the work-order loop lets roles do (core.capabilities). The workflow table names the
+first six per transition; pages, jobs and the API the rest."""
 
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.core.capabilities import define
+from civicgrid.core.capabilities import STAFF, define
 from civicgrid.core.choices import Role
 
-STAFF = {Role.ADMIN, Role.DISPATCHER, Role.GRID_WORKER, Role.CADRE, Role.HANDLER, Role.LEADER}
+DESK = {Role.DISPATCHER, Role.ADMIN}
 
-define("cases.desk", {Role.DISPATCHER, Role.ADMIN}, _("受理、派遣、结案与回访"))
-define("cases.handle", {Role.HANDLER}, _("签收、办理与反馈派单"))
-define("cases.verify", {Role.DISPATCHER, Role.ADMIN, Role.GRID_WORKER}, _("现场核查"))
-define("cases.supervise", {Role.DISPATCHER, Role.ADMIN, Role.LEADER}, _("督办工单"))
-define("cases.escalate", {Role.DISPATCHER, Role.ADMIN, Role.CADRE}, _("升级工单"))
-define("cases.comment", STAFF, _("备注工单"))
+define("cases.desk", DESK, _("受理、派遣、结案、回访"))
+define("cases.handle", {Role.HANDLER}, _("签收、办理、申请延期（处置单位）"))
+define("cases.verify", {*DESK, Role.GRID_WORKER}, _("现场核查"))
+define("cases.supervise", {*DESK, Role.LEADER}, _("督办"))
+define("cases.escalate", {*DESK, Role.CADRE}, _("上报升级"))
+define("cases.comment", STAFF, _("添加备注"))
+
+# Residents see their own reports; the queryset narrows each role to its slice.
+define("cases.view", Role.values, _("查看工单和问题分类"))
+# Which action a role may take is the workflow table's; this lets staff act at all.
+define("cases.act", STAFF, _("处理工单"))
+define("cases.inbox", Role.values, _("消息"))
+define("cases.import", DESK, _("导入 12345 工单"))
+# The workbench: the desk, the street's leaders, and cadres for their own area (its list
+# comes from restrict(), so a cadre sees only their residential area's cases).
+define("cases.workbench", {*DESK, Role.LEADER, Role.CADRE}, _("工单工作台"))
+define("cases.export", {*DESK, Role.LEADER, Role.CADRE}, _("导出工单"))
+define("cases.metrics", {*DESK, Role.LEADER, Role.CADRE}, _("查看办理成效、生成月度报表"))
+# The phone pages: report on patrol and verify on site.
+define("cases.mobile", {*DESK, Role.GRID_WORKER}, _("巡查上报和现场核查（手机页面）"))

@@ -6,11 +6,10 @@ from civicgrid.core.choices import Action, Role
 from civicgrid.core.querysets import REGISTRY_PERMISSIONS, RestrictedQuerySet
 from civicgrid.core.scope import Scope
 
-ALL_ROLES = frozenset(Role.values)
-CASE_PERMISSIONS: dict[str, frozenset[str]] = {
+CASE_PERMISSIONS: dict[str, str] = {
     # Who may act is decided per action by the workflow table; this only says who may look.
-    Action.VIEW: ALL_ROLES,
-    Action.CHANGE: ALL_ROLES - {Role.RESIDENT},
+    Action.VIEW: "cases.view",
+    Action.CHANGE: "cases.act",
 }
 
 
@@ -65,7 +64,7 @@ class DutyRuleQuerySet(RestrictedQuerySet):
 class CategoryQuerySet(RestrictedQuerySet):
     """The category tree is shared by every street: all staff read it, superusers edit it."""
 
-    permissions = {Action.VIEW: ALL_ROLES}
+    permissions = {Action.VIEW: "cases.view"}
 
     def scope_q(self, scope: Scope, action: str) -> Q:
         return Q()
@@ -82,7 +81,7 @@ class CategoryQuerySet(RestrictedQuerySet):
 
 
 class NotificationQuerySet(RestrictedQuerySet):
-    permissions = {Action.VIEW: ALL_ROLES, Action.CHANGE: ALL_ROLES}
+    permissions = {Action.VIEW: "cases.inbox", Action.CHANGE: "cases.inbox"}
 
     def scope_q(self, scope: Scope, action: str) -> Q:
         return Q(user_id=scope.user_id)

@@ -18,12 +18,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from . import workdays
-from .choices import Action, Role
+from .capabilities import may
+from .choices import Action
 from .models import AuditedModel, AuditLog, Holiday, PersonalDataAccess
-
-admin.site.site_header = _("civicgrid 管理后台")
-admin.site.site_title = _("civicgrid 管理后台")
-admin.site.index_title = _("登记数据管理")
 
 
 def _restricted(model: type[models.Model], user: Any, action: str) -> models.QuerySet:
@@ -199,7 +196,7 @@ WEEKDAY_NAMES = (_("周一"), _("周二"), _("周三"), _("周四"), _("周五")
 def _may_edit_calendar(request: HttpRequest) -> bool:
     # The holiday schedule is city-wide: not scoped, and only administrators change it.
     user = request.user
-    return bool(user.is_active and (user.is_superuser or (user.is_staff and user.role == Role.ADMIN)))
+    return may(user, "core.edit_calendar") and (user.is_superuser or user.is_staff)
 
 
 @admin.register(Holiday)

@@ -14,12 +14,6 @@ class Role(models.TextChoices):
     RESIDENT = "resident", _("居民")
 
 
-# Roles that work inside the street's offices and may read its registry.
-STAFF_ROLES = frozenset(
-    {Role.ADMIN, Role.DISPATCHER, Role.GRID_WORKER, Role.CADRE, Role.HANDLER, Role.LEADER}
-)
-
-
 class Action(models.TextChoices):
     VIEW = "view", _("查看")
     ADD = "add", _("新增")

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from . import clock
-from .choices import STAFF_ROLES, Action, AuditEvent, JobKind, JobStatus, Role
+from .choices import Action, AuditEvent, JobKind, JobStatus, Role
 from .fields import ClockDateTimeField
 from .privacy import PersonalField, RevealVia
 from .querysets import RestrictedQuerySet
@@ -40,7 +40,7 @@ class AuditLogQuerySet(RestrictedQuerySet):
     """A street's administrators and leaders read their street's trail; rows without a
     street (district-level objects) only superusers read."""
 
-    permissions = {Action.VIEW: frozenset({Role.ADMIN, Role.LEADER})}
+    permissions = {Action.VIEW: "core.audit_log"}
     street_field = "street_id"
 
 
@@ -133,7 +133,7 @@ class PersonalDataAccessQuerySet(RestrictedQuerySet):
     """Like the audit trail: a street's administrators and leaders read who looked at its
     residents' data; rows without a street only superusers read."""
 
-    permissions = {Action.VIEW: frozenset({Role.ADMIN, Role.LEADER})}
+    permissions = {Action.VIEW: "core.audit_log"}
     street_field = "street_id"
 
 
@@ -177,7 +177,7 @@ class JobQuerySet(RestrictedQuerySet):
     street (they answer for what their staff export). Nobody changes a job through a page:
     only core.actions writes it."""
 
-    permissions = {Action.VIEW: STAFF_ROLES}
+    permissions = {Action.VIEW: "core.jobs"}
 
     def scope_q(self, scope: Scope, action: str) -> Q:
         q = Q(created_by_id=scope.user_id) if scope.user_id else Q(pk__in=[])

@@ -3,7 +3,7 @@
 House rule: personal data (phones, ID numbers, care tags) is masked unless the role needs
 it, and every reveal is logged. Pages and API responses therefore always carry the masked
 value; the full one is handed out only by `reveal()`, which writes a PersonalDataAccess row
-first. This module is the single place that says which roles may ask.
+first. Which roles may ask is the capability `privacy.reveal_phone` (core.capabilities).
 """
 
 from typing import Any
@@ -11,8 +11,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext
 
-from .choices import Role
-from .querysets import user_scope
+from .capabilities import may
 
 
 class PersonalField(models.TextChoices):
@@ -26,14 +25,8 @@ class RevealVia(models.TextChoices):
     API = "api", "接口"
 
 
-# Roles whose work needs the reporter: the desk calls reporters back. They also see the name
-# of a reporter who asked to stay anonymous to everyone else.
-PHONE_REVEAL_ROLES = frozenset({Role.DISPATCHER, Role.ADMIN})
-
-
 def may_reveal_phone(user: Any) -> bool:
-    scope = user_scope(user)
-    return bool(scope and (scope.is_global or scope.role in PHONE_REVEAL_ROLES))
+    return may(user, "privacy.reveal_phone")
 
 
 def mask_phone(phone: str) -> str:
@@ -48,7 +41,7 @@ def mask_phone(phone: str) -> str:
 
 def reporter_view(name: str, phone: str, anonymous: bool, *, desk: bool) -> dict[str, Any]:
     """The reporter as a reader may see them; the phone is always masked (see reveal()).
-    The desk (`desk`, PHONE_REVEAL_ROLES) sees an anonymous reporter's name; anyone else
+    The desk (`desk`, privacy.reveal_phone) sees an anonymous reporter's name; anyone else
     sees nothing of an anonymous reporter."""
     if anonymous and not desk:
         return {"name": gettext("匿名"), "phone": "", "anonymous": True}

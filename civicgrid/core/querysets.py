@@ -1,9 +1,10 @@
 """Permissions live here, at the queryset layer (after NetBox's RestrictedQuerySet).
 
 Every model that belongs to an area or a unit uses a RestrictedQuerySet subclass and
-declares (a) which roles may do which action and (b) how a Scope narrows its rows.
-Views, admin lists and API handlers call `Model.objects.restrict(user, action)` and
-never filter by hand. Objects outside the scope simply do not exist for the user (404).
+declares (a) which capability (core.capabilities) each action needs and (b) how a Scope
+narrows its rows. Views, admin lists and API handlers call
+`Model.objects.restrict(user, action)` and never filter by hand. Objects outside the scope
+simply do not exist for the user (404).
 """
 
 from typing import Any, ClassVar, Self
@@ -11,24 +12,17 @@ from typing import Any, ClassVar, Self
 from django.db import models
 from django.db.models import Q
 
-from .choices import Action, Role
-from .scope import Scope
+from .capabilities import grants
+from .choices import Action
+from .scope import Scope, user_scope
 
-
-def user_scope(user: Any) -> Scope | None:
-    """The user's scope, cached on the user object for the request; None if anonymous."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return None
-    cached = getattr(user, "_civicgrid_scope", None)
-    if cached is None:
-        cached = user.get_scope()
-        user._civicgrid_scope = cached
-    return cached
+__all__ = ["REGISTRY_PERMISSIONS", "RestrictedQuerySet", "user_scope"]
 
 
 class RestrictedQuerySet(models.QuerySet):
-    # action -> roles allowed to take it (within their scope).
-    permissions: ClassVar[dict[str, frozenset[str]]] = {}
+    # action -> the capability a role needs to take it (within its scope); an action not
+    # listed is for global users only.
+    permissions: ClassVar[dict[str, str]] = {}
     # Field paths used by the default scope filter.
     street_field: ClassVar[str | None] = "street"
     path_field: ClassVar[str | None] = None
@@ -40,16 +34,15 @@ class RestrictedQuerySet(models.QuerySet):
             return self.none()
         if scope.is_global:
             return self
-        if scope.role not in self.permissions.get(str(action), frozenset()):
+        if not self.allows(user, action):
             return self.none()
         return self.filter(self.scope_q(scope, str(action)))
 
     def allows(self, user: Any, action: str = Action.VIEW) -> bool:
         """Whether the user's role may take `action` on this model at all (for menus and buttons)."""
         scope = user_scope(user)
-        if scope is None:
-            return False
-        return scope.is_global or scope.role in self.permissions.get(str(action), frozenset())
+        name = self.permissions.get(str(action))
+        return scope is not None and (scope.is_global or (name is not None and grants(scope, name)))
 
     def scope_q(self, scope: Scope, action: str) -> Q:
         """Rows inside the scope. Subclasses override for special shapes."""
@@ -65,13 +58,11 @@ class RestrictedQuerySet(models.QuerySet):
         return q
 
 
-STREET_READERS = frozenset(
-    {Role.ADMIN, Role.DISPATCHER, Role.GRID_WORKER, Role.CADRE, Role.HANDLER, Role.LEADER}
-)
-REGISTRY_EDITORS = frozenset({Role.ADMIN})
-REGISTRY_PERMISSIONS: dict[str, frozenset[str]] = {
-    Action.VIEW: STREET_READERS,
-    Action.ADD: REGISTRY_EDITORS,
-    Action.CHANGE: REGISTRY_EDITORS,
-    Action.DELETE: REGISTRY_EDITORS,
+# The street registry (areas, buildings, layers, units, duty rules): staff read it, street
+# administrators keep it.
+REGISTRY_PERMISSIONS: dict[str, str] = {
+    Action.VIEW: "core.read_registry",
+    Action.ADD: "core.edit_registry",
+    Action.CHANGE: "core.edit_registry",
+    Action.DELETE: "core.edit_registry",
 }

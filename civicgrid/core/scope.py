@@ -5,6 +5,7 @@ core only knows its shape, so every app can filter by it without importing accou
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -27,3 +28,21 @@ class Scope:
     @property
     def is_empty(self) -> bool:
         return not self.is_global and not self.street_ids and not self.unit_ids
+
+
+def user_scope(user: Any) -> Scope | None:
+    """The user's scope, cached on the user object for the request; None if anonymous or inactive.
+
+    The one cache of a scope: `User.scope`, `may()` and `restrict()` all read it here."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    cached = getattr(user, "_civicgrid_scope", None)
+    if cached is None:
+        cached = user.get_scope()
+        user._civicgrid_scope = cached
+    return cached
+
+
+def forget_scope(user: Any) -> None:
+    """Drop the cached scope once the user's role or memberships changed."""
+    user.__dict__.pop("_civicgrid_scope", None)

@@ -22,7 +22,8 @@ from shapely.geometry import Point, box
 from civicgrid.accounts.models import Membership, User
 from civicgrid.core.address import normalize_address
 from civicgrid.core.audit import acting_as
-from civicgrid.core.choices import STAFF_ROLES, Role
+from civicgrid.core.capabilities import roles
+from civicgrid.core.choices import Role
 from civicgrid.geo import index, layers
 from civicgrid.geo.choices import AreaKind, GridLayerKind
 from civicgrid.geo.geometry import parse_polygon
@@ -122,7 +123,8 @@ class UserPlan:
 
     @property
     def is_staff(self) -> bool:
-        return self.role in STAFF_ROLES
+        # The admin switch for the roles that have work there (core.admin_site).
+        return self.role in roles("core.admin_site")
 
 
 @dataclass(frozen=True)
@@ -433,19 +435,20 @@ def _users(spec: StreetSpec, ra_codes: dict[str, str], grid_codes: dict[str, lis
     users = []
     for i, role in enumerate(ROLE_ORDER):
         title = data.ROLE_TITLES[role]
-        if role in (Role.ADMIN, Role.DISPATCHER, Role.LEADER):
-            memberships = area(spec.code)
-        elif role == Role.CADRE:
-            memberships = area(ra_codes[spec.cadre_area])
-        elif role == Role.RESIDENT:
-            memberships = area(ra_codes[spec.resident_area])
-        elif role == Role.GRID_WORKER:
-            grids = grid_codes[spec.gridworker_area]
-            memberships = tuple(MembershipPlan(grids[g - 1], None, title) for g in spec.gridworker_grids)
-        elif role == Role.HANDLER:
-            memberships = (MembershipPlan(None, f"{spec.code}-CG", title),)
-        else:  # pragma: no cover - ROLE_ORDER lists every role
-            raise DemoError(role)
+        match role:
+            case Role.ADMIN | Role.DISPATCHER | Role.LEADER:
+                memberships = area(spec.code)
+            case Role.CADRE:
+                memberships = area(ra_codes[spec.cadre_area])
+            case Role.RESIDENT:
+                memberships = area(ra_codes[spec.resident_area])
+            case Role.GRID_WORKER:
+                grids = grid_codes[spec.gridworker_area]
+                memberships = tuple(MembershipPlan(grids[g - 1], None, title) for g in spec.gridworker_grids)
+            case Role.HANDLER:
+                memberships = (MembershipPlan(None, f"{spec.code}-CG", title),)
+            case _:  # pragma: no cover - ROLE_ORDER lists every role
+                raise DemoError(role)
         users.append(
             UserPlan(
                 username=f"{spec.key}-{role}",

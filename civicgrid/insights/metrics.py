@@ -30,11 +30,12 @@ from civicgrid.cases.choices import CaseStatus
 from civicgrid.cases.metrics import finish  # one output shape for both paths
 from civicgrid.cases.models import Case, Category
 from civicgrid.core import clock
+from civicgrid.core.capabilities import grants
 from civicgrid.core.querysets import user_scope
 from civicgrid.geo.models import Area
 from civicgrid.orgs.models import Unit
 
-from .models import CITY_DIMENSIONS, STREET_WIDE_ROLES, CaseRollup, CityRollup, Dimension, RollupState
+from .models import CITY_DIMENSIONS, CaseRollup, CityRollup, Dimension, RollupState
 from .rollups import COUNTERS, next_month
 
 NAMED_BY: dict[str, Any] = {
@@ -87,7 +88,7 @@ def _usable(user: Any, group_by: str, category: Any) -> bool:
         return False
     if category not in (None, "") and group_by != Dimension.CATEGORY:
         return False
-    return scope.is_global or (scope.role in STREET_WIDE_ROLES and scope.area_paths is None)
+    return grants(scope, "insights.rollups") and (scope.is_global or scope.area_paths is None)
 
 
 def _from_rollup(sums: dict[str, Any], not_yet_due: int) -> dict[str, int]:

@@ -7,7 +7,7 @@ from typing import ClassVar
 from django.db import models
 from django.db.models import Q
 
-from civicgrid.core.choices import Action, Role
+from civicgrid.core.choices import Action
 from civicgrid.core.querysets import RestrictedQuerySet
 from civicgrid.core.scope import Scope
 from civicgrid.geo.models import Area
@@ -23,15 +23,8 @@ class Dimension(models.TextChoices):
     CATEGORY = "category", "问题分类"
 
 
-# Roles whose scope is whole streets: their figures can be summed from per-street rollups.
-# Handlers (cases of their unit), residents (their own reports) and roles bound below street
-# level (cadres, grid workers) see slices no rollup row describes; insights.metrics answers
-# them live through cases.metrics, which is cheap for such small slices.
-STREET_WIDE_ROLES = frozenset({Role.ADMIN, Role.DISPATCHER, Role.LEADER})
-
-
 class RollupQuerySet(RestrictedQuerySet):
-    permissions = {Action.VIEW: STREET_WIDE_ROLES}
+    permissions = {Action.VIEW: "insights.rollups"}
 
     def scope_q(self, scope: Scope, action: str) -> Q:
         if scope.area_paths is not None:
@@ -108,7 +101,7 @@ CITY_DIMENSIONS = (Dimension.CATEGORY, Dimension.UNIT)
 
 class CityRollupQuerySet(RestrictedQuerySet):
     # Only users who see every street read city rows (restrict() lets global scopes through).
-    permissions: ClassVar[dict[str, frozenset[str]]] = {}
+    permissions: ClassVar[dict[str, str]] = {}
 
 
 class CityRollup(Counters):

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.core.choices import Action, Role
+from civicgrid.core.choices import Action
 from civicgrid.core.fields import ClockDateTimeField
 from civicgrid.core.models import AuditedModel
 from civicgrid.core.querysets import RestrictedQuerySet
@@ -21,15 +21,13 @@ from civicgrid.geo.models import Area
 
 from .choices import DeliveryStatus
 
-ADMINS = frozenset({Role.ADMIN})
-
 
 class SubscriptionQuerySet(RestrictedQuerySet):
     """Street administrators manage the subscriptions of their streets (superusers all, through
     restrict()). Seeing one needs one of its streets; changing it needs every street it covers,
     as for API integrations (accounts.ApiClient)."""
 
-    permissions = {Action.VIEW: ADMINS, Action.ADD: ADMINS, Action.CHANGE: ADMINS, Action.DELETE: ADMINS}
+    permissions = dict.fromkeys(Action.values, "webhooks.manage")
 
     def scope_q(self, scope: Scope, action: str) -> Q:
         through = Subscription.streets.through.objects
@@ -97,7 +95,7 @@ class DeliveryQuerySet(RestrictedQuerySet):
     """A delivery carries one case of one street: it is seen (and resent) by the administrators
     of that street, when they may also see (change) its subscription."""
 
-    permissions = {Action.VIEW: ADMINS, Action.CHANGE: ADMINS}
+    permissions = {Action.VIEW: "webhooks.manage", Action.CHANGE: "webhooks.manage"}
 
     def scope_q(self, scope: Scope, action: str) -> Q:
         subscriptions = Subscription.objects.all().filter(Subscription.objects.scope_q(scope, action))

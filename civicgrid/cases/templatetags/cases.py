@@ -10,12 +10,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from civicgrid.core import clock
+from civicgrid.core.capabilities import may
 from civicgrid.core.choices import Role
 from civicgrid.core.querysets import user_scope
 
 from ..choices import CaseStatus
 from ..models import Notification
-from ..views.common import MOBILE_ROLES, WORKBENCH_ROLES
 
 register = template.Library()
 
@@ -37,8 +37,8 @@ STATUS_TONE = {
 
 @register.simple_tag(takes_context=True)
 def case_nav_links(context: template.Context) -> list[dict[str, Any]]:
-    """The work-order links of the top bar for this user's role (the public report link
-    for everyone who is not staff)."""
+    """The work-order links of the top bar for this user's capabilities (the public report
+    link for everyone who is not staff; "my tasks" for members of a handling unit)."""
     request = context.get("request")
     user = getattr(request, "user", None)
     path = request.path if request is not None else ""
@@ -47,12 +47,13 @@ def case_nav_links(context: template.Context) -> list[dict[str, Any]]:
     if scope is None or scope.role == Role.RESIDENT:
         items.append((gettext_lazy("反映问题"), reverse("report:form")))
     else:
-        if scope.is_global or scope.role in WORKBENCH_ROLES:
+        if may(user, "cases.workbench"):
             items.append((gettext_lazy("工单"), reverse("cases:workbench")))
+        if may(user, "cases.metrics"):
             items.append((gettext_lazy("成效"), reverse("cases:metrics")))
         if scope.unit_ids or scope.role == Role.HANDLER:
             items.append((gettext_lazy("我的任务"), reverse("cases:tasks")))
-        if scope.is_global or scope.role in MOBILE_ROLES:
+        if may(user, "cases.mobile"):
             items.append((gettext_lazy("巡查上报"), reverse("cases:mobile")))
     links = []
     for label, url in items:

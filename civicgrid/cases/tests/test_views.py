@@ -14,9 +14,10 @@ from civicgrid.cases import actions
 from civicgrid.cases.choices import CaseStatus, Channel, NotificationKind
 from civicgrid.cases.models import Case, CaseEvent, Notification, Photo
 from civicgrid.cases.tests.factories import advance, duty, make_case
+from civicgrid.core.capabilities import roles
 from civicgrid.core.choices import Role
 from civicgrid.core.models import PersonalDataAccess
-from civicgrid.core.privacy import PHONE_REVEAL_ROLES, PersonalField, RevealVia
+from civicgrid.core.privacy import PersonalField, RevealVia
 from civicgrid.testing.permissions import assert_matrix
 
 pytestmark = pytest.mark.django_db
@@ -354,7 +355,7 @@ def test_phone_masked_on_the_case_page_for_every_role(client, routed, django_cap
         html = client.get(url).content.decode()
         assert "13812345678" not in html and "138****5678" in html, role
         # Only the roles that call reporters back are offered the (logged) reveal.
-        offered = role in PHONE_REVEAL_ROLES
+        offered = role in roles("privacy.reveal_phone")
         assert (reveal_url in html) is offered and ("查看号码" in html) is offered, role
     # Looking at the page reveals nothing, so it logs nothing.
     assert not PersonalDataAccess.objects.exists()

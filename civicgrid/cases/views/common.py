@@ -8,21 +8,13 @@ from django.shortcuts import get_object_or_404
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from civicgrid.core.choices import Action, Role
+from civicgrid.core.capabilities import may
+from civicgrid.core.choices import Action
 from civicgrid.core.privacy import may_reveal_phone
 from civicgrid.core.privacy import reporter_view as privacy_reporter_view
 from civicgrid.core.querysets import user_scope
 
 from ..models import Case
-
-# The dispatcher's workbench: the desk, the street's leaders, and cadres for their own area
-# (its list comes from restrict(), so a cadre sees only their residential area's cases).
-WORKBENCH_ROLES = frozenset({Role.ADMIN, Role.DISPATCHER, Role.LEADER, Role.CADRE})
-# The phone pages: report on patrol and verify on site.
-MOBILE_ROLES = frozenset({Role.GRID_WORKER, Role.DISPATCHER, Role.ADMIN})
-# The desk: the dispatchers and administrators who take in and route cases. (Who may see a
-# reporter's phone is core.privacy.PHONE_REVEAL_ROLES.)
-DESK_ROLES = frozenset({Role.DISPATCHER, Role.ADMIN})
 
 
 def role_of(user: Any) -> str | None:
@@ -30,19 +22,10 @@ def role_of(user: Any) -> str | None:
     return scope.role if scope is not None else None
 
 
-def is_global(user: Any) -> bool:
-    scope = user_scope(user)
-    return bool(scope and scope.is_global)
-
-
-def require_role(request: HttpRequest, roles: frozenset[str]) -> None:
+def require(request: HttpRequest, capability: str) -> None:
     """Pages a role has no use for answer 404, like objects outside the scope."""
-    if not (is_global(request.user) or role_of(request.user) in roles):
+    if not may(request.user, capability):
         raise Http404(_("页面不存在"))
-
-
-def is_desk(user: Any) -> bool:
-    return is_global(user) or role_of(user) in DESK_ROLES
 
 
 def visible_case(request: HttpRequest, number: str) -> Case:
@@ -61,7 +44,7 @@ def visible_case(request: HttpRequest, number: str) -> Case:
 
 def reporter_view(case: Case, user: Any) -> dict[str, Any]:
     """The reporter as this user may see them. The phone is always masked here; roles that
-    need it (privacy.PHONE_REVEAL_ROLES) get `may_reveal`, a button that asks for it and
+    need it (privacy.reveal_phone) get `may_reveal`, a button that asks for it and
     leaves a PersonalDataAccess row. Nothing at all of an anonymous reporter shows to others."""
     desk = may_reveal_phone(user)
     out = privacy_reporter_view(case.reporter_name, case.reporter_phone, case.reporter_anonymous, desk=desk)

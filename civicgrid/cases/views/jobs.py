@@ -18,7 +18,7 @@ from civicgrid.core import clock
 
 from .. import jobs
 from ..errors import CaseError
-from .common import DESK_ROLES, WORKBENCH_ROLES, require_role
+from .common import require
 
 
 class ImportUploadForm(forms.Form):
@@ -37,7 +37,7 @@ def _to_job(request: HttpRequest, url: str) -> HttpResponse:
 
 @login_required
 def import_upload(request: HttpRequest) -> HttpResponse:
-    require_role(request, DESK_ROLES)
+    require(request, "cases.import")
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         try:
@@ -53,7 +53,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 @login_required
 def export_cases(request: HttpRequest) -> HttpResponse:
     """The workbench's current filter (posted from its form) → an export job."""
-    require_role(request, WORKBENCH_ROLES)
+    require(request, "cases.export")
     try:
         job = jobs.start_export(request.user, request.POST)
     except CaseError as exc:
@@ -65,7 +65,7 @@ def export_cases(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def report_new(request: HttpRequest) -> HttpResponse:
-    require_role(request, WORKBENCH_ROLES)
+    require(request, "cases.metrics")
     try:
         job = jobs.start_report(request.user, request.POST.get("street"), request.POST.get("month"))
     except CaseError as exc:

@@ -27,7 +27,7 @@ from ..choices import (
 from ..errors import CaseError
 from ..forms import PatrolReportForm, action_form
 from ..models import Assignment, Case, Category, Photo
-from .common import MOBILE_ROLES, require_role
+from .common import require
 
 RECENT_LIMIT = 10
 VERIFY_LIMIT = 50
@@ -35,7 +35,7 @@ VERIFY_LIMIT = 50
 
 @login_required
 def mobile_home(request: HttpRequest) -> HttpResponse:
-    require_role(request, MOBILE_ROLES)
+    require(request, "cases.mobile")
     visible = Case.objects.restrict(request.user, Action.VIEW)
     to_verify = visible.filter(status=CaseStatus.HANDLED).count()
     mine = list(
@@ -49,7 +49,7 @@ def mobile_home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def mobile_report(request: HttpRequest) -> HttpResponse:
-    require_role(request, MOBILE_ROLES)
+    require(request, "cases.mobile")
     form = PatrolReportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -86,7 +86,7 @@ def mobile_report(request: HttpRequest) -> HttpResponse:
 def mobile_verify(request: HttpRequest) -> HttpResponse:
     """Handled cases in my grid(s), each with the unit's feedback and after photos, and
     the pass / fail forms the workflow allows me."""
-    require_role(request, MOBILE_ROLES)
+    require(request, "cases.mobile")
     cases = list(
         Case.objects.restrict(request.user, Action.VIEW)
         .filter(status=CaseStatus.HANDLED)

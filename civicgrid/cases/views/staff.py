@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from civicgrid.core import clock, privacy
+from civicgrid.core.capabilities import may
 from civicgrid.core.choices import Action, Role
 from civicgrid.core.db_router import reading_from_replica
 from civicgrid.core.querysets import user_scope
@@ -33,10 +34,8 @@ from ..forms import WorkbenchFilterForm, action_form
 from ..models import Assignment, Case, CaseEvent, Category, DutyRule, ExtensionRequest, Notification
 from ..workbench import QUEUE_CONDITIONS, QUEUES, filtered_cases, queue_counts
 from .common import (
-    WORKBENCH_ROLES,
-    is_desk,
     reporter_view,
-    require_role,
+    require,
     role_of,
     safe_next,
     visible_case,
@@ -57,11 +56,11 @@ def _filtered_cases(request: HttpRequest, form: WorkbenchFilterForm) -> Any:
 @login_required
 def workbench(request: HttpRequest) -> HttpResponse:
     """Queues with counts, filters and a paginated list; htmx swaps only the results."""
-    require_role(request, WORKBENCH_ROLES)
+    require(request, "cases.workbench")
     form = WorkbenchFilterForm(request.GET or None, user=request.user)
     queue = request.GET.get("queue", "")
     if queue not in QUEUE_CONDITIONS:
-        queue = "new" if is_desk(request.user) else "all"
+        queue = "new" if may(request.user, "cases.desk") else "all"
     base = _filtered_cases(request, form)
     counts = queue_counts(base)
     queues = [{"key": key, "label": label, "count": counts[key]} for key, label, _q in QUEUES]
@@ -76,7 +75,6 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "queues": queues,
         "queue": queue,
         "page": page,
-        "may_import": is_desk(request.user),
     }
     template = "cases/_workbench_results.html" if getattr(request, "htmx", False) else "cases/workbench.html"
     return render(request, template, context)
@@ -136,7 +134,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     events = list(CaseEvent.objects.filter(case=case).select_related("unit").order_by("at", "id"))
     photos = list(case.photos.order_by("uploaded_at", "id"))
     candidates: list[Any] = []
-    if is_desk(user) and case.status in OPEN_STATUSES:
+    if may(user, "cases.desk") and case.status in OPEN_STATUSES:
         found = duplicates.candidates(case)
         visible = set(
             Case.objects.restrict(user, Action.VIEW)
@@ -383,7 +381,7 @@ def metrics_page(request: HttpRequest) -> HttpResponse:
     the numbers come from cases.metrics, the module the API and the tests use too."""
     from .. import metrics
 
-    require_role(request, WORKBENCH_ROLES)
+    require(request, "cases.metrics")
     today = clock.today()
     group_by = request.GET.get("group_by", "street")
     if group_by not in metrics.GROUPS:

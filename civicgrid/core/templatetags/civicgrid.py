@@ -1,49 +1,44 @@
-"""Template helpers shared by every app's pages: the role-aware navigation and links to
+"""Template helpers shared by every app's pages: the navigation by capability and links to
 an object's audit history."""
 
 from typing import Any
 
 from django import template
-from django.apps import apps
+from django.contrib import admin
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from ..capabilities import may
+
 register = template.Library()
 
-# (label, url name, model whose view permission shows the link). core imports no app,
-# so the models are named by label.
+# (label, url name, capability its page needs); core imports no app, and need not: the
+# capabilities are named, not imported.
 NAV_ITEMS: tuple[tuple[Any, str, str | None], ...] = (
     (_("首页"), "home", None),
-    (_("区域"), "geo:area_list", "geo.Area"),
-    (_("楼栋查询"), "geo:building_search", "geo.Building"),
-    (_("处置单位"), "orgs:unit_list", "orgs.Unit"),
-    (_("Webhook 订阅"), "webhooks:list", "webhooks.Subscription"),
+    (_("区域"), "geo:area_list", "core.read_registry"),
+    (_("楼栋查询"), "geo:building_search", "core.read_registry"),
+    (_("处置单位"), "orgs:unit_list", "core.read_registry"),
+    (_("Webhook 订阅"), "webhooks:list", "webhooks.manage"),
 )
-
-
-def _may_view(user: Any, model_label: str | None) -> bool:
-    if model_label is None:
-        return True
-    model = apps.get_model(model_label)
-    return bool(model._default_manager.all().allows(user, "view"))
 
 
 @register.simple_tag(takes_context=True)
 def nav_links(context: template.Context) -> list[dict[str, Any]]:
-    """The links the user's role may follow, the current section marked active."""
+    """The links the user's capabilities let them follow, the current section marked active."""
     request = context.get("request")
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if request is None or user is None or not user.is_authenticated:
         return []
-    path = request.path if request is not None else ""
+    path = request.path
     links = []
-    for label, url_name, model_label in NAV_ITEMS:
-        if not _may_view(user, model_label):
+    for label, url_name, capability in NAV_ITEMS:
+        if capability is not None and not may(user, capability):
             continue
         url = reverse(url_name)
         active = path == url if url == "/" else path.startswith(url)
         links.append({"label": label, "url": url, "active": active})
-    if user.is_staff:
+    if admin.site.has_permission(request):
         url = reverse("admin:index")
         links.append({"label": _("管理后台"), "url": url, "active": path.startswith(url)})
     return links
