@@ -30,8 +30,9 @@ class ActionForm(forms.Form):
             self.fields[param.name] = param.form_field(obj, user)
 
     def params(self) -> dict[str, Any]:
-        """The action's parameters: empty optional values are left to the action's defaults."""
-        out: dict[str, Any] = {}
+        """The action's parameters and the `version` the page showed (a stale one is a conflict);
+        empty optional values are left to the action's defaults."""
+        out: dict[str, Any] = {"version": self.cleaned_data["version"]}
         for param in self.transition.params:
             value = self.cleaned_data.get(param.name)
             if value in (None, "", []):
