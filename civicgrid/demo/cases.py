@@ -748,7 +748,6 @@ class _Planner:
         for i, (received, fresh) in enumerate(receipts):
             plan = dataclasses.replace(plan, received_at=received)
             steps, children = self._steps(plan, rng)
-            steps.sort(key=lambda step: step.when)
             if i == len(receipts) - 1 or self._fits(plan, steps, fresh):
                 break
         return dataclasses.replace(plan, steps=tuple(steps), children=tuple(children))
@@ -932,9 +931,6 @@ class _Planner:
         else:
             close = _between(rng, t, handling_due, 0.35, 0.9)
         report = _between(rng, t, close, 0.45, 0.7)
-        if late:
-            # Pressed while still open (plan() puts the step in its place in time).
-            self._maybe_supervise(add, rng, handling_due, before=report)
         if co:
             t = add(
                 CaseAction.REPORT_BACK,
@@ -942,6 +938,9 @@ class _Planner:
                 _between(rng, t, report, 0.3, 0.9),
                 feedback="已配合主办单位完成处置",
             )
+        if late:
+            # Pressed while still open; the replay keeps each case's steps in order.
+            self._maybe_supervise(add, rng, handling_due, before=report)
         t = add(CaseAction.REPORT_BACK, "unit", report, feedback=feedback)
         if fate == "handled":
             return steps, children
