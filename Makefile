@@ -11,12 +11,13 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/civicgrid
 # The demo and the dev server run in debug mode; tests and lint use production-like settings.
 DEV_ENV := CIVICGRID_DEBUG=1
 
-.PHONY: help uv venv migrate demo serve test test-sqlite test-postgres lint check-migrations ci clean \
-	serve-prod worker beat prod-check
+.PHONY: help uv venv migrate demo serve test test-sqlite test-postgres test-future lint check-migrations ci \
+	clean serve-prod worker beat prod-check
 
 help:
 	@echo "make demo   — set up, load the demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test   — run the whole suite (SQLite, then PostgreSQL when available)"
+	@echo "make test-future — the demo tests as if today were 15 months ahead"
 	@echo "make lint   — ruff, mypy, makemigrations --check"
 
 uv:
@@ -50,6 +51,15 @@ test-sqlite:
 test-postgres:
 	@echo "==> test suite on PostgreSQL"
 	CIVICGRID_DATABASE_URL="$${CIVICGRID_TEST_DATABASE_URL:-$(PG_URL)}" $(VENV)/bin/pytest -p no:cacheprovider -m "not browser" $(PYTEST_ARGS)
+
+# The demo tests as if today were 15 months ahead: a date that moves with time, so the check
+# never goes stale, and usually in a year chinesecalendar has no holidays for yet (the Mon–Fri
+# fallback). A failure is reproduced with the printed date: make test-future FUTURE_DAY=…
+FUTURE_DAY ?= $(shell date -d "+15 months" +%F)
+test-future:
+	@echo "==> demo tests on SQLite as if today were $(FUTURE_DAY)"
+	env -u CIVICGRID_DATABASE_URL CIVICGRID_TEST_TODAY=$(FUTURE_DAY) $(VENV)/bin/pytest -p no:cacheprovider \
+	  civicgrid/demo $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -2,9 +2,40 @@
 
 The same suite runs on SQLite (default) and PostgreSQL: `make test` runs it twice, the
 second time with CIVICGRID_DATABASE_URL pointing at PostgreSQL.
+
+CIVICGRID_TEST_TODAY=YYYY-MM-DD runs the whole session as if today were that day (from
+10:00 Shanghai time, the clock ticking): no test may depend on the real date, and this is
+how to check it. Tests that need a particular date still travel there themselves.
 """
 
+import datetime as dt
+import os
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
+
+TEST_TODAY = "CIVICGRID_TEST_TODAY"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    today = os.environ.get(TEST_TODAY)
+    if not today:
+        return
+    try:
+        day = dt.date.fromisoformat(today)
+    except ValueError:
+        raise pytest.UsageError(f"{TEST_TODAY} must be a date like 2027-03-15, not {today!r}") from None
+    traveller = time_machine.travel(
+        dt.datetime.combine(day, dt.time(10), tzinfo=ZoneInfo("Asia/Shanghai")), tick=True
+    )
+    traveller.start()
+    config.add_cleanup(traveller.stop)
+
+
+def pytest_report_header() -> str | None:
+    today = os.environ.get(TEST_TODAY)
+    return f"{TEST_TODAY}={today}: the session runs as if today were that day" if today else None
 
 
 @pytest.fixture(autouse=True)

@@ -1,66 +1,54 @@
 """Demo work orders: a year of cases for the four demo streets, so the workbench, the unit
 task lists and the three rates look alive. Also the demo duty table (who handles what).
 
-Two halves, like builder.py:
-- `plan_street_cases()` is pure and deterministic: from the demo plan (buildings, areas,
-  units) and a random generator seeded with fixed strings it decides each case — channel,
-  category, text, place, reporter, received time — and its fate: the actions taken on it,
-  by whom and when (file, dispatch, sign, return, extension, report back, verify, close,
-  callback, reopen, merge, suspend, supervise, escalate…).
-- `load_cases()` plays each plan through cases.actions, the same entry point as the UI and
-  the API, so every case has a real timeline and only states the workflow allows.
+The year is the one before the day the demo is loaded: cases arrive from a year before that
+day up to the day before it, and the replay stops at the moment of loading. So a demo loaded
+on any date looks like a live street: most open cases within their limits, a few overdue.
 
-Demo back-dating: actions stamp rows with django.utils.clock.now(). Each action runs
-inside a `DemoClock` span that records the real instants it ran between and the past
-instant it stands for; afterwards `_backdate()` rewrites every timestamp written inside a
-span (timeline, case dates, assignments, callbacks, extensions, supervisions,
-notifications) to the planned instant, with querysets' .update()/bulk_update. This is
-the only place that writes those tables directly, and only for demo rows.
+Two halves, like builder.py:
+- `plan_street_cases()` is pure and deterministic for a given load day: from the demo plan
+  (buildings, areas, units) and a random generator seeded with fixed strings it decides each
+  case — channel, category, text, place, reporter, received time — and its fate: the
+  actions taken on it, by whom and when (file, dispatch, sign, return, extension, report
+  back, verify, close, callback, reopen, merge, suspend, supervise, escalate…).
+- `load_cases()` replays the plans of every street in time order through cases.actions, the
+  same entry point as the UI and the API, each action inside `clock.at(its moment)`: every
+  row it writes (timeline, case dates, assignments, callbacks, notifications, audit) carries
+  that moment, and only states the workflow allows occur. Between the actions the overdue
+  job runs every simulated hour, and once more at the end, at the real now.
 
 Idempotent: demo cases carry source "demo" and external_id "demo-<street>-<n>"; a plan
 whose case exists is skipped, so a second load adds nothing.
 """
 
-import bisect
-import contextlib
 import dataclasses
+import heapq
 import random
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import F, Q
-from django.utils import timezone
+from django.db.models import Q
 
 from civicgrid.accounts.models import User
 from civicgrid.cases import actions, deadlines
 from civicgrid.cases.actions import CaseInput
 from civicgrid.cases.choices import (
+    OPEN_STATUSES,
     AssignmentRole,
     AssignmentStatus,
     CaseAction,
     Channel,
     RequestType,
-    SupervisionKind,
     Urgency,
 )
-from civicgrid.cases.models import (
-    Assignment,
-    Callback,
-    Case,
-    CaseEvent,
-    Category,
-    DutyRule,
-    ExtensionRequest,
-    Notification,
-    Supervision,
-)
+from civicgrid.cases.models import Assignment, Case, Category, DutyRule, Notification
 from civicgrid.core import clock
 from civicgrid.core.choices import Role
 from civicgrid.core.scope import Scope
-from civicgrid.core.workdays import working_day_deadline
+from civicgrid.core.workdays import END_OF_DAY, working_day_deadline
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
 from civicgrid.orgs.choices import UnitKind
@@ -70,11 +58,6 @@ from . import data
 
 SH = ZoneInfo("Asia/Shanghai")
 DEMO_SOURCE = "demo"
-FIRST_DAY = date(2025, 12, 1)
-LAST_DAY = date(2026, 11, 20)
-# Actions planned after this instant are left out: a recent case stays where it is, as it
-# would in a live system. Fixed (not "now") so that every load gives the same data.
-CUTOFF = datetime(2026, 11, 22, 18, 0, tzinfo=SH)
 CASES_PER_STREET: dict[str, int] = {"pingliang": 170, "wujiaochang": 160, "tianping": 150, "lujiazui": 180}
 
 
@@ -570,6 +553,25 @@ FATES: dict[str, float] = {
     "filed": 1,
 }
 OPEN_FATES = frozenset({"new", "filed", "dispatched", "in_progress", "handled", "verified", "returned"})
+# Fates that leave the case open when the demo is loaded (a reopened case awaits its re-check).
+OPEN_AT_LOAD = OPEN_FATES | {"reopened", "merged_open"}
+# Of the cases left open, this share is stuck: received long ago, past its limit. The others
+# arrived in the last days, each no earlier than FRESH_DAYS[fate] days before the load day
+# (time for its steps), and are within their limit when the demo is loaded.
+STUCK_SHARE = 0.1
+FRESH_DAYS = {
+    "new": 2,
+    "filed": 2,
+    "dispatched": 3,
+    "returned": 4,
+    "in_progress": 5,
+    "merged_open": 5,
+    "handled": 6,
+    "verified": 7,
+    "reopened": 12,
+}
+# Every street has an overdue open case: its forced dispatched case nobody signed for.
+FORCED_STUCK = "dispatched"
 # Every state appears in every street: these case numbers get these fates.
 FORCED: tuple[tuple[str, str | None], ...] = (
     ("new", None),
@@ -620,6 +622,12 @@ def _daytime(t: datetime) -> datetime:
     return local
 
 
+def demo_days(load_day: date) -> tuple[date, date]:
+    """The first and the last day on which the demo's cases arrive when it is loaded on
+    `load_day`: the year before. None arrives on the load day, so every load has them all."""
+    return load_day - timedelta(days=365), load_day - timedelta(days=1)
+
+
 def _received(rng: random.Random, channel: str, earliest: date, latest: date) -> datetime:
     day = earliest + timedelta(days=rng.randrange((latest - earliest).days + 1))
     if channel == Channel.SENSOR:
@@ -643,11 +651,15 @@ def _hours(rng: random.Random, lo: float, hi: float) -> timedelta:
 
 
 class _Planner:
-    """Plans one street's cases. `due` gives the deadlines cases.deadlines would compute."""
+    """Plans one street's cases for a load on `day`. `due` gives the deadlines
+    cases.deadlines would compute."""
 
-    def __init__(self, info: StreetInfo, due: Callable[..., deadlines.Deadlines]) -> None:
+    def __init__(self, info: StreetInfo, due: Callable[..., deadlines.Deadlines], day: date) -> None:
         self.info = info
         self.due = due
+        self.day = day
+        self.day_starts = datetime.combine(day, time(), tzinfo=SH)
+        self.day_ends = datetime.combine(day, END_OF_DAY, tzinfo=SH)
         spec = info.spec
         self.gridworker_grids = {
             f"{info.ra_codes[spec.gridworker_area]}{g:02d}" for g in spec.gridworker_grids
@@ -659,12 +671,16 @@ class _Planner:
 
     # --- what and where
 
-    def _topic(self, rng: random.Random, channel: str) -> str:
-        if channel == Channel.SENSOR:
-            return rng.choice(sorted(SENSOR_TOPICS))
+    def _topic(self, rng: random.Random, channel: str, calm: bool) -> str:
+        """A topic for the channel; `calm`: no emergency (E04), which is never left open."""
         while True:
-            topic = rng.choices(self.topics, weights=self.topic_weights)[0]
-            if channel != Channel.PATROL or topic in PATROL_TOPICS or rng.random() < 0.3:
+            if channel == Channel.SENSOR:
+                topic = rng.choice(sorted(SENSOR_TOPICS))
+            else:
+                topic = rng.choices(self.topics, weights=self.topic_weights)[0]
+                if channel == Channel.PATROL and topic not in PATROL_TOPICS and rng.random() >= 0.3:
+                    continue
+            if not (calm and topic.startswith("E04")):
                 return topic
 
     def _creator(self, channel: str, grid: str) -> str:
@@ -686,7 +702,7 @@ class _Planner:
         channel = forced_channel or _pick(rng, CHANNELS)
         if fate == "desk_closed" and channel == Channel.SENSOR:
             channel = Channel.HOTLINE
-        topic = self._topic(rng, channel)
+        topic = self._topic(rng, channel, calm=fate in OPEN_AT_LOAD)
         if fate == "desk_closed" or rng.random() < 0.08:
             topic = rng.choice(["E2102", "E2112", "E2199", "E2101"])
         _weight, texts, _feedback = TOPICS[topic]
@@ -703,14 +719,7 @@ class _Planner:
             if channel == Channel.SENSOR
             else _fill(template, address, rng)
         )
-        earliest, latest = FIRST_DAY, LAST_DAY
-        if fate in OPEN_FATES and (n in FORCED_AT or rng.random() < 0.75):
-            # Most open cases are recent, as on a live workbench; the others are stuck.
-            earliest = LAST_DAY - timedelta(days=25 if n in FORCED_AT else 20)
-        if n in FORCED_AT:
-            # Forced fates need time to play out before the cut-off.
-            latest = LAST_DAY - timedelta(days=12 if fate in OPEN_FATES else 40)
-        received = _received(rng, channel, earliest, latest)
+        receipts = self._receipts(rng, n, fate, channel)
         anonymous = channel in (Channel.HOTLINE, Channel.WEB) and rng.random() < 0.1
         nameless = channel in (Channel.SENSOR, Channel.PATROL, Channel.INSPECTION)
         urgency = (
@@ -731,12 +740,51 @@ class _Planner:
             reporter_name="" if nameless else _reporter(rng),
             reporter_phone="" if nameless else _phone(rng),
             reporter_anonymous=anonymous,
-            received_at=received,
+            received_at=receipts[0][0],
             creator=self._creator(channel, grid),
             fate=fate,
         )
-        steps, children = self._steps(plan, rng)
+        # The first receipt whose story fits wins; the last one is taken anyway.
+        for i, (received, fresh) in enumerate(receipts):
+            plan = dataclasses.replace(plan, received_at=received)
+            steps, children = self._steps(plan, rng)
+            if i == len(receipts) - 1 or self._fits(plan, steps, fresh):
+                break
         return dataclasses.replace(plan, steps=tuple(steps), children=tuple(children))
+
+    def _receipts(self, rng: random.Random, n: int, fate: str, channel: str) -> list[tuple[datetime, bool]]:
+        """Receipt times to try, each with whether the case must still be within its limit
+        at the end of the load day."""
+        first, last = demo_days(self.day)
+        forced = n in FORCED_AT
+        if fate not in OPEN_AT_LOAD:
+            # Forced fates need time to play out before the load day.
+            latest = last - timedelta(days=40) if forced else last
+            return [(_received(rng, channel, first, latest), False)]
+        stuck = [(_received(rng, channel, first, last - timedelta(days=20)), False) for _i in range(3)]
+        if (fate == FORCED_STUCK) if forced else (rng.random() < STUCK_SHARE):
+            return stuck
+        days = FRESH_DAYS[fate]
+        fresh = [
+            (_received(rng, channel, last - timedelta(days=max(0, days - k)), last), True) for k in range(12)
+        ]
+        # A forced fate must be reached: when no recent receipt leaves it time, an old one.
+        return fresh + stuck if forced else fresh
+
+    def _fits(self, plan: CasePlan, steps: list[Step], fresh: bool) -> bool:
+        """Whether the case reaches its fate before the load day (a leader's supervision may
+        come later) and, when `fresh`, is within its handling limit all the load day."""
+        moves = [s.when for s in steps if s.action != CaseAction.SUPERVISE]
+        if moves and max(moves) >= self.day_starts:
+            return False
+        if not fresh:
+            return True
+        due = self.due(plan.received_at, plan.request_type, plan.category, plan.urgency).handling_due_at
+        reopened = [s.when for s in steps if s.action == CaseAction.REOPEN]
+        if reopened:
+            # reopen_case sets the re-check limit (回访复核), counted from the reopening.
+            due = working_day_deadline(reopened[-1], int(deadlines.policy()["callback_working_days"]))
+        return due >= self.day_ends
 
     # --- what happens to it
 
@@ -832,7 +880,7 @@ class _Planner:
             other = f"{self.info.code}-CG" if lead != f"{self.info.code}-CG" else f"{self.info.code}-SGB"
             t = add(CaseAction.DISPATCH, "desk", t + _hours(rng, 0.3, 3), lead_unit=other, note="改派")
         if fate == "dispatched":
-            self._maybe_supervise(add, rng, due, fate)
+            self._maybe_supervise(add, rng, due.handling_due_at)
             return steps, children
         if fate == "suspended" and rng.random() < 0.5:
             add(CaseAction.SUSPEND, "desk", t + _hours(rng, 2, 48), reason=rng.choice(SUSPEND_REASONS))
@@ -875,7 +923,7 @@ class _Planner:
             t = add(CaseAction.APPROVE_EXTENSION, "desk", t + _hours(rng, 1, 20), note="同意延期")
             handling_due = deadlines.extended(handling_due, days)
         if fate == "in_progress":
-            self._maybe_supervise(add, rng, due, fate)
+            self._maybe_supervise(add, rng, due.handling_due_at)
             return steps, children
         late = rng.random() < 0.09
         if late:
@@ -890,6 +938,9 @@ class _Planner:
                 _between(rng, t, report, 0.3, 0.9),
                 feedback="已配合主办单位完成处置",
             )
+        if late:
+            # Pressed while still open; the replay keeps each case's steps in order.
+            self._maybe_supervise(add, rng, handling_due, before=report)
         t = add(CaseAction.REPORT_BACK, "unit", report, feedback=feedback)
         if fate == "handled":
             return steps, children
@@ -956,21 +1007,27 @@ class _Planner:
                 CaseAction.REOPEN, "desk", t + _hours(rng, 1, 24), reason="回访不满意，诉求人反映问题仍未解决"
             )
 
-    def _maybe_supervise(self, add: Callable[..., datetime], rng: random.Random, due: Any, fate: str) -> None:
+    def _maybe_supervise(
+        self,
+        add: Callable[..., datetime],
+        rng: random.Random,
+        handling_due: datetime,
+        before: datetime | None = None,
+    ) -> None:
+        """Half of the overdue cases are pressed by the leader some hours after the limit
+        (if that is before `before`, when given)."""
         if rng.random() < 0.5:
-            add(
-                CaseAction.SUPERVISE,
-                "leader",
-                due.handling_due_at + _hours(rng, 10, 72),
-                note="该工单已超期，请主办单位加快办理并按时反馈",
-            )
+            when = handling_due + _hours(rng, 10, 72)
+            if before is None or _daytime(when) < before:
+                add(CaseAction.SUPERVISE, "leader", when, note="该工单已超期，请主办单位加快办理并按时反馈")
 
 
 def plan_street_cases(
-    info: StreetInfo, due: Callable[..., deadlines.Deadlines] | None = None
+    info: StreetInfo, due: Callable[..., deadlines.Deadlines] | None = None, day: date | None = None
 ) -> list[CasePlan]:
-    """The plans of one street's demo cases, in case-number order (deterministic)."""
-    planner = _Planner(info, due or _due_from_db())
+    """The plans of one street's demo cases for a load on `day` (default: today), in
+    case-number order (deterministic for a given day)."""
+    planner = _Planner(info, due or _due_from_db(), day or clock.today())
     return [planner.plan(n) for n in range(1, CASES_PER_STREET[info.spec.key] + 1)]
 
 
@@ -986,39 +1043,16 @@ def _due_from_db() -> Callable[..., deadlines.Deadlines]:
 # ============================================================================ playing the plans
 
 
-class DemoClock:
-    """Records, for each action, the real instants it ran between and the demo instant it
-    stands for, so that `stamp()` can turn a real timestamp back into the demo's."""
-
-    def __init__(self) -> None:
-        self.started = clock.now()
-        self.starts: list[datetime] = []
-        self.ends: list[datetime] = []
-        self.times: list[datetime] = []
-
-    @contextlib.contextmanager
-    def at(self, when: datetime) -> Iterator[None]:
-        start = clock.now()
-        try:
-            yield
-        finally:
-            self.starts.append(start)
-            self.ends.append(clock.now())
-            self.times.append(when)
-
-    def stamp(self, value: datetime | None) -> datetime | None:
-        """The demo instant for a real one written during an action, else None."""
-        if value is None or value < self.started:
-            return None
-        i = bisect.bisect_right(self.starts, value) - 1
-        return self.times[i] if i >= 0 and value <= self.ends[i] else None
+# Inboxes are read every morning at this hour, except in the last UNREAD_DAYS before the
+# load: those notices are still waiting.
+READ_AT = time(9, 0)
+UNREAD_DAYS = 7
 
 
 @dataclass
 class CaseLoadReport:
     created: int = 0
     skipped: int = 0
-    case_ids: list[int] = field(default_factory=list)
 
 
 def _acting_handler(base: User, unit: Unit) -> User:
@@ -1038,11 +1072,36 @@ def _acting_handler(base: User, unit: Unit) -> User:
     return proxy
 
 
+class _OverdueJob:
+    """The overdue job in the replayed year. In production it runs every few minutes; here
+    on the hour after each limit of a case that may have passed (the hours between would
+    find nothing), so overdue marks and supervision records come within the hour."""
+
+    def __init__(self) -> None:
+        self.due: list[datetime] = []
+        self.planned: set[datetime] = set()
+
+    def expect(self, case: Case) -> None:
+        if case.status not in OPEN_STATUSES:
+            return
+        limits = [case.handling_due_at] + ([case.response_due_at] if case.responded_at is None else [])
+        for limit in limits:
+            hour = limit.astimezone(SH).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+            if hour not in self.planned:
+                self.planned.add(hour)
+                heapq.heappush(self.due, hour)
+
+    def run_until(self, when: datetime) -> None:
+        while self.due and self.due[0] <= when:
+            with clock.at(heapq.heappop(self.due)) as now:
+                actions.check_deadlines(now)
+
+
 class _Player:
-    def __init__(self, info: StreetInfo, clock: DemoClock, report: CaseLoadReport) -> None:
+    def __init__(self, info: StreetInfo, report: CaseLoadReport, job: _OverdueJob) -> None:
         self.info = info
-        self.clock = clock
         self.report = report
+        self.job = job
         key = info.spec.key
         self.users = {
             u.username.removeprefix(f"{key}-"): u for u in User.objects.filter(username__startswith=f"{key}-")
@@ -1086,35 +1145,45 @@ class _Player:
             external_id=p.external_id,
             received_at=p.received_at,
         )
-        with self.clock.at(p.received_at):
+        with clock.at(p.received_at):
             case = actions.create_case(data_in, self.creator(p.creator), via=p.channel)
         self.report.created += 1
-        self.report.case_ids.append(case.pk)
+        self.job.expect(case)
         return case
 
-    def play(self, p: CasePlan, parent: Case | None = None) -> Case:
+    def story(self, p: CasePlan) -> Iterator[datetime]:
+        """The life of one case: yields the moment of its next action, which runs when the
+        replay resumes it (never inside `clock.at`: a suspended generator would keep it set)."""
+        yield p.received_at
         case = self.create(p)
         children = iter(p.children)
         last = p.received_at
         for step in p.steps:
-            # Never two actions at the same minute, and nothing after the cut-off.
+            # Never two actions of a case at the same minute.
             when = max(step.when, last + timedelta(minutes=1))
-            if when > CUTOFF:
-                break
             last = when
+            yield when
             if step.action == "spawn":
-                self.play(next(children), parent=case)
-                continue
-            params = dict(step.params)
-            if "master" in params and parent is not None:
-                params["master"] = parent.pk
-            if "lead_unit" in params:
-                params["lead_unit"] = self.units[params["lead_unit"]].pk
-            if "co_units" in params:
-                params["co_units"] = [self.units[c].pk for c in params["co_units"] if c in self.units]
-            for actor in self.actors(case, step):
-                with self.clock.at(when):
-                    case = actions.run_action(case.pk, step.action, actor, params)
+                # A duplicate report: registered at its receipt, merged into this case now.
+                child = next(children)
+                duplicate = self.create(child)
+                for merge in child.steps:
+                    self.act(duplicate, merge, when, master=case)
+            else:
+                case = self.act(case, step, when)
+
+    def act(self, case: Case, step: Step, when: datetime, master: Case | None = None) -> Case:
+        params = dict(step.params)
+        if "master" in params and master is not None:
+            params["master"] = master.pk
+        if "lead_unit" in params:
+            params["lead_unit"] = self.units[params["lead_unit"]].pk
+        if "co_units" in params:
+            params["co_units"] = [self.units[c].pk for c in params["co_units"] if c in self.units]
+        for actor in self.actors(case, step):
+            with clock.at(when):
+                case = actions.run_action(case.pk, step.action, actor, params)
+        self.job.expect(case)
         return case
 
     def actors(self, case: Case, step: Step) -> list[User]:
@@ -1132,116 +1201,61 @@ class _Player:
         return [self.handler(unit_id) for unit_id in co.values_list("unit_id", flat=True)]
 
 
-def _backdate(clock: DemoClock, case_ids: list[int]) -> None:
-    """Demo back-dating: every timestamp an action wrote becomes the instant it was planned
-    for (see the module docstring). Deadlines derived from "now" are derived again."""
-    if not case_ids:
-        return
-
-    def remap(model: Any, rows: Any, fields: list[str], extra: Callable[[Any], None] | None = None) -> None:
-        changed = []
-        for obj in rows:
-            dirty = False
-            for name in fields:
-                new = clock.stamp(getattr(obj, name))
-                if new is not None:
-                    setattr(obj, name, new)
-                    dirty = True
-            if extra is not None:
-                extra(obj)
-                dirty = True
-            if dirty:
-                changed.append(obj)
-        if changed:
-            model.objects.bulk_update(changed, fields + (extra_fields.get(model, [])), batch_size=500)
-
-    extra_fields: dict[Any, list[str]] = {Case: ["callback_due_at", "handling_due_at"]}
-    # Ordered by time, so the dicts keep each case's last close and last reopening.
-    events = CaseEvent.objects.filter(case_id__in=case_ids).order_by("at", "id")
-    closed = dict(events.filter(action=CaseAction.CLOSE).values_list("case_id", "at"))
-    reopened = dict(events.filter(action=CaseAction.REOPEN).values_list("case_id", "at"))
-
-    def case_dates(case: Case) -> None:
-        if case.callback_due_at is not None and case.pk in closed:
-            at = clock.stamp(closed[case.pk]) or closed[case.pk]
-            case.callback_due_at = deadlines.callback_due(at)
-        if case.pk in reopened:
-            # reopen gives the re-check limit (回访复核) counted from the reopening.
-            at = clock.stamp(reopened[case.pk]) or reopened[case.pk]
-            case.handling_due_at = working_day_deadline(at, int(deadlines.policy()["callback_working_days"]))
-
-    case_fields = ["created_at", "updated_at", "responded_at", "handled_at", "verified_at", "closed_at"]
-    remap(Case, Case.objects.filter(pk__in=case_ids), case_fields, case_dates)
-    remap(CaseEvent, CaseEvent.objects.filter(case_id__in=case_ids), ["at"])
-    remap(
-        Assignment,
-        Assignment.objects.filter(case_id__in=case_ids),
-        ["dispatched_at", "signed_at", "handled_at", "returned_at"],
-    )
-    remap(Callback, Callback.objects.filter(case_id__in=case_ids), ["at"])
-    remap(
-        ExtensionRequest,
-        ExtensionRequest.objects.filter(case_id__in=case_ids),
-        ["requested_at", "decided_at"],
-    )
-    remap(Supervision, Supervision.objects.filter(case_id__in=case_ids), ["at"])
-    remap(Notification, Notification.objects.filter(case_id__in=case_ids), ["created_at"])
+def _morning_rounds(first: date, last: date, readers: Iterable[User]) -> Iterator[datetime]:
+    """The demo accounts read their inboxes every morning from `first` to `last`."""
+    by_pk = {u.pk: u for u in readers}
+    day = first
+    while day <= last:
+        moment = datetime.combine(day, READ_AT, tzinfo=SH)
+        yield moment
+        unread = Notification.objects.filter(user_id__in=by_pk, read_at__isnull=True)
+        for user_id in set(unread.values_list("user_id", flat=True)):
+            with clock.at(moment):
+                actions.mark_all_notifications_read(by_pk[user_id])
+        day += timedelta(days=1)
 
 
-def _backdate_deadline_job(since: datetime) -> None:
-    """check_deadlines flags overdue cases at the real now; in the demo's story the job ran
-    an hour after each deadline passed, so its rows are dated then (demo back-dating)."""
-    demo = Q(case__source=DEMO_SOURCE)
-    records = list(Supervision.objects.filter(demo, at__gte=since).select_related("case"))
-    when: dict[int, datetime] = {}
-    for record in records:
-        due = (
-            record.case.response_due_at
-            if record.kind == SupervisionKind.RESPONSE_OVERDUE
-            else record.case.handling_due_at
-        )
-        record.at = min(due + timedelta(hours=1), since)
-        when[record.pk] = record.at
-    Supervision.objects.bulk_update(records, ["at"], batch_size=500)
-    events = list(CaseEvent.objects.filter(demo, at__gte=since))
-    for event in events:
-        event.at = when.get(int((event.data or {}).get("supervision", 0)), event.at)
-    CaseEvent.objects.bulk_update(events, ["at"], batch_size=500)
-    cases = list(Case.objects.filter(source=DEMO_SOURCE, overdue_at__gte=since))
-    for case in cases:
-        case.overdue_at = min(case.handling_due_at + timedelta(hours=1), since)
-    Case.objects.bulk_update(cases, ["overdue_at"], batch_size=500)
-    for note in Notification.objects.filter(
-        demo, created_at__gte=since, key__startswith="overdue:"
-    ).select_related("case"):
-        Notification.objects.filter(pk=note.pk).update(
-            created_at=min(note.case.handling_due_at + timedelta(hours=1), since)  # type: ignore[union-attr]
-        )
+def _replay(stories: list[Iterator[datetime]], end: datetime, job: _OverdueJob) -> None:
+    """Run the stories' steps in time order (ties: in the order given) up to `end`, the
+    overdue job between them; what is planned later is left out, as a live street has not
+    done it yet."""
+    queue = [(next(story), i, story) for i, story in enumerate(stories)]
+    heapq.heapify(queue)
+    while queue and queue[0][0] <= end:
+        when, i, story = heapq.heappop(queue)
+        job.run_until(when)
+        following = next(story, None)
+        if following is not None:
+            heapq.heappush(queue, (following, i, story))
+    job.run_until(end)
 
 
 def load_cases(plan: Any, streets: list[str] | None = None) -> CaseLoadReport:
-    """Play the demo case plans of the (given) streets; existing demo cases are skipped."""
+    """Replay the demo case plans of the (given) streets up to now; existing demo cases are
+    skipped. The demo's year ends at this moment (`clock.now()`)."""
     report = CaseLoadReport()
-    clock = DemoClock()
+    end = clock.now()
+    day = end.astimezone(SH).date()
     due = _due_from_db()
     existing = set(Case.objects.filter(source=DEMO_SOURCE).values_list("external_id", flat=True))
+    job = _OverdueJob()
+    stories: list[Iterator[datetime]] = []
+    readers: list[User] = []
     for info in street_infos(plan):
         if streets and info.spec.key not in streets:
             continue
-        plans = [p for p in plan_street_cases(info, due) if p.external_id not in existing]
+        plans = [p for p in plan_street_cases(info, due, day) if p.external_id not in existing]
         report.skipped += CASES_PER_STREET[info.spec.key] - len(plans)
         if not plans:
             continue
-        player = _Player(info, clock, report)
-        for p in plans:
-            player.play(p)
-    _backdate(clock, report.case_ids)
-    job_started = timezone.now()
-    actions.check_deadlines(job_started)
-    _backdate_deadline_job(job_started)
-    # An inbox is read as the days go by: notices older than a week are marked read.
-    week_ago = timezone.now() - timedelta(days=7)
-    Notification.objects.filter(
-        case__source=DEMO_SOURCE, read_at__isnull=True, created_at__lt=week_ago
-    ).update(read_at=F("created_at") + timedelta(hours=2))
+        player = _Player(info, report, job)
+        readers += player.users.values()
+        stories += [player.story(p) for p in plans]
+    if not stories:
+        return report
+    first_day, _last_day = demo_days(day)
+    last_round = (end - timedelta(days=UNREAD_DAYS)).astimezone(SH).date()
+    _replay([*stories, _morning_rounds(first_day, last_round, readers)], end, job)
+    # The job once more, at the real now (the replay took a while).
+    actions.check_deadlines()
     return report

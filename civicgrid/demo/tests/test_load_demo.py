@@ -43,6 +43,7 @@ from civicgrid.cases.models import (
     ExtensionRequest,
     Supervision,
 )
+from civicgrid.core import clock
 from civicgrid.core.choices import Role
 from civicgrid.core.models import AuditLog
 from civicgrid.demo import data
@@ -56,9 +57,8 @@ from civicgrid.demo.builder import (
 from civicgrid.demo.cases import (
     CASES_PER_STREET,
     DEMO_SOURCE,
-    FIRST_DAY,
-    LAST_DAY,
     STREET_DUTIES,
+    demo_days,
     plan_street_cases,
     street_infos,
 )
@@ -463,10 +463,12 @@ class DemoCasesTests(TestCase):
 
     output: str
     plan: DemoPlan
+    load_day: dt.date
 
     @classmethod
     def setUpTestData(cls) -> None:
         out = StringIO()
+        cls.load_day = clock.today()
         call_command("load_demo", stdout=out)
         cls.output = out.getvalue()
         cls.plan = build_plan()
@@ -475,8 +477,9 @@ class DemoCasesTests(TestCase):
         return Area.objects.get(kind=AreaKind.STREET, name=STREETS[key])
 
     def test_a_year_of_cases_per_street_all_through_the_actions(self):
-        first = dt.datetime.combine(FIRST_DAY, dt.time.min, tzinfo=SH)
-        last = dt.datetime.combine(LAST_DAY, dt.time.max, tzinfo=SH)
+        first_day, last_day = demo_days(self.load_day)
+        first = dt.datetime.combine(first_day, dt.time.min, tzinfo=SH)
+        last = dt.datetime.combine(last_day, dt.time.max, tzinfo=SH)
         for key in STREETS:
             cases = Case.objects.filter(street=self.street(key))
             assert 150 <= cases.count() <= 250, key

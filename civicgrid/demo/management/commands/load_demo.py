@@ -7,9 +7,10 @@ from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import User
 from civicgrid.cases import metrics
+from civicgrid.core import clock, workdays
 from civicgrid.core.choices import Role
 from civicgrid.demo.builder import DEMO_PASSWORD, DemoError, DemoPlan, build_plan, load_plan
-from civicgrid.demo.cases import DEMO_SOURCE, load_cases
+from civicgrid.demo.cases import DEMO_SOURCE, demo_days, load_cases
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area, Building, GridLayer
 from civicgrid.orgs.models import Unit
@@ -87,6 +88,12 @@ class Command(BaseCommand):
         if cases is not None:
             self.stdout.write("")
             self.stdout.write(self._case_table(plan))
+            # The demo's year is the one before today: say when its limits count Mon–Fri only.
+            today = clock.today()
+            for year in range(demo_days(today)[0].year, today.year + 1):
+                warning = workdays.coverage_warning(year)
+                if warning:
+                    self.stderr.write(self.style.WARNING(warning))
         if report.changed or (cases is not None and cases.created):
             summary = _("新增 %(created)d 条，更新 %(updated)d 条") % {
                 "created": sum(report.created.values()) + (cases.created if cases else 0),
