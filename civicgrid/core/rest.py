@@ -24,7 +24,9 @@ from django.utils import timezone
 from django.utils.http import parse_etags
 from ninja import Schema
 from ninja.errors import HttpError
-from pydantic import Field, PlainSerializer, WithJsonSchema
+from pydantic import ConfigDict, Field, PlainSerializer, WithJsonSchema, create_model
+
+from .params import Kind, Param
 
 
 def _local_iso(value: datetime) -> str:
@@ -128,3 +130,39 @@ def check_if_match(request: HttpRequest, tag: str) -> None:
     if tags == ["*"] or tag in tags:
         return
     raise HttpError(412, "资源已被他人修改（If-Match 与当前 ETag 不符），请重新读取后再试")
+
+
+# ---------------------------------------------------------------------------- action bodies
+
+
+class _StrictBody(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _annotation(param: Param) -> Any:
+    """The JSON type of a parameter: a named enum schema for TextChoices, ids for rows."""
+    if param.kind is Kind.CHOICE and param.enum is not None:
+        return param.enum
+    return {Kind.INT: int, Kind.BOOL: bool, Kind.REF: int, Kind.REFS: list[int]}.get(param.kind, str)
+
+
+def params_schema(name: str, params: tuple[Param, ...], version_help: str) -> type[Schema]:
+    """The request body of one action, from its declared parameters (core.params): typed,
+    required where the declaration says so, unknown fields refused; files are not part of a
+    JSON body. `version` is the object version the client read (a stale one is a 409)."""
+    fields: dict[str, Any] = {"version": (int | None, Field(default=None, description=version_help))}
+    for param in params:
+        if param.kind is Kind.FILES:
+            continue
+        annotation = _annotation(param)
+        extra: dict[str, Any] = {"description": " ".join(str(t) for t in (param.label, param.help) if t)}
+        if param.kind is Kind.INT and param.min_value is not None:
+            extra["ge"] = param.min_value
+        if param.max_length is not None:
+            extra["max_length"] = param.max_length
+        if param.required:
+            fields[param.name] = (annotation, Field(..., **extra))
+        else:
+            default = param.default if param.kind is not Kind.REFS else None
+            fields[param.name] = (annotation | None, Field(default=default, **extra))
+    return create_model(name, __base__=_StrictBody, **fields)
