@@ -50,6 +50,24 @@ def world(db):
 
 
 @pytest.fixture
+def job_progress(monkeypatch):
+    """Every (done, total) a background job reported, as its page saw it at that moment."""
+    from civicgrid.core import actions
+    from civicgrid.core.models import Job
+
+    seen: list[tuple[int, int | None]] = []
+    real = actions.report_progress
+
+    def spy(job_id, done, total=None, message=""):
+        real(job_id, done, total, message)
+        job = Job.objects.get(pk=job_id)
+        seen.append((job.done, job.total))
+
+    monkeypatch.setattr(actions, "report_progress", spy)
+    return seen
+
+
+@pytest.fixture
 def browser_context():
     from civicgrid.testing.browser import chromium_context
 
