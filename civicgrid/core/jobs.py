@@ -89,15 +89,16 @@ class JobRun:
     def input_path(self) -> Iterator[Path]:
         """A local path to the job's upload: the file itself with local storage, else a copy."""
         upload = self.job.input_file
+        gone = JobError(gettext("上传的文件已不存在，请重新上传"))
         if not upload:
-            raise JobError(gettext("上传的文件已不存在，请重新上传"))
+            raise gone
         try:
             local: Path | None = Path(upload.path)
         except NotImplementedError:  # remote storage: work on a copy
             local = None
         if local is not None:
             if not local.is_file():
-                raise JobError(gettext("上传的文件已不存在，请重新上传"))
+                raise gone
             yield local
             return
         copy = self.workdir / f"input{Path(upload.name or '').suffix}"

@@ -177,6 +177,17 @@ def test_a_file_that_turns_bad_fails_the_job_with_its_reason(
     assert not job.input_file
 
 
+def test_an_upload_gone_before_the_worker_fails_the_job(world, tmp_path, django_capture_on_commit_callbacks):
+    path = write_csv(tmp_path / "12345.csv", rows())
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        job = jobs.start_import(world.user("east", Role.DISPATCHER), upload(path))
+    Path(job.input_file.path).unlink()
+    for callback in callbacks:
+        callback()
+    job.refresh_from_db()
+    assert (job.status, job.error) == (JobStatus.FAILED, "上传的文件已不存在，请重新上传")
+
+
 # ---------------------------------------------------------------------------- jobs and scope
 
 
