@@ -15,9 +15,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 
-from civicgrid.core import clock
+from civicgrid.core import clock, throttle
 
 from .choices import DEFAULT_SCOPES, normalize_scopes
 from .choices import ScopeError as ScopeError  # re-exported for callers of issue()
@@ -149,14 +148,9 @@ def check_rate(token: ApiToken, now: float | None = None) -> None:
     window = int(now // RATE_WINDOW_SECONDS)
     # Keyed by the (unique, random) hash rather than the id, which a test database may reuse.
     cache_key = f"civicgrid:api-rate:{token.key_hash[:24]}:{window}"
-    # add() is a no-op when the counter exists; the timeout outlives the window a little so
-    # a slow clock on another worker still counts into the same key.
-    cache.add(cache_key, 0, timeout=RATE_WINDOW_SECONDS + 5)
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:  # expired between add() and incr()
-        cache.set(cache_key, 1, timeout=RATE_WINDOW_SECONDS + 5)
-        count = 1
+    # The counter outlives the window a little so a slow clock on another worker still
+    # counts into the same key.
+    count = throttle.hit(cache_key, RATE_WINDOW_SECONDS + 5)
     if count > limit:
         retry_after = max(1, math.ceil((window + 1) * RATE_WINDOW_SECONDS - now))
         raise RateLimited(retry_after, limit)

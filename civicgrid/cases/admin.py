@@ -2,28 +2,20 @@
 cases and their timelines. Cases change only through cases.actions (the case page and the
 API), so the admin never offers add, change or delete for them."""
 
-from typing import Any
-
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.core.admin import RestrictedAdminMixin, RestrictedInlineMixin, RestrictedModelAdmin
+from civicgrid.core.admin import (
+    ReadOnlyAdminMixin,
+    RestrictedAdminMixin,
+    RestrictedInlineMixin,
+    RestrictedModelAdmin,
+)
 
 from .models import Case, CaseEvent, Category, DutyRule
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class ChildCategoryInline(RestrictedInlineMixin, admin.TabularInline):
@@ -94,7 +86,7 @@ class DutyRuleAdmin(RestrictedModelAdmin):
         return "、".join(u.name for u in obj.co_units.all()) or "—"
 
 
-class CaseEventInline(ReadOnlyMixin, RestrictedInlineMixin, admin.TabularInline):
+class CaseEventInline(ReadOnlyAdminMixin, RestrictedInlineMixin, admin.TabularInline):
     model = CaseEvent
     fields = ("at", "action", "from_status", "to_status", "actor_label", "unit", "note")
     readonly_fields = fields
@@ -104,7 +96,7 @@ class CaseEventInline(ReadOnlyMixin, RestrictedInlineMixin, admin.TabularInline)
 
 
 @admin.register(Case)
-class CaseAdmin(ReadOnlyMixin, RestrictedAdminMixin, admin.ModelAdmin):
+class CaseAdmin(ReadOnlyAdminMixin, RestrictedAdminMixin, admin.ModelAdmin):
     """Read-only: staff look cases up here; the case page carries the actions."""
 
     list_display = (
@@ -161,7 +153,7 @@ class CaseAdmin(ReadOnlyMixin, RestrictedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(ReadOnlyMixin, RestrictedAdminMixin, admin.ModelAdmin):
+class CaseEventAdmin(ReadOnlyAdminMixin, RestrictedAdminMixin, admin.ModelAdmin):
     list_display = ("at", "case", "action", "from_status", "to_status", "actor_label", "unit")
     list_filter = ("action",)
     search_fields = ("case__number", "actor_label", "note")

@@ -36,6 +36,7 @@ from civicgrid.geo.models import Building
 
 from . import actions, deadlines, routing, signals
 from .actions import CaseInput
+from .actions.common import choice, required
 from .choices import CaseAction, CaseStatus, Channel, RequestType, Urgency
 from .errors import CaseError, InvalidInput
 from .models import Case, CaseEvent, CaseSequence, Category, DutyRule
@@ -203,12 +204,12 @@ def _validate(
             # The same checks, in the same order, as actions.validate_input / resolve_place
             # (the sets first: Choices.values builds a list on every call).
             if data.request_type not in _REQUEST_TYPES:
-                actions._choice(data.request_type, RequestType, "request_type", "诉求类型")
+                choice(data.request_type, RequestType, "request_type", "诉求类型")
             if data.channel not in _CHANNELS:
-                actions._choice(data.channel, Channel, "channel", "来源渠道")
+                choice(data.channel, Channel, "channel", "来源渠道")
             if data.urgency not in _URGENCIES:
-                actions._choice(data.urgency, Urgency, "urgency", "紧急程度")
-            actions._required(data.description, "description", "诉求内容")
+                choice(data.urgency, Urgency, "urgency", "紧急程度")
+            required(data.description, "description", "诉求内容")
             category = intake.category(data.category)
             lon, lat = data.lon, data.lat
             if lon is not None or lat is not None:

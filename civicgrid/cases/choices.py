@@ -60,16 +60,6 @@ OPEN_STATUSES = frozenset(
         CaseStatus.REOPENED,
     }
 )
-# States whose clock runs against the handling deadline.
-HANDLING_STATUSES = frozenset(
-    {
-        CaseStatus.FILED,
-        CaseStatus.DISPATCHED,
-        CaseStatus.IN_PROGRESS,
-        CaseStatus.RETURNED,
-        CaseStatus.REOPENED,
-    }
-)
 
 
 class CaseAction(models.TextChoices):
@@ -97,6 +87,7 @@ class CaseAction(models.TextChoices):
     RESUME = "resume", pgettext_lazy("case action", "恢复")
     COMMENT = "comment", pgettext_lazy("case action", "备注")
     OVERDUE = "overdue", pgettext_lazy("case action", "超期")
+    RESPONSE_OVERDUE = "response_overdue", pgettext_lazy("case action", "响应超期")
 
 
 class AssignmentRole(models.TextChoices):
@@ -139,6 +130,11 @@ class DisputeLevel(models.TextChoices):
     REQUEST = "request", _("诉求")
     DISPUTE = "dispute", _("纠纷")
     CONFLICT = "conflict", _("矛盾")
+
+
+class EscalationLadder(models.TextChoices):
+    LEVEL = "level", _("层级：居委→街道→区")
+    DISPUTE = "dispute", _("矛盾等级：诉求→纠纷→矛盾")
 
 
 class SupervisionKind(models.TextChoices):

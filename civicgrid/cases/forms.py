@@ -1,6 +1,5 @@
-"""Forms of the work-order pages. Each action form carries the case's `version` (hidden) and
-turns its cleaned data into the keyword parameters of actions.run_action; the action itself
-decides what is valid, the form only gives the browser good inputs."""
+"""Forms of the work-order pages. The action forms come from the transition table
+(cases/workflow.py, core.action_forms); the rest are the report, patrol and filter forms."""
 
 import re
 from typing import Any
@@ -9,22 +8,20 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.core.action_forms import ActionForm
 from civicgrid.core.choices import Action
+from civicgrid.core.params import MultipleFileField
 from civicgrid.core.widgets import FastSelect
 from civicgrid.geo.models import Area
-from civicgrid.orgs.models import Unit
 
 from .choices import (
-    CaseAction,
     CaseStatus,
     Channel,
     RequestType,
-    Resolution,
-    Satisfaction,
     Urgency,
 )
-from .deadlines import max_extension_days
 from .models import Case, Category
+from .workflow import MACHINE
 
 # Categories a resident may choose on the public form: the local-extension branch (community
 # matters) and the street-level classes residents most often report.
@@ -42,27 +39,6 @@ PUBLIC_COMMON_CODES = (
     "C0110",  # 路灯
 )
 PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{6,19}$")
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleImageField(forms.FileField):
-    """Several photos in one input; Pillow validation happens in cases.photos."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault(
-            "widget", MultipleFileInput(attrs={"accept": "image/*", "multiple": True, "class": "photo-input"})
-        )
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:
-        if not data:
-            return []
-        files = data if isinstance(data, list | tuple) else [data]
-        return [super(MultipleImageField, self).clean(f, initial) for f in files]
 
 
 def _textarea(rows: int = 2, placeholder: Any = "") -> forms.Textarea:
@@ -87,196 +63,9 @@ def category_choices(qs: QuerySet[Category] | None = None) -> list[tuple[str, An
 # ------------------------------------------------------------------ action forms
 
 
-class ActionForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
-    # Where to go afterwards (the mobile list posts here too); checked by the view.
-    next = forms.CharField(widget=forms.HiddenInput, required=False)
-
-    danger = False
-
-    def __init__(self, *args: Any, case: Case, user: Any, **kwargs: Any) -> None:
-        self.case, self.user = case, user
-        kwargs.setdefault("initial", {})
-        kwargs["initial"].setdefault("version", case.version)
-        super().__init__(*args, **kwargs)
-
-    def params(self) -> dict[str, Any]:
-        """Keyword parameters for run_action: empty optional values are left to the action's defaults."""
-        out: dict[str, Any] = {}
-        for name, value in self.cleaned_data.items():
-            if name == "next" or value in (None, "", []):
-                continue
-            out[name] = value
-        return out
-
-
-class NoteForm(ActionForm):
-    note = forms.CharField(label=_("说明"), required=False, widget=_textarea(2, _("可选")))
-
-
-class RequiredNoteForm(ActionForm):
-    note = forms.CharField(label=_("意见"), widget=_textarea(2))
-
-
-class ReasonForm(ActionForm):
-    reason = forms.CharField(label=_("理由"), widget=_textarea(2))
-    danger = True
-
-
-class FileForm(ActionForm):
-    category = forms.ChoiceField(label=_("问题分类"), required=False)
-    request_type = forms.ChoiceField(label=_("诉求类型"), choices=RequestType.choices, required=False)
-    urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, required=False)
-    note = forms.CharField(label=_("说明"), required=False, widget=_textarea(2, _("可选")))
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["category"].choices = category_choices()  # type: ignore[attr-defined]
-        self.initial.setdefault("category", self.case.category.code)
-        self.initial.setdefault("request_type", self.case.request_type)
-        self.initial.setdefault("urgency", self.case.urgency)
-
-
-class DispatchForm(ActionForm):
-    lead_unit = forms.ModelChoiceField(label=_("主办单位"), queryset=Unit.objects.none(), required=False)
-    co_units = forms.ModelMultipleChoiceField(
-        label=_("协办单位"),
-        queryset=Unit.objects.none(),
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 4}),
-    )
-    note = forms.CharField(label=_("派遣意见"), required=False, widget=_textarea(2, _("可选")))
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        from .routing import route
-
-        units = (
-            Unit.objects.restrict(self.user, Action.VIEW).filter(is_active=True).order_by("street", "name")
-        )
-        self.fields["lead_unit"].queryset = units  # type: ignore[attr-defined]
-        self.fields["co_units"].queryset = units  # type: ignore[attr-defined]
-        case = self.case
-        proposal = route(case.category, [case.grid, case.residential_area, case.street])
-        lead = case.lead_unit or (proposal.lead_unit if proposal else None)
-        self.routed = proposal
-        if lead is not None:
-            self.initial.setdefault("lead_unit", lead.pk)
-        if proposal is not None and proposal.co_units:
-            self.initial.setdefault("co_units", [u.pk for u in proposal.co_units])
-
-    def params(self) -> dict[str, Any]:
-        out = super().params()
-        if "lead_unit" in out:
-            out["lead_unit"] = out["lead_unit"].pk
-        if "co_units" in out:
-            out["co_units"] = [u.pk for u in out["co_units"]]
-        return out
-
-
-class ExtensionRequestForm(ActionForm):
-    working_days = forms.IntegerField(label=_("延期工作日"), min_value=1)
-    reason = forms.CharField(label=_("延期理由"), widget=_textarea(2))
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        limit = max_extension_days()
-        field = self.fields["working_days"]
-        field.max_value = limit  # type: ignore[attr-defined]
-        field.widget.attrs["max"] = limit
-        field.help_text = _("最多 %(n)s 个工作日，须调度员批准") % {"n": limit}
-
-
-class ReportBackForm(ActionForm):
-    feedback = forms.CharField(label=_("处置情况"), widget=_textarea(3))
-    photos = MultipleImageField(label=_("处置后照片"))
-
-
-class CallbackForm(ActionForm):
-    contacted = forms.TypedChoiceField(
-        label=_("是否联系上诉求人"),
-        choices=[("1", _("已联系上")), ("0", _("未联系上"))],
-        coerce=lambda v: v == "1",
-        initial="1",
-        widget=forms.RadioSelect,
-    )
-    resolution = forms.ChoiceField(
-        label=_("解决情况"), choices=[("", "—"), *Resolution.choices], required=False
-    )
-    satisfaction = forms.ChoiceField(
-        label=_("满意度"), choices=[("", "—"), *Satisfaction.choices], required=False
-    )
-    note = forms.CharField(label=_("回访记录"), required=False, widget=_textarea(2))
-
-    def params(self) -> dict[str, Any]:
-        out = super().params()
-        out["contacted"] = bool(self.cleaned_data.get("contacted"))
-        return out
-
-
-class EscalateForm(ActionForm):
-    ladder = forms.ChoiceField(
-        label=_("升级类型"),
-        choices=[("level", _("层级：居委→街道→区")), ("dispute", _("矛盾等级：诉求→纠纷→矛盾"))],
-    )
-    note = forms.CharField(label=_("说明"), required=False, widget=_textarea(2))
-
-
-class MergeForm(ActionForm):
-    master = forms.CharField(label=_("主单编号"), max_length=32)
-    note = forms.CharField(label=_("说明"), required=False, widget=_textarea(2))
-    danger = True
-
-
-class CommentForm(ActionForm):
-    note = forms.CharField(label=_("备注"), widget=_textarea(2))
-    contacted_requester = forms.BooleanField(label=_("已联系诉求人"), required=False)
-
-
-class RequiredReasonNoDangerForm(ReasonForm):
-    danger = False
-
-
-ACTION_FORMS: dict[str, type[ActionForm]] = {
-    CaseAction.FILE: FileForm,
-    CaseAction.REJECT: ReasonForm,
-    CaseAction.DISPATCH: DispatchForm,
-    CaseAction.REDISPATCH: DispatchForm,
-    CaseAction.SIGN: NoteForm,
-    CaseAction.RETURN: ReasonForm,
-    CaseAction.REQUEST_EXTENSION: ExtensionRequestForm,
-    CaseAction.APPROVE_EXTENSION: NoteForm,
-    CaseAction.REFUSE_EXTENSION: RequiredNoteForm,
-    CaseAction.REPORT_BACK: ReportBackForm,
-    CaseAction.VERIFY_PASS: NoteForm,
-    CaseAction.VERIFY_FAIL: ReasonForm,
-    CaseAction.CLOSE: NoteForm,
-    CaseAction.CALLBACK: CallbackForm,
-    CaseAction.REOPEN: RequiredReasonNoDangerForm,
-    CaseAction.SUPERVISE: RequiredNoteForm,
-    CaseAction.ESCALATE: EscalateForm,
-    CaseAction.MERGE: MergeForm,
-    CaseAction.SUSPEND: ReasonForm,
-    CaseAction.RESUME: NoteForm,
-    CaseAction.COMMENT: CommentForm,
-}
-# The main step of each state goes first on the case page; the rest follow in table order.
-PRIMARY_ACTIONS = (
-    CaseAction.FILE,
-    CaseAction.DISPATCH,
-    CaseAction.SIGN,
-    CaseAction.REPORT_BACK,
-    CaseAction.VERIFY_PASS,
-    CaseAction.CLOSE,
-    CaseAction.CALLBACK,
-    CaseAction.APPROVE_EXTENSION,
-    CaseAction.RESUME,
-)
-
-
 def action_form(action: str, case: Case, user: Any, data: Any = None, files: Any = None) -> ActionForm:
-    form_class = ACTION_FORMS[action]
-    return form_class(data, files, case=case, user=user, auto_id=f"id_{action}_%s")
+    """The form of `action`, from its declaration in the transition table."""
+    return ActionForm(data, files, obj=case, user=user, transition=MACHINE[action], auto_id=f"id_{action}_%s")
 
 
 # ------------------------------------------------------------------ workbench filters
@@ -342,7 +131,7 @@ class PatrolReportForm(LocationFields):
     category = forms.ChoiceField(label=_("问题分类"))
     description = forms.CharField(label=_("问题描述"), widget=_textarea(3, _("看到了什么问题？")))
     urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL)
-    photos = MultipleImageField(label=_("现场照片"))
+    photos = MultipleFileField(label=_("现场照片"))
 
     field_order = ["category", "description", "urgency", "photos", "address", "lon", "lat"]
 

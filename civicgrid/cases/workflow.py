@@ -1,197 +1,546 @@
-"""The transition table of the work-order loop.
+"""The transition table of the work-order loop: one declaration per action.
 
-Each action names the states it may start from, the state it leads to (None: unchanged or
-decided by the action itself), the roles that may take it, and an optional guard for
-conditions beyond state and role (a handler must hold an assignment of the right status).
-Nothing else in the code decides what may happen to a case.
+Each `Transition` (core.workflow) names the states the action may start from, the state it
+leads to (a rule when the actor decides it: a co-handler's signature leaves the case where
+it is), the capability a person needs (cases/capabilities.py; none for the system's overdue
+marks), the guards beyond state and capability with their refusal, the parameters (the web
+form, the API request schema and the validation come from them) and the wording residents
+read on the public timeline. Nothing else in the code decides what may happen to a case;
+the bodies of the actions are in `cases/actions/`.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from civicgrid.core.choices import Role
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from civicgrid.core import clock
+from civicgrid.core.choices import Action
+from civicgrid.core.errors import InvalidInput, NotFound
+from civicgrid.core.params import Kind, Param
+from civicgrid.core.querysets import user_scope
+from civicgrid.core.workflow import Guard, Machine, Transition, machines
+from civicgrid.orgs.models import Unit
 
 from .choices import (
     OPEN_STATUSES,
+    AssignmentRole,
     AssignmentStatus,
     CaseAction,
     CaseStatus,
+    DisputeLevel,
+    EscalationLadder,
+    EscalationLevel,
     ExtensionStatus,
     RequestType,
+    Resolution,
+    Satisfaction,
+    Urgency,
 )
 
 S = CaseStatus
-DESK = frozenset({Role.DISPATCHER, Role.ADMIN})
-HANDLERS = frozenset({Role.HANDLER})
-STAFF = frozenset({Role.ADMIN, Role.DISPATCHER, Role.GRID_WORKER, Role.CADRE, Role.HANDLER, Role.LEADER})
+A = CaseAction
 MERGEABLE = frozenset({S.NEW, S.FILED, S.DISPATCHED, S.IN_PROGRESS, S.RETURNED})
 SUSPENDABLE = frozenset({S.NEW, S.FILED, S.DISPATCHED, S.IN_PROGRESS, S.RETURNED, S.REOPENED})
 ALL = frozenset(CaseStatus)
+NONE: frozenset[str] = frozenset()
+
+# ---------------------------------------------------------------------------- guards
 
 
-def _unit_assignments(case: Any, user: Any, statuses: set[str]) -> list[Any]:
-    from civicgrid.core.querysets import user_scope
-
+def unit_assignments(case: Any, user: Any, statuses: set[str]) -> list[Any]:
+    """The case's assignments to the user's own units in one of `statuses`."""
     scope = user_scope(user)
     if scope is None or not scope.unit_ids:
         return []
     return [a for a in case.assignments.all() if a.unit_id in scope.unit_ids and a.status in statuses]
 
 
-def holds_assignment(*statuses: str, lead: bool = False) -> Callable[[Any, Any], bool]:
-    def guard(case: Any, user: Any) -> bool:
-        found = _unit_assignments(case, user, set(statuses))
-        return any(a.role == "lead" for a in found) if lead else bool(found)
+def holds_assignment(*statuses: str, lead: bool = False) -> Callable[..., bool]:
+    def test(case: Any, user: Any, params: Any = None) -> bool:
+        found = unit_assignments(case, user, set(statuses))
+        return any(a.role == AssignmentRole.LEAD for a in found) if lead else bool(found)
 
-    return guard
+    return test
 
 
-def _has_pending_extension(case: Any, user: Any) -> bool:
+def moves_if_lead(target: str, *statuses: str) -> Callable[[Any, Any], str]:
+    """The case moves to `target` when the actor's unit holds the lead assignment; a
+    co-handler's step leaves it where it is."""
+    is_lead = holds_assignment(*statuses, lead=True)
+    return lambda case, user: target if is_lead(case, user) else case.status
+
+
+def _has_pending_extension(case: Any, user: Any, params: Any = None) -> bool:
     return case.extensions.filter(status=ExtensionStatus.PENDING).exists()
 
 
-def _may_request_extension(case: Any, user: Any) -> bool:
+def _may_request_extension(case: Any, user: Any, params: Any = None) -> bool:
     lead = holds_assignment(AssignmentStatus.PENDING, AssignmentStatus.SIGNED, lead=True)(case, user)
     return lead and not _has_pending_extension(case, user)
 
 
-def _closable(case: Any, user: Any) -> bool:
+def _closable(case: Any, user: Any, params: Any = None) -> bool:
     # An inquiry or suggestion the desk answers itself closes straight from "filed".
     if case.status == S.FILED:
         return case.request_type in (RequestType.INQUIRY, RequestType.SUGGESTION)
     return True
 
 
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: frozenset[str]
-    target: str | None
-    roles: frozenset[str]
-    guard: Callable[[Any, Any], bool] | None = None
-    # The guard's refusal in words, for the error message.
-    guard_message: str = ""
-
-
-TRANSITIONS: dict[str, Transition] = {
-    t.action: t
-    for t in [
-        Transition(CaseAction.FILE, frozenset({S.NEW}), S.FILED, DESK),
-        Transition(CaseAction.REJECT, frozenset({S.NEW}), S.REJECTED, DESK),
-        Transition(CaseAction.DISPATCH, frozenset({S.FILED, S.RETURNED, S.REOPENED}), S.DISPATCHED, DESK),
-        Transition(CaseAction.REDISPATCH, frozenset({S.DISPATCHED, S.IN_PROGRESS}), S.DISPATCHED, DESK),
-        Transition(
-            CaseAction.SIGN,
-            frozenset({S.DISPATCHED, S.IN_PROGRESS}),
-            None,
-            HANDLERS,
-            holds_assignment(AssignmentStatus.PENDING),
-            "本单位没有待签收的派单",
-        ),
-        Transition(
-            CaseAction.RETURN,
-            frozenset({S.DISPATCHED, S.IN_PROGRESS}),
-            None,
-            HANDLERS,
-            holds_assignment(AssignmentStatus.PENDING, AssignmentStatus.SIGNED),
-            "本单位没有可退回的派单",
-        ),
-        Transition(
-            CaseAction.REQUEST_EXTENSION,
-            frozenset({S.DISPATCHED, S.IN_PROGRESS}),
-            None,
-            HANDLERS,
-            _may_request_extension,
-            "只有主办单位可以申请延期，且同时只能有一个待审批的申请",
-        ),
-        Transition(
-            CaseAction.APPROVE_EXTENSION,
-            frozenset({S.DISPATCHED, S.IN_PROGRESS}),
-            None,
-            DESK,
-            _has_pending_extension,
-            "没有待审批的延期申请",
-        ),
-        Transition(
-            CaseAction.REFUSE_EXTENSION,
-            frozenset({S.DISPATCHED, S.IN_PROGRESS}),
-            None,
-            DESK,
-            _has_pending_extension,
-            "没有待审批的延期申请",
-        ),
-        Transition(
-            CaseAction.REPORT_BACK,
-            frozenset({S.IN_PROGRESS}),
-            None,
-            HANDLERS,
-            holds_assignment(AssignmentStatus.SIGNED),
-            "本单位需先签收才能反馈",
-        ),
-        Transition(CaseAction.VERIFY_PASS, frozenset({S.HANDLED}), S.VERIFIED, DESK | {Role.GRID_WORKER}),
-        Transition(CaseAction.VERIFY_FAIL, frozenset({S.HANDLED}), S.IN_PROGRESS, DESK | {Role.GRID_WORKER}),
-        Transition(
-            CaseAction.CLOSE,
-            frozenset({S.VERIFIED, S.FILED}),
-            S.CLOSED,
-            DESK,
-            _closable,
-            "只有咨询、建议类工单可以直接结案，其余须经处置和核查",
-        ),
-        Transition(CaseAction.CALLBACK, frozenset({S.CLOSED}), None, DESK),
-        Transition(CaseAction.REOPEN, frozenset({S.CLOSED, S.REJECTED}), S.REOPENED, DESK),
-        Transition(CaseAction.SUPERVISE, OPEN_STATUSES, None, DESK | {Role.LEADER}),
-        Transition(CaseAction.ESCALATE, OPEN_STATUSES, None, DESK | {Role.CADRE}),
-        Transition(CaseAction.MERGE, MERGEABLE, S.MERGED, DESK),
-        Transition(CaseAction.SUSPEND, SUSPENDABLE, S.SUSPENDED, DESK),
-        Transition(CaseAction.RESUME, frozenset({S.SUSPENDED}), None, DESK),
-        Transition(CaseAction.COMMENT, ALL, None, STAFF),
-    ]
+# Escalation ladders: the field each one moves and its steps, lowest first.
+LADDERS: dict[str, tuple[str, list[str]]] = {
+    EscalationLadder.LEVEL: ("escalation_level", list(EscalationLevel.values)),
+    EscalationLadder.DISPUTE: ("dispute_level", list(DisputeLevel.values)),
 }
 
 
-def role_of(user: Any) -> str | None:
-    from civicgrid.core.querysets import user_scope
-
-    scope = user_scope(user)
-    return scope.role if scope else None
-
-
-def is_global(user: Any) -> bool:
-    from civicgrid.core.querysets import user_scope
-
-    scope = user_scope(user)
-    return bool(scope and scope.is_global)
+def next_step(case: Any, ladder: str) -> str | None:
+    field_name, steps = LADDERS[ladder]
+    position = steps.index(getattr(case, field_name))
+    return steps[position + 1] if position + 1 < len(steps) else None
 
 
-def check(case: Any, action: str, user: Any) -> Transition:
-    """The transition, or an error saying exactly why not (unknown action, role, state, guard)."""
-    from .errors import Forbidden, InvalidInput, TransitionNotAllowed
+def _can_climb(case: Any, user: Any, params: Mapping[str, Any] | None = None) -> bool:
+    ladders = [params["ladder"]] if params else list(LADDERS)
+    return any(next_step(case, ladder) is not None for ladder in ladders)
 
-    transition = TRANSITIONS.get(action)
-    if transition is None:
-        raise InvalidInput(f"未知的操作：{action}", {"action": "unknown"})
-    if not is_global(user) and role_of(user) not in transition.roles:
-        raise Forbidden(f"你的角色不能执行“{CaseAction(action).label}”")
-    if case.status not in transition.sources:
-        raise TransitionNotAllowed(
-            f"工单当前状态为“{CaseStatus(case.status).label}”，不能执行“{CaseAction(action).label}”"
-        )
-    if transition.guard is not None and not transition.guard(case, user):
-        raise TransitionNotAllowed(transition.guard_message or f"现在不能执行“{CaseAction(action).label}”")
-    return transition
+
+def _master_is_other(case: Any, user: Any, params: Mapping[str, Any] | None) -> bool:
+    return params is not None and params["master"].pk != case.pk
+
+
+def _master_same_street(case: Any, user: Any, params: Mapping[str, Any] | None) -> bool:
+    return params is not None and params["master"].street_id == case.street_id
+
+
+def _master_open(case: Any, user: Any, params: Mapping[str, Any] | None) -> bool:
+    return params is not None and params["master"].status in OPEN_STATUSES
+
+
+def _overdue_now(case: Any, user: Any, params: Any = None) -> bool:
+    return not case.is_overdue and case.handling_due_at < clock.now()
+
+
+def response_overdue_key(case: Any) -> str:
+    return f"response-overdue:{case.pk}:{case.response_due_at.isoformat()}"
+
+
+def _response_overdue_now(case: Any, user: Any, params: Any = None) -> bool:
+    # Once per response limit: a supervision record with this key means it was marked.
+    return (
+        case.responded_at is None
+        and case.response_due_at < clock.now()
+        and not case.supervisions.filter(key=response_overdue_key(case)).exists()
+    )
+
+
+# ---------------------------------------------------------------------------- parameters
+
+
+def _resolve_category(value: Any, user: Any) -> Any:
+    from .actions.intake import resolve_category
+
+    return resolve_category(value)
+
+
+def _category_choices() -> list[Any]:
+    from .forms import category_choices
+
+    return category_choices()
+
+
+def _resolve_master(value: Any, user: Any) -> Any:
+    from .actions.frame import load_case
+
+    try:
+        return load_case(value, user)
+    except NotFound:
+        raise InvalidInput(f"主单 {value} 不存在或不在你的管辖范围内", {"master": "unknown"}) from None
+
+
+def _clean_photo(upload: Any) -> Any:
+    from .photos import clean_photo
+
+    return clean_photo(upload)
+
+
+def _units(user: Any) -> QuerySet[Unit]:
+    return Unit.objects.restrict(user, Action.VIEW).filter(is_active=True).order_by("street", "name")
+
+
+def _routed(case: Any) -> Any:
+    from .routing import route
+
+    return route(case.category, [case.grid, case.residential_area, case.street])
+
+
+def _routed_lead(case: Any, user: Any) -> Any:
+    proposal = _routed(case)
+    lead = case.lead_unit or (proposal.lead_unit if proposal else None)
+    return lead.pk if lead else None
+
+
+def _routed_co_units(case: Any, user: Any) -> list[int]:
+    proposal = _routed(case)
+    return [u.pk for u in proposal.co_units] if proposal else []
+
+
+def _max_extension_days(case: Any) -> int:
+    from .deadlines import max_extension_days
+
+    return max_extension_days()
+
+
+def note(label: Any = None, required: bool = False, message: str = "") -> Param:
+    return Param(
+        "note",
+        label or _("说明"),
+        Kind.LONGTEXT,
+        required=required,
+        required_message=message,
+        placeholder="" if required else _("可选"),
+    )
+
+
+def reason(message: str, label: Any = None) -> Param:
+    return Param("reason", label or _("理由"), Kind.LONGTEXT, required=True, required_message=message)
+
+
+def photos(label: Any) -> Param:
+    return Param("photos", label, Kind.FILES, cleaner=_clean_photo)
+
+
+DISPATCH_PARAMS = (
+    Param("lead_unit", _("主办单位"), Kind.REF, queryset=_units, initial=_routed_lead),
+    Param("co_units", _("协办单位"), Kind.REFS, queryset=_units, initial=_routed_co_units),
+    note(_("派遣意见")),
+)
+
+# ---------------------------------------------------------------------------- the table
+
+DESK, HANDLE, VERIFY = "cases.desk", "cases.handle", "cases.verify"
+
+TRANSITIONS = [
+    # Timeline rows that are no step of a person: registering (create_case), a source update
+    # (12345 re-sent a row), and the deadline job's marks.
+    Transition(A.CREATE, NONE, public=_("已受理您的反映")),
+    Transition(A.UPDATE, NONE),
+    Transition(A.OVERDUE, OPEN_STATUSES, guards=(Guard(_overdue_now, _("尚未超过处置时限")),)),
+    Transition(
+        A.RESPONSE_OVERDUE, OPEN_STATUSES, guards=(Guard(_response_overdue_now, _("尚未超过响应时限")),)
+    ),
+    Transition(
+        A.FILE,
+        frozenset({S.NEW}),
+        S.FILED,
+        DESK,
+        params=(
+            Param(
+                "category",
+                _("问题分类"),
+                Kind.CHOICE,
+                choices=_category_choices,
+                resolve=_resolve_category,
+                initial=lambda case, user: case.category.code,
+            ),
+            Param(
+                "request_type",
+                _("诉求类型"),
+                Kind.CHOICE,
+                choices=RequestType,
+                initial=lambda case, user: case.request_type,
+            ),
+            Param(
+                "urgency",
+                _("紧急程度"),
+                Kind.CHOICE,
+                choices=Urgency,
+                initial=lambda case, user: case.urgency,
+            ),
+            note(),
+        ),
+        public=_("已立案"),
+        primary=True,
+    ),
+    Transition(
+        A.REJECT,
+        frozenset({S.NEW}),
+        S.REJECTED,
+        DESK,
+        params=(reason("请填写不予立案理由"),),
+        public=_("不予立案"),
+        danger=True,
+    ),
+    Transition(
+        A.DISPATCH,
+        frozenset({S.FILED, S.RETURNED, S.REOPENED}),
+        S.DISPATCHED,
+        DESK,
+        params=DISPATCH_PARAMS,
+        public=_("已派至处置单位"),
+        primary=True,
+    ),
+    Transition(
+        A.REDISPATCH,
+        frozenset({S.DISPATCHED, S.IN_PROGRESS}),
+        S.DISPATCHED,
+        DESK,
+        params=DISPATCH_PARAMS,
+        public=_("已改派处置单位"),
+    ),
+    Transition(
+        A.SIGN,
+        frozenset({S.DISPATCHED, S.IN_PROGRESS}),
+        moves_if_lead(S.IN_PROGRESS, AssignmentStatus.PENDING),
+        HANDLE,
+        guards=(Guard(holds_assignment(AssignmentStatus.PENDING), _("本单位没有待签收的派单")),),
+        params=(note(),),
+        public=_("处置单位已签收"),
+        primary=True,
+    ),
+    Transition(
+        A.RETURN,
+        frozenset({S.DISPATCHED, S.IN_PROGRESS}),
+        moves_if_lead(S.RETURNED, AssignmentStatus.PENDING, AssignmentStatus.SIGNED),
+        HANDLE,
+        guards=(
+            Guard(
+                holds_assignment(AssignmentStatus.PENDING, AssignmentStatus.SIGNED),
+                _("本单位没有可退回的派单"),
+            ),
+        ),
+        params=(reason("请填写退单理由"),),
+        danger=True,
+    ),
+    Transition(
+        A.REQUEST_EXTENSION,
+        frozenset({S.DISPATCHED, S.IN_PROGRESS}),
+        None,
+        HANDLE,
+        guards=(Guard(_may_request_extension, _("只有主办单位可以申请延期，且同时只能有一个待审批的申请")),),
+        params=(
+            Param(
+                "working_days",
+                _("延期工作日"),
+                Kind.INT,
+                required=True,
+                required_message="请填写延期的工作日数",
+                min_value=1,
+                max_value=_max_extension_days,
+                range_message="延期须为 %(min)s–%(max)s 个工作日",
+                help=_("须调度员批准"),
+            ),
+            reason("请填写延期理由", _("延期理由")),
+        ),
+    ),
+    Transition(
+        A.APPROVE_EXTENSION,
+        frozenset({S.DISPATCHED, S.IN_PROGRESS}),
+        None,
+        DESK,
+        guards=(Guard(_has_pending_extension, _("没有待审批的延期申请")),),
+        params=(note(),),
+        primary=True,
+    ),
+    Transition(
+        A.REFUSE_EXTENSION,
+        frozenset({S.DISPATCHED, S.IN_PROGRESS}),
+        None,
+        DESK,
+        guards=(Guard(_has_pending_extension, _("没有待审批的延期申请")),),
+        params=(note(_("意见"), required=True, message="请填写驳回理由"),),
+    ),
+    Transition(
+        A.REPORT_BACK,
+        frozenset({S.IN_PROGRESS}),
+        moves_if_lead(S.HANDLED, AssignmentStatus.SIGNED),
+        HANDLE,
+        guards=(Guard(holds_assignment(AssignmentStatus.SIGNED), _("本单位需先签收才能反馈")),),
+        params=(
+            Param(
+                "feedback",
+                _("处置情况"),
+                Kind.LONGTEXT,
+                required=True,
+                required_message="请填写处置情况",
+                textarea_rows=3,
+            ),
+            photos(_("处置后照片")),
+        ),
+        public=_("处置单位已反馈办理情况"),
+        primary=True,
+    ),
+    Transition(
+        A.VERIFY_PASS,
+        frozenset({S.HANDLED}),
+        S.VERIFIED,
+        VERIFY,
+        params=(note(), photos(_("核查照片"))),
+        public=_("现场核查通过"),
+        primary=True,
+    ),
+    Transition(
+        A.VERIFY_FAIL,
+        frozenset({S.HANDLED}),
+        S.IN_PROGRESS,
+        VERIFY,
+        params=(reason("请填写核查不通过的理由"), photos(_("核查照片"))),
+        public=_("现场核查未通过，继续办理"),
+        danger=True,
+    ),
+    Transition(
+        A.CLOSE,
+        frozenset({S.VERIFIED, S.FILED}),
+        S.CLOSED,
+        DESK,
+        guards=(Guard(_closable, _("只有咨询、建议类工单可以直接结案，其余须经处置和核查")),),
+        params=(note(),),
+        public=_("已办结"),
+        primary=True,
+    ),
+    Transition(
+        A.CALLBACK,
+        frozenset({S.CLOSED}),
+        None,
+        DESK,
+        guards=(
+            Guard(
+                lambda case, user, p: p is not None and (not p["contacted"] or bool(p["resolution"])),
+                _("已联系上诉求人时请选择解决情况"),
+                on_params=True,
+                field="resolution",
+                code="required",
+            ),
+            Guard(
+                lambda case, user, p: p is not None and (not p["contacted"] or bool(p["satisfaction"])),
+                _("已联系上诉求人时请选择满意度"),
+                on_params=True,
+                field="satisfaction",
+                code="required",
+            ),
+        ),
+        params=(
+            Param(
+                "contacted",
+                _("是否联系上诉求人"),
+                Kind.BOOL,
+                default=True,
+                yes_no=(_("已联系上"), _("未联系上")),
+            ),
+            Param("resolution", _("解决情况"), Kind.CHOICE, choices=Resolution),
+            Param("satisfaction", _("满意度"), Kind.CHOICE, choices=Satisfaction),
+            note(_("回访记录")),
+        ),
+        public=_("已回访"),
+        primary=True,
+    ),
+    Transition(
+        A.REOPEN,
+        frozenset({S.CLOSED, S.REJECTED}),
+        S.REOPENED,
+        DESK,
+        params=(reason("请填写重启理由"),),
+        public=_("重新办理"),
+    ),
+    Transition(
+        A.SUPERVISE,
+        OPEN_STATUSES,
+        None,
+        "cases.supervise",
+        params=(note(_("意见"), required=True, message="请填写督办意见"),),
+    ),
+    Transition(
+        A.ESCALATE,
+        OPEN_STATUSES,
+        None,
+        "cases.escalate",
+        guards=(Guard(_can_climb, _("已是最高等级，不能再升级")),),
+        params=(
+            Param(
+                "ladder", _("升级类型"), Kind.CHOICE, choices=EscalationLadder, default=EscalationLadder.LEVEL
+            ),
+            note(),
+        ),
+    ),
+    Transition(
+        A.MERGE,
+        MERGEABLE,
+        S.MERGED,
+        DESK,
+        guards=(
+            Guard(_master_is_other, _("不能合并到自身"), on_params=True, field="master", code="self"),
+            Guard(
+                _master_same_street,
+                _("只能合并同一街道的工单"),
+                on_params=True,
+                field="master",
+                code="other_street",
+            ),
+            Guard(
+                _master_open,
+                lambda case, user, p: (
+                    f"主单 {p['master'].number} 已{p['master'].get_status_display()}，不能作为主单"
+                ),
+                on_params=True,
+                field="master",
+                code="closed",
+            ),
+        ),
+        params=(
+            Param(
+                "master",
+                _("主单编号"),
+                Kind.TEXT,
+                required=True,
+                required_message="请指定主单",
+                max_length=32,
+                resolve=_resolve_master,
+            ),
+            note(),
+        ),
+        public=_("与同一问题的其他反映合并办理"),
+        danger=True,
+    ),
+    Transition(
+        A.SUSPEND,
+        SUSPENDABLE,
+        S.SUSPENDED,
+        DESK,
+        params=(reason("请填写挂起理由"),),
+        public=_("暂缓办理"),
+        danger=True,
+    ),
+    Transition(
+        A.RESUME,
+        frozenset({S.SUSPENDED}),
+        lambda case, user: case.status_before_suspend or S.FILED,
+        DESK,
+        params=(note(),),
+        public=_("恢复办理"),
+        primary=True,
+    ),
+    Transition(
+        A.COMMENT,
+        ALL,
+        None,
+        "cases.comment",
+        params=(
+            note(_("备注"), required=True, message="请填写备注内容"),
+            Param("contacted_requester", _("已联系诉求人"), Kind.BOOL, default=False),
+        ),
+    ),
+]
+
+MACHINE = machines.add(
+    Machine(name="cases", statuses=CaseStatus, actions=CaseAction, transitions=TRANSITIONS, noun="工单")
+)
+
+
+def check(case: Any, action: str, user: Any, params: Mapping[str, Any] | None = None) -> Transition:
+    return MACHINE.check(case, action, user, params)
 
 
 def allowed_actions(case: Any, user: Any) -> list[str]:
     """Actions this user may take on this case now (the UI shows only these)."""
-    allowed = []
-    for action, transition in TRANSITIONS.items():
-        if not is_global(user) and role_of(user) not in transition.roles:
-            continue
-        if case.status not in transition.sources:
-            continue
-        if transition.guard is not None and not transition.guard(case, user):
-            continue
-        allowed.append(action)
-    return allowed
+    return MACHINE.allowed_actions(case, user)

@@ -157,8 +157,24 @@ class RestrictedModelAdmin(RestrictedAdminMixin, admin.ModelAdmin):
         )
 
 
+class ReadOnlyAdminMixin:
+    """Rows written only by actions or the system: the admin shows them, never adds or changes
+    them; `deletable` keeps the (restricted) delete of a model whose rows may be removed."""
+
+    deletable = False
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.deletable and super().has_delete_permission(request, obj)  # type: ignore[misc]
+
+
 @admin.register(AuditLog)
-class AuditLogAdmin(RestrictedAdminMixin, admin.ModelAdmin):
+class AuditLogAdmin(ReadOnlyAdminMixin, RestrictedAdminMixin, admin.ModelAdmin):
     """Read-only: a street's admins and leaders browse their street's trail (restrict());
     an object's own history is also on its page (core:object_history)."""
 
@@ -175,15 +191,6 @@ class AuditLogAdmin(RestrictedAdminMixin, admin.ModelAdmin):
     search_fields = ("object_repr", "actor_label", "object_id", "api_token_label")
     date_hierarchy = "timestamp"
     list_select_related = ("content_type",)
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 WEEKDAY_NAMES = (_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日"))
@@ -244,7 +251,7 @@ class HolidayAdmin(admin.ModelAdmin):
 
 
 @admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(RestrictedAdminMixin, admin.ModelAdmin):
+class PersonalDataAccessAdmin(ReadOnlyAdminMixin, RestrictedAdminMixin, admin.ModelAdmin):
     """Read-only: who was shown which resident's personal data, scoped like the audit log
     (a street's admins and leaders read their street's rows)."""
 
@@ -253,12 +260,3 @@ class PersonalDataAccessAdmin(RestrictedAdminMixin, admin.ModelAdmin):
     search_fields = ("object_repr", "user_label", "object_id", "reason")
     date_hierarchy = "at"
     list_select_related = ("content_type",)
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

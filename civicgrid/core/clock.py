@@ -13,7 +13,6 @@ from datetime import date, datetime
 
 from django.utils import timezone
 
-
 _fixed: ContextVar[datetime | None] = ContextVar("civicgrid_clock", default=None)
 
 

@@ -32,6 +32,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import F, Q
+from django.utils import timezone
 
 from civicgrid.accounts.models import User
 from civicgrid.cases import actions, deadlines
@@ -1235,11 +1236,11 @@ def load_cases(plan: Any, streets: list[str] | None = None) -> CaseLoadReport:
         for p in plans:
             player.play(p)
     _backdate(clock, report.case_ids)
-    job_started = clock.now()
+    job_started = timezone.now()
     actions.check_deadlines(job_started)
     _backdate_deadline_job(job_started)
     # An inbox is read as the days go by: notices older than a week are marked read.
-    week_ago = clock.now() - timedelta(days=7)
+    week_ago = timezone.now() - timedelta(days=7)
     Notification.objects.filter(
         case__source=DEMO_SOURCE, read_at__isnull=True, created_at__lt=week_ago
     ).update(read_at=F("created_at") + timedelta(hours=2))

@@ -4,7 +4,7 @@ import math
 from typing import Any
 
 import shapely
-from shapely.geometry import MultiPolygon, Polygon, mapping, shape
+from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
@@ -66,10 +66,6 @@ def _is_position(pos: Any) -> bool:
         and len(pos) in (2, 3)
         and all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in pos)
     )
-
-
-def to_geojson(geom: BaseGeometry) -> dict[str, Any]:
-    return dict(mapping(geom))
 
 
 def overlap_area(a: BaseGeometry, b: BaseGeometry) -> float:

@@ -33,7 +33,8 @@ def _require_view(model: Any, request: HttpRequest) -> None:
         raise Http404
 
 
-def _map_context() -> dict[str, str]:
+def map_context() -> dict[str, str]:
+    """The optional tile layer of every Leaflet map (maps work without one)."""
     return {
         "tile_url": settings.CIVICGRID_MAP_TILE_URL,
         "tile_attribution": settings.CIVICGRID_MAP_TILE_ATTRIBUTION,
@@ -88,7 +89,7 @@ def area_detail(request: HttpRequest, code: str) -> HttpResponse:
         "children": children,
         "units": units,
         "is_grid": area.kind == AreaKind.GRID,
-        **_map_context(),
+        **map_context(),
     }
     if area.kind == AreaKind.GRID:
         buildings = Building.objects.restrict(user, Action.VIEW).filter(grid=area)
@@ -162,7 +163,7 @@ def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "building": building,
         "places": [(p, p.pk in visible_ids) for p in places],
         "grid_visible": building.grid is not None and building.grid.pk in visible_ids,
-        **_map_context(),
+        **map_context(),
     }
     return render(request, "geo/building_detail.html", context)
 
@@ -211,7 +212,7 @@ def layer_grid_detail(request: HttpRequest, pk: int) -> HttpResponse:
             }
         ],
     }
-    context = {"layer": layer, "street_visible": street_visible, "feature": feature, **_map_context()}
+    context = {"layer": layer, "street_visible": street_visible, "feature": feature, **map_context()}
     return render(request, "geo/layer_grid_detail.html", context)
 
 

@@ -35,15 +35,6 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password(PASSWORD)
 
 
-class UnitFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Unit
-
-    kind = UnitKind.URBAN_MANAGEMENT
-    code = factory.Sequence(lambda n: f"U{n:05d}")
-    name = factory.Sequence(lambda n: f"测试单位{n}")
-
-
 @dataclass
 class StreetWorld:
     street: Area

@@ -12,18 +12,10 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.cases.errors import CaseError
-from civicgrid.core.admin import RestrictedModelAdmin
+from civicgrid.core.admin import ReadOnlyAdminMixin, RestrictedModelAdmin
 
 from . import actions
 from .models import Delivery, Subscription
-
-
-class _ReadOnly:
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 def _each(request: HttpRequest, queryset: QuerySet, func: Any, done: str) -> None:
@@ -40,7 +32,8 @@ def _each(request: HttpRequest, queryset: QuerySet, func: Any, done: str) -> Non
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(_ReadOnly, RestrictedModelAdmin):
+class SubscriptionAdmin(ReadOnlyAdminMixin, RestrictedModelAdmin):
+    deletable = True
     list_display = ("name", "url", "active", "owner", "created_at")
     list_filter = ("active",)
     search_fields = ("name", "url")
@@ -76,7 +69,8 @@ class SubscriptionAdmin(_ReadOnly, RestrictedModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(_ReadOnly, RestrictedModelAdmin):
+class DeliveryAdmin(ReadOnlyAdminMixin, RestrictedModelAdmin):
+    # The log is kept (and purged after CIVICGRID_WEBHOOKS_RETENTION_DAYS).
     list_display = (
         "created_at",
         "event",
@@ -112,9 +106,6 @@ class DeliveryAdmin(_ReadOnly, RestrictedModelAdmin):
     )
     readonly_fields = fields
     actions = ["resend"]
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # the log is kept (and purged after CIVICGRID_WEBHOOKS_RETENTION_DAYS)
 
     @admin.action(description=_("重发所选的失败推送"))
     def resend(self, request: HttpRequest, queryset: QuerySet) -> None:

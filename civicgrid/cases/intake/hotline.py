@@ -12,24 +12,35 @@ The management command `import_12345` is a thin wrapper; a Celery task or a benc
 call `import_file()` directly.
 """
 
-import codecs
-import csv
 import hashlib
 import json
-import math
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import translation
-from django.utils.dateparse import parse_datetime
 
+from civicgrid.core import spreadsheets
 from civicgrid.core.audit import acting_as
+from civicgrid.core.spreadsheets import (
+    TZ,
+    Columns,
+    ErrorReport,
+    ImportFileError,
+    RowError,
+    RowProblem,
+    clean_header,
+    is_blank,
+    map_columns,
+    parse_code,
+    parse_coordinate,
+    parse_text,
+    read_rows,
+)
 
 from .. import actions, bulk
 from ..actions import CaseInput
@@ -38,7 +49,6 @@ from ..errors import CaseError
 from ..models import Case, Category
 
 SOURCE = "12345"
-TZ = ZoneInfo("Asia/Shanghai")
 # Rows per batch: one query fetches the existing cases of a batch, and its new rows are
 # created together (cases.bulk), BULK_SIZE per transaction. Large enough that the fixed
 # cost per transaction (number reservation, COMMIT) is small per row; small enough to keep
@@ -74,7 +84,6 @@ REQUIRED = (
     "reporter_phone",
 )
 OPTIONAL = ("lon", "lat")
-REPORT_EXTRA = ("行号", "错误列", "原因")
 
 
 def _request_type_lookup() -> dict[str, str]:
@@ -91,35 +100,6 @@ _LENGTHS = {
     name: Case._meta.get_field(name).max_length  # type: ignore[union-attr]
     for name in ("external_id", "address", "reporter_name", "reporter_phone")
 }
-_WS = re.compile(r"\s+")
-_DATETIME = re.compile(
-    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-    r"(?:[\sT]*(\d{1,2})\s*[:：时点]\s*(\d{1,2})\s*(?:[:：分]\s*(?:(\d{1,2})(?:\.\d+)?\s*秒?)?)?)?$"
-)
-_INTEGRAL_TEXT = re.compile(r"^\d+\.0+$")
-
-
-class ImportFileError(ValueError):
-    """The file as a whole cannot be imported (type, encoding, headers): nothing was written."""
-
-
-class RowProblem(ValueError):
-    """One cell's value is unusable; `field` is the logical field."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(reason)
-        self.field = field
-        self.reason = reason
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    columns: tuple[str, ...]
-    reason: str
-
-    def __str__(self) -> str:
-        return f"第 {self.row} 行 [{'、'.join(self.columns)}]: {self.reason}"
 
 
 @dataclass
@@ -144,10 +124,6 @@ class ImportResult:
 # ---------------------------------------------------------------------------- headers
 
 
-def _clean_header(value: Any) -> str:
-    return _WS.sub("", str(value or "")).replace("\ufeff", "")
-
-
 def resolve_headers(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
     """Logical field → header: defaults, then the setting, then `overrides`. Keys may be the
     logical names (external_id) or the default headers (工单编号)."""
@@ -156,176 +132,27 @@ def resolve_headers(overrides: Mapping[str, str] | None = None) -> dict[str, str
     configured = getattr(settings, "CIVICGRID_HOTLINE_HEADERS", DEFAULT_HEADERS) or {}
     for layer in (configured, overrides or {}):
         for key, header in layer.items():
-            name = key if key in DEFAULT_HEADERS else by_default_header.get(_clean_header(key))
+            name = key if key in DEFAULT_HEADERS else by_default_header.get(clean_header(key))
             if name is None:
                 known = "、".join(DEFAULT_HEADERS)
                 raise ImportFileError(f"未知的列配置“{key}”，可用：{known}")
-            if not isinstance(header, str) or not _clean_header(header):
+            if not isinstance(header, str) or not clean_header(header):
                 raise ImportFileError(f"列“{key}”的表头名称无效")
             headers[name] = header
     return headers
 
 
-@dataclass(frozen=True)
-class _Columns:
-    index: dict[str, int]  # logical field → column position
-    names: dict[str, str]  # logical field → header as configured
-    header_row: tuple[str, ...]  # the file's header row, for the report
-
-    def label(self, name: str) -> str:
-        return self.names.get(name, name)
-
-
-def _map_columns(header_row: Sequence[Any], headers: dict[str, str]) -> _Columns:
-    position: dict[str, int] = {}
-    for i, cell in enumerate(header_row):
-        position.setdefault(_clean_header(cell), i)
-    position.pop("", None)
-    index: dict[str, int] = {}
-    missing = []
-    for name in (*REQUIRED, *OPTIONAL):
-        pos = position.get(_clean_header(headers[name]))
-        if pos is not None:
-            index[name] = pos
-        elif name in REQUIRED:
-            missing.append(headers[name])
-    if missing:
-        raise ImportFileError(f"缺少必需的列：{'、'.join(missing)}（表头须在第 1 行）")
-    return _Columns(index, headers, tuple("" if c is None else str(c) for c in header_row))
-
-
-def check_header(header_row: Sequence[Any] | None, headers: dict[str, str] | None = None) -> _Columns:
+def check_header(header_row: Sequence[Any] | None, headers: dict[str, str] | None = None) -> Columns:
     """The file's first row as columns; ImportFileError when it is missing or lacks a required
     column (the upload page checks this before starting a job, import_file before reading on)."""
-    if header_row is None or all(_is_blank(c) for c in header_row):
-        raise ImportFileError("文件为空或第 1 行不是表头")
-    return _map_columns(header_row, headers or resolve_headers())
-
-
-# ---------------------------------------------------------------------------- reading
-
-
-def _detect_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM) if the whole file decodes as such, else GB18030.
-    Decoded incrementally so a large file is never held in memory."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        decoder = codecs.getincrementaldecoder(encoding)()
-        try:
-            with path.open("rb") as fh:
-                while chunk := fh.read(1 << 20):
-                    decoder.decode(chunk)
-                decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            continue
-        return encoding
-    raise ImportFileError("无法识别文件编码（应为 UTF-8 或 GB18030）")
-
-
-def _csv_rows(path: Path) -> Iterator[Sequence[Any]]:
-    encoding = _detect_encoding(path)
-    with path.open(encoding=encoding, newline="") as fh:
-        yield from csv.reader(fh)
-
-
-def _xlsx_rows(path: Path) -> Iterator[Sequence[Any]]:
-    from openpyxl import load_workbook
-
-    try:
-        # read_only streams the sheet XML row by row instead of building the whole sheet.
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zipfile/KeyError/InvalidFileException alike
-        raise ImportFileError(f"无法读取 Excel 文件：{exc}") from exc
-    try:
-        ws = wb.worksheets[0]
-        yield from ws.iter_rows(values_only=True)
-    finally:
-        wb.close()
-
-
-def read_rows(path: Path) -> Iterator[Sequence[Any]]:
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        return _xlsx_rows(path)
-    if suffix in (".csv", ".txt"):
-        return _csv_rows(path)
-    raise ImportFileError(f"不支持的文件类型“{path.suffix}”，请使用 .xlsx 或 .csv")
+    return map_columns(header_row, headers or resolve_headers(), REQUIRED, OPTIONAL)
 
 
 # ---------------------------------------------------------------------------- values
 
 
-def _is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def parse_text(value: Any) -> str:
-    """Cell → text. Excel turns long digit strings (phones, ids) into floats: 13800000000.0 →
-    "13800000000"."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, (int, float)):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    return str(value).strip()
-
-
-def parse_code(value: Any) -> str:
-    """Ids and phone numbers: also "13800000000.0" as text (a float that went through CSV)."""
-    text = parse_text(value)
-    return text.split(".")[0] if _INTEGRAL_TEXT.match(text) else text
-
-
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=TZ) if value.tzinfo is None else value
-
-
 def parse_time(value: Any) -> datetime:
-    """Excel datetimes, Excel serial numbers, and text like "2026-10-09 14:30",
-    "2026/10/09 14:30:00", "2026年10月9日 14:30"; naive times are Asia/Shanghai."""
-    if _is_blank(value):
-        raise RowProblem("received_at", "受理时间为空")
-    if isinstance(value, datetime):
-        return _aware(value)
-    if isinstance(value, date):
-        return datetime.combine(value, time(), tzinfo=TZ)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        from openpyxl.utils.datetime import from_excel
-
-        # An unformatted date cell: days since 1899-12-30; 20000 ≈ 1954, 80000 ≈ 2119.
-        if 20000 <= value <= 80000:
-            return _aware(from_excel(value))
-        raise RowProblem("received_at", f"无法识别的受理时间“{value}”")
-    text = str(value).strip()
-    match = _DATETIME.match(text)
-    try:
-        if match:
-            y, mo, d, h, mi, s = (int(g) if g else 0 for g in match.groups())
-            return datetime(y, mo, d, h, mi, s, tzinfo=TZ)
-        parsed = parse_datetime(text)
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        raise RowProblem(
-            "received_at", f"无法识别的受理时间“{text}”，应如 2026-10-09 14:30 或 2026年10月9日 14:30"
-        )
-    return _aware(parsed)
-
-
-def parse_coordinate(value: Any, name: str, label: str) -> float | None:
-    if _is_blank(value):
-        return None
-    try:
-        number = float(str(value).strip()) if not isinstance(value, (int, float)) else float(value)
-    except ValueError:
-        number = math.nan
-    if not math.isfinite(number):
-        raise RowProblem(name, f"{label}“{value}”不是数字")
-    return number
+    return spreadsheets.parse_time(value, "received_at", "受理时间")
 
 
 def parse_request_type(value: Any) -> str:
@@ -351,7 +178,7 @@ class CategoryLookup:
         ):
             self._nodes[code] = (name, parent, active)
             if active:
-                self._by_name.setdefault(_clean_header(name), []).append(code)
+                self._by_name.setdefault(clean_header(name), []).append(code)
         self._cache: dict[str, str | RowProblem] = {}
         self._objects: dict[str, Category] | None = None
 
@@ -393,7 +220,7 @@ class CategoryLookup:
         head, _, rest = text.partition(" ")
         if rest and (code := self._code(head)):
             return code
-        parts = [_clean_header(p) for p in re.split(r"[/／>＞]", text) if _clean_header(p)]
+        parts = [clean_header(p) for p in re.split(r"[/／>＞]", text) if clean_header(p)]
         matches = [c for c in self._by_name.get(parts[-1], []) if self._path_matches(c, parts[:-1])]
         if len(matches) == 1:
             return matches[0]
@@ -407,7 +234,7 @@ class CategoryLookup:
     def _path_matches(self, code: str, ancestors: list[str]) -> bool:
         parent = self._nodes[code][1]
         for name in reversed(ancestors):
-            if parent is None or _clean_header(self._nodes[parent][0]) != name:
+            if parent is None or clean_header(self._nodes[parent][0]) != name:
                 return False
             parent = self._nodes[parent][1]
         return True
@@ -444,7 +271,7 @@ def fingerprint(data: CaseInput) -> str:
     return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode()).hexdigest()
 
 
-def _parse_row(number: int, raw: Sequence[Any], cols: _Columns, categories: CategoryLookup) -> _Row:
+def _parse_row(number: int, raw: Sequence[Any], cols: Columns, categories: CategoryLookup) -> _Row:
     row = _Row(number, raw)
 
     def cell(name: str) -> Any:
@@ -511,42 +338,15 @@ def _problems_from(exc: CaseError, data: CaseInput) -> list[tuple[tuple[str, ...
     return [(fields, exc.message)]
 
 
-# ---------------------------------------------------------------------------- report
-
-
-class _Report:
-    """Failed rows written as they come (write-only workbook: constant memory)."""
-
-    def __init__(self, path: Path, header_row: Sequence[str]) -> None:
-        from openpyxl import Workbook
-
-        self.path = path
-        self.width = len(header_row)
-        self.wb = Workbook(write_only=True)
-        self.ws = self.wb.create_sheet("失败行")
-        self.ws.append([*header_row, *REPORT_EXTRA])
-
-    def add(self, raw: Sequence[Any], number: int, columns: str, reason: str) -> None:
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-        values = [*list(raw)[: self.width], *[None] * (self.width - len(raw))]
-        cleaned = [ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values]
-        self.ws.append([*cleaned, number, columns, reason])
-
-    def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.wb.save(self.path)
-
-
 # ---------------------------------------------------------------------------- the run
 
 
 class _Run:
     def __init__(
         self,
-        cols: _Columns,
+        cols: Columns,
         result: ImportResult,
-        report: _Report | None,
+        report: ErrorReport | None,
         on_error: Callable[[RowError], None] | None,
         actor: Any = None,
     ) -> None:
@@ -682,13 +482,13 @@ def import_file(
     result = ImportResult(dry_run=dry_run)
     try:
         cols = check_header(next(rows, None), names)
-        out = _Report(Path(report), cols.header_row) if report else None
+        out = ErrorReport(Path(report), cols.header_row) if report else None
         run = _Run(cols, result, out, on_error, actor)
         categories = CategoryLookup()
         with acting_as(actor, "import"):
             chunk: list[_Row] = []
             for number, raw in enumerate(rows, start=2):
-                if all(_is_blank(c) for c in raw):
+                if all(is_blank(c) for c in raw):
                     continue  # trailing empty rows are common in Excel exports
                 chunk.append(_parse_row(number, raw, cols, categories))
                 if len(chunk) >= CHUNK_SIZE:

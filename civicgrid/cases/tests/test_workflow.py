@@ -6,6 +6,7 @@ from civicgrid.cases import actions, workflow
 from civicgrid.cases.choices import CaseAction, CaseStatus
 from civicgrid.cases.errors import Forbidden, NotFound, TransitionNotAllowed
 from civicgrid.cases.models import Case
+from civicgrid.core import capabilities
 from civicgrid.core.choices import Role
 
 from .factories import advance, duty, make_case
@@ -85,13 +86,13 @@ def test_each_action_per_role(setup, action, state, allowed):
 @pytest.mark.parametrize("action", list(PARAMS))
 def test_every_action_is_refused_from_states_outside_its_sources(setup, action):
     world = setup
-    transition = workflow.TRANSITIONS[action]
+    transition = workflow.MACHINE[action]
     outside = [
         s for s in (CaseStatus.NEW, CaseStatus.IN_PROGRESS, CaseStatus.CLOSED) if s not in transition.sources
     ]
     for state in outside:
         case = advance(world, make_case(world), state)
-        role = sorted(transition.roles)[0]
+        role = sorted(capabilities.roles(transition.capability))[0]
         visible = Case.objects.restrict(world.user("east", role)).filter(pk=case.pk).exists()
         with pytest.raises(TransitionNotAllowed if visible else NotFound):
             actions.run_action(case.pk, action, world.user("east", role), PARAMS[action])

@@ -3,7 +3,6 @@ the user's scope and how much of the reporter a role may see."""
 
 from typing import Any
 
-from django.conf import settings
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -68,13 +67,6 @@ def reporter_view(case: Case, user: Any) -> dict[str, Any]:
     out = privacy_reporter_view(case.reporter_name, case.reporter_phone, case.reporter_anonymous, desk=desk)
     out["may_reveal"] = desk and bool(case.reporter_phone)
     return out
-
-
-def map_context() -> dict[str, str]:
-    return {
-        "tile_url": settings.CIVICGRID_MAP_TILE_URL,
-        "tile_attribution": settings.CIVICGRID_MAP_TILE_ATTRIBUTION,
-    }
 
 
 def safe_next(request: HttpRequest, fallback: str) -> str:

@@ -9,24 +9,26 @@ walk through case numbers.
 from typing import Any
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from civicgrid.core import throttle
 from civicgrid.core.choices import Action, Role
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
+from civicgrid.geo.views import map_context
 
 from .. import actions
 from ..actions import CaseInput
-from ..choices import CaseAction, CaseStatus, Channel
+from ..choices import CaseStatus, Channel
 from ..errors import CaseError
 from ..forms import FollowForm, PublicReportForm
 from ..models import Case, Category
-from .common import client_ip, map_context, role_of
+from ..workflow import MACHINE
+from .common import client_ip, role_of
 
 # Follow-up lookups allowed per IP address and window (seconds).
 FOLLOW_LIMIT = 10
@@ -39,23 +41,7 @@ SESSION_KEY = "cases_public_reports"
 MY_REPORTS_LIMIT = 50
 
 # What the public timeline says for each action (no staff names, no internal notes).
-PUBLIC_STEPS: dict[str, Any] = {
-    CaseAction.CREATE: gettext_lazy("已受理您的反映"),
-    CaseAction.FILE: gettext_lazy("已立案"),
-    CaseAction.REJECT: gettext_lazy("不予立案"),
-    CaseAction.DISPATCH: gettext_lazy("已派至处置单位"),
-    CaseAction.REDISPATCH: gettext_lazy("已改派处置单位"),
-    CaseAction.SIGN: gettext_lazy("处置单位已签收"),
-    CaseAction.REPORT_BACK: gettext_lazy("处置单位已反馈办理情况"),
-    CaseAction.VERIFY_PASS: gettext_lazy("现场核查通过"),
-    CaseAction.VERIFY_FAIL: gettext_lazy("现场核查未通过，继续办理"),
-    CaseAction.CLOSE: gettext_lazy("已办结"),
-    CaseAction.CALLBACK: gettext_lazy("已回访"),
-    CaseAction.REOPEN: gettext_lazy("重新办理"),
-    CaseAction.MERGE: gettext_lazy("与同一问题的其他反映合并办理"),
-    CaseAction.SUSPEND: gettext_lazy("暂缓办理"),
-    CaseAction.RESUME: gettext_lazy("恢复办理"),
-}
+PUBLIC_STEPS: dict[str, Any] = MACHINE.public_steps()
 # Residents see fewer states than staff: the ones in the middle read the same to them.
 PUBLIC_STATUS: dict[str, Any] = {
     CaseStatus.NEW: gettext_lazy("已受理"),
@@ -173,14 +159,7 @@ def report_done(request: HttpRequest) -> HttpResponse:
 
 def _throttled(request: HttpRequest, name: str, limit: int, window: int) -> bool:
     """Count this attempt against the IP's allowance; True once it is used up."""
-    key = f"cases:{name}:{client_ip(request)}"
-    cache.add(key, 0, window)
-    try:
-        tries = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, window)
-        tries = 1
-    return tries > limit
+    return throttle.hit(f"cases:{name}:{client_ip(request)}", window) > limit
 
 
 @require_http_methods(["GET", "POST"])

@@ -24,17 +24,17 @@ from civicgrid.core.choices import Action, Role
 from civicgrid.core.db_router import reading_from_replica
 from civicgrid.core.querysets import user_scope
 from civicgrid.geo.models import Area
+from civicgrid.geo.views import map_context
 
 from .. import actions, duplicates, workflow
 from ..choices import OPEN_STATUSES, AssignmentStatus, CaseAction, PhotoStage
 from ..errors import CaseError, Conflict, NotFound
-from ..forms import PRIMARY_ACTIONS, WorkbenchFilterForm, action_form
+from ..forms import WorkbenchFilterForm, action_form
 from ..models import Assignment, Case, CaseEvent, Category, DutyRule, ExtensionRequest, Notification
 from ..workbench import QUEUE_CONDITIONS, QUEUES, filtered_cases, queue_counts
 from .common import (
     WORKBENCH_ROLES,
     is_desk,
-    map_context,
     reporter_view,
     require_role,
     role_of,
@@ -83,16 +83,17 @@ def workbench(request: HttpRequest) -> HttpResponse:
 
 
 def _action_forms(case: Case, user: Any, allowed: list[str]) -> list[dict[str, Any]]:
-    ordered = [a for a in PRIMARY_ACTIONS if a in allowed] + [a for a in allowed if a not in PRIMARY_ACTIONS]
+    # The main step of each state goes first on the case page; the rest follow in table order.
+    forms = [action_form(action, case, user) for action in allowed]
     out = []
-    for action in ordered:
-        form = action_form(action, case, user)
+    for form in sorted(forms, key=lambda f: not f.primary):
+        action = form.transition.action
         out.append(
             {
                 "action": action,
                 "label": CaseAction(action).label,
                 "form": form,
-                "primary": action in PRIMARY_ACTIONS,
+                "primary": form.primary,
                 "danger": form.danger,
                 "multipart": any(f.field.widget.needs_multipart_form for f in form),
             }
@@ -178,7 +179,7 @@ def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
     except ValueError:
         raise Http404(_("没有这个操作")) from None
     back = safe_next(request, case.get_absolute_url())
-    if action not in workflow.TRANSITIONS:
+    if not actions.FRAME.takes(action):
         raise Http404(_("没有这个操作"))
     form = action_form(action, case, request.user, request.POST, request.FILES)
     if not form.is_valid():

@@ -181,7 +181,7 @@ def test_a_new_time_of_receipt_recomputes_the_whole_street(generated):
     assert case is not None
     # What a 12345 update does (cases.actions.update_from_source): the event names the field only.
     Case.objects.filter(pk=case.pk).update(received_at=timezone.now() - timedelta(hours=1))
-    actions._event(case, "update", None, case.status, case.status, data={"fields": ["received_at"]})
+    actions.record_event(case, "update", None, case.status, case.status, data={"fields": ["received_at"]})
     rollups.refresh()
     for group_by in ("street", "grid"):
         assert insights.compute(city, group_by=group_by) == live.compute(city, group_by=group_by)

@@ -1,0 +1,95 @@
+"""Every write to a case goes through this package, one module per family (after Zulip's
+`zerver/actions/`): `intake` registers cases, `desk`, `dispatch`, `handling`,
+`verification` and `oversight` are the steps of the transition table (cases/workflow.py),
+each a body run by the kernel's action frame (`frame`: one transaction, scope, version,
+table, timeline row, side effects on commit), `photos` adds photos on their own,
+`deadline_job` is the periodic overdue check (system transitions), `inbox` the read marks.
+"""
+
+from ..workflow import MACHINE
+from .common import actor_label
+from .deadline_job import check_deadlines, mark_overdue, mark_response_overdue
+from .desk import (
+    close_case,
+    file_case,
+    merge_case,
+    record_callback,
+    reject_case,
+    reopen_case,
+    resume_case,
+    suspend_case,
+)
+from .dispatch import dispatch_case, redispatch_case
+from .frame import FRAME, load_case, record_event, run_action
+from .handling import (
+    approve_extension,
+    refuse_extension,
+    report_back,
+    request_extension,
+    return_case,
+    sign_case,
+)
+from .inbox import mark_all_notifications_read, mark_notification_read
+from .intake import (
+    CaseInput,
+    ResolvedPlace,
+    check_street_scope,
+    create_case,
+    resolve_category,
+    resolve_place,
+    update_from_source,
+    validate_input,
+)
+from .oversight import comment_case, escalate_case, supervise_case
+from .photos import add_photos
+from .verification import verify_fail, verify_pass
+
+
+def action_parameters(action: str) -> list[str]:
+    """The parameter names `action` accepts (its declaration in the table), and `version`."""
+    return [p.name for p in MACHINE[action].params] + ["version"]
+
+
+__all__ = [
+    "FRAME",
+    "CaseInput",
+    "ResolvedPlace",
+    "action_parameters",
+    "actor_label",
+    "add_photos",
+    "approve_extension",
+    "check_deadlines",
+    "check_street_scope",
+    "close_case",
+    "comment_case",
+    "create_case",
+    "dispatch_case",
+    "escalate_case",
+    "file_case",
+    "load_case",
+    "mark_all_notifications_read",
+    "mark_notification_read",
+    "mark_overdue",
+    "mark_response_overdue",
+    "merge_case",
+    "record_callback",
+    "record_event",
+    "redispatch_case",
+    "refuse_extension",
+    "reject_case",
+    "reopen_case",
+    "report_back",
+    "request_extension",
+    "resolve_category",
+    "resolve_place",
+    "resume_case",
+    "return_case",
+    "run_action",
+    "sign_case",
+    "supervise_case",
+    "suspend_case",
+    "update_from_source",
+    "validate_input",
+    "verify_fail",
+    "verify_pass",
+]

@@ -1,0 +1,86 @@
+"""The periodic deadline job: system transitions through the frame (core.frame.run_system),
+so each mark bumps the version and writes its timeline row like every other write, and the
+table decides whether it applies (the job is idempotent, safe to run as often as you like)."""
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from civicgrid.core import clock
+
+from ..choices import ACTIVE_ASSIGNMENT_STATUSES, OPEN_STATUSES, CaseAction, NotificationKind, SupervisionKind
+from ..models import Assignment, Case, Supervision
+from ..notifications import desk, send_on_commit, units
+from ..workflow import response_overdue_key
+from .frame import FRAME, CaseContext
+
+
+def _supervise(ctx: CaseContext, kind: str, key: str, note: str) -> Supervision:
+    case = ctx.case
+    record, _created = Supervision.objects.get_or_create(
+        key=key,
+        defaults={
+            "case": case,
+            "kind": kind,
+            "at": ctx.now,
+            "unit": case.lead_unit,
+            "note": note,
+            "street_id": case.street_id,
+        },
+    )
+    ctx.note, ctx.data["supervision"] = record.note, record.pk
+    return record
+
+
+def _mark_overdue(ctx: CaseContext) -> None:
+    """Flag the case overdue, open a supervision record and notify its units, once per deadline."""
+    case = ctx.case
+    key = f"overdue:{case.pk}:{case.handling_due_at.isoformat()}"
+    note = f"已超过处置时限 {timezone.localtime(case.handling_due_at):%Y-%m-%d %H:%M}"
+    _supervise(ctx, SupervisionKind.OVERDUE, key, note)
+    ctx.set(is_overdue=True, overdue_at=ctx.now)
+    unit_ids = list(
+        Assignment.objects.filter(case=case, status__in=ACTIVE_ASSIGNMENT_STATUSES).values_list(
+            "unit_id", flat=True
+        )
+    )
+    text = f"工单 {case.number} 已超期，请尽快办理"
+    send_on_commit(units(unit_ids), case.pk, NotificationKind.OVERDUE, text, key)
+    send_on_commit(desk(case.street_id), case.pk, NotificationKind.OVERDUE, text, key)
+
+
+def _mark_response_overdue(ctx: CaseContext) -> None:
+    _supervise(
+        ctx,
+        SupervisionKind.RESPONSE_OVERDUE,
+        response_overdue_key(ctx.case),
+        "超过响应时限仍未签收或联系诉求人",
+    )
+    ctx.data["kind"] = SupervisionKind.RESPONSE_OVERDUE
+
+
+def mark_overdue(case_id: int, now: datetime) -> bool:
+    with clock.at(now):
+        return FRAME.run_system(case_id, CaseAction.OVERDUE, _mark_overdue)
+
+
+def mark_response_overdue(case_id: int, now: datetime) -> bool:
+    with clock.at(now):
+        return FRAME.run_system(case_id, CaseAction.RESPONSE_OVERDUE, _mark_response_overdue)
+
+
+def check_deadlines(now: datetime | None = None) -> dict[str, int]:
+    """The periodic job: idempotent, safe to run as often as you like."""
+    now = now or clock.now()
+    open_cases = Case.objects.filter(status__in=OPEN_STATUSES)
+    overdue_ids = list(
+        open_cases.filter(is_overdue=False, handling_due_at__lt=now).values_list("pk", flat=True)
+    )
+    response_ids = list(
+        open_cases.filter(responded_at__isnull=True, response_due_at__lt=now)
+        .exclude(supervisions__kind=SupervisionKind.RESPONSE_OVERDUE)
+        .values_list("pk", flat=True)
+    )
+    marked = sum(mark_overdue(pk, now) for pk in overdue_ids)
+    response = sum(mark_response_overdue(pk, now) for pk in response_ids)
+    return {"overdue": marked, "response_overdue": response}

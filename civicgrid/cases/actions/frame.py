@@ -1,0 +1,147 @@
+"""The cases' action frame: the kernel's frame (core.frame) bound to `Case` and its machine.
+
+What it adds for cases: loading a case by id or number inside the actor's scope, the timeline
+row (`CaseEvent`, which names the API token of an API write and tells later apps about the
+event once the transaction has committed), the photos an action stores with its timeline row,
+and the unit an action was taken for.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from civicgrid.core import clock
+from civicgrid.core.audit import current_api_token
+from civicgrid.core.errors import NotFound
+from civicgrid.core.frame import Context, Frame
+from civicgrid.core.querysets import user_scope
+from civicgrid.orgs.models import Unit
+
+from .. import signals
+from ..choices import PhotoStage
+from ..models import Assignment, Case, CaseEvent
+from ..notifications import Audience, enqueue, units
+from ..workflow import MACHINE
+from .common import StoredFiles, actor_label, actor_or_none, save_photos
+
+
+def record_event(
+    case: Case,
+    action: str,
+    actor: Any,
+    from_status: str,
+    to_status: str,
+    *,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    unit: Unit | None = None,
+    at: datetime | None = None,
+) -> CaseEvent:
+    """One timeline row; later apps (webhooks) hear of it once the transaction has committed."""
+    data = dict(data or {})
+    token = current_api_token()
+    if token is not None:
+        # The case's audit trail is its timeline: an API write names the token it came with.
+        data["api_token"] = {"id": token[0], "label": token[1]}
+    event = CaseEvent.objects.create(
+        case=case,
+        at=at or clock.now(),
+        actor=actor_or_none(actor),
+        actor_label=actor_label(actor),
+        unit=unit,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        data=data,
+        street_id=case.street_id,
+    )
+    signals.send_on_commit([signals.CommittedEvent(case.pk, event.pk, str(action), case.street_id)])
+    return event
+
+
+@dataclass
+class CaseContext(Context):
+    unit: Unit | None = None
+    # Cleaned photos to store with this action's timeline row, inside its transaction.
+    photos: list[Any] = field(default_factory=list)
+    photo_stage: str = PhotoStage.AFTER
+    stored: StoredFiles = field(default_factory=StoredFiles)
+
+    def __post_init__(self) -> None:
+        self.on_rollback.append(self.stored.cleanup)  # photo files must not outlive a rollback
+
+    @property
+    def case(self) -> Case:
+        return self.obj
+
+    def attach(self, cleaned: list[Any], stage: str) -> None:
+        self.photos, self.photo_stage = cleaned, stage
+        if cleaned:
+            self.data["photos"] = len(cleaned)
+
+    def assignments(self, statuses: set[str]) -> list[Assignment]:
+        """The case's assignments to the actor's units in `statuses`, locked."""
+        scope = user_scope(self.actor)
+        unit_ids = scope.unit_ids if scope else frozenset()
+        return list(
+            Assignment.objects.select_for_update()
+            .filter(case=self.case, unit_id__in=unit_ids, status__in=statuses)
+            .select_related("unit")
+        )
+
+    def respond(self) -> None:
+        """The first response (for 响应率): a unit signed, the desk contacted the requester, or it closed."""
+        if self.case.responded_at is None:
+            self.set(responded_at=self.now)
+
+    def notify(self, audience: Audience, kind: str, text: str, key: str) -> None:
+        # A Celery task after the commit (notifications.send_on_commit): ids and keys only.
+        case_id = self.case.pk
+        self.on_commit(lambda: enqueue(audience, case_id, kind, text, key))
+
+    def notify_unit(self, unit_id: int | None, kind: str, text: str, key: str) -> None:
+        self.notify(units([unit_id]), kind, text, key)
+
+
+def _record(ctx: CaseContext) -> CaseEvent:
+    event = record_event(
+        ctx.case,
+        ctx.action,
+        ctx.actor,
+        ctx.from_status,
+        ctx.case.status,
+        note=ctx.note,
+        data=ctx.data,
+        unit=ctx.unit,
+        at=ctx.now,
+    )
+    save_photos(ctx.case, event, ctx.photos, ctx.photo_stage, ctx.actor, ctx.stored)
+    return event
+
+
+def load_case(ref: Any, actor: Any) -> Case:
+    """The case by id, number or instance, if the actor may see it; NotFound otherwise."""
+    qs = Case.objects.restrict(actor, "view")
+    pk = ref.pk if isinstance(ref, Case) else ref
+    # Case numbers look like "310115005-2026-000123"; a digits-only string longer than any id
+    # is a number too (and would overflow an integer column).
+    if isinstance(pk, str) and (not pk.isdigit() or len(pk) > 18):
+        found = qs.filter(number=pk).values_list("pk", flat=True).first()
+    else:
+        found = qs.filter(pk=int(pk)).values_list("pk", flat=True).first()
+    if found is None:
+        raise NotFound("工单不存在或不在你的管辖范围内")
+    return Case.objects.get(pk=found)
+
+
+FRAME = Frame(
+    machine=MACHINE,
+    model=Case,
+    load=load_case,
+    record=_record,
+    context_class=CaseContext,
+    select_related=("category", "street"),
+)
+implements = FRAME.implements
+run_action = FRAME.run

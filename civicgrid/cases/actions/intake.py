@@ -1,0 +1,277 @@
+"""Registering cases: from any channel (create_case) and updates a source sends again
+(update_from_source, the 12345 import). Creating is no transition of an existing case, so it
+runs outside the frame, with the same timeline row."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone, translation
+
+from civicgrid.core import clock
+from civicgrid.core.errors import Conflict, InvalidInput
+from civicgrid.core.querysets import user_scope
+from civicgrid.geo.services import Location, find_building, locate
+
+from .. import deadlines
+from ..choices import CaseAction, CaseStatus, Channel, PhotoStage, RequestType, Urgency
+from ..models import Case, CaseSequence, Category
+from ..photos import clean_photo
+from .common import StoredFiles, actor_or_none, choice, required, save_photos
+from .frame import record_event
+
+
+def _street_label(loc: Location) -> str:
+    return loc.street.name if loc.street else ""
+
+
+@dataclass
+class CaseInput:
+    request_type: str
+    category: str | Category  # a code, or a Category a bulk caller already looked up
+    description: str
+    channel: str
+    title: str = ""
+    urgency: str = Urgency.NORMAL
+    lon: float | None = None
+    lat: float | None = None
+    address: str = ""
+    reporter_name: str = ""
+    reporter_phone: str = ""
+    reporter_anonymous: bool = False
+    source: str = ""
+    external_id: str | None = None
+    received_at: datetime | None = None
+    photos: list[Any] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ResolvedPlace:
+    location: Location
+    lon: float | None
+    lat: float | None
+    building: Any
+
+
+def resolve_place(lon: float | None, lat: float | None, address: str) -> ResolvedPlace:
+    """Point first (it is what the reporter saw), else the address's building; never a guess."""
+    building = find_building(address) if address else None
+    if lon is not None or lat is not None:
+        if lon is None or lat is None:
+            raise InvalidInput("经度和纬度须同时提供", {"lon" if lon is None else "lat": "required"})
+        if not (73 <= float(lon) <= 136 and 3 <= float(lat) <= 54):
+            raise InvalidInput(
+                "坐标超出范围（应为 WGS84 经纬度）", {"lon": "out_of_range", "lat": "out_of_range"}
+            )
+        loc = locate(float(lon), float(lat))
+        if not loc and building is not None:
+            loc = locate(building.lon, building.lat)
+        return ResolvedPlace(loc, float(lon), float(lat), building)
+    if building is not None:
+        return ResolvedPlace(locate(building.lon, building.lat), building.lon, building.lat, building)
+    return ResolvedPlace(Location(), None, None, None)
+
+
+def resolve_category(code: Any) -> Category:
+    if isinstance(code, Category):  # already resolved by a bulk caller (the 12345 import)
+        if not code.is_active:
+            raise InvalidInput(f"问题分类“{code.code}”已停用", {"category": "unknown"})
+        return code
+    category = (
+        Category.objects.filter(code=str(code or "").strip(), is_active=True).select_related("parent").first()
+    )
+    if category is None:
+        raise InvalidInput(f"问题分类“{code}”不存在或已停用", {"category": "unknown"})
+    return category
+
+
+def _next_number(street_id: int, street_code: str, year: int) -> str:
+    """The next number of the street and year. The UPDATE takes the row lock (held to COMMIT,
+    so numbers stay gap-free and unique); the first case of a year creates the row."""
+    rows = CaseSequence.objects.filter(street_id=street_id, year=year)
+    if not rows.update(last=F("last") + 1):
+        CaseSequence.objects.select_for_update().get_or_create(street_id=street_id, year=year)
+        rows.update(last=F("last") + 1)
+    last = rows.values_list("last", flat=True).get()
+    return f"{street_code}-{year}-{last:06d}"
+
+
+def validate_input(data: CaseInput) -> tuple[Category, ResolvedPlace]:
+    choice(data.request_type, RequestType, "request_type", "诉求类型")
+    choice(data.channel, Channel, "channel", "来源渠道")
+    choice(data.urgency, Urgency, "urgency", "紧急程度")
+    required(data.description, "description", "诉求内容")
+    category = resolve_category(data.category)
+    place = resolve_place(data.lon, data.lat, (data.address or "").strip())
+    if not place.location:
+        raise InvalidInput(
+            "无法定位：地址未找到且没有坐标，或坐标不在本平台的任何街道内", {"address": "not_located"}
+        )
+    return category, place
+
+
+def check_street_scope(scope: Any, location: Location) -> None:
+    """Staff register cases only in their own streets (residents report anywhere; no scope:
+    the system)."""
+    street = location.street
+    if (
+        scope is not None
+        and scope.role != "resident"
+        and not scope.is_global
+        and street is not None
+        and street.id not in scope.street_ids
+    ):
+        message = f"该位置属于{_street_label(location)}，不在你的管辖范围内"
+        raise InvalidInput(message, {"address": "out_of_scope"})
+
+
+def create_case(
+    data: CaseInput,
+    actor: Any = None,
+    *,
+    fingerprint: str = "",
+    via: str = "web",
+    find_duplicates: bool = True,
+) -> Case:
+    """Register a case from any channel. Anonymous public reports pass actor=None. System
+    imports pass find_duplicates=False: 12345 merges its own repeats, and the case page lists
+    live candidates anyway (the CREATE event then has no "duplicate_candidates")."""
+    category, place = validate_input(data)
+    check_street_scope(user_scope(actor), place.location)
+    street_id = place.location.street.id  # type: ignore[union-attr]
+    cleaned = [clean_photo(f) for f in data.photos or []]
+    received_at = data.received_at or clock.now()
+    due = deadlines.compute(received_at, data.request_type, category, data.urgency)
+    from ..duplicates import suggest_for_new
+    from ..routing import route
+
+    stored = StoredFiles()
+    try:
+        with transaction.atomic():
+            loc = place.location
+            proposal = route(category, [loc.grid, loc.residential_area, loc.street])
+            case = Case(
+                status=CaseStatus.NEW,
+                request_type=data.request_type,
+                category=category,
+                title=(data.title or data.description).strip()[:100],
+                description=data.description.strip(),
+                channel=data.channel,
+                urgency=data.urgency,
+                lon=place.lon,
+                lat=place.lat,
+                address=(data.address or "").strip() or (str(place.building) if place.building else ""),
+                building=place.building,
+                street_id=street_id,
+                residential_area_id=loc.residential_area.id if loc.residential_area else None,
+                grid_id=loc.grid.id if loc.grid else None,
+                reporter_name=(data.reporter_name or "").strip(),
+                reporter_phone=(data.reporter_phone or "").strip(),
+                reporter_anonymous=bool(data.reporter_anonymous),
+                created_by=actor_or_none(actor),
+                source=data.source,
+                external_id=data.external_id or None,
+                source_fingerprint=fingerprint,
+                lead_unit=proposal.lead_unit if proposal else None,
+                received_at=received_at,
+                response_due_at=due.response_due_at,
+                handling_due_at=due.handling_due_at,
+            )
+            # Candidates before the number: the street's sequence row stays locked from
+            # _next_number() to COMMIT, so everything that can run earlier does.
+            candidates = suggest_for_new(case) if find_duplicates else None
+            case.number = _next_number(street_id, loc.street.code, timezone.localtime(received_at).year)  # type: ignore[union-attr]
+            try:
+                with transaction.atomic():
+                    case.save()
+            except IntegrityError as exc:
+                if (
+                    data.external_id
+                    and Case.objects.filter(source=data.source, external_id=data.external_id).exists()
+                ):
+                    raise Conflict(
+                        f"外部编号 {data.external_id} 已导入", {"external_id": "duplicate"}
+                    ) from exc
+                raise
+            created: dict[str, Any] = {
+                "via": via,
+                "routed_to": proposal.lead_unit.name if proposal else None,
+                "co_units": [u.name for u in proposal.co_units] if proposal else [],
+            }
+            if candidates is not None:
+                created["duplicate_candidates"] = [c.number for c in candidates]
+            event = record_event(
+                case,
+                CaseAction.CREATE,
+                actor,
+                "",
+                CaseStatus.NEW,
+                note=f"经{case.get_channel_display()}登记",
+                data=created,
+            )
+            save_photos(case, event, cleaned, PhotoStage.BEFORE, actor, stored)
+    except BaseException:
+        stored.cleanup()
+        raise
+    return case
+
+
+def update_from_source(
+    case: Case, data: CaseInput, fingerprint: str, actor: Any = None
+) -> tuple[Case, list[str]]:
+    """A re-sent 12345 row changed: update what the source owns and say what changed. An
+    actor (who uploaded the file) may only update cases of their own streets."""
+    category, place = validate_input(data)
+    loc = place.location
+    scope = user_scope(actor)
+    if scope is not None and not scope.is_global and case.street_id not in scope.street_ids:
+        raise InvalidInput("该工单不属于你管辖的街道，不能通过导入更新", {"external_id": "out_of_scope"})
+    new = {
+        "request_type": data.request_type,
+        "category_id": category.pk,
+        "description": data.description.strip(),
+        "title": (data.title or data.description).strip()[:100],
+        "address": (data.address or "").strip(),
+        "lon": place.lon,
+        "lat": place.lat,
+        "building_id": place.building.pk if place.building else None,
+        "residential_area_id": loc.residential_area.id if loc.residential_area else None,
+        "grid_id": loc.grid.id if loc.grid else None,
+        "reporter_name": (data.reporter_name or "").strip(),
+        "reporter_phone": (data.reporter_phone or "").strip(),
+        "received_at": data.received_at or case.received_at,
+    }
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        changed = [name for name, value in new.items() if getattr(locked, name) != value]
+        if not changed:
+            if locked.source_fingerprint != fingerprint:
+                Case.objects.filter(pk=locked.pk).update(source_fingerprint=fingerprint)
+            return locked, []
+        if loc.street and loc.street.id != locked.street_id:
+            raise InvalidInput("更新后的地址属于另一个街道，请人工处理", {"address": "street_changed"})
+        for name in changed:
+            setattr(locked, name, new[name])
+        locked.source_fingerprint = fingerprint
+        if {"received_at", "category_id", "request_type"} & set(changed):
+            due = deadlines.compute(locked.received_at, locked.request_type, category, locked.urgency)
+            locked.response_due_at, locked.handling_due_at = due.response_due_at, due.handling_due_at
+        locked.version += 1
+        locked.save()
+        with translation.override(settings.LANGUAGE_CODE):  # the timeline is written in the site's language
+            labels = [
+                str(getattr(Case._meta.get_field(n.removesuffix("_id")), "verbose_name", n)) for n in changed
+            ]
+        record_event(
+            locked,
+            CaseAction.UPDATE,
+            actor,
+            locked.status,
+            locked.status,
+            note="来源数据更新：" + "、".join(labels),
+            data={"fields": changed},
+        )
+    return locked, changed

@@ -1,0 +1,29 @@
+"""Checking the work on site (核查): the desk or the grid worker passes it or sends it back."""
+
+from ..choices import AssignmentRole, AssignmentStatus, CaseAction, NotificationKind, PhotoStage
+from ..models import Assignment
+from .frame import CaseContext, implements
+
+
+@implements(CaseAction.VERIFY_PASS)
+def verify_pass(ctx: CaseContext, *, note: str = "", photos: list) -> None:
+    ctx.set(verified_at=ctx.now)
+    ctx.note = note
+    ctx.attach(photos, PhotoStage.AFTER)
+
+
+@implements(CaseAction.VERIFY_FAIL)
+def verify_fail(ctx: CaseContext, *, reason: str, photos: list) -> None:
+    ctx.attach(photos, PhotoStage.AFTER)
+    Assignment.objects.filter(
+        case=ctx.case, role=AssignmentRole.LEAD, status=AssignmentStatus.HANDLED
+    ).update(status=AssignmentStatus.SIGNED)
+    ctx.set(handled_at=None)
+    ctx.note = reason
+    c = ctx.case
+    ctx.notify_unit(
+        c.lead_unit_id,
+        NotificationKind.VERIFY_FAILED,
+        f"工单 {c.number} 核查不通过：{reason}",
+        f"verify-fail:{c.pk}:{c.version}",
+    )
