@@ -50,6 +50,17 @@ def world(db):
 
 
 @pytest.fixture
+def back_to_the_latest_schema():
+    """For migration tests: whatever happens in the test, later tests need every migration applied."""
+    yield
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.fixture
 def job_progress(monkeypatch):
     """Every (done, total) a background job reported, as its page saw it at that moment."""
     from civicgrid.core import actions

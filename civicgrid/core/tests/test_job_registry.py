@@ -132,13 +132,6 @@ def test_register_checks_the_name_the_queue_and_duplicates(toy):
     }
 
 
-@pytest.fixture
-def back_to_the_latest_schema():
-    yield
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_renames_the_old_kinds(back_to_the_latest_schema):
     before, after = [("core", "0006_clock_stamped")], [("core", "0007_job_kind_registry")]
