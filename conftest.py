@@ -81,6 +81,35 @@ def world(db):
 
 
 @pytest.fixture
+def back_to_the_latest_schema():
+    """For migration tests: whatever happens in the test, later tests need every migration applied."""
+    yield
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.fixture
+def job_progress(monkeypatch):
+    """Every (done, total) a background job reported, as its page saw it at that moment."""
+    from civicgrid.core import actions
+    from civicgrid.core.models import Job
+
+    seen: list[tuple[int, int | None]] = []
+    real = actions.report_progress
+
+    def spy(job_id, done, total=None, message=""):
+        real(job_id, done, total, message)
+        job = Job.objects.get(pk=job_id)
+        seen.append((job.done, job.total))
+
+    monkeypatch.setattr(actions, "report_progress", spy)
+    return seen
+
+
+@pytest.fixture
 def browser_context():
     from civicgrid.testing.browser import chromium_context
 

@@ -233,9 +233,7 @@ CELERY_TASK_DEFAULT_QUEUE = f"{CELERY_QUEUE_PREFIX}default"
 CELERY_TASK_ROUTES = {
     "civicgrid.cases.tasks.check_deadlines": {"queue": f"{CELERY_QUEUE_PREFIX}default"},
     "civicgrid.cases.tasks.send_notification": {"queue": f"{CELERY_QUEUE_PREFIX}notify"},
-    "civicgrid.cases.tasks.run_import": {"queue": f"{CELERY_QUEUE_PREFIX}bulk"},
-    "civicgrid.cases.tasks.run_export": {"queue": f"{CELERY_QUEUE_PREFIX}bulk"},
-    "civicgrid.cases.tasks.run_report": {"queue": f"{CELERY_QUEUE_PREFIX}bulk"},
+    # civicgrid.core.tasks.run_job (every background job) goes to its kind's queue (core.jobs).
     "civicgrid.core.tasks.purge_jobs": {"queue": f"{CELERY_QUEUE_PREFIX}default"},
     "civicgrid.insights.tasks.refresh_rollups": {"queue": f"{CELERY_QUEUE_PREFIX}default"},
     # Webhook attempts are short (bounded by CIVICGRID_WEBHOOKS_TIMEOUT): with the notifications.
@@ -264,9 +262,6 @@ CIVICGRID_JOB_RETENTION_DAYS = int(os.environ.get("CIVICGRID_JOB_RETENTION_DAYS"
 # The largest JSON body the REST API reads (photo uploads have their own limit).
 CIVICGRID_API_MAX_BODY_BYTES = int(os.environ.get("CIVICGRID_API_MAX_BODY_BYTES", str(1024 * 1024)))
 CIVICGRID_IMPORT_MAX_BYTES = int(os.environ.get("CIVICGRID_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
-# Test-only: tasks sleep this long after each committed step, so a resilience test can kill
-# a worker mid-task. Never set in production.
-CIVICGRID_TASK_TEST_PAUSE = float(os.environ.get("CIVICGRID_TASK_TEST_PAUSE", "0"))
 
 # Outbound webhooks (civicgrid/webhooks): per attempt timeout (seconds, connect and read each),
 # attempts before a delivery fails, back-off base · 2^(n−1) capped, how long deliveries are kept.

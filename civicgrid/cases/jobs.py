@@ -1,18 +1,17 @@
-"""Background jobs of the work-order loop: the 12345 upload, the case export and the monthly
-report. `start_*` checks the request, creates the core Job (core.actions) and enqueues its
-Celery task on commit; `run_*` is the task's body (tasks.py), which reports progress on the
-Job and stores the result file. Without a broker the task runs in-process right after the
+"""Background jobs of the work-order loop, registered with core.jobs: the 12345 upload, the case
+export and the monthly report. `start_*` checks the request and submits the job (core.jobs,
+which creates the Job and sends it to the kind's queue on commit); the kind's function
+(`_import`, `_export`, `_report`) does the work, reporting progress through the JobRun, and
+returns the Outcome the runner stores. Without a broker the job runs in-process right after the
 commit, so the page that started a job already shows it finished.
 
-A redelivered task (its worker died) calls `run_*` again: core.actions.start_job restarts a
+A redelivered task (its worker died) runs the job again: core.actions.start_job restarts a
 running job and skips a finished one; an import skips the rows already imported (by 工单编号),
 an export or report is simply written again.
 """
 
 import calendar
 import contextlib
-import logging
-import shutil
 import tempfile
 from collections.abc import Iterator
 from datetime import date
@@ -21,25 +20,25 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
-from civicgrid.core import actions as core_actions
 from civicgrid.core import clock, privacy
-from civicgrid.core.capabilities import may
-from civicgrid.core.choices import JobKind
+from civicgrid.core import jobs as core_jobs
 from civicgrid.core.db_router import reading_from_replica
+from civicgrid.core.jobs import JobKind, JobRun, Outcome
 from civicgrid.core.models import Job
 from civicgrid.core.querysets import user_scope
 from civicgrid.geo.models import Area
 
 from . import metrics, workbench
-from .errors import Forbidden, InvalidInput
+from .errors import CaseError, Forbidden, InvalidInput
 from .intake import hotline
 
-logger = logging.getLogger(__name__)
-
+IMPORT = "cases.import_12345"
+EXPORT = "cases.case_export"
+REPORT = "cases.metrics_report"
 IMPORT_SUFFIXES = (".xlsx", ".csv")
 PROGRESS_EVERY = 500  # export rows between two progress updates
 KEPT_ERRORS = 20  # error lines shown on the job page (all of them are in the report file)
@@ -52,15 +51,6 @@ def _home_street(user: Any) -> int | None:
     if scope is None or scope.is_global or len(scope.street_ids) != 1:
         return None
     return next(iter(scope.street_ids))
-
-
-def _enqueue(task: Any, job: Job) -> None:
-    job_id = job.pk
-    transaction.on_commit(lambda: task.delay(job_id))
-
-
-def _language() -> str:
-    return translation.get_language() or settings.LANGUAGE_CODE
 
 
 # ---------------------------------------------------------------------------- starting
@@ -113,36 +103,25 @@ def _local_copy(upload: UploadedFile, suffix: str) -> Iterator[Path]:
 
 
 def start_import(user: Any, upload: UploadedFile | None) -> Job:
-    # The pages check the same capabilities (views.jobs); the API and tasks come here directly.
-    if not may(user, "cases.import"):
+    if not core_jobs.may_start(user, IMPORT):
         raise Forbidden(gettext("只有调度员和管理员可以导入 12345 工单"))
     if upload is None:
         raise InvalidInput(gettext("请选择要上传的文件"), {"file": "required"})
     check_import_file(upload)
-    from . import tasks
-
-    with transaction.atomic():
-        job = core_actions.create_job(
-            JobKind.IMPORT_12345,
-            user,
-            street_id=_home_street(user),
-            params={"filename": Path(upload.name or "").name[:200], "language": _language()},
-            input_file=upload,
-        )
-        _enqueue(tasks.run_import, job)
-    return job
+    return core_jobs.submit(
+        IMPORT,
+        user,
+        street_id=_home_street(user),
+        params={"filename": Path(upload.name or "").name[:200]},
+        input_file=upload,
+    )
 
 
 def start_export(user: Any, params: Any) -> Job:
-    if not may(user, "cases.export"):
+    if not core_jobs.may_start(user, EXPORT):
         raise Forbidden(gettext("无权导出工单"))
-    from . import tasks
-
-    stored: dict[str, Any] = {"filter": workbench.clean_params(params), "language": _language()}
-    with transaction.atomic():
-        job = core_actions.create_job(JobKind.CASE_EXPORT, user, street_id=_home_street(user), params=stored)
-        _enqueue(tasks.run_export, job)
-    return job
+    stored = {"filter": workbench.clean_params(params)}
+    return core_jobs.submit(EXPORT, user, street_id=_home_street(user), params=stored)
 
 
 def parse_month(value: Any) -> date:
@@ -163,55 +142,18 @@ def report_streets(user: Any) -> Any:
 
 
 def start_report(user: Any, street: Any, month: Any) -> Job:
-    if not may(user, "cases.metrics"):
+    if not core_jobs.may_start(user, REPORT):
         raise Forbidden(gettext("无权生成报表"))
     try:
         street_obj = report_streets(user).get(pk=int(street))
     except (TypeError, ValueError, Area.DoesNotExist):
         raise InvalidInput(gettext("请选择街道"), {"street": "invalid"}) from None
     first = parse_month(month)
-    from . import tasks
-
-    params = {"street_id": street_obj.pk, "month": f"{first:%Y-%m}", "language": _language()}
-    with transaction.atomic():
-        job = core_actions.create_job(JobKind.METRICS_REPORT, user, street_id=street_obj.pk, params=params)
-        _enqueue(tasks.run_report, job)
-    return job
+    params = {"street_id": street_obj.pk, "month": f"{first:%Y-%m}"}
+    return core_jobs.submit(REPORT, user, street_id=street_obj.pk, params=params)
 
 
 # ---------------------------------------------------------------------------- running
-
-
-def _run(job_id: int, task_id: str, body: Any) -> str:
-    """Start the job, run `body(job)` in the requester's language, mark it failed on any error.
-    Never raises: a failure is the job's state, not the worker's (and in eager mode the page
-    that started the job must not break)."""
-    job = core_actions.start_job(job_id, task_id)
-    if job is None:
-        return "skipped"
-    try:
-        with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
-            body(job)
-    except (hotline.ImportFileError, InvalidInput, Forbidden) as exc:
-        core_actions.fail_job(job.pk, str(exc))
-        return "failed"
-    except Exception as exc:
-        logger.exception("job %s (%s) failed", job.pk, job.kind)
-        core_actions.fail_job(job.pk, f"{type(exc).__name__}: {exc}")
-        return "failed"
-    return "succeeded"
-
-
-def run_import(job_id: int, task_id: str = "") -> str:
-    return _run(job_id, task_id, _import)
-
-
-def run_export(job_id: int, task_id: str = "") -> str:
-    return _run(job_id, task_id, _export)
-
-
-def run_report(job_id: int, task_id: str = "") -> str:
-    return _run(job_id, task_id, _report)
 
 
 def count_rows(path: Path) -> int:
@@ -238,65 +180,37 @@ def count_rows(path: Path) -> int:
         wb.close()
 
 
-@contextlib.contextmanager
-def _input_path(job: Job) -> Iterator[Path]:
-    """A local path to the job's upload: the file itself with local storage, else a copy."""
-    field = job.input_file
-    if not field:
-        raise hotline.ImportFileError(gettext("上传的文件已不存在，请重新上传"))
-    try:
-        local: Path | None = Path(field.path)
-    except NotImplementedError:  # remote storage: work on a copy
-        local = None
-    if local is not None:
-        yield local
-        return
-    fd, name = tempfile.mkstemp(suffix=Path(field.name or "").suffix)
-    try:
-        with field.open("rb") as src, open(fd, "wb") as out:
-            shutil.copyfileobj(src, out)
-        yield Path(name)
-    finally:
-        Path(name).unlink(missing_ok=True)
-
-
-def _import(job: Job) -> None:
-    from .tasks import pause_for_tests
-
-    with _input_path(job) as path, tempfile.TemporaryDirectory() as tmp:
-        if not path.is_file():
-            raise hotline.ImportFileError(gettext("上传的文件已不存在，请重新上传"))
+def _import(run: JobRun) -> Outcome:
+    with run.input_path() as path:
         total = count_rows(path)
-        core_actions.report_progress(job.pk, 0, total, gettext("正在导入"))
+        run.progress(0, total, gettext("正在导入"))
 
         def progress(result: hotline.ImportResult) -> None:
-            core_actions.report_progress(job.pk, result.total, max(total, result.total), result.summary())
-            pause_for_tests()
+            run.progress(result.total, max(total, result.total), result.summary())
 
-        report = Path(tmp) / "errors.xlsx"
-        result = hotline.import_file(path, report=report, on_progress=progress, actor=job.created_by)
-        core_actions.finish_job(
-            job.pk,
-            result={
-                "summary": [
-                    [gettext_noop("新建"), result.created],
-                    [gettext_noop("已更新"), result.updated],
-                    [gettext_noop("未变"), result.unchanged],
-                    [gettext_noop("失败"), result.failed],
-                ],
-                "counts": {
-                    "created": result.created,
-                    "updated": result.updated,
-                    "unchanged": result.unchanged,
-                    "failed": result.failed,
-                },
-                "lines": [str(e) for e in result.errors[:KEPT_ERRORS]],
+        report = run.workdir / "errors.xlsx"
+        result = hotline.import_file(path, report=report, on_progress=progress, actor=run.job.created_by)
+    return Outcome(
+        summary=[
+            (gettext_noop("新建"), result.created),
+            (gettext_noop("已更新"), result.updated),
+            (gettext_noop("未变"), result.unchanged),
+            (gettext_noop("失败"), result.failed),
+        ],
+        data={
+            "counts": {
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+                "failed": result.failed,
             },
-            result_path=report if result.failed else None,
-            result_name=f"12345-errors-{job.pk}.xlsx",
-            done=result.total,
-            message=result.summary(),
-        )
+            "lines": [str(e) for e in result.errors[:KEPT_ERRORS]],
+        },
+        file=report if result.failed else None,
+        file_name=f"12345-errors-{run.job.pk}.xlsx",
+        done=result.total,
+        message=result.summary(),
+    )
 
 
 EXPORT_COLUMNS = (
@@ -357,40 +271,43 @@ def export_rows(user: Any, cases: Any) -> Iterator[list[Any]]:
         ]
 
 
-def _export(job: Job) -> None:
+def _active_creator(run: JobRun, message: str) -> Any:
+    """The account that started the job: what it may see is what the file holds."""
+    user = run.job.created_by
+    if user is None or not user.is_active:
+        raise Forbidden(message)
+    return user
+
+
+def _export(run: JobRun) -> Outcome:
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    user = job.created_by
-    if user is None or not user.is_active:
-        raise Forbidden(gettext("发起导出的账号已停用"))
-    with reading_from_replica(), tempfile.TemporaryDirectory() as tmp:
+    user = _active_creator(run, gettext("发起导出的账号已停用"))
+    path = run.workdir / "export.xlsx"
+    with reading_from_replica():
         cases = (
-            workbench.queue_cases(user, job.params.get("filter", {}))
+            workbench.queue_cases(user, run.params.get("filter", {}))
             .select_related("category", "street", "residential_area", "grid", "lead_unit")
             .order_by("received_at", "id")
         )
         total = cases.count()
-        core_actions.report_progress(job.pk, 0, total, gettext("正在导出"))
         # Write-only: rows stream to the file, memory stays flat for any number of cases.
         wb = Workbook(write_only=True)
         ws = wb.create_sheet(gettext("工单"))
         ws.append([gettext(c) for c in EXPORT_COLUMNS])
         done = 0
-        for row in export_rows(user, cases.iterator(chunk_size=1000)):
+        rows = export_rows(user, cases.iterator(chunk_size=1000))
+        for row in run.track(rows, total, every=PROGRESS_EVERY, message=gettext("正在导出")):
             ws.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
             done += 1
-            if done % PROGRESS_EVERY == 0:
-                core_actions.report_progress(job.pk, done, total)
-        path = Path(tmp) / "export.xlsx"
         wb.save(path)
-        core_actions.finish_job(
-            job.pk,
-            result={"summary": [[gettext_noop("工单数"), done]]},
-            result_path=path,
-            result_name=f"cases-{clock.localtime():%Y%m%d-%H%M}.xlsx",
-            done=done,
-        )
+    return Outcome(
+        summary=[(gettext_noop("工单数"), done)],
+        file=path,
+        file_name=f"cases-{clock.localtime():%Y%m%d-%H%M}.xlsx",
+        done=done,
+    )
 
 
 def _percent(rate: float | None) -> str:
@@ -404,22 +321,21 @@ def _rate_cells(row: dict[str, Any]) -> list[Any]:
     return cells
 
 
-def _report(job: Job) -> None:
+def _report(run: JobRun) -> Outcome:
     from openpyxl import Workbook
 
-    user = job.created_by
-    if user is None or not user.is_active:
-        raise Forbidden(gettext("发起报表的账号已停用"))
-    street_id = int(job.params["street_id"])
-    first = parse_month(job.params["month"])
+    user = _active_creator(run, gettext("发起报表的账号已停用"))
+    street_id = int(run.params["street_id"])
+    first = parse_month(run.params["month"])
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
-    steps = 1 + len(REPORT_GROUPS)
-    core_actions.report_progress(job.pk, 0, steps, gettext("正在统计"))
+    steps = 1 + len(REPORT_GROUPS)  # the overview, then one sheet per group
+    run.progress(0, steps, gettext("正在统计"))
     rate_header: list[str] = []
     for rate in metrics.RATES:
         rate_header += [str(rate.label), str(rate.numerator_label), str(rate.denominator_label)]
     wb = Workbook(write_only=True)
-    with reading_from_replica(), tempfile.TemporaryDirectory() as tmp:
+    path = run.workdir / "report.xlsx"
+    with reading_from_replica():
         street = Area.objects.get(pk=street_id)
         total = metrics.summary(user, street=street_id, date_from=first, date_to=last)
         ws = wb.create_sheet(gettext("概况"))
@@ -438,7 +354,7 @@ def _report(job: Job) -> None:
                     total[f"{rate.key}_denominator"],
                 ]
             )
-        core_actions.report_progress(job.pk, 1, steps)
+        run.progress(1, steps)
         for done, group in enumerate(REPORT_GROUPS, start=2):
             rows = metrics.compute(user, street=street_id, date_from=first, date_to=last, group_by=group)
             ws = wb.create_sheet(str(metrics.GROUP_LABELS[group]))
@@ -447,20 +363,36 @@ def _report(job: Job) -> None:
             for row in rows:
                 name = row["name"] if row["key"] else gettext("未归属")
                 ws.append([name, row["total"], row["by_status"]["closed"], row["overdue"], *_rate_cells(row)])
-            core_actions.report_progress(job.pk, done, steps)
-        path = Path(tmp) / "report.xlsx"
+            run.progress(done, steps)
         wb.save(path)
-        core_actions.finish_job(
-            job.pk,
-            result={
-                "summary": [
-                    [gettext_noop("工单总数"), total["total"]],
-                    [gettext_noop("响应率"), _percent(total["response_rate"])],
-                    [gettext_noop("解决率"), _percent(total["resolution_rate"])],
-                    [gettext_noop("满意率"), _percent(total["satisfaction_rate"])],
-                ],
-            },
-            result_path=path,
-            result_name=f"report-{street.code}-{first:%Y%m}.xlsx",
-            done=steps,
+    return Outcome(
+        summary=[
+            (gettext_noop("工单总数"), total["total"]),
+            (gettext_noop("响应率"), _percent(total["response_rate"])),
+            (gettext_noop("解决率"), _percent(total["resolution_rate"])),
+            (gettext_noop("满意率"), _percent(total["satisfaction_rate"])),
+        ],
+        file=path,
+        file_name=f"report-{street.code}-{first:%Y%m}.xlsx",
+        done=steps,
+    )
+
+
+# ---------------------------------------------------------------------------- kinds
+
+# Labels are on the job pages; the capabilities are declared in capabilities.py.
+for _name, _label, _body, _capability in (
+    (IMPORT, _("12345 工单导入"), _import, "cases.import"),
+    (EXPORT, _("工单导出"), _export, "cases.export"),
+    (REPORT, _("月度办理成效报表"), _report, "cases.metrics"),
+):
+    core_jobs.register(
+        JobKind(
+            name=_name,
+            label=_label,
+            run=_body,
+            capability=_capability,
+            queue="bulk",
+            user_errors=(hotline.ImportFileError, CaseError),
         )
+    )

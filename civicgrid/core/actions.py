@@ -1,11 +1,11 @@
 """The only writer of background jobs (core.models.Job).
 
-A page creates a job (`create_job`) and, on commit, the owning app enqueues its Celery task
-with the job id; the task calls `start_job` (which also tells it whether the job is still to
-do), `report_progress` as it goes and `finish_job` or `fail_job` at the end. A task that is
-delivered again after its worker died finds the job running and starts it over; one that is
-delivered after the job finished finds nothing to do, so a redelivery never repeats
-finished work.
+`core.jobs.submit` creates a job (`create_job`) and, on commit, sends the generic Celery
+task with the job id; its runner (`core.jobs.run`) calls `start_job` (which also tells it
+whether the job is still to do), `report_progress` as it goes and `finish_job` or `fail_job`
+at the end. A task that is delivered again after its worker died finds the job running and
+starts it over; one that is delivered after the job finished finds nothing to do, so a
+redelivery never repeats finished work.
 """
 
 from pathlib import Path
@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from . import clock
-from .choices import JobKind, JobStatus
+from .choices import JobStatus
 from .models import Job
 
 MAX_MESSAGE = 200
@@ -30,8 +30,10 @@ def create_job(
     params: dict[str, Any] | None = None,
     input_file: UploadedFile | None = None,
 ) -> Job:
+    from .jobs import get  # core.jobs imports this module
+
     job = Job(
-        kind=JobKind(kind),
+        kind=get(kind).name,
         created_by=user if getattr(user, "pk", None) else None,
         street_id=street_id,
         params=params or {},

@@ -13,3 +13,5 @@ class CoreConfig(AppConfig):
         audit.connect_signals()
         # Each app's capabilities.py declares its capabilities (core.capabilities).
         autodiscover_modules("capabilities")
+        # Each app's jobs.py registers its background job kinds (core.jobs).
+        autodiscover_modules("jobs")

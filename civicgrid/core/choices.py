@@ -27,14 +27,6 @@ class AuditEvent(models.TextChoices):
     DELETE = "delete", _("删除")
 
 
-class JobKind(models.TextChoices):
-    """Background jobs (core.models.Job). The owning app runs them (cases/jobs.py)."""
-
-    IMPORT_12345 = "import_12345", _("12345 工单导入")
-    CASE_EXPORT = "case_export", _("工单导出")
-    METRICS_REPORT = "metrics_report", _("月度办理成效报表")
-
-
 class JobStatus(models.TextChoices):
     QUEUED = "queued", _("排队中")
     RUNNING = "running", _("进行中")

@@ -1,9 +1,19 @@
 from datetime import timedelta
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
 
 from . import clock
+
+
+@shared_task(name="civicgrid.core.tasks.run_job", bind=True)
+def run_job(self: Any, job_id: int) -> str:
+    """Every background job, whatever its kind (core.jobs.run); core.jobs.submit sends it to the
+    kind's queue."""
+    from . import jobs
+
+    return jobs.run(job_id, task_id=self.request.id or "")
 
 
 @shared_task(name="civicgrid.core.tasks.purge_jobs")

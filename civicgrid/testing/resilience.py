@@ -141,9 +141,12 @@ def require_broker(url: str) -> str:
     return url
 
 
-def start_worker(env: dict[str, str], queues: list[str], name: str, log: Path) -> subprocess.Popen[bytes]:
-    """A real `celery -A civicgrid worker` (prefork, one child) in its own process group, so
-    kill_group() takes the pool child with it, as when a machine or container dies."""
+def start_worker(
+    env: dict[str, str], queues: list[str], name: str, log: Path, app: str = "civicgrid"
+) -> subprocess.Popen[bytes]:
+    """A real `celery -A <app> worker` (prefork, one child) in its own process group, so
+    kill_group() takes the pool child with it, as when a machine or container dies. `app` is
+    civicgrid's, or civicgrid.testing.paused_worker for a worker that pauses mid-task."""
     with open(log, "ab") as out:
         return subprocess.Popen(
             [
@@ -151,7 +154,7 @@ def start_worker(env: dict[str, str], queues: list[str], name: str, log: Path) -
                 "-m",
                 "celery",
                 "-A",
-                "civicgrid",
+                app,
                 "worker",
                 "--loglevel",
                 "INFO",

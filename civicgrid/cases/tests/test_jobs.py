@@ -1,5 +1,5 @@
-"""Background jobs of the work-order loop (cases/jobs.py): the 12345 upload, the workbench
-export, the monthly report, and notifications as Celery tasks. Celery is eager in tests, so
+"""Background jobs of the work-order loop (cases/jobs.py, run by core.jobs): the 12345 upload,
+the workbench export, the monthly report, and notifications as Celery tasks. Celery is eager in tests, so
 a job runs in-process on commit, exactly as in the embedded profile (`make demo`)."""
 
 import datetime as dt
@@ -16,7 +16,7 @@ from civicgrid.cases.errors import Forbidden, InvalidInput
 from civicgrid.cases.intake import hotline
 from civicgrid.cases.models import Case, Notification
 from civicgrid.core import actions as core_actions
-from civicgrid.core.choices import JobKind, JobStatus, Role
+from civicgrid.core.choices import JobStatus, Role
 from civicgrid.core.models import Job
 
 from .factories import advance, duty, make_case
@@ -70,7 +70,7 @@ def test_upload_page_starts_an_import_and_shows_the_finished_job(
     job = Job.objects.get()
     assert response["Location"] == job.get_absolute_url()
     # Eager mode: the task ran on commit, inside the request.
-    assert (job.kind, job.status, job.attempts) == (JobKind.IMPORT_12345, JobStatus.SUCCEEDED, 1)
+    assert (job.kind, job.status, job.attempts) == (jobs.IMPORT, JobStatus.SUCCEEDED, 1)
     assert job.created_by == world.user("east", Role.DISPATCHER)
     assert job.street_id == world.east.street.pk
     # The west street's row is refused: an uploader imports into their own streets only.
@@ -95,17 +95,11 @@ def test_upload_page_starts_an_import_and_shows_the_finished_job(
     assert "attachment" in download["Content-Disposition"]
 
 
-def test_import_reports_progress_per_chunk(world, tmp_path, monkeypatch, django_capture_on_commit_callbacks):
+def test_import_reports_progress_per_chunk(
+    world, tmp_path, monkeypatch, job_progress, django_capture_on_commit_callbacks
+):
     monkeypatch.setattr(hotline, "CHUNK_SIZE", 2)
-    seen: list[tuple[int, int | None]] = []
-    real = core_actions.report_progress
-
-    def spy(job_id, done, total=None, message=""):
-        real(job_id, done, total, message)
-        job = Job.objects.get(pk=job_id)
-        seen.append((job.done, job.total))
-
-    monkeypatch.setattr(core_actions, "report_progress", spy)
+    seen = job_progress
     path = write_csv(tmp_path / "12345.csv", [*rows(), bad_row()])
     with django_capture_on_commit_callbacks(execute=True):
         job = jobs.start_import(world.user("east", Role.ADMIN), upload(path))
@@ -118,7 +112,7 @@ def test_import_reports_progress_per_chunk(world, tmp_path, monkeypatch, django_
 def test_the_job_page_polls_while_the_job_runs(world, client, tmp_path):
     dispatcher = world.user("east", Role.DISPATCHER)
     client.force_login(dispatcher)
-    job = core_actions.create_job(JobKind.IMPORT_12345, dispatcher, street_id=world.east.street.pk)
+    job = core_actions.create_job(jobs.IMPORT, dispatcher, street_id=world.east.street.pk)
     core_actions.start_job(job.pk)
     core_actions.report_progress(job.pk, 500, 2000)
     html = client.get(f"/jobs/{job.pk}/").content.decode()
@@ -183,6 +177,17 @@ def test_a_file_that_turns_bad_fails_the_job_with_its_reason(
     assert not job.input_file
 
 
+def test_an_upload_gone_before_the_worker_fails_the_job(world, tmp_path, django_capture_on_commit_callbacks):
+    path = write_csv(tmp_path / "12345.csv", rows())
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        job = jobs.start_import(world.user("east", Role.DISPATCHER), upload(path))
+    Path(job.input_file.path).unlink()
+    for callback in callbacks:
+        callback()
+    job.refresh_from_db()
+    assert (job.status, job.error) == (JobStatus.FAILED, "上传的文件已不存在，请重新上传")
+
+
 # ---------------------------------------------------------------------------- jobs and scope
 
 
@@ -225,7 +230,7 @@ def test_export_holds_the_filtered_cases_with_masked_phones(world, client, post)
     dispatcher = world.user("east", Role.DISPATCHER)
     client.force_login(dispatcher)
     response = post("/cases/export/", {"queue": "all", "q": "噪声", "status": ""}, HTTP_HX_REQUEST="true")
-    job = Job.objects.get(kind=JobKind.CASE_EXPORT)
+    job = Job.objects.get(kind=jobs.EXPORT)
     assert response.status_code == 200 and response["HX-Redirect"] == job.get_absolute_url()
     assert job.status == JobStatus.SUCCEEDED and job.params["filter"] == {"queue": "all", "q": "噪声"}
     table = workbook_rows(job)
@@ -238,9 +243,21 @@ def test_export_holds_the_filtered_cases_with_masked_phones(world, client, post)
 
     # The queue is part of the filter: only the filed case waits for dispatch.
     post("/cases/export/", {"queue": "dispatch", "q": "噪声"})
-    latest = Job.objects.filter(kind=JobKind.CASE_EXPORT).first()
+    latest = Job.objects.filter(kind=jobs.EXPORT).first()
     assert [r[0] for r in workbook_rows(latest)[1:]] == [filed.number]
     assert [r[2] for r in workbook_rows(latest)[1:]] == ["已立案"]
+
+
+def test_export_reports_progress_every_few_rows(world, client, post, monkeypatch, job_progress):
+    monkeypatch.setattr(jobs, "PROGRESS_EVERY", 2)
+    for _ in range(5):
+        make_case(world)
+    client.force_login(world.user("east", Role.DISPATCHER))
+    post("/cases/export/", {"queue": "all"})
+    # Counted first, then every 2 rows; the finished job holds the real count.
+    assert job_progress == [(0, 5), (2, 5), (4, 5)]
+    job = Job.objects.get()
+    assert (job.status, job.done, job.total) == (JobStatus.SUCCEEDED, 5, 5)
 
 
 def test_export_in_english_for_an_english_user(world, client, post):
@@ -281,7 +298,7 @@ def test_monthly_report_has_the_three_rates_per_street(world, client, post, time
     client.force_login(leader)
     assert "生成报表" in client.get("/cases/metrics/").content.decode()
     response = post("/cases/reports/", {"street": world.east.street.pk, "month": "2026-10"})
-    job = Job.objects.get(kind=JobKind.METRICS_REPORT)
+    job = Job.objects.get(kind=jobs.REPORT)
     assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
     assert job.status == JobStatus.SUCCEEDED and job.street_id == world.east.street.pk
     overview = workbook_rows(job, 0)
@@ -303,6 +320,17 @@ def test_monthly_report_has_the_three_rates_per_street(world, client, post, time
     assert by_area[0][:4] == ("居民区", "总数", "已结案", "超期")
     assert {r[0]: r[1] for r in by_area[1:]} == {"东1居民区": 1, "东2居民区": 1}
     assert job.result["summary"][0] == ["工单总数", 2]
+
+
+def test_the_report_reports_each_step(world, time_machine, job_progress, django_capture_on_commit_callbacks):
+    time_machine.move_to(dt.datetime(2026, 10, 12, 10, 0, tzinfo=dt.UTC))
+    make_case(world)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = jobs.start_report(world.user("east", Role.LEADER), world.east.street.pk, "2026-10")
+    # The overview, then one step per group sheet.
+    assert job_progress == [(step, 5) for step in range(6)]
+    job.refresh_from_db()
+    assert (job.status, job.done, job.total) == (JobStatus.SUCCEEDED, 5, 5)
 
 
 def test_report_refuses_a_street_outside_the_scope_and_a_bad_month(world, time_machine):

@@ -5,8 +5,9 @@ started, and the task must run again to completion without doubling anything:
 - a notification task: exactly one notice per user, the second run sends 0;
 - a 12345 import job: every row exactly once, the job finished with the right counts.
 
-A test-only setting (CIVICGRID_TASK_TEST_PAUSE) makes the first worker's task sleep after
-each committed step, so the kill lands mid-task every time. Each test uses its own queue
+The first worker runs the test-only app civicgrid.testing.paused_worker, whose task sleeps
+(CIVICGRID_TEST_PAUSE) after each committed step, so the kill lands mid-task every time; the
+second is a plain `celery -A civicgrid worker`. Each test uses its own queue
 names (CIVICGRID_CELERY_QUEUE_PREFIX), so parallel runs on one broker never meet; workers,
 queues and the database are removed even when a test fails. PostgreSQL pass only.
 """
@@ -77,11 +78,14 @@ class Run:
         )
         self.workers: list[Any] = []
 
-    def worker(self, pause: str = "0") -> tuple[Any, Path]:
+    def worker(self, pause: str = "") -> tuple[Any, Path]:
         n = len(self.workers) + 1
         log = self.tmp / f"worker{n}.log"
-        env = {**self.env, "CIVICGRID_TASK_TEST_PAUSE": pause}
-        process = resilience.start_worker(env, self.queues, f"{self.prefix}w{n}", log)
+        if pause:
+            env, app = {**self.env, "CIVICGRID_TEST_PAUSE": pause}, "civicgrid.testing.paused_worker"
+        else:
+            env, app = self.env, "civicgrid"
+        process = resilience.start_worker(env, self.queues, f"{self.prefix}w{n}", log, app)
         self.workers.append(process)
         return process, log
 

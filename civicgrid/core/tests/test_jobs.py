@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from civicgrid.core import actions
-from civicgrid.core.choices import JobKind, JobStatus, Role
+from civicgrid.core.choices import JobStatus, Role
 from civicgrid.core.models import Job
 from civicgrid.core.tasks import purge_jobs
 
@@ -22,7 +22,7 @@ def _media(settings, tmp_path):
 def test_lifecycle_queued_running_progress_succeeded(world, tmp_path):
     user = world.user("east", Role.DISPATCHER)
     job = actions.create_job(
-        JobKind.CASE_EXPORT,
+        "cases.case_export",
         user,
         street_id=world.east.street.pk,
         params={"filter": {"q": "噪声"}},
@@ -55,7 +55,7 @@ def test_lifecycle_queued_running_progress_succeeded(world, tmp_path):
 
 
 def test_a_redelivered_running_job_starts_over(world):
-    job = actions.create_job(JobKind.IMPORT_12345, world.user("east", Role.ADMIN))
+    job = actions.create_job("cases.import_12345", world.user("east", Role.ADMIN))
     actions.start_job(job.pk, "t")
     actions.report_progress(job.pk, 500, 1000, "created=500")
     again = actions.start_job(job.pk, "t")  # the worker died; the broker delivers it again
@@ -64,7 +64,7 @@ def test_a_redelivered_running_job_starts_over(world):
 
 
 def test_progress_of_a_finished_job_is_ignored(world):
-    job = actions.create_job(JobKind.IMPORT_12345, world.user("east", Role.ADMIN))
+    job = actions.create_job("cases.import_12345", world.user("east", Role.ADMIN))
     actions.start_job(job.pk)
     actions.fail_job(job.pk, "文件为空或第 1 行不是表头")
     actions.report_progress(job.pk, 99, 100)
@@ -74,11 +74,11 @@ def test_progress_of_a_finished_job_is_ignored(world):
 
 def test_restrict_own_jobs_and_the_streets_admins(world):
     east_dispatcher = world.user("east", Role.DISPATCHER)
-    mine = actions.create_job(JobKind.CASE_EXPORT, east_dispatcher, street_id=world.east.street.pk)
+    mine = actions.create_job("cases.case_export", east_dispatcher, street_id=world.east.street.pk)
     west = actions.create_job(
-        JobKind.CASE_EXPORT, world.user("west", Role.ADMIN), street_id=world.west.street.pk
+        "cases.case_export", world.user("west", Role.ADMIN), street_id=world.west.street.pk
     )
-    system = actions.create_job(JobKind.METRICS_REPORT, None)
+    system = actions.create_job("cases.metrics_report", None)
     expect = {
         east_dispatcher: {mine},
         world.user("east", Role.ADMIN): {mine},
@@ -101,14 +101,14 @@ def test_the_retention_task_removes_old_finished_jobs_and_their_files(world, tmp
     user = world.user("east", Role.DISPATCHER)
     result = tmp_path / "r.xlsx"
     result.write_bytes(b"x")
-    old = actions.create_job(JobKind.CASE_EXPORT, user)
+    old = actions.create_job("cases.case_export", user)
     actions.start_job(old.pk)
     old = actions.finish_job(old.pk, result_path=result)
     stored = old.result_file.path
-    running = actions.create_job(JobKind.CASE_EXPORT, user)
+    running = actions.create_job("cases.case_export", user)
     actions.start_job(running.pk)
     Job.objects.update(created_at=timezone.now() - dt.timedelta(days=31))
-    recent = actions.create_job(JobKind.CASE_EXPORT, user)
+    recent = actions.create_job("cases.case_export", user)
     assert purge_jobs.apply().get() == 1
     assert set(Job.objects.all()) == {running, recent}  # a running job is never purged
     import os
@@ -117,7 +117,7 @@ def test_the_retention_task_removes_old_finished_jobs_and_their_files(world, tmp
 
 
 def test_job_list_and_pages_need_a_login(client, world):
-    job = actions.create_job(JobKind.CASE_EXPORT, world.user("east", Role.DISPATCHER))
+    job = actions.create_job("cases.case_export", world.user("east", Role.DISPATCHER))
     for url in ("/jobs/", f"/jobs/{job.pk}/", f"/jobs/{job.pk}/status/", f"/jobs/{job.pk}/download/"):
         assert client.get(url).status_code == 302
     client.force_login(world.user("east", Role.DISPATCHER))

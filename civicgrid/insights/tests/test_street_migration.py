@@ -11,14 +11,6 @@ AFTER = [("cases", "0003_street_on_hot_tables_and_dashboard_indexes")]
 CHILDREN = ("Assignment", "Photo", "Callback", "Supervision", "ExtensionRequest", "Notification")
 
 
-@pytest.fixture
-def back_to_the_latest_schema():
-    # Whatever happens in the test, later tests need every migration applied again.
-    yield
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
 @pytest.mark.django_db(transaction=True)
 def test_migration_fills_the_street_of_existing_rows(back_to_the_latest_schema):
     executor = MigrationExecutor(connection)
