@@ -1,6 +1,8 @@
-"""The query parameters of `GET /cases`, as ninja documents and validates them; what they
-mean is cases.filters.CaseFilterSet's (the workbench, the export and the figures share it)."""
+"""The query parameters of `GET /cases` and of the figures, as ninja documents and validates
+them; what they mean is cases.filters.CaseFilterSet's (the workbench, the export and the
+figures share it)."""
 
+from datetime import date
 from typing import Any
 
 from ninja import Schema
@@ -28,3 +30,13 @@ class CaseListFilters(Schema):
     def params(self) -> dict[str, Any]:
         """The parameters for CaseFilterSet (a time stands for its day in Asia/Shanghai)."""
         return self.model_dump(exclude_none=True)
+
+
+class MetricsQuery(Schema):
+    """`GET /metrics` and `GET /insights/metrics`: one set of parameters for both sources."""
+
+    street: str | None = Field(None, description="街道编码")
+    date_from: date | None = Field(None, alias="from", description="受理日期起（含）")
+    date_to: date | None = Field(None, alias="to", description="受理日期止（含）")
+    group_by: str = Field("street", description="street | residential_area | grid | unit | category")
+    category: str | None = Field(None, description="问题分类编码（含下级分类）")

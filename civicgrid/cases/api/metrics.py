@@ -1,8 +1,7 @@
 """`GET /metrics`: the figures of cases.metrics; `metrics_payload` is the answer shape that
 insights' `GET /insights/metrics` shares."""
 
-from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
 from ninja import Query, Router
 
@@ -13,6 +12,7 @@ from .. import metrics
 from ..errors import InvalidInput
 from ..schemas import MetricsOut
 from .common import op
+from .filters import MetricsQuery
 
 router = Router(tags=["cases"])
 
@@ -26,31 +26,16 @@ METRIC_FIELDS = {"date_from": "from", "date_to": "to"}
     summary="三率与工单统计",
     operation_id=op("get_metrics"),
 )
-def get_metrics(
-    request: Any,
-    street: Annotated[str | None, Query(description="街道编码")] = None,
-    date_from: Annotated[date | None, Query(alias="from", description="受理日期起（含）")] = None,
-    date_to: Annotated[date | None, Query(alias="to", description="受理日期止（含）")] = None,
-    group_by: Annotated[
-        str, Query(description="street | residential_area | grid | unit | category")
-    ] = "street",
-    category: Annotated[str | None, Query(description="问题分类编码（含下级分类）")] = None,
-) -> dict[str, Any]:
+def get_metrics(request: Any, query: Query[MetricsQuery]) -> dict[str, Any]:
     """The figures of cases.metrics over the caller's scope (definitions: docs/metrics.md)."""
-    return metrics_payload(request.auth, metrics, street, date_from, date_to, group_by, category)
+    return metrics_payload(request.auth, metrics, query)
 
 
-def metrics_payload(
-    user: Any,
-    source: Any,
-    street: str | None,
-    date_from: date | None,
-    date_to: date | None,
-    group_by: str,
-    category: str | None,
-) -> dict[str, Any]:
+def metrics_payload(user: Any, source: Any, query: MetricsQuery) -> dict[str, Any]:
     """One answer shape for every metrics endpoint: `source` is a module with compute() of
     cases.metrics' signature (cases.metrics live, insights.metrics from rollups)."""
+    street, date_from, date_to = query.street, query.date_from, query.date_to
+    group_by, category = query.group_by, query.category
     try:
         with reading_from_replica():  # a dashboard read: replication lag is fine
             rows = source.compute(
