@@ -1,5 +1,6 @@
 """Forms of the work-order pages. The action forms come from the transition table
-(cases/workflow.py, core.action_forms); the rest are the report, patrol and filter forms."""
+(cases/workflow.py, core.action_forms); the rest are the report and patrol forms (the workbench's
+filter is cases.filters.CaseFilterSet's form)."""
 
 import re
 from typing import Any
@@ -9,17 +10,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core.action_forms import ActionForm
-from civicgrid.core.choices import Action
 from civicgrid.core.params import MultipleFileField
-from civicgrid.core.widgets import FastSelect
-from civicgrid.geo.models import Area
 
-from .choices import (
-    CaseStatus,
-    Channel,
-    RequestType,
-    Urgency,
-)
+from .choices import RequestType, Urgency
 from .models import Case, Category
 from .workflow import MACHINE
 
@@ -66,40 +59,6 @@ def category_choices(qs: QuerySet[Category] | None = None) -> list[tuple[str, An
 def action_form(action: str, case: Case, user: Any, data: Any = None, files: Any = None) -> ActionForm:
     """The form of `action`, from its declaration in the transition table."""
     return ActionForm(data, files, obj=case, user=user, transition=MACHINE[action], auto_id=f"id_{action}_%s")
-
-
-# ------------------------------------------------------------------ workbench filters
-
-
-class WorkbenchFilterForm(forms.Form):
-    # FastSelect: the page is the desk's most used one, and its lists are long (core.widgets).
-    status = forms.ChoiceField(label=_("状态"), required=False, widget=FastSelect)
-    grid = forms.ModelChoiceField(
-        label=_("网格"), queryset=Area.objects.none(), required=False, widget=FastSelect
-    )
-    category = forms.ChoiceField(label=_("问题分类"), required=False, widget=FastSelect)
-    channel = forms.ChoiceField(label=_("渠道"), required=False, widget=FastSelect)
-    date_from = forms.DateField(
-        label=_("受理日期从"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(label=_("至"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    q = forms.CharField(
-        label=_("关键词"),
-        required=False,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("编号、内容、地址")}),
-    )
-
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", _("全部状态")), *CaseStatus.choices]  # type: ignore[attr-defined]
-        self.fields["channel"].choices = [("", _("全部渠道")), *Channel.choices]  # type: ignore[attr-defined]
-        self.fields["grid"].queryset = (  # type: ignore[attr-defined]
-            Area.objects.restrict(user, Action.VIEW).grids().order_by("code")
-        )
-        self.fields["grid"].empty_label = _("全部网格")  # type: ignore[attr-defined]
-        categories = category_choices()
-        categories[0] = ("", _("全部分类"))
-        self.fields["category"].choices = categories  # type: ignore[attr-defined]
 
 
 # ------------------------------------------------------------------ intake forms

@@ -9,25 +9,23 @@ correlated subquery, not from Python). Plain ORM expressions only, so SQLite and
 PostgreSQL give the same numbers.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.lookups import Exact, GreaterThan, In, LessThanOrEqual
-from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from civicgrid.core import clock
-from civicgrid.geo.models import Area
 
 from .choices import CaseStatus, Resolution, Satisfaction
 from .errors import InvalidInput
-from .models import Callback, Case, Category
+from .filters import filter_cases
+from .models import Callback, Case
 
 # group_by value → the Case foreign key it groups on.
 GROUPS: dict[str, str] = {
@@ -167,51 +165,18 @@ _COUNT_NAMES = (
 # ---------------------------------------------------------------------------- filters
 
 
-def parse_day(value: date | str | None, field: str) -> date | None:
-    """A period bound as a date (a datetime: its day in Asia/Shanghai); InvalidInput naming `field`."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return (
-            timezone.localtime(value, ZoneInfo(settings.TIME_ZONE)).date()
-            if timezone.is_aware(value)
-            else value.date()
-        )
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise InvalidInput(f"日期“{value}”无效，应为 YYYY-MM-DD", {field: "invalid"}) from None
-
-
-def _start_of(day: date) -> datetime:
-    # Periods are calendar days in Asia/Shanghai, whatever the server's clock says.
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
-
-
-def _street_q(street: Any) -> Q:
-    if isinstance(street, Area):
-        return Q(street_id=street.pk)
-    if isinstance(street, int) or (isinstance(street, str) and street.isdigit() and len(street) < 9):
-        return Q(street_id=int(street))
-    # Area codes of streets are 9 digits: a long number or any other text is a code.
-    return Q(street__code=str(street))
-
-
-def _category_q(category: Any) -> Q:
-    """The category and everything below it (the tree is at most a few levels deep)."""
-    if isinstance(category, Category):
-        ref: dict[str, Any] = {"pk": category.pk}
-    elif isinstance(category, int):
-        ref = {"pk": category}
-    else:
-        ref = {"code": str(category)}
-    q = Q()
-    for depth in range(4):
-        path = "category" + "__parent" * depth
-        q |= Q(**{f"{path}__{name}": value for name, value in ref.items()})
-    return q
+def criteria(
+    street: Any = None,
+    date_from: Any = None,
+    date_to: Any = None,
+    category: Any = None,
+    filters: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The arguments of compute()/summary() as CaseFilterSet parameters: the street (an area,
+    its id or code), the period, the category (with its branch), plus any other parameter of
+    the case filter in `filters` (status, grid, overdue, q…)."""
+    named = {"street": street, "date_from": date_from, "date_to": date_to, "category": category}
+    return {**(filters or {}), **{k: v for k, v in named.items() if v not in (None, "")}}
 
 
 def filtered(
@@ -220,22 +185,13 @@ def filtered(
     date_from: date | str | None = None,
     date_to: date | str | None = None,
     category: Any = None,
+    filters: Mapping[str, Any] | None = None,
 ) -> QuerySet[Case]:
-    """The cases the figures are computed over: the user's scope, then the filters.
-    The period is on received_at, both ends inclusive, in Asia/Shanghai."""
-    qs = Case.objects.restrict(user, "view")
-    if street not in (None, ""):
-        qs = qs.filter(_street_q(street))
-    start, end = parse_day(date_from, "date_from"), parse_day(date_to, "date_to")
-    if start and end and start > end:
-        raise InvalidInput("开始日期晚于结束日期", {"date_from": "after_date_to"})
-    if start:
-        qs = qs.filter(received_at__gte=_start_of(start))
-    if end:
-        qs = qs.filter(received_at__lt=_start_of(end + timedelta(days=1)))
-    if category not in (None, ""):
-        qs = qs.filter(_category_q(category))
-    return qs
+    """The cases the figures are computed over: the user's scope, then the case filter
+    (cases.filters: the period on received_at, both ends inclusive, in Asia/Shanghai). An
+    unknown category code counts nothing: one query per figure, whatever the filter."""
+    params = criteria(street, date_from, date_to, category, filters)
+    return filter_cases(Case.objects.restrict(user, "view"), params, check_codes=False)
 
 
 # ---------------------------------------------------------------------------- public API
@@ -255,12 +211,13 @@ def compute(
     group_by: str = "street",
     category: Any = None,
     now: datetime | None = None,
+    filters: Mapping[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """One dict per group (see docs/metrics.md for every key), ordered by the group's code;
     cases without a residential area, grid or lead unit form a group with key None, last."""
     check_group_by(group_by)
     fk = GROUPS[group_by]
-    qs = filtered(user, street, date_from, date_to, category)
+    qs = filtered(user, street, date_from, date_to, category, filters)
     rows = (
         qs.order_by()
         .values(key=F(f"{fk}_id"), code=F(f"{fk}__code"), name=F(f"{fk}__name"))
@@ -278,8 +235,9 @@ def summary(
     date_to: date | str | None = None,
     category: Any = None,
     now: datetime | None = None,
+    filters: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The same figures over the whole filtered set (key None, name 合计)."""
-    qs = filtered(user, street, date_from, date_to, category)
+    qs = filtered(user, street, date_from, date_to, category, filters)
     row = qs.order_by().aggregate(**_aggregates(now or clock.now()))
     return finish({**row, "key": None, "code": "", "name": "合计"})

@@ -1,6 +1,7 @@
-from typing import Any
+from typing import Any, cast
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Field, OuterRef, Q
+from django.db.models.expressions import RawSQL
 
 from civicgrid.core.choices import Action, Role
 from civicgrid.core.querysets import REGISTRY_PERMISSIONS, RestrictedQuerySet
@@ -78,6 +79,24 @@ class CategoryQuerySet(RestrictedQuerySet):
             if c.parent_id in by_id:
                 c.parent = by_id[c.parent_id]
         return rows
+
+    def branch(self, root: Any) -> "CategoryQuerySet":
+        """`root` (a category, its id or its code) and everything below it, at any depth: one
+        recursive query, which stays a subquery when it filters cases (`category__in=`).
+        UNION, not UNION ALL: a loop an administrator made in the tree still ends."""
+        meta = self.model._meta
+        table, pk = meta.db_table, meta.pk.column
+        parent = cast(Field, meta.get_field("parent")).column
+        if isinstance(root, str):
+            anchor, value = cast(Field, meta.get_field("code")).column, root
+        else:
+            anchor, value = pk, getattr(root, "pk", root)
+        sql = (
+            f'WITH RECURSIVE branch(id) AS (SELECT "{pk}" FROM "{table}" WHERE "{anchor}" = %s '
+            f'UNION SELECT c."{pk}" FROM "{table}" c JOIN branch b ON c."{parent}" = b.id) '
+            "SELECT id FROM branch"
+        )
+        return self.filter(pk__in=RawSQL(sql, [value]))
 
 
 class NotificationQuerySet(RestrictedQuerySet):

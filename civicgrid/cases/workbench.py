@@ -1,5 +1,6 @@
-"""The workbench's queues and filters, shared by the page (views/staff.py) and the export job
-(jobs.py), so an export holds exactly the cases the dispatcher was looking at."""
+"""The workbench's queues, and its filter (cases.filters.CaseFilterSet, the one every case
+list uses), shared by the page (views/staff.py) and the export job (jobs.py), so an export
+holds exactly the cases the dispatcher was looking at."""
 
 from collections.abc import Mapping
 from typing import Any
@@ -10,7 +11,8 @@ from django.utils.translation import gettext_lazy
 from civicgrid.core.choices import Action
 
 from .choices import OPEN_STATUSES, CaseStatus
-from .forms import WorkbenchFilterForm
+from .filters import PARAMS as FILTER_PARAMS
+from .filters import CaseFilterSet
 from .models import Case
 
 # (key, label, condition).
@@ -24,39 +26,16 @@ QUEUES: tuple[tuple[str, Any, Q], ...] = (
     ("all", gettext_lazy("全部"), Q()),
 )
 QUEUE_CONDITIONS = {key: q for key, _label, q in QUEUES}
-QUEUE_LABELS = {key: label for key, label, _q in QUEUES}
-# Filter fields an export remembers (the form's fields plus the queue).
-PARAMS = ("queue", "status", "grid", "category", "channel", "date_from", "date_to", "q")
+# Parameters an export remembers: the filter's and the queue.
+PARAMS = ("queue", *FILTER_PARAMS)
+# The filters the page shows (the others still apply when a link carries them).
+PAGE_FILTERS = ("status", "grid", "category", "channel", "date_from", "date_to", "q")
 
 
-def filtered_cases(user: Any, form: WorkbenchFilterForm) -> QuerySet[Case]:
-    """The user's cases (restrict) narrowed by the filter form; an invalid form filters nothing."""
-    qs = Case.objects.restrict(user, Action.VIEW)
-    if not form.is_valid():
-        return qs
-    data = form.cleaned_data
-    if data.get("status"):
-        qs = qs.filter(status=data["status"])
-    if data.get("grid"):
-        qs = qs.filter(grid=data["grid"])
-    if data.get("category"):
-        # A class code (E21) matches its whole branch.
-        qs = qs.filter(Q(category__code=data["category"]) | Q(category__parent__code=data["category"]))
-    if data.get("channel"):
-        qs = qs.filter(channel=data["channel"])
-    if data.get("date_from"):
-        qs = qs.filter(received_at__date__gte=data["date_from"])
-    if data.get("date_to"):
-        qs = qs.filter(received_at__date__lte=data["date_to"])
-    text = (data.get("q") or "").strip()
-    if text:
-        qs = qs.filter(
-            Q(number__icontains=text)
-            | Q(title__icontains=text)
-            | Q(description__icontains=text)
-            | Q(address__icontains=text)
-        )
-    return qs
+def case_filter(user: Any, params: Mapping[str, Any] | None) -> CaseFilterSet:
+    """The user's cases (restrict) under the filter of these parameters; a bad value is a form
+    error, and the valid ones still filter."""
+    return CaseFilterSet(params or None, Case.objects.restrict(user, Action.VIEW))
 
 
 # Counted on their own: the condition reads a column the covering index of the others lacks,
@@ -77,11 +56,8 @@ def queue_counts(base: QuerySet[Case]) -> dict[str, int]:
 
 def queue_cases(user: Any, params: Mapping[str, Any]) -> QuerySet[Case]:
     """The list the workbench shows for these GET parameters (queue included), unpaginated."""
-    data = {k: params[k] for k in PARAMS if params.get(k) not in (None, "")}
-    form = WorkbenchFilterForm(data or None, user=user)
-    queue = str(data.get("queue", "all"))
-    base = filtered_cases(user, form)
-    return base.filter(QUEUE_CONDITIONS.get(queue, Q()))
+    queue = str(params.get("queue") or "all")
+    return case_filter(user, params).qs.filter(QUEUE_CONDITIONS.get(queue, Q()))
 
 
 def clean_params(params: Mapping[str, Any]) -> dict[str, str]:

@@ -17,6 +17,7 @@ areas) and a category filter combined with another grouping are answered live by
 cases.metrics: their slices are small, or no rollup row describes them.
 """
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,6 +28,7 @@ from django.utils import timezone
 
 from civicgrid.cases import metrics as live
 from civicgrid.cases.choices import CaseStatus
+from civicgrid.cases.filters import CaseFilterSet
 from civicgrid.cases.metrics import finish  # one output shape for both paths
 from civicgrid.cases.models import Case, Category
 from civicgrid.core import clock
@@ -56,35 +58,9 @@ def _street_q(street: Any) -> Q:
     return Q(street__code=str(street))
 
 
-def _category_ids(category: Any) -> set[int]:
-    """The category and everything below it, as cases.metrics filters (four levels)."""
-    nodes = {
-        pk: (parent, code) for pk, parent, code in Category.objects.values_list("pk", "parent_id", "code")
-    }
-
-    def matches(pk: int | None) -> bool:
-        if pk is None:
-            return False
-        if isinstance(category, Category):
-            return pk == category.pk
-        if isinstance(category, int):
-            return pk == category
-        return nodes[pk][1] == str(category)
-
-    found = set()
-    for pk in nodes:
-        node: int | None = pk
-        for _depth in range(4):
-            if matches(node):
-                found.add(pk)
-                break
-            node = nodes[node][0] if node is not None else None
-    return found
-
-
-def _usable(user: Any, group_by: str, category: Any) -> bool:
+def _usable(user: Any, group_by: str, category: Any, filters: Mapping[str, Any] | None) -> bool:
     scope = user_scope(user)
-    if scope is None:
+    if scope is None or filters:  # no rollup row knows statuses, grids, texts…
         return False
     if category not in (None, "") and group_by != Dimension.CATEGORY:
         return False
@@ -169,19 +145,22 @@ def _figures(
     group_by: str | None,
     category: Any,
     now: datetime | None,
+    filters: Mapping[str, Any] | None,
 ) -> list[dict[str, Any]] | dict[str, Any]:
     """Grouped rows (group_by set) or the summary dict (group_by None)."""
-    live.filtered(user, street, date_from, date_to, category)  # the live path's input errors, no query
+    # The live path's input errors, and the period as days (the filter's one date rule).
+    period = CaseFilterSet(live.criteria(street, date_from, date_to, category, filters), check_codes=False)
+    period.checked()
     dimension = group_by or (Dimension.CATEGORY if category not in (None, "") else Dimension.STREET)
     plan = (
-        _Plan(live.parse_day(date_from, "date_from"), live.parse_day(date_to, "date_to"))
-        if _usable(user, dimension, category)
+        _Plan(period.form.cleaned_data.get("date_from"), period.form.cleaned_data.get("date_to"))
+        if _usable(user, dimension, category, filters)
         else None
     )
     if plan is None or plan.empty or plan.whole_live:
         if group_by is None:
-            return live.summary(user, street, date_from, date_to, category, now=now)
-        return live.compute(user, street, date_from, date_to, group_by, category, now=now)
+            return live.summary(user, street, date_from, date_to, category, now=now, filters=filters)
+        return live.compute(user, street, date_from, date_to, group_by, category, now=now, filters=filters)
     now = now or clock.now()
 
     rows: QuerySet[Any]
@@ -192,7 +171,9 @@ def _figures(
     if street not in (None, ""):
         rows = rows.filter(_street_q(street))
     if category not in (None, ""):
-        rows = rows.filter(member__in=_category_ids(category))
+        rows = rows.filter(
+            member__in=Category.objects.branch(period.form.cleaned_data["category"]).values("pk")
+        )
     sums = {name: Sum(name) for name in COUNTERS}
     # Unanswered cases whose response limit is still ahead (few: the last day or so).
     waiting = (
@@ -242,10 +223,11 @@ def compute(
     group_by: str = "street",
     category: Any = None,
     now: datetime | None = None,
+    filters: Mapping[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """cases.metrics.compute(), from the rollups where they can answer."""
     live.check_group_by(group_by)
-    result = _figures(user, street, date_from, date_to, group_by, category, now)
+    result = _figures(user, street, date_from, date_to, group_by, category, now, filters)
     assert isinstance(result, list)
     return result
 
@@ -257,9 +239,10 @@ def summary(
     date_to: date | str | None = None,
     category: Any = None,
     now: datetime | None = None,
+    filters: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """cases.metrics.summary(), from the rollups where they can answer."""
-    result = _figures(user, street, date_from, date_to, None, category, now)
+    result = _figures(user, street, date_from, date_to, None, category, now, filters)
     assert isinstance(result, dict)
     return result
 

@@ -30,9 +30,9 @@ from civicgrid.geo.views import map_context
 from .. import actions, duplicates, workflow
 from ..choices import OPEN_STATUSES, AssignmentStatus, CaseAction, PhotoStage
 from ..errors import CaseError, Conflict, NotFound
-from ..forms import WorkbenchFilterForm, action_form
+from ..forms import action_form
 from ..models import Assignment, Case, CaseEvent, Category, DutyRule, ExtensionRequest, Notification
-from ..workbench import QUEUE_CONDITIONS, QUEUES, filtered_cases, queue_counts
+from ..workbench import PAGE_FILTERS, QUEUE_CONDITIONS, QUEUES, case_filter, queue_counts
 from .common import (
     reporter_view,
     require,
@@ -49,19 +49,16 @@ NOTIFICATIONS_PER_PAGE = 30
 TASKS_HISTORY_LIMIT = 30
 
 
-def _filtered_cases(request: HttpRequest, form: WorkbenchFilterForm) -> Any:
-    return filtered_cases(request.user, form)
-
-
 @login_required
 def workbench(request: HttpRequest) -> HttpResponse:
     """Queues with counts, filters and a paginated list; htmx swaps only the results."""
     require(request, "cases.workbench")
-    form = WorkbenchFilterForm(request.GET or None, user=request.user)
+    cases = case_filter(request.user, request.GET).for_page(request.user)
+    form = cases.form
     queue = request.GET.get("queue", "")
     if queue not in QUEUE_CONDITIONS:
         queue = "new" if may(request.user, "cases.desk") else "all"
-    base = _filtered_cases(request, form)
+    base = cases.qs
     counts = queue_counts(base)
     queues = [{"key": key, "label": label, "count": counts[key]} for key, label, _q in QUEUES]
     listing = base.filter(QUEUE_CONDITIONS[queue]).select_related("category", "grid", "lead_unit")
@@ -72,6 +69,13 @@ def workbench(request: HttpRequest) -> HttpResponse:
     page = Paginator(listing, CASES_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "form": form,
+        "fields": [form[name] for name in PAGE_FILTERS],
+        # Filters a link carried that the page has no input for: kept through the next search.
+        "carried": [
+            (name, form[name].value())
+            for name in form.fields
+            if name not in PAGE_FILTERS and form[name].value()
+        ],
         "queues": queues,
         "queue": queue,
         "page": page,
