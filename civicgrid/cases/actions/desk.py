@@ -109,6 +109,8 @@ def merge_case(ctx: CaseContext, *, master: Case, note: str = "") -> None:
         status=AssignmentStatus.CANCELLED
     )
     Case.objects.filter(master=c).update(master=master)  # its own followers follow the new master
+    # The master's timeline gains a row: its version moves too (its ETag, a stale form).
+    Case.objects.filter(pk=master.pk).update(version=F("version") + 1, updated_at=ctx.now)
     ctx.set(master=master)
     ctx.note, ctx.data["master"] = note, master.number
     record_event(

@@ -122,7 +122,7 @@ class CaseRecordsApiTests(TestCase):
         )
         # Another reader, another tag (allowed_actions and masking are theirs).
         self.assertNotEqual(self.api(role=Role.LEADER).get(path)["ETag"], tag)
-        # An action changes it; so does a timeline row written without a version bump.
+        # An action changes it; so does the system's response-overdue mark (it bumps the version).
         actions.run_action(self.open_case.pk, "comment", self.desk, {"note": "已联系"})
         after_comment = api.get(path, headers={"If-None-Match": tag})
         self.assertEqual(after_comment.status_code, 200)
@@ -130,7 +130,7 @@ class CaseRecordsApiTests(TestCase):
         due = Case.objects.get(pk=self.open_case.pk).response_due_at
         version = Case.objects.get(pk=self.open_case.pk).version
         self.assertTrue(actions.mark_response_overdue(self.open_case.pk, due + dt.timedelta(days=1)))
-        self.assertEqual(Case.objects.get(pk=self.open_case.pk).version, version)
+        self.assertEqual(Case.objects.get(pk=self.open_case.pk).version, version + 1)
         self.assertEqual(api.get(path, headers={"If-None-Match": tag}).status_code, 200)
 
     def test_a_phone_reveal_is_never_a_304(self) -> None:
