@@ -13,3 +13,5 @@ class CoreConfig(AppConfig):
         audit.connect_signals()
         # Each app's capabilities.py declares its capabilities (core.capabilities).
         autodiscover_modules("capabilities")
+        # Each app's profile_settings.py declares what a street sets for itself (core.profile).
+        autodiscover_modules("profile_settings")
