@@ -60,7 +60,6 @@ from civicgrid.cases.models import (
 from civicgrid.core import clock
 from civicgrid.core.choices import Role
 from civicgrid.core.scope import Scope
-from civicgrid.core.workdays import working_day_deadline
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
 from civicgrid.orgs.choices import UnitKind
@@ -1164,11 +1163,11 @@ def _backdate(clock: DemoClock, case_ids: list[int]) -> None:
     def case_dates(case: Case) -> None:
         if case.callback_due_at is not None and case.pk in closed:
             at = clock.stamp(closed[case.pk]) or closed[case.pk]
-            case.callback_due_at = deadlines.callback_due(at)
+            case.callback_due_at = deadlines.callback_due(at, case.street_id)
         if case.pk in reopened:
             # reopen gives the re-check limit (回访复核) counted from the reopening.
             at = clock.stamp(reopened[case.pk]) or reopened[case.pk]
-            case.handling_due_at = working_day_deadline(at, int(deadlines.policy()["callback_working_days"]))
+            case.handling_due_at = deadlines.callback_due(at, case.street_id)
 
     case_fields = ["created_at", "updated_at", "responded_at", "handled_at", "verified_at", "closed_at"]
     remap(Case, Case.objects.filter(pk__in=case_ids), case_fields, case_dates)
