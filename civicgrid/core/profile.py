@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from asgiref.local import Local
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -328,7 +329,7 @@ _version = SharedVersion(VERSION_KEY)
 # Set while this thread has changed profiles in a transaction that has not committed yet:
 # reads go to the database (the transaction sees its own rows) and are never cached, so a
 # rollback cannot leave values in the cache that do not exist.
-_local = threading.local()
+_local = Local()
 
 
 def use_store(loader: Loader) -> None:

@@ -154,6 +154,24 @@ def test_callback_and_extension_limits_follow_the_street(world):
     assert deadlines.max_extension_days(world.west.street.pk) == 15
 
 
+def test_an_extension_beyond_the_street_limit_is_refused(world):
+    from civicgrid.cases import actions as case_actions
+    from civicgrid.cases.choices import CaseStatus
+    from civicgrid.cases.errors import InvalidInput
+    from civicgrid.cases.tests.factories import advance
+
+    duty(world)
+    actions.save_profile(world.east.street, admin(world), {"cases.max_extension_working_days": 4})
+    case = advance(world, make_case(world), CaseStatus.IN_PROGRESS)
+    handler = world.user("east", Role.HANDLER)
+    with pytest.raises(InvalidInput) as err:
+        case_actions.run_action(
+            case.pk, "request_extension", handler, {"working_days": 5, "reason": "需协调"}
+        )
+    assert "working_days" in err.value.fields
+    case_actions.run_action(case.pk, "request_extension", handler, {"working_days": 4, "reason": "需协调"})
+
+
 def test_the_12345_import_uses_each_street_profile(world, django_assert_max_num_queries):
     duty(world, "east")
     duty(world, "west")
