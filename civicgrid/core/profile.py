@@ -324,7 +324,7 @@ def _resolve(setting: Setting, layers: Layers) -> Any:
 Loader = Callable[[int], Layers]
 _loader: Loader | None = None
 _lock = threading.Lock()
-_cache: dict[int | None, Profile] = {}
+_cache: dict[int, Profile] = {}
 _version = SharedVersion(VERSION_KEY)
 # Set while this thread has changed profiles in a transaction that has not committed yet:
 # reads go to the database (the transaction sees its own rows) and are never cached, so a
@@ -337,7 +337,8 @@ def use_store(loader: Loader) -> None:
     most specific first (the profiles app plugs itself in when it is ready)."""
     global _loader
     _loader = loader
-    invalidate()
+    with _lock:
+        _cache.clear()
 
 
 def for_area(area_id: int | None) -> Profile:

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from civicgrid.core import profile
-from civicgrid.core.audit import acting_as
+from civicgrid.core.audit import acting_as, current_actor
 from civicgrid.core.choices import Action
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
@@ -39,7 +39,8 @@ def save_profile(area: Area, actor: Any, overrides: Mapping[str, Any]) -> AreaPr
             errors[key] = exc.messages
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic(), acting_as(actor):
+    # The audit row names the actor even outside a request; a request keeps its "via".
+    with transaction.atomic(), acting_as(actor, current_actor()[1]):
         if not editable_areas(actor).filter(pk=area.pk).exists():
             raise Area.DoesNotExist(f"{area} is no district or street the actor may change")
         row = AreaProfile.objects.select_for_update().filter(area=area).first()
@@ -53,6 +54,6 @@ def save_profile(area: Area, actor: Any, overrides: Mapping[str, Any]) -> AreaPr
 
 
 def reset_setting(area: Area, actor: Any, key: str) -> AreaProfile:
-    """ "Use the default" for one setting: `area` inherits it again."""
+    """Use the default for one setting: `area` inherits it again (the page's reset)."""
     own = {k: v for k, v in profile.for_area(area.pk).own.items() if k != key}
     return save_profile(area, actor, own)
