@@ -61,6 +61,18 @@ def _fresh_holiday_cache():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_profiles():
+    # And for the street profiles cached per process (core.profile).
+    from civicgrid.core import profile
+
+    profile._local.dirty = False
+    profile.invalidate()
+    yield
+    profile._local.dirty = False
+    profile.invalidate()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Argon2 is deliberately slow; tests that check hashing restore the real list
     # (civicgrid.settings.PASSWORD_HASHERS) themselves.

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "axes",
     "civicgrid.core",
     "civicgrid.geo",
+    "civicgrid.profiles",
     "civicgrid.orgs",
     "civicgrid.accounts",
     "civicgrid.cases",
@@ -276,23 +277,15 @@ CIVICGRID_WEBHOOKS_RETENTION_DAYS = int(os.environ.get("CIVICGRID_WEBHOOKS_RETEN
 # conftest.py); keep it off in production.
 CIVICGRID_WEBHOOKS_ALLOW_PRIVATE = env_bool("CIVICGRID_WEBHOOKS_ALLOW_PRIVATE", DEBUG)
 
-# Work-order time limits (沪府办[2018]62号 practice); a street administrator may change them.
-# Keys of "request_types" are cases.choices.RequestType values; categories override per class.
-CIVICGRID_CASE_DEADLINES = {
-    "response_working_days": 1,
-    "request_types": {"inquiry": 1, "suggestion": 1, "help": 5, "complaint": 5, "report": 5},
-    # Urgency shortens the response limit to calendar minutes and may shorten handling.
-    "urgency": {"urgent": {"response_minutes": 120, "handling_working_days": 2}},
-    "emergency": {"response_minutes": 30, "handling_hours": 2},
-    "callback_working_days": 3,
-    "max_extension_working_days": 15,
-}
-# Duplicate suggestions on intake: same category, same building or within N metres, last N days.
+# Duplicate suggestions on intake: the city defaults of the street profile's settings
+# cases.duplicate_* (same category, same building or within N metres, last N days, similarity).
+# Time limits, the public form's categories and Open311's private categories are street
+# profile settings with their city defaults in each app's profile_settings.py.
 CIVICGRID_DUPLICATE_RADIUS_M = float(os.environ.get("CIVICGRID_DUPLICATE_RADIUS_M", "50"))
 CIVICGRID_DUPLICATE_DAYS = int(os.environ.get("CIVICGRID_DUPLICATE_DAYS", "7"))
+CIVICGRID_DUPLICATE_MIN_SIMILARITY = float(os.environ.get("CIVICGRID_DUPLICATE_MIN_SIMILARITY", "0.4"))
 # Rows of a 12345 file written per transaction (cases/intake/hotline.py).
 CIVICGRID_IMPORT_BATCH_ROWS = int(os.environ.get("CIVICGRID_IMPORT_BATCH_ROWS", "2000"))
-CIVICGRID_DUPLICATE_MIN_SIMILARITY = float(os.environ.get("CIVICGRID_DUPLICATE_MIN_SIMILARITY", "0.4"))
 # Photos: size limit per file and the thumbnail box.
 CIVICGRID_PHOTO_MAX_BYTES = int(os.environ.get("CIVICGRID_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))
 CIVICGRID_PHOTO_THUMBNAIL = (320, 320)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("cases/", include("civicgrid.cases.urls")),
     path("report/", include("civicgrid.cases.public_urls")),
     path("webhooks/", include("civicgrid.webhooks.urls")),
+    path("profiles/", include("civicgrid.profiles.urls")),
     path("api/v1/", api.urls),
     re_path(r"^api/v1/(?P<rest>.*)$", api_unknown_path),  # JSON 404 for what no API route matches
     path("open311/v2/", include("civicgrid.open311.urls")),

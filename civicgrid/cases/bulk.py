@@ -361,7 +361,13 @@ def _write(valid: list[_Valid], via: str, intake: Intake, actor: Any) -> list[Cr
     # Everything that may query the database (the calendar's holidays, labels) before the COPY
     # starts: build() runs while the connection is busy with it.
     dues = [
-        intake.deadlines.compute(at, v.data.request_type, v.category, v.data.urgency)
+        intake.deadlines.compute(
+            at,
+            v.data.request_type,
+            v.category,
+            v.data.urgency,
+            v.location.street.id,  # type: ignore[union-attr]
+        )
         for v, at in zip(valid, received, strict=True)
     ]
     notes = [intake.created_note(v.data.channel) for v in valid]

@@ -1,17 +1,19 @@
 """一件多单: on intake, suggest open cases that are probably the same matter.
 
-Same category, received in the last N days (setting), at the same building or within R
-metres (setting), with similar text (share of the shorter text's character bigrams found in
-the other ≥ setting: a short "楼上噪声扰民" matches a longer account of the same noise). The dispatcher
-decides and merges through actions.merge_case.
+Same category, received in the last N days, at the same building or within R metres, with
+similar text (share of the shorter text's character bigrams found in the other ≥ a minimum:
+a short "楼上噪声扰民" matches a longer account of the same noise). N, R and the minimum come
+from the street's profile (cases/profile_settings.py). The dispatcher decides and merges
+through actions.merge_case.
 """
 
 import math
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
 from django.db.models import Q
+
+from civicgrid.core import profile
 
 from .choices import OPEN_STATUSES
 from .models import Case
@@ -46,8 +48,9 @@ class Candidate:
 
 
 def candidates(case: Case) -> list[Candidate]:
-    radius = settings.CIVICGRID_DUPLICATE_RADIUS_M
-    since = case.received_at - timedelta(days=settings.CIVICGRID_DUPLICATE_DAYS)
+    conf = profile.for_area(case.street_id)
+    radius = conf["cases.duplicate_radius_m"]
+    since = case.received_at - timedelta(days=conf["cases.duplicate_days"])
     near = Q(pk__in=[])
     if case.building_id:
         near |= Q(building_id=case.building_id)
@@ -71,7 +74,7 @@ def candidates(case: Case) -> list[Candidate]:
         .select_related("category")[:50]
     )
     found: list[Candidate] = []
-    minimum = settings.CIVICGRID_DUPLICATE_MIN_SIMILARITY
+    minimum = conf["cases.duplicate_min_similarity"]
     for other in rows:
         same_building = bool(case.building_id and other.building_id == case.building_id)
         dist = None

@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.core import profile
 from civicgrid.core.action_forms import ActionForm
 from civicgrid.core.params import MultipleFileField
 
@@ -17,20 +18,9 @@ from .models import Case, Category
 from .workflow import MACHINE
 
 # Categories a resident may choose on the public form: the local-extension branch (community
-# matters) and the street-level classes residents most often report.
+# matters) and the street-level classes residents most often report (the street's profile,
+# "cases.public_categories").
 PUBLIC_CATEGORY_PARENTS = ("E21",)
-PUBLIC_COMMON_CODES = (
-    "E0102",  # 暴露垃圾
-    "E0104",  # 道路不洁
-    "E0301",  # 施工扰民
-    "E0404",  # 下水道堵塞或破损
-    "E0406",  # 道路积水
-    "E0505",  # 机动车乱停放
-    "E0506",  # 非机动车乱停放
-    "E0508",  # 商业噪音
-    "E0510",  # 露天烧烤
-    "C0110",  # 路灯
-)
 PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{6,19}$")
 
 
@@ -101,10 +91,11 @@ class PatrolReportForm(LocationFields):
         self.fields["photos"].widget.attrs.update({"capture": "environment"})
 
 
-def public_categories() -> QuerySet[Category]:
+def public_categories(street_id: int | None = None) -> QuerySet[Category]:
+    common = profile.value("cases.public_categories", street_id)
     return Category.objects.filter(is_active=True).filter(
         parent__code__in=PUBLIC_CATEGORY_PARENTS
-    ) | Category.objects.filter(is_active=True, code__in=PUBLIC_COMMON_CODES)
+    ) | Category.objects.filter(is_active=True, code__in=common)
 
 
 class PublicReportForm(LocationFields):
@@ -142,9 +133,10 @@ class PublicReportForm(LocationFields):
         "reporter_anonymous",
     ]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, street_id: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = category_choices(public_categories())  # type: ignore[attr-defined]
+        choices = category_choices(public_categories(street_id))
+        self.fields["category"].choices = choices  # type: ignore[attr-defined]
 
     def clean_reporter_phone(self) -> str:
         phone = (self.cleaned_data.get("reporter_phone") or "").strip()

@@ -189,7 +189,7 @@ def _routed_co_units(case: Any, user: Any) -> list[int]:
 def _max_extension_days(case: Any) -> int:
     from .deadlines import max_extension_days
 
-    return max_extension_days()
+    return max_extension_days(case.street_id)
 
 
 def note(label: Any = None, required: bool = False, message: str = "") -> Param:

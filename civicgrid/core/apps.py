@@ -15,3 +15,5 @@ class CoreConfig(AppConfig):
         autodiscover_modules("capabilities")
         # Each app's jobs.py registers its background job kinds (core.jobs).
         autodiscover_modules("jobs")
+        # Each app's profile_settings.py declares what a street sets for itself (core.profile).
+        autodiscover_modules("profile_settings")

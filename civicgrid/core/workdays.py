@@ -14,14 +14,12 @@ Changes made with queryset.update() or bulk_create() send no signals: call inval
 
 import functools
 import threading
-import time as _time
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
 from asgiref.local import Local
-from django.core.cache import cache
 from django.db import models, transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
@@ -29,6 +27,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import clock
+from .versions import SharedVersion
 
 # Time limits are Shanghai practice whatever the server's TIME_ZONE says.
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -81,8 +80,7 @@ def package_says_day_off(d: date) -> bool:
 
 _lock = threading.Lock()
 _years: dict[int, dict[date, bool]] = {}
-_version: int | None = None
-_last_check = 0.0
+_version = SharedVersion(VERSION_KEY)
 # Years this thread changed inside a transaction that has not committed yet: read straight
 # from the database (the transaction sees its own rows) and never cached, so a rollback
 # cannot leave rows in the cache that do not exist.
@@ -98,27 +96,15 @@ def _dirty_years() -> set[int]:
 
 def invalidate() -> None:
     """Drop this process's cached Holiday rows and tell the other processes to drop theirs."""
-    global _version
     with _lock:
         _years.clear()
-    try:
-        _version = cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 1, None)
-        _version = 1
+    _version.bump()
 
 
 def _sync_version() -> None:
-    global _version, _last_check
-    now = _time.monotonic()
-    if now - _last_check < VERSION_CHECK_SECONDS:
-        return
-    version = cache.get(VERSION_KEY, 0)
-    with _lock:
-        _last_check = now
-        if version != _version:
+    if _version.stale(VERSION_CHECK_SECONDS):
+        with _lock:
             _years.clear()
-            _version = version
 
 
 def _load_year(year: int) -> dict[date, bool]:

@@ -48,7 +48,7 @@ from civicgrid.cases.models import Assignment, Case, Category, DutyRule, Notific
 from civicgrid.core import clock
 from civicgrid.core.choices import Role
 from civicgrid.core.scope import Scope
-from civicgrid.core.workdays import END_OF_DAY, working_day_deadline
+from civicgrid.core.workdays import END_OF_DAY
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
 from civicgrid.orgs.choices import UnitKind
@@ -783,7 +783,7 @@ class _Planner:
         reopened = [s.when for s in steps if s.action == CaseAction.REOPEN]
         if reopened:
             # reopen_case sets the re-check limit (回访复核), counted from the reopening.
-            due = working_day_deadline(reopened[-1], int(deadlines.policy()["callback_working_days"]))
+            due = deadlines.callback_due(reopened[-1])
         return due >= self.day_ends
 
     # --- what happens to it

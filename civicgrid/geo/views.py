@@ -89,6 +89,9 @@ def area_detail(request: HttpRequest, code: str) -> HttpResponse:
         "children": children,
         "units": units,
         "is_grid": area.kind == AreaKind.GRID,
+        # The profile page (civicgrid.profiles) is for those who may change the street/district.
+        "may_edit_profile": area.kind in (AreaKind.STREET, AreaKind.DISTRICT)
+        and Area.objects.restrict(user, Action.CHANGE).filter(pk=area.pk).exists(),
         **map_context(),
     }
     if area.kind == AreaKind.GRID:

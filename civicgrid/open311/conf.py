@@ -1,13 +1,9 @@
-"""The open311 app's settings, each overridable in settings.py (CIVICGRID_OPEN311_*)."""
+"""The open311 app's settings, each overridable in settings.py (CIVICGRID_OPEN311_*). The
+private categories are per street (profile_settings.py)."""
 
 from typing import Any
 
 from django.conf import settings
-
-# Categories (and their sub-categories) kept out of the public interface: not offered as
-# services, and their cases never shown to anonymous readers. Mass incidents are sensitive;
-# group renting, elderly people living alone and neighbour disputes point at one household.
-DEFAULT_PRIVATE_CATEGORIES = ("E0409", "E2101", "E2110", "E2111")
 
 # The spec's limits for GET requests: at most this many days between start_date and
 # end_date, at most this many requests per answer.
@@ -17,10 +13,6 @@ MAX_RESULTS = 1000
 
 def _get(name: str, default: Any) -> Any:
     return getattr(settings, f"CIVICGRID_OPEN311_{name}", default)
-
-
-def private_categories() -> tuple[str, ...]:
-    return tuple(_get("PRIVATE_CATEGORIES", DEFAULT_PRIVATE_CATEGORIES))
 
 
 def contact() -> str:

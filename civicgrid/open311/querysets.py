@@ -1,12 +1,13 @@
 """Which cases Open311 shows, and to whom (the permission layer of this app).
 
 Anonymous readers (no api_key) see the *public* cases of the street named by jurisdiction_id:
-every case except those of a private category (conf.private_categories() and their
-sub-categories). Listings (GET requests without service_request_id) also leave out cases
-merged into a master (the master stands for them) and cases not accepted (不予立案: often
-abuse or spam); looked up by number, those are answered too. A reader with an api_key
-additionally sees, in that street, every case the key's account may see in the staff UI
-(`Case.objects.restrict(user, "view")`). No answer ever carries personal fields.
+every case except those of a private category (the street's profile,
+"open311.private_categories", and their sub-categories). Listings (GET requests without
+service_request_id) also leave out cases merged into a master (the master stands for them)
+and cases not accepted (不予立案: often abuse or spam); looked up by number, those are
+answered too. A reader with an api_key additionally sees, in that street, every case the
+key's account may see in the staff UI (`Case.objects.restrict(user, "view")`). No answer
+ever carries personal fields.
 """
 
 from typing import Any
@@ -16,10 +17,9 @@ from django.db.models import Q, QuerySet
 from civicgrid.cases.choices import CaseStatus
 from civicgrid.cases.models import Case, Category
 from civicgrid.cases.querysets import CaseChildQuerySet
+from civicgrid.core import profile
 from civicgrid.core.choices import Action
 from civicgrid.geo.models import Area
-
-from . import conf
 
 # Left out of listings (see the module docstring).
 UNLISTED_STATUSES = (CaseStatus.MERGED, CaseStatus.REJECTED)
@@ -29,10 +29,10 @@ class SubmissionQuerySet(CaseChildQuerySet):
     """Submissions follow their case's scope."""
 
 
-def private_category_ids(categories: list[Category] | None = None) -> set[int]:
-    """The private categories and everything below them (one query unless given the tree)."""
+def private_category_ids(street: Area, categories: list[Category] | None = None) -> set[int]:
+    """The street's private categories and everything below them (one query unless given the tree)."""
     rows = categories if categories is not None else list(Category.objects.only("pk", "code", "parent_id"))
-    codes = set(conf.private_categories())
+    codes = set(profile.value("open311.private_categories", street.pk))
     children: dict[int | None, list[Category]] = {}
     for c in rows:
         children.setdefault(c.parent_id, []).append(c)
@@ -48,7 +48,7 @@ def private_category_ids(categories: list[Category] | None = None) -> set[int]:
 
 def readable_cases(street: Area, user: Any = None, *, listing: bool = False) -> QuerySet[Case]:
     """The cases of `street` this reader may see through Open311 (module docstring)."""
-    public = ~Q(category_id__in=private_category_ids())
+    public = ~Q(category_id__in=private_category_ids(street))
     if listing:
         public &= ~Q(status__in=UNLISTED_STATUSES)
     if user is not None:

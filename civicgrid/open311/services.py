@@ -5,6 +5,7 @@ from typing import Any
 
 from civicgrid.cases.choices import RequestType
 from civicgrid.cases.models import Category
+from civicgrid.geo.models import Area
 
 from .querysets import private_category_ids
 
@@ -63,10 +64,10 @@ class Service:
         }
 
 
-def catalogue() -> list[Service]:
-    """Active leaf categories outside the private branches, by code (one query)."""
+def catalogue(street: Area) -> list[Service]:
+    """Active leaf categories outside the street's private branches, by code (one query)."""
     tree = Category.objects.order_by("code").linked()
-    private = private_category_ids(tree)
+    private = private_category_ids(street, tree)
     with_active_children = {c.parent_id for c in tree if c.is_active and c.parent_id}
     services = []
     for c in tree:
@@ -79,5 +80,5 @@ def catalogue() -> list[Service]:
     return services
 
 
-def find(code: str) -> Service | None:
-    return next((s for s in catalogue() if s.code == code), None)
+def find(code: str, street: Area) -> Service | None:
+    return next((s for s in catalogue(street) if s.code == code), None)

@@ -129,14 +129,13 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @endpoint("GET")
 def service_list(request: HttpRequest, fmt: str) -> HttpResponse:
-    params.jurisdiction(request)  # the tree is shared by every street, but the id is checked
-    return render(fmt, "services", "service", [s.as_dict() for s in services.catalogue()])
+    street = params.jurisdiction(request)  # each street keeps its own categories private
+    return render(fmt, "services", "service", [s.as_dict() for s in services.catalogue(street)])
 
 
 @endpoint("GET")
 def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpResponse:
-    params.jurisdiction(request)
-    service = services.find(code)
+    service = services.find(code, params.jurisdiction(request))
     if service is None:
         raise Open311Error(404, f"service_code“{code}”不存在")
     return render(fmt, "service_definition", None, service.definition())
@@ -352,7 +351,7 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     code = param(request, "service_code")
     if code is None:
         raise Open311Error(400, "缺少 service_code")
-    service = services.find(code)
+    service = services.find(code, street)
     if service is None:
         raise Open311Error(404, f"service_code“{code}”不存在")
     answers = params.attributes(request)

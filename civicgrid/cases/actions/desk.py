@@ -4,8 +4,6 @@ from typing import Any
 
 from django.db.models import F
 
-from civicgrid.core.workdays import working_day_deadline
-
 from .. import deadlines
 from ..choices import ACTIVE_ASSIGNMENT_STATUSES, AssignmentStatus, CaseAction, CaseStatus
 from ..models import Assignment, Callback, Case
@@ -25,7 +23,7 @@ def file_case(
     if urgency and urgency != c.urgency:
         ctx.set(urgency=urgency)
     if ctx.changed:
-        due = deadlines.compute(c.received_at, c.request_type, c.category, c.urgency)
+        due = deadlines.compute(c.received_at, c.request_type, c.category, c.urgency, c.street_id)
         ctx.data["reclassified"] = sorted(ctx.changed)
         ctx.set(response_due_at=due.response_due_at, handling_due_at=due.handling_due_at)
     ctx.note = note
@@ -40,7 +38,7 @@ def reject_case(ctx: CaseContext, *, reason: str) -> None:
 @implements(CaseAction.CLOSE)
 def close_case(ctx: CaseContext, *, note: str = "") -> None:
     ctx.respond()
-    ctx.set(closed_at=ctx.now, callback_due_at=deadlines.callback_due(ctx.now))
+    ctx.set(closed_at=ctx.now, callback_due_at=deadlines.callback_due(ctx.now, ctx.case.street_id))
     if note:
         ctx.set(resolution_note=note)
     ctx.note = note
@@ -90,7 +88,7 @@ def record_callback(
 @implements(CaseAction.REOPEN)
 def reopen_case(ctx: CaseContext, *, reason: str) -> None:
     # A reopened matter gets the re-check limit (回访复核) from now.
-    due = working_day_deadline(ctx.now, int(deadlines.policy()["callback_working_days"]))
+    due = deadlines.callback_due(ctx.now, ctx.case.street_id)
     ctx.set(
         closed_at=None,
         verified_at=None,

@@ -144,7 +144,7 @@ def create_case(
     street_id = place.location.street.id  # type: ignore[union-attr]
     cleaned = [clean_photo(f) for f in data.photos or []]
     received_at = data.received_at or clock.now()
-    due = deadlines.compute(received_at, data.request_type, category, data.urgency)
+    due = deadlines.compute(received_at, data.request_type, category, data.urgency, street_id)
     from ..duplicates import suggest_for_new
     from ..routing import route
 
@@ -257,7 +257,9 @@ def update_from_source(
             setattr(locked, name, new[name])
         locked.source_fingerprint = fingerprint
         if {"received_at", "category_id", "request_type"} & set(changed):
-            due = deadlines.compute(locked.received_at, locked.request_type, category, locked.urgency)
+            due = deadlines.compute(
+                locked.received_at, locked.request_type, category, locked.urgency, locked.street_id
+            )
             locked.response_due_at, locked.handling_due_at = due.response_due_at, due.handling_due_at
         locked.version += 1
         locked.save()

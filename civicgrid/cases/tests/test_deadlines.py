@@ -4,12 +4,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 
-from civicgrid.cases import actions, deadlines
+from civicgrid.cases import actions
 from civicgrid.cases.choices import CaseStatus, Urgency
 from civicgrid.cases.models import Category, Notification, Supervision
 from civicgrid.cases.tasks import check_deadlines as check_deadlines_task
 from civicgrid.core.choices import Role
 from civicgrid.core.models import Holiday
+from civicgrid.profiles.actions import save_profile
+from civicgrid.testing.factories import UserFactory
 
 from .factories import advance, duty, make_case
 
@@ -64,11 +66,10 @@ def test_category_and_urgency_override_the_request_type(world):
     assert urgent.handling_due_at == end_of(2026, 11, 4)
 
 
-def test_settings_change_the_defaults(world, settings):
-    settings.CIVICGRID_CASE_DEADLINES = {
-        **settings.CIVICGRID_CASE_DEADLINES,
-        "request_types": {**deadlines.policy()["request_types"], "complaint": 2},
-    }
+def test_settings_change_the_defaults(world):
+    # The time limits are the street profile's (civicgrid/profiles/tests cover it in full).
+    root = UserFactory(username="root", role=Role.ADMIN, is_superuser=True)
+    save_profile(world.district, root, {"cases.handling_working_days": {"complaint": 2}})
     case = make_case(world, received_at=at(2026, 11, 2, 9, 0))
     assert case.handling_due_at == end_of(2026, 11, 4)
 

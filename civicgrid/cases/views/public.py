@@ -101,9 +101,20 @@ def _street_map() -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
+def _form_street(request: HttpRequest) -> int | None:
+    """The street whose profile sets the form's common categories: ?street=<code> (the link a
+    street hands out), else the only street; None (the city default) when neither says."""
+    streets = Area.objects.filter(kind=AreaKind.STREET)
+    code = request.GET.get("street")
+    if code:
+        return streets.filter(code=code).values_list("pk", flat=True).first()
+    found = list(streets.values_list("pk", flat=True)[:2])
+    return found[0] if len(found) == 1 else None
+
+
 @require_http_methods(["GET", "POST"])
 def report_form(request: HttpRequest) -> HttpResponse:
-    form = PublicReportForm(request.POST or None, request.FILES or None)
+    form = PublicReportForm(request.POST or None, request.FILES or None, street_id=_form_street(request))
     if request.method == "POST" and _throttled(request, "report", REPORT_LIMIT, REPORT_WINDOW):
         form.add_error(None, _("提交过于频繁，请稍后再试或拨打 12345。"))
         context = {

@@ -1,0 +1,82 @@
+"""What a street sets for itself in the work-order loop (core.profile): time limits
+(沪府办[2018]62号 practice by default), the public form's common categories and the
+duplicate suggestions. The duplicate settings' city defaults still come from the
+environment (settings.CIVICGRID_DUPLICATE_*)."""
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from civicgrid.core.profile import Codes, Float, Int, Limits, define
+
+from .choices import RequestType
+
+
+def category_codes() -> list[str]:
+    from .models import Category
+
+    return list(Category.objects.values_list("code", flat=True))
+
+
+define(
+    "cases.handling_working_days",
+    Limits(tuple(RequestType.choices), 1, 60),
+    {"inquiry": 1, "suggestion": 1, "help": 5, "complaint": 5, "report": 5},
+    _("办理时限（工作日，按诉求类型）"),
+    _("分类自身的时限优先于此"),
+)
+define("cases.response_working_days", Int(1, 30), 1, _("响应时限（工作日）"))
+define(
+    "cases.urgent_response_minutes",
+    Int(1, 24 * 60),
+    120,
+    _("紧急工单响应时限（分钟）"),
+    _("紧急程度为“紧急”时，响应时限缩短到此"),
+)
+define(
+    "cases.urgent_handling_working_days",
+    Int(1, 60),
+    2,
+    _("紧急工单办理时限（工作日）"),
+    _("紧急程度为“紧急”时，办理时限缩短到此"),
+)
+define("cases.emergency_response_minutes", Int(1, 24 * 60), 30, _("特急工单响应时限（分钟）"))
+define("cases.emergency_handling_hours", Int(1, 240), 2, _("特急工单办理时限（小时）"))
+define("cases.callback_working_days", Int(1, 30), 3, _("回访与重启复核期限（工作日）"))
+define("cases.max_extension_working_days", Int(1, 60), 15, _("单次延期上限（工作日）"))
+define(
+    "cases.public_categories",
+    Codes(category_codes),
+    [
+        "E0102",  # 暴露垃圾
+        "E0104",  # 道路不洁
+        "E0301",  # 施工扰民
+        "E0404",  # 下水道堵塞或破损
+        "E0406",  # 道路积水
+        "E0505",  # 机动车乱停放
+        "E0506",  # 非机动车乱停放
+        "E0508",  # 商业噪音
+        "E0510",  # 露天烧烤
+        "C0110",  # 路灯
+    ],
+    _("居民上报页的常用分类"),
+    _("分类编码，以逗号分隔；社区事务（E21）下的分类始终提供"),
+)
+define(
+    "cases.duplicate_radius_m",
+    Float(1, 5000),
+    lambda: settings.CIVICGRID_DUPLICATE_RADIUS_M,
+    _("疑似重复：距离（米）"),
+    _("同一分类、在此距离内或同一楼栋的未办结工单提示为疑似重复"),
+)
+define(
+    "cases.duplicate_days",
+    Int(1, 365),
+    lambda: settings.CIVICGRID_DUPLICATE_DAYS,
+    _("疑似重复：时间范围（天）"),
+)
+define(
+    "cases.duplicate_min_similarity",
+    Float(0, 1),
+    lambda: settings.CIVICGRID_DUPLICATE_MIN_SIMILARITY,
+    _("疑似重复：描述相似度下限（0–1）"),
+)
