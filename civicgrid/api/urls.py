@@ -3,10 +3,14 @@
 The OpenAPI schema is at /api/v1/openapi.json and the interactive docs at /api/v1/docs.
 """
 
+from typing import Any
+
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
+
+from civicgrid.core.rest import documented_components
 
 from .auth import TokenAuth
 from .errors import error_body, install
@@ -17,7 +21,37 @@ class Utf8JSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-api = NinjaAPI(
+class CivicgridAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
+        # The typed bodies of the action endpoint (core.rest.DOCUMENTED_SCHEMAS) are referenced
+        # from an openapi_extra requestBody, which ninja does not collect components for.
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for name, definition in documented_components().items():
+            components.setdefault(name, definition)
+        schema["paths"] = _name_enums(schema["paths"], components)
+        return schema
+
+
+def _name_enums(node: Any, components: dict[str, Any]) -> Any:
+    """Every enum a parameter or form field declares inline becomes a named component (a
+    generated client gets one type per enum, e.g. PhotoStage, instead of an anonymous one)."""
+    if isinstance(node, list):
+        return [_name_enums(item, components) for item in node]
+    if not isinstance(node, dict):
+        return node
+    inner = node.get("allOf")
+    if isinstance(inner, list) and len(inner) == 1 and isinstance(inner[0], dict) and "enum" in inner[0]:
+        node = {**{k: v for k, v in node.items() if k != "allOf"}, **inner[0]}
+    if "enum" in node and "title" in node and node.get("type") == "string":
+        name = node["title"]
+        components.setdefault(name, {k: node[k] for k in ("enum", "title", "type")})
+        rest = {k: v for k, v in node.items() if k not in ("enum", "title", "type")}
+        return {"$ref": f"#/components/schemas/{name}", **rest}
+    return {key: _name_enums(value, components) for key, value in node.items()}
+
+
+api = CivicgridAPI(
     renderer=Utf8JSONRenderer(),
     title="civicgrid API",
     version="1",

@@ -146,6 +146,22 @@ def _annotation(param: Param) -> Any:
     return {Kind.INT: int, Kind.BOOL: bool, Kind.REF: int, Kind.REFS: list[int]}.get(param.kind, str)
 
 
+# Request bodies a handler parses itself (so that its errors name fields as the API always
+# has) but that the description must still show, typed: name -> model. civicgrid.api adds
+# them to the OpenAPI components.
+DOCUMENTED_SCHEMAS: dict[str, type[Schema]] = {}
+
+
+def documented_components() -> dict[str, Any]:
+    """The JSON schemas of DOCUMENTED_SCHEMAS and the enums they name, as OpenAPI components."""
+    out: dict[str, Any] = {}
+    for name, model in DOCUMENTED_SCHEMAS.items():
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        out.update(schema.pop("$defs", {}))
+        out[name] = schema
+    return out
+
+
 def params_schema(name: str, params: tuple[Param, ...], version_help: str) -> type[Schema]:
     """The request body of one action, from its declared parameters (core.params): typed,
     required where the declaration says so, unknown fields refused; files are not part of a
@@ -165,4 +181,6 @@ def params_schema(name: str, params: tuple[Param, ...], version_help: str) -> ty
         else:
             default = param.default if param.kind is not Kind.REFS else None
             fields[param.name] = (annotation | None, Field(default=default, **extra))
-    return create_model(name, __base__=_StrictBody, **fields)
+    model = create_model(name, __base__=_StrictBody, **fields)
+    DOCUMENTED_SCHEMAS[name] = model
+    return model

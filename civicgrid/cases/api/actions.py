@@ -2,18 +2,20 @@
 the version check of If-Match (shared with the photo upload)."""
 
 import json
+from enum import Enum
 from typing import Any
 
 from django.http import HttpResponse
 from ninja import Router
 
 from civicgrid.core.audit import acting_as
-from civicgrid.core.rest import WRITE_ERRORS, check_if_match
+from civicgrid.core.rest import WRITE_ERRORS, check_if_match, params_schema
 
 from .. import actions
 from ..errors import InvalidInput
 from ..models import Case
 from ..schemas import CaseDetailOut
+from ..workflow import MACHINE
 from .common import (
     UNSUPPORTED_PARAMETERS,
     annotated,
@@ -28,6 +30,21 @@ from .common import (
 router = Router(tags=["cases"])
 
 
+def _body_name(action: str) -> str:
+    return "".join(part.capitalize() for part in action.split("_")) + "Params"
+
+
+# One typed body per action, from its declaration in the transition table (cases/workflow.py).
+ACTION_BODIES = {
+    action: params_schema(
+        _body_name(action), MACHINE[action].params, "你读到的工单版本（If-Match 亦可）；已过期则 409"
+    )
+    for action in actions.FRAME.bodies
+}
+# The action path parameter: the actions a person can run, as a named enum.
+PersonAction = Enum("PersonAction", {a.upper(): a for a in ACTION_BODIES}, type=str)  # type: ignore[misc]
+
+
 @router.post(
     "/cases/{ref}/actions/{action}",
     operation_id=op("run_action"),
@@ -39,17 +56,19 @@ router = Router(tags=["cases"])
             "content": {
                 "application/json": {
                     "schema": {
-                        "type": "object",
-                        "additionalProperties": True,
-                        "description": "操作参数（见详情中 allowed_actions[].parameters），可带 version",
-                        "example": {"version": 3, "note": "已电话联系"},
-                    }
+                        "oneOf": [
+                            {"$ref": f"#/components/schemas/{model.__name__}"}
+                            for model in ACTION_BODIES.values()
+                        ],
+                        "description": "该操作的参数（每个操作一个类型：<操作名>Params），可带 version",
+                    },
+                    "example": {"version": 3, "note": "已电话联系"},
                 }
             },
         }
     },
 )
-def run_action(request: Any, response: HttpResponse, ref: str, action: str) -> dict[str, Any]:
+def run_action(request: Any, response: HttpResponse, ref: str, action: PersonAction) -> dict[str, Any]:
     """Runs `action` (file, dispatch, sign, report_back, verify_pass, close, callback, …)
     with the JSON object in the body as its parameters. Pass the `version` you read, or the
     detail's ETag in `If-Match`, to be told if someone changed the case in between (409 for
@@ -68,7 +87,7 @@ def run_action(request: Any, response: HttpResponse, ref: str, action: str) -> d
     if version is not None:
         params.setdefault("version", version)
     with acting_as(user, "api"):
-        case = actions.run_action(ref, action, user, params)
+        case = actions.run_action(ref, action.value, user, params)
     # Fetched by key, not through restrict(): the caller has just acted on this case, and
     # an action may move it out of their sight (a unit returning it) without undoing that.
     after = with_details(Case.objects.filter(pk=case.pk), user).get()
