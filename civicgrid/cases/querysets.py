@@ -79,10 +79,3 @@ class CategoryQuerySet(RestrictedQuerySet):
             if c.parent_id in by_id:
                 c.parent = by_id[c.parent_id]
         return rows
-
-
-class NotificationQuerySet(RestrictedQuerySet):
-    permissions = {Action.VIEW: ALL_ROLES, Action.CHANGE: ALL_ROLES}
-
-    def scope_q(self, scope: Scope, action: str) -> Q:
-        return Q(user_id=scope.user_id)

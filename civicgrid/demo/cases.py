@@ -1185,7 +1185,7 @@ def _backdate(clock: DemoClock, case_ids: list[int]) -> None:
         ["requested_at", "decided_at"],
     )
     remap(Supervision, Supervision.objects.filter(case_id__in=case_ids), ["at"])
-    remap(Notification, Notification.objects.filter(case_id__in=case_ids), ["created_at"])
+    remap(Notification, Notification.objects.filter(case__in=case_ids), ["created_at"])
 
 
 def _backdate_deadline_job(since: datetime) -> None:
@@ -1211,12 +1211,10 @@ def _backdate_deadline_job(since: datetime) -> None:
     for case in cases:
         case.overdue_at = min(case.handling_due_at + timedelta(hours=1), since)
     Case.objects.bulk_update(cases, ["overdue_at"], batch_size=500)
-    for note in Notification.objects.filter(
-        demo, created_at__gte=since, key__startswith="overdue:"
-    ).select_related("case"):
-        Notification.objects.filter(pk=note.pk).update(
-            created_at=min(note.case.handling_due_at + timedelta(hours=1), since)  # type: ignore[union-attr]
-        )
+    for note in Notification.objects.filter(demo, created_at__gte=since, key__startswith="overdue:").annotate(
+        due=F("case__handling_due_at")
+    ):
+        Notification.objects.filter(pk=note.pk).update(created_at=min(note.due + timedelta(hours=1), since))
 
 
 def load_cases(plan: Any, streets: list[str] | None = None) -> CaseLoadReport:
