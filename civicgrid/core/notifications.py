@@ -13,6 +13,7 @@ from typing import Any
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
+from django.urls import NoReverseMatch
 
 from .models import Notification
 
@@ -43,17 +44,25 @@ def resolve(about: Ref | None) -> models.Model | None:
     return apps.get_model(label)._default_manager.filter(pk=pk).first()
 
 
+def page_of(obj: models.Model) -> str:
+    """The object's page; none when it has no page, or its pages are not served here (an
+    API-only URLconf)."""
+    try:
+        return obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else ""
+    except NoReverseMatch:
+        return ""
+
+
 def notify(users: Iterable[Any], obj: models.Model | None, kind: str, text: str, key: str) -> int:
     """Write one notice per user about `obj` (None: about nothing in particular); returns
     how many were new. `key` identifies the notice; each user's row gets `key:u<id>`."""
     about: dict[str, Any] = {}
     if obj is not None:
-        url = obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else ""
         about = {
             "content_type": ContentType.objects.get_for_model(obj),
             "object_id": obj.pk,
             "street_id": getattr(obj, "street_id", None),
-            "url": url[:300],
+            "url": page_of(obj)[:300],
         }
     rows = [
         Notification(user=user, kind=str(kind), text=text[:300], key=f"{key}:u{user.pk}", **about)
