@@ -236,6 +236,7 @@ CELERY_TASK_ROUTES = {
     "civicgrid.cases.tasks.send_notification": {"queue": f"{CELERY_QUEUE_PREFIX}notify"},
     # civicgrid.core.tasks.run_job (every background job) goes to its kind's queue (core.jobs).
     "civicgrid.core.tasks.purge_jobs": {"queue": f"{CELERY_QUEUE_PREFIX}default"},
+    "civicgrid.core.tasks.send_notification": {"queue": f"{CELERY_QUEUE_PREFIX}notify"},
     "civicgrid.insights.tasks.refresh_rollups": {"queue": f"{CELERY_QUEUE_PREFIX}default"},
     # Webhook attempts are short (bounded by CIVICGRID_WEBHOOKS_TIMEOUT): with the notifications.
     "civicgrid.webhooks.tasks.deliver": {"queue": f"{CELERY_QUEUE_PREFIX}notify"},

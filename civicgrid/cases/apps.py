@@ -5,3 +5,13 @@ class CasesConfig(AppConfig):
     name = "civicgrid.cases"
     label = "cases"
     verbose_name = "工单"
+
+    def ready(self) -> None:
+        from civicgrid.core import attachments, notifications
+
+        from .choices import NotificationKind, PhotoStage
+        from .models import Case
+
+        # A case takes photos before/after handling; its photos are seen by whoever sees it.
+        attachments.accept(Case, stages=PhotoStage)
+        notifications.register_kinds(NotificationKind)

@@ -19,7 +19,6 @@ define("cases.comment", STAFF, _("添加备注"))
 define("cases.view", Role.values, _("查看工单和问题分类"))
 # Which action a role may take is the workflow table's; this lets staff act at all.
 define("cases.act", STAFF, _("处理工单"))
-define("cases.inbox", Role.values, _("消息"))
 define("cases.import", DESK, _("导入 12345 工单"))
 # The workbench: the desk, the street's leaders, and cadres for their own area (its list
 # comes from restrict(), so a cadre sees only their residential area's cases).

@@ -4,6 +4,7 @@ repeated deadline check never notifies twice.
 Actions send through `send_on_commit()`: after the commit a Celery task
 (`tasks.send_notification`, queue `notify`) gets the audience as plain data — unit ids or a
 street's desk — plus the case id, kind, text and key, and resolves the users when it runs.
+The rows are the kernel's (core.notifications): any object's notices share one inbox.
 In the embedded profile (no broker) the task runs in-process right after the commit.
 """
 
@@ -12,9 +13,9 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Model, Q
 
-from .models import Case, Notification
+from civicgrid.core.notifications import Ref, notify, ref, resolve
 
 
 def users_of_units(unit_ids: Iterable[int]) -> list[Any]:
@@ -30,23 +31,6 @@ def desk_users(street_id: int) -> list[Any]:
         .filter(Q(memberships__area_id=street_id))
         .distinct()
     )
-
-
-def notify(users: Iterable[Any], case: Case | None, kind: str, text: str, key: str) -> int:
-    rows = [
-        Notification(
-            user=user,
-            case=case,
-            kind=kind,
-            text=text[:300],
-            key=f"{key}:u{user.pk}",
-            street_id=case.street_id if case is not None else None,
-        )
-        for user in users
-    ]
-    before = Notification.objects.filter(key__in=[r.key for r in rows]).count()
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows) - before
 
 
 # ---------------------------------------------------------------------------- audiences
@@ -72,13 +56,16 @@ def audience_users(audience: Audience) -> list[Any]:
     raise ValueError(f"unknown audience {audience!r}")
 
 
-def send(audience: Audience, case_id: int | None, kind: str, text: str, key: str) -> int:
-    """Write the notices (the task's body); returns how many were new."""
-    users = audience_users(audience)
-    case = Case.objects.filter(pk=case_id).first() if case_id else None
-    if case_id and case is None:
-        return 0  # the case is gone (a rolled-back import, a test's clean-up): nothing to say
-    return notify(users, case, kind, text, key)
+def send(
+    audience: Audience, case_id: int | None, kind: str, text: str, key: str, about: Ref | None = None
+) -> int:
+    """Write the notices (the task's body) about the case, or the object `about` refers to;
+    returns how many were new."""
+    about = about or (["cases.case", case_id] if case_id else None)
+    obj = resolve(about)
+    if about is not None and obj is None:
+        return 0  # the object is gone (a rolled-back import, a test's clean-up): nothing to say
+    return notify(audience_users(audience), obj, kind, text, key)
 
 
 def send_on_commit(audience: Audience, case_id: int | None, kind: str, text: str, key: str) -> None:
@@ -89,3 +76,10 @@ def enqueue(audience: Audience, case_id: int | None, kind: str, text: str, key: 
     from . import tasks
 
     tasks.send_notification.delay(audience, case_id, str(kind), text, key)
+
+
+def enqueue_about(audience: Audience, obj: Model, kind: str, text: str, key: str) -> None:
+    """`enqueue` for a notice about any object (an area, a unit, a later app's row)."""
+    from . import tasks
+
+    tasks.send_notification.delay(audience, None, str(kind), text, key, about=ref(obj))

@@ -97,10 +97,3 @@ class CategoryQuerySet(RestrictedQuerySet):
             "SELECT id FROM branch"
         )
         return self.filter(pk__in=RawSQL(sql, [value]))
-
-
-class NotificationQuerySet(RestrictedQuerySet):
-    permissions = {Action.VIEW: "cases.inbox", Action.CHANGE: "cases.inbox"}
-
-    def scope_q(self, scope: Scope, action: str) -> Q:
-        return Q(user_id=scope.user_id)

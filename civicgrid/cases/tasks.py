@@ -17,9 +17,17 @@ def check_deadlines() -> dict[str, Any]:
 
 
 @shared_task(name="civicgrid.cases.tasks.send_notification")
-def send_notification(audience: dict[str, Any], case_id: int | None, kind: str, text: str, key: str) -> int:
-    """Write the inbox rows of one notice (notifications.send); returns how many were new,
-    0 when a redelivered task finds them written already."""
+def send_notification(
+    audience: dict[str, Any],
+    case_id: int | None,
+    kind: str,
+    text: str,
+    key: str,
+    about: list[Any] | None = None,
+) -> int:
+    """Write the inbox rows of one notice about a case or, `about`, any object
+    (notifications.send); returns how many were new, 0 when a redelivered task finds them
+    written already."""
     from . import notifications
 
-    return notifications.send(audience, case_id, kind, text, key)
+    return notifications.send(audience, case_id, kind, text, key, about)

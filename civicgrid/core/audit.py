@@ -84,7 +84,9 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
     return data
 
 
-def _write(instance: models.Model, event: str, changes: dict[str, Any]) -> None:
+def write(instance: models.Model, event: str, changes: dict[str, Any]) -> None:
+    """One row of the trail for `instance` (it has `audit_street_id()`): the signal handlers
+    write them for AuditedModels, writers of other rows (core.attachments) call it directly."""
     from django.contrib.contenttypes.models import ContentType
 
     from .models import AuditLog
@@ -129,16 +131,16 @@ def _post_save(sender: type, instance: models.Model, created: bool, raw: bool = 
     after = snapshot(instance)
     before = getattr(instance, "_audit_before", None)
     if created or before is None:
-        _write(instance, AuditEvent.CREATE, after)
+        write(instance, AuditEvent.CREATE, after)
         return
     diff = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
     if diff:
-        _write(instance, AuditEvent.UPDATE, diff)
+        write(instance, AuditEvent.UPDATE, diff)
 
 
 def _post_delete(sender: type, instance: models.Model, **kwargs: Any) -> None:
     if _is_audited(sender):
-        _write(instance, AuditEvent.DELETE, snapshot(instance))
+        write(instance, AuditEvent.DELETE, snapshot(instance))
 
 
 def connect_signals() -> None:

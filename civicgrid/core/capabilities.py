@@ -96,6 +96,7 @@ define("core.admin_site", {Role.ADMIN, Role.DISPATCHER, Role.LEADER}, _("使用�
 define("core.audit_log", {Role.ADMIN, Role.LEADER}, _("查看本街道的审计日志和个人信息查看记录"))
 define("core.edit_calendar", {Role.ADMIN}, _("维护节假日安排"))
 define("core.jobs", STAFF, _("后台任务"))
+define("core.inbox", Role.values, _("消息"))
 # The desk calls reporters back; it also sees the name of a reporter who asked to stay
 # anonymous to everyone else (privacy.reporter_view).
 define("privacy.reveal_phone", {Role.DISPATCHER, Role.ADMIN}, _("查看诉求人完整电话号码"))

@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
@@ -11,7 +12,7 @@ from . import clock
 from .choices import Action, AuditEvent, JobStatus, Role
 from .fields import ClockDateTimeField
 from .privacy import PersonalField, RevealVia
-from .querysets import RestrictedQuerySet
+from .querysets import RestrictedQuerySet, user_scope
 from .scope import Scope
 
 
@@ -275,3 +276,118 @@ class Job(models.Model):
         if not self.total:
             return None
         return min(100, int(self.done * 100 / self.total))
+
+
+class AttachmentQuerySet(RestrictedQuerySet):
+    """An attachment is visible exactly when the object it belongs to is: the owner's own
+    `restrict()` decides (viewing it for `view`, changing it for anything else), for every
+    model registered with core.attachments.accept()."""
+
+    def restrict(self, user: Any, action: str = Action.VIEW) -> "AttachmentQuerySet":
+        from .attachments import owner_scope_q
+
+        scope = user_scope(user)
+        if scope is None:
+            return self.none()
+        if scope.is_global:
+            return self
+        return self.filter(owner_scope_q(user, action))
+
+
+def attachment_path(attachment: "Attachment", filename: str) -> str:
+    ct = ContentType.objects.get_for_id(attachment.content_type_id)
+    return f"attachments/{ct.app_label}/{ct.model}/{attachment.object_id}/{filename}"
+
+
+class Attachment(models.Model):
+    """A file (today: a photo, checked and stripped by core.attachments) belonging to any
+    object — a case, an area, a unit… —, written only by core.attachments. The owning app
+    validates `stage` (e.g. cases' PhotoStage) and may link its timeline row (`event_id`)."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    owner = GenericForeignKey("content_type", "object_id")
+    # The owner's street (core knows no Area), like every hot table: rows are found by street.
+    street_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    stage = models.CharField(_("阶段"), max_length=16, blank=True)
+    file = models.FileField(_("文件"), upload_to=attachment_path, max_length=255)
+    thumbnail = models.ImageField(_("缩略图"), upload_to=attachment_path, max_length=255, blank=True)
+    media_type = models.CharField(_("文件类型"), max_length=50, blank=True)
+    size = models.PositiveBigIntegerField(_("大小"), default=0)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = ClockDateTimeField(_("上传时间"), auto_now_add=True)
+    # The owner's timeline row the file came with (cases.CaseEvent), a plain id: core imports no app.
+    event_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+
+    objects = AttachmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        ordering = ["uploaded_at", "id"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="attachment_owner_idx")]
+
+    def __str__(self) -> str:
+        ct = ContentType.objects.get_for_id(self.content_type_id)
+        return f"{ct.app_label}.{ct.model} #{self.object_id} {self.file.name}"
+
+    def get_stage_display(self) -> str:
+        from .attachments import stage_label
+
+        return stage_label(self)
+
+    def audit_street_id(self) -> int | None:
+        return self.street_id
+
+
+class NotificationQuerySet(RestrictedQuerySet):
+    """An inbox is its reader's own."""
+
+    permissions = {Action.VIEW: "core.inbox", Action.CHANGE: "core.inbox"}
+
+    def scope_q(self, scope: Scope, action: str) -> Q:
+        return Q(user_id=scope.user_id)
+
+
+class Notification(models.Model):
+    """An inbox item about any object (or none). `key` makes sending idempotent: a retried
+    task never notifies twice. Written by core.notifications.notify()."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    content_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    about = GenericForeignKey("content_type", "object_id")
+    # The object's street (none for a notice about no object), like every hot table.
+    street_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    kind = models.CharField(_("类型"), max_length=24)
+    text = models.CharField(_("内容"), max_length=300)
+    # Where the object is seen, taken when the notice is written (the inbox links it).
+    url = models.CharField(_("链接"), max_length=300, blank=True)
+    created_at = ClockDateTimeField(pgettext_lazy("singular", "时间"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    key = models.CharField(max_length=150, unique=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="core_notification_inbox_idx"),
+            models.Index(fields=["content_type", "object_id"], name="notification_about_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    def get_kind_display(self) -> str:
+        from .notifications import kind_label
+
+        return kind_label(self.kind)

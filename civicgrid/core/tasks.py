@@ -23,3 +23,12 @@ def purge_jobs() -> int:
 
     cutoff = clock.now() - timedelta(days=settings.CIVICGRID_JOB_RETENTION_DAYS)
     return actions.delete_jobs_before(cutoff)
+
+
+@shared_task(name="civicgrid.core.tasks.send_notification")
+def send_notification(user_ids: list[int], about: list[Any] | None, kind: str, text: str, key: str) -> int:
+    """Write the inbox rows of one notice (core.notifications.send); returns how many were
+    new, 0 when a redelivered task finds them written already."""
+    from . import notifications
+
+    return notifications.send(user_ids, about, kind, text, key)

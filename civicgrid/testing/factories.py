@@ -129,3 +129,19 @@ def build_world() -> World:
         kind=UnitKind.WATER, code="900001-WATER", name="测试供水公司", district=district
     )
     return World(district=district, east=east, west=west, shared_unit=shared)
+
+
+def historical_case(apps: Any, street: Any, category: Any, number: str, at: Any) -> Any:
+    """A case written through a migration state's models (migration tests), all its
+    deadlines at `at`."""
+    return apps.get_model("cases", "Case").objects.create(
+        number=number,
+        request_type="complaint",
+        category=category,
+        description="旧工单",
+        channel="hotline",
+        street=street,
+        received_at=at,
+        response_due_at=at,
+        handling_due_at=at,
+    )

@@ -1,11 +1,9 @@
 """Small helpers every family of case actions uses."""
 
-import contextlib
-from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.files.storage import default_storage
-
+from civicgrid.core import attachments
+from civicgrid.core.attachments import StoredFiles
 from civicgrid.core.errors import InvalidInput
 
 from ..models import Case, CaseEvent, Photo
@@ -35,33 +33,10 @@ def choice(value: Any, choices: Any, field_name: str, label: str) -> str:
     return str(value)
 
 
-@dataclass
-class StoredFiles:
-    """Files written during a transaction, removed again if it rolls back."""
-
-    names: list[str] = field(default_factory=list)
-
-    def cleanup(self) -> None:
-        for name in self.names:
-            with contextlib.suppress(OSError):
-                default_storage.delete(name)
-
-
 def save_photos(
     case: Case, event: CaseEvent | None, cleaned: list[Any], stage: str, actor: Any, stored: StoredFiles
 ) -> None:
-    for image, thumb, width, height in cleaned:
-        photo = Photo(
-            case=case,
-            event=event,
-            stage=stage,
-            uploaded_by=actor_or_none(actor),
-            width=width,
-            height=height,
-            street_id=case.street_id,
-        )
-        photo.image.save(image.name, image, save=False)
-        stored.names.append(photo.image.name or "")
-        photo.thumbnail.save(thumb.name, thumb, save=False)
-        stored.names.append(photo.thumbnail.name or "")
-        photo.save()
+    """Store the cleaned photos as the case's attachments, linked to its timeline row."""
+    attachments.store(
+        case, cleaned, stage, actor, stored, event_id=event.pk if event is not None else None, model=Photo
+    )

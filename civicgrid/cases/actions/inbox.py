@@ -1,7 +1,9 @@
-"""The inbox. Read marks are the reader's own state, not a change to any case: no timeline
-row, no audit."""
+"""The inbox (the kernel's notifications, about cases or any other object). Read marks are
+the reader's own state, not a change to any case: no timeline row, no audit."""
 
 from typing import Any
+
+from django.db.models import F
 
 from civicgrid.core import clock
 from civicgrid.core.errors import NotFound
@@ -13,7 +15,9 @@ def mark_notification_read(actor: Any, pk: int) -> Notification:
     """The actor's notification `pk`, read (idempotent: an already read one keeps its first
     read time, also when two readers race). NotFound for anyone else's."""
     mine = Notification.objects.restrict(actor, "change")
-    note = mine.select_related("case").filter(pk=pk).first() if 0 < pk < 2**63 else None
+    # With its case's number, as the inbox lists it (None for a notice about anything else).
+    numbered = mine.annotate(case_number=F("case__number"))
+    note = numbered.filter(pk=pk).first() if 0 < pk < 2**63 else None
     if note is None:
         raise NotFound("通知不存在")
     if note.read_at is None:

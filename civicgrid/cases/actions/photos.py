@@ -23,7 +23,7 @@ def add_photos(
     note: str = "",
     version: int | None = None,
 ) -> CaseEvent:
-    """Every file is validated and stripped (cases.photos) before anything is written; then one
+    """Every file is validated and stripped (core.attachments) before anything is written; then one
     transaction stores them with a timeline row — a comment, which every staff role may add in
     any state — and bumps the version. Files written before a rollback are removed again.
     Returns the row; its `photos` are the new photos."""

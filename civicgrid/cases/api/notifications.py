@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from ninja import Query, Router
 
 from civicgrid.core.choices import Action
@@ -23,7 +23,8 @@ def notification_out(note: Notification) -> dict[str, Any]:
         "kind": note.kind,
         "kind_label": note.get_kind_display(),
         "text": note.text,
-        "case": {"id": note.case.pk, "number": note.case.number} if note.case else None,
+        # case_number: annotated by _inbox() and mark_notification_read(); None for other objects.
+        "case": {"id": note.object_id, "number": note.case_number} if note.case_number else None,  # type: ignore[attr-defined]
         "created_at": note.created_at,
         "read_at": note.read_at,
     }
@@ -32,8 +33,8 @@ def notification_out(note: Notification) -> dict[str, Any]:
 def _inbox(user: Any) -> QuerySet[Notification]:
     return (
         Notification.objects.restrict(user, Action.VIEW)
-        .select_related("case")
-        .only("id", "kind", "text", "created_at", "read_at", "case__id", "case__number")
+        .annotate(case_number=F("case__number"))
+        .only("id", "kind", "text", "created_at", "read_at", "object_id")
     )
 
 

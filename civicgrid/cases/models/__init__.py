@@ -1,6 +1,7 @@
+from civicgrid.core.models import Notification
+
 from .case import Case, CaseSequence
 from .config import Category, DutyRule
-from .notification import Notification
 from .work import Assignment, Callback, CaseEvent, ExtensionRequest, Photo, Supervision
 
 __all__ = [

@@ -1,11 +1,12 @@
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from civicgrid.core.models import TimeStampedModel
+from civicgrid.core.models import Notification, TimeStampedModel
 from civicgrid.geo.models import Area, Building
 from civicgrid.orgs.models import Unit
 
@@ -142,6 +143,10 @@ class Case(TimeStampedModel):
     is_overdue = models.BooleanField(_("已超期"), default=False, db_index=True)
     overdue_at = models.DateTimeField(_("超期时间"), null=True, blank=True)
     resolution_note = models.TextField(_("办理结果"), blank=True)
+
+    # Its photos (core attachments, cases.Photo) and inbox notices, found as `case` from them.
+    photos = GenericRelation("cases.Photo", related_query_name="case")
+    notifications = GenericRelation(Notification, related_query_name="case")
 
     objects = CaseQuerySet.as_manager()
 

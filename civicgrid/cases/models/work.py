@@ -1,11 +1,13 @@
 """What happens to a case: unit assignments, the timeline, photos, callbacks, supervision, extensions."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from civicgrid.core.fields import ClockDateTimeField
+from civicgrid.core.models import Attachment
 from civicgrid.geo.models import Area
 from civicgrid.orgs.models import Unit
 
@@ -14,7 +16,6 @@ from ..choices import (
     AssignmentStatus,
     CaseAction,
     ExtensionStatus,
-    PhotoStage,
     Resolution,
     Satisfaction,
     SupervisionKind,
@@ -95,34 +96,38 @@ class CaseEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.case.number} {self.get_action_display()}"
 
+    @property
+    def photos(self) -> models.QuerySet["Photo"]:
+        """The photos stored with this row."""
+        return Photo.objects.filter(event_id=self.pk)
 
-def photo_path(instance: "Photo", filename: str) -> str:
+
+def photo_path(instance: Any, filename: str) -> str:
+    """Where photos were stored before they became core attachments; migrations 0001–0007
+    name it, and the files stored there keep their names."""
     return f"cases/{instance.case.received_at:%Y/%m}/{instance.case.number}/{filename}"
 
 
-class Photo(models.Model):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="photos")
-    event = models.ForeignKey(
-        CaseEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="photos"
-    )
-    stage = models.CharField(_("阶段"), max_length=8, choices=PhotoStage.choices)
-    image = models.ImageField(pgettext_lazy("singular", "照片"), upload_to=photo_path)
-    thumbnail = models.ImageField(_("缩略图"), upload_to=photo_path, blank=True)
-    uploaded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    uploaded_at = ClockDateTimeField(_("上传时间"), auto_now_add=True)
-    width = models.PositiveIntegerField(default=0)
-    height = models.PositiveIntegerField(default=0)
-    street = street_field()
-
-    objects = CaseChildQuerySet.as_manager()
+class Photo(Attachment):
+    """A case's photo: an attachment of a Case (core.attachments checked and stored it), its
+    stage a PhotoStage, `event_id` the timeline row it came with."""
 
     class Meta:
+        proxy = True
         verbose_name = pgettext_lazy("singular", "照片")
         verbose_name_plural = _("照片")
         ordering = ["uploaded_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.case.number} {self.get_stage_display()}照片"
+        return f"{getattr(self.owner, 'number', '')} {self.get_stage_display()}照片"
+
+    @property
+    def image(self) -> Any:
+        return self.file
+
+    @property
+    def event(self) -> CaseEvent | None:
+        return CaseEvent.objects.filter(pk=self.event_id).first() if self.event_id else None
 
 
 class Callback(models.Model):

@@ -307,7 +307,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    notes = Notification.objects.restrict(request.user, Action.VIEW).select_related("case")
+    notes = Notification.objects.restrict(request.user, Action.VIEW)
     show = request.GET.get("show", "")
     if show == "unread":
         notes = notes.filter(read_at__isnull=True)

@@ -6,6 +6,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from civicgrid.testing.factories import historical_case
+
 BEFORE = [("cases", "0002_load_categories")]
 AFTER = [("cases", "0003_street_on_hot_tables_and_dashboard_indexes")]
 CHILDREN = ("Assignment", "Photo", "Callback", "Supervision", "ExtensionRequest", "Notification")
@@ -17,7 +19,7 @@ def test_migration_fills_the_street_of_existing_rows(back_to_the_latest_schema):
     executor.migrate(BEFORE)
     apps = executor.loader.project_state(BEFORE).apps
     area, unit_model = apps.get_model("geo", "Area"), apps.get_model("orgs", "Unit")
-    category_model, case_model = apps.get_model("cases", "Category"), apps.get_model("cases", "Case")
+    category_model = apps.get_model("cases", "Category")
     district = area.objects.create(kind="district", code="990001", name="旧区", path="990001/")
     streets = [
         area.objects.create(kind="street", code=f"99000100{i}", name=f"旧街道{i}", parent=district)
@@ -29,17 +31,7 @@ def test_migration_fills_the_street_of_existing_rows(back_to_the_latest_schema):
     at = datetime(2026, 1, 5, 9, tzinfo=UTC)
     expected = {}
     for i, street in enumerate(streets):
-        case = case_model.objects.create(
-            number=f"OLD-{i}",
-            request_type="complaint",
-            category=category,
-            description="旧工单",
-            channel="hotline",
-            street=street,
-            received_at=at,
-            response_due_at=at,
-            handling_due_at=at,
-        )
+        case = historical_case(apps, street, category, f"OLD-{i}", at)
         apps.get_model("cases", "Assignment").objects.create(
             case=case, unit=unit, role="lead", dispatched_at=at
         )

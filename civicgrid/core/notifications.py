@@ -1,0 +1,98 @@
+"""The inbox of every app: a notice to some users about any object (core.models.Notification).
+
+`notify()` writes the rows — idempotent through a key per notice and user, so a retried
+task or a repeated check never notifies twice — and `send_on_commit()` does it in a Celery
+task (queue `notify`) after the caller's transaction commits, with ids only. Each app
+registers the labels of its kinds (`register_kinds`) in its ready(). cases.notifications
+builds its audiences (a unit's members, a street's desk) on top of these.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.urls import NoReverseMatch
+
+from .models import Notification
+
+KIND_LABELS: dict[str, Any] = {}
+
+# A plain-data reference to an object for a task's arguments: ["app_label.model", pk].
+Ref = list[Any]
+
+
+def register_kinds(choices: Any) -> None:
+    """Label the kinds of a TextChoices class in every inbox."""
+    KIND_LABELS.update(dict(choices.choices))
+
+
+def kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind))
+
+
+def ref(obj: models.Model | None) -> Ref | None:
+    return [obj._meta.label_lower, obj.pk] if obj is not None else None
+
+
+def resolve(about: Ref | None) -> models.Model | None:
+    """The object of a reference; None when it is gone."""
+    if about is None:
+        return None
+    label, pk = about
+    return apps.get_model(label)._default_manager.filter(pk=pk).first()
+
+
+def page_of(obj: models.Model) -> str:
+    """The object's page; none when it has no page, or its pages are not served here (an
+    API-only URLconf)."""
+    try:
+        return obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else ""
+    except NoReverseMatch:
+        return ""
+
+
+def notify(users: Iterable[Any], obj: models.Model | None, kind: str, text: str, key: str) -> int:
+    """Write one notice per user about `obj` (None: about nothing in particular); returns
+    how many were new. `key` identifies the notice; each user's row gets `key:u<id>`."""
+    about: dict[str, Any] = {}
+    if obj is not None:
+        about = {
+            "content_type": ContentType.objects.get_for_model(obj),
+            "object_id": obj.pk,
+            "street_id": getattr(obj, "street_id", None),
+            "url": page_of(obj)[:300],
+        }
+    rows = [
+        Notification(user=user, kind=str(kind), text=text[:300], key=f"{key}:u{user.pk}", **about)
+        for user in users
+    ]
+    before = Notification.objects.filter(key__in=[r.key for r in rows]).count()
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows) - before
+
+
+def send(user_ids: Iterable[int], about: Ref | None, kind: str, text: str, key: str) -> int:
+    """The task's body: the active users among `user_ids`, notified about the referenced
+    object — nothing when it is gone (a rolled-back import, a deleted row)."""
+    from django.contrib.auth import get_user_model
+
+    obj = resolve(about)
+    if about is not None and obj is None:
+        return 0
+    users = get_user_model().objects.filter(pk__in=list(user_ids), is_active=True)
+    return notify(users, obj, kind, text, key)
+
+
+def send_on_commit(users: Iterable[Any], obj: models.Model | None, kind: str, text: str, key: str) -> None:
+    """Notify after the current transaction commits (never for a rolled-back one)."""
+    user_ids = [u.pk for u in users]
+    about = ref(obj)
+    transaction.on_commit(lambda: enqueue(user_ids, about, kind, text, key))
+
+
+def enqueue(user_ids: list[int], about: Ref | None, kind: str, text: str, key: str) -> None:
+    from . import tasks
+
+    tasks.send_notification.delay(user_ids, about, str(kind), text, key)
