@@ -120,14 +120,22 @@ class Frame:
             raise InvalidInput(f"“{self.machine.label(action)}”不能直接执行", {"action": "unknown"})
         raw = dict(raw or {})
         version = _as_version(raw.pop("version", version))
-        visible = self.load(ref, actor)
-        # Cleaned once, outside the transaction: a retry must not read uploads a second time.
-        params = self.machine.clean(action, raw, actor, visible)
         body = self.bodies[action]
-        ctx = self.act(
-            visible.pk, action, actor, lambda ctx: body(ctx, **params), version=version, params=params
-        )
-        return ctx.obj
+        cleaned: dict[str, Any] = {}
+
+        @self._retry
+        def attempt() -> Any:
+            # Inside the retry: on SQLite even the scoped read can meet "database table is locked".
+            visible = self.load(ref, actor)
+            if not cleaned:
+                # Once, outside the transaction: a retry must not read uploads a second time.
+                cleaned.update(params=self.machine.clean(action, raw, actor, visible))
+            params = cleaned["params"]
+            with self.acting(visible.pk, action, actor, version=version, params=params) as ctx:
+                body(ctx, **params)
+            return ctx.obj
+
+        return attempt()
 
     def act(
         self,
@@ -140,7 +148,8 @@ class Frame:
         params: dict[str, Any] | None = None,
     ) -> Any:
         """Run `body` in the frame of `action` on object `pk` (again when SQLite was locked);
-        the context afterwards (its `event` is the timeline row)."""
+        the context afterwards (its `event` is the timeline row). `run` does the same for a
+        registered body, with the scoped load and the parameters."""
 
         @self._retry
         def attempt() -> Any:
