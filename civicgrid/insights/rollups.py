@@ -66,7 +66,6 @@ COUNTERS = (
     "on_time_closure_numerator",
     *(f"status_{s.value}" for s in CaseStatus),
 )
-CALLBACK_COUNTERS = ("contacted", "resolution_numerator", "satisfaction_numerator")
 
 
 def zone() -> ZoneInfo:
