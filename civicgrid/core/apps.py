@@ -11,5 +11,7 @@ class CoreConfig(AppConfig):
         from . import audit, workdays  # noqa: F401  (workdays connects holiday-cache signals)
 
         audit.connect_signals()
-        # Each app's capabilities.py declares its capabilities (core.capabilities).
+        # Each app's capabilities.py declares its capabilities (core.capabilities), and its
+        # workflow.py its machine (core.workflow.machines: webhooks lists their actions).
         autodiscover_modules("capabilities")
+        autodiscover_modules("workflow")

@@ -56,6 +56,7 @@ def close_case(ctx: CaseContext, *, note: str = "") -> None:
             version=F("version") + 1,
             updated_at=ctx.now,
         )
+        child.version += 1  # its event names the version the UPDATE wrote
         record_event(
             child,
             CaseAction.CLOSE,
