@@ -221,8 +221,10 @@ def run_all(*, live_only: bool = True, wait: bool = False) -> list[Report]:
 
 
 def _run(consumer: Consumer, *, wait: bool, now: datetime | None, full: bool) -> Report:
-    EventCursor.objects.get_or_create(name=consumer.name)
-    report = Report(consumer.name)
+    cursor, _created = EventCursor.objects.get_or_create(name=consumer.name)
+    report = Report(consumer.name, watermark=cursor.last_event_id)
+    if not full and cursor.last_event_id >= _latest_event()[0]:
+        return report  # nothing new: no lock, no write (the frequent beat on an idle site)
     while True:
         with transaction.atomic():
             cursor = _locked_cursor(consumer.name, wait)
