@@ -221,9 +221,9 @@ def run_all(*, live_only: bool = True, wait: bool = False) -> list[Report]:
 
 
 def _run(consumer: Consumer, *, wait: bool, now: datetime | None, full: bool) -> Report:
-    cursor, _created = EventCursor.objects.get_or_create(name=consumer.name)
-    report = Report(consumer.name, watermark=cursor.last_event_id)
-    if not full and cursor.last_event_id >= _latest_event()[0]:
+    start, _created = EventCursor.objects.get_or_create(name=consumer.name)
+    report = Report(consumer.name, watermark=start.last_event_id)
+    if not full and start.last_event_id >= _latest_event()[0]:
         return report  # nothing new: no lock, no write (the frequent beat on an idle site)
     while True:
         with transaction.atomic():
