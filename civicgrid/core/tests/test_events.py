@@ -16,6 +16,15 @@ from civicgrid.testing.concurrency import run_together
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def nobody_else_writes(monkeypatch):
+    """A PostgreSQL server shared with other test runs always has someone writing; these tests
+    say when someone is (the hole test does)."""
+    latest = events._latest_event
+    monkeypatch.setattr(events, "_latest_event", lambda: (latest()[0], False))
+    return latest
+
+
 def write(n: int, app: str = "toy", action: str = "poke") -> list[int]:
     return [Event.objects.create(**events.row(app, "thing", i, action, street_id=1)).pk for i in range(n)]
 
@@ -95,14 +104,13 @@ def test_two_concurrent_workers_never_handle_the_same_event():
     assert EventCursor.objects.get(pk="test.concurrent").last_event_id == ids[-1]
 
 
-def test_a_hole_is_waited_for_then_stepped_over(monkeypatch):
+def test_a_hole_is_waited_for_then_stepped_over(monkeypatch, nobody_else_writes):
     seen: list[int] = []
     consumer = events.Consumer("test.hole", lambda batch: seen.extend(e.pk for e in batch.events))
     events.run(consumer)  # past the ids earlier tests used (PostgreSQL sequences are not reset)
     first, second, third = write(3)
     Event.objects.filter(pk=second).delete()  # not committed yet, as far as anyone can tell
-    latest = events._latest_event
-    monkeypatch.setattr(events, "_latest_event", lambda: (latest()[0], True))  # someone is writing
+    monkeypatch.setattr(events, "_latest_event", lambda: (nobody_else_writes()[0], True))  # a writer
     now = clock.now()
     events.run(consumer, now=now)
     cursor = EventCursor.objects.get(pk="test.hole")
