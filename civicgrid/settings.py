@@ -237,6 +237,8 @@ CELERY_TASK_ROUTES = {
     # civicgrid.core.tasks.run_job (every background job) goes to its kind's queue (core.jobs).
     "civicgrid.core.tasks.purge_jobs": {"queue": f"{CELERY_QUEUE_PREFIX}default"},
     "civicgrid.core.tasks.send_notification": {"queue": f"{CELERY_QUEUE_PREFIX}notify"},
+    # The live event consumers (webhook deliveries, notifications): short, after every write.
+    "civicgrid.core.tasks.consume_events": {"queue": f"{CELERY_QUEUE_PREFIX}notify"},
     "civicgrid.insights.tasks.refresh_rollups": {"queue": f"{CELERY_QUEUE_PREFIX}default"},
     # Webhook attempts are short (bounded by CIVICGRID_WEBHOOKS_TIMEOUT): with the notifications.
     "civicgrid.webhooks.tasks.deliver": {"queue": f"{CELERY_QUEUE_PREFIX}notify"},
@@ -249,6 +251,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(os.environ.get("CIVICGRID_DEADLINE_CHECK_SECONDS", "300")),
     },
     "purge-jobs": {"task": "civicgrid.core.tasks.purge_jobs", "schedule": 24 * 3600.0},
+    # Domain events (core.events): each write also kicks this at once; beat catches up whatever
+    # a lost kick (a crash after COMMIT, a broker outage) left behind.
+    "consume-events": {
+        "task": "civicgrid.core.tasks.consume_events",
+        "schedule": float(os.environ.get("CIVICGRID_EVENTS_SECONDS", "5")),
+    },
     # Dashboard rollups (insights): figures are at most this many seconds behind the cases.
     "refresh-rollups": {
         "task": "civicgrid.insights.tasks.refresh_rollups",

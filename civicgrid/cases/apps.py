@@ -15,3 +15,8 @@ class CasesConfig(AppConfig):
         # A case takes photos before/after handling; its photos are seen by whoever sees it.
         attachments.accept(Case, stages=PhotoStage)
         notifications.register_kinds(NotificationKind)
+        from civicgrid.core import events
+
+        from . import notifications as case_notifications
+
+        events.register(case_notifications.CONSUMER)

@@ -5,7 +5,8 @@ would (number, place, lead unit, deadlines, CREATE event with the same note and 
 the lookups per chunk and remembers them for the whole run (`Intake`): buildings by address,
 routes by (category, grid, residential area, street), deadlines by (day, rule), one STRtree pass
 per chunk, one number reservation per (street, year). On PostgreSQL the rows are written with
-COPY (ids reserved from the sequences first, so the CREATE events can point at their cases);
+COPY (ids reserved from the sequences first, so the CREATE events — `core.Event` and the
+timeline row that points at it — can point at their cases);
 elsewhere with bulk_create. No model instance is built on the COPY path: a row costs a few
 dict and tuple operations in Python.
 
@@ -28,13 +29,14 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from civicgrid.core import clock
+from civicgrid.core import clock, events
 from civicgrid.core.address import lane_of, normalize_address
+from civicgrid.core.models import Event
 from civicgrid.core.querysets import user_scope
 from civicgrid.geo.index import Location, locate_many
 from civicgrid.geo.models import Building
 
-from . import actions, deadlines, routing, signals
+from . import actions, deadlines, routing
 from .actions import CaseInput
 from .actions.common import choice, required
 from .choices import CaseAction, CaseStatus, Channel, RequestType, Urgency
@@ -339,13 +341,19 @@ class _Rows:
                 copy.write_row(values)
 
 
-def _next_ids(cursor: Any, model: type[models.Model], n: int) -> list[int]:
-    table = model._meta.db_table
-    column = model._meta.pk.column  # type: ignore[union-attr]
-    cursor.execute(
-        "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, column, n]
-    )
-    return [int(r[0]) for r in cursor.fetchall()]
+def _next_ids(cursor: Any, tables: Sequence[type[models.Model]], n: int) -> list[list[int]]:
+    """`n` ids from the sequence of each model's table: one query for all of them."""
+    sql = ", ".join("nextval(pg_get_serial_sequence(%s, %s))" for _ in tables)
+    args = [value for model in tables for value in (model._meta.db_table, model._meta.pk.column)]  # type: ignore[union-attr]
+    cursor.execute(f"SELECT {sql} FROM generate_series(1, %s)", [*args, n])
+    rows = cursor.fetchall()
+    return [[int(row[k]) for row in rows] for k in range(len(tables))]
+
+
+def _link(rows: list[dict[str, Any]], name: str, ids: list[int]) -> None:
+    """Point each row (`name`) at the row of the same position that `ids` numbers."""
+    for values, pk in zip(rows, ids, strict=True):
+        values[name] = pk
 
 
 def _write(valid: list[_Valid], via: str, intake: Intake, actor: Any) -> list[Created]:
@@ -354,8 +362,10 @@ def _write(valid: list[_Valid], via: str, intake: Intake, actor: Any) -> list[Cr
     numbers = _reserve_numbers(valid, received)
     routes = intake.route_all(valid)
     cases = _Rows(Case, now)
-    events = _Rows(CaseEvent, now)
+    logged = _Rows(Event, now)
+    timeline = _Rows(CaseEvent, now)
     label = actions.actor_label(actor)
+    version = Case._meta.get_field("version").get_default()
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
 
     # Everything that may query the database (the calendar's holidays, labels) before the COPY
@@ -408,7 +418,20 @@ def _write(valid: list[_Valid], via: str, intake: Intake, actor: Any) -> list[Cr
                 "handling_due_at": due.handling_due_at,
             }
             cases.add(row)
-            events.add(
+            # The case id is filled in below, once it is known.
+            logged.add(
+                events.row(
+                    "cases",
+                    "case",
+                    None,
+                    CaseAction.CREATE,
+                    actor=actor,
+                    street_id=street_id,
+                    version=version,
+                    at=now,
+                )
+            )
+            timeline.add(
                 {
                     "at": now,
                     "actor_id": actor_id,
@@ -433,12 +456,13 @@ def _write(valid: list[_Valid], via: str, intake: Intake, actor: Any) -> list[Cr
             # Foreign keys checked row by row during the COPY, while Python builds the next
             # rows, instead of all at COMMIT (measured: ~25 µs per case less).
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            case_ids = _next_ids(cursor, Case, len(valid))
+            case_ids, event_ids, timeline_ids = _next_ids(cursor, (Case, Event, CaseEvent), len(valid))
             cases.copy(cursor.cursor, case_ids, build())
-            for row, case_id in zip(events.rows, case_ids, strict=True):
-                row["case_id"] = case_id
-            event_ids = _next_ids(cursor, CaseEvent, len(events.rows))
-            events.copy(cursor.cursor, event_ids)
+            _link(logged.rows, "object_id", case_ids)
+            logged.copy(cursor.cursor, event_ids)
+            _link(timeline.rows, "case_id", case_ids)
+            _link(timeline.rows, "event_id", event_ids)
+            timeline.copy(cursor.cursor, timeline_ids)
             # Django declares its foreign keys DEFERRABLE INITIALLY DEFERRED: back to that for
             # the rest of an enclosing transaction (a test's, a caller's).
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
@@ -447,16 +471,13 @@ def _write(valid: list[_Valid], via: str, intake: Intake, actor: Any) -> list[Cr
             pass
         saved = Case.objects.bulk_create(cases.instances())  # type: ignore[arg-type]
         case_ids = [c.pk for c in saved]
-        for row, case_id in zip(events.rows, case_ids, strict=True):
-            row["case_id"] = case_id
-        event_ids = [e.pk for e in CaseEvent.objects.bulk_create(events.instances())]  # type: ignore[arg-type]
-    # One signal for the chunk, after its commit (webhooks): ids only, no model instances.
-    signals.send_on_commit(
-        [
-            signals.CommittedEvent(case_id, event_id, CaseAction.CREATE.value, row["street_id"])
-            for case_id, event_id, row in zip(case_ids, event_ids, cases.rows, strict=True)
-        ]
-    )
+        _link(logged.rows, "object_id", case_ids)
+        event_ids = [e.pk for e in Event.objects.bulk_create(logged.instances())]  # type: ignore[arg-type]
+        _link(timeline.rows, "case_id", case_ids)
+        _link(timeline.rows, "event_id", event_ids)
+        CaseEvent.objects.bulk_create(timeline.instances())  # type: ignore[arg-type]
+    # One kick for the chunk, after its commit: the consumers (webhooks) read the events.
+    events.kick_on_commit()
     return [
         Created(pk, row["number"], row["external_id"]) for pk, row in zip(case_ids, cases.rows, strict=True)
     ]

@@ -1,20 +1,22 @@
 """The inbox. Sending is idempotent (a key per notice and user), so a retried task or a
 repeated deadline check never notifies twice.
 
-Actions send through `send_on_commit()`: after the commit a Celery task
-(`tasks.send_notification`, queue `notify`) gets the audience as plain data — unit ids or a
-street's desk — plus the case id, kind, text and key, and resolves the users when it runs.
+Actions send through their domain event: `CaseContext.notify()` puts an `intent()` — the
+audience as plain data (unit ids or a street's desk), kind, text and key — in the event's
+payload ("notify"), which commits with the action. The consumer `CONSUMER` (core.events)
+reads the committed events and writes the inbox rows in the transaction that advances its
+watermark, so a notice is neither lost (a crash after the COMMIT) nor sent twice (the keys).
+`tasks.send_notification` sends one notice outside an action.
 The rows are the kernel's (core.notifications): any object's notices share one inbox.
-In the embedded profile (no broker) the task runs in-process right after the commit.
 """
 
 from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.db.models import Model, Q
 
+from civicgrid.core import events
 from civicgrid.core.notifications import Ref, notify, ref, resolve
 
 
@@ -68,18 +70,30 @@ def send(
     return notify(audience_users(audience), obj, kind, text, key)
 
 
-def send_on_commit(audience: Audience, case_id: int | None, kind: str, text: str, key: str) -> None:
-    transaction.on_commit(lambda: enqueue(audience, case_id, kind, text, key))
+# ---------------------------------------------------------------------------- from events
 
 
-def enqueue(audience: Audience, case_id: int | None, kind: str, text: str, key: str) -> None:
-    from . import tasks
+def intent(audience: Audience, kind: str, text: str, key: str) -> dict[str, Any]:
+    """One notice as an event carries it (payload "notify")."""
+    return {"audience": audience, "kind": str(kind), "text": text, "key": key}
 
-    tasks.send_notification.delay(audience, case_id, str(kind), text, key)
+
+def send_events(batch: events.Batch) -> int:
+    """The consumer's handler: the notices of the case events in `batch`; how many were new."""
+    sent = 0
+    for event in batch.events:
+        for notice in event.payload.get("notify", ()):
+            sent += send(notice["audience"], event.object_id, notice["kind"], notice["text"], notice["key"])
+    return sent
+
+
+CONSUMER = events.Consumer(
+    "cases.notifications", send_events, apps=frozenset({"cases"}), where=Q(payload__has_key="notify")
+)
 
 
 def enqueue_about(audience: Audience, obj: Model, kind: str, text: str, key: str) -> None:
-    """`enqueue` for a notice about any object (an area, a unit, a later app's row)."""
+    """A notice about any object (an area, a unit, a later app's row), outside an action."""
     from . import tasks
 
     tasks.send_notification.delay(audience, None, str(kind), text, key, about=ref(obj))

@@ -12,8 +12,10 @@ then, in one transaction:
    the actor may take the action now (capability, state, guards) and what the target is;
 3. runs the body, applies the target, bumps the version with an UPDATE conditional on the
    version it read (so exactly one of two concurrent writers wins, on SQLite as on PostgreSQL),
-   records the event (the app's `record`: the timeline row), and hands the body's side effects
-   to `transaction.on_commit`. Files a body stored are removed again if the transaction rolls back.
+   logs the domain event (`core.events.log`: the `core.Event` row every consumer reads, with
+   the body's `ctx.payload`), records the app's view of it (the app's `record`: the timeline
+   row) and hands the body's other side effects to `transaction.on_commit`. Files a body
+   stored are removed again if the transaction rolls back.
 
 System transitions (the overdue mark) run through `run_system()`: same lock, same table (the
 transition is applied only when the machine allows it now, so the job is idempotent), same
@@ -29,7 +31,7 @@ from typing import Any
 
 from django.db import models, transaction
 
-from . import clock
+from . import clock, events
 from .errors import Conflict, InvalidInput
 from .retry import retry_when_locked
 from .workflow import Machine, Transition
@@ -48,9 +50,12 @@ class Context:
     note: str = ""
     data: dict[str, Any] = field(default_factory=dict)
     changed: set[str] = field(default_factory=set)
+    # What the event's consumers need and no timeline shows (core.Event.payload).
+    payload: dict[str, Any] = field(default_factory=dict)
     after_commit: list[Callable[[], object]] = field(default_factory=list)
     on_rollback: list[Callable[[], object]] = field(default_factory=list)
-    event: Any = None
+    logged: Any = None  # the core.Event
+    event: Any = None  # what the app's `record` returned (cases: the timeline row)
 
     def set(self, **values: Any) -> None:
         """Change fields of the object; the frame writes them with the version bump."""
@@ -236,6 +241,7 @@ class Frame:
         if self.model._default_manager.filter(pk=obj.pk, version=old_version).update(**values) != 1:  # type: ignore[attr-defined]
             raise Conflict(f"{self.machine.noun}刚被他人更新，请刷新后重试")
         obj.version, obj.updated_at = old_version + 1, ctx.now
+        ctx.logged = events.log(obj, ctx.action, ctx.actor, at=ctx.now, payload=ctx.payload)
         ctx.event = self.record(ctx)
         for callback in ctx.after_commit:
             transaction.on_commit(callback)

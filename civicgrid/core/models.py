@@ -391,3 +391,53 @@ class Notification(models.Model):
         from .notifications import kind_label
 
         return kind_label(self.kind)
+
+
+class Event(models.Model):
+    """The domain event log: one row per committed write to a stateful object, written in the
+    write's own transaction (core.events.log; the action frame does it for every action).
+    Consumers (webhooks, notifications, rollups) read it in id order behind a watermark
+    (core.events.Consumer), so nothing is lost between COMMIT and what follows it.
+    Append-only; plain ids (no foreign keys): the log outlives what it reports on and never
+    locks the hot tables."""
+
+    app = models.CharField(max_length=32)  # the app label: "cases"
+    object_type = models.CharField(max_length=32)  # the model name: "case"
+    object_id = models.BigIntegerField()
+    action = models.CharField(max_length=32)
+    street_id = models.BigIntegerField(null=True, blank=True)
+    # The object's version after the write (None for objects without one).
+    version = models.PositiveIntegerField(null=True, blank=True)
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_label = models.CharField(max_length=150, blank=True)
+    at = models.DateTimeField()
+    # What consumers need and a timeline never shows (e.g. "notify": the action's notices).
+    payload = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("领域事件")
+        verbose_name_plural = _("领域事件")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.app}.{self.action} {self.object_type}:{self.object_id}"
+
+
+class EventCursor(models.Model):
+    """One consumer's watermark over Event ids (core.events): every event up to
+    `last_event_id` has been handled. `gap_id`/`gap_seen_at`: the lowest id above it that is
+    not visible yet (a transaction still writing, or one that rolled back), waited for a
+    while and then stepped over."""
+
+    name = models.CharField(max_length=64, primary_key=True)
+    last_event_id = models.BigIntegerField(default=0)
+    gap_id = models.BigIntegerField(null=True, blank=True)
+    gap_seen_at = models.DateTimeField(null=True, blank=True)
+    ran_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("事件消费进度")
+        verbose_name_plural = _("事件消费进度")
+
+    def __str__(self) -> str:
+        return f"{self.name} at event {self.last_event_id}"

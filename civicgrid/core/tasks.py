@@ -32,3 +32,13 @@ def send_notification(user_ids: list[int], about: list[Any] | None, kind: str, t
     from . import notifications
 
     return notifications.send(user_ids, about, kind, text, key)
+
+
+@shared_task(name="civicgrid.core.tasks.consume_events")
+def consume_events() -> dict[str, int]:
+    """The live event consumers (core.events): kicked after each write that logged events, and
+    by beat every few seconds. A consumer another worker is running is skipped (that worker
+    or the next run reads on)."""
+    from . import events
+
+    return {report.name: report.watermark for report in events.run_all(live_only=True, wait=False)}

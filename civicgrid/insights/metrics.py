@@ -33,12 +33,13 @@ from civicgrid.cases.metrics import finish  # one output shape for both paths
 from civicgrid.cases.models import Case, Category
 from civicgrid.core import clock
 from civicgrid.core.capabilities import grants
+from civicgrid.core.models import EventCursor
 from civicgrid.core.querysets import user_scope
 from civicgrid.geo.models import Area
 from civicgrid.orgs.models import Unit
 
 from .models import CITY_DIMENSIONS, CaseRollup, CityRollup, Dimension, RollupState
-from .rollups import COUNTERS, next_month
+from .rollups import CONSUMER, COUNTERS, next_month
 
 NAMED_BY: dict[str, Any] = {
     Dimension.STREET: Area,
@@ -250,7 +251,8 @@ def summary(
 def freshness() -> dict[str, Any]:
     """How far the rollups go: the last refresh and the last event id it covers."""
     state = RollupState.objects.filter(pk=1).first()
+    cursor = EventCursor.objects.filter(pk=CONSUMER.name).first()
     return {
         "refreshed_at": state.refreshed_at if state else None,
-        "last_event_id": state.last_event_id if state else 0,
+        "last_event_id": cursor.last_event_id if cursor else 0,
     }

@@ -126,15 +126,9 @@ class CityRollup(Counters):
 
 
 class RollupState(models.Model):
-    """One row: how far the timeline (CaseEvent ids, append-only) has been rolled up."""
+    """One row: when the rollups were last refreshed and rebuilt. How far they go is the
+    watermark of their event consumer (core.EventCursor "insights.rollups")."""
 
-    # Every event with an id up to here is reflected in the rollups.
-    last_event_id = models.BigIntegerField(default=0)
-    # The lowest missing event id above the watermark and when it was first seen missing: an id
-    # taken by a transaction that has not committed yet, or by one that rolled back (a hole
-    # for good). The watermark waits for it for GAP_GRACE, then steps over it.
-    gap_id = models.BigIntegerField(null=True, blank=True)
-    gap_seen_at = models.DateTimeField(null=True, blank=True)
     refreshed_at = models.DateTimeField(null=True, blank=True)
     rebuilt_at = models.DateTimeField(null=True, blank=True)
 
@@ -143,4 +137,4 @@ class RollupState(models.Model):
         verbose_name_plural = "汇总进度"
 
     def __str__(self) -> str:
-        return f"rolled up to event {self.last_event_id}"
+        return f"rolled up at {self.refreshed_at}"

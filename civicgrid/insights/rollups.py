@@ -1,24 +1,17 @@
 """Keeping the rollups up to date without the cases app knowing about them.
 
-The timeline is the change log: every write to a case goes through cases.actions (or the bulk
-intake path), and each writes a CaseEvent row in the same transaction; event ids only grow. A
-refresh reads the events after its watermark, finds the buckets — (street, month of receipt)
-— of their cases, and recomputes those buckets from the cases table: delete the bucket's rows,
-insert freshly counted ones. Recomputing (never adding deltas) makes a refresh idempotent, and
-the lock on the one RollupState row makes concurrent refreshes run one after the other, so
-nothing is ever counted twice.
+The domain event log is the change log: every write to a case goes through cases.actions (or
+the bulk intake path), and each logs a core.Event in the same transaction. The rollups are a
+consumer of that log (`CONSUMER`, core.events: its watermark, its lock, the ids that are not
+visible yet): a refresh takes the events after the watermark, finds the buckets — (street,
+month of receipt) — of their cases, and recomputes those buckets from the cases table: delete
+the bucket's rows, insert freshly counted ones. Recomputing (never adding deltas) makes a
+refresh idempotent (events above a hole in the ids are handled again later: harmless), and
+the consumer's lock makes concurrent refreshes run one after the other, so nothing is ever
+counted twice.
 
-Two subtleties:
-
-- Ids are handed out when a row is inserted but become visible when its transaction commits,
-  so event 101 can be visible while 100 is not yet. When another transaction is writing at
-  the moment the refresh looks (PostgreSQL's snapshot says so; on SQLite the refresh holds
-  the only write lock), the watermark only advances over a contiguous run of ids; a hole is
-  waited for (GAP_GRACE) and then stepped over — it was a transaction that rolled back.
-  Events above a hole are processed anyway (and again later: recomputing a bucket twice is
-  harmless).
-- A 12345 update may change a case's time of receipt (and so its month) without changing its
-  street; the old month is not in the event, so every month of that street is recomputed.
+A 12345 update may change a case's time of receipt (and so its month) without changing its
+street; the old month is not in the event, so every month of that street is recomputed.
 
 Cases written without any event (a raw SQL fix, the demo loader's back-dating) are not seen:
 run `manage.py refresh_rollups --full` after such changes.
@@ -33,23 +26,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, transaction
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Sum
 from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.utils import timezone
 
 from civicgrid.cases.choices import CaseAction, CaseStatus, Resolution, Satisfaction
 from civicgrid.cases.models import Callback, Case, CaseEvent
-from civicgrid.core import clock
-from civicgrid.core.retry import retry_when_locked
+from civicgrid.core import events
 
 from .models import CITY_DIMENSIONS, CaseRollup, CityRollup, Dimension, RollupState
 
 log = logging.getLogger(__name__)
 
-# How long a missing event id is waited for before the watermark steps over it (a transaction
-# that rolled back leaves a hole for good). Longer than any transaction that writes events.
-GAP_GRACE = timedelta(seconds=float(getattr(settings, "CIVICGRID_ROLLUP_GAP_GRACE_SECONDS", 600)))
 # Above this many new events a refresh rebuilds everything (cheaper than resolving each case).
 FULL_REBUILD_EVENTS = 200_000
 
@@ -226,20 +214,21 @@ def _all_months() -> dict[date, set[int] | None]:
     return months
 
 
-def _dirty_buckets(after: int, upto: int) -> dict[date, set[int] | None]:
-    """The (month → streets) buckets of the cases touched by events after..upto."""
-    touched = CaseEvent.objects.filter(pk__gt=after, pk__lte=upto)
+def _dirty_buckets(batch: events.Batch) -> dict[date, set[int] | None]:
+    """The (month → streets) buckets of the cases touched by the batch's events."""
+    touched = batch.queryset()
     buckets: dict[date, set[int] | None] = {}
-    rows = Case.objects.filter(pk__in=touched.values("case_id")).values_list("street_id", "received_at")
+    rows = Case.objects.filter(pk__in=touched.values("object_id")).values_list("street_id", "received_at")
     for street_id, received_at in rows.iterator(chunk_size=5000):
         month = month_of(received_at)
         streets = buckets.setdefault(month, set())
         assert streets is not None
         streets.add(street_id)
     # A new time of receipt may have moved a case out of a month we cannot name: the whole street.
+    updates = CaseEvent.objects.filter(event__in=touched.filter(action=CaseAction.UPDATE).values("pk"))
     moved = {
         street_id
-        for street_id, data in touched.filter(action=CaseAction.UPDATE).values_list("street_id", "data")
+        for street_id, data in updates.values_list("street_id", "data")
         if "received_at" in ((data or {}).get("fields") or [])
     }
     if moved:
@@ -248,66 +237,6 @@ def _dirty_buckets(after: int, upto: int) -> dict[date, set[int] | None]:
             assert streets is not None
             streets.update(moved)
     return buckets
-
-
-# ---------------------------------------------------------------------------- the watermark
-
-
-def _first_missing(after: int, upto: int) -> int | None:
-    """The lowest event id in (after, upto] that is not (yet) visible, or None."""
-    if after >= upto:
-        return None
-    if CaseEvent.objects.filter(pk__gt=after, pk__lte=upto).count() == upto - after:
-        return None
-    if not CaseEvent.objects.filter(pk=after + 1).exists():
-        return after + 1
-    before_hole = (
-        CaseEvent.objects.filter(pk__gt=after, pk__lt=upto)
-        .exclude(Exists(CaseEvent.objects.filter(pk=OuterRef("pk") + 1)))
-        .aggregate(first=Min("pk"))["first"]
-    )
-    return None if before_hole is None else before_hole + 1
-
-
-def _latest_event() -> tuple[int, bool]:
-    """The highest visible event id, and whether some other transaction was writing at that
-    moment (and so may still commit an event with a lower id)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            # One statement, one snapshot: the max and the transactions in flight go together.
-            cursor.execute(
-                "SELECT COALESCE(MAX(id), 0), (SELECT count(*) FROM pg_snapshot_xip(pg_current_snapshot())) "
-                f"FROM {CaseEvent._meta.db_table}"
-            )
-            last, writing = cursor.fetchone()
-        return int(last), writing > 0
-    # SQLite: this transaction holds the database's only write lock, nobody else is writing.
-    return CaseEvent.objects.aggregate(last=Max("pk"))["last"] or 0, False
-
-
-def _advance(state: RollupState, upto: int, now: datetime, writing: bool) -> None:
-    """Move the watermark up to `upto`. With no other writer in flight every missing id is a
-    rolled-back one; otherwise only over contiguous ids, stepping over a hole once it has been
-    missing for GAP_GRACE."""
-    mark = state.last_event_id
-    if not writing:
-        state.last_event_id, state.gap_id, state.gap_seen_at = max(mark, upto), None, None
-        return
-    while True:
-        missing = _first_missing(mark, upto)
-        if missing is None:
-            mark, state.gap_id, state.gap_seen_at = max(mark, upto), None, None
-            break
-        if state.gap_id == missing and state.gap_seen_at and now - state.gap_seen_at >= GAP_GRACE:
-            log.warning("rollups: event ids from %s never committed; stepping over them", missing)
-            after_hole = CaseEvent.objects.filter(pk__gt=missing).aggregate(first=Min("pk"))["first"]
-            mark, state.gap_id, state.gap_seen_at = after_hole, None, None
-            continue
-        if state.gap_id != missing:
-            state.gap_id, state.gap_seen_at = missing, now
-        mark = missing - 1
-        break
-    state.last_event_id = mark
 
 
 # ---------------------------------------------------------------------------- refresh
@@ -334,48 +263,50 @@ class Refresh:
         )
 
 
-def _locked_state(wait: bool) -> RollupState | None:
-    """The state row, locked until the end of the transaction (None: someone else has it)."""
-    if connection.vendor == "postgresql":
-        return RollupState.objects.select_for_update(skip_locked=not wait).filter(pk=1).first()
-    # SQLite has no row locks: writing first takes the database's write lock for the transaction.
-    RollupState.objects.filter(pk=1).update(refreshed_at=F("refreshed_at"))
-    return RollupState.objects.get(pk=1)
-
-
 def refresh(*, full: bool = False, wait: bool = True, now: datetime | None = None) -> Refresh:
-    """Bring the rollups up to date with the timeline (see the module docstring)."""
-    # On SQLite a concurrent writer makes the refresh fail with "database is locked"; it
-    # rolled back, so it simply runs again (PostgreSQL waits on the state row instead).
-    return retry_when_locked()(_refresh)(full=full, wait=wait, now=now)
-
-
-def _refresh(*, full: bool, wait: bool, now: datetime | None) -> Refresh:
+    """Bring the rollups up to date with the event log (see the module docstring)."""
     started = time.perf_counter()
-    RollupState.objects.get_or_create(pk=1)
-    with transaction.atomic():
-        state = _locked_state(wait)
-        if state is None:
-            return Refresh(ran=False)
-        now = now or clock.now()
-        upto, writing = _latest_event()
-        report = Refresh(events=max(0, upto - state.last_event_id))
-        if not full and report.events > FULL_REBUILD_EVENTS:
-            full = True
-            report.notes.append(f"{report.events} new events: rebuilt everything")
-        if full:
-            CaseRollup.objects.all().delete()
-            CityRollup.objects.all().delete()
-            buckets = _all_months()
-            report.buckets = Case.objects.values("street_id").distinct().count() * len(buckets)
-            state.rebuilt_at = now
-        else:
-            buckets = _dirty_buckets(state.last_event_id, upto)
-            report.buckets = sum(len(s or ()) for s in buckets.values())
-        report.rows = _recompute(buckets)
-        _advance(state, upto, now, writing)
-        state.refreshed_at = now
-        state.save()
-        report.full, report.watermark = full, state.last_event_id
+    run = events.run(CONSUMER, wait=wait, now=now, full=full)
+    if not run.ran:
+        return Refresh(ran=False)
+    report = Refresh(watermark=run.watermark)
+    part: Refresh
+    for part in run.results:
+        report.full = report.full or part.full
+        report.events += part.events
+        report.buckets += part.buckets
+        report.rows += part.rows
+        report.notes += part.notes
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _refresh(batch: events.Batch) -> Refresh:
+    """The consumer's handler: one batch of events (run under the consumer's lock)."""
+    report = Refresh(events=batch.upto - batch.after, full=batch.full)
+    if not report.full and batch.latest - batch.after > FULL_REBUILD_EVENTS:
+        report.full = True
+        report.notes.append(f"{batch.latest - batch.after} new events: rebuilt everything")
+    state, _created = RollupState.objects.get_or_create(pk=1)
+    if report.full:
+        CaseRollup.objects.all().delete()
+        CityRollup.objects.all().delete()
+        buckets = _all_months()
+        report.buckets = Case.objects.values("street_id").distinct().count() * len(buckets)
+        report.events = batch.latest - batch.after
+        batch.upto = batch.latest  # everything is counted afresh
+        state.rebuilt_at = batch.now
+    else:
+        buckets = _dirty_buckets(batch)
+        report.buckets = sum(len(s or ()) for s in buckets.values())
+    report.rows = _recompute(buckets)
+    state.refreshed_at = batch.now
+    state.save()
+    return report
+
+
+# Not live: beat runs it on its own schedule (CIVICGRID_ROLLUP_REFRESH_SECONDS), never after
+# each write; one batch holds as many events as an incremental refresh is worth.
+CONSUMER = events.Consumer(
+    "insights.rollups", _refresh, apps=frozenset({"cases"}), batch_size=FULL_REBUILD_EVENTS, live=False
+)

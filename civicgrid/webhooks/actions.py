@@ -19,7 +19,7 @@ from civicgrid.core.choices import Action
 from civicgrid.geo.models import Area
 
 from . import delivery, signing, transport
-from .choices import EVENT_KINDS, DeliveryStatus
+from .choices import DeliveryStatus, event_kinds
 from .models import Delivery, Subscription
 
 UNSET: Any = object()
@@ -67,7 +67,7 @@ def _events(values: Any) -> list[str]:
     wanted = [str(v).strip() for v in values if str(v).strip()]
     if not wanted:
         raise InvalidInput("至少选择一种事件", {"events": "required"})
-    unknown = sorted(set(wanted) - EVENT_KINDS)
+    unknown = sorted(set(wanted) - event_kinds())
     if unknown:
         raise InvalidInput(f"未知的事件类型：{', '.join(unknown)}", {"events": "invalid_choice"})
     return sorted(set(wanted))

@@ -20,7 +20,7 @@ from civicgrid.core.rest import READ_ERRORS, WRITE_ERRORS, get_by_id
 from civicgrid.geo.models import Area
 
 from . import actions
-from .choices import EVENT_CHOICES, DeliveryStatus
+from .choices import DeliveryStatus, alias_choices, event_choices
 from .models import Delivery, Subscription
 from .schemas import (
     DeliveryOut,
@@ -102,8 +102,9 @@ def _delivery(user: Any, subscription_id: int, delivery_id: UUID) -> Delivery:
 
 @router.get("/webhooks/events", response={200: list[EventKindOut], **READ_ERRORS}, summary="可订阅的事件类型")
 def list_event_kinds(request: Any) -> list[dict[str, str]]:
-    """Every event kind: `case.<timeline action>` with its Chinese label."""
-    return [{"event": kind, "label": str(label)} for kind, label in EVENT_CHOICES]
+    """Every event kind (`<app>.<action>`) with its Chinese label, then the old names
+    (`case.<action>`, aliases of `cases.<action>`) with the same labels."""
+    return [{"event": kind, "label": str(label)} for kind, label in event_choices() + alias_choices()]
 
 
 @router.get("/webhooks", response={200: SubscriptionPage, **READ_ERRORS}, summary="Webhook 订阅列表")

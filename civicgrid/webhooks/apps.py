@@ -7,10 +7,8 @@ class WebhooksConfig(AppConfig):
     verbose_name = "Webhook 推送"
 
     def ready(self) -> None:
-        from civicgrid.cases.signals import CommittedEvent, case_events_committed
+        from civicgrid.core import events
 
-        from .receivers import on_case_events
+        from .delivery import CONSUMER
 
-        case_events_committed.connect(
-            on_case_events, sender=CommittedEvent, dispatch_uid="civicgrid-webhooks"
-        )
+        events.register(CONSUMER)

@@ -1,4 +1,5 @@
-"""The delivery engine: Delivery rows from committed case events, and the attempts.
+"""The delivery engine: Delivery rows from committed case events (the consumer `CONSUMER`
+of the domain event log, core.events), and the attempts.
 
 The database is the schedule. A Delivery is `pending` with `next_attempt_at` until an
 attempt gets a 2xx (`succeeded`) or the last allowed attempt fails (`failed`). Every
@@ -24,11 +25,11 @@ from django.db import transaction
 from django.db.models import F
 
 from civicgrid.cases.models import Case, CaseEvent
-from civicgrid.cases.signals import CommittedEvent
-from civicgrid.core import clock
+from civicgrid.core import clock, events
+from civicgrid.core.models import Event
 
 from . import payloads, signing, transport
-from .choices import DeliveryStatus, event_kind
+from .choices import DeliveryStatus, canonical, event_kind
 from .models import Delivery, Subscription
 
 logger = logging.getLogger(__name__)
@@ -57,73 +58,81 @@ def backoff(attempts: int) -> int:
 # ---------------------------------------------------------------------------- from events
 
 
-def on_case_events(events: Sequence[CommittedEvent]) -> list[str]:
-    """Create the deliveries of committed case events and enqueue their first attempts;
-    the ids of the deliveries created. One query when no active subscription matches (the
-    bulk import's chunks, a site without webhooks)."""
-    wanted = _matches(events)
+def deliver_events(batch: events.Batch) -> list[str]:
+    """The consumer's handler: the deliveries of the batch's events for the subscriptions that
+    want them, in the consumer's transaction, and their first attempts once it has committed;
+    the ids of the deliveries created. Unique per subscription and timeline row, so a batch
+    handled again creates none. One query when no active subscription matches (the bulk
+    import's chunks, a site without webhooks)."""
+    wanted = _matches(batch.events)
     if not wanted:
         return []
-    case_ids = {e.case_id for e, _subs in wanted}
-    cases = {c.pk: c for c in Case.objects.filter(pk__in=case_ids).select_related(*payloads.CASE_RELATED)}
+    cases = {
+        c.pk: c
+        for c in Case.objects.filter(pk__in={e.object_id for e, _s in wanted}).select_related(
+            *payloads.CASE_RELATED
+        )
+    }
     rows = {
-        e.pk: e
-        for e in CaseEvent.objects.filter(pk__in=[e.event_id for e, _s in wanted]).select_related("unit")
+        row.event_id: row
+        for row in CaseEvent.objects.filter(event_id__in=[e.pk for e, _s in wanted]).select_related("unit")
     }
     made: list[Delivery] = []
-    for committed, subscription_ids in wanted:
-        case, event = cases.get(committed.case_id), rows.get(committed.event_id)
-        if case is None or event is None:
+    for logged, subscriptions in wanted:
+        case, row = cases.get(logged.object_id), rows.get(logged.pk)
+        if case is None or row is None:
             continue  # deleted meanwhile
-        kind = event_kind(committed.action)
-        for subscription_id in subscription_ids:
+        for subscription_id, kind in subscriptions:
             delivery_id = uuid.uuid4()
             made.append(
                 Delivery(
                     id=delivery_id,
                     subscription_id=subscription_id,
                     event=kind,
-                    event_id=event.pk,
+                    event_id=row.pk,
                     case_id=case.pk,
                     case_number=case.number,
                     street_id=case.street_id,
-                    occurred_at=event.at,
-                    payload=payloads.build(str(delivery_id), kind, event, case),
+                    occurred_at=row.at,
+                    payload=payloads.build(str(delivery_id), kind, row, case),
                     next_attempt_at=clock.now(),
                 )
             )
-    if not made:
-        return []
-    with transaction.atomic():
-        # ignore_conflicts: a replayed callback finds its (subscription, event) pairs taken.
-        Delivery.objects.bulk_create(made, batch_size=BULK_BATCH, ignore_conflicts=True)
-        created = [
-            str(pk)
-            for pk in Delivery.objects.filter(pk__in=[d.pk for d in made]).values_list("pk", flat=True)
-        ]
-        # Robust: a broker that is down loses nothing (the sweeper sends what is due).
-        transaction.on_commit(functools.partial(enqueue, created), robust=True)
+    # ignore_conflicts: a batch handled again finds its (subscription, event) pairs taken.
+    Delivery.objects.bulk_create(made, batch_size=BULK_BATCH, ignore_conflicts=True)
+    created = [
+        str(pk) for pk in Delivery.objects.filter(pk__in=[d.pk for d in made]).values_list("pk", flat=True)
+    ]
+    # Robust: a broker that is down loses nothing (the sweeper sends what is due).
+    transaction.on_commit(functools.partial(enqueue, created), robust=True)
     return created
 
 
-def _matches(events: Sequence[CommittedEvent]) -> list[tuple[CommittedEvent, list[int]]]:
-    """Each event with the active subscriptions that want it (its kind, its street): one query."""
-    streets = {e.street_id for e in events}
+def _matches(logged: Sequence[Event]) -> list[tuple[Event, list[tuple[int, str]]]]:
+    """Each event with the active subscriptions that want it (its kind, its street) and the
+    name each listed it under (the kind, else its old alias): one query."""
+    streets = {e.street_id for e in logged if e.street_id is not None}
     through = Subscription.streets.through.objects
-    by_street: dict[int, list[tuple[int, frozenset[str]]]] = defaultdict(list)
+    by_street: dict[int, list[tuple[int, dict[str, str]]]] = defaultdict(list)
     for subscription_id, street_id, kinds in through.filter(
         area_id__in=streets, subscription__active=True
     ).values_list("subscription_id", "area_id", "subscription__events"):
-        by_street[street_id].append((subscription_id, frozenset(kinds or ())))
+        # Sorted so that "cases.x" comes after (and wins over) its alias "case.x".
+        names = {canonical(name): name for name in sorted(kinds or ())}
+        by_street[street_id].append((subscription_id, names))
     if not by_street:
         return []
     out = []
-    for e in events:
-        kind = event_kind(e.action)
-        subs = [sid for sid, kinds in by_street.get(e.street_id, ()) if kind in kinds]
+    for e in logged:
+        kind = event_kind(e.app, e.action)
+        subs = [(sid, names[kind]) for sid, names in by_street.get(e.street_id or 0, ()) if kind in names]
         if subs:
             out.append((e, subs))
     return out
+
+
+# Only the apps whose events have a payload (payloads.build): the cases today.
+CONSUMER = events.Consumer("webhooks", deliver_events, apps=frozenset({"cases"}))
 
 
 # ---------------------------------------------------------------------------- attempts

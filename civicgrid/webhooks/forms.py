@@ -1,9 +1,17 @@
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .choices import EVENT_CHOICES
+from .choices import alias_choices, event_choices, event_kinds
+
+
+class EventsField(forms.MultipleChoiceField):
+    """The kinds offered as boxes; every name webhooks accepts (old aliases included) is valid."""
+
+    def valid_value(self, value: Any) -> bool:
+        return str(value) in event_kinds()
 
 
 class SubscriptionForm(forms.Form):
@@ -17,9 +25,9 @@ class SubscriptionForm(forms.Form):
         help_text=_("http:// 或 https://，建议 https；内网地址默认不允许"),
         widget=forms.URLInput(attrs={"size": 60, "placeholder": "https://example.gov.cn/civicgrid/hook"}),
     )
-    events = forms.MultipleChoiceField(
+    events = EventsField(
         label=_("订阅事件"),
-        choices=EVENT_CHOICES,
+        choices=event_choices,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("工单动态中的这些操作发生时推送"),
     )
@@ -31,6 +39,9 @@ class SubscriptionForm(forms.Form):
     )
     active = forms.BooleanField(label=_("启用"), required=False, initial=True)
 
-    def __init__(self, *args: Any, streets: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, streets: Any, held: Sequence[str] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["streets"].queryset = streets  # type: ignore[attr-defined]
+        # A subscription made with the old names keeps them (and hears under them) until unticked.
+        old = [(kind, f"{label} ({kind})") for kind, label in alias_choices() if kind in held]
+        self.fields["events"].choices = event_choices() + old  # type: ignore[attr-defined]

@@ -19,13 +19,12 @@ from civicgrid.core.choices import Action
 from civicgrid.geo.models import Area
 
 from . import actions
-from .choices import EVENT_CHOICES, DeliveryStatus
+from .choices import DeliveryStatus, alias_choices, event_choices
 from .forms import SubscriptionForm
 from .models import Delivery, Subscription
 
 SUBSCRIPTIONS_PER_PAGE = 50
 DELIVERIES_PER_PAGE = 30
-EVENT_LABELS = dict(EVENT_CHOICES)
 
 
 def _streets_prefetch() -> Prefetch:
@@ -105,7 +104,10 @@ def subscription_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "active": subscription.active,
     }
     form = SubscriptionForm(
-        request.POST or None, initial=initial, streets=actions.allowed_streets(request.user)
+        request.POST or None,
+        initial=initial,
+        streets=actions.allowed_streets(request.user),
+        held=subscription.events or [],
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -130,9 +132,10 @@ def subscription_detail(request: HttpRequest, pk: int) -> HttpResponse:
     page = Paginator(deliveries.order_by("-created_at", "-id"), DELIVERIES_PER_PAGE).get_page(
         request.GET.get("page")
     )
+    labels = dict(event_choices() + alias_choices())
     context: dict[str, Any] = {
         "subscription": subscription,
-        "event_labels": [EVENT_LABELS.get(kind, kind) for kind in subscription.events or []],
+        "event_labels": [labels.get(kind, kind) for kind in subscription.events or []],
         "page": page,
         "status": status,
         "statuses": DeliveryStatus.choices,

@@ -5,14 +5,11 @@ from typing import Any
 from civicgrid.core import attachments
 from civicgrid.core.attachments import StoredFiles
 from civicgrid.core.errors import InvalidInput
+from civicgrid.core.events import actor_label
+
+__all__ = ["actor_label"]  # the log's label (core.events), re-exported for the case actions
 
 from ..models import Case, CaseEvent, Photo
-
-
-def actor_label(actor: Any) -> str:
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return "系统"
-    return str(actor)
 
 
 def actor_or_none(actor: Any) -> Any:

@@ -10,7 +10,7 @@ from civicgrid.core import clock
 
 from ..choices import ACTIVE_ASSIGNMENT_STATUSES, OPEN_STATUSES, CaseAction, NotificationKind, SupervisionKind
 from ..models import Assignment, Case, Supervision
-from ..notifications import desk, send_on_commit, units
+from ..notifications import desk, units
 from ..workflow import response_overdue_key
 from .frame import FRAME, CaseContext
 
@@ -45,8 +45,8 @@ def _mark_overdue(ctx: CaseContext) -> None:
         )
     )
     text = f"工单 {case.number} 已超期，请尽快办理"
-    send_on_commit(units(unit_ids), case.pk, NotificationKind.OVERDUE, text, key)
-    send_on_commit(desk(case.street_id), case.pk, NotificationKind.OVERDUE, text, key)
+    ctx.notify(units(unit_ids), NotificationKind.OVERDUE, text, key)
+    ctx.notify(desk(case.street_id), NotificationKind.OVERDUE, text, key)
 
 
 def _mark_response_overdue(ctx: CaseContext) -> None:

@@ -54,6 +54,7 @@ def close_case(ctx: CaseContext, *, note: str = "") -> None:
             version=F("version") + 1,
             updated_at=ctx.now,
         )
+        child.version += 1  # its event names the version the UPDATE wrote
         record_event(
             child,
             CaseAction.CLOSE,
@@ -109,6 +110,7 @@ def merge_case(ctx: CaseContext, *, master: Case, note: str = "") -> None:
     Case.objects.filter(master=c).update(master=master)  # its own followers follow the new master
     # The master's timeline gains a row: its version moves too (its ETag, a stale form).
     Case.objects.filter(pk=master.pk).update(version=F("version") + 1, updated_at=ctx.now)
+    master.version += 1  # the master's event records the version after this write
     ctx.set(master=master)
     ctx.note, ctx.data["master"] = note, master.number
     record_event(

@@ -1,26 +1,27 @@
 """The cases' action frame: the kernel's frame (core.frame) bound to `Case` and its machine.
 
 What it adds for cases: loading a case by id or number inside the actor's scope, the timeline
-row (`CaseEvent`, which names the API token of an API write and tells later apps about the
-event once the transaction has committed), the photos an action stores with its timeline row,
-and the unit an action was taken for.
+row (`CaseEvent`, the cases' view of the frame's `core.Event`, which names the API token of an
+API write), the notices an action sends (in the event, for the notifications consumer), the
+photos an action stores with its timeline row, and the unit an action was taken for.
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from civicgrid.core import clock
+from civicgrid.core import clock, events
 from civicgrid.core.audit import current_api_token
 from civicgrid.core.errors import NotFound
 from civicgrid.core.frame import Context, Frame
+from civicgrid.core.models import Event
 from civicgrid.core.querysets import user_scope
 from civicgrid.orgs.models import Unit
 
-from .. import signals
+from .. import notifications
 from ..choices import PhotoStage
 from ..models import Assignment, Case, CaseEvent
-from ..notifications import Audience, enqueue, units
+from ..notifications import Audience, units
 from ..workflow import MACHINE
 from .common import StoredFiles, actor_label, actor_or_none, save_photos
 
@@ -36,16 +37,22 @@ def record_event(
     data: dict[str, Any] | None = None,
     unit: Unit | None = None,
     at: datetime | None = None,
+    logged: Event | None = None,
 ) -> CaseEvent:
-    """One timeline row; later apps (webhooks) hear of it once the transaction has committed."""
+    """One timeline row and its domain event (`logged`, when the frame has written it already;
+    else logged here, at the case's current version), in the caller's transaction."""
     data = dict(data or {})
     token = current_api_token()
     if token is not None:
         # The case's audit trail is its timeline: an API write names the token it came with.
         data["api_token"] = {"id": token[0], "label": token[1]}
-    event = CaseEvent.objects.create(
+    at = at or clock.now()
+    if logged is None:
+        logged = events.log(case, action, actor, at=at)
+    return CaseEvent.objects.create(
         case=case,
-        at=at or clock.now(),
+        event=logged,
+        at=at,
         actor=actor_or_none(actor),
         actor_label=actor_label(actor),
         unit=unit,
@@ -56,8 +63,6 @@ def record_event(
         data=data,
         street_id=case.street_id,
     )
-    signals.send_on_commit([signals.CommittedEvent(case.pk, event.pk, str(action), case.street_id)])
-    return event
 
 
 @dataclass
@@ -96,9 +101,9 @@ class CaseContext(Context):
             self.set(responded_at=self.now)
 
     def notify(self, audience: Audience, kind: str, text: str, key: str) -> None:
-        # A Celery task after the commit (notifications.send_on_commit): ids and keys only.
-        case_id = self.case.pk
-        self.on_commit(lambda: enqueue(audience, case_id, kind, text, key))
+        """A notice to send once the action has committed: it travels in the domain event
+        (payload "notify", plain data) and the notifications consumer writes the inbox rows."""
+        self.payload.setdefault("notify", []).append(notifications.intent(audience, kind, text, key))
 
     def notify_unit(self, unit_id: int | None, kind: str, text: str, key: str) -> None:
         self.notify(units([unit_id]), kind, text, key)
@@ -115,6 +120,7 @@ def _record(ctx: CaseContext) -> CaseEvent:
         data=ctx.data,
         unit=ctx.unit,
         at=ctx.now,
+        logged=ctx.logged,
     )
     save_photos(ctx.case, event, ctx.photos, ctx.photo_stage, ctx.actor, ctx.stored)
     return event

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from civicgrid.core.models import Attachment
+from civicgrid.core.models import Attachment, Event
 from civicgrid.geo.models import Area
 from civicgrid.orgs.models import Unit
 
@@ -72,9 +72,16 @@ class Assignment(models.Model):
 
 
 class CaseEvent(models.Model):
-    """The timeline: one row per action on a case, written by cases.actions in the same transaction."""
+    """The timeline: one row per action on a case, written by cases.actions in the same
+    transaction. It is the cases' view of the domain event log: each row is written by the same
+    call as its `core.Event` and points at it (docs/decisions/0006); the event carries what
+    consumers read, this row what the timeline shows."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    # Null only for a row whose event was removed (the log is append-only: never in practice).
+    event = models.OneToOneField(
+        Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="case_event"
+    )
     at = models.DateTimeField(pgettext_lazy("singular", "时间"), db_index=True)
     actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     actor_label = models.CharField(_("操作人"), max_length=100, blank=True)

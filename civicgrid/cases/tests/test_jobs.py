@@ -349,27 +349,25 @@ def test_report_refuses_a_street_outside_the_scope_and_a_bad_month(world, time_m
 # ---------------------------------------------------------------------------- notifications
 
 
-def test_actions_send_notifications_through_the_task(world, django_capture_on_commit_callbacks, monkeypatch):
+def test_actions_send_notifications_through_their_event(world, django_capture_on_commit_callbacks):
     duty(world)
     case = advance(world, make_case(world), CaseStatus.FILED)
-    sent: list[tuple] = []
-    real = tasks.send_notification.delay
-    monkeypatch.setattr(tasks.send_notification, "delay", lambda *a: sent.append(a) or real(*a))
     with django_capture_on_commit_callbacks(execute=True):
         case = advance(world, case, CaseStatus.DISPATCHED)
     assignment = case.assignments.get()
-    # Plain data only (it crosses the broker): the audience, ids, kind, text, key.
-    assert sent == [
-        (
-            {"units": [world.east.unit.pk]},
-            case.pk,
-            NotificationKind.DISPATCHED,
-            f"新派单 {case.number}（主办）：{case.title}",
-            f"dispatch:{assignment.pk}",
-        )
+    # Plain data only, in the action's event: the audience, kind, text, key (docs/decisions/0006).
+    logged = case.events.get(action="dispatch").event
+    assert logged.payload["notify"] == [
+        {
+            "audience": {"units": [world.east.unit.pk]},
+            "kind": NotificationKind.DISPATCHED,
+            "text": f"新派单 {case.number}（主办）：{case.title}",
+            "key": f"dispatch:{assignment.pk}",
+        }
     ]
     handler = world.user("east", Role.HANDLER)
     assert Notification.objects.filter(user=handler, case=case, kind=NotificationKind.DISPATCHED).count() == 1
+    assert "notify" not in case.events.get(action="dispatch").data  # the timeline never shows it
 
 
 def test_a_redelivered_notification_task_sends_nothing_twice(world):

@@ -21,16 +21,18 @@ from civicgrid.cases.models import (
     Assignment,
     Callback,
     Case,
-    CaseEvent,
     ExtensionRequest,
     Notification,
     Photo,
     Supervision,
 )
+from civicgrid.core import events
 from civicgrid.core.choices import Role
+from civicgrid.core.models import Event, EventCursor
 from civicgrid.insights import metrics as insights
 from civicgrid.insights import rollups
-from civicgrid.insights.models import CaseRollup, CityRollup, RollupState
+from civicgrid.insights.models import CaseRollup, CityRollup
+from civicgrid.testing.concurrency import run_together
 
 from .data import populate
 
@@ -203,64 +205,51 @@ def _row_fields() -> list[str]:
     return [f.attname for f in CaseRollup._meta.concrete_fields if f.attname != "id"]
 
 
+def watermark() -> EventCursor:
+    return EventCursor.objects.get(pk=rollups.CONSUMER.name)
+
+
 def test_the_watermark_waits_for_missing_events_then_steps_over(generated, monkeypatch):
     world, _cases = generated
     rollups.refresh()
     # Another transaction is writing: a missing id may still be committed.
-    latest = rollups._latest_event
-    monkeypatch.setattr(rollups, "_latest_event", lambda: (latest()[0], True))
+    latest = events._latest_event
+    monkeypatch.setattr(events, "_latest_event", lambda: (latest()[0], True))
     case = Case.objects.filter(street=world.east.street, status=CaseStatus.NEW).first()
     desk = world.user("east", Role.DISPATCHER)
     actions.run_action(case.pk, "comment", desk, {"note": "一"})
     actions.run_action(case.pk, "comment", desk, {"note": "二"})
-    first, second = CaseEvent.objects.order_by("-pk")[:2][::-1]
+    first, second = Event.objects.order_by("-pk")[:2][::-1]
     # An id whose transaction has not committed yet looks exactly like this: a hole below others.
-    CaseEvent.objects.filter(pk=first.pk).delete()
+    Event.objects.filter(pk=first.pk).delete()
     now = timezone.now()
     rollups.refresh(now=now)
-    state = RollupState.objects.get()
+    state = watermark()
     assert state.last_event_id == first.pk - 1 and state.gap_id == first.pk
     rollups.refresh(now=now + timedelta(minutes=1))
-    assert RollupState.objects.get().last_event_id == first.pk - 1  # still waiting
-    rollups.refresh(now=now + rollups.GAP_GRACE + timedelta(seconds=1))
-    state = RollupState.objects.get()
+    assert watermark().last_event_id == first.pk - 1  # still waiting
+    rollups.refresh(now=now + events.GAP_GRACE + timedelta(seconds=1))
+    state = watermark()
     assert state.last_event_id == second.pk and state.gap_id is None
-    monkeypatch.setattr(rollups, "_latest_event", latest)
-    CaseEvent.objects.filter(pk=second.pk).delete()
+    monkeypatch.setattr(events, "_latest_event", latest)
+    Event.objects.filter(pk=second.pk).delete()
     actions.run_action(case.pk, "comment", desk, {"note": "三"})
     rollups.refresh(now=now)  # nobody else writing: a hole is a rolled-back id, at once
-    assert RollupState.objects.get().last_event_id == CaseEvent.objects.latest("pk").pk
+    assert watermark().last_event_id == Event.objects.latest("pk").pk
 
 
 def test_the_first_refresh_steps_over_ids_that_never_committed(generated):
     # Rolled-back transactions leave holes, even below the first event (PostgreSQL sequences).
-    CaseEvent.objects.filter(pk=CaseEvent.objects.order_by("pk").first().pk).delete()
+    Event.objects.filter(pk=Event.objects.order_by("pk").first().pk).delete()
     rollups.refresh()
-    assert RollupState.objects.get().last_event_id == CaseEvent.objects.latest("pk").pk
+    assert watermark().last_event_id == Event.objects.latest("pk").pk
 
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_refreshes_never_count_twice(world, media):
     populate(world, per_street=16)
     city = superuser()
-    errors: list[str] = []
-    barrier = threading.Barrier(3)
-
-    def run() -> None:
-        try:
-            barrier.wait()
-            rollups.refresh()
-        except Exception as exc:  # anything is a failure: show it
-            errors.append(repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert run_together(rollups.refresh, 3) == []
     assert insights.summary(city) == live.summary(city)
     assert insights.compute(city, group_by="category") == live.compute(city, group_by="category")
     buckets = list(CaseRollup.objects.values_list("street_id", "month", "dimension", "member"))
@@ -271,7 +260,7 @@ def test_concurrent_refreshes_never_count_twice(world, media):
 def test_a_busy_refresh_is_skipped_when_asked_not_to_wait():
     if connection.vendor != "postgresql":
         pytest.skip("row locks: PostgreSQL (SQLite serialises writers instead)")
-    RollupState.objects.get_or_create(pk=1)
+    EventCursor.objects.get_or_create(pk=rollups.CONSUMER.name)
     done: list[Any] = []
 
     def other() -> None:
@@ -279,7 +268,7 @@ def test_a_busy_refresh_is_skipped_when_asked_not_to_wait():
         connection.close()
 
     with transaction.atomic(), connection.cursor() as cursor:  # hold the lock as a running refresh does
-        cursor.execute("SELECT 1 FROM insights_rollupstate WHERE id = 1 FOR UPDATE")
+        cursor.execute("SELECT 1 FROM core_eventcursor WHERE name = 'insights.rollups' FOR UPDATE")
         thread = threading.Thread(target=other)
         thread.start()
         thread.join(timeout=60)
@@ -300,7 +289,7 @@ def test_the_insights_api_answers_like_the_metrics_api_within_the_scope(generate
         theirs = client.get("/api/v1/metrics", params, headers=headers)
         assert mine.status_code == theirs.status_code == 200
         body = mine.json()
-        assert body.pop("as_of")["last_event_id"] == RollupState.objects.get().last_event_id
+        assert body.pop("as_of")["last_event_id"] == watermark().last_event_id
         assert body == theirs.json()
     streets = {
         row["code"] for row in client.get("/api/v1/insights/metrics", headers=headers).json()["results"]
