@@ -145,7 +145,7 @@ def test_a_killed_workers_notification_task_runs_again_and_notifies_once(run: Ru
     assert desk >= 2
 
     def written() -> int:
-        sql = "select count(*) from cases_notification where key like %s"
+        sql = "select count(*) from core_notification where key like %s"
         return int(resilience.query(run.url, sql, f"{key}:%")[0][0])
 
     try:
@@ -166,7 +166,7 @@ def test_a_killed_workers_notification_task_runs_again_and_notifies_once(run: Ru
     assert match.group(1) == "0"  # ran again to completion, and sent nothing twice
     per_user = resilience.query(
         run.url,
-        "select user_id, count(*) from cases_notification where key like %s group by user_id",
+        "select user_id, count(*) from core_notification where key like %s group by user_id",
         f"{key}:%",
     )
     assert len(per_user) == desk and {count for _user, count in per_user} == {1}
