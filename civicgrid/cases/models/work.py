@@ -16,6 +16,7 @@ from ..choices import (
     AssignmentStatus,
     CaseAction,
     ExtensionStatus,
+    PhotoStage,
     Resolution,
     Satisfaction,
     SupervisionKind,
@@ -127,6 +128,10 @@ class Photo(Attachment):
 
     def __str__(self) -> str:
         return f"{getattr(self.owner, 'number', '')} {self.get_stage_display()}照片"
+
+    def get_stage_display(self) -> str:
+        # A case's photo knows its stages: no content-type look-up (the case page's query count).
+        return str(PhotoStage(self.stage).label) if self.stage in PhotoStage.values else self.stage
 
     @property
     def image(self) -> Any:
