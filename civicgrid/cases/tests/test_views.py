@@ -234,12 +234,18 @@ def test_case_page_query_count_does_not_grow_with_the_timeline(client, routed, s
     for i in range(8):
         actions.run_action(long, "comment", desk, {"note": f"第{i}次联系"})
     client.force_login(desk)
-    client.get(reverse("cases:case", args=[short.number]))
+    for case in (short, long):
+        client.get(reverse("cases:case", args=[case.number]))
+    # Each page's fewest queries over two reads: a per-process cache that refreshes itself at
+    # most once a second (core.versions) must not make one read look more expensive.
     counts = []
     for case in (short, long):
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(reverse("cases:case", args=[case.number])).status_code == 200
-        counts.append(len(queries))
+        reads = []
+        for _read in range(2):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(reverse("cases:case", args=[case.number])).status_code == 200
+            reads.append(len(queries))
+        counts.append(min(reads))
     assert counts[0] == counts[1], counts
 
 
