@@ -18,6 +18,7 @@ in other processes within a second (a version number in the shared cache, as for
 spatial index and the holiday table).
 """
 
+import abc
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -42,19 +43,16 @@ LAYER_LABELS = {STREET: _("街道"), DISTRICT: _("区"), CITY: _("全市默认")
 # --- kinds: how a setting is validated and edited --------------------------------------
 
 
-class Kind:
+class Kind(abc.ABC):
     """How a setting's value is checked (`clean`, raising ValidationError with a message
-    that the page puts on the field) and edited (`form_field`: empty means "inherit")."""
+    that the page puts on the field) and edited (`form_fields`: empty means "inherit")."""
 
-    def clean(self, value: Any) -> Any:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def clean(self, value: Any) -> Any: ...
 
-    def form_field(self, label: Any, help_text: Any) -> forms.Field:
-        raise NotImplementedError
-
+    @abc.abstractmethod
     def form_fields(self, label: Any, help_text: Any) -> dict[str, forms.Field]:
         """The page's fields for this setting by suffix of the key ("" for one field)."""
-        return {"": self.form_field(label, help_text)}
 
     def initial(self, value: Any) -> Any:
         """A stored value as its form field shows it."""
@@ -64,8 +62,18 @@ class Kind:
         return str(value)
 
 
+class OneField(Kind):
+    """A setting edited in one form field."""
+
+    @abc.abstractmethod
+    def form_field(self, label: Any, help_text: Any) -> forms.Field: ...
+
+    def form_fields(self, label: Any, help_text: Any) -> dict[str, forms.Field]:
+        return {"": self.form_field(label, help_text)}
+
+
 @dataclass(frozen=True)
-class Int(Kind):
+class Int(OneField):
     minimum: int | None = None
     maximum: int | None = None
 
@@ -86,7 +94,7 @@ class Int(Kind):
 
 
 @dataclass(frozen=True)
-class Float(Kind):
+class Float(OneField):
     minimum: float | None = None
     maximum: float | None = None
 
@@ -109,7 +117,7 @@ class Float(Kind):
 
 
 @dataclass(frozen=True)
-class Bool(Kind):
+class Bool(OneField):
     def clean(self, value: Any) -> bool:
         if isinstance(value, bool):
             return value
@@ -134,7 +142,7 @@ class Bool(Kind):
 
 
 @dataclass(frozen=True)
-class Choice(Kind):
+class Choice(OneField):
     choices: tuple[tuple[str, Any], ...] = ()
 
     def clean(self, value: Any) -> str:
@@ -152,7 +160,7 @@ class Choice(Kind):
 
 
 @dataclass(frozen=True)
-class Codes(Kind):
+class Codes(OneField):
     """A list of codes (e.g. category codes), given as text separated by commas or spaces;
     `known` (from the declaring app) says which codes exist."""
 

@@ -20,7 +20,7 @@ from civicgrid.cases.actions import CaseInput
 from civicgrid.cases.choices import CaseStatus
 from civicgrid.cases.models import Case
 from civicgrid.cases.tests.factories import advance, duty, make_case
-from civicgrid.core import events
+from civicgrid.core import clock, events
 from civicgrid.core.choices import Role
 from civicgrid.core.models import Event
 from civicgrid.webhooks import actions, delivery, signing, tasks, transport
@@ -323,7 +323,7 @@ def test_a_bulk_import_costs_one_query_per_chunk_without_subscriptions(w, django
         created = bulk.create_cases_bulk(bulk_items(w, 40))
     assert len(created) == 40 and len(callbacks) == 1  # one kick for the chunk
     latest = Event.objects.latest("pk").pk
-    batch = events.Batch(delivery.CONSUMER, 0, latest, latest, timezone.now())
+    batch = events.Batch(delivery.CONSUMER, 0, latest, latest, clock.now())
     assert len(batch.events) == 40
     with CaptureQueriesContext(connection) as queries:
         delivery.deliver_events(batch)
