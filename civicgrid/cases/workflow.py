@@ -170,9 +170,12 @@ def _units(user: Any) -> QuerySet[Unit]:
 
 
 def _routed(case: Any) -> Any:
+    """The duty table's proposal for the case, looked up once per form (both unit fields ask)."""
     from .routing import route
 
-    return route(case.category, [case.grid, case.residential_area, case.street])
+    if not hasattr(case, "_routed_proposal"):
+        case._routed_proposal = route(case.category, [case.grid, case.residential_area, case.street])
+    return case._routed_proposal
 
 
 def _routed_lead(case: Any, user: Any) -> Any:
