@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core import clock
-from civicgrid.core.capabilities import may
+from civicgrid.core.capabilities import may, require
 from civicgrid.core.choices import Action, Role
 from civicgrid.core.querysets import user_scope
 from civicgrid.geo.choices import AreaKind
@@ -156,9 +156,7 @@ def _may_manage_integrations(user: Any) -> bool:
 
 
 def _require_token_pages(request: HttpRequest) -> None:
-    # Like any page a role has no use for: as if it did not exist.
-    if not may(request.user, "accounts.api_tokens"):
-        raise Http404
+    require(request.user, "accounts.api_tokens")
 
 
 @login_required

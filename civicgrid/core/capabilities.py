@@ -73,6 +73,15 @@ def may(user: Any, name: str) -> bool:
     return grants(user_scope(user), name)
 
 
+def require(user: Any, name: str) -> None:
+    """For pages: a role without the capability gets 404, as for objects outside its scope
+    (a page a role has no use for does not exist for it)."""
+    if not may(user, name):
+        from django.http import Http404
+
+        raise Http404(_("页面不存在"))
+
+
 def held_by(user: Any) -> frozenset[str]:
     """Every capability `user` holds (templates ask `caps` for it, see context_processors)."""
     scope = user_scope(user)

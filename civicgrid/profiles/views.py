@@ -12,9 +12,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from civicgrid.core import profile
+from civicgrid.core.capabilities import require
 
 from . import actions
 from .forms import ProfileForm
+
+
+@login_required
+def profile_index(request: HttpRequest) -> HttpResponse:
+    """The navigation's 街道配置: straight to the one street an administrator runs, else a
+    list of the streets and districts the user may configure (superusers)."""
+    require(request.user, "profiles.edit")
+    areas = list(actions.editable_areas(request.user).order_by("kind", "code").only("code", "name", "kind"))
+    if len(areas) == 1:
+        return redirect("profiles:edit", code=areas[0].code)
+    return render(request, "profiles/profile_index.html", {"areas": areas})
 
 
 @login_required

@@ -8,8 +8,12 @@ from django.http import HttpResponse
 from ninja import Query, Router, Status
 
 from civicgrid.core.choices import Action
+from civicgrid.core.errors import InvalidInput
 from civicgrid.core.pagination import DEFAULT_PAGE_SIZE, PageNumber, PageSize, paginate
 from civicgrid.core.rest import MAX_ID, NOT_MODIFIED, READ_ERRORS, get_by_id, make_etag, not_modified
+from civicgrid.core.scope import user_scope
+from civicgrid.geo.choices import AreaKind
+from civicgrid.geo.models import Area
 from civicgrid.orgs.models import Unit
 
 from .. import deadlines
@@ -93,9 +97,23 @@ def get_duty(request: Any, response: HttpResponse, duty_id: int) -> Any:
     return duty_out(rule)
 
 
-def _deadline_rule(category: Category, request_type: str) -> dict[str, int | None]:
+def _deadline_rule(category: Category, request_type: str, conf: deadlines.Policy) -> dict[str, int | None]:
     """What deadlines.compute() applies to a normal-urgency case of this category and type."""
-    return dataclasses.asdict(deadlines.rule(category, request_type))
+    return dataclasses.asdict(deadlines.rule(category, request_type, conf=conf))
+
+
+def _street_of(user: Any, code: str | None) -> int | None:
+    """The street whose profile sets the deadlines: the one asked for, else the caller's own
+    when they work in exactly one, else None (the city default). A code outside the caller's
+    scope is refused like an unknown one, so existence does not leak."""
+    if not code:
+        scope = user_scope(user)
+        streets = scope.street_ids if scope is not None else frozenset()
+        return next(iter(streets)) if len(streets) == 1 else None
+    street = Area.objects.restrict(user, Action.VIEW).filter(kind=AreaKind.STREET, code=code).first()
+    if street is None:
+        raise InvalidInput(f"街道“{code}”不存在或不在您的范围内", {"street": "invalid_choice"})
+    return street.pk
 
 
 @router.get(
@@ -104,8 +122,14 @@ def _deadline_rule(category: Category, request_type: str) -> dict[str, int | Non
     summary="问题分类",
     operation_id=op("list_categories"),
 )
-def list_categories(request: Any) -> list[dict[str, Any]]:
-    """Active categories with their parent's code and the default deadlines per request type."""
+def list_categories(
+    request: Any,
+    street: Annotated[str | None, Query(description="按哪个街道的时限设置；默认为调用者所在街道")] = None,
+) -> list[dict[str, Any]]:
+    """Active categories with their parent's code and the default deadlines per request type,
+    as the street's profile sets them (the caller's own street unless `street` names one in
+    scope; the city default for accounts of several streets)."""
+    conf = deadlines.policy(_street_of(request.auth, street))
     everything = Category.objects.restrict(request.auth, Action.VIEW).order_by("code").linked()
     by_id = {c.pk: c for c in everything}
     return [
@@ -116,7 +140,7 @@ def list_categories(request: Any) -> list[dict[str, Any]]:
             "kind": c.kind,
             "default_request_type": c.default_request_type or None,
             "is_emergency": c.emergency,
-            "deadlines": {rt: _deadline_rule(c, rt) for rt in RequestType.values},
+            "deadlines": {rt: _deadline_rule(c, rt, conf) for rt in RequestType.values},
         }
         for c in everything
         if c.is_active

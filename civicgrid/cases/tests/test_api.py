@@ -605,6 +605,29 @@ def test_category_overrides_show_in_the_deadlines(as_, w):
     assert rule["complaint"]["response_working_days"] is None
 
 
+def test_category_deadlines_are_the_streets_own(as_, w):
+    from civicgrid.profiles.actions import save_profile
+
+    root = w.user("east", Role.ADMIN)
+    save_profile(w.east.street, root, {"cases.handling_working_days": {"complaint": 2}})
+
+    def complaint_days(api: Api, **query: Any) -> int:
+        rows = {r["code"]: r for r in api.get("/categories", **query).json()}
+        return rows["E2105"]["deadlines"]["complaint"]["handling_working_days"]
+
+    assert complaint_days(as_("east", Role.DISPATCHER)) == 2  # the caller's own street
+    assert complaint_days(as_("west", Role.DISPATCHER)) == 5  # the other street keeps the default
+    assert complaint_days(as_("east", Role.DISPATCHER), street=w.east.street.code) == 2
+    # Another street's code is refused exactly like a code that does not exist.
+    other = assert_error(
+        as_("west", Role.DISPATCHER).get("/categories", street=w.east.street.code), 400, "invalid", "street"
+    )
+    unknown = assert_error(
+        as_("west", Role.DISPATCHER).get("/categories", street="NOPE"), 400, "invalid", "street"
+    )
+    assert other["message"].replace(w.east.street.code, "X") == unknown["message"].replace("NOPE", "X")
+
+
 def test_metrics_rows_per_group_in_scope(as_, w):
     done = advance(w, make_case(w, received_at=dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)), CaseStatus.CLOSED)
     actions.run_action(

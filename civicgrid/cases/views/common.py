@@ -3,12 +3,11 @@ the user's scope and how much of the reporter a role may see."""
 
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
 
-from civicgrid.core.capabilities import may
+from civicgrid.core import capabilities
 from civicgrid.core.choices import Action
 from civicgrid.core.privacy import may_reveal_phone
 from civicgrid.core.privacy import reporter_view as privacy_reporter_view
@@ -24,8 +23,7 @@ def role_of(user: Any) -> str | None:
 
 def require(request: HttpRequest, capability: str) -> None:
     """Pages a role has no use for answer 404, like objects outside the scope."""
-    if not may(request.user, capability):
-        raise Http404(_("页面不存在"))
+    capabilities.require(request.user, capability)
 
 
 def visible_case(request: HttpRequest, number: str) -> Case:

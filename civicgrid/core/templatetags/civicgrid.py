@@ -20,6 +20,7 @@ NAV_ITEMS: tuple[tuple[Any, str, str | None], ...] = (
     (_("楼栋查询"), "geo:building_search", "core.read_registry"),
     (_("处置单位"), "orgs:unit_list", "core.read_registry"),
     (_("Webhook 订阅"), "webhooks:list", "webhooks.manage"),
+    (_("街道配置"), "profiles:index", "profiles.edit"),
 )
 
 

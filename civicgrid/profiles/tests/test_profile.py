@@ -284,6 +284,23 @@ def test_page_permission_matrix(client, world, root):
     assert client.get(url(world.east.street)).status_code == 302  # to the login page
 
 
+def test_navigation_leads_the_street_admin_to_their_profile(client, world, root):
+    nav = 'href="/profiles/"'
+    for role, user in _everyone(world, root).items():
+        client.force_login(user)
+        assert (nav in client.get("/").content.decode()) is (role in (Role.ADMIN, "superuser")), role
+    nobody = dict.fromkeys(
+        [Role.DISPATCHER, Role.LEADER, Role.HANDLER, Role.GRID_WORKER, Role.CADRE, Role.RESIDENT], 404
+    )
+    assert_matrix(client, "/profiles/", {Role.ADMIN: 302, "superuser": 200, **nobody}, _everyone(world, root))
+    client.force_login(admin(world))
+    assert client.get("/profiles/")["Location"] == url(world.east.street)  # their one street
+    client.force_login(root)  # every district and street, each linked
+    page = client.get("/profiles/").content.decode()
+    for area in (world.district, world.east.street, world.west.street):
+        assert f'href="{url(area)}"' in page
+
+
 def test_page_shows_inherited_values_and_saves_through_the_action(client, world, root):
     actions.save_profile(world.district, root, {"cases.duplicate_days": 10})
     client.force_login(admin(world))
