@@ -331,6 +331,21 @@ def test_notifications_are_sent_once(w, django_capture_on_commit_callbacks):
     assert Notification.objects.filter(user=handler, kind="dispatched").count() == 1
 
 
+def test_a_late_worker_dates_the_notice_at_the_write(w, django_capture_on_commit_callbacks):
+    from civicgrid.core import clock
+
+    case = advance(w, make_case(w), CaseStatus.FILED)
+    written = dt.datetime(2026, 3, 2, 9, 30, tzinfo=SH)
+    with clock.at(written), django_capture_on_commit_callbacks() as callbacks:
+        actions.run_action(case.pk, "dispatch", desk(w), {})
+    assert not Notification.objects.filter(kind="dispatched").exists()
+    with clock.at(written + dt.timedelta(hours=3)):  # the queue was slow
+        for callback in callbacks:
+            callback()
+    notice = Notification.objects.get(user=w.user("east", Role.HANDLER), kind="dispatched")
+    assert notice.created_at == written
+
+
 def test_duty_table_most_specific_area_and_category_win(w):
     grid_unit = Unit.objects.create(
         kind=UnitKind.PROPERTY, code="E-WY", name="东物业", district=w.district, street=w.east.street
