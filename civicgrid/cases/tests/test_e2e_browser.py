@@ -166,6 +166,12 @@ def test_public_report_to_callback(live_server, world, browser_context, settings
     assert "已解决 · 满意" in page.content()
     final = Case.objects.get(pk=case.pk)
     assert final.status == CaseStatus.CLOSED and final.callbacks.get().satisfaction == "satisfied"
+    # On a phone the full case page (units table, timeline, photos) fits the screen's width.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "case-closed-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     # 6. It counts in the rates: responded, resolved and satisfied, closed on time.
     page.click("nav.mainnav >> text=成效")
