@@ -1,4 +1,5 @@
-"""Views that work for every app: the audit history of any registry object.
+"""Views that work for every app: the audit history of any registry object and the inbox
+(`/inbox/`: any app's notices, the reader's own read marks).
 
 core imports no app, so models are looked up by label; only audited models with
 `objects.restrict` qualify, and the object itself must be visible to the user.
@@ -7,18 +8,25 @@ core imports no app, so models are looked up by label; only audited models with
 from typing import Any
 
 from django.apps import apps
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from . import notifications
 from .choices import Action, AuditEvent
-from .models import AuditedModel, AuditLog
+from .errors import NotFound
+from .models import AuditedModel, AuditLog, Notification
 
 HISTORY_PAGE_SIZE = 50
+NOTIFICATIONS_PER_PAGE = 30
 
 
 def _registry_model(app_label: str, model_name: str) -> type[models.Model]:
@@ -71,3 +79,49 @@ def object_history(request: HttpRequest, app_label: str, model_name: str, pk: st
         "core/object_history.html",
         {"object": obj, "opts": model._meta, "page": page, "entries": entries},
     )
+
+
+# ---------------------------------------------------------------------------- inbox
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The reader's notices about any object, newest first; `?show=unread` only the unread."""
+    notes = Notification.objects.restrict(request.user, Action.VIEW)
+    show = request.GET.get("show", "")
+    if show == "unread":
+        notes = notes.filter(read_at__isnull=True)
+    page = Paginator(notes, NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "core/inbox.html", {"page": page, "show": show})
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark one notice read; htmx gets the row back (and an event the page may listen to)."""
+    try:
+        note = notifications.mark_read(request.user, pk)
+    except NotFound:
+        raise Http404 from None
+    if getattr(request, "htmx", False):
+        response = render(request, "core/_notification.html", {"note": note})
+        response["HX-Trigger"] = "notifications-changed"
+        return response
+    return redirect(_safe_next(request, reverse("core:inbox")))
+
+
+@login_required
+@require_POST
+def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    count = notifications.mark_all_read(request.user)
+    messages.success(request, _("已将 %(n)s 条通知标为已读") % {"n": count})
+    return redirect("core:inbox")
