@@ -37,6 +37,7 @@ def test_a_notice_about_a_unit_is_in_the_inbox_with_its_link(world, client, unit
     api = ApiClient(client, handler)
     (listed,) = api.get("/notifications").json()["results"]
     assert (listed["text"], listed["kind_label"], listed["case"]) == ("单位联系电话已更新", "单位变更", None)
+    assert listed["url"] == unit.get_absolute_url()
     assert api.post(f"/notifications/{note.pk}/read").json()["read_at"]
     # Nobody else sees it.
     other = ApiClient(client, world.user("west", Role.HANDLER))
