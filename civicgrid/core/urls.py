@@ -1,5 +1,5 @@
 """The kernel's pages for every app, mounted at the site's root: an object's audit history
-(/audit/…) and the inbox (/inbox/)."""
+(/audit/…), the inbox (/inbox/) and the files attached to any object (/attachments/<pk>/)."""
 
 from django.urls import path
 
@@ -11,4 +11,6 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read-all/", views.notifications_read_all, name="inbox_read_all"),
     path("inbox/<int:pk>/read/", views.notification_read, name="notification_read"),
+    path("attachments/<int:pk>/", views.attachment_file, name="attachment"),
+    path("attachments/<int:pk>/thumb/", views.attachment_file, {"size": "thumb"}, name="attachment_thumb"),
 ]

@@ -479,6 +479,35 @@ def test_photos_are_served_only_to_those_who_see_the_case(client, world, setting
     assert thumb in page and "/media/" not in page
     client.force_login(world.user("west", Role.DISPATCHER))
     assert client.get(full).status_code == 404
+    assert client.get(reverse("core:attachment", args=[stored.pk])).status_code == 404
+
+
+def test_a_case_photo_is_served_alike_at_both_addresses(client, world, settings, tmp_path):
+    """The case's photo URL and the generic attachment URL answer with the same file and headers
+    (one serving function, core.views.serve_attachment)."""
+    settings.MEDIA_ROOT = tmp_path
+    case = make_case(world, photos=[SimpleUploadedFile("a.jpg", jpeg_with_gps(), content_type="image/jpeg")])
+    stored = case.photos.get()
+    client.force_login(world.user("east", Role.CADRE))
+    for by_case, generic in [
+        (reverse("cases:photo", args=[case.number, stored.pk]), reverse("core:attachment", args=[stored.pk])),
+        (
+            reverse("cases:photo_thumb", args=[case.number, stored.pk]),
+            reverse("core:attachment_thumb", args=[stored.pk]),
+        ),
+    ]:
+        one, other = client.get(by_case), client.get(generic)
+        assert one.status_code == other.status_code == 200
+        for header in ("Content-Type", "Content-Disposition", "Cache-Control", "X-Content-Type-Options"):
+            assert one[header] == other[header], header
+        assert b"".join(one.streaming_content) == b"".join(other.streaming_content)
+    assert one["Content-Type"] == "image/jpeg" and one["X-Content-Type-Options"] == "nosniff"
+    assert one["Cache-Control"] == "private, max-age=3600"
+    assert one["Content-Disposition"].startswith("inline; filename=")
+    # A file gone from storage is a 404 at either address.
+    stored.file.storage.delete(stored.file.name)
+    assert client.get(reverse("cases:photo", args=[case.number, stored.pk])).status_code == 404
+    assert client.get(reverse("core:attachment", args=[stored.pk])).status_code == 404
 
 
 # ---------------------------------------------------------------------------- handler, grid worker

@@ -5,7 +5,6 @@ Every query goes through `restrict()`; every change goes through `actions.run_ac
 views only translate forms into parameters and errors into messages.
 """
 
-import mimetypes
 from typing import Any
 
 from django.contrib import messages
@@ -24,6 +23,7 @@ from civicgrid.core.capabilities import may
 from civicgrid.core.choices import Action, Role
 from civicgrid.core.db_router import reading_from_replica
 from civicgrid.core.querysets import user_scope
+from civicgrid.core.views import serve_attachment
 from civicgrid.geo.models import Area
 from civicgrid.geo.views import map_context
 
@@ -245,18 +245,10 @@ def reveal_phone(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 def case_photo(request: HttpRequest, number: str, pk: int, size: str = "full") -> FileResponse:
-    """Photos are never public files: they are served only to users who may see the case."""
+    """Photos are never public files: they are served only to users who may see the case
+    (as any attachment is, core.views.serve_attachment)."""
     case = visible_case(request, number)
-    photo = get_object_or_404(case.photos, pk=pk)
-    field = photo.thumbnail if size == "thumb" and photo.thumbnail else photo.image
-    try:
-        handle = field.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404(_("照片文件不存在")) from None
-    content_type = mimetypes.guess_type(field.name or "")[0] or "application/octet-stream"
-    response = FileResponse(handle, content_type=content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return serve_attachment(get_object_or_404(case.photos, pk=pk), size)
 
 
 @login_required
