@@ -23,7 +23,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/v1/(?P<rest>.*)$", api_unknown_path),  # JSON 404 for what no API route matches
     path("open311/v2/", include("civicgrid.open311.urls")),
-    path("audit/", include("civicgrid.core.urls")),
+    path("", include("civicgrid.core.urls")),  # audit/, inbox/, attachments/
     path("jobs/", include("civicgrid.core.job_urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

@@ -237,7 +237,13 @@ class NotificationOut(Schema):
     kind: str
     kind_label: str
     text: str
-    case: CaseRef | None
+    case: CaseRef | None = Field(description="所涉工单；关于其他对象或不涉及对象的通知为 null")
+    url: str = Field(
+        description=(
+            "通知所涉对象的网页（站内绝对路径，如 /cases/310101001-2026-000123/，写入通知时确定）；"
+            "没有网页时为空字符串"
+        )
+    )
     created_at: LocalDateTime
     read_at: LocalDateTime | None
 

@@ -1,4 +1,7 @@
 from django.urls import path
+from django.views.generic import RedirectView
+
+from civicgrid.core import views as core_views
 
 from . import views
 
@@ -7,12 +10,13 @@ urlpatterns = [
     path("", views.workbench, name="workbench"),
     path("tasks/", views.task_list, name="tasks"),
     path("metrics/", views.metrics_page, name="metrics"),
-    path("inbox/", views.inbox, name="inbox"),
+    # The inbox moved to core (/inbox/): the old page redirects for good, the old forms post on.
+    path("inbox/", RedirectView.as_view(pattern_name="core:inbox", permanent=True, query_string=True)),
     path("import/", views.import_upload, name="import"),
     path("export/", views.export_cases, name="export"),
     path("reports/", views.report_new, name="report_new"),
-    path("inbox/read-all/", views.notifications_read_all, name="inbox_read_all"),
-    path("inbox/<int:pk>/read/", views.notification_read, name="notification_read"),
+    path("inbox/read-all/", core_views.notifications_read_all),
+    path("inbox/<int:pk>/read/", core_views.notification_read),
     path("m/", views.mobile_home, name="mobile"),
     path("m/report/", views.mobile_report, name="mobile_report"),
     path("m/verify/", views.mobile_verify, name="mobile_verify"),

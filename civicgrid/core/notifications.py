@@ -2,9 +2,11 @@
 
 `notify()` writes the rows — idempotent through a key per notice and user, so a retried
 task or a repeated check never notifies twice — and `send_on_commit()` does it in a Celery
-task (queue `notify`) after the caller's transaction commits, with ids only. Each app
-registers the labels of its kinds (`register_kinds`) in its ready(). cases.notifications
-builds its audiences (a unit's members, a street's desk) on top of these.
+task (queue `notify`) after the caller's transaction commits, with ids only. `mark_read()`
+and `mark_all_read()` are the reader's own marks (the inbox page /inbox/ and the API): no
+audit, no timeline. Each app registers the labels of its kinds (`register_kinds`) in its
+ready(). cases.notifications builds its audiences (a unit's members, a street's desk) on top
+of these.
 """
 
 from collections.abc import Iterable
@@ -15,6 +17,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.urls import NoReverseMatch
 
+from . import clock
+from .choices import Action
+from .errors import NotFound
 from .models import Notification
 
 KIND_LABELS: dict[str, Any] = {}
@@ -96,3 +101,25 @@ def enqueue(user_ids: list[int], about: Ref | None, kind: str, text: str, key: s
     from . import tasks
 
     tasks.send_notification.delay(user_ids, about, str(kind), text, key)
+
+
+# ---------------------------------------------------------------------------- read marks
+
+
+def mark_read(actor: Any, pk: int) -> Notification:
+    """The actor's notice `pk`, read (idempotent: an already read one keeps its first read
+    time, also when two readers race). NotFound for anyone else's, as if it did not exist."""
+    mine = Notification.objects.restrict(actor, Action.CHANGE)
+    note = mine.filter(pk=pk).first() if 0 < pk < 2**63 else None
+    if note is None:
+        raise NotFound("通知不存在")
+    if note.read_at is None:
+        mine.filter(pk=note.pk, read_at__isnull=True).update(read_at=clock.now())
+        note.read_at = mine.values_list("read_at", flat=True).get(pk=note.pk)
+    return note
+
+
+def mark_all_read(actor: Any) -> int:
+    """Every unread notice of the actor, read; returns how many."""
+    unread = Notification.objects.restrict(actor, Action.CHANGE).filter(read_at__isnull=True)
+    return unread.update(read_at=clock.now())

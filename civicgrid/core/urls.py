@@ -1,8 +1,16 @@
+"""The kernel's pages for every app, mounted at the site's root: an object's audit history
+(/audit/…), the inbox (/inbox/) and the files attached to any object (/attachments/<pk>/)."""
+
 from django.urls import path
 
 from . import views
 
 app_name = "core"
 urlpatterns = [
-    path("<str:app_label>/<str:model_name>/<str:pk>/", views.object_history, name="object_history"),
+    path("audit/<str:app_label>/<str:model_name>/<str:pk>/", views.object_history, name="object_history"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/read-all/", views.notifications_read_all, name="inbox_read_all"),
+    path("inbox/<int:pk>/read/", views.notification_read, name="notification_read"),
+    path("attachments/<int:pk>/", views.attachment_file, name="attachment"),
+    path("attachments/<int:pk>/thumb/", views.attachment_file, {"size": "thumb"}, name="attachment_thumb"),
 ]

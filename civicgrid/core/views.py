@@ -1,24 +1,39 @@
-"""Views that work for every app: the audit history of any registry object.
+"""Views that work for every app: the audit history of any registry object, the inbox
+(`/inbox/`: any app's notices, the reader's own read marks) and the files attached to any
+object (`/attachments/<pk>/`).
 
 core imports no app, so models are looked up by label; only audited models with
-`objects.restrict` qualify, and the object itself must be visible to the user.
+`objects.restrict` qualify, and the object itself must be visible to the user. An
+attachment is served to whoever sees its owner (`Attachment.objects.restrict()`), a 404 to
+anyone else; `serve_attachment()` is the one place that answers with a file (cases' photo
+URLs use it too).
 """
 
+import mimetypes
 from typing import Any
 
 from django.apps import apps
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db import models
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from . import notifications
 from .choices import Action, AuditEvent
-from .models import AuditedModel, AuditLog
+from .errors import NotFound
+from .models import Attachment, AuditedModel, AuditLog, Notification
 
 HISTORY_PAGE_SIZE = 50
+NOTIFICATIONS_PER_PAGE = 30
+# Ids beyond a signed 64-bit integer exist nowhere (and SQLite refuses to compare them).
+MAX_ID = 2**63 - 1
 
 
 def _registry_model(app_label: str, model_name: str) -> type[models.Model]:
@@ -71,3 +86,78 @@ def object_history(request: HttpRequest, app_label: str, model_name: str, pk: st
         "core/object_history.html",
         {"object": obj, "opts": model._meta, "page": page, "entries": entries},
     )
+
+
+# ---------------------------------------------------------------------------- inbox
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The reader's notices about any object, newest first; `?show=unread` only the unread."""
+    notes = Notification.objects.restrict(request.user, Action.VIEW)
+    show = request.GET.get("show", "")
+    if show == "unread":
+        notes = notes.filter(read_at__isnull=True)
+    page = Paginator(notes, NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "core/inbox.html", {"page": page, "show": show})
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark one notice read; htmx gets the row back (and an event the page may listen to)."""
+    try:
+        note = notifications.mark_read(request.user, pk)
+    except NotFound:
+        raise Http404 from None
+    if getattr(request, "htmx", False):
+        response = render(request, "core/_notification.html", {"note": note})
+        response["HX-Trigger"] = "notifications-changed"
+        return response
+    return redirect(_safe_next(request, reverse("core:inbox")))
+
+
+@login_required
+@require_POST
+def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    count = notifications.mark_all_read(request.user)
+    messages.success(request, _("已将 %(n)s 条通知标为已读") % {"n": count})
+    return redirect("core:inbox")
+
+
+# ---------------------------------------------------------------------------- attachments
+
+
+def serve_attachment(attachment: Attachment, size: str = "full") -> FileResponse:
+    """Answer with an attachment's file — or, for `size` "thumb", its thumbnail when it has
+    one — that the caller has already found through restrict(). Never a public file: a
+    private cache, no type sniffing, inline with its stored name; 404 when the file is gone."""
+    field = attachment.thumbnail if size == "thumb" and attachment.thumbnail else attachment.file
+    try:
+        handle = field.open("rb")
+    except (OSError, ValueError):
+        raise Http404(_("文件不存在")) from None
+    content_type = mimetypes.guess_type(field.name or "")[0] or "application/octet-stream"
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def attachment_file(request: HttpRequest, pk: int, size: str = "full") -> FileResponse:
+    """A file attached to any object, for those who see the object; a 404 for anyone else,
+    as for an attachment that does not exist (never a 403 that would tell it does)."""
+    if not 0 < pk <= MAX_ID:
+        raise Http404(_("文件不存在"))
+    attachment = get_object_or_404(Attachment.objects.restrict(request.user, Action.VIEW), pk=pk)
+    return serve_attachment(attachment, size)

@@ -45,7 +45,7 @@ from civicgrid.cases.choices import (
     Urgency,
 )
 from civicgrid.cases.models import Assignment, Case, Category, DutyRule, Notification
-from civicgrid.core import clock
+from civicgrid.core import clock, notifications
 from civicgrid.core.choices import Role
 from civicgrid.core.scope import Scope
 from civicgrid.core.workdays import END_OF_DAY
@@ -1211,7 +1211,7 @@ def _morning_rounds(first: date, last: date, readers: Iterable[User]) -> Iterato
         unread = Notification.objects.filter(user_id__in=by_pk, read_at__isnull=True)
         for user_id in set(unread.values_list("user_id", flat=True)):
             with clock.at(moment):
-                actions.mark_all_notifications_read(by_pk[user_id])
+                notifications.mark_all_read(by_pk[user_id])
         day += timedelta(days=1)
 
 

@@ -3,7 +3,8 @@
 `verification` and `oversight` are the steps of the transition table (cases/workflow.py),
 each a body run by the kernel's action frame (`frame`: one transaction, scope, version,
 table, timeline row, side effects on commit), `photos` adds photos on their own,
-`deadline_job` is the periodic overdue check (system transitions), `inbox` the read marks.
+`deadline_job` is the periodic overdue check (system transitions). The inbox's read marks
+are the kernel's (core.notifications.mark_read / mark_all_read).
 """
 
 from ..workflow import MACHINE
@@ -29,7 +30,6 @@ from .handling import (
     return_case,
     sign_case,
 )
-from .inbox import mark_all_notifications_read, mark_notification_read
 from .intake import (
     CaseInput,
     ResolvedPlace,
@@ -67,8 +67,6 @@ __all__ = [
     "escalate_case",
     "file_case",
     "load_case",
-    "mark_all_notifications_read",
-    "mark_notification_read",
     "mark_overdue",
     "mark_response_overdue",
     "merge_case",

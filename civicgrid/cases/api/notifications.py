@@ -1,15 +1,17 @@
-"""The caller's inbox: list, mark one or all as read."""
+"""The caller's inbox (the kernel's notices about cases or any other object): list, mark one or
+all as read. The read marks are core.notifications'; this router adds the case a notice is
+about, which only cases knows."""
 
 from typing import Annotated, Any
 
 from django.db.models import F, QuerySet
 from ninja import Query, Router
 
+from civicgrid.core import notifications
 from civicgrid.core.choices import Action
 from civicgrid.core.pagination import DEFAULT_PAGE_SIZE, PageNumber, PageSize, paginate
 from civicgrid.core.rest import READ_ERRORS, WRITE_ERRORS
 
-from .. import actions
 from ..models import Notification
 from ..schemas import NotificationOut, NotificationPage, ReadAllOut
 from .common import op
@@ -23,8 +25,9 @@ def notification_out(note: Notification) -> dict[str, Any]:
         "kind": note.kind,
         "kind_label": note.get_kind_display(),
         "text": note.text,
-        # case_number: annotated by _inbox() and mark_notification_read(); None for other objects.
+        # case_number: annotated by _inbox(); None for a notice about anything else.
         "case": {"id": note.object_id, "number": note.case_number} if note.case_number else None,  # type: ignore[attr-defined]
+        "url": note.url,
         "created_at": note.created_at,
         "read_at": note.read_at,
     }
@@ -34,7 +37,7 @@ def _inbox(user: Any) -> QuerySet[Notification]:
     return (
         Notification.objects.restrict(user, Action.VIEW)
         .annotate(case_number=F("case__number"))
-        .only("id", "kind", "text", "created_at", "read_at", "object_id")
+        .only("id", "kind", "text", "url", "created_at", "read_at", "object_id")
     )
 
 
@@ -65,7 +68,8 @@ def list_notifications(
 )
 def read_notification(request: Any, notification_id: int) -> dict[str, Any]:
     """Idempotent: reading an already read notice keeps its first read time."""
-    return notification_out(actions.mark_notification_read(request.auth, notification_id))
+    note = notifications.mark_read(request.auth, notification_id)
+    return notification_out(_inbox(request.auth).get(pk=note.pk))
 
 
 @router.post(
@@ -75,4 +79,4 @@ def read_notification(request: Any, notification_id: int) -> dict[str, Any]:
     operation_id=op("read_all_notifications"),
 )
 def read_all_notifications(request: Any) -> dict[str, Any]:
-    return {"updated": actions.mark_all_notifications_read(request.auth)}
+    return {"updated": notifications.mark_all_read(request.auth)}

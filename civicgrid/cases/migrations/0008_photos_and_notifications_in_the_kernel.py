@@ -80,6 +80,8 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
         ("core", "0008_attachment_notification"),
     ]
+    # The photos arrive with size 0; core 0010 fills the sizes in from storage afterwards.
+    run_before = [("core", "0010_attachment_sizes")]
 
     operations = [
         migrations.RunPython(to_kernel, from_kernel),

@@ -1,5 +1,5 @@
-"""Template helpers of the work-order pages: the case links of the navigation, the unread
-badge, deadlines as "还剩 / 已超", status colours and masked contact details."""
+"""Template helpers of the work-order pages: the case links of the navigation, deadlines as
+"还剩 / 已超", status colours and masked contact details (the unread badge is core's)."""
 
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,7 +15,6 @@ from civicgrid.core.choices import Role
 from civicgrid.core.querysets import user_scope
 
 from ..choices import CaseStatus
-from ..models import Notification
 
 register = template.Library()
 
@@ -64,23 +63,7 @@ def case_nav_links(context: template.Context) -> list[dict[str, Any]]:
 
 def _deeper_case_page(path: str) -> bool:
     # /cases/tasks/ and /cases/m/ have their own links; /cases/<number>/ belongs to the workbench.
-    return any(
-        path.startswith(reverse(name))
-        for name in ("cases:tasks", "cases:mobile", "cases:inbox", "cases:metrics")
-    )
-
-
-@register.simple_tag(takes_context=True)
-def unread_notifications(context: template.Context) -> int:
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return 0
-    cached = getattr(request, "_cases_unread", None)
-    if cached is None:
-        cached = Notification.objects.restrict(user, "view").filter(read_at__isnull=True).count()
-        request._cases_unread = cached  # type: ignore[union-attr]
-    return int(cached)
+    return any(path.startswith(reverse(name)) for name in ("cases:tasks", "cases:mobile", "cases:metrics"))
 
 
 def _span(delta: timedelta) -> str:

@@ -142,6 +142,19 @@ def test_summaries_are_chinese_and_every_ref_resolves(schema):
     assert "multipart/form-data" in upload
 
 
+def test_a_notice_documents_its_page_link_under_stable_names(schema):
+    out = schema["components"]["schemas"]["NotificationOut"]
+    assert "url" in out["required"] and out["properties"]["url"]["type"] == "string"
+    assert "绝对路径" in out["properties"]["url"]["description"]
+    page = schema["paths"][BASE + "/notifications"]["get"]
+    assert page["operationId"] == "civicgrid_cases_api_list_notifications"
+    assert page["tags"] == ["cases"]
+    read = schema["paths"][BASE + "/notifications/{notification_id}/read"]["post"]
+    assert read["operationId"] == "civicgrid_cases_api_read_notification"
+    ok = read["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    assert ok == "#/components/schemas/NotificationOut"
+
+
 def test_the_schema_is_valid_openapi(schema):
     validator = pytest.importorskip("openapi_spec_validator")
     validator.validate(schema)

@@ -372,7 +372,10 @@ class CaseRecordsApiTests(TestCase):
         self.assertEqual(page["count"], 4)
         newest = page["results"][0]
         self.assertEqual((newest["text"], newest["case"], newest["read_at"]), ("系统通知", None, None))
+        self.assertEqual(newest["url"], "")  # about nothing: no page
         self.assertEqual(page["results"][1]["case"], {"id": self.done.pk, "number": self.done.number})
+        # The notice's page, as stored when it was written: the case page, an absolute path.
+        self.assertEqual(page["results"][1]["url"], f"/cases/{self.done.number}/")
         self.assertEqual(page["results"][1]["kind_label"], "新派单")
         first = api.post(f"/notifications/{newest['id']}/read").json()
         self.assertTrue(first["read_at"].endswith("+08:00"))
@@ -387,6 +390,12 @@ class CaseRecordsApiTests(TestCase):
         assert_error(api.post(f"/notifications/{theirs.pk}/read"), 404, "not_found")
         self.assertEqual(api.post("/notifications/read-all").json(), {"updated": 3})
         self.assertEqual(api.get("/notifications", unread="true").json()["count"], 0)
+        # Marking one read answers with its case and page too.
+        about_case = api.post(f"/notifications/{page['results'][1]['id']}/read").json()
+        self.assertEqual(
+            (about_case["case"], about_case["url"]),
+            ({"id": self.done.pk, "number": self.done.number}, f"/cases/{self.done.number}/"),
+        )
         self.assertEqual(Notification.objects.filter(user=other, read_at__isnull=True).count(), 3)
         assert_error(
             self.api(role=Role.HANDLER, scopes=("read",)).post("/notifications/read-all"),

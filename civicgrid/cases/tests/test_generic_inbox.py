@@ -31,12 +31,13 @@ def test_a_notice_about_a_unit_is_in_the_inbox_with_its_link(world, client, unit
     assert note.get_kind_display() == "单位变更"
 
     client.force_login(handler)
-    html = client.get(reverse("cases:inbox")).content.decode()
+    html = client.get(reverse("core:inbox")).content.decode()
     assert f'<a href="{unit.get_absolute_url()}">单位联系电话已更新</a>' in html and "单位变更" in html
     assert 'data-unread="1"' in client.get(reverse("cases:tasks")).content.decode()
     api = ApiClient(client, handler)
     (listed,) = api.get("/notifications").json()["results"]
     assert (listed["text"], listed["kind_label"], listed["case"]) == ("单位联系电话已更新", "单位变更", None)
+    assert listed["url"] == unit.get_absolute_url()
     assert api.post(f"/notifications/{note.pk}/read").json()["read_at"]
     # Nobody else sees it.
     other = ApiClient(client, world.user("west", Role.HANDLER))

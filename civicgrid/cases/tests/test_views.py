@@ -107,12 +107,12 @@ def test_task_list_and_inbox_matrix(client, routed, django_capture_on_commit_cal
     inbox = dict.fromkeys(users, 200)
     assert_matrix(
         client,
-        reverse("cases:inbox"),
+        reverse("core:inbox"),
         {"east-handler": 200, "west-handler": 200},
         users,
         check=only_own_street,
     )
-    assert_matrix(client, reverse("cases:inbox"), inbox, users)
+    assert_matrix(client, reverse("core:inbox"), inbox, users)
 
 
 def test_mobile_pages_matrix(client, world):
@@ -479,6 +479,35 @@ def test_photos_are_served_only_to_those_who_see_the_case(client, world, setting
     assert thumb in page and "/media/" not in page
     client.force_login(world.user("west", Role.DISPATCHER))
     assert client.get(full).status_code == 404
+    assert client.get(reverse("core:attachment", args=[stored.pk])).status_code == 404
+
+
+def test_a_case_photo_is_served_alike_at_both_addresses(client, world, settings, tmp_path):
+    """The case's photo URL and the generic attachment URL answer with the same file and headers
+    (one serving function, core.views.serve_attachment)."""
+    settings.MEDIA_ROOT = tmp_path
+    case = make_case(world, photos=[SimpleUploadedFile("a.jpg", jpeg_with_gps(), content_type="image/jpeg")])
+    stored = case.photos.get()
+    client.force_login(world.user("east", Role.CADRE))
+    for by_case, generic in [
+        (reverse("cases:photo", args=[case.number, stored.pk]), reverse("core:attachment", args=[stored.pk])),
+        (
+            reverse("cases:photo_thumb", args=[case.number, stored.pk]),
+            reverse("core:attachment_thumb", args=[stored.pk]),
+        ),
+    ]:
+        one, other = client.get(by_case), client.get(generic)
+        assert one.status_code == other.status_code == 200
+        for header in ("Content-Type", "Content-Disposition", "Cache-Control", "X-Content-Type-Options"):
+            assert one[header] == other[header], header
+        assert b"".join(one.streaming_content) == b"".join(other.streaming_content)
+    assert one["Content-Type"] == "image/jpeg" and one["X-Content-Type-Options"] == "nosniff"
+    assert one["Cache-Control"] == "private, max-age=3600"
+    assert one["Content-Disposition"].startswith("inline; filename=")
+    # A file gone from storage is a 404 at either address.
+    stored.file.storage.delete(stored.file.name)
+    assert client.get(reverse("cases:photo", args=[case.number, stored.pk])).status_code == 404
+    assert client.get(reverse("core:attachment", args=[stored.pk])).status_code == 404
 
 
 # ---------------------------------------------------------------------------- handler, grid worker
@@ -596,18 +625,60 @@ def test_inbox_mark_read_and_badge(client, routed, django_capture_on_commit_call
     html = client.get(reverse("cases:tasks")).content.decode()
     assert 'data-unread="2"' in html
     response = client.post(
-        reverse("cases:notification_read", args=[notes[0].pk]), headers={"HX-Request": "true"}
+        reverse("core:notification_read", args=[notes[0].pk]), headers={"HX-Request": "true"}
     )
     assert response.status_code == 200 and 'class="note"' in response.content.decode()
     assert Notification.objects.filter(user=handler, read_at__isnull=True).count() == 1
     # Someone else's notification is not there for me.
     client.force_login(world.user("west", Role.HANDLER))
-    assert client.post(reverse("cases:notification_read", args=[notes[1].pk])).status_code == 404
+    assert client.post(reverse("core:notification_read", args=[notes[1].pk])).status_code == 404
     client.force_login(handler)
-    client.post(reverse("cases:inbox_read_all"))
+    client.post(reverse("core:inbox_read_all"))
     assert not Notification.objects.filter(user=handler, read_at__isnull=True).exists()
-    assert "data-unread" not in client.get(reverse("cases:inbox")).content.decode()
-    assert client.get(reverse("cases:notification_read", args=[notes[0].pk])).status_code == 405
+    assert "data-unread" not in client.get(reverse("core:inbox")).content.decode()
+    assert client.get(reverse("core:notification_read", args=[notes[0].pk])).status_code == 405
+
+
+def test_the_inbox_is_cores_and_a_case_notice_names_and_links_its_case(
+    client, routed, django_capture_on_commit_callbacks
+):
+    world = routed
+    with django_capture_on_commit_callbacks(execute=True):
+        case = advance(world, make_case(world), CaseStatus.DISPATCHED)
+    handler = world.user("east", Role.HANDLER)
+    note = Notification.objects.get(user=handler)
+    assert reverse("core:inbox") == "/inbox/" and note.url == case.get_absolute_url()
+    client.force_login(handler)
+    html = client.get("/inbox/").content.decode()
+    assert case.number in html and f'<a href="{case.get_absolute_url()}">' in html
+    assert f'hx-post="/inbox/{note.pk}/read/"' in html
+    # Every page's top bar and the task list link the new address; nothing links the old one.
+    tasks = client.get(reverse("cases:tasks")).content.decode()
+    assert 'href="/inbox/" class="inbox-link"' in tasks and "/cases/inbox/" not in tasks
+    client.force_login(world.user("east", Role.DISPATCHER))
+    assert "/cases/inbox/" not in client.get(reverse("cases:workbench")).content.decode()
+
+
+def test_the_old_inbox_addresses_still_work(client, routed, django_capture_on_commit_callbacks):
+    world = routed
+    with django_capture_on_commit_callbacks(execute=True):
+        advance(world, make_case(world), CaseStatus.DISPATCHED)
+        advance(world, make_case(world, grid=2, description="另一件事"), CaseStatus.DISPATCHED)
+    handler = world.user("east", Role.HANDLER)
+    first, second = Notification.objects.filter(user=handler).order_by("pk")
+    client.force_login(handler)
+    moved = client.get("/cases/inbox/?show=unread&page=1")
+    assert moved.status_code == 301 and moved["Location"] == "/inbox/?show=unread&page=1"
+    assert client.get("/cases/inbox/").status_code == 301
+    # The old forms post on to the new views.
+    assert client.post(f"/cases/inbox/{first.pk}/read/")["Location"] == "/inbox/"
+    assert Notification.objects.get(pk=first.pk).read_at is not None
+    assert Notification.objects.get(pk=second.pk).read_at is None
+    client.force_login(world.user("west", Role.HANDLER))
+    assert client.post(f"/cases/inbox/{second.pk}/read/").status_code == 404
+    client.force_login(handler)
+    assert client.post("/cases/inbox/read-all/")["Location"] == "/inbox/"
+    assert Notification.objects.get(pk=second.pk).read_at is not None
 
 
 # ---------------------------------------------------------------------------- public site

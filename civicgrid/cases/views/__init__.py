@@ -1,4 +1,4 @@
-"""Pages of the work-order loop: staff (workbench, case page, tasks, inbox), the grid
+"""Pages of the work-order loop: staff (workbench, case page, tasks), the grid
 worker's phone pages and the public report site."""
 
 from .jobs import export_cases, import_upload, report_new
@@ -10,10 +10,7 @@ from .staff import (
     case_photo,
     category_detail,
     duty_detail,
-    inbox,
     metrics_page,
-    notification_read,
-    notifications_read_all,
     reveal_phone,
     task_list,
     workbench,
@@ -28,13 +25,10 @@ __all__ = [
     "export_cases",
     "follow",
     "import_upload",
-    "inbox",
     "metrics_page",
     "mobile_home",
     "mobile_report",
     "mobile_verify",
-    "notification_read",
-    "notifications_read_all",
     "report_done",
     "report_form",
     "report_new",

@@ -1,11 +1,10 @@
 """The staff pages of the work-order loop: the dispatcher's workbench, the case page and its
-action forms, a unit's task list, the inbox, and the category and duty pages.
+action forms, a unit's task list, and the category and duty pages (the inbox is core's).
 
 Every query goes through `restrict()`; every change goes through `actions.run_action`, so the
 views only translate forms into parameters and errors into messages.
 """
 
-import mimetypes
 from typing import Any
 
 from django.contrib import messages
@@ -24,14 +23,15 @@ from civicgrid.core.capabilities import may
 from civicgrid.core.choices import Action, Role
 from civicgrid.core.db_router import reading_from_replica
 from civicgrid.core.querysets import user_scope
+from civicgrid.core.views import serve_attachment
 from civicgrid.geo.models import Area
 from civicgrid.geo.views import map_context
 
 from .. import actions, duplicates, workflow
 from ..choices import OPEN_STATUSES, AssignmentStatus, CaseAction, PhotoStage
-from ..errors import CaseError, Conflict, NotFound
+from ..errors import CaseError, Conflict
 from ..forms import action_form
-from ..models import Assignment, Case, CaseEvent, Category, DutyRule, ExtensionRequest, Notification
+from ..models import Assignment, Case, CaseEvent, Category, DutyRule, ExtensionRequest
 from ..workbench import PAGE_FILTERS, QUEUE_CONDITIONS, QUEUES, case_filter, queue_counts
 from .common import (
     reporter_view,
@@ -44,7 +44,6 @@ from .jobs import report_context
 from .public import public_status_context
 
 CASES_PER_PAGE = 25
-NOTIFICATIONS_PER_PAGE = 30
 # A unit's finished work is listed for this many rows; the open groups are listed in full.
 TASKS_HISTORY_LIMIT = 30
 
@@ -246,18 +245,10 @@ def reveal_phone(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 def case_photo(request: HttpRequest, number: str, pk: int, size: str = "full") -> FileResponse:
-    """Photos are never public files: they are served only to users who may see the case."""
+    """Photos are never public files: they are served only to users who may see the case
+    (as any attachment is, core.views.serve_attachment)."""
     case = visible_case(request, number)
-    photo = get_object_or_404(case.photos, pk=pk)
-    field = photo.thumbnail if size == "thumb" and photo.thumbnail else photo.image
-    try:
-        handle = field.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404(_("照片文件不存在")) from None
-    content_type = mimetypes.guess_type(field.name or "")[0] or "application/octet-stream"
-    response = FileResponse(handle, content_type=content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return serve_attachment(get_object_or_404(case.photos, pk=pk), size)
 
 
 @login_required
@@ -303,38 +294,6 @@ def task_list(request: HttpRequest) -> HttpResponse:
         },
     ]
     return render(request, "cases/tasks.html", {"groups": groups, "now": clock.now()})
-
-
-@login_required
-def inbox(request: HttpRequest) -> HttpResponse:
-    notes = Notification.objects.restrict(request.user, Action.VIEW)
-    show = request.GET.get("show", "")
-    if show == "unread":
-        notes = notes.filter(read_at__isnull=True)
-    page = Paginator(notes, NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "cases/inbox.html", {"page": page, "show": show})
-
-
-@login_required
-@require_POST
-def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        note = actions.mark_notification_read(request.user, pk)
-    except NotFound:
-        raise Http404 from None
-    if getattr(request, "htmx", False):
-        response = render(request, "cases/_notification.html", {"note": note})
-        response["HX-Trigger"] = "notifications-changed"
-        return response
-    return redirect(safe_next(request, reverse("cases:inbox")))
-
-
-@login_required
-@require_POST
-def notifications_read_all(request: HttpRequest) -> HttpResponse:
-    count = actions.mark_all_notifications_read(request.user)
-    messages.success(request, _("已将 %(n)s 条通知标为已读") % {"n": count})
-    return redirect("cases:inbox")
 
 
 @login_required

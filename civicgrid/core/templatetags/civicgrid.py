@@ -1,5 +1,5 @@
-"""Template helpers shared by every app's pages: the navigation by capability and links to
-an object's audit history."""
+"""Template helpers shared by every app's pages: the navigation by capability, the inbox's
+unread badge and links to an object's audit history."""
 
 from typing import Any
 
@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from ..capabilities import may
+from ..choices import Action
+from ..models import Notification
 
 register = template.Library()
 
@@ -43,6 +45,20 @@ def nav_links(context: template.Context) -> list[dict[str, Any]]:
         url = reverse("admin:index")
         links.append({"label": _("管理后台"), "url": url, "active": path.startswith(url)})
     return links
+
+
+@register.simple_tag(takes_context=True)
+def unread_notifications(context: template.Context) -> int:
+    """How many of the user's notices are unread (the top bar's badge), counted once per request."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return 0
+    cached = getattr(request, "_unread_notifications", None)
+    if cached is None:
+        cached = Notification.objects.restrict(user, Action.VIEW).filter(read_at__isnull=True).count()
+        request._unread_notifications = cached  # type: ignore[union-attr]
+    return int(cached)
 
 
 @register.filter

@@ -6,6 +6,7 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
+from django.urls import reverse
 from PIL import Image
 
 from civicgrid.core import attachments
@@ -126,3 +127,47 @@ def test_a_failing_write_leaves_no_row_and_no_file(world, units_take_photos, mon
     with pytest.raises(OSError):
         attachments.add_attachments(world.user("east", Role.ADMIN), world.east.unit, [photo()], stage="sign")
     assert not files_in(units_take_photos)
+
+
+# ---------------------------------------------------------------------------- serving
+
+
+def test_any_attachment_is_served_to_those_who_see_its_owner(world, units_take_photos, client):
+    unit = world.east.unit
+    (row,) = attachments.add_attachments(world.user("east", Role.ADMIN), unit, [photo()], stage="office")
+    full, thumb = f"/attachments/{row.pk}/", f"/attachments/{row.pk}/thumb/"
+    assert (reverse("core:attachment", args=[row.pk]), reverse("core:attachment_thumb", args=[row.pk])) == (
+        full,
+        thumb,
+    )
+    client.force_login(world.user("east", Role.CADRE))  # sees the unit, may not change it
+    response = client.get(full)
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Cache-Control"] == "private, max-age=3600"
+    name = row.file.name.rsplit("/", 1)[-1]
+    assert response["Content-Disposition"] == f'inline; filename="{name}"'
+    assert b"".join(response.streaming_content) == row.file.open("rb").read()
+    small = client.get(thumb)
+    with Image.open(io.BytesIO(b"".join(small.streaming_content))) as image:
+        assert small["Content-Type"] == "image/jpeg" and max(image.size) <= 320
+    # Whoever does not see the unit gets what a missing attachment gets: 404, never 403.
+    for user in [world.user("west", Role.ADMIN), world.user("west", Role.CADRE)]:
+        client.force_login(user)
+        assert client.get(full).status_code == 404 and client.get(thumb).status_code == 404
+    assert client.get(f"/attachments/{row.pk + 1}/").status_code == 404
+    assert client.get(f"/attachments/{2**70}/").status_code == 404
+    client.logout()
+    assert client.get(full)["Location"].startswith(reverse("accounts:login"))
+
+
+def test_an_attachment_without_thumbnail_or_file(world, units_take_photos, client):
+    (row,) = attachments.add_attachments(
+        world.user("east", Role.ADMIN), world.east.unit, [photo("PNG", "sign.png")], stage="sign"
+    )
+    client.force_login(world.user("east", Role.ADMIN))
+    Attachment.objects.filter(pk=row.pk).update(thumbnail="")
+    fallback = client.get(f"/attachments/{row.pk}/thumb/")  # the file itself
+    assert fallback.status_code == 200 and fallback["Content-Type"] == "image/png"
+    row.file.storage.delete(row.file.name)
+    assert client.get(f"/attachments/{row.pk}/").status_code == 404
