@@ -258,7 +258,7 @@ def integration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "client": client,
         "account": account,
         "streets": list(client.streets.order_by("code")),
-        "memberships": Membership.objects.filter(user=account).select_related("area", "unit"),
+        "memberships": account.memberships.select_related("area", "unit"),
         "tokens": _token_rows(client_tokens),
         "may_change": may_change,
         "now": clock.now(),
