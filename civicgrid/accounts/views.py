@@ -118,7 +118,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def me(request: HttpRequest) -> HttpResponse:
-    # One's own memberships are one's own business: no scope needed to read them.
+    # lint: allow-unrestricted (one's own memberships are one's own business: no scope needed)
     memberships = Membership.objects.filter(user=request.user.pk).select_related("area", "unit")
     return render(request, "accounts/me.html", {"account": request.user, "memberships": memberships})
 
