@@ -42,8 +42,10 @@ def _is_plain_type(annotation: ast.AST | None) -> bool:
 
 
 def _plain_names(scope: ast.AST) -> set[str]:
-    """Names that every binding in the scope makes a plain dict, set or list."""
+    """Names that every binding in the scope makes a plain dict, set or list, and names the scope
+    assigns items to (`context["x"] = …`: a mapping; no model, queryset or form takes that)."""
     plain: dict[str, bool] = {}
+    mappings: set[str] = set()
 
     def bind(name: str, is_plain: bool) -> None:
         plain[name] = plain.get(name, True) and is_plain
@@ -59,9 +61,13 @@ def _plain_names(scope: ast.AST) -> set[str]:
             for target in node.targets:
                 if isinstance(target, ast.Name):
                     bind(target.id, _is_plain_value(node.value))
+                # `reporter["error"], status = …` assigns an item too
+                for part in ast.walk(target):
+                    if isinstance(part, ast.Subscript) and isinstance(part.value, ast.Name):
+                        mappings.add(part.value.id)
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             bind(node.target.id, _is_plain_type(node.annotation) or _is_plain_value(node.value))
-    return {name for name, is_plain in plain.items() if is_plain}
+    return {name for name, is_plain in plain.items() if is_plain} | mappings
 
 
 def _enclosing_function(module: Module, node: ast.AST) -> ast.AST:
@@ -129,6 +135,9 @@ def close(request, number):
 def options(request, **kwargs):
     kwargs.update(page=1)
     {"a": 1}.update(b=2)
+    reporter = reporter_view(request)
+    reporter["error"], status = None, 400
+    reporter.update(phone="")
 """,
         ),
         Example(
