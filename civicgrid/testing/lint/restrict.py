@@ -37,16 +37,23 @@ def _chain_top(module: Module, node: ast.AST) -> tuple[ast.AST, set[str]]:
 
 
 def _narrows(module: Module, top: ast.AST) -> bool:
-    parent = module.parents.get(top)
-    if isinstance(parent, ast.keyword):
-        parent = module.parents.get(parent)
-    elif not (isinstance(parent, ast.Call) and top in parent.args):
-        return False
-    if not isinstance(parent, ast.Call):
-        return False
-    func = parent.func
-    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-    return name in NARROWING
+    """Whether the query is (within) an argument of a NARROWING call of the same statement:
+    `Prefetch("events", queryset=public_events(CaseEvent.objects.all()))` is."""
+    node, parent = top, module.parents.get(top)
+    while parent is not None and not isinstance(parent, ast.stmt):
+        if isinstance(parent, ast.Call) and node is not parent.func:
+            func = parent.func
+            name = (
+                func.attr
+                if isinstance(func, ast.Attribute)
+                else func.id
+                if isinstance(func, ast.Name)
+                else ""
+            )
+            if name in NARROWING:
+                return True
+        node, parent = parent, module.parents.get(parent)
+    return False
 
 
 def _model_name(node: ast.AST) -> str:
@@ -97,6 +104,7 @@ def unit(request, pk):
     streets = units.prefetch_related(Prefetch("streets", queryset=Area.objects.order_by("code")))
     near = units.filter(pk__in=Unit.objects.filter(kind="x").values("pk"))
     near = units.filter(Q(pk__in=Unit.objects.values("pk")) | Q(street=None))
+    shown = units.prefetch_related(Prefetch("events", queryset=public(Event.objects.all())))
     return render(request, "x.html", {"unit": unit, "units": units, "kinds": kinds, "mine": mine})
 """,
         ),
@@ -131,6 +139,7 @@ def unit(request, pk):
     serving = Unit.objects.filter(kind="x").values("pk")  # <-
     near = later.filter(pk__in=serving)
     listed = list(Unit.objects.order_by("name"))  # <-
+    named = sorted(Unit.objects.all(), key=str)  # <-
 """,
         ),
         Example(
