@@ -18,7 +18,7 @@ help:
 	@echo "make demo   — set up, load the demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test   — run the whole suite (SQLite, then PostgreSQL when available)"
 	@echo "make test-future — the demo tests as if today were 15 months ahead"
-	@echo "make lint   — ruff, mypy, makemigrations --check"
+	@echo "make lint   — ruff, the project's lint rules, mypy, makemigrations --check"
 
 uv:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -64,6 +64,7 @@ test-future:
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(PY) -m civicgrid.testing.lint
 	CIVICGRID_INSECURE_DEV_KEY=1 $(VENV)/bin/mypy civicgrid
 	CIVICGRID_INSECURE_DEV_KEY=1 $(PY) manage.py makemigrations --check --dry-run
 

@@ -293,6 +293,7 @@ def _export(run: JobRun) -> Outcome:
         )
         total = cases.count()
         # Write-only: rows stream to the file, memory stays flat for any number of cases.
+        # lint: allow-spreadsheet (issue 11 part D moves this writer to core/spreadsheets.py)
         wb = Workbook(write_only=True)
         ws = wb.create_sheet(gettext("工单"))
         ws.append([gettext(c) for c in EXPORT_COLUMNS])
@@ -333,6 +334,7 @@ def _report(run: JobRun) -> Outcome:
     rate_header: list[str] = []
     for rate in metrics.RATES:
         rate_header += [str(rate.label), str(rate.numerator_label), str(rate.denominator_label)]
+    # lint: allow-spreadsheet (issue 11 part D moves this writer to core/spreadsheets.py)
     wb = Workbook(write_only=True)
     path = run.workdir / "report.xlsx"
     with reading_from_replica():

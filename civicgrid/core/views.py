@@ -41,6 +41,7 @@ def _registry_model(app_label: str, model_name: str) -> type[models.Model]:
         model = apps.get_model(app_label, model_name)
     except (LookupError, ValueError):
         raise Http404(_("没有这种对象")) from None
+    # lint: allow-unrestricted (asks whether the model can be restricted)
     if not issubclass(model, AuditedModel) or not hasattr(model._default_manager.all(), "restrict"):
         raise Http404(_("没有这种对象"))
     return model

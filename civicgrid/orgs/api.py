@@ -82,8 +82,7 @@ def list_units(
         place = Area.objects.restrict(user, Action.VIEW).filter(code=area).first()
         # The area and everything above it (its materialised path holds their codes).
         codes = place.path.strip("/").split("/") if place is not None else []
-        serving = Unit.objects.filter(jurisdiction__code__in=codes).values("pk")
-        qs = qs.filter(pk__in=serving)
+        qs = qs.filter(pk__in=Unit.objects.filter(jurisdiction__code__in=codes).values("pk"))
     text = (q or "").strip()
     if text:
         qs = qs.filter(Q(code__icontains=text) | Q(name__icontains=text))

@@ -222,4 +222,5 @@ def resend_delivery(request: Any, subscription_id: int, delivery_id: UUID) -> di
     found = _delivery(user, subscription_id, delivery_id)
     with acting_as(user, "api"):
         actions.resend_delivery(found, user)
-    return delivery_out(Delivery.objects.get(pk=found.pk))
+    found.refresh_from_db()
+    return delivery_out(found)

@@ -90,6 +90,7 @@ def run_action(request: Any, response: HttpResponse, ref: str, action: PersonAct
         case = actions.run_action(ref, action.value, user, params)
     # Fetched by key, not through restrict(): the caller has just acted on this case, and
     # an action may move it out of their sight (a unit returning it) without undoing that.
+    # lint: allow-unrestricted (the case just acted on; see above)
     after = with_details(Case.objects.filter(pk=case.pk), user).get()
     response["ETag"] = case_etag(after, user)
     return detail_out(after, user, request)

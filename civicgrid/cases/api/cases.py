@@ -51,6 +51,7 @@ def create_case(request: Any, payload: CaseIn) -> Status[dict[str, Any]]:
         data["received_at"] = local_time(data["received_at"])
     with acting_as(user, "api"):
         case = actions.create_case(CaseInput(**data), user, via="api")
+    # lint: allow-unrestricted (the case the caller has just created)
     return Status(201, case_out(Case.objects.select_related(*CASE_RELATED).get(pk=case.pk), user))
 
 

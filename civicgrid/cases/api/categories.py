@@ -73,8 +73,7 @@ def list_duties(
     if area:
         qs = qs.filter(area__code=area)
     if unit is not None and 0 < unit <= MAX_ID:
-        co_handled = DutyRule.objects.filter(co_units=unit).values("pk")
-        qs = qs.filter(Q(lead_unit_id=unit) | Q(pk__in=co_handled))
+        qs = qs.filter(Q(lead_unit_id=unit) | Q(pk__in=DutyRule.objects.filter(co_units=unit).values("pk")))
     elif unit is not None:
         qs = qs.none()  # no unit has such an id (and the database's integer could not hold it)
     if active is not None:

@@ -31,7 +31,7 @@ from .. import actions, duplicates, workflow
 from ..choices import OPEN_STATUSES, AssignmentStatus, CaseAction, PhotoStage
 from ..errors import CaseError, Conflict
 from ..forms import action_form
-from ..models import Assignment, Case, CaseEvent, Category, DutyRule, ExtensionRequest
+from ..models import Assignment, Case, Category, DutyRule
 from ..workbench import PAGE_FILTERS, QUEUE_CONDITIONS, QUEUES, case_filter, queue_counts
 from .common import (
     reporter_view,
@@ -117,6 +117,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
         # A resident sees their own report as the public sees it: no staff names, no notes.
         return render(request, "cases/public/status.html", public_status_context(case))
     case = (
+        # lint: allow-unrestricted (re-reads the case visible_case() found)
         Case.objects.filter(pk=case.pk)
         .select_related(
             "category",
@@ -134,7 +135,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
         .get()
     )
     allowed = workflow.allowed_actions(case, user)
-    events = list(CaseEvent.objects.filter(case=case).select_related("unit").order_by("at", "id"))
+    events = list(case.events.select_related("unit").order_by("at", "id"))
     photos = list(case.photos.order_by("uploaded_at", "id"))
     candidates: list[Any] = []
     if may(user, "cases.desk") and case.status in OPEN_STATUSES:
@@ -156,7 +157,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
         "before_photos": [p for p in photos if p.stage == PhotoStage.BEFORE],
         "after_photos": [p for p in photos if p.stage == PhotoStage.AFTER],
         "callbacks": list(case.callbacks.order_by("at")),
-        "extensions": list(ExtensionRequest.objects.filter(case=case).select_related("unit")),
+        "extensions": list(case.extensions.select_related("unit")),
         "supervisions": list(case.supervisions.select_related("unit")),
         "merged_cases": list(
             Case.objects.restrict(user, Action.VIEW).filter(master=case).only("number", "title")
