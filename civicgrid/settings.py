@@ -285,6 +285,9 @@ CIVICGRID_WEBHOOKS_RETENTION_DAYS = int(os.environ.get("CIVICGRID_WEBHOOKS_RETEN
 # addresses. Allowed by default only in development (local receivers; the tests allow it in
 # conftest.py); keep it off in production.
 CIVICGRID_WEBHOOKS_ALLOW_PRIVATE = env_bool("CIVICGRID_WEBHOOKS_ALLOW_PRIVATE", DEBUG)
+# Subscriber URLs must be https:// (checked on save and before each attempt) unless this is on:
+# by default only in development; an intranet receiver without TLS needs it (and ALLOW_PRIVATE).
+CIVICGRID_WEBHOOKS_ALLOW_HTTP = env_bool("CIVICGRID_WEBHOOKS_ALLOW_HTTP", DEBUG)
 
 # Duplicate suggestions on intake: the city defaults of the street profile's settings
 # cases.duplicate_* (same category, same building or within N metres, last N days, similarity).
