@@ -81,8 +81,9 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _webhooks_may_call_localhost(settings):
-    # The webhook tests' receivers listen on 127.0.0.1; the SSRF-guard tests turn this off.
+    # The webhook tests' receivers listen on http://127.0.0.1; the SSRF-guard tests turn this off.
     settings.CIVICGRID_WEBHOOKS_ALLOW_PRIVATE = True
+    settings.CIVICGRID_WEBHOOKS_ALLOW_HTTP = True
 
 
 @pytest.fixture

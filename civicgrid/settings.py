@@ -45,7 +45,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "ninja",  # serves the API docs from its own static files instead of a CDN
-    "axes",
     "civicgrid.core",
     "civicgrid.geo",
     "civicgrid.profiles",
@@ -74,8 +73,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "civicgrid.core.middleware.AuditActorMiddleware",
-    # Axes must be last so it sees the final authentication result.
-    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "civicgrid.urls"
@@ -132,7 +129,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    # Refuses a throttled sign-in before any password is checked (accounts/throttle.py).
+    "civicgrid.accounts.backends.LoginThrottleBackend",
     # ModelBackend that refuses integrations' service accounts (API tokens only).
     "civicgrid.accounts.backends.CivicModelBackend",
 ]
@@ -150,13 +148,14 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Login throttling (django-axes): lock a username+IP pair after repeated failures.
-AXES_FAILURE_LIMIT = int(os.environ.get("CIVICGRID_LOGIN_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = float(os.environ.get("CIVICGRID_LOGIN_COOLOFF_HOURS", "0.25"))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_VERBOSE = False
+# Login throttling (accounts/throttle.py, counted in CACHES): failed sign-ins within a window
+# per address + username, per address (any usernames) and per username (any addresses; not
+# at an address the account signed in from within the last KNOWN_ADDRESS_DAYS).
+CIVICGRID_LOGIN_WINDOW = int(float(os.environ.get("CIVICGRID_LOGIN_COOLOFF_HOURS", "0.25")) * 3600)
+CIVICGRID_LOGIN_FAILURE_LIMIT = int(os.environ.get("CIVICGRID_LOGIN_FAILURE_LIMIT", "5"))
+CIVICGRID_LOGIN_ADDRESS_LIMIT = int(os.environ.get("CIVICGRID_LOGIN_ADDRESS_LIMIT", "20"))
+CIVICGRID_LOGIN_USERNAME_LIMIT = int(os.environ.get("CIVICGRID_LOGIN_USERNAME_LIMIT", "10"))
+CIVICGRID_LOGIN_KNOWN_ADDRESS_DAYS = int(os.environ.get("CIVICGRID_LOGIN_KNOWN_ADDRESS_DAYS", "30"))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -285,6 +284,9 @@ CIVICGRID_WEBHOOKS_RETENTION_DAYS = int(os.environ.get("CIVICGRID_WEBHOOKS_RETEN
 # addresses. Allowed by default only in development (local receivers; the tests allow it in
 # conftest.py); keep it off in production.
 CIVICGRID_WEBHOOKS_ALLOW_PRIVATE = env_bool("CIVICGRID_WEBHOOKS_ALLOW_PRIVATE", DEBUG)
+# Subscriber URLs must be https:// (checked on save and before each attempt) unless this is on:
+# by default only in development; an intranet receiver without TLS needs it (and ALLOW_PRIVATE).
+CIVICGRID_WEBHOOKS_ALLOW_HTTP = env_bool("CIVICGRID_WEBHOOKS_ALLOW_HTTP", DEBUG)
 
 # Duplicate suggestions on intake: the city defaults of the street profile's settings
 # cases.duplicate_* (same category, same building or within N metres, last N days, similarity).

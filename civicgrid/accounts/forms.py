@@ -12,7 +12,8 @@ from .models import ApiClient
 
 
 class LoginForm(AuthenticationForm):
-    """Django's login form with our labels; axes sees the request through it."""
+    """Django's login form with our labels; the login throttle sees the request through it
+    (accounts.backends.LoginThrottleBackend)."""
 
     username = forms.CharField(
         label=_("用户名"),

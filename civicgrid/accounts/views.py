@@ -7,6 +7,7 @@ and core imports no app (docs/architecture.md)."""
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -24,7 +25,7 @@ from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area, Building
 from civicgrid.orgs.models import Unit
 
-from . import actions
+from . import actions, throttle
 from .forms import IntegrationForm, IntegrationTokenForm, LoginForm, TokenForm
 from .models import ApiClient, ApiToken, Membership, User
 
@@ -33,6 +34,13 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        if throttle.was_refused(self.request):
+            # One page for every lock: it names no account and no counter.
+            cooloff = timedelta(seconds=settings.CIVICGRID_LOGIN_WINDOW)
+            return render(self.request, "accounts/locked_out.html", {"cooloff": cooloff}, status=429)
+        return super().form_invalid(form)
 
 
 class LogoutView(auth_views.LogoutView):

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from civicgrid.cases.errors import Conflict, Forbidden, InvalidInput, NotFound
 from civicgrid.core import clock
@@ -55,7 +56,9 @@ def _url(value: Any) -> str:
     try:
         url = transport.check_url(str(value))
     except transport.UnsafeURL as exc:
-        raise InvalidInput(f"接收地址无效：{exc}", {"url": "invalid"}) from None
+        raise InvalidInput(
+            gettext("接收地址无效：%(reason)s") % {"reason": exc}, {"url": "invalid"}
+        ) from None
     if len(url) > 500:
         raise InvalidInput("接收地址过长（最多 500 个字符）", {"url": "too_long"})
     return url

@@ -6,6 +6,7 @@ deliveries and their attempts)."""
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -20,6 +21,7 @@ from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
 
 from .choices import DeliveryStatus
+from .transport import UnsafeURL, check_url
 
 
 class SubscriptionQuerySet(RestrictedQuerySet):
@@ -78,6 +80,13 @@ class Subscription(AuditedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("webhooks:detail", args=[self.pk])
+
+    def clean(self) -> None:
+        # Any model form (the admin's included) applies the rule of webhooks.actions and delivery.
+        try:
+            self.url = check_url(self.url)
+        except UnsafeURL as exc:
+            raise ValidationError({"url": str(exc)}) from None
 
     def audit_street_id(self) -> int | None:
         # The street administrators who read the trail; a subscription of several streets (or

@@ -18,7 +18,7 @@ from civicgrid.cases.errors import CaseError
 from civicgrid.core.choices import Action
 from civicgrid.geo.models import Area
 
-from . import actions
+from . import actions, transport
 from .choices import DeliveryStatus, alias_choices, event_choices
 from .forms import SubscriptionForm
 from .models import Delivery, Subscription
@@ -140,8 +140,19 @@ def subscription_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "status": status,
         "statuses": DeliveryStatus.choices,
         "may_change": _may_change(request, subscription),
+        "url_problem": _url_problem(subscription.url),
     }
     return render(request, "webhooks/subscription_detail.html", context)
+
+
+def _url_problem(url: str) -> str:
+    """Why a stored URL would be refused now (saved before the rule, or the settings changed):
+    every delivery to it fails, so the page says so."""
+    try:
+        transport.check_url(url)
+    except transport.UnsafeURL as exc:
+        return str(exc)
+    return ""
 
 
 @login_required

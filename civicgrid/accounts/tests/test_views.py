@@ -1,7 +1,7 @@
-"""Login (throttled), logout by POST, the per-role home page, my account and user pages."""
+"""Login (its throttle: test_login_throttle.py), logout by POST, the per-role home page, my
+account and user pages."""
 
 import pytest
-from django.test import override_settings
 from django.urls import reverse
 
 from civicgrid.core.choices import Role
@@ -25,20 +25,6 @@ def test_wrong_password_shows_error(client, world):
     assert response.status_code == 200
     assert "用户名或密码不正确" in response.content.decode()
     assert "_auth_user_id" not in client.session
-
-
-@override_settings(AXES_FAILURE_LIMIT=3)
-def test_login_is_throttled_after_repeated_failures(client, world):
-    url = reverse("accounts:login")
-    for _ in range(3):
-        client.post(url, {"username": "east-dispatcher", "password": "wrong-password"})
-    response = client.post(url, {"username": "east-dispatcher", "password": PASSWORD})
-    assert "_auth_user_id" not in client.session
-    assert response.status_code == 429
-    assert "登录已被暂时锁定" in response.content.decode()
-    # Another account from the same address is not locked (lockout is per username + IP).
-    response = client.post(url, {"username": "east-admin", "password": PASSWORD})
-    assert response.status_code == 302
 
 
 def test_logout_needs_post(client, world):

@@ -57,9 +57,3 @@ def safe_next(request: HttpRequest, fallback: str) -> str:
     ):
         return target
     return fallback
-
-
-def client_ip(request: HttpRequest) -> str:
-    # Behind a proxy the deployment must set REMOTE_ADDR correctly (e.g. via the proxy's
-    # real-IP module); a client-supplied X-Forwarded-For would let anyone dodge the throttle.
-    return request.META.get("REMOTE_ADDR", "") or "unknown"

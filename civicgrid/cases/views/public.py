@@ -28,7 +28,7 @@ from ..errors import CaseError
 from ..forms import FollowForm, PublicReportForm
 from ..models import Case, Category
 from ..workflow import MACHINE
-from .common import client_ip, role_of
+from .common import role_of
 
 # Follow-up lookups allowed per IP address and window (seconds).
 FOLLOW_LIMIT = 10
@@ -172,7 +172,7 @@ def report_done(request: HttpRequest) -> HttpResponse:
 
 def _throttled(request: HttpRequest, name: str, limit: int, window: int) -> bool:
     """Count this attempt against the IP's allowance; True once it is used up."""
-    return throttle.hit(f"cases:{name}:{client_ip(request)}", window) > limit
+    return throttle.hit(f"cases:{name}:{throttle.client_ip(request)}", window) > limit
 
 
 @require_http_methods(["GET", "POST"])

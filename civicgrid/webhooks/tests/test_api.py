@@ -187,3 +187,23 @@ def test_list_query_counts_do_not_grow(
         dispatched()
     with django_assert_max_num_queries(baseline):
         assert api.get(f"/webhooks/{sub_id}/deliveries").json()["count"] == 4
+
+
+@pytest.mark.parametrize("url", ['https://hooks.example.com/x?a="><img …>', "http://0/", "http://0.0.0.0/"])
+def test_a_url_no_delivery_could_use_is_a_400_naming_the_field(client, w, receiver, url):
+    api = Api(client, w.user("east", Role.ADMIN))
+    bad = api.send("post", "/webhooks", new(w, receiver, url=url))
+    assert bad.status_code == 400
+    error = bad.json()["error"]
+    assert (
+        error["code"] == "invalid"
+        and error["fields"] == {"url": "invalid"}
+        and "接收地址" in error["message"]
+    )
+    created = api.send("post", "/webhooks", new(w, receiver))
+    assert created.status_code == 201
+    patched = api.send("patch", f"/webhooks/{created.json()['id']}", {"url": url})
+    assert patched.status_code == 400 and patched.json()["error"]["fields"] == {"url": "invalid"}
+    assert list(Subscription.objects.values_list("url", flat=True)) == [receiver.url]
+    valid = api.send("patch", f"/webhooks/{created.json()['id']}", {"url": "https://hooks.example.com/x"})
+    assert valid.status_code == 200 and valid.json()["url"] == "https://hooks.example.com/x"

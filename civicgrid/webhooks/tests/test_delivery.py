@@ -243,6 +243,44 @@ def test_private_addresses_are_refused_unless_allowed(settings, monkeypatch):
         transport.post("http://hooks.example.com/x", b"{}", {}, timeout=1)
 
 
+def test_only_real_hosts_even_where_private_addresses_are_allowed(monkeypatch):
+    # conftest allows private addresses (and http): the local receivers are on 127.0.0.1.
+    for url in (
+        "http://0/",
+        "http://0.0.0.0/",
+        "http://0.1.2.3/",
+        "http://[::]/",
+        "http://224.0.0.1/",
+        "http://255.255.255.255/",
+        "http://hooks/",  # no top-level domain: URLValidator's rule
+        "https://hooks.example.com/a b",
+        'https://hooks.example.com/x?a="><img>',
+        "https://hooks.example.com/x?a='",
+        "https://hooks.example.com/x\\y",
+    ):
+        with pytest.raises(transport.UnsafeURL):
+            transport.check_url(url)
+    for url in ("http://127.0.0.1:8000/x", "http://[::1]/", "https://hooks.example.com/x?a=%22%3E"):
+        assert transport.check_url(url) == url
+
+    # Sending follows the same rule for what a name resolves to.
+    def resolve(host, port, *args, **kwargs):
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("0.0.0.0", port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    with pytest.raises(transport.DeliveryError, match="保留地址 0.0.0.0"):
+        transport.post("http://hooks.example.com/x", b"{}", {}, timeout=1)
+
+
+def test_https_only_unless_http_is_allowed(settings):
+    settings.CIVICGRID_WEBHOOKS_ALLOW_HTTP = False
+    with pytest.raises(transport.UnsafeURL, match="https"):
+        transport.check_url("http://hooks.example.com/x")
+    with pytest.raises(transport.DeliveryError, match="https"):
+        transport.post("http://hooks.example.com/x", b"{}", {}, timeout=1)
+    assert transport.check_url("https://hooks.example.com/x") == "https://hooks.example.com/x"
+
+
 def test_an_unreachable_receiver_is_logged_as_an_error(w, receiver, django_capture_on_commit_callbacks):
     case = advance(w, make_case(w), CaseStatus.FILED)
     subscription = subscribe(w, receiver)

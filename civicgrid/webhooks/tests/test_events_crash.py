@@ -31,7 +31,11 @@ def test_a_process_killed_after_commit_loses_no_delivery_and_no_notice(
     child_database: str, tmp_path: Path, receiver
 ) -> None:
     env = resilience.child_env(
-        child_database, tmp_path, CRASH_RECEIVER_URL=receiver.url, CIVICGRID_WEBHOOKS_ALLOW_PRIVATE="1"
+        child_database,
+        tmp_path,
+        CRASH_RECEIVER_URL=receiver.url,
+        CIVICGRID_WEBHOOKS_ALLOW_PRIVATE="1",
+        CIVICGRID_WEBHOOKS_ALLOW_HTTP="1",
     )
     resilience.manage(env, "migrate", "--no-input", "-v0")
     child = subprocess.run(

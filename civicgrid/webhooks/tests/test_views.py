@@ -2,6 +2,7 @@
 the admin and the audit trail."""
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from civicgrid.cases import actions as case_actions
 from civicgrid.cases.choices import CaseStatus
@@ -203,3 +204,62 @@ def test_admin_lists_through_restrict(client, w, receiver, superuser):
     assert east.secret not in page
     assert client.get("/admin/webhooks/delivery/").status_code == 200
     assert client.get("/admin/webhooks/subscription/add/").status_code == 403
+
+
+# The two URLs of issue 11 (markup smuggled into the query; a host that is no host), the first
+# also without its space (URLValidator alone would take it), and 0.0.0.0, which it does take.
+UNUSABLE_URLS = (
+    'https://hooks.example.com/x?a="><img …>',
+    "http://0/",
+    'https://hooks.example.com/x?a="><img>',
+    "http://0.0.0.0/",
+)
+
+
+@pytest.mark.parametrize("url", UNUSABLE_URLS)
+def test_a_url_no_delivery_could_use_is_refused_on_the_form(client, w, receiver, url):
+    # Private addresses are allowed here (conftest): these are refused whatever the settings.
+    sub = subscribe(w, receiver)
+    client.force_login(w.user("east", Role.ADMIN))
+    data = {"name": "x", "events": ["case.dispatch"], "streets": [w.east.street.pk], "url": url}
+    response = client.post("/webhooks/new/", data)
+    assert response.status_code == 200 and response.context["form"].errors["url"][0].startswith(
+        "接收地址无效"
+    )
+    response = client.post(f"/webhooks/{sub.pk}/edit/", data)
+    assert response.status_code == 200 and "url" in response.context["form"].errors
+    assert list(Subscription.objects.values_list("url", flat=True)) == [receiver.url]
+
+
+def test_a_valid_https_url_is_saved(client, w, settings):
+    settings.CIVICGRID_WEBHOOKS_ALLOW_PRIVATE = False
+    settings.CIVICGRID_WEBHOOKS_ALLOW_HTTP = False
+    client.force_login(w.user("east", Role.ADMIN))
+    data = {"name": "x", "events": ["case.dispatch"], "streets": [w.east.street.pk]}
+    response = client.post("/webhooks/new/", {**data, "url": "http://hooks.example.com/x"})
+    assert "https" in response.context["form"].errors["url"][0]
+    url = "https://hooks.example.com/civicgrid?a=%22x%22&b=1"
+    response = client.post("/webhooks/new/", {**data, "url": f" {url} "})
+    assert response.status_code == 200 and "secret" in response.context
+    assert Subscription.objects.get().url == url
+
+
+def test_the_admin_form_applies_the_same_rule(w, receiver):
+    # The admin shows subscriptions read-only; any model form (full_clean) refuses these too.
+    sub = subscribe(w, receiver)
+    for url in UNUSABLE_URLS:
+        sub.url = url
+        with pytest.raises(ValidationError) as refused:
+            sub.full_clean()
+        assert set(refused.value.message_dict) == {"url"}, url
+    sub.url = "https://hooks.example.com/x"
+    sub.full_clean()
+
+
+def test_the_page_flags_a_stored_url_that_is_no_longer_valid(client, w, receiver):
+    sub = subscribe(w, receiver)
+    client.force_login(w.user("east", Role.ADMIN))
+    assert "此地址不再有效" not in client.get(f"/webhooks/{sub.pk}/").content.decode()
+    Subscription.objects.filter(pk=sub.pk).update(url="http://0/")  # saved before the rule
+    html = client.get(f"/webhooks/{sub.pk}/").content.decode()
+    assert "此地址不再有效" in html and "不是有效的网址" in html
