@@ -152,8 +152,13 @@ def _detect_encoding(path: Path) -> str:
 
 
 def _checked(value: Any) -> Any:
-    if isinstance(value, str) and len(value) > CELL_MAX_CHARS:
+    if not isinstance(value, str):
+        return value
+    if len(value) > CELL_MAX_CHARS:
         return BadCell(f"超过 {CELL_MAX_CHARS} 个字符（{len(value)} 个）", value[: CELL_MAX_CHARS - 1] + "…")
+    if "\x00" in value:
+        # No one types it, and PostgreSQL stores no text that holds it.
+        return BadCell("含有空字符（\\0）", value.replace("\x00", ""))
     return value
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db import DataError
 from django.utils import translation
 
 from civicgrid.core import spreadsheets
@@ -454,6 +455,9 @@ class _Run:
                 outcome = "updated" if changed else "unchanged"
         except CaseError as exc:
             self.fail(row, _problems_from(exc, data))
+            return
+        except DataError as exc:
+            self.fail(row, _problems_from(bulk.refused(exc), data))
             return
         setattr(self.result, outcome, getattr(self.result, outcome) + 1)
         # A later row with the same 工单编号 and content is then "unchanged".

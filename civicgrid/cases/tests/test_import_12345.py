@@ -595,3 +595,45 @@ def test_the_error_report_keeps_formula_like_text_as_text(world, tmp_path):
     cells = list(load_workbook(report).active.iter_rows())[1]
     assert (cells[4].value, cells[6].value) == ("=cmd|' /C calc'!A0", '=HYPERLINK("http://x","点")')
     assert all(c.data_type != "f" for c in cells)
+
+
+def test_a_nul_character_is_its_rows_error_on_every_database(world, tmp_path, monkeypatch):
+    """PostgreSQL stores no text with a NUL: it ended the import after the committed chunks."""
+    monkeypatch.setattr(hotline, "CHUNK_SIZE", 12)
+    data = numbered(30)
+    data[20][4] = "楼上\x00噪声"  # line 22, in the second chunk
+    code, out, err = run(write_csv(tmp_path / "in.csv", data))
+    assert (code, last_line(out)) == (1, "created=29 updated=0 unchanged=0 failed=1")
+    assert err.strip() == "第 22 行 [诉求内容]: 诉求内容含有空字符（\\0）"
+
+
+@pytest.mark.parametrize("bulk_rows", [True, False])
+def test_a_row_the_database_refuses_fails_alone(world, tmp_path, monkeypatch, bulk_rows):
+    """Whatever value a database refuses (DataError) fails its row; the rest of the chunk,
+    written together or row by row, imports."""
+    from django.db import DataError
+
+    from civicgrid.cases import bulk
+
+    if not bulk_rows:
+        monkeypatch.setattr(hotline, "BULK_MIN_ROWS", 100)
+    write, create = bulk._write, actions.create_case
+
+    def refuse(valid, *args, **kwargs):
+        if any(v.data.description == "数据库不收" for v in valid):
+            raise DataError("value refused")
+        return write(valid, *args, **kwargs)
+
+    def refuse_one(data, *args, **kwargs):
+        if data.description == "数据库不收":
+            raise DataError("value refused")
+        return create(data, *args, **kwargs)
+
+    monkeypatch.setattr(bulk, "_write", refuse)
+    monkeypatch.setattr(actions, "create_case", refuse_one)
+    data = numbered(15)
+    data[7][4] = "数据库不收"
+    result = hotline.import_file(write_csv(tmp_path / "in.csv", data))
+    assert (result.created, result.failed) == (14, 1)
+    assert [str(e) for e in result.errors] == ["第 9 行 [工单编号]: 数据库拒绝保存此行：value refused"]
+    assert Case.objects.count() == 14
