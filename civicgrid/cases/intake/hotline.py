@@ -1,6 +1,6 @@
 """Import of 12345 hotline work orders from .xlsx or .csv exports.
 
-`import_file()` streams the rows (openpyxl read-only mode, csv reader), parses and checks
+`import_file()` streams the rows (core.spreadsheets.read_rows), parses and checks
 each one, and hands it to cases.bulk.create_cases_bulk for the new 工单编号 of a chunk
 (cases.actions.create_case when a chunk has only a few),
 `update_from_source` when the row's fingerprint differs from the one stored on the case,
