@@ -25,7 +25,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from django.db import IntegrityError, connection, models, transaction
+from django.db import DataError, IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -483,13 +483,19 @@ def _write(valid: list[_Valid], via: str, intake: Intake, actor: Any) -> list[Cr
     ]
 
 
+def refused(exc: DataError) -> InvalidInput:
+    """A row the database will not store is that row's error, never the end of the import."""
+    return InvalidInput(f"数据库拒绝保存此行：{exc}", {})
+
+
 def create_cases_bulk(
     items: Sequence[BulkItem], *, via: str = "import", intake: Intake | None = None, actor: Any = None
 ) -> list[Outcome]:
     """Create a case per (input, fingerprint), in one transaction; the answer is aligned with
     `items`: Created, or the CaseError the row would get from create_case. If the chunk hits
     a unique violation (another import wrote the same 工单编号 meanwhile), it is redone row
-    by row with create_case, which reports those rows as Conflict."""
+    by row with create_case, which reports those rows as Conflict; so is a chunk the database
+    refuses a value of (DataError), that row failing alone."""
     if not items:
         return []
     intake = intake or Intake()
@@ -500,7 +506,7 @@ def create_cases_bulk(
     try:
         with transaction.atomic():
             created = _write(valid, via, intake, actor)
-    except IntegrityError:
+    except (IntegrityError, DataError):
         for v in valid:
             try:
                 one = actions.create_case(
@@ -509,6 +515,8 @@ def create_cases_bulk(
                 out[v.index] = Created(one.pk, one.number, one.external_id)
             except CaseError as exc:
                 out[v.index] = exc
+            except DataError as exc:
+                out[v.index] = refused(exc)
         return [o for o in out if o is not None]
     for v, case in zip(valid, created, strict=True):
         out[v.index] = case

@@ -30,6 +30,7 @@ from civicgrid.core.db_router import reading_from_replica
 from civicgrid.core.jobs import JobKind, JobRun, Outcome
 from civicgrid.core.models import Job
 from civicgrid.core.querysets import user_scope
+from civicgrid.core.spreadsheets import XlsxWriter, count_rows
 from civicgrid.geo.models import Area
 
 from . import metrics, workbench
@@ -156,30 +157,6 @@ def start_report(user: Any, street: Any, month: Any) -> Job:
 # ---------------------------------------------------------------------------- running
 
 
-def count_rows(path: Path) -> int:
-    """Data rows in the file, cheaply, for the progress bar: newlines of a CSV (a quoted
-    newline counts twice — only an estimate), the sheet's recorded size of an .xlsx."""
-    if path.suffix.lower() == ".csv":
-        lines, last = 0, b"\n"
-        with path.open("rb") as fh:
-            while chunk := fh.read(1 << 20):
-                lines += chunk.count(b"\n")
-                last = chunk[-1:]
-        lines += last != b"\n"  # no newline after the last row
-        return max(0, lines - 1)
-    from openpyxl import load_workbook
-
-    wb = load_workbook(path, read_only=True)
-    try:
-        ws = wb.worksheets[0]
-        rows = ws.max_row
-        if rows is None:  # no recorded dimension: count by streaming
-            rows = sum(1 for _ in ws.iter_rows(values_only=True))
-        return max(0, int(rows) - 1)
-    finally:
-        wb.close()
-
-
 def _import(run: JobRun) -> Outcome:
     with run.input_path() as path:
         total = count_rows(path)
@@ -280,9 +257,6 @@ def _active_creator(run: JobRun, message: str) -> Any:
 
 
 def _export(run: JobRun) -> Outcome:
-    from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
     user = _active_creator(run, gettext("发起导出的账号已停用"))
     path = run.workdir / "export.xlsx"
     with reading_from_replica():
@@ -292,15 +266,14 @@ def _export(run: JobRun) -> Outcome:
             .order_by("received_at", "id")
         )
         total = cases.count()
-        # Write-only: rows stream to the file, memory stays flat for any number of cases.
-        # lint: allow-spreadsheet (issue 11 part D moves this writer to core/spreadsheets.py)
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet(gettext("工单"))
+        # Rows stream to the file, memory stays flat for any number of cases.
+        wb = XlsxWriter()
+        ws = wb.sheet(gettext("工单"))
         ws.append([gettext(c) for c in EXPORT_COLUMNS])
         done = 0
         rows = export_rows(user, cases.iterator(chunk_size=1000))
         for row in run.track(rows, total, every=PROGRESS_EVERY, message=gettext("正在导出")):
-            ws.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
+            ws.append(row)
             done += 1
         wb.save(path)
     return Outcome(
@@ -323,8 +296,6 @@ def _rate_cells(row: dict[str, Any]) -> list[Any]:
 
 
 def _report(run: JobRun) -> Outcome:
-    from openpyxl import Workbook
-
     user = _active_creator(run, gettext("发起报表的账号已停用"))
     street_id = int(run.params["street_id"])
     first = parse_month(run.params["month"])
@@ -334,13 +305,12 @@ def _report(run: JobRun) -> Outcome:
     rate_header: list[str] = []
     for rate in metrics.RATES:
         rate_header += [str(rate.label), str(rate.numerator_label), str(rate.denominator_label)]
-    # lint: allow-spreadsheet (issue 11 part D moves this writer to core/spreadsheets.py)
-    wb = Workbook(write_only=True)
+    wb = XlsxWriter()
     path = run.workdir / "report.xlsx"
     with reading_from_replica():
         street = Area.objects.get(pk=street_id)
         total = metrics.summary(user, street=street_id, date_from=first, date_to=last)
-        ws = wb.create_sheet(gettext("概况"))
+        ws = wb.sheet(gettext("概况"))
         ws.append([gettext("街道"), street.name])
         ws.append([gettext("月份"), f"{first:%Y-%m}"])
         ws.append([gettext("工单总数"), total["total"]])
@@ -359,7 +329,7 @@ def _report(run: JobRun) -> Outcome:
         run.progress(1, steps)
         for done, group in enumerate(REPORT_GROUPS, start=2):
             rows = metrics.compute(user, street=street_id, date_from=first, date_to=last, group_by=group)
-            ws = wb.create_sheet(str(metrics.GROUP_LABELS[group]))
+            ws = wb.sheet(str(metrics.GROUP_LABELS[group]))
             label = str(metrics.GROUP_LABELS[group])
             ws.append([label, gettext("总数"), gettext("已结案"), gettext("超期"), *rate_header])
             for row in rows:

@@ -1,6 +1,6 @@
 """Import of 12345 hotline work orders from .xlsx or .csv exports.
 
-`import_file()` streams the rows (openpyxl read-only mode, csv reader), parses and checks
+`import_file()` streams the rows (core.spreadsheets.read_rows), parses and checks
 each one, and hands it to cases.bulk.create_cases_bulk for the new 工单编号 of a chunk
 (cases.actions.create_case when a chunk has only a few),
 `update_from_source` when the row's fingerprint differs from the one stored on the case,
@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db import DataError
 from django.utils import translation
 
 from civicgrid.core import spreadsheets
@@ -96,6 +97,7 @@ def _request_type_lookup() -> dict[str, str]:
 
 
 _REQUEST_TYPES: dict[str, str] = _request_type_lookup()
+# Each text column's own limit; 诉求内容 (a TextField) has the reader's, an Excel cell's.
 _LENGTHS = {
     name: Case._meta.get_field(name).max_length  # type: ignore[union-attr]
     for name in ("external_id", "address", "reporter_name", "reporter_phone")
@@ -275,8 +277,7 @@ def _parse_row(number: int, raw: Sequence[Any], cols: Columns, categories: Categ
     row = _Row(number, raw)
 
     def cell(name: str) -> Any:
-        pos = cols.index.get(name)
-        return raw[pos] if pos is not None and pos < len(raw) else None
+        return cols.value(raw, name)
 
     def attempt(parse: Callable[[], Any]) -> Any:
         try:
@@ -286,7 +287,9 @@ def _parse_row(number: int, raw: Sequence[Any], cols: Columns, categories: Categ
             return None
 
     def text(name: str, required: str = "", parse: Callable[[Any], str] = parse_text) -> str:
-        value = parse(cell(name))
+        value = attempt(lambda: parse(cell(name)))
+        if value is None:
+            return ""
         if required and not value:
             row.problems.append(((name,), required))
         limit = _LENGTHS.get(name)
@@ -453,6 +456,9 @@ class _Run:
         except CaseError as exc:
             self.fail(row, _problems_from(exc, data))
             return
+        except DataError as exc:
+            self.fail(row, _problems_from(bulk.refused(exc), data))
+            return
         setattr(self.result, outcome, getattr(self.result, outcome) + 1)
         # A later row with the same 工单编号 and content is then "unchanged".
         existing[ext] = (pk, row.fingerprint)
@@ -487,15 +493,22 @@ def import_file(
         categories = CategoryLookup()
         with acting_as(actor, "import"):
             chunk: list[_Row] = []
-            for number, raw in enumerate(rows, start=2):
-                if all(is_blank(c) for c in raw):
-                    continue  # trailing empty rows are common in Excel exports
-                chunk.append(_parse_row(number, raw, cols, categories))
-                if len(chunk) >= CHUNK_SIZE:
-                    run.process(chunk)
-                    chunk = []
-                    if on_progress:
-                        on_progress(result)
+            number = 1
+            try:
+                for number, raw in enumerate(rows, start=2):
+                    if all(is_blank(c) for c in raw):
+                        continue  # trailing empty rows are common in Excel exports
+                    chunk.append(_parse_row(number, raw, cols, categories))
+                    if len(chunk) >= CHUNK_SIZE:
+                        run.process(chunk)
+                        chunk = []
+                        if on_progress:
+                            on_progress(result)
+            except ImportFileError as exc:
+                # Damaged from here on: the rows read so far still import (each row stands
+                # alone, and importing the mended file again leaves them unchanged).
+                reason = f"{exc}。从此行起未导入，此前的行已处理；修正文件后可重新导入整个文件"
+                chunk.append(_Row(number + 1, (), problems=[((), reason)]))
             if chunk:
                 run.process(chunk)
             if on_progress:

@@ -15,6 +15,7 @@ from civicgrid.cases.intake import hotline
 from civicgrid.cases.models import Case, CaseEvent, Category
 from civicgrid.core.audit import current_actor
 from civicgrid.core.models import AuditLog
+from civicgrid.testing.sheets import edit_sheet_xml, save_result, set_dimension
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
@@ -513,3 +514,126 @@ def test_an_uploaders_bulk_import_is_scoped_too(world, tmp_path, monkeypatch):
     case = Case.objects.get()
     assert case.street_id == world.west.street.pk and case.created_by == west
     assert CaseEvent.objects.get(case=case, action=CaseAction.CREATE).actor == west
+
+
+# ---------------------------------------------------------------------------- files as others write them
+
+
+def numbered(n: int) -> list[list[object]]:
+    """`n` good rows (the first of rows()) with their own 工单编号."""
+    out = []
+    for i in range(n):
+        row = rows()[0]
+        row[0] = f"SH12345-{i:05d}"
+        out.append(row)
+    return out
+
+
+def test_an_overlong_field_after_a_committed_chunk_fails_only_its_row(world, tmp_path, monkeypatch):
+    """The issue's file in small: 2,700 rows with a 200,000-character 诉求内容 at line 2,602,
+    chunks of 2,000 — here chunks of 100, so the long field comes after a committed chunk."""
+    monkeypatch.setattr(hotline, "CHUNK_SIZE", 100)
+    monkeypatch.setattr(hotline, "BULK_SIZE", 100)
+    data = numbered(135)
+    data[129][4] = "噪" * 200_000  # line 131
+    report = tmp_path / "failed.xlsx"
+    code, out, err = run(write_csv(tmp_path / "in.csv", data), "--report", str(report))
+    assert (code, last_line(out)) == (1, "created=134 updated=0 unchanged=0 failed=1")
+    assert err.strip() == "第 131 行 [诉求内容]: 诉求内容超过 32767 个字符（200000 个）"
+    assert Case.objects.count() == 134 and not Case.objects.filter(external_id="SH12345-00129").exists()
+    failed = list(load_workbook(report).active.iter_rows(values_only=True))[1]
+    assert failed[0] == "SH12345-00129" and len(failed[4]) == 32_767  # as much as a cell holds
+    assert failed[-3:] == (131, "诉求内容", "诉求内容超过 32767 个字符（200000 个）")
+
+
+def test_an_xlsx_whose_dimension_says_two_rows_imports_all_five(world, tmp_path):
+    path = write_xlsx(tmp_path / "in.xlsx", numbered(5))
+    edit_sheet_xml(path, lambda xml: set_dimension(xml, "A1:J2"))
+    code, out, err = run(path)
+    assert (code, last_line(out), err) == (0, "created=5 updated=0 unchanged=0 failed=0", "")
+
+
+def test_formula_cells_import_their_saved_result_or_are_refused_naming_the_formula(world, tmp_path):
+    data = numbered(3)
+    data[0][7] = '="138"&"00000000"'  # 联系电话 with the result Excel saved
+    data[1][7] = '="139"&"00000000"'  # 联系电话 saved without a result
+    data[2][4] = "=A4"  # 诉求内容 saved without a result
+    path = write_xlsx(tmp_path / "in.xlsx", data)
+    edit_sheet_xml(path, lambda xml: save_result(xml, "H2", "13800000000", text=True))
+    code, out, err = run(path)
+    assert (code, last_line(out)) == (1, "created=1 updated=0 unchanged=0 failed=2")
+    assert err.strip().splitlines() == [
+        "第 3 行 [联系电话]: 联系电话是公式，文件中没有它的计算结果（请在 Excel 中复制后“粘贴为数值”再导入）",
+        "第 4 行 [诉求内容]: 诉求内容是公式，文件中没有它的计算结果（请在 Excel 中复制后“粘贴为数值”再导入）",
+    ]
+    assert Case.objects.get().reporter_phone == "13800000000"
+
+
+def test_a_file_damaged_part_way_imports_the_rows_before_and_says_where_it_stopped(
+    world, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(hotline, "CHUNK_SIZE", 10)
+    path = write_xlsx(tmp_path / "in.xlsx", numbered(30))
+    edit_sheet_xml(path, lambda xml: xml.replace('<row r="25">', '<row r="25"><c r="A25"><v>1</x>'))
+    report = tmp_path / "failed.xlsx"
+    code, out, err = run(path, "--report", str(report))
+    assert (code, last_line(out)) == (1, "created=23 updated=0 unchanged=0 failed=1")
+    assert err.startswith("第 25 行: 无法读取 Excel 文件：") and "从此行起未导入" in err
+    assert Case.objects.count() == 23
+    failed = list(load_workbook(report).active.iter_rows(values_only=True))[1]
+    assert failed[-3] == 25 and "从此行起未导入" in failed[-1]
+    # Mended, the same file imports the rest; the rows already imported stay as they are.
+    assert last_line(run(write_xlsx(tmp_path / "in.xlsx", numbered(30)))[1]) == (
+        "created=7 updated=0 unchanged=23 failed=0"
+    )
+
+
+def test_the_error_report_keeps_formula_like_text_as_text(world, tmp_path):
+    row = bad("B1", 问题分类="X9999", 诉求内容="=cmd|' /C calc'!A0", 联系人='=HYPERLINK("http://x","点")')
+    report = tmp_path / "failed.xlsx"
+    run(write_csv(tmp_path / "in.csv", [row]), "--report", str(report))
+    cells = list(load_workbook(report).active.iter_rows())[1]
+    assert (cells[4].value, cells[6].value) == ("=cmd|' /C calc'!A0", '=HYPERLINK("http://x","点")')
+    assert all(c.data_type != "f" for c in cells)
+
+
+def test_a_nul_character_is_its_rows_error_on_every_database(world, tmp_path, monkeypatch):
+    """PostgreSQL stores no text with a NUL: it ended the import after the committed chunks."""
+    monkeypatch.setattr(hotline, "CHUNK_SIZE", 12)
+    data = numbered(30)
+    data[20][4] = "楼上\x00噪声"  # line 22, in the second chunk
+    code, out, err = run(write_csv(tmp_path / "in.csv", data))
+    assert (code, last_line(out)) == (1, "created=29 updated=0 unchanged=0 failed=1")
+    assert err.strip() == "第 22 行 [诉求内容]: 诉求内容含有空字符（\\0）"
+
+
+@pytest.mark.parametrize("bulk_rows", [True, False])
+def test_a_row_the_database_refuses_fails_alone(world, tmp_path, monkeypatch, bulk_rows):
+    """Whatever value a database refuses (DataError) fails its row; the rest of the chunk,
+    written together or row by row, imports."""
+    from django.db import DataError
+
+    from civicgrid.cases import bulk
+
+    if not bulk_rows:
+        monkeypatch.setattr(hotline, "BULK_MIN_ROWS", 100)
+    write, create = bulk._write, actions.create_case
+
+    def refuse(valid, *args, **kwargs):
+        if any(v.data.description == "数据库不收" for v in valid):
+            raise DataError("value refused")
+        return write(valid, *args, **kwargs)
+
+    def refuse_one(data, *args, **kwargs):
+        if data.description == "数据库不收":
+            raise DataError("value refused")
+        return create(data, *args, **kwargs)
+
+    monkeypatch.setattr(bulk, "_write", refuse)
+    monkeypatch.setattr(actions, "create_case", refuse_one)
+    data = numbered(15)
+    data[7][4] = "数据库不收"
+    result = hotline.import_file(write_csv(tmp_path / "in.csv", data))
+    assert (result.created, result.failed) == (14, 1)
+    assert [str(e) for e in result.errors] == ["第 9 行 [工单编号]: 数据库拒绝保存此行：value refused"]
+    assert Case.objects.count() == 14

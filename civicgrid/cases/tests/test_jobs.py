@@ -401,3 +401,47 @@ def test_count_rows_is_cheap_and_right(tmp_path):
     no_newline.write_bytes(",".join(HEADERS).encode() + b"\nA,B\nC,D")
     assert jobs.count_rows(no_newline) == 2
     assert jobs.count_rows(write_xlsx(tmp_path / "c.xlsx", rows())) == 3
+
+
+# ---------------------------------------------------------------------------- text stays text
+
+
+def workbook_cells(job: Job, sheet: int | str = 0) -> list[tuple]:
+    with job.result_file.open("rb") as fh:
+        wb = load_workbook(io.BytesIO(fh.read()))  # not read-only: the cells' types
+    return [tuple(r) for r in (wb.worksheets[sheet] if isinstance(sheet, int) else wb[sheet]).iter_rows()]
+
+
+def test_the_export_writes_a_description_that_looks_like_a_formula_as_text(world, client, post):
+    make_case(
+        world,
+        description="=cmd|' /C calc'!A0",
+        address='=HYPERLINK("http://evil.example/","详情")',
+        external_id="@SUM(1,1)",
+        source="12345",
+    )
+    client.force_login(world.user("east", Role.DISPATCHER))
+    post("/cases/export/", {"queue": "all"})
+    header, row = workbook_cells(Job.objects.get(kind=jobs.EXPORT))
+    cells = {h.value: c for h, c in zip(header, row, strict=True)}
+    assert cells["标题"].value == "=cmd|' /C calc'!A0"
+    assert cells["事发地址"].value == '=HYPERLINK("http://evil.example/","详情")'
+    assert cells["外部编号"].value == "@SUM(1,1)"
+    assert not [c.coordinate for c in row if c.data_type == "f"]
+    assert cells["受理时间"].data_type == "d"  # our own dates stay dates
+
+
+def test_the_report_writes_names_that_look_like_formulas_as_text(
+    world, time_machine, django_capture_on_commit_callbacks
+):
+    time_machine.move_to(dt.datetime(2026, 10, 12, 10, 0, tzinfo=dt.UTC))
+    area = world.east.residential[0]
+    area.name = '=HYPERLINK("http://evil.example/","东1")'
+    area.save()
+    make_case(world)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = jobs.start_report(world.user("east", Role.LEADER), world.east.street.pk, "2026-10")
+    job.refresh_from_db()
+    names = [r[0] for r in workbook_cells(job, "居民区")[1:]]
+    assert [c.value for c in names if c.value.startswith("=")] == [area.name]
+    assert all(c.data_type == "s" for c in names)
