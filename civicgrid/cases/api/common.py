@@ -28,7 +28,7 @@ from ..models import (
     Photo,
     Supervision,
 )
-from ..public import PublicCase, PublicStep
+from ..public import PublicCase, PublicStep, reads_public_view
 
 CASE_RELATED = ("category", "street", "residential_area", "grid", "lead_unit", "master")
 # Parameters the JSON body of an action cannot carry: files go through POST /cases/{ref}/photos.
@@ -195,7 +195,8 @@ def photo_out(photo: Photo, case: Case, request: Any) -> dict[str, Any]:
         "width": photo.width,
         "height": photo.height,
         "uploaded_at": photo.uploaded_at,
-        "uploaded_by": label(photo.uploaded_by),
+        # A resident reads no staff names (cases.public), not even under a photo.
+        "uploaded_by": None if reads_public_view(request.auth) else label(photo.uploaded_by),
         "event": photo.event_id,
         "url": url,
         "thumbnail_url": f"{url}?size=thumb",

@@ -2,10 +2,12 @@
 and through the API, and the personal data typed into a description, masked for staff
 until a logged reveal."""
 
+import io
 import json
 
 import pytest
 from django.urls import reverse
+from PIL import Image
 
 from civicgrid.cases import actions
 from civicgrid.cases.models import Case
@@ -28,10 +30,18 @@ DESCRIPTION = "小区门口垃圾满溢，我的电话 139 0000 4321，车牌沪
 MASKED_DESCRIPTION = "小区门口垃圾满溢，我的电话 139****4321，车牌沪A****5 被挡"
 
 
+def jpeg() -> io.BytesIO:
+    buf = io.BytesIO()
+    Image.new("RGB", (32, 24), "green").save(buf, format="JPEG")
+    buf.seek(0)
+    return buf
+
+
 @pytest.fixture
-def resident_case(client, world):
+def resident_case(client, world, settings, tmp_path):
     """A resident's report taken through the whole loop by staff, leaving every kind of
     staff-only text behind: notes, feedback, supervision, a callback, staff and unit names."""
+    settings.MEDIA_ROOT = tmp_path
     duty(world)
     resident = world.user("east", Role.RESIDENT)
     api = ApiClient(client, resident)
@@ -57,7 +67,7 @@ def resident_case(client, world):
         ("dispatch", "dispatcher", {}),
         ("sign", "handler", {}),
         ("supervise", "leader", {"note": SUPERVISION}),
-        ("report_back", "handler", {"feedback": FEEDBACK}),
+        ("report_back", "handler", {"feedback": FEEDBACK, "photos": [jpeg()]}),
         ("verify_pass", "gridworker", {}),
         ("close", "dispatcher", {"note": RESULT}),
         (
@@ -94,6 +104,7 @@ def test_the_residents_api_answers_carry_nothing_staff_only(resident_case, world
         "by id": api.get(f"/cases/{case.pk}"),
         "events": api.get(f"/cases/{case.number}/events"),
         "list": api.get("/cases"),
+        "photos": api.get(f"/cases/{case.number}/photos"),
     }
     for name, response in answers.items():
         assert response.status_code == 200, (name, response.content)
@@ -107,6 +118,8 @@ def test_the_residents_api_answers_carry_nothing_staff_only(resident_case, world
     assert set(detail) == {"number", "category", "received_at", "status", "status_label", "result", "steps"}
     assert answers["list"].json()["results"] == [detail]
     assert answers["events"].json()["results"] == detail["steps"]
+    [photo] = answers["photos"].json()["results"]
+    assert photo["uploaded_by"] is None
 
 
 def test_public_page_and_resident_api_give_the_same_steps(resident_case, client, world):
