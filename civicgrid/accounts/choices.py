@@ -9,7 +9,9 @@ API_APPS = ("cases", "geo", "orgs", "insights", "open311", "webhooks")
 
 class ApiScope(models.TextChoices):
     """What an API token may do. `read`/`write` cover every API app; `<app>:…` one app.
-    Write implies read."""
+    Write implies read. `personal:read` (never implied by another scope) lets a key whose
+    account may reveal personal data read the personal data residents type into free text
+    in full where the key's answers would mask it (Open311 descriptions; each read logged)."""
 
     READ = "read", _("全部接口：只读")
     WRITE = "write", _("全部接口：读写")
@@ -25,6 +27,7 @@ class ApiScope(models.TextChoices):
     OPEN311_WRITE = "open311:write", _("Open311：读写")
     WEBHOOKS_READ = "webhooks:read", _("Webhook：只读")
     WEBHOOKS_WRITE = "webhooks:write", _("Webhook：读写")
+    PERSONAL_READ = "personal:read", _("个人信息：读取未打码的诉求内容（留痕）")
 
 
 DEFAULT_SCOPES = [ApiScope.READ.value]

@@ -288,6 +288,11 @@ class ApiToken(AuditedModel):
         labels = dict(ApiScope.choices)
         return [str(labels.get(s, s)) for s in self.scopes or ()]
 
+    @property
+    def reads_personal_data(self) -> bool:
+        """The explicit `personal:read` scope (no other scope implies it)."""
+        return ApiScope.PERSONAL_READ in (self.scopes or ())
+
     def allows(self, app: str, write: bool) -> bool:
         """Whether the scopes grant `app` reading (or writing, if `write`). Write implies read."""
         granted = set(self.scopes or ())

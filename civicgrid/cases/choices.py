@@ -47,6 +47,17 @@ class CaseStatus(models.TextChoices):
     REOPENED = "reopened", _("已重启")
 
 
+class PublicStatus(models.TextChoices):
+    """The states residents read (cases.public): the ones in the middle read the same to them."""
+
+    ACCEPTED = "accepted", _("已受理")
+    IN_PROGRESS = "in_progress", _("办理中")
+    CLOSED = "closed", _("已办结")
+    REJECTED = "rejected", _("不予受理")
+    SUSPENDED = "suspended", _("暂缓办理")
+    MERGED = "merged", _("合并办理")
+
+
 # States in which a case still needs work (for queues, duplicates and overdue checks).
 OPEN_STATUSES = frozenset(
     {

@@ -21,7 +21,7 @@ from civicgrid.core.pagination import PageOut
 from civicgrid.core.rest import AreaRef, LocalDateTime
 from civicgrid.orgs.schemas import UnitRef
 
-from .choices import Channel, RequestType, Urgency
+from .choices import Channel, PublicStatus, RequestType, Urgency
 
 
 class CategoryRef(Schema):
@@ -33,6 +33,7 @@ class Reveal(models.TextChoices):
     """Masked personal fields a case read may ask for in full (`?reveal=`)."""
 
     PHONE = "phone", "诉求人电话"
+    DESCRIPTION = "description", "诉求内容"
 
 
 class ReporterOut(Schema):
@@ -105,6 +106,32 @@ class CaseOut(Schema):
 
 class CasePage(PageOut):
     results: list[CaseOut]
+
+
+class PublicStepOut(Schema):
+    at: LocalDateTime
+    text: str = Field(description="对居民的表述（如“已派至处置单位”），不含人员、单位和备注")
+
+
+class PublicCaseOut(Schema):
+    """A case as its reporter reads it with a resident's token: exactly what the public
+    tracking page shows (cases.public), no staff names, units, notes or feedback."""
+
+    number: str
+    category: CategoryRef
+    received_at: LocalDateTime
+    status: PublicStatus = Field(description="对居民的状态（中间环节均为 in_progress）；合并的工单取主单状态")
+    status_label: str
+    result: str = Field(description="办理结果：办结或不予受理后才有，其中的电话、身份证号、车牌已打码")
+    steps: list[PublicStepOut] = Field(description="办理进度（公开步骤，时间顺序）")
+
+
+class PublicCasePage(PageOut):
+    results: list[PublicCaseOut]
+
+
+class PublicStepPage(PageOut):
+    results: list[PublicStepOut]
 
 
 class AssignmentOut(Schema):

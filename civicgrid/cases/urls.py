@@ -24,6 +24,7 @@ urlpatterns = [
     path("duties/<int:pk>/", views.duty_detail, name="duty"),
     path("<str:number>/", views.case_detail, name="case"),
     path("<str:number>/reveal-phone/", views.reveal_phone, name="reveal_phone"),
+    path("<str:number>/reveal-description/", views.reveal_description, name="reveal_description"),
     path("<str:number>/actions/<str:action>/", views.case_action, name="action"),
     path("<str:number>/photos/<int:pk>/", views.case_photo, name="photo"),
     path("<str:number>/photos/<int:pk>/thumb/", views.case_photo, {"size": "thumb"}, name="photo_thumb"),

@@ -18,6 +18,8 @@ class PersonalField(models.TextChoices):
     """The personal fields whose reveals are logged."""
 
     REPORTER_PHONE = "reporter_phone", "诉求人电话"
+    # Phones, ID numbers and plates residents type into it (core.redact).
+    DESCRIPTION = "description", "诉求内容"
 
 
 class RevealVia(models.TextChoices):

@@ -7,7 +7,8 @@ service_request_id) also leave out cases merged into a master (the master stands
 and cases not accepted (不予立案: often abuse or spam); looked up by number, those are
 answered too. A reader with an api_key additionally sees, in that street, every case the
 key's account may see in the staff UI (`Case.objects.restrict(user, "view")`). No answer
-ever carries personal fields.
+ever carries personal fields, and the personal data typed into descriptions is masked
+(views.full_text_reader() says who reads it in full).
 """
 
 from typing import Any

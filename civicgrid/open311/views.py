@@ -25,13 +25,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from civicgrid.cases import actions
+from civicgrid.accounts.models import ApiToken
+from civicgrid.cases import actions, personal
 from civicgrid.cases.actions import CaseInput
 from civicgrid.cases.choices import CaseStatus, Channel, RequestType
 from civicgrid.cases.errors import CaseError, Forbidden, NotFound
 from civicgrid.cases.models import Case, CaseEvent, Category
-from civicgrid.cases.views.public import PUBLIC_STATUS, PUBLIC_STEPS
+from civicgrid.cases.personal import reveal_personal
+from civicgrid.cases.public import PUBLIC_STATUS, PUBLIC_STEPS, public_description
+from civicgrid.core import privacy
 from civicgrid.core.audit import acting_as
+from civicgrid.core.choices import Action
+from civicgrid.core.redact import redact
 from civicgrid.geo.models import Building
 
 from . import conf, params, services
@@ -172,16 +177,37 @@ def _status_q(wanted: list[str]) -> Q:
     return Q()
 
 
-def request_out(case: Case, *, extensions: bool) -> dict[str, Any]:
+def full_text_reader(token: ApiToken | None, cases: list[Case]) -> tuple[Any, set[int]]:
+    """Who reads the description of which of `cases` in full: a key with `personal:read`
+    whose account may reveal personal data, for the cases inside that account's own scope.
+    Everyone else reads it with the personal data typed into it masked (core.redact)."""
+    if token is None or not token.reads_personal_data or not privacy.may_reveal_phone(token.user):
+        return None, set()
+    mine = Case.objects.restrict(token.user, Action.VIEW).filter(pk__in=[c.pk for c in cases])
+    return token.user, set(mine.values_list("pk", flat=True))
+
+
+def _description(case: Case, reader: Any) -> str | None:
+    if case.status == CaseStatus.REJECTED:
+        return None
+    masked = public_description(case)
+    if reader is None or masked == case.description:
+        return masked
+    return reveal_personal(reader, case, personal.DESCRIPTION, privacy.RevealVia.API)
+
+
+def request_out(case: Case, *, extensions: bool, reader: Any = None) -> dict[str, Any]:
     """One service request: the spec's fields, never the reporter's name, phone or e-mail.
     Not shown either: the resolution note (staff text), the description of a case not
-    accepted (不予立案: often abuse), photos (they may show people)."""
+    accepted (不予立案: often abuse), photos (they may show people). Phones, ID numbers and
+    plates in the description and title are masked unless `reader` (full_text_reader())
+    reads this case in full; each such read is logged."""
     shown = _shown(case)
     status = status_of(case)
     if shown is not case:
         notes = f"与同一问题的其他反映合并办理（主单 {shown.number}）"
     else:
-        notes = str(PUBLIC_STATUS.get(case.status, ""))
+        notes = str(PUBLIC_STATUS[case.status].label)
     closed = status == RequestStatus.CLOSED
     out: dict[str, Any] = {
         "service_request_id": case.number,
@@ -189,7 +215,7 @@ def request_out(case: Case, *, extensions: bool) -> dict[str, Any]:
         "status_notes": notes or None,
         "service_name": case.category.name,
         "service_code": case.category.code,
-        "description": None if case.status == CaseStatus.REJECTED else case.description,
+        "description": _description(case, reader),
         "agency_responsible": case.lead_unit.name if case.lead_unit else None,
         "service_notice": None if closed else service_notice(case),
         "requested_datetime": w3(case.received_at),
@@ -206,7 +232,7 @@ def request_out(case: Case, *, extensions: bool) -> dict[str, Any]:
         detailed = DETAILED_STATUS.get(shown.status, DetailedStatus.PROCESSED)
         out["extended_attributes"] = {
             "detailed_status": detailed.value,
-            "title": case.title,
+            "title": case.title if reader is not None else redact(case.title),
             "channel": case.channel,
             "case_status": shown.status,
         }
@@ -248,9 +274,11 @@ def service_requests(request: HttpRequest, fmt: str) -> HttpResponse:
     size = params.positive_int(request, "page_size", conf.MAX_RESULTS, conf.MAX_RESULTS)
     page = params.positive_int(request, "page", 1, 10**6)
     offset = (page - 1) * size
-    rows = _with_fields(qs).order_by("-received_at", "-id")[offset : offset + size]
+    rows = list(_with_fields(qs).order_by("-received_at", "-id")[offset : offset + size])
     extensions = params.flag(request, "extensions")
-    return render(fmt, "service_requests", "request", [request_out(c, extensions=extensions) for c in rows])
+    reader, full = full_text_reader(token, rows)
+    out = [request_out(c, extensions=extensions, reader=reader if c.pk in full else None) for c in rows]
+    return render(fmt, "service_requests", "request", out)
 
 
 @endpoint("GET")
@@ -261,7 +289,9 @@ def service_request(request: HttpRequest, fmt: str, ref: str) -> HttpResponse:
     if case is None:
         raise Open311Error(404, f"service_request_id“{ref}”不存在")
     extensions = params.flag(request, "extensions")
-    return render(fmt, "service_requests", "request", [request_out(case, extensions=extensions)])
+    reader, full = full_text_reader(token, [case])
+    out = request_out(case, extensions=extensions, reader=reader if case.pk in full else None)
+    return render(fmt, "service_requests", "request", [out])
 
 
 @endpoint("GET")

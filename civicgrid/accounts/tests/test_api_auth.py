@@ -70,7 +70,7 @@ def test_scope_names_are_validated_and_normalised(world):
         with pytest.raises(tokens.ScopeError):
             tokens.issue(user, scopes=bad)
     per_app = {f"{a}:{m}" for a in API_APPS for m in ("read", "write")}
-    assert set(ApiScope.values) == {"read", "write"} | per_app
+    assert set(ApiScope.values) == {"read", "write", "personal:read"} | per_app
 
 
 # --------------------------------------------------------------------------- TokenAuth

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from django.db.models import prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponse
 from ninja import Query, Router, Status
 
@@ -17,7 +17,19 @@ from ..actions import CaseInput
 from ..choices import CaseAction
 from ..filters import filter_cases
 from ..models import Case, CaseEvent
-from ..schemas import CaseDetailOut, CaseIn, CaseOut, CasePage, EventPage, Reveal
+from ..personal import reveal_personal
+from ..public import public_case, public_events, public_step, reads_public_view
+from ..schemas import (
+    CaseDetailOut,
+    CaseIn,
+    CaseOut,
+    CasePage,
+    EventPage,
+    PublicCaseOut,
+    PublicCasePage,
+    PublicStepPage,
+    Reveal,
+)
 from .common import (
     CASE_RELATED,
     annotated,
@@ -30,6 +42,8 @@ from .common import (
     local_time,
     lookup,
     op,
+    public_out,
+    step_out,
     visible,
 )
 from .filters import CaseListFilters
@@ -38,11 +52,15 @@ router = Router(tags=["cases"])
 
 
 @router.post(
-    "/cases", response={201: CaseOut, **WRITE_ERRORS}, summary="登记工单", operation_id=op("create_case")
+    "/cases",
+    response={201: CaseOut | PublicCaseOut, **WRITE_ERRORS},
+    summary="登记工单",
+    operation_id=op("create_case"),
 )
 def create_case(request: Any, payload: CaseIn) -> Status[dict[str, Any]]:
     """Registers a case through `actions.create_case`: locates it, numbers it, routes it and
-    computes its deadlines. A location outside the caller's streets is refused (400)."""
+    computes its deadlines. A location outside the caller's streets is refused (400).
+    A resident's token gets the public view of the new case (PublicCaseOut)."""
     user = request.auth
     data = payload.dict()
     for name in ("request_type", "channel", "urgency"):
@@ -52,11 +70,15 @@ def create_case(request: Any, payload: CaseIn) -> Status[dict[str, Any]]:
     with acting_as(user, "api"):
         case = actions.create_case(CaseInput(**data), user, via="api")
     # lint: allow-unrestricted (the case the caller has just created)
-    return Status(201, case_out(Case.objects.select_related(*CASE_RELATED).get(pk=case.pk), user))
+    case = Case.objects.select_related(*CASE_RELATED).get(pk=case.pk)
+    return Status(201, public_out(public_case(case)) if reads_public_view(user) else case_out(case, user))
 
 
 @router.get(
-    "/cases", response={200: CasePage, **READ_ERRORS}, summary="工单列表", operation_id=op("list_cases")
+    "/cases",
+    response={200: CasePage | PublicCasePage, **READ_ERRORS},
+    summary="工单列表",
+    operation_id=op("list_cases"),
 )
 def list_cases(
     request: Any,
@@ -64,16 +86,20 @@ def list_cases(
     page: PageNumber = 1,
     page_size: PageSize = DEFAULT_PAGE_SIZE,
 ) -> dict[str, Any]:
-    """The caller's cases under the case filter (cases.filters), newest first."""
+    """The caller's cases under the case filter (cases.filters), newest first. A resident's
+    token lists their own reports in the public view (PublicCaseOut)."""
     user = request.auth
     qs = filter_cases(visible(user), filters.params())
     qs = qs.select_related(*CASE_RELATED).order_by("-received_at", "-id")
+    if reads_public_view(user):
+        qs = qs.prefetch_related(Prefetch("events", queryset=public_events(CaseEvent.objects.all())))
+        return paginate(qs, page, page_size, lambda case: public_out(public_case(case)))
     return paginate(qs, page, page_size, lambda case: case_out(case, user))
 
 
 @router.get(
     "/cases/{ref}",
-    response={200: CaseDetailOut, **NOT_MODIFIED, **READ_ERRORS},
+    response={200: CaseDetailOut | PublicCaseOut, **NOT_MODIFIED, **READ_ERRORS},
     summary="工单详情",
     operation_id=op("get_case"),
 )
@@ -83,40 +109,49 @@ def get_case(
     ref: str,
     reveal: Annotated[
         Reveal | None,
-        Query(description="phone：调度员和管理员取完整的诉求人电话（每次都记入个人信息查看记录）"),
+        Query(
+            description=(
+                "phone：调度员和管理员取完整的诉求人电话；description：取未打码的诉求内容和标题"
+                "（每次都记入个人信息查看记录）"
+            )
+        ),
     ] = None,
 ) -> Any:
     """`ref` is the case id or its number. Cases outside the caller's scope are 404.
-    The reporter's phone is masked unless `reveal=phone` is asked by a role that needs it
+    The reporter's phone, and phones, ID numbers and plates in the description and title, are
+    masked unless `reveal=phone` / `reveal=description` is asked by a role that needs it
     (dispatchers, administrators); each such read is logged. Other roles get the masked
-    phone, and nothing is logged.
+    text, and nothing is logged. A resident's token gets the public view (PublicCaseOut).
 
     Answers with an ETag; a matching If-None-Match gets 304 before the timeline and the other
     records are even read. A `reveal=phone` read is never a 304: each one is logged."""
     user = request.auth
     case = lookup(annotated(visible(user)), ref)
-    revealing = reveal == Reveal.PHONE
-    fresh = not_modified(request, response, case_etag(case, user, *(["reveal"] if revealing else [])))
+    if reads_public_view(user):
+        # A merged case reads as its master, whose changes do not bump this case's version.
+        if not_modified(request, response, case_etag(case, user, "public", case.master)):
+            return Status(304, None)
+        return public_out(public_case(case))
+    revealing = reveal is not None
+    fresh = not_modified(request, response, case_etag(case, user, *([reveal] if revealing else [])))
     if fresh and not revealing:
         return Status(304, None)
     if revealing:
-        response["Cache-Control"] = "private, no-store"  # a full phone number is kept nowhere
+        response["Cache-Control"] = "private, no-store"  # personal data in full is kept nowhere
     prefetch_related_objects([case], *detail_prefetches(user))
     out = detail_out(case, user, request)
-    if revealing and privacy.may_reveal_phone(user) and case.reporter_phone:
-        out["reporter"]["phone"] = privacy.reveal(
-            user,
-            case,
-            privacy.PersonalField.REPORTER_PHONE,
-            case.reporter_phone,
-            privacy.RevealVia.API,
-        )
+    if revealing and privacy.may_reveal_phone(user):
+        if reveal == Reveal.PHONE and case.reporter_phone:
+            out["reporter"]["phone"] = reveal_personal(user, case, Reveal.PHONE, privacy.RevealVia.API)
+        elif reveal == Reveal.DESCRIPTION:
+            out["description"] = reveal_personal(user, case, Reveal.DESCRIPTION, privacy.RevealVia.API)
+            out["title"] = case.title
     return out
 
 
 @router.get(
     "/cases/{ref}/events",
-    response={200: EventPage, **READ_ERRORS},
+    response={200: EventPage | PublicStepPage, **READ_ERRORS},
     summary="工单动态（时间线）",
     operation_id=op("list_events"),
 )
@@ -127,10 +162,13 @@ def list_events(
     page: PageNumber = 1,
     page_size: PageSize = DEFAULT_PAGE_SIZE,
 ) -> dict[str, Any]:
-    """The case's timeline, oldest first (the detail carries it whole; this pages through it)."""
+    """The case's timeline, oldest first (the detail carries it whole; this pages through it).
+    A resident's token gets the public steps only (PublicStepOut), as on the tracking page."""
     user = request.auth
     case = case_for_records(user, ref)
-    qs = CaseEvent.objects.restrict(user, Action.VIEW).filter(case=case).select_related("unit")
+    qs = CaseEvent.objects.restrict(user, Action.VIEW).filter(case=case)
     if action:
         qs = qs.filter(action=action)
-    return paginate(qs.order_by("at", "id"), page, page_size, event_out)
+    if reads_public_view(user):
+        return paginate(public_events(qs), page, page_size, lambda e: step_out(public_step(e)))
+    return paginate(qs.select_related("unit").order_by("at", "id"), page, page_size, event_out)

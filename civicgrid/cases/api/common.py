@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from civicgrid.core import privacy
 from civicgrid.core.choices import Action
+from civicgrid.core.redact import redact
 from civicgrid.core.rest import make_etag
 from civicgrid.geo.models import Area
 from civicgrid.orgs.models import Unit
@@ -27,6 +28,7 @@ from ..models import (
     Photo,
     Supervision,
 )
+from ..public import PublicCase, PublicStep, reads_public_view
 
 CASE_RELATED = ("category", "street", "residential_area", "grid", "lead_unit", "master")
 # Parameters the JSON body of an action cannot carry: files go through POST /cases/{ref}/photos.
@@ -59,8 +61,9 @@ def case_out(case: Case, user: Any) -> dict[str, Any]:
         "category": {"code": case.category.code, "name": case.category.name},
         "channel": case.channel,
         "urgency": case.urgency,
-        "title": case.title,
-        "description": case.description,
+        # Masked for everyone; the full text only through GET /cases/{ref}?reveal=description.
+        "title": redact(case.title),
+        "description": redact(case.description),
         "address": case.address,
         "lon": case.lon,
         "lat": case.lat,
@@ -88,6 +91,23 @@ def case_out(case: Case, user: Any) -> dict[str, Any]:
         "source": case.source,
         "external_id": case.external_id,
     }
+
+
+def public_out(view: PublicCase) -> dict[str, Any]:
+    """The resident's answer (schemas.PublicCaseOut): the public view of the case, nothing else."""
+    return {
+        "number": view.number,
+        "category": {"code": view.category_code, "name": view.category_name},
+        "received_at": view.received_at,
+        "status": view.status.value,
+        "status_label": view.status_label,
+        "result": view.result,
+        "steps": [step_out(step) for step in view.steps],
+    }
+
+
+def step_out(step: PublicStep) -> dict[str, Any]:
+    return {"at": step.at, "text": step.text}
 
 
 def annotated(qs: QuerySet[Case]) -> QuerySet[Case]:
@@ -175,7 +195,8 @@ def photo_out(photo: Photo, case: Case, request: Any) -> dict[str, Any]:
         "width": photo.width,
         "height": photo.height,
         "uploaded_at": photo.uploaded_at,
-        "uploaded_by": label(photo.uploaded_by),
+        # A resident reads no staff names (cases.public), not even under a photo.
+        "uploaded_by": None if reads_public_view(request.auth) else label(photo.uploaded_by),
         "event": photo.event_id,
         "url": url,
         "thumbnail_url": f"{url}?size=thumb",

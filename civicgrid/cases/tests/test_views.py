@@ -795,7 +795,7 @@ def test_follow_with_the_right_digits_only(client, routed, django_capture_on_com
         "张先生",
     ):
         assert secret not in html, secret
-    assert [e["text"] for e in right.context["events"]][:2] == ["已受理您的反映", "已立案"]
+    assert [step.text for step in right.context["public"].steps][:2] == ["已受理您的反映", "已立案"]
 
 
 def test_follow_is_throttled_per_ip(client, world):

@@ -12,6 +12,7 @@ from civicgrid.core.choices import Action
 from civicgrid.core.privacy import may_reveal_phone
 from civicgrid.core.privacy import reporter_view as privacy_reporter_view
 from civicgrid.core.querysets import user_scope
+from civicgrid.core.redact import redact
 
 from ..models import Case
 
@@ -48,6 +49,14 @@ def reporter_view(case: Case, user: Any) -> dict[str, Any]:
     out = privacy_reporter_view(case.reporter_name, case.reporter_phone, case.reporter_anonymous, desk=desk)
     out["may_reveal"] = desk and bool(case.reporter_phone)
     return out
+
+
+def description_view(case: Case, user: Any) -> dict[str, Any]:
+    """The description as the case page shows it: the personal data typed into it masked;
+    roles that may reveal a phone get `may_reveal` (查看原文, logged) when anything was masked."""
+    text = redact(case.description)
+    may_reveal = may_reveal_phone(user) and text != case.description
+    return {"text": text, "may_reveal": may_reveal, "revealed": False}
 
 
 def safe_next(request: HttpRequest, fallback: str) -> str:

@@ -1,8 +1,9 @@
 """The public site: a resident reports a problem without an account, and later follows it
 by case number plus the last four digits of the phone given.
 
-The follow-up page shows only what the public may know (status, dates, the result), never
-staff names, notes or phone numbers, and it is throttled per IP so it cannot be used to
+The follow-up page shows the one public view of a case (cases.public: status, dates, the
+public steps, the result with personal data masked), never staff names, notes or phone
+numbers, and it is throttled per IP so it cannot be used to
 walk through case numbers.
 """
 
@@ -12,7 +13,6 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from civicgrid.core import throttle
@@ -23,11 +23,11 @@ from civicgrid.geo.views import map_context
 
 from .. import actions
 from ..actions import CaseInput
-from ..choices import CaseStatus, Channel
+from ..choices import Channel
 from ..errors import CaseError
 from ..forms import FollowForm, PublicReportForm
 from ..models import Case, Category
-from ..workflow import MACHINE
+from ..public import public_case
 from .common import role_of
 
 # Follow-up lookups allowed per IP address and window (seconds).
@@ -39,43 +39,6 @@ REPORT_WINDOW = 3600
 # Numbers of the reports made in this browser session, for the confirmation page.
 SESSION_KEY = "cases_public_reports"
 MY_REPORTS_LIMIT = 50
-
-# What the public timeline says for each action (no staff names, no internal notes).
-PUBLIC_STEPS: dict[str, Any] = MACHINE.public_steps()
-# Residents see fewer states than staff: the ones in the middle read the same to them.
-PUBLIC_STATUS: dict[str, Any] = {
-    CaseStatus.NEW: gettext_lazy("已受理"),
-    CaseStatus.FILED: gettext_lazy("办理中"),
-    CaseStatus.DISPATCHED: gettext_lazy("办理中"),
-    CaseStatus.IN_PROGRESS: gettext_lazy("办理中"),
-    CaseStatus.HANDLED: gettext_lazy("办理中"),
-    CaseStatus.VERIFIED: gettext_lazy("办理中"),
-    CaseStatus.RETURNED: gettext_lazy("办理中"),
-    CaseStatus.REOPENED: gettext_lazy("办理中"),
-    CaseStatus.CLOSED: gettext_lazy("已办结"),
-    CaseStatus.REJECTED: gettext_lazy("不予受理"),
-    CaseStatus.SUSPENDED: gettext_lazy("暂缓办理"),
-    CaseStatus.MERGED: gettext_lazy("合并办理"),
-}
-
-
-def public_status_context(case: Case) -> dict[str, Any]:
-    shown = case.master if case.status == CaseStatus.MERGED and case.master_id else case
-    events = [
-        {"at": e.at, "text": PUBLIC_STEPS[e.action]}
-        for e in case.events.order_by("at", "id").only("at", "action")
-        if e.action in PUBLIC_STEPS
-    ]
-    result = ""
-    if shown is not None and shown.status in (CaseStatus.CLOSED, CaseStatus.REJECTED):
-        result = shown.resolution_note
-    return {
-        "case": case,
-        "public_status": PUBLIC_STATUS.get(shown.status if shown else case.status, ""),
-        "status_code": shown.status if shown else case.status,
-        "events": events,
-        "result": result,
-    }
 
 
 def _my_reports(request: HttpRequest) -> list[Case]:
@@ -191,7 +154,7 @@ def follow(request: HttpRequest) -> HttpResponse:
             case = Case.objects.filter(number=number).select_related("master").first()
             phone_digits = "".join(ch for ch in (case.reporter_phone if case else "") if ch.isdigit())
             if case is not None and len(phone_digits) >= 4 and phone_digits[-4:] == digits:
-                context.update(public_status_context(case))
+                context["public"] = public_case(case)
                 context["found"] = True
             else:
                 messages.error(request, _("没有找到匹配的工单，请核对工单编号和手机号后四位。"))

@@ -27,13 +27,15 @@ from civicgrid.core.views import serve_attachment
 from civicgrid.geo.models import Area
 from civicgrid.geo.views import map_context
 
-from .. import actions, duplicates, workflow
+from .. import actions, duplicates, personal, workflow
 from ..choices import OPEN_STATUSES, AssignmentStatus, CaseAction, PhotoStage
 from ..errors import CaseError, Conflict
 from ..forms import action_form
 from ..models import Assignment, Case, Category, DutyRule
+from ..public import public_case
 from ..workbench import PAGE_FILTERS, QUEUE_CONDITIONS, QUEUES, case_filter, queue_counts
 from .common import (
+    description_view,
     reporter_view,
     require,
     role_of,
@@ -41,7 +43,6 @@ from .common import (
     visible_case,
 )
 from .jobs import report_context
-from .public import public_status_context
 
 CASES_PER_PAGE = 25
 # A unit's finished work is listed for this many rows; the open groups are listed in full.
@@ -115,7 +116,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     user = request.user
     if role_of(user) == Role.RESIDENT:
         # A resident sees their own report as the public sees it: no staff names, no notes.
-        return render(request, "cases/public/status.html", public_status_context(case))
+        return render(request, "cases/public/status.html", {"public": public_case(case)})
     case = (
         # lint: allow-unrestricted (re-reads the case visible_case() found)
         Case.objects.filter(pk=case.pk)
@@ -149,6 +150,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     context = {
         "case": case,
         "reporter": reporter_view(case, user),
+        "description": description_view(case, user),
         "assignments": [a for a in case.assignments.all() if a.status != AssignmentStatus.CANCELLED],
         "cancelled_assignments": [
             a for a in case.assignments.all() if a.status == AssignmentStatus.CANCELLED
@@ -219,29 +221,44 @@ def form_label(action: str) -> str:
 REVEAL_REASON_MAX = 500
 
 
+def _revealed(request: HttpRequest, number: str, what: str) -> tuple[Case, str]:
+    """The case and the full value of `what` (personal.PHONE, DESCRIPTION) for roles that need
+    it, logged as one PersonalDataAccess row; other roles get a 404, as for any page they have
+    no use for."""
+    case = visible_case(request, number)
+    if not privacy.may_reveal_phone(request.user) or not personal.full_value(case, what):
+        raise Http404(_("页面不存在"))
+    reason = request.POST.get("reason", "")[:REVEAL_REASON_MAX]
+    return case, personal.reveal_personal(request.user, case, what, privacy.RevealVia.WEB, reason)
+
+
+def _revealed_page(request: HttpRequest, context: dict[str, Any], partial: str, heading: str) -> HttpResponse:
+    # htmx swaps the part in place; without it the same POST answers a page of its own.
+    if getattr(request, "htmx", False):
+        return render(request, partial, context)
+    return render(request, "cases/reveal.html", {**context, "partial": partial, "heading": heading})
+
+
 @login_required
 @require_POST
 @never_cache
 def reveal_phone(request: HttpRequest, number: str) -> HttpResponse:
-    """The reporter's full phone for roles that need it (the case page's 查看号码 button),
-    logged as one PersonalDataAccess row. POST, so that a prefetch or a crawler following
-    links cannot reveal anything; other roles get a 404, as for any page they have no use for."""
-    case = visible_case(request, number)
-    if not privacy.may_reveal_phone(request.user) or not case.reporter_phone:
-        raise Http404(_("页面不存在"))
-    phone = privacy.reveal(
-        request.user,
-        case,
-        privacy.PersonalField.REPORTER_PHONE,
-        case.reporter_phone,
-        privacy.RevealVia.WEB,
-        reason=request.POST.get("reason", "")[:REVEAL_REASON_MAX],
-    )
+    """The reporter's full phone (the case page's 查看号码 button). POST, so that a prefetch
+    or a crawler following links cannot reveal anything."""
+    case, phone = _revealed(request, number, personal.PHONE)
     reporter = {**reporter_view(case, request.user), "phone": phone, "may_reveal": False, "revealed": True}
     context = {"case": case, "reporter": reporter}
-    if getattr(request, "htmx", False):
-        return render(request, "cases/_reporter.html", context)
-    return render(request, "cases/reveal_phone.html", context)
+    return _revealed_page(request, context, "cases/_reporter.html", _("诉求人电话"))
+
+
+@login_required
+@require_POST
+@never_cache
+def reveal_description(request: HttpRequest, number: str) -> HttpResponse:
+    """The description with the phones, ID numbers and plates typed into it (查看原文)."""
+    case, text = _revealed(request, number, personal.DESCRIPTION)
+    context = {"case": case, "description": {"text": text, "may_reveal": False, "revealed": True}}
+    return _revealed_page(request, context, "cases/_description.html", _("诉求内容"))
 
 
 @login_required

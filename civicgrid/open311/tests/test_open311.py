@@ -13,10 +13,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from civicgrid.accounts import tokens
+from civicgrid.accounts.actions import create_integration
 from civicgrid.cases import actions
 from civicgrid.cases.choices import CaseStatus, Channel
 from civicgrid.cases.models import Case, Category
 from civicgrid.cases.tests.factories import advance, duty, make_case
+from civicgrid.core.choices import Role
+from civicgrid.core.models import PersonalDataAccess
+from civicgrid.core.privacy import PersonalField, RevealVia
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
 from civicgrid.open311.models import Submission
@@ -609,6 +613,70 @@ class Open311Test(TestCase):
         Case.objects.filter(pk=self.open_case.pk).update(description="响\x01铃\x0b")
         root = xml(self.get(f"requests/{self.open_case.number}.xml"))
         assert root[0].findtext("description") == "响铃"
+
+    # ------------------------------------------------------------------ personal data in free text
+
+    PERSONAL_TEXT = "车位被沪A12345占用，车主身份证310104199001011234，联系 138 1234 0000"
+    MASKED_TEXT = "车位被沪A****5占用，车主身份证3101**********1234，联系 138****0000"
+
+    def _case_with_personal_text(self) -> Case:
+        case = make_case(self.w, description=self.PERSONAL_TEXT)
+        assert case.title == self.PERSONAL_TEXT  # the title is the description's beginning
+        return case
+
+    def test_anonymous_readers_get_phones_ids_and_plates_masked(self):
+        case = self._case_with_personal_text()
+        [one] = body(self.get(f"requests/{case.number}.json", extensions="true"))
+        assert one["description"] == self.MASKED_TEXT
+        assert one["extended_attributes"]["title"] == self.MASKED_TEXT
+        listed = {r["service_request_id"]: r for r in body(self.get("requests.json", extensions="true"))}
+        assert listed[case.number]["description"] == self.MASKED_TEXT
+        root = xml(self.get(f"requests/{case.number}.xml"))
+        assert root[0].findtext("description") == self.MASKED_TEXT
+        assert not PersonalDataAccess.objects.exists()
+
+    def test_keys_without_the_personal_scope_get_it_masked_too(self):
+        case = self._case_with_personal_text()
+        # The integration's account may reveal phones, but its key does not hold personal:read.
+        integration = create_integration(
+            self.w.user("east", "admin"),
+            name="12345 平台",
+            streets=[self.w.east.street],
+            role=Role.DISPATCHER,
+        )
+        key = tokens.issue(integration.service_account, scopes=["open311:read"]).key
+        # …and a personal:read key whose account may not reveal anything.
+        leader = tokens.issue(self.w.user("east", "leader"), scopes=["open311:read", "personal:read"]).key
+        for api_key in (key, self.staff_reader, leader):
+            [one] = body(self.get(f"requests/{case.number}.json", api_key=api_key, extensions="true"))
+            assert one["description"] == self.MASKED_TEXT
+            assert one["extended_attributes"]["title"] == self.MASKED_TEXT
+        assert not PersonalDataAccess.objects.exists()
+
+    def test_a_personal_read_key_reads_its_own_cases_in_full_logged(self):
+        case = self._case_with_personal_text()
+        integration = create_integration(
+            self.w.user("east", "admin"),
+            name="12345 平台",
+            streets=[self.w.east.street],
+            role=Role.DISPATCHER,
+        )
+        account = integration.service_account
+        key = tokens.issue(account, scopes=["open311:read", "personal:read"]).key
+        [one] = body(self.get(f"requests/{case.number}.json", api_key=key, extensions="true"))
+        assert one["description"] == self.PERSONAL_TEXT
+        assert one["extended_attributes"]["title"] == self.PERSONAL_TEXT
+        row = PersonalDataAccess.objects.get()
+        assert row.user == account and row.object_id == str(case.pk)
+        assert row.field == PersonalField.DESCRIPTION and row.via == RevealVia.API
+        # Descriptions without personal data are no reveal; listing logs only this case again.
+        listed = {r["service_request_id"]: r for r in body(self.get("requests.json", api_key=key))}
+        assert listed[case.number]["description"] == self.PERSONAL_TEXT
+        assert PersonalDataAccess.objects.count() == 2
+        # Another street's account with the same scope reads this street's public case masked.
+        west = tokens.issue(self.w.user("west", "dispatcher"), scopes=["open311:read", "personal:read"]).key
+        [one] = body(self.get(f"requests/{case.number}.json", api_key=west))
+        assert one["description"] == self.MASKED_TEXT and PersonalDataAccess.objects.count() == 2
 
     def test_openapi_is_served_and_describes_every_route(self):
         response = self.client.get(BASE + "openapi.json")

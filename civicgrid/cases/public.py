@@ -1,0 +1,101 @@
+"""The one public view of a case: what the public tracking page shows, what a resident's API
+token reads, what Open311 and the future newsletter may say about it.
+
+Status in public wording (a merged case reads as its master), the category, when it was
+received, the public steps of the timeline (the wording of `Transition.public`, never a
+note, a staff name or a unit) and, once it is closed or rejected, the result — with the
+personal data residents type into free text masked (core.redact). Nothing else.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+
+from civicgrid.core.choices import Role
+from civicgrid.core.querysets import user_scope
+from civicgrid.core.redact import redact
+
+from .choices import CaseStatus, PublicStatus
+from .models import Case, CaseEvent
+from .workflow import MACHINE
+
+# What the public timeline says for each action that has a public wording.
+PUBLIC_STEPS: dict[str, Any] = MACHINE.public_steps()
+PUBLIC_STATUS: dict[str, PublicStatus] = {
+    CaseStatus.NEW: PublicStatus.ACCEPTED,
+    CaseStatus.FILED: PublicStatus.IN_PROGRESS,
+    CaseStatus.DISPATCHED: PublicStatus.IN_PROGRESS,
+    CaseStatus.IN_PROGRESS: PublicStatus.IN_PROGRESS,
+    CaseStatus.HANDLED: PublicStatus.IN_PROGRESS,
+    CaseStatus.VERIFIED: PublicStatus.IN_PROGRESS,
+    CaseStatus.RETURNED: PublicStatus.IN_PROGRESS,
+    CaseStatus.REOPENED: PublicStatus.IN_PROGRESS,
+    CaseStatus.CLOSED: PublicStatus.CLOSED,
+    CaseStatus.REJECTED: PublicStatus.REJECTED,
+    CaseStatus.SUSPENDED: PublicStatus.SUSPENDED,
+    CaseStatus.MERGED: PublicStatus.MERGED,
+}
+
+
+@dataclass(frozen=True)
+class PublicStep:
+    at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class PublicCase:
+    number: str
+    category_code: str
+    category_name: str
+    received_at: datetime
+    status: PublicStatus
+    result: str
+    steps: list[PublicStep]
+
+    @property
+    def status_label(self) -> str:
+        return str(self.status.label)
+
+
+def public_events(events: QuerySet[CaseEvent]) -> QuerySet[CaseEvent]:
+    """The timeline rows the public reads (those whose action has a public wording)."""
+    return events.filter(action__in=list(PUBLIC_STEPS)).only("id", "at", "action")
+
+
+def public_step(event: CaseEvent) -> PublicStep:
+    return PublicStep(event.at, str(PUBLIC_STEPS[event.action]))
+
+
+def public_steps(case: Case) -> list[PublicStep]:
+    # all(): the rows a listing prefetched (CaseEvent is ordered by time).
+    return [public_step(e) for e in case.events.all() if e.action in PUBLIC_STEPS]
+
+
+def public_case(case: Case) -> PublicCase:
+    """The case as the public may read it (module docstring)."""
+    shown = case.master if case.status == CaseStatus.MERGED and case.master_id else case
+    assert shown is not None
+    closed = shown.status in (CaseStatus.CLOSED, CaseStatus.REJECTED)
+    return PublicCase(
+        number=case.number,
+        category_code=case.category.code,
+        category_name=case.category.name,
+        received_at=case.received_at,
+        status=PUBLIC_STATUS[shown.status],
+        result=redact(shown.resolution_note) if closed else "",
+        steps=public_steps(case),
+    )
+
+
+def public_description(case: Case) -> str:
+    """The description as it may be published (Open311, the newsletter): personal data masked."""
+    return redact(case.description)
+
+
+def reads_public_view(user: Any) -> bool:
+    """Residents read their own cases only as the public does (the page and the API alike)."""
+    scope = user_scope(user)
+    return scope is not None and scope.role == Role.RESIDENT
