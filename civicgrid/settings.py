@@ -227,7 +227,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Redis redelivers an unacknowledged message after this many seconds (RabbitMQ does so as soon
 # as the worker's connection drops); longer than the longest task, or it would run twice.
-CELERY_BROKER_TRANSPORT_OPTIONS = {
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, int | str] = {
     "visibility_timeout": int(os.environ.get("CIVICGRID_CELERY_VISIBILITY_TIMEOUT", str(6 * 3600)))
 }
 if CELERY_BROKER_URL.startswith("filesystem:"):
