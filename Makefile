@@ -15,7 +15,7 @@ DEV_ENV := CIVICGRID_DEBUG=1
 	clean serve-prod worker beat prod-check
 
 help:
-	@echo "make demo   — set up, load the demo data and serve on http://$(HOST):$(PORT)"
+	@echo "make demo   — set up, load the demo data and serve on http://$(HOST):$(PORT) with the background worker"
 	@echo "make test   — run the whole suite (SQLite, then PostgreSQL when available)"
 	@echo "make test-future — the demo tests as if today were 15 months ahead"
 	@echo "make lint   — ruff, the project's lint rules, mypy, makemigrations --check"
@@ -29,13 +29,17 @@ venv: uv
 migrate: venv
 	$(DEV_ENV) $(PY) manage.py migrate --no-input
 
+# The web server and the background worker (with its beat) side by side (Procfile); Ctrl-C
+# stops both. No broker needed: the worker reads message files under var/celery/.
+EMBEDDED := $(DEV_ENV) HOST=$(HOST) $(VENV)/bin/honcho start --procfile Procfile --port $(PORT)
+
 demo: migrate
 	$(DEV_ENV) $(PY) manage.py load_demo
 	@echo "==> 演示系统 / demo: http://$(HOST):$(PORT)/  (密码 password: demo-civicgrid)"
-	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+	$(EMBEDDED)
 
 serve: migrate
-	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+	$(EMBEDDED)
 
 test: venv
 	@$(MAKE) --no-print-directory test-sqlite

@@ -208,10 +208,16 @@ CIVICGRID_MAP_TILE_URL = os.environ.get("CIVICGRID_MAP_TILE_URL", "")
 CIVICGRID_MAP_TILE_ATTRIBUTION = os.environ.get("CIVICGRID_MAP_TILE_ATTRIBUTION", "")
 # A police/urban/party grid maps onto a comprehensive grid covering at least this share of it.
 CIVICGRID_LAYER_OVERLAP_SHARE = float(os.environ.get("CIVICGRID_LAYER_OVERLAP_SHARE", "0.05"))
-# Background work: eager (in-process, on commit) unless a broker is configured.
-CELERY_BROKER_URL = os.environ.get("CIVICGRID_CELERY_BROKER_URL", "memory://")
-CELERY_TASK_ALWAYS_EAGER = not os.environ.get("CIVICGRID_CELERY_BROKER_URL")
+# Background work runs on a Celery worker, never inside a request. Without a broker (the embedded
+# profile) the messages are files under CIVICGRID_CELERY_FILESYSTEM_DIR (kombu's filesystem
+# transport: no server to run; docs/decisions/0008), and `make demo`/`make serve` start one worker
+# beside the web server. Only the test suite (pytest, no broker given) runs tasks eagerly, in-process.
+CELERY_BROKER_URL = os.environ.get("CIVICGRID_CELERY_BROKER_URL") or "filesystem://"
+CELERY_TASK_ALWAYS_EAGER = bool(os.environ.get("PYTEST_VERSION")) and not os.environ.get(
+    "CIVICGRID_CELERY_BROKER_URL"
+)
 CELERY_TASK_EAGER_PROPAGATES = True
+CIVICGRID_CELERY_FILESYSTEM_DIR = Path(os.environ.get("CIVICGRID_CELERY_FILESYSTEM_DIR", VAR_DIR / "celery"))
 # A task is acknowledged after it ran, and requeued if its worker process died, so a killed
 # worker's task runs again (tasks are idempotent: notification keys, import by 工单编号, jobs
 # restart). One message at a time per process: a long import never holds back short tasks.
@@ -220,9 +226,21 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Redis redelivers an unacknowledged message after this many seconds (RabbitMQ does so as soon
 # as the worker's connection drops); longer than the longest task, or it would run twice.
-CELERY_BROKER_TRANSPORT_OPTIONS = {
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, int | str] = {
     "visibility_timeout": int(os.environ.get("CIVICGRID_CELERY_VISIBILITY_TIMEOUT", str(6 * 3600)))
 }
+if CELERY_BROKER_URL.startswith("filesystem:"):
+    # One folder for the messages both ways (web and worker on one machine), one for the
+    # exchange tables; kombu expects both to exist. One worker per folder: a message is taken
+    # by moving its file, which two consumers could both copy across file systems.
+    _messages = CIVICGRID_CELERY_FILESYSTEM_DIR / "messages"
+    _control = CIVICGRID_CELERY_FILESYSTEM_DIR / "control"
+    if not CELERY_TASK_ALWAYS_EAGER:
+        for _folder in (_messages, _control):
+            _folder.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        data_folder_in=str(_messages), data_folder_out=str(_messages), control_folder=str(_control)
+    )
 CELERY_TIMEZONE = TIME_ZONE
 # Queues: scale workers per queue (docs/operations.md). `default` for the deadline check and
 # housekeeping, `notify` for notifications (short, many), `bulk` for imports, exports and

@@ -2,8 +2,9 @@
 export and the monthly report. `start_*` checks the request and submits the job (core.jobs,
 which creates the Job and sends it to the kind's queue on commit); the kind's function
 (`_import`, `_export`, `_report`) does the work, reporting progress through the JobRun, and
-returns the Outcome the runner stores. Without a broker the job runs in-process right after the
-commit, so the page that started a job already shows it finished.
+returns the Outcome the runner stores. The job always runs on a worker (without a broker, the
+embedded profile's worker on the filesystem transport), never in the request that started it:
+the page sends the user to the job's progress page at once.
 
 A redelivered task (its worker died) runs the job again: core.actions.start_job restarts a
 running job and skips a finished one; an import skips the rows already imported (by 工单编号),

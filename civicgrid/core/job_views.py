@@ -3,7 +3,9 @@ polls the status fragment every second while it runs) and the result download. E
 lookup goes through restrict(): a job is seen by whoever started it and by the
 administrators of its street; anyone else gets a 404."""
 
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -11,17 +13,27 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 
-from .choices import Action
+from . import clock
+from .choices import Action, JobStatus
 from .models import Job
 
 JOBS_PER_PAGE = 30
 POLL_SECONDS = 1
+# A job no worker has taken after this long: the worker is probably not running. The page says
+# so instead of spinning, and asks less often until the job starts.
+STALLED_AFTER = timedelta(minutes=1)
+STALLED_POLL_SECONDS = 10
 
 
 def _visible(request: HttpRequest, pk: int) -> Job:
     return get_object_or_404(
         Job.objects.restrict(request.user, Action.VIEW).select_related("created_by"), pk=pk
     )
+
+
+def _status(job: Job) -> dict[str, Any]:
+    stalled = job.status == JobStatus.QUEUED and clock.now() - job.created_at > STALLED_AFTER
+    return {"job": job, "stalled": stalled, "poll_seconds": STALLED_POLL_SECONDS if stalled else POLL_SECONDS}
 
 
 @login_required
@@ -34,7 +46,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = _visible(request, pk)
-    return render(request, "core/job_detail.html", {"job": job, "poll_seconds": POLL_SECONDS})
+    return render(request, "core/job_detail.html", _status(job))
 
 
 @never_cache
@@ -42,7 +54,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def job_status(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress fragment; once the job has finished it stops asking to be polled."""
     job = _visible(request, pk)
-    return render(request, "core/_job_status.html", {"job": job, "poll_seconds": POLL_SECONDS})
+    return render(request, "core/_job_status.html", _status(job))
 
 
 @login_required

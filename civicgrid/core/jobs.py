@@ -173,8 +173,8 @@ def submit(
     params: dict[str, Any] | None = None,
     input_file: UploadedFile | None = None,
 ) -> Job:
-    """Create the job in the requester's language and send it to its queue once committed
-    (eager mode: it runs in-process right after the commit)."""
+    """Create the job in the requester's language and send it to its queue once committed; a
+    worker runs it (only the test suite runs it in-process, eagerly, right after the commit)."""
     kind = get(name)
     if not capabilities.may(user, kind.capability):
         raise JobNotAllowed(gettext("无权发起“%(label)s”") % {"label": kind.label})
@@ -203,8 +203,8 @@ def _send(job_id: int, queue: str) -> None:
 
 def run(job_id: int, task_id: str = "") -> str:
     """Claim the job, run its kind in the requester's language, store the outcome or the error.
-    Never raises: a failure is the job's state, not the worker's (and in eager mode the page
-    that started the job must not break). A redelivered task finds a running job and starts it
+    Never raises: a failure is the job's state, not the worker's (and in the tests' eager mode
+    the code that started the job must not break). A redelivered task finds a running job and starts it
     over, a finished one and skips it (core.actions.start_job)."""
     job = actions.start_job(job_id, task_id)
     if job is None:

@@ -7,8 +7,8 @@ attempt first claims the row with one conditional UPDATE (pending and due → no
 lease, attempts + 1), so two workers (a Celery retry and the sweeper, a redelivered task)
 never send the same attempt twice. Celery runs the attempts (tasks.deliver, on commit,
 then `retry(countdown=…)` on a worker); the sweeper (tasks.send_due, beat; the command
-`send_webhooks` in the embedded profile, where Celery is eager and a retry would run at
-once) picks up whatever is due and was not run.
+`send_webhooks` by hand) picks up whatever is due and was not run. An import never attempts a
+delivery itself: its chunks only log events, the worker's consumer creates the deliveries.
 """
 
 import functools

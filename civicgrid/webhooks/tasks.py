@@ -12,8 +12,8 @@ from civicgrid.core import clock
 
 
 def _on_worker(task: Any) -> bool:
-    """False in eager mode (the embedded profile, the tests): there a Celery retry would run
-    at once, in the request, so the next attempt is left to the sweeper (send_webhooks)."""
+    """False in eager mode (the tests): there a Celery retry would run at once, in the
+    caller, so the next attempt is left to the sweeper (send_due, send_webhooks)."""
     return not task.request.is_eager
 
 

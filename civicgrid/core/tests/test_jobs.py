@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -123,3 +124,24 @@ def test_job_list_and_pages_need_a_login(client, world):
     client.force_login(world.user("east", Role.DISPATCHER))
     assert client.get(f"/jobs/{job.pk}/download/").status_code == 404  # no result (yet)
     assert "工单导出" in client.get("/jobs/").content.decode()
+
+
+def test_a_queued_job_says_it_waits_for_the_worker_and_when_the_worker_seems_down(client, world):
+    user = world.user("east", Role.DISPATCHER)
+    client.force_login(user)
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        job = actions.create_job("cases.case_export", user)
+        page = client.get(f"/jobs/{job.pk}/").content.decode()
+        assert "已排队，等待后台进程开始处理。" in page and "<progress>" not in page
+        assert 'hx-trigger="every 1s"' in page
+
+        # No worker took it for over a minute: the page says so, and asks less often.
+        traveller.shift(dt.timedelta(seconds=61))
+        status = client.get(f"/jobs/{job.pk}/status/").content.decode()
+        assert "后台进程超过一分钟仍未开始这项任务" in status and "等待后台进程开始处理" not in status
+        assert 'hx-trigger="every 10s"' in status
+
+        # The worker came back: the job runs, the page shows its progress again.
+        actions.start_job(job.pk)
+        status = client.get(f"/jobs/{job.pk}/status/").content.decode()
+        assert "后台进程" not in status and 'hx-trigger="every 1s"' in status

@@ -51,3 +51,49 @@ def test_database_and_hosts_from_environment(tmp_path):
     assert values["name"] == "civic"
     assert values["hosts"] == ["civic.example", "www.civic.example"]
     assert values["debug"] is True and values["secure"] is False
+
+
+CELERY_PROBE = (
+    "import json, django; django.setup(); from civicgrid.celery import app; c = app.conf; "
+    "print(json.dumps({'broker': c.broker_url, 'eager': c.task_always_eager, "
+    "'options': c.broker_transport_options}))"
+)
+
+
+def celery_settings(**env: str) -> dict:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CIVICGRID_") and k != "PYTEST_VERSION"}
+    clean.update(env, DJANGO_SETTINGS_MODULE="civicgrid.settings", CIVICGRID_SECRET_KEY="x" * 50)
+    result = subprocess.run(
+        [sys.executable, "-c", CELERY_PROBE], cwd=ROOT, env=clean, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_without_a_broker_tasks_go_to_a_worker_through_files_under_the_data_directory(tmp_path):
+    values = celery_settings(CIVICGRID_VAR_DIR=str(tmp_path))
+    assert values["broker"] == "filesystem://"
+    assert values["eager"] is False  # a task never runs in the request that sent it
+    options = values["options"]
+    messages, control = tmp_path / "celery" / "messages", tmp_path / "celery" / "control"
+    assert options["data_folder_in"] == options["data_folder_out"] == str(messages)
+    assert options["control_folder"] == str(control)
+    assert messages.is_dir() and control.is_dir()  # kombu does not create them
+
+
+def test_the_message_folder_and_the_broker_are_configurable(tmp_path):
+    values = celery_settings(
+        CIVICGRID_VAR_DIR=str(tmp_path), CIVICGRID_CELERY_FILESYSTEM_DIR=str(tmp_path / "q")
+    )
+    assert values["options"]["data_folder_in"] == str(tmp_path / "q" / "messages")
+    values = celery_settings(
+        CIVICGRID_VAR_DIR=str(tmp_path / "other"), CIVICGRID_CELERY_BROKER_URL="redis://127.0.0.1:6379/1"
+    )
+    assert values["broker"] == "redis://127.0.0.1:6379/1" and values["eager"] is False
+    assert "data_folder_in" not in values["options"]
+    assert not (tmp_path / "other" / "celery").exists()
+
+
+def test_only_the_test_suite_runs_tasks_eagerly(settings):
+    # Under pytest without a broker (this run): in-process, so tests stay deterministic.
+    assert settings.CELERY_TASK_ALWAYS_EAGER is True

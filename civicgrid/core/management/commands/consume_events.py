@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from civicgrid import celery
 from civicgrid.core import events
 
 
@@ -18,9 +19,11 @@ class Command(BaseCommand):
             raise CommandError(
                 f"未知的消费者：{', '.join(unknown)}（可选：{', '.join(sorted(events.consumers))}）"
             )
-        if options["names"]:
-            reports = [events.run(events.consumers[name]) for name in options["names"]]
-        else:
-            reports = events.run_all(live_only=not options["all"], wait=True)
+        # By hand, the work the consumers hand on (a delivery's first attempt) is done here too.
+        with celery.in_process():
+            if options["names"]:
+                reports = [events.run(events.consumers[name]) for name in options["names"]]
+            else:
+                reports = events.run_all(live_only=not options["all"], wait=True)
         for report in reports:
             self.stdout.write(f"{report.name}: {report.batches} 批，进度至事件 #{report.watermark}")

@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from civicgrid import celery
 from civicgrid.accounts.models import User
 from civicgrid.cases import metrics
 from civicgrid.core import clock, workdays
@@ -49,13 +50,16 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         quiet = options["quiet"] or options["verbosity"] == 0
         started = time.monotonic()
-        try:
-            plan = build_plan()
-            report = load_plan(plan)
-        except DemoError as exc:
-            raise CommandError(str(exc)) from exc
-        # A year of work orders, played through cases.actions (skipped when already there).
-        cases = None if options["no_cases"] else load_cases(plan)
+        # The consumers of each write's events (notices, webhooks) run here as it goes, so the
+        # demo is complete when the command ends.
+        with celery.in_process():
+            try:
+                plan = build_plan()
+                report = load_plan(plan)
+            except DemoError as exc:
+                raise CommandError(str(exc)) from exc
+            # A year of work orders, played through cases.actions (skipped when already there).
+            cases = None if options["no_cases"] else load_cases(plan)
         if quiet:
             return
         users = {u.username: u for u in User.objects.filter(username__in=[p.username for p in plan.users])}

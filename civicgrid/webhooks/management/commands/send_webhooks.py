@@ -1,7 +1,7 @@
 """Send the webhook deliveries that are due now (retries after a failed attempt).
 
-On a Celery worker retries schedule themselves and beat runs the sweeper; without a broker
-(the embedded profile, Celery eager) run this from cron every minute, like check_deadlines.
+On a Celery worker retries schedule themselves and beat runs the sweeper (`send_due`), with or
+without a broker; this command sends them by hand.
 """
 
 from typing import Any
