@@ -1,9 +1,10 @@
 """API: create-case and list-cases under concurrent load against the production profile.
 
 The server is gunicorn with deploy/gunicorn.conf.py (sync workers, CIVICGRID_WEB_WORKERS),
-DEBUG off, PostgreSQL with Django's connection pool, a real SECRET_KEY, Celery eager (no
-broker), bound to a free port on 127.0.0.1. The load comes from this process: N client
-threads, each with its own http.client connection, for D seconds per endpoint, recording
+DEBUG off, PostgreSQL with Django's connection pool, a real SECRET_KEY, Celery without a
+broker (the filesystem transport into a throwaway folder: the request queues its tasks, as in
+production; no worker runs, the worker's share is not measured), bound to a free port on
+127.0.0.1. The load comes from this process: N client threads, each with its own http.client connection, for D seconds per endpoint, recording
 every request's latency. Measured: POST /api/v1/cases (create) and GET /api/v1/cases?page_size=20
 (list) with a bearer token of lujiazui-dispatcher. Baseline: a trivial JSON view in the same
 server, through the same middleware (mounted only with CIVICGRID_BENCHMARK_ENDPOINTS=1).
@@ -150,6 +151,7 @@ def server_env(database_url: str, port: int, workers: int) -> dict[str, str]:
         CIVICGRID_WEB_WORKERS=str(workers),
         CIVICGRID_BENCHMARK_ENDPOINTS="1",
         CIVICGRID_LOG_LEVEL="WARNING",
+        CIVICGRID_CELERY_FILESYSTEM_DIR=tempfile.mkdtemp(prefix="civicgrid-bench-tasks-"),
     )
     return env
 
