@@ -1,14 +1,15 @@
 """API: create-case and list-cases under concurrent load against the production profile.
 
-The server is gunicorn with deploy/gunicorn.conf.py (sync workers, CIVICGRID_WEB_WORKERS),
-DEBUG off, PostgreSQL with Django's connection pool, a real SECRET_KEY, Celery without a
-broker (the filesystem transport into a throwaway folder: the request queues its tasks, as in
-production; no worker runs, the worker's share is not measured), bound to a free port on
-127.0.0.1. The load comes from this process: N client threads, each with its own http.client connection, for D seconds per endpoint, recording
-every request's latency. Measured: POST /api/v1/cases (create) and GET /api/v1/cases?page_size=20
-(list) with a bearer token of lujiazui-dispatcher. Baseline: a trivial JSON view in the same
-server, through the same middleware (mounted only with CIVICGRID_BENCHMARK_ENDPOINTS=1).
-Before timing, `seed_cases` cases are created through the API so the list has data.
+The server is gunicorn with deploy/gunicorn.conf.py (sync workers, CIVICGRID_WEB_WORKERS), DEBUG
+off, PostgreSQL with Django's connection pool, a real SECRET_KEY, Celery without a broker (the
+filesystem transport into a throwaway folder: the request queues its tasks, as in production; no
+worker runs, the worker's share is not measured), bound to a free port on 127.0.0.1. The load comes
+from this process: N client threads, each with its own http.client connection, for D seconds per
+endpoint, recording every request's latency. Measured: POST /api/v1/cases (create) and GET
+/api/v1/cases?page_size=20 (list) with a bearer token of lujiazui-dispatcher. Baseline: a trivial
+JSON view in the same server, through the same middleware (mounted only with
+CIVICGRID_BENCHMARK_ENDPOINTS=1). Before timing, `seed_cases` cases are created through the API so
+the list has data.
 """
 
 import http.client
