@@ -32,6 +32,7 @@ from civicgrid.cases.errors import CaseError, Forbidden, NotFound
 from civicgrid.cases.models import Case, CaseEvent, Category
 from civicgrid.cases.views.public import PUBLIC_STATUS, PUBLIC_STEPS
 from civicgrid.core.audit import acting_as
+from civicgrid.core.inputs import as_id
 from civicgrid.geo.models import Building
 
 from . import conf, params, services
@@ -295,8 +296,8 @@ def _place(request: HttpRequest, street: Any) -> tuple[float | None, float | Non
     address_id = param(request, "address_id")
     if address_id is not None:
         building = None
-        if address_id.isdigit() and len(address_id) <= 18:
-            building = Building.objects.filter(pk=int(address_id), street=street).first()
+        if (pk := as_id(address_id)) is not None:
+            building = Building.objects.filter(pk=pk, street=street).first()
         if building is None:
             raise Open311Error(400, f"address_id“{address_id}”不是该街道的楼栋编号")
         # The building is authoritative: its address finds it again in create_case.

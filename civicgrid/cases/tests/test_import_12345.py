@@ -513,3 +513,23 @@ def test_an_uploaders_bulk_import_is_scoped_too(world, tmp_path, monkeypatch):
     case = Case.objects.get()
     assert case.street_id == world.west.street.pk and case.created_by == west
     assert CaseEvent.objects.get(case=case, action=CaseAction.CREATE).actor == west
+
+
+def test_nul_characters_and_dates_out_of_range_are_row_errors(world, tmp_path):
+    # Issue 11: one rule on SQLite and PostgreSQL (which refuses NUL), and no date whose local
+    # day overflows; openpyxl cannot even write a NUL, so the file is a CSV.
+    data = [
+        rows()[0],
+        bad("N1\x002", 诉求内容="噪声\x00扰民"),
+        bad("D1", 受理时间="9999-12-31 23:59"),
+        bad("D2", 受理时间="0001-01-01 00:00"),
+        bad("D3", 受理时间="1999-12-31T23:00:00-10:00"),
+    ]
+    code, out, err = run(write_csv(tmp_path / "in.csv", data))
+    assert code == 1 and last_line(out) == "created=1 updated=0 unchanged=0 failed=4"
+    lines = err.strip().splitlines()
+    assert lines[0].startswith("第 3 行 [工单编号]") and "NUL" in lines[0]
+    assert lines[1].startswith("第 3 行 [诉求内容]") and "NUL" in lines[1]
+    for line, n in zip(lines[2:], (4, 5, 6), strict=True):
+        assert line.startswith(f"第 {n} 行 [受理时间]") and "超出可接受的范围" in line, line
+    assert list(Case.objects.values_list("external_id", flat=True)) == ["SH12345-0001"]
