@@ -86,7 +86,9 @@ def send_events(batch: events.Batch) -> int:
         # the demo's replayed year) still dates the notice when it happened.
         with clock.at(event.at):
             for notice in event.payload.get("notify", ()):
-                sent += send(notice["audience"], event.object_id, notice["kind"], notice["text"], notice["key"])
+                sent += send(
+                    notice["audience"], event.object_id, notice["kind"], notice["text"], notice["key"]
+                )
     return sent
 
 
