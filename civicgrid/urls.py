@@ -21,7 +21,8 @@ urlpatterns = [
     path("webhooks/", include("civicgrid.webhooks.urls")),
     path("profiles/", include("civicgrid.profiles.urls")),
     path("api/v1/", api.urls),
-    re_path(r"^api/v1/(?P<rest>.*)$", api_unknown_path),  # JSON 404 for what no API route matches
+    # JSON 404 for what no API route matches (a newline too: `.` alone stops at one).
+    re_path(r"^api/v1/(?P<rest>(?s:.*))\Z", api_unknown_path),
     path("open311/v2/", include("civicgrid.open311.urls")),
     path("", include("civicgrid.core.urls")),  # audit/, inbox/, attachments/
     path("jobs/", include("civicgrid.core.job_urls")),

@@ -38,7 +38,7 @@ from civicgrid.geo.models import Building
 
 from . import actions, deadlines, routing
 from .actions import CaseInput
-from .actions.common import choice, required
+from .actions.common import choice, received_in_range, required
 from .choices import CaseAction, CaseStatus, Channel, RequestType, Urgency
 from .errors import CaseError, InvalidInput
 from .models import Case, CaseEvent, CaseSequence, Category, DutyRule
@@ -212,6 +212,7 @@ def _validate(
             if data.urgency not in _URGENCIES:
                 choice(data.urgency, Urgency, "urgency", "紧急程度")
             required(data.description, "description", "诉求内容")
+            received_in_range(data.received_at)
             category = intake.category(data.category)
             lon, lat = data.lon, data.lat
             if lon is not None or lat is not None:

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from civicgrid.core.choices import Action
-from civicgrid.core.rest import MAX_ID
+from civicgrid.core.inputs import EARLIEST, LATEST, MAX_ID, as_id, date_problem
 from civicgrid.core.widgets import FastSelect
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
@@ -71,11 +71,18 @@ class DayField(forms.DateField):
 
     def to_python(self, value: Any) -> date | None:
         try:
-            return local_day(value)
+            day = local_day(value)
         except ValueError:
             raise forms.ValidationError(
                 _("日期“%(value)s”无效，应为 YYYY-MM-DD"), code="invalid", params={"value": value}
             ) from None
+        if day is not None and date_problem(day):
+            raise forms.ValidationError(
+                _("日期“%(value)s”超出可接受的范围（%(earliest)s 至 %(latest)s）"),
+                code="out_of_range",
+                params={"value": value, "earliest": EARLIEST, "latest": LATEST},
+            )
+        return day
 
 
 # ---------------------------------------------------------------------------- fields
@@ -117,8 +124,8 @@ class AreaField(forms.Field):
             return value
         text = str(value).strip()
         match = Q(code=text)
-        if text.isdigit() and len(text) <= 18:
-            match |= Q(pk=int(text))
+        if (pk := as_id(text)) is not None:
+            match |= Q(pk=pk)
         areas = Area.objects.filter(match).defer("geometry")
         if self.kind:
             areas = areas.filter(kind=self.kind)

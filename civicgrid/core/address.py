@@ -35,8 +35,17 @@ _LANE_NUMBER = re.compile(r"^(?P<lane>.+?弄)(?P<number>\d+(?:-\d+)?号)$")
 
 def normalize_address(raw: str) -> str:
     """Fold full-width characters (NFKC), drop all whitespace, unify dashes, drop the
-    city/district prefix."""
-    text = unicodedata.normalize("NFKC", raw or "")
+    city/district prefix — until nothing changes: a dropped space lets NFKC compose the
+    characters around it, a dropped prefix can reveal a repeated one, and normalising twice
+    must be normalising once (core/tests/test_address_fuzz.py)."""
+    text = raw or ""
+    while (folded := _fold(text)) != text:
+        text = folded
+    return text
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
     text = _WHITESPACE.sub("", text)
     text = _DASHES.sub("-", text)
     return _PREFIX.sub("", text)

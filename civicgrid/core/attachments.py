@@ -59,6 +59,7 @@ def clean_image(upload: Any, field: str = "photos") -> CleanedImage:
     data = upload.read()
     if len(data) > limit:
         raise InvalidInput(f"照片 {name} 超过 {limit // (1024 * 1024)} MB", {field: "too_large"})
+    too_big = InvalidInput(f"照片 {name} 图片尺寸过大", {field: "too_large"})
     try:
         with Image.open(io.BytesIO(data)) as probe:
             probe.verify()
@@ -69,13 +70,16 @@ def clean_image(upload: Any, field: str = "photos") -> CleanedImage:
                 f"照片 {name} 的格式 {fmt or '未知'} 不受支持（请用 JPEG/PNG/WebP）", {field: "format"}
             )
         if image.width * image.height > MAX_PIXELS:
-            raise InvalidInput(f"照片 {name} 像素过多", {field: "too_large"})
+            raise too_big
         # Apply the EXIF orientation, then drop every metadata block (EXIF GPS included).
         image = ImageOps.exif_transpose(image)
         clean = Image.new(image.mode, image.size)
         clean.paste(image)
     except InvalidInput:
         raise
+    except Image.DecompressionBombError as exc:
+        # Pillow's own guard on the header's size, before our MAX_PIXELS could look.
+        raise too_big from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise InvalidInput(f"文件 {name} 不是有效的图片", {field: "invalid_image"}) from exc
     ext = ALLOWED_FORMATS[fmt]

@@ -26,6 +26,7 @@ from ninja import Schema
 from ninja.errors import HttpError
 from pydantic import ConfigDict, Field, PlainSerializer, WithJsonSchema, create_model
 
+from .inputs import MAX_ID
 from .params import Kind, Param
 
 
@@ -69,10 +70,6 @@ READ_ERRORS: dict[Any, Any] = {frozenset({400, 401, 403, 404, 429}): ErrorOut}
 WRITE_ERRORS: dict[Any, Any] = {frozenset({400, 401, 403, 404, 409, 412, 429}): ErrorOut}
 # Detail reads also answer 304 (no body) to a matching If-None-Match.
 NOT_MODIFIED: dict[Any, Any] = {304: None}
-
-# The largest primary key a 64-bit column holds: a larger id in a path cannot name a row (and
-# would overflow the database's integer), so it is simply not found.
-MAX_ID = 2**63 - 1
 
 
 def get_by_id[M: models.Model](qs: models.QuerySet[M], pk: int) -> M:

@@ -28,12 +28,12 @@ from django.views.decorators.http import require_POST
 from . import notifications
 from .choices import Action, AuditEvent
 from .errors import NotFound
+from .inputs import MAX_ID
 from .models import Attachment, AuditedModel, AuditLog, Notification
 
 HISTORY_PAGE_SIZE = 50
 NOTIFICATIONS_PER_PAGE = 30
 # Ids beyond a signed 64-bit integer exist nowhere (and SQLite refuses to compare them).
-MAX_ID = 2**63 - 1
 
 
 def _registry_model(app_label: str, model_name: str) -> type[models.Model]:

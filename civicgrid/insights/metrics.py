@@ -33,6 +33,7 @@ from civicgrid.cases.metrics import finish  # one output shape for both paths
 from civicgrid.cases.models import Case, Category
 from civicgrid.core import clock
 from civicgrid.core.capabilities import grants
+from civicgrid.core.inputs import as_id
 from civicgrid.core.models import EventCursor
 from civicgrid.core.querysets import user_scope
 from civicgrid.geo.models import Area
@@ -54,8 +55,10 @@ def _street_q(street: Any) -> Q:
     """The street filter of cases.metrics, on rollup rows."""
     if isinstance(street, Area):
         return Q(street_id=street.pk)
-    if isinstance(street, int) or (isinstance(street, str) and street.isdigit() and len(street) < 9):
-        return Q(street_id=int(street))
+    if isinstance(street, int):
+        return Q(street_id=street)
+    if isinstance(street, str) and len(street) < 9 and (pk := as_id(street)) is not None:
+        return Q(street_id=pk)
     return Q(street__code=str(street))
 
 

@@ -17,6 +17,7 @@ from civicgrid.accounts import tokens
 from civicgrid.accounts.models import ApiToken
 from civicgrid.core import clock
 from civicgrid.core.audit import set_api_token
+from civicgrid.core.inputs import is_digits
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
 
@@ -128,7 +129,7 @@ def positive_int(request: HttpRequest, name: str, default: int, maximum: int) ->
     text = param(request, name)
     if text is None:
         return default
-    if not text.isdigit() or len(text) > 9 or not 1 <= int(text) <= maximum:
+    if not is_digits(text) or len(text) > 9 or not 1 <= int(text) <= maximum:
         raise Open311Error(400, f"{name}“{text}”无效，应为 1 至 {maximum} 的整数")
     return int(text)
 

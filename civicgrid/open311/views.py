@@ -36,6 +36,7 @@ from civicgrid.cases.public import PUBLIC_STATUS, PUBLIC_STEPS, public_descripti
 from civicgrid.core import privacy
 from civicgrid.core.audit import acting_as
 from civicgrid.core.choices import Action
+from civicgrid.core.inputs import as_id
 from civicgrid.core.redact import redact
 from civicgrid.geo.models import Building
 
@@ -326,9 +327,9 @@ def _place(request: HttpRequest, street: Any) -> tuple[float | None, float | Non
     address_id = param(request, "address_id")
     if address_id is not None:
         building = None
-        if address_id.isdigit() and len(address_id) <= 18:
+        if (pk := as_id(address_id)) is not None:
             # lint: allow-unrestricted (Open311 is public: a building of the street)
-            building = Building.objects.filter(pk=int(address_id), street=street).first()
+            building = Building.objects.filter(pk=pk, street=street).first()
         if building is None:
             raise Open311Error(400, f"address_id“{address_id}”不是该街道的楼栋编号")
         # The building is authoritative: its address finds it again in create_case.

@@ -26,6 +26,7 @@ from django.db.models import F
 
 from civicgrid.cases.models import Case, CaseEvent
 from civicgrid.core import clock, events
+from civicgrid.core.inputs import is_digits
 from civicgrid.core.models import Event
 
 from . import payloads, signing, transport
@@ -194,7 +195,7 @@ def _retry_after(response: transport.Response | None) -> int:
     if response is None or response.status not in (429, 503):
         return 0
     value = response.headers.get("retry-after", "").strip()
-    if not value.isdigit():
+    if not is_digits(value):
         return 0
     return min(int(value), int(settings.CIVICGRID_WEBHOOKS_RETRY_MAX_SECONDS))
 

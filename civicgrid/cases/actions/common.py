@@ -1,11 +1,13 @@
 """Small helpers every family of case actions uses."""
 
+from datetime import datetime
 from typing import Any
 
 from civicgrid.core import attachments
 from civicgrid.core.attachments import StoredFiles
 from civicgrid.core.errors import InvalidInput
 from civicgrid.core.events import actor_label
+from civicgrid.core.inputs import date_problem
 
 __all__ = ["actor_label"]  # the log's label (core.events), re-exported for the case actions
 
@@ -21,6 +23,11 @@ def required(value: Any, field_name: str, label: str) -> str:
     if not text:
         raise InvalidInput(f"请填写{label}", {field_name: "required"})
     return text
+
+
+def received_in_range(received_at: datetime | None) -> None:
+    if received_at is not None and (problem := date_problem(received_at)):
+        raise InvalidInput(f"受理时间{problem}", {"received_at": "out_of_range"})
 
 
 def choice(value: Any, choices: Any, field_name: str, label: str) -> str:

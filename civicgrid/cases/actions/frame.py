@@ -14,6 +14,7 @@ from civicgrid.core import clock, events
 from civicgrid.core.audit import current_api_token
 from civicgrid.core.errors import NotFound
 from civicgrid.core.frame import Context, Frame
+from civicgrid.core.inputs import as_id
 from civicgrid.core.models import Event
 from civicgrid.core.querysets import user_scope
 from civicgrid.orgs.models import Unit
@@ -130,12 +131,13 @@ def load_case(ref: Any, actor: Any) -> Case:
     """The case by id, number or instance, if the actor may see it; NotFound otherwise."""
     qs = Case.objects.restrict(actor, "view")
     pk = ref.pk if isinstance(ref, Case) else ref
-    # Case numbers look like "310115005-2026-000123"; a digits-only string longer than any id
-    # is a number too (and would overflow an integer column).
-    if isinstance(pk, str) and (not pk.isdigit() or len(pk) > 18):
-        found = qs.filter(number=pk).values_list("pk", flat=True).first()
+    # Case numbers look like "310115005-2026-000123": a string that is no id (core.inputs) is one.
+    if isinstance(pk, str):
+        key = as_id(pk)
+        qs = qs.filter(number=pk) if key is None else qs.filter(pk=key)
     else:
-        found = qs.filter(pk=int(pk)).values_list("pk", flat=True).first()
+        qs = qs.filter(pk=pk)
+    found = qs.values_list("pk", flat=True).first()
     if found is None:
         raise NotFound("工单不存在或不在你的管辖范围内")
     return Case.objects.get(pk=found)

@@ -20,7 +20,7 @@ from .. import deadlines
 from ..choices import CaseAction, CaseStatus, Channel, PhotoStage, RequestType, Urgency
 from ..models import Case, CaseSequence, Category
 from ..photos import clean_photo
-from .common import StoredFiles, actor_or_none, choice, required, save_photos
+from .common import StoredFiles, actor_or_none, choice, received_in_range, required, save_photos
 from .frame import record_event
 
 
@@ -104,6 +104,7 @@ def validate_input(data: CaseInput) -> tuple[Category, ResolvedPlace]:
     choice(data.channel, Channel, "channel", "来源渠道")
     choice(data.urgency, Urgency, "urgency", "紧急程度")
     required(data.description, "description", "诉求内容")
+    received_in_range(data.received_at)
     category = resolve_category(data.category)
     place = resolve_place(data.lon, data.lat, (data.address or "").strip())
     if not place.location:

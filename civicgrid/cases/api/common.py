@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from civicgrid.core import privacy
 from civicgrid.core.choices import Action
+from civicgrid.core.inputs import as_id
 from civicgrid.core.redact import redact
 from civicgrid.core.rest import make_etag
 from civicgrid.geo.models import Area
@@ -288,9 +289,8 @@ def visible(user: Any) -> QuerySet[Case]:
 
 def lookup(qs: QuerySet[Case], ref: str) -> Case:
     """By id (digits) or by number; NotFound (404) also for cases outside the scope."""
-    # Ids are 64-bit at most; a longer run of digits can only be a number (and would overflow).
-    is_id = ref.isdigit() and len(ref) <= 18
-    found = qs.filter(pk=int(ref)).first() if is_id else qs.filter(number=ref).first()
+    pk = as_id(ref)
+    found = qs.filter(pk=pk).first() if pk is not None else qs.filter(number=ref).first()
     if found is None:
         raise NotFound("工单不存在或不在你的管辖范围内")
     return found

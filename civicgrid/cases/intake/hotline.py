@@ -27,6 +27,7 @@ from django.utils import translation
 
 from civicgrid.core import spreadsheets
 from civicgrid.core.audit import acting_as
+from civicgrid.core.inputs import date_problem
 from civicgrid.core.spreadsheets import (
     TZ,
     Columns,
@@ -154,7 +155,10 @@ def check_header(header_row: Sequence[Any] | None, headers: dict[str, str] | Non
 
 
 def parse_time(value: Any) -> datetime:
-    return spreadsheets.parse_time(value, "received_at", "受理时间")
+    moment = spreadsheets.parse_time(value, "received_at", "受理时间")
+    if problem := date_problem(moment):  # before the fingerprint converts it
+        raise RowProblem("received_at", f"受理时间{problem}")
+    return moment
 
 
 def parse_request_type(value: Any) -> str:
@@ -223,6 +227,8 @@ class CategoryLookup:
         if rest and (code := self._code(head)):
             return code
         parts = [clean_header(p) for p in re.split(r"[/／>＞]", text) if clean_header(p)]
+        if not parts:  # only separators, such as "/"
+            raise RowProblem("category", f"未知的问题分类“{text}”")
         matches = [c for c in self._by_name.get(parts[-1], []) if self._path_matches(c, parts[:-1])]
         if len(matches) == 1:
             return matches[0]

@@ -637,3 +637,24 @@ def test_a_row_the_database_refuses_fails_alone(world, tmp_path, monkeypatch, bu
     assert (result.created, result.failed) == (14, 1)
     assert [str(e) for e in result.errors] == ["第 9 行 [工单编号]: 数据库拒绝保存此行：value refused"]
     assert Case.objects.count() == 14
+
+
+def test_nul_characters_and_dates_out_of_range_are_row_errors(world, tmp_path):
+    # Issue 11: one rule on SQLite and PostgreSQL (which refuses NUL), and no date whose local
+    # day overflows; openpyxl cannot even write a NUL, so the file is a CSV.
+    data = [
+        rows()[0],
+        bad("N1\x002", 诉求内容="噪声\x00扰民"),
+        bad("D1", 受理时间="9999-12-31 23:59"),
+        bad("D2", 受理时间="0001-01-01 00:00"),
+        bad("D3", 受理时间="1999-12-31T23:00:00-10:00"),
+    ]
+    code, out, err = run(write_csv(tmp_path / "in.csv", data))
+    assert code == 1 and last_line(out) == "created=1 updated=0 unchanged=0 failed=4"
+    lines = err.strip().splitlines()
+    # The reader refuses a NUL cell (core.spreadsheets), one rule for every import.
+    assert lines[0].startswith("第 3 行 [工单编号]") and "空字符" in lines[0]
+    assert lines[1].startswith("第 3 行 [诉求内容]") and "空字符" in lines[1]
+    for line, n in zip(lines[2:], (4, 5, 6), strict=True):
+        assert line.startswith(f"第 {n} 行 [受理时间]") and "超出可接受的范围" in line, line
+    assert list(Case.objects.values_list("external_id", flat=True)) == ["SH12345-0001"]
