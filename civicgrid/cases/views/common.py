@@ -9,7 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from civicgrid.core import capabilities
 from civicgrid.core.choices import Action
-from civicgrid.core.privacy import may_reveal_phone
+from civicgrid.core.privacy import RevealReason, may_reveal_phone
 from civicgrid.core.privacy import reporter_view as privacy_reporter_view
 from civicgrid.core.querysets import user_scope
 
@@ -47,6 +47,8 @@ def reporter_view(case: Case, user: Any) -> dict[str, Any]:
     desk = may_reveal_phone(user)
     out = privacy_reporter_view(case.reporter_name, case.reporter_phone, case.reporter_anonymous, desk=desk)
     out["may_reveal"] = desk and bool(case.reporter_phone)
+    if out["may_reveal"]:
+        out["reasons"] = RevealReason.choices  # offered; any other reason may be typed
     return out
 
 

@@ -29,7 +29,7 @@ from civicgrid.geo.views import map_context
 
 from .. import actions, duplicates, workflow
 from ..choices import OPEN_STATUSES, AssignmentStatus, CaseAction, PhotoStage
-from ..errors import CaseError, Conflict
+from ..errors import CaseError, Conflict, InvalidInput
 from ..forms import action_form
 from ..models import Assignment, Case, CaseEvent, Category, DutyRule, ExtensionRequest
 from ..workbench import PAGE_FILTERS, QUEUE_CONDITIONS, QUEUES, case_filter, queue_counts
@@ -214,33 +214,35 @@ def form_label(action: str) -> str:
     return str(CaseAction(action).label)
 
 
-# A reason typed next to the button is kept with the reveal; longer text is cut.
-REVEAL_REASON_MAX = 500
-
-
 @login_required
 @require_POST
 @never_cache
 def reveal_phone(request: HttpRequest, number: str) -> HttpResponse:
     """The reporter's full phone for roles that need it (the case page's 查看号码 button),
     logged as one PersonalDataAccess row. POST, so that a prefetch or a crawler following
-    links cannot reveal anything; other roles get a 404, as for any page they have no use for."""
+    links cannot reveal anything; other roles get a 404, as for any page they have no use for.
+    The reason typed next to the button is required (400 without one) and kept with the row."""
     case = visible_case(request, number)
     if not privacy.may_reveal_phone(request.user) or not case.reporter_phone:
         raise Http404(_("页面不存在"))
-    phone = privacy.reveal(
-        request.user,
-        case,
-        privacy.PersonalField.REPORTER_PHONE,
-        case.reporter_phone,
-        privacy.RevealVia.WEB,
-        reason=request.POST.get("reason", "")[:REVEAL_REASON_MAX],
-    )
-    reporter = {**reporter_view(case, request.user), "phone": phone, "may_reveal": False, "revealed": True}
+    reporter = reporter_view(case, request.user)
+    status = 200
+    try:
+        phone = privacy.reveal(
+            request.user,
+            case,
+            "reporter_phone",
+            reason=request.POST.get("reason", ""),
+            via=privacy.RevealVia.WEB,
+        )
+    except InvalidInput as exc:
+        reporter["error"], status = exc.message, 400
+    else:
+        reporter.update(phone=phone, may_reveal=False, revealed=True)
     context = {"case": case, "reporter": reporter}
     if getattr(request, "htmx", False):
-        return render(request, "cases/_reporter.html", context)
-    return render(request, "cases/reveal_phone.html", context)
+        return render(request, "cases/_reporter.html", context, status=status)
+    return render(request, "cases/reveal_phone.html", context, status=status)
 
 
 @login_required
