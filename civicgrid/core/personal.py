@@ -292,8 +292,9 @@ class PersonalDataField(models.TextField):
             return value
         return PersonalValue(str(value or "").strip(), self.kind)
 
-    def from_db_value(self, value: Any, expression: Any, connection: Any) -> str:
-        return decrypt(value or "")
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> PersonalValue:
+        # Wrapped here too: values() and values_list() build no instance.
+        return self.wrap(decrypt(value or ""))
 
     def to_python(self, value: Any) -> Any:
         return self.wrap(value)

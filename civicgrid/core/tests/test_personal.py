@@ -52,6 +52,10 @@ def test_an_instance_shows_the_mask_before_and_after_saving(world):
     unit.save()
     unit.refresh_from_db()
     assert str(unit.phone) == "021****6666" and unit.phone == PHONES["unit"]
+    # values() builds no instance, and still gets the mask.
+    assert [str(p) for p in Unit.objects.filter(pk=unit.pk).values_list("phone", flat=True)] == [
+        "021****6666"
+    ]
     # A form posts back what it showed: the mask keeps the number, a new number replaces it.
     unit.phone = "021****6666"
     assert personal.unmasked(unit.phone) == PHONES["unit"]
@@ -210,3 +214,29 @@ def test_a_missing_key_is_a_clear_error_not_garbage(world):
     with override_settings(CIVICGRID_FIELD_KEYS=["not-a-key"]), pytest.raises(Exception, match="Fernet"):
         personal.encrypt("x")
     assert len(Fernet.generate_key()) == 44  # the documented way to make a key gives one that fits
+
+
+def test_the_case_filter_finds_a_case_by_its_whole_number(client, world):
+    from civicgrid.cases.filters import filter_cases
+    from civicgrid.testing.api import ApiClient
+
+    case = make_case(world, reporter_phone=PHONES["reporter"])
+    make_case(world, reporter_phone="13900000000")
+    dispatcher = world.user("east", "dispatcher")
+    visible = Case.objects.restrict(dispatcher, "view")
+    assert list(filter_cases(visible, {"q": "139 1234 5678"})) == [case]
+    assert not filter_cases(
+        Case.objects.restrict(world.user("west", "dispatcher"), "view"), {"q": PHONES["reporter"]}
+    )
+    # The API list (and the workbench) apply the same filter.
+    listed = ApiClient(client, dispatcher).get("/cases", q=PHONES["reporter"]).json()["results"]
+    assert [r["number"] for r in listed] == [case.number]
+    assert listed[0]["reporter"]["phone"] == "139****5678"
+
+
+def test_webhook_bodies_carry_no_phone(world):
+    from civicgrid.webhooks import payloads
+
+    case = make_case(world, reporter_phone=PHONES["reporter"])
+    body = json.dumps(payloads.case_body(case), ensure_ascii=False)
+    assert PHONES["reporter"] not in body and "139****5678" not in body and "reporter" not in body

@@ -448,6 +448,16 @@ class Open311Test(TestCase):
         assert shown["description"] == "垃圾桶满溢"
         text = self.get(f"requests/{case.number}.xml").content.decode()
         assert not any(p in text for p in PERSONAL)
+        # Nor with a key whose account sees more, nor in the masked form.
+        for fmt in ("json", "xml"):
+            for key in (self.staff_reader, self.reader):
+                text = self.get(f"requests/{case.number}.{fmt}", api_key=key).content.decode()
+                assert not any(p in text for p in (*PERSONAL, "139****1111", "l***@example.com", "dev-1"))
+        # At rest the e-mail and the device id are encrypted (core.personal).
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT email, device_id FROM open311_submission WHERE id = %s", [submission.pk])
+            raw = " ".join(cursor.fetchone())
+        assert "li@example.com" not in raw and "dev-1" not in raw and raw.startswith("gAAAAA")
         self.assert_error(self.get("tokens/unknown.json"), 404)
         self.assert_error(
             self.get(f"tokens/{created['token']}.xml", jurisdiction_id=self.w.west.street.code), 404, "xml"
