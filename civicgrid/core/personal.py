@@ -348,12 +348,14 @@ class SearchHashField(models.CharField):
 
     def __init__(self, *args: Any, of: str, **kwargs: Any) -> None:
         self.of = of
-        kwargs.update(max_length=64, blank=True, default="", db_index=True, editable=False)
+        # db_default: rows inserted by code that predates the column (a rolling deploy, a
+        # historical model in a migration) stay valid; the rotation fills their hash in.
+        kwargs.update(max_length=64, blank=True, default="", db_default="", db_index=True, editable=False)
         super().__init__(*args, **kwargs)
 
     def deconstruct(self) -> Any:
         name, path, args, kwargs = super().deconstruct()
-        for key in ("max_length", "blank", "default", "db_index", "editable"):
+        for key in ("max_length", "blank", "default", "db_default", "db_index", "editable"):
             kwargs.pop(key, None)
         kwargs["of"] = self.of
         return name, path, args, kwargs
