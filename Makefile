@@ -79,6 +79,7 @@ PROD_ENV := CIVICGRID_DEBUG=0 CIVICGRID_DB_POOL=$${CIVICGRID_DB_POOL:-1} \
 
 prod-check:
 	@[ -n "$$CIVICGRID_SECRET_KEY" ] || { echo "CIVICGRID_SECRET_KEY must be set"; exit 1; }
+	@[ -n "$$CIVICGRID_FIELD_KEYS" ] || { echo "CIVICGRID_FIELD_KEYS must be set (docs/operations.md)"; exit 1; }
 	@case "$$CIVICGRID_DATABASE_URL" in postgres*) ;; \
 	  *) echo "CIVICGRID_DATABASE_URL must point at PostgreSQL (postgres://…)"; exit 1;; esac
 

@@ -32,6 +32,20 @@ if not SECRET_KEY:
     else:
         raise ImproperlyConfigured("CIVICGRID_SECRET_KEY must be set (or CIVICGRID_DEBUG=1 for development).")
 
+# Keys of the personal-data columns (core.personal): Fernet keys, comma-separated; the first
+# encrypts and hashes, all decrypt and find, so a new key goes first and `manage.py
+# rotate_field_keys` moves every row onto it before the old one is dropped.
+CIVICGRID_FIELD_KEYS = env_list("CIVICGRID_FIELD_KEYS")
+if not CIVICGRID_FIELD_KEYS:
+    if DEBUG or os.environ.get("PYTEST_VERSION") or env_bool("CIVICGRID_INSECURE_DEV_KEY"):
+        # base64 of b"civicgrid-insecure-dev-field-key": the demo and the tests only.
+        CIVICGRID_FIELD_KEYS = ["Y2l2aWNncmlkLWluc2VjdXJlLWRldi1maWVsZC1rZXk="]
+    else:
+        raise ImproperlyConfigured(
+            "CIVICGRID_FIELD_KEYS must be set (personal data is encrypted at rest). Generate a key with "
+            "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`."
+        )
+
 # Loopback only unless told otherwise: safe, and enough for the demo and the tests.
 ALLOWED_HOSTS = env_list("CIVICGRID_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CIVICGRID_CSRF_TRUSTED_ORIGINS")

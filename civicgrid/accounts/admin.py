@@ -26,9 +26,9 @@ class MembershipInline(RestrictedInlineMixin, admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(RestrictedModelAdmin, DjangoUserAdmin):
-    list_display = ("username", "full_name", "role", "is_active", "is_staff", "is_service_account")
+    list_display = ("username", "full_name", "phone", "role", "is_active", "is_staff", "is_service_account")
     list_filter = ("role", "is_active", "is_staff", "is_service_account")
-    search_fields = ("username", "full_name", "phone")
+    search_fields = ("username", "full_name")  # and the phone by its hash (RestrictedAdminMixin)
     inlines = (MembershipInline,)
     fieldsets = (
         (None, {"fields": ("username", "password")}),

@@ -14,3 +14,5 @@ define("accounts.api_tokens", STAFF, _("API 令牌"))
 define("accounts.street_home", {Role.ADMIN, Role.DISPATCHER, Role.LEADER}, _("首页查看本街道概况"))
 # Roles bound below the street: their scope is their residential areas' or grids' subtrees.
 define("accounts.area_scope", {Role.CADRE, Role.GRID_WORKER}, _("只在所属居民区或网格范围内工作"))
+# An account's phone in full (the account page, the admin): logged with a reason.
+define("accounts.reveal_phone", {Role.ADMIN, Role.LEADER}, _("查看账号的完整手机号"))

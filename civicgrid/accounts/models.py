@@ -8,6 +8,7 @@ from django.utils.translation import pgettext_lazy
 from civicgrid.core import capabilities, clock
 from civicgrid.core.choices import Action, Role
 from civicgrid.core.models import AuditedModel
+from civicgrid.core.personal import Kind, PersonalDataField, SearchHashField
 from civicgrid.core.querysets import RestrictedQuerySet
 from civicgrid.core.scope import Scope, user_scope
 from civicgrid.geo.choices import AreaKind
@@ -21,7 +22,10 @@ from .querysets import CivicUserManager, MembershipQuerySet
 class User(AbstractUser):
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices, default=Role.RESIDENT)
     full_name = models.CharField(_("姓名"), max_length=50, blank=True)
-    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    phone = PersonalDataField(
+        _("手机号"), max_length=20, blank=True, kind=Kind.PHONE, capability="accounts.reveal_phone"
+    )
+    phone_hash = SearchHashField(of="phone")
     # The account an integration (ApiClient) acts as through its API tokens. It has no
     # password and cannot sign in to the web UI (backends.CivicModelBackend).
     # db_default: rows written by code that predates the column (a rolling deploy) stay valid.
@@ -89,6 +93,12 @@ class User(AbstractUser):
     def scope(self) -> Scope:
         # No cache of its own: user_scope() keeps the one cached scope of this user object.
         return user_scope(self) or Scope(role=self.role)
+
+    def audit_street_id(self) -> int | None:
+        """The street whose administrators and leaders read the reveals of this account's
+        phone (core.privacy.reveal())."""
+        ids = sorted(self.scope.street_ids)
+        return ids[0] if ids else None
 
     @property
     def home_street(self) -> Area | None:

@@ -29,7 +29,7 @@ from django.db import DataError, IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from civicgrid.core import clock, events
+from civicgrid.core import clock, events, personal
 from civicgrid.core.address import lane_of, normalize_address
 from civicgrid.core.models import Event
 from civicgrid.core.querysets import user_scope
@@ -326,9 +326,11 @@ class _Rows:
         json_at = [i for i, n in enumerate(names) if n in json_fields]
         enum_at = [i for i, n in enumerate(names) if n in choice_fields]
         callables = self.callables
+        sealed = personal.hash_fields(self.model)
         with cursor.copy(sql) as copy:
             for row_id, row in zip(ids, self.rows if rows is None else rows, strict=True):
                 merged = {**self.defaults, **row}
+                personal.seal(merged, sealed)  # the token and the search hash, as save() writes them
                 for name, field in callables.items():
                     if name not in row:
                         merged[name] = field.get_default()

@@ -23,6 +23,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from civicgrid.core import personal
 from civicgrid.core.choices import Action
 from civicgrid.core.inputs import EARLIEST, LATEST, MAX_ID, as_id, date_problem
 from civicgrid.core.widgets import FastSelect
@@ -240,7 +241,7 @@ class CaseFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("关键词"),
         method="filter_text",
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("编号、内容、地址")}),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("编号、内容、地址、完整电话")}),
     )
     request_type = django_filters.ChoiceFilter(label=_("诉求类型"), choices=RequestType.choices)
     urgency = django_filters.ChoiceFilter(label=_("紧急程度"), choices=Urgency.choices)
@@ -336,6 +337,8 @@ class CaseFilterSet(django_filters.FilterSet):
             | Q(title__icontains=text)
             | Q(description__icontains=text)
             | Q(address__icontains=text)
+            # A whole phone number finds its cases through the hash (the column is encrypted).
+            | personal.matching(Case, "reporter_phone", text)
         )
 
 

@@ -13,11 +13,12 @@ from typing import Any
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from . import workdays
+from . import personal, workdays
 from .capabilities import may
 from .choices import Action
 from .models import AuditedModel, AuditLog, Holiday, PersonalDataAccess
@@ -47,6 +48,19 @@ class RestrictedAdminMixin:
     def get_queryset(self, request: HttpRequest) -> models.QuerySet:
         qs = super().get_queryset(request)  # type: ignore[misc]
         return qs.restrict(request.user, Action.VIEW)
+
+    def get_search_results(self, request: HttpRequest, queryset: models.QuerySet, search_term: str) -> Any:
+        """The search fields, plus an exact match of any personal field through its hash
+        (an encrypted column cannot be searched; personal.matching())."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)  # type: ignore[misc]
+        term = search_term.strip()
+        names = [e.field.name for e in personal.fields() if e.model is self.model._meta.concrete_model]
+        if term and names:
+            by_hash = Q()
+            for name in names:
+                by_hash |= personal.matching(self.model, name, term)
+            found = found | queryset.filter(by_hash)
+        return found, may_have_duplicates
 
     def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
         obj = super().get_object(request, object_id, from_field)  # type: ignore[misc]
@@ -252,8 +266,12 @@ class PersonalDataAccessAdmin(ReadOnlyAdminMixin, RestrictedAdminMixin, admin.Mo
     """Read-only: who was shown which resident's personal data, scoped like the audit log
     (a street's admins and leaders read their street's rows)."""
 
-    list_display = ("at", "user_label", "field", "object_repr", "via", "reason")
+    list_display = ("at", "user_label", "field_label", "object_repr", "via", "reason")
     list_filter = ("field", "via", "content_type")
     search_fields = ("object_repr", "user_label", "object_id", "reason")
     date_hierarchy = "at"
     list_select_related = ("content_type",)
+
+    @admin.display(description=_("字段"), ordering="field")
+    def field_label(self, obj: PersonalDataAccess) -> str:
+        return obj.field_label()

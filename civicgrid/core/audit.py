@@ -15,6 +15,7 @@ from typing import Any
 from django.db import models
 from django.db.models.signals import post_delete, post_save, pre_save
 
+from . import personal
 from .choices import AuditEvent
 
 _actor: contextvars.ContextVar[tuple[Any, str] | None] = contextvars.ContextVar(
@@ -75,12 +76,18 @@ def _jsonable(value: Any) -> Any:
 
 
 def snapshot(instance: models.Model) -> dict[str, Any]:
+    """The row as the trail keeps it. A personal field is a marker (personal.AuditMark: the
+    log says it was set or changed, never the value, its token or its hash)."""
     exclude = set(getattr(instance, "audit_exclude", ()))
     data: dict[str, Any] = {}
     for field in instance._meta.concrete_fields:
-        if field.name in exclude:
+        if field.name in exclude or isinstance(field, personal.SearchHashField):
             continue
-        data[field.attname] = _jsonable(field.value_from_object(instance))
+        value = field.value_from_object(instance)
+        if isinstance(field, personal.PersonalDataField):
+            data[field.attname] = personal.AuditMark(value)
+        else:
+            data[field.attname] = _jsonable(value)
     return data
 
 

@@ -109,3 +109,5 @@ define("core.inbox", Role.values, _("消息"))
 # The desk calls reporters back; it also sees the name of a reporter who asked to stay
 # anonymous to everyone else (privacy.reporter_view).
 define("privacy.reveal_phone", {Role.DISPATCHER, Role.ADMIN}, _("查看诉求人完整电话号码"))
+# Any other personal field (core.personal.PersonalDataField without a capability of its own).
+define("privacy.reveal_personal", {Role.ADMIN}, _("查看完整的个人信息"))

@@ -8,10 +8,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from . import clock
+from . import clock, personal
 from .choices import Action, AuditEvent, JobStatus, Role
 from .fields import ClockDateTimeField
-from .privacy import PersonalField, RevealVia
+from .privacy import RevealVia
 from .querysets import RestrictedQuerySet, user_scope
 from .scope import Scope
 
@@ -153,7 +153,9 @@ class PersonalDataAccess(models.Model):
         related_name="+",
     )
     user_label = models.CharField(_("查看人"), max_length=150, blank=True)
-    field = models.CharField(_("字段"), max_length=40, choices=PersonalField.choices)
+    # "<app>.<model>.<field>" of a core.personal field: no choices, so a new app's personal
+    # field needs no core migration (field_label() names it from the model).
+    field = models.CharField(_("字段"), max_length=80)
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     object_id = models.CharField(max_length=64)
     object_repr = models.CharField(_("对象"), max_length=255)
@@ -170,7 +172,10 @@ class PersonalDataAccess(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id", "-at"], name="pda_object_idx")]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.user_label} {self.get_field_display()} {self.object_repr}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_label} {self.field_label()} {self.object_repr}"
+
+    def field_label(self) -> str:
+        return personal.label_of(self.field)
 
 
 class JobQuerySet(RestrictedQuerySet):

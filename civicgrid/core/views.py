@@ -1,6 +1,6 @@
 """Views that work for every app: the audit history of any registry object, the inbox
-(`/inbox/`: any app's notices, the reader's own read marks) and the files attached to any
-object (`/attachments/<pk>/`).
+(`/inbox/`: any app's notices, the reader's own read marks), the files attached to any
+object (`/attachments/<pk>/`) and the logged reveal of any personal field (`/reveal/…`).
 
 core imports no app, so models are looked up by label; only audited models with
 `objects.restrict` qualify, and the object itself must be visible to the user. An
@@ -15,7 +15,7 @@ from typing import Any
 from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.core.paginator import Paginator
 from django.db import models
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -23,11 +23,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from . import notifications
+from . import notifications, personal, privacy
 from .choices import Action, AuditEvent
-from .errors import NotFound
+from .errors import InvalidInput, NotFound
 from .inputs import MAX_ID
 from .models import Attachment, AuditedModel, AuditLog, Notification
 
@@ -162,3 +163,38 @@ def attachment_file(request: HttpRequest, pk: int, size: str = "full") -> FileRe
         raise Http404(_("文件不存在"))
     attachment = get_object_or_404(Attachment.objects.restrict(request.user, Action.VIEW), pk=pk)
     return serve_attachment(attachment, size)
+
+
+# ---------------------------------------------------------------------------- reveal
+
+
+@login_required
+@require_POST
+@never_cache
+def reveal_personal(
+    request: HttpRequest, app_label: str, model_name: str, pk: str, field: str
+) -> HttpResponse:
+    """Any personal field in full (the `{% personal %}` tag's button), for a role holding its
+    capability, on a row the user sees; logged with the reason posted (privacy.reveal()).
+    POST only, so that a prefetch or a crawler reveals nothing; everyone else gets a 404."""
+    try:
+        model = apps.get_model(app_label, model_name)
+        personal.field_of(model, field)
+        visible = model._default_manager.all().restrict(request.user, Action.VIEW)  # type: ignore[attr-defined]
+        obj = visible.get(pk=pk)
+    except (LookupError, ValueError, TypeError, AttributeError, ObjectDoesNotExist):
+        raise Http404(_("页面不存在")) from None
+    if not getattr(obj, field) or not privacy.may_reveal(request.user, obj, field):
+        raise Http404(_("页面不存在"))
+    context = privacy.personal_context(request.user, obj, field)
+    try:
+        context["revealed"] = privacy.reveal(
+            request.user, obj, field, reason=request.POST.get("reason", ""), via=privacy.RevealVia.WEB
+        )
+    except InvalidInput as exc:
+        context["error"] = exc.message
+        status = 400
+    else:
+        status = 200
+    template = "core/_personal.html" if getattr(request, "htmx", False) else "core/reveal.html"
+    return render(request, template, context, status=status)

@@ -20,6 +20,7 @@ from shapely import STRtree
 from shapely.geometry import Point, box
 
 from civicgrid.accounts.models import Membership, User
+from civicgrid.core import personal
 from civicgrid.core.address import normalize_address
 from civicgrid.core.audit import acting_as
 from civicgrid.core.capabilities import roles
@@ -794,7 +795,7 @@ def export_demo(plan: DemoPlan) -> dict[str, list[Any]]:
                 u.kind,
                 u.name,
                 u.contact_person,
-                u.phone,
+                personal.unmasked(u.phone),  # compared, never shown
                 sorted(u.jurisdiction.values_list("code", flat=True)),
             ]
             for u in Unit.objects.filter(code__in=[p.code for p in plan.units]).order_by("code")

@@ -5,6 +5,7 @@ from django.utils.translation import pgettext_lazy
 from civicgrid.accounts.models import ApiToken
 from civicgrid.cases.models import Case
 from civicgrid.core.fields import ClockDateTimeField
+from civicgrid.core.personal import Kind, PersonalDataField, SearchHashField
 from civicgrid.geo.models import Area
 
 from .querysets import SubmissionQuerySet
@@ -27,8 +28,10 @@ class Submission(models.Model):
         ApiToken, verbose_name=_("API 令牌"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
     service_code = models.CharField(_("服务编码"), max_length=16)
-    email = models.EmailField(_("电子邮箱"), blank=True)
-    device_id = models.CharField(_("设备编号"), max_length=100, blank=True)
+    email = PersonalDataField(_("电子邮箱"), max_length=254, blank=True, kind=Kind.EMAIL)
+    email_hash = SearchHashField(of="email")
+    device_id = PersonalDataField(_("设备编号"), max_length=100, blank=True, kind=Kind.TEXT)
+    device_id_hash = SearchHashField(of="device_id")
     account_id = models.CharField(_("客户端账号"), max_length=100, blank=True)
     media_url = models.URLField(_("媒体链接"), max_length=500, blank=True)
     attributes = models.JSONField(_("附加属性"), default=dict, blank=True)

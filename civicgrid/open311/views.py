@@ -178,6 +178,10 @@ def _status_q(wanted: list[str]) -> Q:
     return Q()
 
 
+# The reason logged for an integration's reads: the grant of the scope is the decision a person took.
+PERSONAL_READ_REASON = "外部系统按 personal:read 授权读取"
+
+
 def full_text_reader(token: ApiToken | None, cases: list[Case]) -> tuple[Any, set[int]]:
     """Who reads the description of which of `cases` in full: a key with `personal:read`
     whose account may reveal personal data, for the cases inside that account's own scope.
@@ -194,7 +198,7 @@ def _description(case: Case, reader: Any) -> str | None:
     masked = public_description(case)
     if reader is None or masked == case.description:
         return masked
-    return reveal_personal(reader, case, personal.DESCRIPTION, privacy.RevealVia.API)
+    return reveal_personal(reader, case, personal.DESCRIPTION, privacy.RevealVia.API, PERSONAL_READ_REASON)
 
 
 def request_out(case: Case, *, extensions: bool, reader: Any = None) -> dict[str, Any]:

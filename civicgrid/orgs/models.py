@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from civicgrid.core.models import AuditedModel
+from civicgrid.core.personal import Kind, PersonalDataField, SearchHashField
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
 
@@ -40,7 +41,10 @@ class Unit(AuditedModel):
         help_text=_("留空表示区级单位（服务多个街道）"),
     )
     contact_person = models.CharField(_("联系人"), max_length=50, blank=True)
-    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    phone = PersonalDataField(
+        _("联系电话"), max_length=30, blank=True, kind=Kind.PHONE, capability="orgs.reveal_phone"
+    )
+    phone_hash = SearchHashField(of="phone")
     address = models.CharField(_("地址"), max_length=200, blank=True)
     jurisdiction = models.ManyToManyField(
         Area, verbose_name=_("管辖区域"), blank=True, related_name="jurisdiction_units"

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from civicgrid.core.models import Notification, TimeStampedModel
+from civicgrid.core.personal import Kind, PersonalDataField, SearchHashField
 from civicgrid.geo.models import Area, Building
 from civicgrid.orgs.models import Unit
 
@@ -88,7 +89,10 @@ class Case(TimeStampedModel):
     )
 
     reporter_name = models.CharField(_("联系人"), max_length=50, blank=True)
-    reporter_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    reporter_phone = PersonalDataField(
+        _("联系电话"), max_length=30, blank=True, kind=Kind.PHONE, capability="privacy.reveal_phone"
+    )
+    reporter_phone_hash = SearchHashField(of="reporter_phone")
     reporter_anonymous = models.BooleanField(_("对外匿名"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -15,7 +15,7 @@ from civicgrid.cases.choices import CaseStatus
 from civicgrid.cases.models import Callback, Case
 from civicgrid.core.choices import Role
 from civicgrid.core.models import PersonalDataAccess
-from civicgrid.core.privacy import PersonalField, RevealVia
+from civicgrid.core.privacy import RevealVia
 
 from .factories import advance, duty, make_case
 
@@ -385,12 +385,16 @@ def test_reveal_phone_gives_the_desk_the_number_and_logs_it(as_, w):
     assert [r["reporter"]["phone"] for r in listed] == ["138****5678"]
     assert api.get(f"/cases/{case.pk}").json()["reporter"]["phone"] == "138****5678"
     assert not PersonalDataAccess.objects.exists()
-    data = api.get(f"/cases/{case.number}", reveal="phone").json()
+    # A reveal needs a reason: without one a 400 names it, and nothing is shown or logged.
+    assert_error(api.get(f"/cases/{case.number}", reveal="phone"), 400, "invalid", "reason")
+    assert not PersonalDataAccess.objects.exists()
+    data = api.get(f"/cases/{case.number}", reveal="phone", reason="回访诉求人").json()
     assert data["reporter"] == {"name": "王先生", "phone": "13812345678", "anonymous": False}
     row = PersonalDataAccess.objects.get()
-    assert (row.user, row.field, row.via) == (api.user, PersonalField.REPORTER_PHONE, RevealVia.API)
-    assert row.object_id == str(case.pk) and row.street_id == w.east.street.pk
-    assert as_("east", Role.ADMIN).get(f"/cases/{case.pk}", reveal="phone").json()["reporter"]["phone"] == (
+    assert (row.user, row.field, row.via) == (api.user, "cases.case.reporter_phone", RevealVia.API)
+    assert row.object_id == str(case.pk) and row.street_id == w.east.street.pk and row.reason == "回访诉求人"
+    admin = as_("east", Role.ADMIN)
+    assert admin.get(f"/cases/{case.pk}", reveal="phone", reason="核实").json()["reporter"]["phone"] == (
         "13812345678"
     )
     assert PersonalDataAccess.objects.count() == 2

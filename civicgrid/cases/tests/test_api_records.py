@@ -137,12 +137,14 @@ class CaseRecordsApiTests(TestCase):
         api = self.api()
         path = f"/cases/{self.open_case.number}"
         tag = api.get(path)["ETag"]
-        revealed = api.get(path, reveal="phone", headers={"If-None-Match": tag})
+        revealed = api.get(path, reveal="phone", reason="回访诉求人", headers={"If-None-Match": tag})
         self.assertEqual(revealed.status_code, 200)
         self.assertEqual(revealed.json()["reporter"]["phone"], "13812345678")
         self.assertNotEqual(revealed["ETag"], tag)
         self.assertIn("no-store", revealed["Cache-Control"])
-        again = api.get(path, reveal="phone", headers={"If-None-Match": revealed["ETag"]})
+        again = api.get(
+            path, reveal="phone", reason="回访诉求人", headers={"If-None-Match": revealed["ETag"]}
+        )
         self.assertEqual(again.status_code, 200)
         self.assertEqual(PersonalDataAccess.objects.count(), 2)  # each read logged
 

@@ -15,7 +15,7 @@ from civicgrid.cases.public import public_case
 from civicgrid.cases.tests.factories import duty, make_case
 from civicgrid.core.choices import Role
 from civicgrid.core.models import PersonalDataAccess
-from civicgrid.core.privacy import PersonalField, RevealVia
+from civicgrid.core.privacy import RevealVia
 from civicgrid.testing.api import ApiClient
 
 pytestmark = pytest.mark.django_db
@@ -159,11 +159,13 @@ def test_staff_api_masks_the_description_until_a_logged_reveal(client, world):
     listed = dispatcher.get("/cases").json()["results"]
     assert [c["description"] for c in listed] == [MASKED_DESCRIPTION]
     assert not PersonalDataAccess.objects.exists()
-    revealed = dispatcher.get(f"/cases/{case.number}", reveal="description")
+    refused = dispatcher.get(f"/cases/{case.number}", reveal="description")
+    assert refused.status_code == 400 and "reason" in refused.json()["error"]["fields"]  # a reason is owed
+    revealed = dispatcher.get(f"/cases/{case.number}", reveal="description", reason="核实车牌")
     assert revealed.json()["description"] == DESCRIPTION and revealed.json()["title"] == DESCRIPTION
     assert "no-store" in revealed["Cache-Control"]
     row = PersonalDataAccess.objects.get()
-    assert row.field == PersonalField.DESCRIPTION and row.via == RevealVia.API
+    assert row.field == "cases.case.description" and row.via == RevealVia.API
     assert row.user == dispatcher.user and row.object_id == str(case.pk)
     # A role that may not reveal gets the masked text, and nothing is logged.
     leader = ApiClient(client, world.user("east", Role.LEADER))
@@ -191,10 +193,11 @@ def test_staff_case_page_masks_the_description_and_logs_the_reveal(client, world
     assert response.status_code == 200 and "no-store" in response["Cache-Control"]
     assert DESCRIPTION in response.content.decode() and "<html" not in response.content.decode()
     row = PersonalDataAccess.objects.get()
-    assert row.field == PersonalField.DESCRIPTION and row.via == RevealVia.WEB
+    assert row.field == "cases.case.description" and row.via == RevealVia.WEB
     assert row.user == dispatcher and row.reason == "核实车牌"
     # Without htmx: a page of its own, logged again; a GET reveals nothing.
-    assert DESCRIPTION in client.post(reveal_url).content.decode()
+    assert client.post(reveal_url).status_code == 400  # no reason given: nothing shown, nothing logged
+    assert DESCRIPTION in client.post(reveal_url, {"reason": "回访诉求人"}).content.decode()
     assert client.get(reveal_url).status_code == 405 and PersonalDataAccess.objects.count() == 2
 
 

@@ -17,7 +17,7 @@ from civicgrid.cases.tests.factories import advance, duty, make_case
 from civicgrid.core.capabilities import roles
 from civicgrid.core.choices import Role
 from civicgrid.core.models import PersonalDataAccess
-from civicgrid.core.privacy import PersonalField, RevealVia
+from civicgrid.core.privacy import RevealVia
 from civicgrid.testing.permissions import assert_matrix
 
 pytestmark = pytest.mark.django_db
@@ -379,13 +379,19 @@ def test_reveal_phone_shows_the_number_and_logs_one_row(client, world):
     assert "no-store" in response["Cache-Control"]
     row = PersonalDataAccess.objects.get()
     assert row.user == user and row.user_label == user.username
-    assert row.field == PersonalField.REPORTER_PHONE and row.via == RevealVia.WEB
+    assert row.field == "cases.case.reporter_phone" and row.via == RevealVia.WEB
     assert row.content_type == ContentType.objects.get_for_model(Case) and row.object_id == str(case.pk)
     assert case.number in row.object_repr and row.street_id == world.east.street.pk
     assert row.reason == "回访核实"
     # Without htmx the same POST answers a whole page, and is logged again.
-    page = client.post(url)
+    page = client.post(url, {"reason": "回访诉求人"})
     assert page.status_code == 200 and "13812345678" in page.content.decode()
+    assert PersonalDataAccess.objects.count() == 2
+    # No reason, no number: a 400 that asks for one, and nothing logged.
+    for data in ({}, {"reason": "   "}):
+        refused = client.post(url, data, headers={"HX-Request": "true"})
+        assert refused.status_code == 400 and "13812345678" not in refused.content.decode()
+        assert "事由" in refused.content.decode()
     assert PersonalDataAccess.objects.count() == 2
     # A GET (a prefetch, a link) reveals nothing.
     assert client.get(url).status_code == 405 and PersonalDataAccess.objects.count() == 2
@@ -406,7 +412,7 @@ def test_reveal_phone_refused_to_other_roles_and_streets(client, routed, django_
     assert not PersonalDataAccess.objects.exists()
     # The same endpoint works for the street's administrator.
     client.force_login(world.user("east", Role.ADMIN))
-    assert "13812345678" in client.post(url).content.decode()
+    assert "13812345678" in client.post(url, {"reason": "核实情况"}).content.decode()
     assert PersonalDataAccess.objects.get().user == world.user("east", Role.ADMIN)
 
 

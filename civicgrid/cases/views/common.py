@@ -9,7 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from civicgrid.core import capabilities
 from civicgrid.core.choices import Action
-from civicgrid.core.privacy import may_reveal_phone
+from civicgrid.core.privacy import RevealReason, may_reveal_phone
 from civicgrid.core.privacy import reporter_view as privacy_reporter_view
 from civicgrid.core.querysets import user_scope
 from civicgrid.core.redact import redact
@@ -48,6 +48,8 @@ def reporter_view(case: Case, user: Any) -> dict[str, Any]:
     desk = may_reveal_phone(user)
     out = privacy_reporter_view(case.reporter_name, case.reporter_phone, case.reporter_anonymous, desk=desk)
     out["may_reveal"] = desk and bool(case.reporter_phone)
+    if out["may_reveal"]:
+        out["reasons"] = RevealReason.choices  # offered; any other reason may be typed
     return out
 
 
@@ -56,7 +58,10 @@ def description_view(case: Case, user: Any) -> dict[str, Any]:
     roles that may reveal a phone get `may_reveal` (查看原文, logged) when anything was masked."""
     text = redact(case.description)
     may_reveal = may_reveal_phone(user) and text != case.description
-    return {"text": text, "may_reveal": may_reveal, "revealed": False}
+    out: dict[str, Any] = {"text": text, "may_reveal": may_reveal, "revealed": False}
+    if may_reveal:
+        out["reasons"] = RevealReason.choices
+    return out
 
 
 def safe_next(request: HttpRequest, fallback: str) -> str:

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from civicgrid.core import throttle
+from civicgrid.core import personal, throttle
 from civicgrid.core.choices import Action, Role
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
@@ -152,7 +152,9 @@ def follow(request: HttpRequest) -> HttpResponse:
             number, digits = form.cleaned_data["number"], form.cleaned_data["digits"]
             # lint: allow-unrestricted (public look-up: number + phone digits)
             case = Case.objects.filter(number=number).select_related("master").first()
-            phone_digits = "".join(ch for ch in (case.reporter_phone if case else "") if ch.isdigit())
+            # Compared, never shown: the page answers only whether the digits match.
+            given = personal.unmasked(case.reporter_phone) if case else ""
+            phone_digits = "".join(ch for ch in given if ch.isdigit())
             if case is not None and len(phone_digits) >= 4 and phone_digits[-4:] == digits:
                 context["public"] = public_case(case)
                 context["found"] = True

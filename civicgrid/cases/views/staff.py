@@ -29,7 +29,7 @@ from civicgrid.geo.views import map_context
 
 from .. import actions, duplicates, personal, workflow
 from ..choices import OPEN_STATUSES, AssignmentStatus, CaseAction, PhotoStage
-from ..errors import CaseError, Conflict
+from ..errors import CaseError, Conflict, InvalidInput
 from ..forms import action_form
 from ..models import Assignment, Case, Category, DutyRule
 from ..public import public_case
@@ -217,38 +217,47 @@ def form_label(action: str) -> str:
     return str(CaseAction(action).label)
 
 
-# A reason typed next to the button is kept with the reveal; longer text is cut.
-REVEAL_REASON_MAX = 500
-
-
-def _revealed(request: HttpRequest, number: str, what: str) -> tuple[Case, str]:
-    """The case and the full value of `what` (personal.PHONE, DESCRIPTION) for roles that need
-    it, logged as one PersonalDataAccess row; other roles get a 404, as for any page they have
-    no use for."""
+def _revealed(request: HttpRequest, number: str, what: str) -> tuple[Case, str | None, str | None]:
+    """The case, the full value of `what` (personal.PHONE, DESCRIPTION) and None; or, without
+    the required reason, the case, None and the refusal. Logged as one PersonalDataAccess row
+    with the reason; roles that may not reveal get a 404, as for any page they have no use for."""
     case = visible_case(request, number)
     if not privacy.may_reveal_phone(request.user) or not personal.full_value(case, what):
         raise Http404(_("页面不存在"))
-    reason = request.POST.get("reason", "")[:REVEAL_REASON_MAX]
-    return case, personal.reveal_personal(request.user, case, what, privacy.RevealVia.WEB, reason)
+    reason = request.POST.get("reason", "")
+    try:
+        return case, personal.reveal_personal(request.user, case, what, privacy.RevealVia.WEB, reason), None
+    except InvalidInput as exc:
+        return case, None, exc.message
 
 
-def _revealed_page(request: HttpRequest, context: dict[str, Any], partial: str, heading: str) -> HttpResponse:
+def _revealed_page(
+    request: HttpRequest, context: dict[str, Any], partial: str, heading: str, refused: bool
+) -> HttpResponse:
     # htmx swaps the part in place; without it the same POST answers a page of its own.
+    status = 400 if refused else 200
     if getattr(request, "htmx", False):
-        return render(request, partial, context)
-    return render(request, "cases/reveal.html", {**context, "partial": partial, "heading": heading})
+        return render(request, partial, context, status=status)
+    return render(
+        request, "cases/reveal.html", {**context, "partial": partial, "heading": heading}, status=status
+    )
 
 
 @login_required
 @require_POST
 @never_cache
 def reveal_phone(request: HttpRequest, number: str) -> HttpResponse:
-    """The reporter's full phone (the case page's 查看号码 button). POST, so that a prefetch
-    or a crawler following links cannot reveal anything."""
-    case, phone = _revealed(request, number, personal.PHONE)
-    reporter = {**reporter_view(case, request.user), "phone": phone, "may_reveal": False, "revealed": True}
+    """The reporter's full phone (the case page's 查看号码 button), with the reason typed next
+    to it (400 without one). POST, so that a prefetch or a crawler following links cannot
+    reveal anything."""
+    case, phone, error = _revealed(request, number, personal.PHONE)
+    reporter = reporter_view(case, request.user)
+    if error:
+        reporter["error"] = error
+    else:
+        reporter.update(phone=phone, may_reveal=False, revealed=True)
     context = {"case": case, "reporter": reporter}
-    return _revealed_page(request, context, "cases/_reporter.html", _("诉求人电话"))
+    return _revealed_page(request, context, "cases/_reporter.html", _("诉求人电话"), bool(error))
 
 
 @login_required
@@ -256,9 +265,13 @@ def reveal_phone(request: HttpRequest, number: str) -> HttpResponse:
 @never_cache
 def reveal_description(request: HttpRequest, number: str) -> HttpResponse:
     """The description with the phones, ID numbers and plates typed into it (查看原文)."""
-    case, text = _revealed(request, number, personal.DESCRIPTION)
-    context = {"case": case, "description": {"text": text, "may_reveal": False, "revealed": True}}
-    return _revealed_page(request, context, "cases/_description.html", _("诉求内容"))
+    case, text, error = _revealed(request, number, personal.DESCRIPTION)
+    if error:
+        description = {**description_view(case, request.user), "error": error}
+    else:
+        description = {"text": text, "may_reveal": False, "revealed": True}
+    context = {"case": case, "description": description}
+    return _revealed_page(request, context, "cases/_description.html", _("诉求内容"), bool(error))
 
 
 @login_required

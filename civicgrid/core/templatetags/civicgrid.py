@@ -1,5 +1,5 @@
 """Template helpers shared by every app's pages: the navigation by capability, the inbox's
-unread badge and links to an object's audit history."""
+unread badge, links to an object's audit history and personal fields with their reveal."""
 
 from typing import Any
 
@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from .. import privacy
 from ..capabilities import may
 from ..choices import Action
 from ..models import Notification
@@ -95,3 +96,10 @@ def translated(value: Any) -> str:
     from django.utils.translation import gettext
 
     return gettext(str(value)) if value not in (None, "") else ""
+
+
+@register.inclusion_tag("core/_personal.html", takes_context=True)
+def personal(context: template.Context, obj: Any, field: str) -> dict[str, Any]:
+    """`{% personal account "phone" %}`: a personal field masked, with the logged reveal
+    (a reason, then the full value) for the roles holding the field's capability."""
+    return {**privacy.personal_context(context["user"], obj, field), "csrf_token": context.get("csrf_token")}

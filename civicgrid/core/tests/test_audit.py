@@ -51,9 +51,9 @@ def test_writes_outside_a_request_are_attributed_to_the_system(world):
 
 def test_for_object_lists_only_that_object_newest_first(world):
     unit = world.east.unit
-    for phone in ("021-1", "021-2"):
-        unit.phone = phone
+    for person in ("张一", "张二"):
+        unit.contact_person = person
         unit.save()
     rows = list(AuditLog.for_object(unit))
     assert all(r.object_id == str(unit.pk) for r in rows)
-    assert rows[0].changes == {"phone": ["021-1", "021-2"]}
+    assert rows[0].changes == {"contact_person": ["张一", "张二"]}

@@ -18,6 +18,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+from cryptography.fernet import Fernet
 from django.db import OperationalError
 
 from civicgrid.core.backup import BackupError, verify_backup
@@ -71,11 +72,16 @@ def is_postgres_pass() -> bool:
     return os.environ.get("CIVICGRID_DATABASE_URL", "").startswith("postgres")
 
 
+# One key for every process of a test: they read what the others wrote.
+FIELD_KEY = Fernet.generate_key().decode()
+
+
 def service_env(tmp_path: Path, database_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CIVICGRID_") and k != "PYTEST_VERSION"}
     env.update(
         DJANGO_SETTINGS_MODULE="civicgrid.settings",
         CIVICGRID_SECRET_KEY="backup-test-" + "x" * 40,
+        CIVICGRID_FIELD_KEYS=FIELD_KEY,
         CIVICGRID_DATABASE_URL=database_url,
         CIVICGRID_VAR_DIR=str(tmp_path / "var"),
         CIVICGRID_MEDIA_ROOT=str(tmp_path / "media"),

@@ -8,9 +8,9 @@ from django.urls import reverse
 from civicgrid.cases.models import Case
 from civicgrid.cases.tests.factories import make_case
 from civicgrid.core.choices import Role
+from civicgrid.core.errors import Forbidden, InvalidInput
 from civicgrid.core.models import PersonalDataAccess
 from civicgrid.core.privacy import (
-    PersonalField,
     RevealVia,
     mask_phone,
     may_reveal_phone,
@@ -60,35 +60,44 @@ def test_only_the_desk_may_reveal_phones(world, django_user_model):
 def test_reveal_writes_one_row_and_returns_the_value(world):
     case = make_case(world, reporter_phone="13812345678")
     user = world.user("east", Role.DISPATCHER)
-    value = reveal(
-        user, case, PersonalField.REPORTER_PHONE, case.reporter_phone, RevealVia.API, reason=" 核实 "
-    )
-    assert value == "13812345678"
+    value = reveal(user, case, "reporter_phone", reason=" 核实 ", via=RevealVia.API)
+    assert value == "13812345678" and type(value) is str
     row = PersonalDataAccess.objects.get()
     assert row.user == user and row.user_label == user.username
-    assert row.field == "reporter_phone" and row.via == "api" and row.reason == "核实"
+    assert row.field == "cases.case.reporter_phone" and row.via == "api" and row.reason == "核实"
     assert row.content_type == ContentType.objects.get_for_model(Case) and row.object_id == str(case.pk)
     assert row.object_repr == str(case) and row.street_id == world.east.street.pk and row.at is not None
-    assert "诉求人电话" in str(row)
+    assert "联系电话" in str(row)
     # Nothing to reveal, nothing to log.
-    assert reveal(user, case, PersonalField.REPORTER_PHONE, "", RevealVia.WEB) == ""
+    empty = make_case(world, reporter_phone="")
+    assert reveal(user, empty, "reporter_phone", reason="核实", via=RevealVia.WEB) == ""
     assert PersonalDataAccess.objects.count() == 1
+
+
+def test_reveal_needs_a_reason_and_the_fields_capability(world):
+    case = make_case(world, reporter_phone="13812345678")
+    with pytest.raises(InvalidInput) as refused:
+        reveal(world.user("east", Role.DISPATCHER), case, "reporter_phone", reason="  ", via=RevealVia.WEB)
+    assert refused.value.fields == {"reason": "required"}
+    with pytest.raises(Forbidden):
+        reveal(world.user("east", Role.LEADER), case, "reporter_phone", reason="核实", via=RevealVia.WEB)
+    assert not PersonalDataAccess.objects.exists()
 
 
 def test_reveal_refuses_unknown_fields_and_channels(world):
     case = make_case(world)
     user = world.user("east", Role.DISPATCHER)
     with pytest.raises(ValueError):
-        reveal(user, case, "id_number", "x", RevealVia.WEB)
+        reveal(user, case, "reporter_name", reason="核实", via=RevealVia.WEB)  # not personal data here
     with pytest.raises(ValueError):
-        reveal(user, case, PersonalField.REPORTER_PHONE, "x", "email")
+        reveal(user, case, "reporter_phone", reason="核实", via="email")
     assert not PersonalDataAccess.objects.exists()
 
 
 def test_the_log_outlives_the_account(world, django_user_model):
     case = make_case(world)
     temp = django_user_model.objects.create_superuser("temp-privacy", password="x")
-    reveal(temp, case, PersonalField.REPORTER_PHONE, case.reporter_phone, RevealVia.WEB)
+    reveal(temp, case, "reporter_phone", reason="核实", via=RevealVia.WEB)
     temp.delete()
     row = PersonalDataAccess.objects.get()
     assert row.user is None and row.user_label == "temp-privacy"
@@ -103,13 +112,7 @@ def reveals(world):
     rows = {}
     for street in ("east", "west"):
         case = make_case(world, street=street, reporter_phone="13812345678")
-        reveal(
-            world.user(street, Role.DISPATCHER),
-            case,
-            PersonalField.REPORTER_PHONE,
-            case.reporter_phone,
-            RevealVia.WEB,
-        )
+        reveal(world.user(street, Role.DISPATCHER), case, "reporter_phone", reason="回访", via=RevealVia.WEB)
         rows[street] = PersonalDataAccess.objects.get(object_id=str(case.pk))
     return rows
 

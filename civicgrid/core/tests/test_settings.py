@@ -27,8 +27,20 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     assert "CIVICGRID_SECRET_KEY" in result.stderr
 
 
-def test_production_defaults(tmp_path):
+# A Fernet key (what the message of the refusal below tells how to generate).
+FIELD_KEY = "Y2l2aWNncmlkLXNldHRpbmdzLXRlc3QtZmllbGRrZXk="
+
+
+def test_production_refuses_to_start_without_field_keys(tmp_path):
     result = run_settings(CIVICGRID_SECRET_KEY="x" * 50, CIVICGRID_VAR_DIR=str(tmp_path))
+    assert result.returncode != 0
+    assert "CIVICGRID_FIELD_KEYS" in result.stderr and "Fernet.generate_key()" in result.stderr
+
+
+def test_production_defaults(tmp_path):
+    result = run_settings(
+        CIVICGRID_SECRET_KEY="x" * 50, CIVICGRID_FIELD_KEYS=FIELD_KEY, CIVICGRID_VAR_DIR=str(tmp_path)
+    )
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout)
     assert values["debug"] is False

@@ -20,7 +20,7 @@ from civicgrid.cases.models import Case, Category
 from civicgrid.cases.tests.factories import advance, duty, make_case
 from civicgrid.core.choices import Role
 from civicgrid.core.models import PersonalDataAccess
-from civicgrid.core.privacy import PersonalField, RevealVia
+from civicgrid.core.privacy import RevealVia
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
 from civicgrid.open311.models import Submission
@@ -452,6 +452,16 @@ class Open311Test(TestCase):
         assert shown["description"] == "垃圾桶满溢"
         text = self.get(f"requests/{case.number}.xml").content.decode()
         assert not any(p in text for p in PERSONAL)
+        # Nor with a key whose account sees more, nor in the masked form.
+        for fmt in ("json", "xml"):
+            for key in (self.staff_reader, self.reader):
+                text = self.get(f"requests/{case.number}.{fmt}", api_key=key).content.decode()
+                assert not any(p in text for p in (*PERSONAL, "139****1111", "l***@example.com", "dev-1"))
+        # At rest the e-mail and the device id are encrypted (core.personal).
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT email, device_id FROM open311_submission WHERE id = %s", [submission.pk])
+            raw = " ".join(cursor.fetchone())
+        assert "li@example.com" not in raw and "dev-1" not in raw and raw.startswith("gAAAAA")
         self.assert_error(self.get("tokens/unknown.json"), 404)
         self.assert_error(
             self.get(f"tokens/{created['token']}.xml", jurisdiction_id=self.w.west.street.code), 404, "xml"
@@ -668,7 +678,7 @@ class Open311Test(TestCase):
         assert one["extended_attributes"]["title"] == self.PERSONAL_TEXT
         row = PersonalDataAccess.objects.get()
         assert row.user == account and row.object_id == str(case.pk)
-        assert row.field == PersonalField.DESCRIPTION and row.via == RevealVia.API
+        assert row.field == "cases.case.description" and row.via == RevealVia.API
         # Descriptions without personal data are no reveal; listing logs only this case again.
         listed = {r["service_request_id"]: r for r in body(self.get("requests.json", api_key=key))}
         assert listed[case.number]["description"] == self.PERSONAL_TEXT

@@ -1,6 +1,7 @@
 """/api/v1/units: filters, scope (404 / absent outside), the `orgs` token scope, pagination,
 ETag / 304, query counts."""
 
+import json
 from typing import Any
 
 from django.test import TestCase
@@ -83,9 +84,11 @@ class UnitApiTests(TestCase):
         # The water company also serves the west street, which an east dispatcher may not see.
         self.assertEqual([a["code"] for a in data["jurisdiction"]], [self.w.east.street.code])
         police = self.api().get(f"/units/{self.police.pk}").json()
+        # The contact phone is personal data: masked, as on the unit page.
         self.assertEqual(
-            (police["phone"], police["street"]["code"]), ("021-65550110", self.w.east.street.code)
+            (police["phone"], police["street"]["code"]), ("021****0110", self.w.east.street.code)
         )
+        self.assertNotIn("65550110", json.dumps(self.api().get("/units").json()))
 
     def test_detail_scope_matrix_and_token_scope(self) -> None:
         url = f"{BASE}/units/{self.w.east.unit.pk}"

@@ -71,3 +71,31 @@ def test_unit_list_query_count_does_not_grow(client, world, django_assert_max_nu
     with django_assert_max_num_queries(baseline):
         response = client.get(url)
     assert "东物业11" in response.content.decode()
+
+
+def test_unit_phone_masked_on_its_pages_and_revealed_to_the_desk_with_a_reason(client, world):
+    from civicgrid.core.models import PersonalDataAccess
+
+    unit = world.east.unit
+    unit.phone = "021-65550110"
+    unit.save()
+    reveal = reverse("core:reveal", args=["orgs", "unit", unit.pk, "phone"])
+    for role in (Role.ADMIN, Role.DISPATCHER, Role.LEADER, Role.CADRE, Role.HANDLER):
+        client.force_login(world.user("east", role))
+        for url in (unit.get_absolute_url(), reverse("orgs:unit_list")):
+            html = client.get(url).content.decode()
+            assert "65550110" not in html and "021****0110" in html, (role, url)
+        offered = role in (Role.ADMIN, Role.DISPATCHER, Role.LEADER)
+        assert (reveal in client.get(unit.get_absolute_url()).content.decode()) is offered, role
+    assert not PersonalDataAccess.objects.exists()
+    users = {f"east-{r}": world.user("east", r) for r in Role} | {
+        f"west-{r}": world.user("west", r) for r in Role
+    }
+    expected = dict.fromkeys(users, 404) | {"east-admin": 200, "east-dispatcher": 200, "east-leader": 200}
+    assert_matrix(client, reveal, expected, users, method="post", data={"reason": "联系处置"})
+    rows = PersonalDataAccess.objects.all()
+    assert (
+        len(rows) == 3
+        and {r.field for r in rows} == {"orgs.unit.phone"}
+        and {r.reason for r in rows} == {"联系处置"}
+    )
