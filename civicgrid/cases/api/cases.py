@@ -65,7 +65,7 @@ def list_cases(
 ) -> dict[str, Any]:
     """The caller's cases under the case filter (cases.filters), newest first."""
     user = request.auth
-    qs = filter_cases(visible(user), filters.params())
+    qs = filter_cases(visible(user), filters.params(), user=user)
     qs = qs.select_related(*CASE_RELATED).order_by("-received_at", "-id")
     return paginate(qs, page, page_size, lambda case: case_out(case, user))
 
