@@ -75,7 +75,7 @@ class NamePerStreet:
     """For both integration forms (the page's and the admin's): the name must be free in each
     chosen street (accounts.actions.check_name)."""
 
-    instance: ApiClient | None
+    instance: Any  # None, or the integration being edited (either form)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}  # type: ignore[misc]
