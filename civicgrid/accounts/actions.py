@@ -10,8 +10,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from civicgrid.core.audit import acting_as
 from civicgrid.core.scope import forget_scope
@@ -33,6 +34,26 @@ def _check_streets(by: Any, streets: Iterable[Area]) -> list[Area]:
     if not by.is_superuser and not {s.pk for s in streets} <= set(by.scope.street_ids):
         raise PermissionDenied("只能选择你管辖的街道")
     return streets
+
+
+def check_name(name: str, streets: Iterable[Area], client: ApiClient | None = None) -> None:
+    """Integration names are unique per street: a ValidationError naming the streets (all the
+    caller's own) where `name` is taken. Another street's integrations neither block a
+    name nor show through this message."""
+    taken = ApiClient.objects.named(name, streets)
+    if client is not None and client.pk:
+        taken = taken.exclude(pk=client.pk)
+    where = [s for s in streets if s.api_clients.filter(pk__in=taken.values("pk")).exists()]
+    if where:
+        names = "、".join(s.name for s in where)
+        raise ValidationError(
+            gettext("%(streets)s已有同名的外部系统接入") % {"streets": names}, code="unique"
+        )
+
+
+def _lock_streets(streets: list[Area]) -> None:
+    # Two integrations of one name created at once in a street: the second waits and sees the first.
+    list(Area.objects.select_for_update().filter(pk__in=[s.pk for s in streets]).values_list("pk"))
 
 
 def sync_street_memberships(client: ApiClient) -> None:
@@ -72,6 +93,8 @@ def create_integration(
     """An integration and its service account (no password, no web login, not staff)."""
     streets = _check_streets(by, streets)
     with transaction.atomic(), acting_as(by, "web"):
+        _lock_streets(streets)
+        check_name(name, streets)
         account = new_service_account(name, role)
         client = ApiClient.objects.create(name=name, description=description, service_account=account)
         client.streets.set(streets)
@@ -91,6 +114,8 @@ def update_integration(
 ) -> ApiClient:
     streets = _check_streets(by, streets)
     with transaction.atomic(), acting_as(by, "web"):
+        _lock_streets(streets)
+        check_name(name, streets, client)
         client.name, client.description, client.active = name, description, active
         client.save()
         client.streets.set(streets)

@@ -12,6 +12,7 @@ from civicgrid.geo.models import Area
 
 from . import actions
 from .choices import ApiScope, ScopeError, normalize_scopes
+from .forms import NamePerStreet
 from .models import ApiClient, ApiToken, Membership, User
 
 # Only a superuser hands out superuser status or Django's own permission tables.
@@ -97,7 +98,7 @@ class ApiTokenAdmin(RestrictedModelAdmin):
         return False
 
 
-class ApiClientAdminForm(forms.ModelForm):
+class ApiClientAdminForm(NamePerStreet, forms.ModelForm):
     role = forms.ChoiceField(label=_("服务账号角色"), choices=Role.choices, initial=Role.DISPATCHER)
 
     class Meta:

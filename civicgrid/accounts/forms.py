@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from civicgrid.core.choices import Role
 from civicgrid.geo.models import Area
 
+from . import actions
 from .choices import DEFAULT_SCOPES, ApiScope, ScopeError, normalize_scopes
 from .models import ApiClient
 
@@ -71,7 +72,23 @@ class IntegrationTokenForm(TokenForm):
     )
 
 
-class IntegrationForm(forms.Form):
+class NamePerStreet:
+    """For both integration forms (the page's and the admin's): the name must be free in each
+    chosen street (accounts.actions.check_name)."""
+
+    instance: Any  # None, or the integration being edited (either form)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}  # type: ignore[misc]
+        if data.get("name") and data.get("streets"):
+            try:
+                actions.check_name(data["name"], list(data["streets"]), self.instance)
+            except forms.ValidationError as exc:
+                self.add_error("name", exc)  # type: ignore[attr-defined]
+        return data
+
+
+class IntegrationForm(NamePerStreet, forms.Form):
     name = forms.CharField(label=_("名称"), max_length=100, help_text=_("如“12345 平台”"))
     description = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     streets = forms.ModelMultipleChoiceField(
@@ -91,10 +108,4 @@ class IntegrationForm(forms.Form):
             del self.fields["active"]
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
-        taken = ApiClient.objects.filter(name=name)
-        if self.instance is not None:
-            taken = taken.exclude(pk=self.instance.pk)
-        if taken.exists():
-            raise forms.ValidationError(_("已有同名的外部系统接入"))
-        return name
+        return str(self.cleaned_data["name"]).strip()

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -174,6 +176,11 @@ class ApiClientQuerySet(RestrictedQuerySet):
             q &= ~models.Q(pk__in=outside)
         return q
 
+    def named(self, name: str, streets: Any) -> "ApiClientQuerySet":
+        """Integrations called `name` in any of `streets`: names are unique per street, so
+        another street's integrations are never an obstacle, nor revealed by one."""
+        return self.filter(name=name, streets__in=streets).distinct()
+
 
 class ApiClient(AuditedModel):
     """An integration (e.g. the 12345 hotline platform) that calls the API with its own tokens.
@@ -181,7 +188,8 @@ class ApiClient(AuditedModel):
     It acts through its service account: permissions keep going through the account's role
     and memberships, and every token's user is that account (docs/decisions/0004)."""
 
-    name = models.CharField(_("名称"), max_length=100, unique=True)
+    # Unique per street (accounts.actions.check_name), not across streets.
+    name = models.CharField(_("名称"), max_length=100)
     description = models.TextField(_("说明"), blank=True)
     active = models.BooleanField(_("启用"), default=True)
     streets = models.ManyToManyField(

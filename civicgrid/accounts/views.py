@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -238,15 +239,19 @@ def integration_create(request: HttpRequest) -> HttpResponse:
     form = IntegrationForm(request.POST or None, streets=_street_choices(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        client = actions.create_integration(
-            request.user,
-            name=data["name"],
-            description=data["description"],
-            streets=data["streets"],
-            role=data["role"],
-        )
-        messages.success(request, _("已创建外部系统接入“%(name)s”。") % {"name": client.name})
-        return redirect(client.get_absolute_url())
+        try:
+            client = actions.create_integration(
+                request.user,
+                name=data["name"],
+                description=data["description"],
+                streets=data["streets"],
+                role=data["role"],
+            )
+        except ValidationError as exc:  # the name was taken since the form was checked
+            form.add_error("name", exc)
+        else:
+            messages.success(request, _("已创建外部系统接入“%(name)s”。") % {"name": client.name})
+            return redirect(client.get_absolute_url())
     return render(request, "accounts/integration_form.html", {"form": form, "client": None})
 
 
@@ -266,7 +271,9 @@ def integration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "client": client,
         "account": account,
         "streets": list(client.streets.order_by("code")),
-        "memberships": account.memberships.select_related("area", "unit"),
+        "memberships": Membership.objects.restrict(request.user, Action.VIEW)
+        .filter(user=account)
+        .select_related("area", "unit"),
         "tokens": _token_rows(client_tokens),
         "may_change": may_change,
         "now": clock.now(),
@@ -289,17 +296,21 @@ def integration_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        actions.update_integration(
-            request.user,
-            client,
-            name=data["name"],
-            description=data["description"],
-            active=data["active"],
-            streets=data["streets"],
-            role=data["role"],
-        )
-        messages.success(request, _("已保存。"))
-        return redirect(client.get_absolute_url())
+        try:
+            actions.update_integration(
+                request.user,
+                client,
+                name=data["name"],
+                description=data["description"],
+                active=data["active"],
+                streets=data["streets"],
+                role=data["role"],
+            )
+        except ValidationError as exc:  # the name was taken since the form was checked
+            form.add_error("name", exc)
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect(client.get_absolute_url())
     return render(request, "accounts/integration_form.html", {"form": form, "client": client})
 
 

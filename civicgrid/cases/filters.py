@@ -106,16 +106,28 @@ class StatusesField(forms.MultipleChoiceField):
         return [part.strip() for v in values if v for part in str(v).split(",") if part.strip()]
 
 
+def known_areas(user: Any) -> QuerySet[Area]:
+    """The areas a reader may name in a filter: those restrict() shows them, and the places
+    of the cases they see (a district-level unit's cases lie in streets it has no rows of)."""
+    visible = Area.objects.restrict(user, Action.VIEW)
+    cases = Case.objects.restrict(user, Action.VIEW).order_by()
+    places = Q(pk__in=visible.values("pk"))
+    for place in ("street_id", "street__parent_id", "residential_area_id", "grid_id"):
+        places |= Q(pk__in=cases.values(place))
+    return Area.objects.filter(places)
+
+
 class AreaField(forms.Field):
-    """An area by its code (or its id, as the workbench's older links have it), of one kind.
-    Any area of that kind is valid: the cases are restricted to the reader's scope anyway,
-    so another street's code lists nothing, but an unknown code is an error."""
+    """An area by its code (or its id, as the workbench's older links have it), of one kind,
+    among the reader's `known_areas()`: another street's code is answered exactly like an
+    unknown one, so a filter never tells whether a code exists elsewhere."""
 
     widget = FastSelect
     default_error_messages = {"unknown": _("区域编码“%(value)s”不存在")}
 
     def __init__(self, *, kind: str | None = None, **kwargs: Any) -> None:
         self.kind = kind
+        self.areas: QuerySet[Area] = Area.objects.none()  # CaseFilterSet sets the reader's
         super().__init__(**kwargs)
 
     def to_python(self, value: Any) -> Area | None:
@@ -127,7 +139,7 @@ class AreaField(forms.Field):
         match = Q(code=text)
         if (pk := as_id(text)) is not None:
             match |= Q(pk=pk)
-        areas = Area.objects.filter(match).defer("geometry")
+        areas = self.areas.filter(match).defer("geometry")
         if self.kind:
             areas = areas.filter(kind=self.kind)
         found = sorted(areas[:2], key=lambda a: a.code != text)  # a code wins over an id
@@ -226,7 +238,8 @@ def _choices(empty: Any, choices: Any) -> list[tuple[str, Any]]:
 
 class CaseFilterSet(django_filters.FilterSet):
     """The parameters every case list accepts. The queryset given is already restricted to
-    the reader (`Case.objects.restrict(user, "view")`): filtering never widens a scope."""
+    the reader (`Case.objects.restrict(user, "view")`): filtering never widens a scope, and
+    the reader's areas are the only ones its area parameters know."""
 
     status = StatusFilter(
         label=_("状态"), choices=CaseStatus.choices, method="filter_status", widget=StatusSelect
@@ -265,6 +278,7 @@ class CaseFilterSet(django_filters.FilterSet):
         data: Mapping[str, Any] | None = None,
         queryset: Any = None,
         *,
+        user: Any,
         check_codes: bool = True,
         **kwargs: Any,
     ) -> None:
@@ -273,6 +287,10 @@ class CaseFilterSet(django_filters.FilterSet):
             data = self._canonical(data)
         super().__init__(data, queryset, **kwargs)
         self.form.fields["category"].must_exist = check_codes  # type: ignore[attr-defined]
+        areas = known_areas(user)
+        for field in self.form.fields.values():
+            if isinstance(field, AreaField):
+                field.areas = areas
 
     def _canonical(self, data: Mapping[str, Any]) -> Any:
         """The data under the filters' own names; remembers what the client called them."""
@@ -353,7 +371,7 @@ def category_tree_choices() -> list[tuple[str, str]]:
 
 
 def filter_cases(
-    qs: QuerySet[Case], params: Mapping[str, Any], *, check_codes: bool = True
+    qs: QuerySet[Case], params: Mapping[str, Any], *, user: Any, check_codes: bool = True
 ) -> QuerySet[Case]:
-    """`qs` narrowed by the parameters; InvalidInput (400) naming a bad one."""
-    return CaseFilterSet(params, qs, check_codes=check_codes).checked()
+    """`qs` (the user's cases) narrowed by the parameters; InvalidInput (400) naming a bad one."""
+    return CaseFilterSet(params, qs, user=user, check_codes=check_codes).checked()

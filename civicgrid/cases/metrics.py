@@ -191,7 +191,7 @@ def filtered(
     (cases.filters: the period on received_at, both ends inclusive, in Asia/Shanghai). An
     unknown category code counts nothing: one query per figure, whatever the filter."""
     params = criteria(street, date_from, date_to, category, filters)
-    return filter_cases(Case.objects.restrict(user, "view"), params, check_codes=False)
+    return filter_cases(Case.objects.restrict(user, "view"), params, user=user, check_codes=False)
 
 
 # ---------------------------------------------------------------------------- public API

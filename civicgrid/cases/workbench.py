@@ -35,7 +35,7 @@ PAGE_FILTERS = ("status", "grid", "category", "channel", "date_from", "date_to",
 def case_filter(user: Any, params: Mapping[str, Any] | None) -> CaseFilterSet:
     """The user's cases (restrict) under the filter of these parameters; a bad value is a form
     error, and the valid ones still filter."""
-    return CaseFilterSet(params or None, Case.objects.restrict(user, Action.VIEW))
+    return CaseFilterSet(params or None, Case.objects.restrict(user, Action.VIEW), user=user)
 
 
 # Counted on their own: the condition reads a column the covering index of the others lacks,

@@ -2,8 +2,9 @@
 
 Every registry ModelAdmin mixes in RestrictedAdminMixin: its lists come from
 `restrict(user, "view")`, its permissions from the model's queryset permissions (not from
-Django's per-model permission table), and its ForeignKey/M2M choices from `restrict()`, so a
-street administrator sees, edits and links only their own street's objects. An object
+Django's per-model permission table), its ForeignKey/M2M choices and the choices of its
+relational list filters (RestrictedRelatedFilter) from `restrict()`, so a street
+administrator sees, edits, links and filters by only their own street's objects. An object
 outside the scope is missing from get_queryset and answered with a 404, as everywhere
 else on the site (the admin's own habit is a redirect to its index).
 """
@@ -11,6 +12,7 @@ else on the site (the admin's own habit is a redirect to its index).
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
@@ -37,6 +39,23 @@ def _is_staff(request: HttpRequest) -> bool:
     return bool(user.is_active and user.is_staff)
 
 
+def _is_restricted(model: type[models.Model]) -> bool:
+    return hasattr(model._default_manager.all(), "restrict")
+
+
+class RestrictedRelatedFilter(admin.RelatedFieldListFilter):
+    """A relational list filter offering only the related rows the user may view: Django's
+    own lists every row of the related table (every street's areas to every admin)."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> Any:
+        visible = Q(pk__in=_restricted(field.related_model, request.user, Action.VIEW).values("pk"))
+        limit = field.get_limit_choices_to()
+        if limit:
+            visible &= Q(**limit) if isinstance(limit, dict) else limit
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        return field.get_choices(include_blank=False, limit_choices_to=visible, ordering=ordering)
+
+
 class RestrictedAdminMixin:
     """For ModelAdmin and InlineModelAdmin subclasses of models with `objects.restrict`."""
 
@@ -61,6 +80,15 @@ class RestrictedAdminMixin:
                 by_hash |= personal.matching(self.model, name, term)
             found = found | queryset.filter(by_hash)
         return found, may_have_duplicates
+
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        # Every relational filter to a scoped model offers only what restrict() gives.
+        return [
+            (entry, RestrictedRelatedFilter)
+            if isinstance(entry, str) and _related_is_restricted(self.model, entry)
+            else entry
+            for entry in super().get_list_filter(request)  # type: ignore[misc]
+        ]
 
     def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
         obj = super().get_object(request, object_id, from_field)  # type: ignore[misc]
@@ -92,7 +120,7 @@ class RestrictedAdminMixin:
 
     def _choice_queryset(self, db_field: Any, request: HttpRequest) -> models.QuerySet | None:
         related = db_field.remote_field.model
-        if not hasattr(related._default_manager.all(), "restrict"):
+        if not _is_restricted(related):
             return None
         action = Action.VIEW if db_field.name in self.view_only_choice_fields else Action.CHANGE
         return _restricted(related, request.user, action)
@@ -110,6 +138,11 @@ class RestrictedAdminMixin:
             if qs is not None:
                 kwargs["queryset"] = qs
         return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+def _related_is_restricted(model: type[models.Model], path: str) -> bool:
+    field = get_fields_from_path(model, path)[-1]
+    return bool(field.is_relation and field.related_model and _is_restricted(field.related_model))
 
 
 class RestrictedInlineMixin(RestrictedAdminMixin):
@@ -141,7 +174,7 @@ class RestrictedModelAdmin(RestrictedAdminMixin, admin.ModelAdmin):
             raise PermissionDenied(_("保存后的对象不在你的管辖范围内。"))
         for formset in formsets:
             inline_model = formset.model
-            if not hasattr(inline_model._default_manager.all(), "restrict"):
+            if not _is_restricted(inline_model):
                 continue
             saved = [o.pk for o in formset.new_objects] + [o.pk for o, _f in formset.changed_objects]
             allowed = _restricted(inline_model, request.user, Action.CHANGE).filter(pk__in=saved).count()

@@ -153,7 +153,9 @@ def _figures(
 ) -> list[dict[str, Any]] | dict[str, Any]:
     """Grouped rows (group_by set) or the summary dict (group_by None)."""
     # The live path's input errors, and the period as days (the filter's one date rule).
-    period = CaseFilterSet(live.criteria(street, date_from, date_to, category, filters), check_codes=False)
+    period = CaseFilterSet(
+        live.criteria(street, date_from, date_to, category, filters), user=user, check_codes=False
+    )
     period.checked()
     dimension = group_by or (Dimension.CATEGORY if category not in (None, "") else Dimension.STREET)
     plan = (

@@ -266,3 +266,88 @@ def test_the_tokens_page_does_not_query_per_row(client, world):
     few = count()
     add(3)
     assert count() == few
+
+
+# --------------------------------------------------------------------------- names per street
+
+
+def test_integration_names_are_unique_per_street(client, world, hotline):
+    """A name taken in one's own street is refused, naming that street; another street's
+    integration of the same name neither blocks the name nor shows through a message."""
+    form = {"name": "12345 平台", "description": "", "role": Role.DISPATCHER}
+    client.force_login(world.user("east", Role.ADMIN))
+    refused = client.post(reverse("accounts:integration_create"), {**form, "streets": [world.east.street.pk]})
+    assert refused.status_code == 200 and ApiClient.objects.count() == 1
+    assert refused.context["form"].errors["name"] == [f"{world.east.street.name}已有同名的外部系统接入"]
+
+    client.force_login(world.user("west", Role.ADMIN))
+    made = client.post(reverse("accounts:integration_create"), {**form, "streets": [world.west.street.pk]})
+    assert made.status_code == 302 and ApiClient.objects.filter(name="12345 平台").count() == 2
+    west = ApiClient.objects.get(name="12345 平台", streets=world.west.street)
+    # Renaming is checked the same way: the west one keeps its name, the east one is not named.
+    kept = client.post(
+        reverse("accounts:integration_edit", args=[west.pk]),
+        {**form, "active": "on", "streets": [world.west.street.pk]},
+    )
+    assert kept.status_code == 302
+
+
+def test_the_action_refuses_a_taken_name_in_any_of_its_streets(world, hotline, django_user_model):
+    from django.core.exceptions import ValidationError
+
+    root = django_user_model.objects.create_superuser("root", password=PASSWORD)
+    with pytest.raises(ValidationError, match=world.east.street.name):
+        actions.create_integration(
+            root, name="12345 平台", streets=[world.west.street, world.east.street], role=Role.LEADER
+        )
+    assert ApiClient.objects.count() == 1
+
+
+def test_admin_form_checks_the_name_per_street(client, world, hotline):
+    admin = world.user("east", Role.ADMIN)
+    User.objects.filter(pk=admin.pk).update(is_staff=True)
+    client.force_login(admin)
+    response = client.post(
+        reverse("admin:accounts_apiclient_add"),
+        {
+            "name": "12345 平台",
+            "description": "",
+            "active": "on",
+            "streets": [world.east.street.pk],
+            "role": "leader",
+        },
+    )
+    assert response.status_code == 200 and ApiClient.objects.count() == 1
+    assert f"{world.east.street.name}已有同名的外部系统接入" in response.content.decode()
+
+
+def test_the_command_asks_for_the_street_when_a_name_is_in_several(world, hotline):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    actions.create_integration(
+        world.user("west", Role.ADMIN), name="12345 平台", streets=[world.west.street], role=Role.DISPATCHER
+    )
+    quiet = {"stdout": io.StringIO(), "stderr": io.StringIO()}
+    with pytest.raises(CommandError, match="--street"):
+        call_command("create_api_token", "--integration", "12345 平台", **quiet)
+    call_command(
+        "create_api_token", "--integration", "12345 平台", "--street", world.west.street.code, **quiet
+    )
+    west = ApiClient.objects.get(name="12345 平台", streets=world.west.street)
+    assert ApiToken.objects.filter(user=west.service_account).count() == 1
+
+
+def test_the_integration_page_lists_only_memberships_in_scope(client, world, django_user_model):
+    root = django_user_model.objects.create_superuser("root", password=PASSWORD)
+    both = actions.create_integration(
+        root, name="全区平台", streets=[world.east.street, world.west.street], role=Role.DISPATCHER
+    )
+    Membership.objects.create(user=both.service_account, area=world.west.grids[0], title="西区网格")
+    client.force_login(world.user("east", Role.ADMIN))
+    page = client.get(reverse("accounts:integration", args=[both.pk]))
+    assert page.status_code == 200
+    shown = {(m.area_id, m.unit_id) for m in page.context["memberships"]}
+    assert shown == {(world.east.street.pk, None)}
+    assert str(world.west.grids[0].name) not in page.content.decode()

@@ -89,7 +89,7 @@ def list_cases(
     """The caller's cases under the case filter (cases.filters), newest first. A resident's
     token lists their own reports in the public view (PublicCaseOut)."""
     user = request.auth
-    qs = filter_cases(visible(user), filters.params())
+    qs = filter_cases(visible(user), filters.params(), user=user)
     qs = qs.select_related(*CASE_RELATED).order_by("-received_at", "-id")
     if reads_public_view(user):
         qs = qs.prefetch_related(Prefetch("events", queryset=public_events(CaseEvent.objects.all())))

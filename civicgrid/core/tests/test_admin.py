@@ -200,3 +200,35 @@ def test_superuser_sees_everything(client, world, django_user_model):
     for obj in [world.east.grids[0], world.west.grids[0], world.west.unit]:
         assert client.get(change_url(obj)).status_code == 200
     assert client.get(reverse("admin:core_auditlog_changelist")).status_code == 200
+
+
+@pytest.mark.parametrize("model", ["case", "dutyrule"])
+def test_relational_list_filters_offer_only_own_street(client, world, staff, model):
+    """The street filter of cases and duty rules lists what restrict() gives, not every area."""
+    client.force_login(world.user("east", Role.ADMIN))
+    response = client.get(reverse(f"admin:cases_{model}_changelist"))
+    assert response.status_code == 200
+    offered = {
+        str(name)
+        for spec in response.context["cl"].filter_specs
+        for _pk, name in getattr(spec, "lookup_choices", [])
+    }
+    assert str(world.east.street) in offered
+    hidden = {str(a) for a in (world.west.street, *world.west.residential, *world.west.grids)}
+    assert not offered & hidden
+    assert all(label not in response.content.decode() for label in hidden)
+
+
+def test_view_on_site_redirects_only_to_objects_in_scope(client, world, staff):
+    from django.contrib.contenttypes.models import ContentType
+
+    from civicgrid.cases.tests.factories import make_case
+
+    case, west_case = make_case(world), make_case(world, street="west")
+    kind = ContentType.objects.get_for_model(case).pk
+    client.force_login(world.user("east", Role.ADMIN))
+    shown = client.get(reverse("admin:view_on_site", args=[kind, case.pk]))
+    assert shown["Location"].endswith(case.get_absolute_url())
+    refused = client.get(reverse("admin:view_on_site", args=[kind, west_case.pk]))
+    assert refused.status_code == 404 and west_case.number not in refused.content.decode()
+    assert client.get(reverse("admin:view_on_site", args=[kind, "x"])).status_code == 404

@@ -295,9 +295,9 @@ def test_the_insights_api_answers_like_the_metrics_api_within_the_scope(generate
         row["code"] for row in client.get("/api/v1/insights/metrics", headers=headers).json()["results"]
     }
     assert streets == {world.east.street.code}
-    # Asking for the other street gives nothing of it.
-    west = client.get("/api/v1/insights/metrics", {"street": world.west.street.code}, headers=headers).json()
-    assert west["results"] == [] and west["total"]["total"] == 0
+    # Asking for the other street gives nothing of it, not even whether its code exists.
+    west = client.get("/api/v1/insights/metrics", {"street": world.west.street.code}, headers=headers)
+    assert west.status_code == 400 and west.json()["error"]["fields"] == {"street": "unknown"}
     bad = client.get("/api/v1/insights/metrics", {"group_by": "planet"}, headers=headers)
     assert bad.status_code == 400 and bad.json()["error"]["fields"] == {"group_by": "invalid_choice"}
     bad = client.get("/api/v1/insights/metrics", {"from": "2026-03-05", "to": "2026-03-01"}, headers=headers)

@@ -42,6 +42,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("username", nargs="?", help="令牌所属用户（与 --integration 二选一）")
         parser.add_argument("--integration", metavar="NAME", help="外部系统接入的名称：令牌属于其服务账号")
+        parser.add_argument(
+            "--street", metavar="CODE", help="外部系统接入所属街道的编码（名称只在街道内唯一，重名时必填）"
+        )
         parser.add_argument("--name", default="", help="令牌名称，便于日后辨认和撤销")
         parser.add_argument(
             "--scope",
@@ -60,9 +63,15 @@ class Command(BaseCommand):
         if bool(username) == bool(integration):
             raise CommandError("请指定用户名或 --integration（二选一）")
         if integration:
-            client = ApiClient.objects.select_related("service_account").filter(name=integration).first()
-            if client is None:
+            clients = ApiClient.objects.select_related("service_account").filter(name=integration)
+            if options.get("street"):
+                clients = clients.filter(streets__code=options["street"])
+            found = list(clients.distinct()[:2])
+            if not found:
                 raise CommandError(f"外部系统接入 {integration} 不存在")
+            if len(found) > 1:
+                raise CommandError(f"有多个名为 {integration} 的外部系统接入，请用 --street 指定街道编码")
+            client = found[0]
             if not client.active:
                 raise CommandError(f"外部系统接入 {integration} 已停用")
             return client.service_account, client.name

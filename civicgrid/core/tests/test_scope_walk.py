@@ -1,0 +1,642 @@
+"""Every URL, as everyone who must not see the east street's objects (issue 11, point 5).
+
+Every URL pattern of the project (`get_resolver()`, recursively: pages, the admin, the ninja
+API, Open311) is requested with GET, its path parameters filled with objects of the *east*
+street, as each role of the *west* street and an anonymous visitor, and as the narrower roles
+of the east street (handler, grid worker, cadre, resident) with objects outside their own
+scope (`restrict(user, "view")` decides which). East objects carry distinctive names, numbers
+and codes ("东区专用标记-…"). An answer passes when it is not a 5xx and neither its body nor
+its Location names an object the reader must not see; a page *about* one object (its path
+names it) must not answer 2xx at all, unless the object is shared by design (SHARED).
+
+Counts are checked by difference: after the first walk the east street gains a case (its
+timeline, audit rows, photo, notices and webhook deliveries); every answer that was 2xx is
+asked for again and must read exactly the same, so no total, badge or count moves with
+another street's rows.
+
+A new URL pattern this module cannot fill fails the test, naming it: add it to ROUTES (which
+object fills its parameters) or, for a page public by design, to PUBLIC with the reason.
+"""
+
+import io
+import json
+import logging
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import unquote
+from zoneinfo import ZoneInfo
+
+import time_machine
+from django.apps import apps
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import models
+from django.http import HttpResponseBase
+from django.test import Client, TestCase, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.resolvers import RegexPattern
+from PIL import Image
+
+from civicgrid.accounts import actions as account_actions
+from civicgrid.accounts import tokens
+from civicgrid.accounts.models import ApiToken, Membership, User
+from civicgrid.cases import actions
+from civicgrid.cases.actions import CaseInput
+from civicgrid.cases.models import Case, CaseEvent, Category, DutyRule, Photo
+from civicgrid.core import notifications, privacy
+from civicgrid.core.choices import Role
+from civicgrid.core.models import AuditLog, Holiday, Job, Notification, PersonalDataAccess
+from civicgrid.geo.choices import GridLayerKind
+from civicgrid.geo.models import Area, Building, GridLayer
+from civicgrid.orgs.models import Unit
+from civicgrid.profiles.actions import save_profile
+from civicgrid.testing.factories import box, build_world
+from civicgrid.webhooks.models import Delivery, Subscription
+
+MARK = "东区专用标记"
+# A fixed moment (any date works): the two walks may differ only by what the east street adds.
+MOMENT = datetime(2027, 6, 15, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+# Pages anyone may read by design: only the markers of personal data are checked there.
+PUBLIC = {
+    "report/": "the public report form: every street is a choice",
+    "report/done/": "the public report form's thanks page",
+    "report/follow/": "a resident follows a case by number and code (the public case view)",
+    "open311/v2/discovery.<fmt>": "Open311 discovery: the jurisdictions are public",
+    "open311/v2/services.<fmt>": "Open311 services: the category list is public",
+    "open311/v2/services/<code>.<fmt>": "Open311 service definition",
+    "open311/v2/requests.<fmt>": "Open311: public cases are public (open311.querysets)",
+    "open311/v2/requests/<ref>.<fmt>": "Open311: a public case is public (open311.querysets)",
+    "open311/v2/servicerequestupdates.<fmt>": "Open311: the public steps of public cases",
+    "open311/v2/tokens/<token>.<fmt>": "Open311 token look-up",
+    "open311/v2/openapi.json": "the Open311 description",
+    "open311/v2/<path>": "the Open311 404",
+    "api/v1/openapi.json": "the API description",
+    "api/v1/docs": "the API documentation page",
+    "api/v1/": "the API root",
+    "api/v1/<rest>": "the API's JSON 404",
+    "accounts/login/": "the login page",
+    "admin/login/": "the admin login page",
+    "admin/jsi18n/": "the admin's JavaScript catalogue",
+    "i18n/setlang/": "the language switch",
+    "healthz": "the health check",
+}
+
+# Answers that do not depend on the reader at all: asked once, anonymously.
+SAME_FOR_ALL = {"api/v1/openapi.json", "api/v1/docs", "open311/v2/openapi.json", "admin/jsi18n/", "healthz"}
+
+# Which tracked object fills a route's parameters ("-": constants only, CONSTANTS). Admin
+# object routes are derived from the model in their path.
+ROUTES = {
+    "accounts/users/<pk>/": "accounts.user",
+    "accounts/tokens/<pk>/revoke/": "accounts.apitoken",
+    "accounts/integrations/<pk>/": "accounts.apiclient",
+    "accounts/integrations/<pk>/edit/": "accounts.apiclient",
+    "accounts/integrations/<pk>/tokens/new/": "accounts.apiclient",
+    "geo/areas/<code>/": "geo.area",
+    "geo/areas/<code>/geojson": "geo.area",
+    "geo/buildings/<pk>/": "geo.building",
+    "geo/layers/<pk>/": "geo.gridlayer",
+    "orgs/units/<pk>/": "orgs.unit",
+    "cases/categories/<code>/": "cases.category",
+    "cases/duties/<pk>/": "cases.dutyrule",
+    "cases/<number>/": "cases.case",
+    "cases/<number>/reveal-phone/": "cases.case",
+    "cases/<number>/actions/<action>/": "cases.case",
+    "cases/<number>/photos/<pk>/": "cases.photo",
+    "cases/<number>/photos/<pk>/thumb/": "cases.photo",
+    "cases/inbox/<pk>/read/": "core.notification",
+    "webhooks/<pk>/": "webhooks.subscription",
+    "webhooks/<pk>/edit/": "webhooks.subscription",
+    "webhooks/<pk>/active/": "webhooks.subscription",
+    "webhooks/<pk>/secret/": "webhooks.subscription",
+    "webhooks/deliveries/<pk>/resend/": "webhooks.delivery",
+    "profiles/<code>/": "geo.area",
+    "audit/<app_label>/<model_name>/<pk>/": "cases.case",
+    "inbox/<pk>/read/": "core.notification",
+    "attachments/<pk>/": "cases.photo",
+    "attachments/<pk>/thumb/": "cases.photo",
+    "jobs/<pk>/": "core.job",
+    "jobs/<pk>/status/": "core.job",
+    "jobs/<pk>/download/": "core.job",
+    "admin/r/<content_type_id>/<object_id>/": "cases.case",
+    "admin/accounts/user/<id>/password/": "accounts.user",
+    "admin/<app_label>/": "-",
+    "admin/<url>": "-",
+    "api/v1/cases/<ref>": "cases.case",
+    "api/v1/cases/<ref>/events": "cases.case",
+    "api/v1/cases/<ref>/actions/<action>": "cases.case",
+    "api/v1/cases/<ref>/photos": "cases.case",
+    "api/v1/cases/<ref>/photos/<photo_id>": "cases.photo",
+    "api/v1/duties/<duty_id>": "cases.dutyrule",
+    "api/v1/notifications/<notification_id>/read": "core.notification",
+    "api/v1/areas/<code>": "geo.area",
+    "api/v1/buildings/<building_id>": "geo.building",
+    "api/v1/layers/<layer_id>": "geo.gridlayer",
+    "api/v1/units/<unit_id>": "orgs.unit",
+    "api/v1/webhooks/<subscription_id>": "webhooks.subscription",
+    "api/v1/webhooks/<subscription_id>/rotate-secret": "webhooks.subscription",
+    "api/v1/webhooks/<subscription_id>/deliveries": "webhooks.subscription",
+    "api/v1/webhooks/<subscription_id>/deliveries/<delivery_id>": "webhooks.delivery",
+    "api/v1/webhooks/<subscription_id>/deliveries/<delivery_id>/resend": "webhooks.delivery",
+    "open311/v2/services/<code>.<fmt>": "cases.category",
+    "open311/v2/requests/<ref>.<fmt>": "cases.case",
+    "media/<path>": "cases.photo",
+}
+CONSTANTS = {
+    "fmt": "json",
+    "action": "dispatch",
+    "rest": "no-such-route",
+    "path": "no-such-path",
+    "url": "no-such-page/",
+    "token": "no-such-token",
+    "app_label": "cases",
+}
+# Object routes that answer 2xx for everyone on the staff: what they show is city-wide.
+SHARED = {"cases.category", "core.holiday"}
+
+# The extra query strings worth asking: other streets' codes and names as filters and searches.
+EXTRA = [
+    "/cases/?street={street}",
+    "/cases/?grid={grid}",
+    "/cases/?q={case}",
+    "/cases/metrics/?street={street}",
+    "/api/v1/cases?street={street}",
+    "/api/v1/cases?q={case}",
+    "/api/v1/metrics?street={street}",
+    "/api/v1/insights/metrics?street={street}",
+    "/api/v1/metrics?street={street}&group_by=grid",
+    "/api/v1/areas?parent={street}",
+    "/api/v1/buildings?q={mark}",
+    "/admin/cases/case/?q={case}",
+    "/admin/cases/case/?street__id__exact={street_id}",
+    "/admin/cases/dutyrule/?area__street__id__exact={street_id}",
+    "/admin/cases/case/?_facets=1",
+    "/admin/cases/dutyrule/?_facets=1",
+    "/admin/geo/area/?q={mark}",
+    "/admin/accounts/user/?q={mark}",
+    "/admin/core/auditlog/?q={case}",
+    "/admin/autocomplete/?app_label=cases&model_name=dutyrule&field_name=area&term={mark}",
+    "/admin/autocomplete/?app_label=cases&model_name=case&field_name=street&term=",
+    "/admin/autocomplete/?app_label=accounts&model_name=membership&field_name=user&term=",
+    "/geo/buildings/?q={mark}",
+    "/geo/locate/?lon={lon}&lat={lat}",
+    "/api/v1/buildings?lon={lon}&lat={lat}",
+]
+
+WEST_ROLES = list(Role.values)
+EAST_NARROW = [Role.HANDLER, Role.GRID_WORKER, Role.CADRE, Role.RESIDENT]
+
+
+def jpeg(name: str) -> SimpleUploadedFile:
+    buf = io.BytesIO()
+    Image.new("RGB", (32, 24), "blue").save(buf, format="JPEG")
+    return SimpleUploadedFile(name, buf.getvalue(), content_type="image/jpeg")
+
+
+# ---------------------------------------------------------------------------- patterns
+
+PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
+GROUP = re.compile(r"\(\?P<(\w+)>(?:[^()]|\([^()]*\))*\)")
+
+
+@dataclass
+class Route:
+    """One URL pattern: its route with every parameter as <name>, and its pieces per level."""
+
+    route: str
+    parts: list[Any]
+
+    @property
+    def params(self) -> list[str]:
+        return PARAM.findall(self.route)
+
+    def url(self, values: dict[str, Any]) -> str:
+        out = ""
+        for part in self.parts:
+            text = str(part)
+            if isinstance(part, RegexPattern):
+                text = _plain(GROUP.sub(lambda m: str(values[m.group(1)]), text))
+            else:
+                text = PARAM.sub(lambda m: str(values[m.group(1)]), text)
+            out += text
+        return "/" + out
+
+
+def _plain(regex: str) -> str:
+    return regex.lstrip("^").rstrip("$").replace("\\.", ".")
+
+
+def _shown(part: Any) -> str:
+    if isinstance(part, RegexPattern):
+        return _plain(GROUP.sub(lambda m: f"<{m.group(1)}>", str(part)))
+    return PARAM.sub(lambda m: f"<{m.group(1)}>", str(part))
+
+
+def routes(patterns: Any = None, parts: tuple[Any, ...] = ()) -> Iterator[Route]:
+    for p in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(p, URLResolver):
+            yield from routes(p.url_patterns, (*parts, p.pattern))
+        elif isinstance(p, URLPattern):
+            chain = [*parts, p.pattern]
+            yield Route("".join(_shown(x) for x in chain), chain)
+
+
+ADMIN_OBJECT = re.compile(r"^admin/(\w+)/(\w+)/<object_id>/")
+
+
+def route_type(route: str) -> str | None:
+    if route in ROUTES:
+        return ROUTES[route]
+    if match := ADMIN_OBJECT.match(route):
+        return f"{match.group(1)}.{match.group(2)}"
+    return "-" if all(p in CONSTANTS for p in PARAM.findall(route)) else None
+
+
+# ---------------------------------------------------------------------------- the world
+
+
+@dataclass
+class Tracked:
+    """A scoped east object, the texts that identify it and the path parameters it fills."""
+
+    obj: models.Model
+    markers: tuple[str, ...]
+    params: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        return self.obj._meta.label_lower
+
+    def hidden_from(self, user: Any) -> bool:
+        """Outside the user's scope; objects shared by design (no restrict()) always fill."""
+        rows = type(self.obj)._default_manager.all()
+        if user is None or not hasattr(rows, "restrict"):
+            return True
+        return not rows.restrict(user, "view").filter(pk=self.obj.pk).exists()
+
+
+def scoped(label: str) -> bool:
+    return hasattr(apps.get_model(label)._default_manager.all(), "restrict")
+
+
+def named_for(user: Any) -> set[models.Model]:
+    """What a reader is shown by name although restrict() does not give it to them: their own
+    account and bindings (and the areas above them), and the places and units of their cases."""
+    if user is None:
+        return set()
+    named: set[models.Model] = {user}
+    for m in Membership.objects.filter(user=user).select_related("area", "unit"):
+        named |= {m, *(x for x in (m.unit,) if x)}
+        area = m.area
+        while area is not None:
+            named.add(area)
+            area = area.parent
+    for case in Case.objects.restrict(user, "view").select_related(
+        "street", "residential_area", "grid", "lead_unit"
+    ):
+        named |= {x for x in (case.street, case.residential_area, case.grid, case.lead_unit) if x}
+    return named
+
+
+def track(obj: models.Model, markers: tuple[str, ...] = (), **params: Any) -> Tracked:
+    generic = {
+        "pk": obj.pk,
+        "id": obj.pk,
+        "object_id": obj.pk,
+        "app_label": obj._meta.app_label,
+        "model_name": obj._meta.model_name,
+        "content_type_id": ContentType.objects.get_for_model(obj).pk,
+    }
+    return Tracked(obj, tuple(m for m in markers if m), {**generic, **params})
+
+
+@dataclass
+class Reader:
+    name: str
+    user: Any  # None: anonymous
+    forbidden: list[str]  # markers of what this reader must not see
+    personal: list[str]  # the personal ones among them (checked on public pages too)
+    fill: dict[str, Tracked]  # per object type, one object this reader must not see
+    client: Client
+    token: str | None
+
+
+class ScopeWalk(TestCase):
+    media: str
+    w: Any
+    tracked: list[Tracked]
+    personal: set[str]
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.media = tempfile.mkdtemp(prefix="civicgrid-walk-")
+        cls.addClassCleanup(shutil.rmtree, cls.media, ignore_errors=True)
+        cls.enterClassContext(override_settings(MEDIA_ROOT=cls.media))
+        cls.enterClassContext(time_machine.travel(MOMENT, tick=False))
+        # Thousands of refusals are the expected answers here, not news for the log.
+        for name in ("django.request", "django.security"):
+            logger = logging.getLogger(name)
+            cls.addClassCleanup(logger.setLevel, logger.level)
+            logger.setLevel(logging.CRITICAL)
+        super().setUpClass()
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        w = cls.w = build_world()
+        east = w.east
+        unit = east.unit
+        assert unit is not None
+        for sw in (w.east, w.west):
+            for role in (Role.ADMIN, Role.DISPATCHER, Role.LEADER):
+                User.objects.filter(pk=sw.users[role].pk).update(is_staff=True)
+        # Distinctive names, none a part of another ("#" ends each).
+        Area.objects.filter(pk=east.street.pk).update(name=f"{MARK}-街道#")
+        for i, ra in enumerate(east.residential, 1):
+            Area.objects.filter(pk=ra.pk).update(name=f"{MARK}-居民区{i}#")
+        for i, grid in enumerate(east.grids, 1):
+            Area.objects.filter(pk=grid.pk).update(name=f"{MARK}-网格{i}#")
+        for i, b in enumerate(east.buildings, 1):
+            Building.objects.filter(pk=b.pk).update(name=f"{MARK}-楼{i}#")
+        Unit.objects.filter(pk=unit.pk).update(name=f"{MARK}-城管中队#")
+        for key, user in east.users.items():
+            User.objects.filter(pk=user.pk).update(full_name=f"{MARK}-{key}#")
+        renamed: list[models.Model] = [east.street, *east.residential, *east.grids, *east.buildings, unit]
+        for obj in (*renamed, *east.users.values()):
+            obj.refresh_from_db()
+        admin, desk = east.users[Role.ADMIN], east.users[Role.DISPATCHER]
+
+        subscription = Subscription.objects.create(
+            name=f"{MARK}-订阅#",
+            url="https://east-marker.example.org/hook",
+            events=["cases.create", "cases.file", "cases.dispatch"],
+            owner=admin,
+            secret="east-secret",
+        )
+        subscription.streets.set([east.street])
+        rule = DutyRule.objects.create(
+            category=Category.objects.get(code="E21"),
+            area=east.street,
+            lead_unit=unit,
+            note=f"{MARK}-规则#",
+        )
+        layer = GridLayer.objects.create(
+            layer=GridLayerKind.POLICE,
+            code="LEASTMARK9",
+            name=f"{MARK}-图层#",
+            street=east.street,
+            geometry=box(121.05, 31.20, 121.06, 31.22),
+        )
+        layer.comprehensive_grids.set(east.grids[:1])
+        issued = tokens.issue(admin, name=f"{MARK}-令牌#", scopes=["read"])
+        client = account_actions.create_integration(
+            admin, name=f"{MARK}-接入#", streets=[east.street], role=Role.DISPATCHER
+        )
+        job = Job.objects.create(
+            kind="cases.case_export", created_by=admin, street_id=east.street.pk, message=f"{MARK}-任务#"
+        )
+        save_profile(east.street, admin, {"cases.callback_working_days": 5})
+        holiday = Holiday.objects.create(date=MOMENT.date(), is_workday=False, name="测试假日")
+
+        cls.tracked = []
+        cls.personal = set()
+        # Case A: in the grid worker's grid, reported by the resident, dispatched to the unit.
+        # Case B: in the other residential area, with a photo and its phone revealed.
+        cls.add_case("A", grid=0, by=east.users[Role.RESIDENT], dispatch=True)
+        case_b = cls.add_case("B", grid=3, by=desk)
+        privacy.reveal(
+            desk, case_b, "reporter_phone", case_b.reporter_phone, "web", reason=f"{MARK}-查看原因#"
+        )
+        notifications.notify([desk], case_b, "new_case", f"{MARK}-通知#", key="walk-note")
+
+        t = cls.tracked
+        for area in (east.street, *east.residential, *east.grids):
+            t.append(track(area, (area.name, area.code), code=area.code))
+        for b in east.buildings:
+            t.append(track(b, (b.name,), building_id=b.pk))
+        t.append(track(unit, (unit.name,), unit_id=unit.pk))
+        for user in east.users.values():
+            t.append(track(user, (user.full_name, user.username)))
+        t.extend(track(m) for m in Membership.objects.filter(user__in=east.users.values()))
+        t.append(track(rule, (rule.note,), duty_id=rule.pk))
+        t.append(track(layer, (layer.name, layer.code), layer_id=layer.pk))
+        t.append(track(ApiToken.objects.get(pk=issued.token.pk), (issued.token.name, issued.token.prefix)))
+        t.append(track(client, (client.name,)))
+        t.append(track(job, (job.message,)))
+        t.extend(track(n, (n.text,), notification_id=n.pk) for n in Notification.objects.filter(user=desk))
+        t.append(
+            track(
+                subscription, (subscription.name, "east-marker.example.org"), subscription_id=subscription.pk
+            )
+        )
+        # The event reader makes deliveries after a commit, which a TestCase never reaches.
+        delivery = Delivery.objects.create(
+            subscription=subscription,
+            event="cases.file",
+            event_id=1,
+            case_id=case_b.pk,
+            case_number=case_b.number,
+            street_id=east.street.pk,
+            occurred_at=MOMENT,
+            payload={"case": {"number": case_b.number}},
+            response_body=f"{MARK}-回执#",
+        )
+        t.append(
+            track(
+                delivery, (delivery.response_body,), delivery_id=delivery.pk, subscription_id=subscription.pk
+            )
+        )
+        t.extend(track(e) for e in AuditLog.objects.filter(street_id=east.street.pk)[:5])
+        t.extend(track(r, (r.reason,)) for r in PersonalDataAccess.objects.all())
+        t.extend(track(e) for e in CaseEvent.objects.filter(case=case_b))
+        # Not scoped by street: shared by design, or for superusers only (Django's own
+        # permission tables); other such admins get UNSCOPED_OBJECT.
+        t.append(track(rule.category, (), code=rule.category.code))
+        t.append(track(holiday))
+        t.append(track(Group.objects.create(name=f"{MARK}-组#"), (f"{MARK}-组#",)))
+
+    @classmethod
+    def add_case(cls, tag: str, *, grid: int, by: Any, dispatch: bool = False) -> Case:
+        sw = cls.w.east
+        shape = sw.grids[grid].shape
+        phone = f"1390000{len(cls.personal):04d}"
+        case = actions.create_case(
+            CaseInput(
+                request_type="complaint",
+                category="E2105",
+                title=f"{MARK}-标题{tag}#",
+                description=f"{MARK}-工单{tag}#",
+                channel="hotline",
+                lon=shape.centroid.x,
+                lat=shape.centroid.y,
+                address=f"{MARK}-地址{tag}#",
+                reporter_name=f"{MARK}-报告人{tag}#",
+                reporter_phone=phone,
+                photos=[jpeg(f"eastmarker{tag}.jpg")],
+            ),
+            by,
+        )
+        desk = sw.users[Role.DISPATCHER]
+        if dispatch:
+            actions.run_action(case.pk, "file", desk, {})
+            case = actions.run_action(case.pk, "dispatch", desk, {})
+        cls.personal |= {case.reporter_name, phone}
+        markers = (case.number, case.title, case.description, case.address, case.reporter_name, phone)
+        case_params = {"number": case.number, "ref": case.number}
+        cls.tracked.append(track(case, markers, **case_params))
+        for photo in Photo.objects.filter(object_id=case.pk):
+            cls.tracked.append(
+                track(photo, (f"eastmarker{tag}",), **case_params, photo_id=photo.pk, path=photo.file.name)
+            )
+        return case
+
+    # ------------------------------------------------------------------------ readers
+
+    def readers(self) -> list[Reader]:
+        users: list[tuple[str, Any]] = [("anonymous", None)]
+        users += [(f"west {role}", self.w.user("west", role)) for role in WEST_ROLES]
+        users += [(f"east {role}", self.w.user("east", role)) for role in EAST_NARROW]
+        out = []
+        for name, user in users:
+            named = named_for(user)
+            hidden = [t for t in self.tracked if t.hidden_from(user) and t.obj not in named]
+            fill: dict[str, Tracked] = {}
+            for t in hidden:
+                fill.setdefault(t.label, t)
+            client = Client()
+            token = None
+            if user is not None:
+                client.force_login(user)
+                token = tokens.issue(user, scopes=["read"], rate_limit=0).key
+                # Used once now: its "last used" on the tokens page stays put during the walk.
+                client.get("/api/v1/categories", headers={"Authorization": f"Bearer {token}"})
+            markers = [m for t in hidden for m in t.markers]
+            out.append(
+                Reader(name, user, markers, [m for m in markers if m in self.personal], fill, client, token)
+            )
+        return out
+
+    def get(self, reader: Reader, url: str) -> tuple[int, str, str]:
+        headers = {}
+        if url.startswith("/api/v1/") and reader.token:
+            headers["Authorization"] = f"Bearer {reader.token}"
+        response: HttpResponseBase = reader.client.get(url, headers=headers)
+        return response.status_code, response.get("Location", ""), text_of(response)
+
+    # ------------------------------------------------------------------------ the walk
+
+    def requests(self, reader: Reader) -> Iterator[tuple[str, str, str | None]]:
+        """(route, url, object type) for every route this reader can be asked about."""
+        for route in routes():
+            if route.route in SAME_FOR_ALL and reader.user is not None:
+                continue
+            kind = route_type(route.route)
+            assert kind is not None, (
+                f"No filler for the URL pattern {route.route!r}: add it to ROUTES in {__name__} "
+                f"(the object its parameters name), or to PUBLIC with the reason it is public."
+            )
+            if kind == "-":
+                yield route.route, route.url(CONSTANTS), None
+                continue
+            target = reader.fill.get(kind)
+            if target is None and not any(t.label == kind for t in self.tracked) and not scoped(kind):
+                # An admin of a third-party model kept by Django's permission tables (superusers).
+                yield route.route, route.url({**CONSTANTS, "object_id": 1}), kind
+                continue
+            if target is None:
+                # Every object of that type is this reader's (or none is tracked).
+                assert any(t.label == kind for t in self.tracked), f"{route.route}: no {kind} tracked"
+                continue
+            values = {**CONSTANTS, **target.params}
+            missing = [p for p in route.params if p not in values]
+            assert not missing, f"{route.route}: {kind} does not fill {missing}"
+            yield route.route, route.url(values), kind
+        values = self.extra_values()
+        for template in EXTRA:
+            yield "extra", template.format(**values), None
+
+    def extra_values(self) -> dict[str, Any]:
+        east = self.w.east
+        point = east.grids[3].shape.centroid
+        return {
+            "street": east.street.code,
+            "street_id": east.street.pk,
+            "grid": east.grids[3].code,
+            "case": Case.objects.filter(street=east.street).order_by("pk").last().number,  # type: ignore[union-attr]
+            "mark": MARK,
+            "lon": point.x,
+            "lat": point.y,
+        }
+
+    def check(
+        self, reader: Reader, route: str, url: str, kind: str | None, status: int, where: str, body: str
+    ) -> list[str]:
+        if status >= 500:
+            return [f"{reader.name}: {url}: {status}"]
+        # What the reader sent is theirs already (a search box, ?next= or a filter echoes it).
+        asked = unquote(url)
+        markers = [m for m in (reader.personal if route in PUBLIC else reader.forbidden) if m not in asked]
+        shown = sorted({m for m in markers if m in body or m in where})
+        if shown:
+            return [f"{reader.name}: {url}: {status} names {shown}"]
+        if kind and kind not in SHARED and route not in PUBLIC and 200 <= status < 300:
+            return [f"{reader.name}: {url}: {status} for a {kind} outside the reader's scope"]
+        return []
+
+    def test_no_reader_sees_another_scope(self) -> None:
+        failures: list[str] = []
+        answered: dict[tuple[str, str], str] = {}
+        readers = self.readers()
+        for reader in readers:
+            seen = set()
+            for route, url, kind in self.requests(reader):
+                if url in seen:  # the methods of one API path are one pattern each
+                    continue
+                seen.add(url)
+                status, where, body = self.get(reader, url)
+                failures += self.check(reader, route, url, kind, status, where, body)
+                if 200 <= status < 300 and not route.endswith("add/"):  # a blank form counts nothing
+                    answered[(reader.name, url)] = normalized(body)
+
+        # The east street grows; nothing another reader was shown may change.
+        self.add_case("C", grid=3, by=self.w.user("east", Role.DISPATCHER))
+        for reader in readers:
+            for (name, url), before in answered.items():
+                if name == reader.name and normalized(self.get(reader, url)[2]) != before:
+                    failures.append(f"{reader.name}: {url}: moved with the east street's rows")
+        self.assertEqual(failures, [], "\n".join(failures))
+
+    def test_every_route_has_a_filler(self) -> None:
+        unknown = [r.route for r in routes() if route_type(r.route) is None]
+        self.assertEqual(unknown, [], "add these URL patterns to ROUTES or PUBLIC")
+        stale = [r for r in ROUTES if r not in {x.route for x in routes()} and r != "media/<path>"]
+        self.assertEqual(stale, [], "ROUTES names patterns that no longer exist")
+
+
+def text_of(response: HttpResponseBase) -> str:
+    streaming = getattr(response, "streaming", False)
+    data = b"".join(response.streaming_content) if streaming else response.content  # type: ignore[attr-defined]
+    text = data.decode("utf-8", errors="replace")
+    if response.get("Content-Type", "").startswith("application/json"):
+        try:
+            return json.dumps(json.loads(text), ensure_ascii=False)
+        except ValueError:
+            return text
+    return text
+
+
+# The CSRF token is masked afresh on every answer; the admin's one-off notices ("no object
+# with ID 1") belong to the request before.
+CSRF = re.compile(r'(csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]+')
+NOTICES = re.compile(r'<ul class="messagelist">.*?</ul>', re.DOTALL)
+WHITESPACE = re.compile(r"\s+")
+
+
+def normalized(body: str) -> str:
+    return WHITESPACE.sub(" ", NOTICES.sub("", CSRF.sub(r"\1", body)))
