@@ -108,6 +108,8 @@ ROUTES = {
     "cases/duties/<pk>/": "cases.dutyrule",
     "cases/<number>/": "cases.case",
     "cases/<number>/reveal-phone/": "cases.case",
+    "cases/<number>/reveal-description/": "cases.case",
+    "reveal/<app_label>/<model_name>/<pk>/<field>/": "cases.case",
     "cases/<number>/actions/<action>/": "cases.case",
     "cases/<number>/photos/<pk>/": "cases.photo",
     "cases/<number>/photos/<pk>/thumb/": "cases.photo",
@@ -157,6 +159,7 @@ CONSTANTS = {
     "url": "no-such-page/",
     "token": "no-such-token",
     "app_label": "cases",
+    "field": "reporter_phone",
 }
 # Object routes that answer 2xx for everyone on the staff: what they show is city-wide.
 SHARED = {"cases.category", "core.holiday"}
@@ -410,9 +413,7 @@ class ScopeWalk(TestCase):
         # Case B: in the other residential area, with a photo and its phone revealed.
         cls.add_case("A", grid=0, by=east.users[Role.RESIDENT], dispatch=True)
         case_b = cls.add_case("B", grid=3, by=desk)
-        privacy.reveal(
-            desk, case_b, "reporter_phone", case_b.reporter_phone, "web", reason=f"{MARK}-查看原因#"
-        )
+        privacy.reveal(desk, case_b, "reporter_phone", reason=f"{MARK}-查看原因#", via="web")
         notifications.notify([desk], case_b, "new_case", f"{MARK}-通知#", key="walk-note")
 
         t = cls.tracked
