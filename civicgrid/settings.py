@@ -249,9 +249,9 @@ if CELERY_BROKER_URL.startswith("filesystem:"):
     # by moving its file, which two consumers could both copy across file systems.
     _messages = CIVICGRID_CELERY_FILESYSTEM_DIR / "messages"
     _control = CIVICGRID_CELERY_FILESYSTEM_DIR / "control"
-    if not CELERY_TASK_ALWAYS_EAGER:
-        for _folder in (_messages, _control):
-            _folder.mkdir(parents=True, exist_ok=True)
+    # Also under eager tests: a test that turns eager off must find the folders.
+    for _folder in (_messages, _control):
+        _folder.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS.update(
         data_folder_in=str(_messages), data_folder_out=str(_messages), control_folder=str(_control)
     )

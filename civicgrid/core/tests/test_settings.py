@@ -74,7 +74,12 @@ CELERY_PROBE = (
 
 def celery_settings(**env: str) -> dict:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("CIVICGRID_") and k != "PYTEST_VERSION"}
-    clean.update(env, DJANGO_SETTINGS_MODULE="civicgrid.settings", CIVICGRID_SECRET_KEY="x" * 50)
+    clean.update(
+        env,
+        DJANGO_SETTINGS_MODULE="civicgrid.settings",
+        CIVICGRID_SECRET_KEY="x" * 50,
+        CIVICGRID_FIELD_KEYS=FIELD_KEY,
+    )
     result = subprocess.run(
         [sys.executable, "-c", CELERY_PROBE], cwd=ROOT, env=clean, capture_output=True, text=True
     )
