@@ -28,6 +28,11 @@ class User(AbstractUser):
         _("手机号"), max_length=20, blank=True, kind=Kind.PHONE, capability="accounts.reveal_phone"
     )
     phone_hash = SearchHashField(of="phone")
+    # AbstractUser's e-mail, encrypted like every e-mail the platform stores (docs/security.md).
+    email = PersonalDataField(
+        _("电子邮箱"), max_length=254, blank=True, kind=Kind.EMAIL, capability="accounts.reveal_phone"
+    )
+    email_hash = SearchHashField(of="email")
     # The account an integration (ApiClient) acts as through its API tokens. It has no
     # password and cannot sign in to the web UI (backends.CivicModelBackend).
     # db_default: rows written by code that predates the column (a rolling deploy) stay valid.
