@@ -600,6 +600,19 @@ def _phone(rng: random.Random) -> str:
     return f"1{rng.choice('3589')}{rng.randrange(10)}****{rng.randrange(10000):04d}"
 
 
+def _typed_personal_data(street: str, n: int) -> str:
+    """What some residents add to their words: a number to call back, a car's plate — masked
+    wherever the description is public (core.redact). Its own generator, so the rest of the
+    plan draws the same numbers with or without it."""
+    rng = _rng(street, n, "typed")
+    roll = rng.random()
+    if roll < 0.05:
+        return f"（我的电话 1{rng.choice('3589')}{rng.randrange(10**9):09d}，请回电）"
+    if roll < 0.08:
+        return f"，肇事车辆车牌沪{rng.choice('ABDEF')}{rng.randrange(10**5):05d}"
+    return ""
+
+
 def _reporter(rng: random.Random) -> str:
     surname = rng.choice(data.SURNAMES)
     return surname + (rng.choice(FAMILY_TITLES) if rng.random() < 0.6 else rng.choice(data.GIVEN_NAMES))
@@ -717,7 +730,7 @@ class _Planner:
         description = (
             SENSOR_TEXT[topic].format(addr=address)
             if channel == Channel.SENSOR
-            else _fill(template, address, rng)
+            else _fill(template, address, rng) + _typed_personal_data(self.info.spec.key, n)
         )
         receipts = self._receipts(rng, n, fate, channel)
         anonymous = channel in (Channel.HOTLINE, Channel.WEB) and rng.random() < 0.1

@@ -476,6 +476,15 @@ class DemoCasesTests(TestCase):
     def street(self, key: str) -> Area:
         return Area.objects.get(kind=AreaKind.STREET, name=STREETS[key])
 
+    def test_some_residents_type_a_phone_or_a_plate_that_public_readers_see_masked(self):
+        from civicgrid.core.redact import redact
+
+        for key in STREETS:
+            texts = list(Case.objects.filter(street=self.street(key)).values_list("description", flat=True))
+            typed = [t for t in texts if redact(t) != t]
+            assert 3 <= len(typed) <= len(texts) // 5, key  # a few, as in real orders
+            assert all("****" in redact(t) for t in typed)
+
     def test_a_year_of_cases_per_street_all_through_the_actions(self):
         first_day, last_day = demo_days(self.load_day)
         first = dt.datetime.combine(first_day, dt.time.min, tzinfo=SH)
