@@ -10,7 +10,6 @@ supported: `extensions=true` (CitySDK's extended_attributes.detailed_status) and
 
 import functools
 import json
-import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.core.validators import URLValidator, validate_email
-from django.db import transaction
 from django.db.models import F, Max, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -34,12 +32,12 @@ from civicgrid.cases.models import Case, CaseEvent, Category
 from civicgrid.cases.personal import reveal_personal
 from civicgrid.cases.public import PUBLIC_STATUS, PUBLIC_STEPS, public_description
 from civicgrid.core import privacy
-from civicgrid.core.audit import acting_as
 from civicgrid.core.choices import Action
 from civicgrid.core.inputs import as_id
 from civicgrid.core.redact import redact
 from civicgrid.geo.models import Building
 
+from . import actions as open311_actions
 from . import conf, params, services
 from .choices import (
     CLOSED_CASE_STATUSES,
@@ -56,7 +54,7 @@ from .querysets import readable_cases
 from .render import render, render_errors, w3
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
-VIA = "open311"
+VIA = open311_actions.VIA
 # Statuses a case reads as "open" (a merged case reads as its master).
 OPEN_LIKE = [s for s in CaseStatus.values if s not in CLOSED_CASE_STATUSES and s != CaseStatus.MERGED]
 CLOSED_LIKE = [*CLOSED_CASE_STATUSES, CaseStatus.MERGED]
@@ -411,37 +409,25 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Open311Error(400, "无法定位：地址未找到且没有坐标，或坐标不在本平台的任何街道内")
     if located.id != street.pk:
         raise Open311Error(400, f"该位置属于{located.name}，不在 jurisdiction_id“{street.code}”所指街道内")
-    user = token.user
-    with transaction.atomic(), acting_as(user, VIA):
-        case = actions.create_case(
-            CaseInput(
-                request_type=request_type,
-                category=service.category,
-                description=description,
-                channel=Channel.WEB,  # the nearest channel: a resident's report through an app
-                lon=lon,
-                lat=lat,
-                address=address,
-                reporter_name=contact["name"],
-                reporter_phone=contact["phone"],
-                source=VIA,
-            ),
-            user,
-            via=VIA,
-        )
-        # lint: allow-write (issue 11 follow-up: an open311 action, with create_case)
-        submission = Submission.objects.create(
-            token=secrets.token_urlsafe(18),
-            case=case,
-            street_id=case.street_id,
-            api_token=token,
-            service_code=service.code,
-            email=contact["email"],
-            device_id=contact["device_id"],
-            account_id=contact["account_id"],
-            media_url=contact["media_url"],
-            attributes=answers,
-        )
+    submission = open311_actions.submit_request(
+        token,
+        CaseInput(
+            request_type=request_type,
+            category=service.category,
+            description=description,
+            channel=Channel.WEB,  # the nearest channel: a resident's report through an app
+            lon=lon,
+            lat=lat,
+            address=address,
+            reporter_name=contact["name"],
+            reporter_phone=contact["phone"],
+            source=VIA,
+        ),
+        service_code=service.code,
+        contact=contact,
+        answers=answers,
+    )
+    case = submission.case
     # The spec wants service_request_id *or* token; both are given, for clients written
     # against batch servers (docs: the token resolves through tokens/{token}).
     return render(
