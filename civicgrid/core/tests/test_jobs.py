@@ -5,9 +5,8 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
 
-from civicgrid.core import actions
+from civicgrid.core import actions, clock
 from civicgrid.core.choices import JobStatus, Role
 from civicgrid.core.models import Job
 from civicgrid.core.tasks import purge_jobs
@@ -108,7 +107,7 @@ def test_the_retention_task_removes_old_finished_jobs_and_their_files(world, tmp
     stored = old.result_file.path
     running = actions.create_job("cases.case_export", user)
     actions.start_job(running.pk)
-    Job.objects.update(created_at=timezone.now() - dt.timedelta(days=31))
+    Job.objects.update(created_at=clock.now() - dt.timedelta(days=31))
     recent = actions.create_job("cases.case_export", user)
     assert purge_jobs.apply().get() == 1
     assert set(Job.objects.all()) == {running, recent}  # a running job is never purged
@@ -129,7 +128,7 @@ def test_job_list_and_pages_need_a_login(client, world):
 def test_a_queued_job_says_it_waits_for_the_worker_and_when_the_worker_seems_down(client, world):
     user = world.user("east", Role.DISPATCHER)
     client.force_login(user)
-    with time_machine.travel(timezone.now(), tick=False) as traveller:
+    with time_machine.travel(clock.now(), tick=False) as traveller:
         job = actions.create_job("cases.case_export", user)
         page = client.get(f"/jobs/{job.pk}/").content.decode()
         assert "已排队，等待后台进程开始处理。" in page and "<progress>" not in page
