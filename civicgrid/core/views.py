@@ -93,7 +93,8 @@ def object_history(request: HttpRequest, app_label: str, model_name: str, pk: st
 # ---------------------------------------------------------------------------- inbox
 
 
-def _safe_next(request: HttpRequest, fallback: str) -> str:
+def safe_next(request: HttpRequest, fallback: str) -> str:
+    """The `next` the form carried when it points into this site, else `fallback`."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -125,7 +126,7 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
         response = render(request, "core/_notification.html", {"note": note})
         response["HX-Trigger"] = "notifications-changed"
         return response
-    return redirect(_safe_next(request, reverse("core:inbox")))
+    return redirect(safe_next(request, reverse("core:inbox")))
 
 
 @login_required

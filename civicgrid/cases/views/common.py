@@ -5,7 +5,6 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from civicgrid.core import capabilities
 from civicgrid.core.choices import Action
@@ -62,12 +61,3 @@ def description_view(case: Case, user: Any) -> dict[str, Any]:
     if may_reveal:
         out["reasons"] = RevealReason.choices
     return out
-
-
-def safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback

@@ -23,7 +23,7 @@ from civicgrid.core.capabilities import may
 from civicgrid.core.choices import Action, Role
 from civicgrid.core.db_router import reading_from_replica
 from civicgrid.core.querysets import user_scope
-from civicgrid.core.views import serve_attachment
+from civicgrid.core.views import safe_next, serve_attachment
 from civicgrid.geo.models import Area
 from civicgrid.geo.views import map_context
 
@@ -39,7 +39,6 @@ from .common import (
     reporter_view,
     require,
     role_of,
-    safe_next,
     visible_case,
 )
 from .jobs import report_context
