@@ -422,6 +422,7 @@ def register_redacted(model: type[models.Model], name: str, capability: str) -> 
     entry = RedactedText(model._meta.concrete_model or model, name, capability)
     if entry not in _redacted:
         _redacted.append(entry)
+        _by_key.cache_clear()
 
 
 def fields() -> Iterator[Registered]:
@@ -432,32 +433,33 @@ def fields() -> Iterator[Registered]:
                 yield Registered(model, field.source(), field)
 
 
-def revealable() -> Iterator[Registered | RedactedText]:
-    """Everything privacy.reveal() may hand out: the personal columns and the redacted texts."""
-    yield from fields()
-    yield from _redacted
-
-
-def field_of(model: type[models.Model], name: str) -> Registered:
-    for entry in fields():
-        if entry.model._meta.concrete_model is model._meta.concrete_model and entry.field.name == name:
-            return entry
-    raise ValueError(f"{model._meta.label}.{name} is not a personal field")
+@functools.cache
+def _by_key() -> dict[str, Registered | RedactedText]:
+    """Everything privacy.reveal() may hand out, by the name its reveals are logged under: the
+    personal columns and the redacted texts. Built once (the models are fixed once loaded): a
+    page of the reveal log labels every row through it."""
+    entries: list[Registered | RedactedText] = [*fields(), *_redacted]
+    return {entry.key: entry for entry in entries}
 
 
 def revealable_of(model: type[models.Model], name: str) -> Registered | RedactedText:
-    key = f"{model._meta.label_lower}.{name}"
-    for entry in revealable():
-        if entry.key == key:
-            return entry
-    raise ValueError(f"{model._meta.label}.{name} is neither a personal field nor registered redacted text")
+    concrete = model._meta.concrete_model or model
+    entry = _by_key().get(f"{concrete._meta.label_lower}.{name}")
+    if entry is None:
+        raise ValueError(f"{model._meta.label}.{name} is no personal field and no redacted text")
+    return entry
+
+
+def field_of(model: type[models.Model], name: str) -> Registered:
+    entry = revealable_of(model, name)
+    if not isinstance(entry, Registered):
+        raise ValueError(f"{model._meta.label}.{name} is not a personal field")
+    return entry
 
 
 def label_of(key: str) -> str:
-    for entry in revealable():
-        if entry.key == key:
-            return entry.label
-    return key
+    entry = _by_key().get(key)
+    return entry.label if entry is not None else key
 
 
 def matching(model: type[models.Model], name: str, value: str, prefix: str = "") -> Q:
