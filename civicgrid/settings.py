@@ -118,8 +118,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL + a busy timeout let the dev server and a management command share the file.
+    # IMMEDIATE: a transaction takes the write lock when it begins, so concurrent writers queue
+    # instead of each reading, then failing to upgrade and retrying (with fifty writers on one
+    # case none got through in ten seconds: the race test saw every one refused as busy).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+        }
     )
 
 # An optional streaming replica for dashboards and reports (core/db_router.py: reads go there
