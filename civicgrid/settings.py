@@ -340,6 +340,8 @@ CIVICGRID_IMPORT_BATCH_ROWS = int(os.environ.get("CIVICGRID_IMPORT_BATCH_ROWS", 
 CIVICGRID_PHOTO_MAX_BYTES = int(os.environ.get("CIVICGRID_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))
 CIVICGRID_PHOTO_THUMBNAIL = (320, 320)
 CIVICGRID_SITE_NAME = os.environ.get("CIVICGRID_SITE_NAME", "civicgrid 街道治理平台")
+# Where the site is reached from outside: links in e-mails and text messages are absolute.
+CIVICGRID_SITE_URL = os.environ.get("CIVICGRID_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 LOGGING = {
     "version": 1,

@@ -10,8 +10,11 @@ personal data residents type into free text masked (core.redact). Nothing else.
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db.models import QuerySet
+from django.urls import reverse
 
 from civicgrid.core.choices import Role
 from civicgrid.core.querysets import user_scope
@@ -93,6 +96,12 @@ def public_case(case: Case) -> PublicCase:
 def public_description(case: Case) -> str:
     """The description as it may be published (Open311, the newsletter): personal data masked."""
     return redact(case.description)
+
+
+def resident_link(case: Case) -> str:
+    """The absolute link a message to the reporter carries to follow the case."""
+    query = urlencode({"number": case.number})
+    return f"{settings.CIVICGRID_SITE_URL}{reverse('report:follow')}?{query}"
 
 
 def reads_public_view(user: Any) -> bool:
