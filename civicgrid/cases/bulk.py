@@ -5,10 +5,9 @@ would (number, place, lead unit, deadlines, CREATE event with the same note and 
 the lookups per chunk and remembers them for the whole run (`Intake`): buildings by address,
 routes by (category, grid, residential area, street), deadlines by (day, rule), one STRtree pass
 per chunk, one number reservation per (street, year). On PostgreSQL the rows are written with
-COPY (ids reserved from the sequences first, so the CREATE events — `core.Event` and the
-timeline row that points at it — can point at their cases);
-elsewhere with bulk_create. No model instance is built on the COPY path: a row costs a few
-dict and tuple operations in Python.
+COPY, on SQLite with one executemany per table (ids reserved first, so the CREATE events —
+`core.Event` and the timeline row that points at it — can point at their cases). No model
+instance is built: a row costs a few dict and tuple operations in Python.
 
 With `histories` (one tuple of `Past` steps per item) the cases arrive already worked on — a
 migration of handled orders, the demo's year: each step of the plain loop (PAST_ACTIONS) is
@@ -337,33 +336,34 @@ class _Rows:
         for values, owner in zip(self.rows, self.owners, strict=True):
             values[name] = case_ids[owner]
 
-    def instances(self) -> list[models.Model]:
-        return [self.model(**{**self.defaults, **row}) for row in self.rows]
-
-    def copy(self, cursor: Any, ids: list[int], rows: Iterable[dict[str, Any]] | None = None) -> None:
-        """COPY the rows (default: those added) with the given ids (PostgreSQL). JSON and
-        choices are converted here; every other value goes as psycopg dumps it. Rows given as
-        a generator are built while the server indexes the rows already sent."""
+    def write(self, cursor: Any, ids: list[int], rows: Iterable[dict[str, Any]] | None = None) -> None:
+        """Insert the rows (default: those added) with the given ids: COPY on PostgreSQL (the
+        raw psycopg cursor), one executemany elsewhere (SQLite). Values are converted here as
+        Django would store them (JSON, choices, personal fields; SQLite's datetimes) and no
+        model instance is built. Rows given as a generator are built while the database takes
+        the rows already sent."""
         columns = [str(f.column) for f in self.fields]
         names = [f.attname for f in self.fields]
-        json_fields = {f.attname for f in self.fields if isinstance(f, models.JSONField)}
-        # Choices enums as their values: psycopg would dump an Enum by its name.
-        choice_fields = {f.attname for f in self.fields if f.choices}
         pk = str(self.model._meta.pk.attname)  # type: ignore[union-attr]
-        quote = connection.ops.quote_name
-        sql = f"COPY {quote(self.model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
-        # Positions that need a conversion; every other value goes as psycopg dumps it.
-        json_at = [i for i, n in enumerate(names) if n in json_fields]
-        enum_at = [i for i, n in enumerate(names) if n in choice_fields]
+        postgres = connection.vendor == "postgresql"
+        # Positions that need a conversion; every other value goes as the driver adapts it.
+        json_at = [i for i, f in enumerate(self.fields) if isinstance(f, models.JSONField)]
+        # Choices enums as their values: psycopg would dump an Enum by its name.
+        enum_at = [i for i, f in enumerate(self.fields) if f.choices]
+        adapt = connection.ops.adapt_datetimefield_value
+        moments_at = (
+            [] if postgres else [i for i, f in enumerate(self.fields) if isinstance(f, models.DateTimeField)]
+        )
         callables = self.callables
         sealed = personal.hash_fields(self.model)
-        with cursor.copy(sql) as copy:
+
+        def prepared() -> Iterator[list[Any]]:
             for row_id, row in zip(ids, self.rows if rows is None else rows, strict=True):
                 merged = {**self.defaults, **row}
                 personal.seal(merged, sealed)  # the token and the search hash, as save() writes them
-                for name, field in callables.items():
+                for name, made in callables.items():
                     if name not in row:
-                        merged[name] = field.get_default()
+                        merged[name] = made.get_default()
                 merged[pk] = row_id
                 values = [merged[n] for n in names]
                 for i in json_at:
@@ -371,16 +371,38 @@ class _Rows:
                 for i in enum_at:
                     if isinstance(values[i], Enum):
                         values[i] = values[i].value
-                copy.write_row(values)
+                for i in moments_at:
+                    values[i] = adapt(values[i])
+                yield values
+
+        quote = connection.ops.quote_name
+        table = f"{quote(self.model._meta.db_table)} ({', '.join(quote(c) for c in columns)})"
+        if postgres:
+            with cursor.copy(f"COPY {table} FROM STDIN") as copy:
+                for values in prepared():
+                    copy.write_row(values)
+        else:
+            cursor.executemany(f"INSERT INTO {table} VALUES ({', '.join(['%s'] * len(columns))})", prepared())
 
 
 def _next_ids(cursor: Any, tables: Sequence[type[models.Model]], n: int) -> list[list[int]]:
-    """`n` ids from the sequence of each model's table: one query for all of them."""
-    sql = ", ".join("nextval(pg_get_serial_sequence(%s, %s))" for _ in tables)
-    args = [value for model in tables for value in (model._meta.db_table, model._meta.pk.column)]  # type: ignore[union-attr]
-    cursor.execute(f"SELECT {sql} FROM generate_series(1, %s)", [*args, n])
-    rows = cursor.fetchall()
-    return [[int(row[k]) for row in rows] for k in range(len(tables))]
+    """`n` ids for each model's table: one query for all of them. PostgreSQL: from the
+    tables' sequences. SQLite: after the highest id the table has had (its AUTOINCREMENT
+    counter), as a write transaction holds the whole database until it commits."""
+    if connection.vendor == "postgresql":
+        sql = ", ".join("nextval(pg_get_serial_sequence(%s, %s))" for _ in tables)
+        args = [value for model in tables for value in (model._meta.db_table, model._meta.pk.column)]  # type: ignore[union-attr]
+        cursor.execute(f"SELECT {sql} FROM generate_series(1, %s)", [*args, n])
+        rows = cursor.fetchall()
+        return [[int(row[k]) for row in rows] for k in range(len(tables))]
+    quote = connection.ops.quote_name
+    parts = [
+        f"max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0),"
+        f" coalesce((SELECT max({quote(model._meta.pk.column)}) FROM {quote(model._meta.db_table)}), 0))"  # type: ignore[union-attr]
+        for model in tables
+    ]
+    cursor.execute(f"SELECT {', '.join(parts)}", [model._meta.db_table for model in tables])
+    return [list(range(last + 1, last + n + 1)) for last in cursor.fetchone()]
 
 
 def _link(rows: list[dict[str, Any]], name: str, ids: list[int]) -> None:
@@ -693,46 +715,31 @@ def _write(
             yield row
 
     children = [] if history is None else [history.assignments, history.callbacks]
-    if connection.vendor == "postgresql":
-        # wrap_database_errors: psycopg's errors from the raw COPY as Django's (IntegrityError).
-        with connection.cursor() as cursor, connection.wrap_database_errors:
+    postgres = connection.vendor == "postgresql"
+    # wrap_database_errors: the driver's errors from the raw writes as Django's (IntegrityError).
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        raw = cursor.cursor if postgres else cursor  # COPY needs psycopg's own cursor
+        if postgres:
             # Foreign keys checked row by row during the COPY, while Python builds the next
             # rows, instead of all at COMMIT (measured: ~25 µs per case less).
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            (case_ids,) = _next_ids(cursor, (Case,), len(valid))
-            cases.copy(cursor.cursor, case_ids, build())
-            # build() has run: the events (one per case without a history) are all known now.
-            event_ids, timeline_ids = _next_ids(cursor, (Event, CaseEvent), len(logged.rows))
-            logged.link("object_id", case_ids)
-            logged.copy(cursor.cursor, event_ids)
-            timeline.link("case_id", case_ids)
-            _link(timeline.rows, "event_id", event_ids)
-            timeline.copy(cursor.cursor, timeline_ids)
-            for rows in children:
-                if rows.rows:
-                    rows.link("case_id", case_ids)
-                    rows.copy(cursor.cursor, _next_ids(cursor, (rows.model,), len(rows.rows))[0])
+        (case_ids,) = _next_ids(cursor, (Case,), len(valid))
+        cases.write(raw, case_ids, build())
+        # build() has run: the events (one per case without a history) are all known now.
+        event_ids, timeline_ids = _next_ids(cursor, (Event, CaseEvent), len(logged.rows))
+        logged.link("object_id", case_ids)
+        logged.write(raw, event_ids)
+        timeline.link("case_id", case_ids)
+        _link(timeline.rows, "event_id", event_ids)
+        timeline.write(raw, timeline_ids)
+        for rows in children:
+            if rows.rows:
+                rows.link("case_id", case_ids)
+                rows.write(raw, _next_ids(cursor, (rows.model,), len(rows.rows))[0])
+        if postgres:
             # Django declares its foreign keys DEFERRABLE INITIALLY DEFERRED: back to that for
             # the rest of an enclosing transaction (a test's, a caller's).
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-    else:
-        for _row in build():
-            pass
-        saved = Case.objects.bulk_create(cases.instances())  # type: ignore[arg-type]
-        case_ids = [c.pk for c in saved]
-        if history is not None:
-            # bulk_create stamps created_at/updated_at with the clock: the history's times instead.
-            for case, row in zip(saved, cases.rows, strict=True):
-                case.created_at, case.updated_at = row["created_at"], row["updated_at"]
-            Case.objects.bulk_update(saved, ["created_at", "updated_at"], batch_size=500)
-        logged.link("object_id", case_ids)
-        event_ids = [e.pk for e in Event.objects.bulk_create(logged.instances())]  # type: ignore[arg-type]
-        timeline.link("case_id", case_ids)
-        _link(timeline.rows, "event_id", event_ids)
-        CaseEvent.objects.bulk_create(timeline.instances())  # type: ignore[arg-type]
-        for rows in children:
-            rows.link("case_id", case_ids)
-            rows.model._default_manager.bulk_create(rows.instances())  # type: ignore[attr-defined]
     # One kick for the chunk, after its commit: the consumers (webhooks) read the events.
     events.kick_on_commit()
     return [
