@@ -45,7 +45,7 @@ from civicgrid.cases.choices import (
     Urgency,
 )
 from civicgrid.cases.models import Assignment, Case, Category, DutyRule, Notification
-from civicgrid.core import clock, notifications
+from civicgrid.core import clock, events, notifications
 from civicgrid.core.choices import Role
 from civicgrid.core.scope import Scope
 from civicgrid.core.workdays import END_OF_DAY
@@ -489,6 +489,24 @@ class CasePlan:
     fate: str
     steps: tuple[Step, ...] = ()
     children: tuple["CasePlan", ...] = ()
+
+    def input(self) -> CaseInput:
+        """What the order says when it arrives (create_case's and the bulk path's input)."""
+        return CaseInput(
+            request_type=self.request_type,
+            category=self.category,
+            description=self.description,
+            channel=self.channel,
+            title=self.description[:30],
+            urgency=self.urgency,
+            address=self.address,
+            reporter_name=self.reporter_name,
+            reporter_phone=self.reporter_phone,
+            reporter_anonymous=self.reporter_anonymous,
+            source=DEMO_SOURCE,
+            external_id=self.external_id,
+            received_at=self.received_at,
+        )
 
 
 def seeded(*parts: object) -> random.Random:
@@ -1114,23 +1132,8 @@ class _Player:
         return None if who == "public" else self.users["dispatcher" if who == "desk" else who]
 
     def create(self, p: CasePlan) -> Case:
-        data_in = CaseInput(
-            request_type=p.request_type,
-            category=p.category,
-            description=p.description,
-            channel=p.channel,
-            title=p.description[:30],
-            urgency=p.urgency,
-            address=p.address,
-            reporter_name=p.reporter_name,
-            reporter_phone=p.reporter_phone,
-            reporter_anonymous=p.reporter_anonymous,
-            source=DEMO_SOURCE,
-            external_id=p.external_id,
-            received_at=p.received_at,
-        )
         with clock.at(p.received_at):
-            case = actions.create_case(data_in, self.creator(p.creator), via=p.channel)
+            case = actions.create_case(p.input(), self.creator(p.creator), via=p.channel)
         self.report.created += 1
         self.job.expect(case)
         return case
@@ -1192,6 +1195,7 @@ def _morning_rounds(first: date, last: date, readers: Iterable[User]) -> Iterato
     while day <= last:
         moment = datetime.combine(day, READ_AT, tzinfo=SH)
         yield moment
+        events.run_all()  # the notices of the writes so far (load_cases defers the consumers)
         unread = Notification.objects.filter(user_id__in=by_pk, read_at__isnull=True)
         for user_id in set(unread.values_list("user_id", flat=True)):
             with clock.at(moment):
@@ -1221,10 +1225,21 @@ def load_cases(
     the bulk of them through the bulk path with their history (history.py), the showcase
     replayed through cases.actions; existing demo cases are skipped. The demo's year ends
     at this moment (`clock.now()`)."""
-    from .history import load_year
 
     report = CaseLoadReport()
     end = clock.now()
+    with events.deferred():
+        _load(plan, streets, per_street, report, end)
+    # The consumers (notices, webhooks) of every write, each notice dated by its event.
+    events.run_all()
+    return report
+
+
+def _load(
+    plan: Any, streets: list[str] | None, per_street: int, report: CaseLoadReport, end: datetime
+) -> None:
+    from .history import load_year
+
     day = end.astimezone(SH).date()
     due = due_from_db()
     existing = set(Case.objects.filter(source=DEMO_SOURCE).values_list("external_id", flat=True))
@@ -1250,4 +1265,3 @@ def load_cases(
     _replay([*stories, *rounds], end, job)
     # The job once more, at the real now (the loading took a while).
     actions.check_deadlines()
-    return report

@@ -22,13 +22,11 @@ from typing import Any
 
 from civicgrid.accounts.models import User
 from civicgrid.cases import bulk, deadlines
-from civicgrid.cases.actions import CaseInput
 from civicgrid.cases.choices import AssignmentRole, CaseAction, Channel, RequestType, Urgency
 from civicgrid.cases.errors import CaseError
 
 from . import volume
 from .cases import (
-    DEMO_SOURCE,
     PATROL_TOPICS,
     REJECT_REASONS,
     SATISFACTION_GIVEN,
@@ -280,21 +278,6 @@ class _Writer:
         return self.users[{"desk": "dispatcher", "unit": "handler", "co": "handler"}.get(who, who)]
 
     def item(self, p: CasePlan) -> tuple[bulk.BulkItem, tuple[bulk.Past, ...]]:
-        data = CaseInput(
-            request_type=p.request_type,
-            category=p.category,
-            description=p.description,
-            channel=p.channel,
-            title=p.description[:30],
-            urgency=p.urgency,
-            address=p.address,
-            reporter_name=p.reporter_name,
-            reporter_phone=p.reporter_phone,
-            reporter_anonymous=p.reporter_anonymous,
-            source=DEMO_SOURCE,
-            external_id=p.external_id,
-            received_at=p.received_at,
-        )
         past = []
         for s in p.steps:
             params = dict(s.params)
@@ -311,7 +294,7 @@ class _Writer:
                     data=params,
                 )
             )
-        return (data, ""), tuple(past)
+        return (p.input(), ""), tuple(past)
 
 
 def load_year(

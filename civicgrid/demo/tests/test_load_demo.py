@@ -59,6 +59,7 @@ from civicgrid.demo.builder import (
 from civicgrid.demo.cases import (
     DEMO_SOURCE,
     STREET_DUTIES,
+    TOPICS,
     demo_days,
     plan_street_cases,
     street_infos,
@@ -655,6 +656,18 @@ class DemoCasesTests(TestCase):
         assert number not in stored and number[-4:] not in stored
         assert number not in str(case.reporter_phone)
 
+    def test_inboxes_hold_the_year_s_notices_read_but_the_last_week_s(self):
+        from civicgrid.cases.models import Notification
+
+        notices = Notification.objects.filter(user__username__endswith="-dispatcher")
+        week_ago = timezone.now() - dt.timedelta(days=8)
+        assert notices.filter(created_at__lt=week_ago).exists()
+        assert not notices.filter(created_at__lt=week_ago, read_at=None).exists()
+        assert notices.filter(read_at=None).exists()
+        # Dated when the write happened, not when the load ran.
+        first = dt.datetime.combine(demo_days(self.load_day)[0], dt.time(), tzinfo=SH)
+        assert not notices.filter(created_at__lt=first).exists()
+
     def test_dashboards_count_the_whole_demo(self):
         from civicgrid.insights.models import CaseRollup, Dimension
 
@@ -681,6 +694,7 @@ def test_the_default_volume_has_the_declared_shares():
     def due(received_at, request_type, code, urgency):
         return deadlines.Deadlines(received_at + dt.timedelta(days=1), received_at + dt.timedelta(days=7))
 
+    assert set(volume.CATEGORIES) == set(TOPICS)  # every category has its texts
     plans = plan_year(info, due, today)
     n = len(plans)
     assert n == volume.CASES_PER_STREET - volume.SHOWCASE_PER_STREET
