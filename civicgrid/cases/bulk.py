@@ -398,7 +398,7 @@ def _next_ids(cursor: Any, tables: Sequence[type[models.Model]], n: int) -> list
     quote = connection.ops.quote_name
     parts = [
         f"max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0),"
-        f" coalesce((SELECT max({quote(model._meta.pk.column)}) FROM {quote(model._meta.db_table)}), 0))"  # type: ignore[union-attr]
+        f" coalesce((SELECT max({quote(str(model._meta.pk.column))}) FROM {quote(model._meta.db_table)}), 0))"  # type: ignore[union-attr]
         for model in tables
     ]
     cursor.execute(f"SELECT {', '.join(parts)}", [model._meta.db_table for model in tables])
@@ -444,9 +444,9 @@ PAST_ACTIONS = frozenset(
     }
 )
 # A unit's step moves the case only when the lead unit takes it (workflow.moves_if_lead).
-_LEAD_TARGETS = {A.SIGN: CaseStatus.IN_PROGRESS, A.REPORT_BACK: CaseStatus.HANDLED}
+_LEAD_TARGETS: dict[str, str] = {A.SIGN: CaseStatus.IN_PROGRESS, A.REPORT_BACK: CaseStatus.HANDLED}
 _DESK_ANSWERS = frozenset({RequestType.INQUIRY, RequestType.SUGGESTION})
-_UNIT_NEEDS = {A.SIGN: AssignmentStatus.PENDING, A.REPORT_BACK: AssignmentStatus.SIGNED}
+_UNIT_NEEDS: dict[str, str] = {A.SIGN: AssignmentStatus.PENDING, A.REPORT_BACK: AssignmentStatus.SIGNED}
 
 
 class _History:

@@ -717,28 +717,16 @@ class Planner:
             else fill(template, address, rng) + typed_personal_data(self.info.spec.key, n)
         )
         receipts = self._receipts(rng, n, fate, channel)
-        anonymous = channel in (Channel.HOTLINE, Channel.WEB) and rng.random() < 0.1
-        nameless = channel in (Channel.SENSOR, Channel.PATROL, Channel.INSPECTION)
-        urgency = (
-            Urgency.URGENT
-            if request_type == RequestType.COMPLAINT and rng.random() < 0.07
-            else Urgency.NORMAL
-        )
-        plan = CasePlan(
-            external_id=f"demo-{self.info.spec.key}-{n:04d}",
-            street_code=self.info.code,
+        plan = self._order(
+            rng,
+            n,
             channel=channel,
             request_type=request_type,
             category=topic,
-            urgency=urgency,
             description=description,
             address=address,
             grid_code=grid,
-            reporter_name="" if nameless else reporter(rng),
-            reporter_phone="" if nameless else phone(rng),
-            reporter_anonymous=anonymous,
             received_at=receipts[0][0],
-            creator=self._creator(channel, grid),
             fate=fate,
         )
         # The first receipt whose story fits wins; the last one is taken anyway.
@@ -748,6 +736,27 @@ class Planner:
             if i == len(receipts) - 1 or self._fits(plan, steps, fresh):
                 break
         return dataclasses.replace(plan, steps=tuple(steps), children=tuple(children))
+
+    def _order(
+        self, rng: random.Random, n: int, *, channel: str, request_type: str, **fields: Any
+    ) -> CasePlan:
+        """The plan of order `n` with who reported it (people leave a name and a phone, some
+        ask to stay anonymous; a patrol, a check or a sensor has no reporter) and how urgent."""
+        anonymous = channel in (Channel.HOTLINE, Channel.WEB) and rng.random() < 0.1
+        nameless = channel in (Channel.SENSOR, Channel.PATROL, Channel.INSPECTION)
+        urgent = request_type == RequestType.COMPLAINT and rng.random() < 0.07
+        return CasePlan(
+            external_id=f"demo-{self.info.spec.key}-{n:04d}",
+            street_code=self.info.code,
+            channel=channel,
+            request_type=request_type,
+            urgency=Urgency.URGENT if urgent else Urgency.NORMAL,
+            reporter_name="" if nameless else reporter(rng),
+            reporter_phone="" if nameless else phone(rng),
+            reporter_anonymous=anonymous,
+            creator=self._creator(channel, fields["grid_code"]),
+            **fields,
+        )
 
     def _receipts(self, rng: random.Random, n: int, fate: str, channel: str) -> list[tuple[datetime, bool]]:
         """Receipt times to try, each with whether the case must still be within its limit

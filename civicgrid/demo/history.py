@@ -22,7 +22,7 @@ from typing import Any
 
 from civicgrid.accounts.models import User
 from civicgrid.cases import bulk, deadlines
-from civicgrid.cases.choices import AssignmentRole, CaseAction, Channel, RequestType, Urgency
+from civicgrid.cases.choices import AssignmentRole, CaseAction, Channel, RequestType
 from civicgrid.cases.errors import CaseError
 
 from . import volume
@@ -43,10 +43,8 @@ from .cases import (
     demo_days,
     fill,
     hours,
-    phone,
     pick,
     received_on,
-    reporter,
     seeded,
     showcase_count,
     typed_personal_data,
@@ -135,23 +133,16 @@ class YearPlanner(Planner):
                 + rng.choice(CLOSINGS[request_type])
                 + typed_personal_data(self.info.spec.key, n)
             )
-        nameless = channel in (Channel.SENSOR, Channel.PATROL, Channel.INSPECTION)
-        urgent = request_type == RequestType.COMPLAINT and rng.random() < 0.05
-        plan = CasePlan(
-            external_id=f"demo-{self.info.spec.key}-{n:04d}",
-            street_code=self.info.code,
+        plan = self._order(
+            rng,
+            n,
             channel=channel,
             request_type=request_type,
             category=category,
-            urgency=Urgency.URGENT if urgent else Urgency.NORMAL,
             description=description,
             address=address,
             grid_code=grid,
-            reporter_name="" if nameless else reporter(rng),
-            reporter_phone="" if nameless else phone(rng),
-            reporter_anonymous=channel in (Channel.HOTLINE, Channel.WEB) and rng.random() < 0.1,
             received_at=received,
-            creator=self._creator(channel, grid),
             fate="",
         )
         steps = [s for s in self._life(plan, rng, rng.choice(feedback)) if s.when < self.day_starts]
@@ -193,7 +184,7 @@ class YearPlanner(Planner):
         ):
             close = due + hours(rng, 2, 48) if late else between(rng, last, due, 0.05, 0.5)
             yield step(A.CLOSE, "desk", close, note="已电话答复诉求人相关政策和办理渠道")
-            yield from self._callbacks(step, rng, last, late)
+            yield from self._calls_back(step, rng, last, late)
             return
         _lead, co = self.info.route(p.category, p.grid_code[:-2])
         yield step(A.DISPATCH, "desk", last + timedelta(minutes=rng.uniform(*quick)))
@@ -220,10 +211,10 @@ class YearPlanner(Planner):
         yield step(A.REPORT_BACK, "unit", report, note=feedback)
         yield step(A.VERIFY_PASS, "verifier", between(rng, last, close, 0.2, 0.7), note="现场核查已整改到位")
         yield step(A.CLOSE, "desk", max(close, last + timedelta(minutes=20)))
-        yield from self._callbacks(step, rng, last, late)
+        yield from self._calls_back(step, rng, last, late)
 
     @staticmethod
-    def _callbacks(
+    def _calls_back(
         step: Callable[..., Step], rng: random.Random, closed: datetime, late: bool
     ) -> Iterator[Step]:
         t = closed + hours(rng, 3, 60)
@@ -301,7 +292,7 @@ def load_year(
     infos: list[StreetInfo],
     due: Callable[..., deadlines.Deadlines],
     day: date,
-    existing: set[str],
+    existing: set[str | None],
     per_street: int = volume.CASES_PER_STREET,
 ) -> list[int]:
     """Write the bulk orders of the streets that are not there yet; the ids of those written."""

@@ -365,6 +365,12 @@ class LoadDemoTests(TestCase):
         call_command("load_demo", "--quiet", "--no-cases", stdout=quiet)
         assert quiet.getvalue() == ""
 
+    def test_a_negative_volume_is_refused_before_anything_is_written(self):
+        before = row_counts()
+        with self.assertRaisesMessage(CommandError, "--cases-per-street"):
+            call_command("load_demo", "--quiet", "--cases-per-street", "-1")
+        assert row_counts() == before
+
     def test_second_run_changes_nothing_and_writes_no_audit(self):
         before = row_counts()
         exported = export_demo(self.plan)

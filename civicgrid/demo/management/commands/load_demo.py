@@ -48,7 +48,7 @@ class Command(BaseCommand):
             type=int,
             default=volume.CASES_PER_STREET,
             metavar="N",
-            help=_("每个街道的演示工单数（默认 %(default)s）"),
+            help=_("每个街道的演示工单数"),
         )
         parser.add_argument(
             "--no-cases",
@@ -58,9 +58,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         quiet = options["quiet"] or options["verbosity"] == 0
+        per_street = options["cases_per_street"]
+        if per_street < 0:
+            raise CommandError(_("--cases-per-street 不能为负数"))
         started = time.monotonic()
-        # The consumers of each write's events (notices, webhooks) run here as it goes, so the
-        # demo is complete when the command ends.
+        # The writes' tasks (the event consumers: notices, webhooks) run in this process, so
+        # the demo is complete when the command ends.
         with celery.in_process():
             try:
                 plan = build_plan()
@@ -68,9 +71,6 @@ class Command(BaseCommand):
             except DemoError as exc:
                 raise CommandError(str(exc)) from exc
             # A year of work orders (skipped when already there), and the dashboards' rollups.
-            per_street = options["cases_per_street"]
-            if per_street < 0:
-                raise CommandError(_("--cases-per-street 不能为负数"))
             cases = None if options["no_cases"] else load_cases(plan, per_street=per_street)
             if cases is not None and cases.created:
                 rollups.refresh()
