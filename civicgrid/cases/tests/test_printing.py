@@ -124,3 +124,11 @@ def test_the_case_page_links_the_forms_the_case_has(world, client, dispatcher):
     page = client.get(case.get_absolute_url()).content.decode()
     assert f"/cases/{case.number}/print/dispatch.pdf" in page
     assert "/print/closure.pdf" not in page and "/print/supervision.pdf" not in page
+
+
+def test_the_forms_print_in_english_for_an_english_user(world, client, dispatcher):
+    case = advance(world, make_case(world), CaseStatus.DISPATCHED)
+    client.cookies["django_language"] = "en"
+    text, _ = printed(client, case, "dispatch")
+    assert "Dispatch order" in text and "Received by" in text and "Case number" in text
+    assert "派遣单" not in squeezed(text)
