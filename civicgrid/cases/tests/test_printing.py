@@ -4,11 +4,14 @@ as text; who may print them; their document numbers; the links on the case page.
 import io
 
 import pytest
+from django.urls import reverse
 from pypdf import PdfReader
 
 from civicgrid.cases import actions
 from civicgrid.cases.choices import CaseStatus
 from civicgrid.core.choices import Role
+from civicgrid.testing.browser import CHROMIUM
+from civicgrid.testing.factories import PASSWORD
 
 from .factories import advance, duty, make_case
 
@@ -132,3 +135,33 @@ def test_the_forms_print_in_english_for_an_english_user(world, client, dispatche
     text, _ = printed(client, case, "dispatch")
     assert "Dispatch order" in text and "Received by" in text and "Case number" in text
     assert "派遣单" not in squeezed(text)
+
+
+# ---------------------------------------------------------------------------- the case page on paper
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is missing (apt-get install chromium)")
+@pytest.mark.django_db(transaction=True)
+def test_the_case_page_prints_without_navigation_or_forms_on_few_pages(live_server, world, browser_context):
+    duty(world).co_units.add(world.shared_unit)
+    case = advance(world, make_case(world, description=DESCRIPTION), CaseStatus.CLOSED)
+    for n in range(4):
+        actions.run_action(case.pk, "comment", world.user("east", Role.DISPATCHER), {"note": f"备注 {n}"})
+    page = browser_context.new_page()
+    page.goto(live_server.url + reverse("accounts:login"))
+    page.fill("input[name=username]", world.user("east", Role.DISPATCHER).username)
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.click("form.form button[type=submit]")
+    page.goto(live_server.url + case.get_absolute_url())
+    page.emulate_media(media="print")
+    for hidden in (".topbar", ".breadcrumbs", ".actions-panel", ".case-map", ".print-forms", "form"):
+        assert not page.locator(hidden).first.is_visible(), hidden
+    for shown in ("dl.facts", "ol.timeline", ".case-number"):
+        assert page.locator(shown).first.is_visible(), shown
+    pdf = page.pdf(format="A4")
+    text = pdf_text(pdf)
+    assert case.number in text and "备注 3" in text
+    # One page here (four before the print stylesheet); two leaves room for what the page grows.
+    assert len(PdfReader(io.BytesIO(pdf)).pages) <= 2
