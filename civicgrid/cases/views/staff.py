@@ -14,7 +14,6 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -187,7 +186,8 @@ def case_print(request: HttpRequest, number: str, kind: str) -> HttpResponse:
     except printing.NotPrintable as exc:
         raise Http404(str(exc)) from None
     response = HttpResponse(document.pdf, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(False, f"{document.number}.pdf")
+    # Inline: the browser shows it and prints it from there. Case numbers are ASCII.
+    response["Content-Disposition"] = f'inline; filename="{document.number}.pdf"'
     return response
 
 
