@@ -26,6 +26,7 @@ urlpatterns = [
     path("<str:number>/reveal-phone/", views.reveal_phone, name="reveal_phone"),
     path("<str:number>/reveal-description/", views.reveal_description, name="reveal_description"),
     path("<str:number>/actions/<str:action>/", views.case_action, name="action"),
+    path("<str:number>/print/<str:kind>.pdf", views.case_print, name="print"),
     path("<str:number>/photos/<int:pk>/", views.case_photo, name="photo"),
     path("<str:number>/photos/<int:pk>/thumb/", views.case_photo, {"size": "thumb"}, name="photo_thumb"),
 ]

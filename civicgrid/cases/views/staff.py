@@ -27,7 +27,7 @@ from civicgrid.core.views import safe_next, serve_attachment
 from civicgrid.geo.models import Area
 from civicgrid.geo.views import map_context
 
-from .. import actions, duplicates, personal, workflow
+from .. import actions, duplicates, personal, printing, workflow
 from ..choices import OPEN_STATUSES, AssignmentStatus, CaseAction, PhotoStage
 from ..errors import CaseError, Conflict, InvalidInput
 from ..forms import action_form
@@ -137,6 +137,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     allowed = workflow.allowed_actions(case, user)
     events = list(case.events.select_related("unit").order_by("at", "id"))
     photos = list(case.photos.order_by("uploaded_at", "id"))
+    supervisions = list(case.supervisions.select_related("unit"))
     candidates: list[Any] = []
     if may(user, "cases.desk") and case.status in OPEN_STATUSES:
         found = duplicates.candidates(case)
@@ -159,17 +160,35 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
         "after_photos": [p for p in photos if p.stage == PhotoStage.AFTER],
         "callbacks": list(case.callbacks.order_by("at")),
         "extensions": list(case.extensions.select_related("unit")),
-        "supervisions": list(case.supervisions.select_related("unit")),
+        "supervisions": supervisions,
         "merged_cases": list(
             Case.objects.restrict(user, Action.VIEW).filter(master=case).only("number", "title")
         ),
         "candidates": candidates,
+        "forms": printing.available(case, events, supervisions) if may(user, "cases.print") else [],
         "may_merge": CaseAction.MERGE in allowed,
         "action_forms": _action_forms(case, user, allowed),
         "grid_geojson_url": _grid_geojson_url(case, user),
         **map_context(),
     }
     return render(request, "cases/case_detail.html", context)
+
+
+@login_required
+@never_cache
+def case_print(request: HttpRequest, number: str, kind: str) -> HttpResponse:
+    """A printed form of the case as a PDF (cases/printing.py), rendered in the request: about
+    a second for one case. 404 for a form the case does not have yet."""
+    require(request, "cases.print")
+    case = visible_case(request, number)
+    try:
+        document = printing.render(case, kind, request.user)
+    except printing.NotPrintable as exc:
+        raise Http404(str(exc)) from None
+    response = HttpResponse(document.pdf, content_type="application/pdf")
+    # Inline: the browser shows it and prints it from there. Case numbers are ASCII.
+    response["Content-Disposition"] = f'inline; filename="{document.number}.pdf"'
+    return response
 
 
 @login_required

@@ -111,6 +111,7 @@ ROUTES = {
     "cases/<number>/reveal-description/": "cases.case",
     "reveal/<app_label>/<model_name>/<pk>/<field>/": "cases.case",
     "cases/<number>/actions/<action>/": "cases.case",
+    "cases/<number>/print/<kind>.pdf": "cases.case",
     "cases/<number>/photos/<pk>/": "cases.photo",
     "cases/<number>/photos/<pk>/thumb/": "cases.photo",
     "cases/inbox/<pk>/read/": "core.notification",
@@ -154,6 +155,7 @@ ROUTES = {
 CONSTANTS = {
     "fmt": "json",
     "action": "dispatch",
+    "kind": "dispatch",
     "rest": "no-such-route",
     "path": "no-such-path",
     "url": "no-such-page/",
