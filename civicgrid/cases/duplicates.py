@@ -2,9 +2,10 @@
 
 Same category, received in the last N days, at the same building or within R metres, with
 similar text (share of the shorter text's character bigrams found in the other ≥ a minimum:
-a short "楼上噪声扰民" matches a longer account of the same noise). N, R and the minimum come
-from the street's profile (cases/profile_settings.py). The dispatcher decides and merges
-through actions.merge_case.
+a short "楼上噪声扰民" matches a longer account of the same noise). Cases closed at the same
+place in the last M days are offered too, marked closed: the desk may reopen the old one
+instead of opening a new one. N, M, R and the minimum come from the street's profile
+(cases/profile_settings.py). The dispatcher decides and merges through actions.merge_case.
 """
 
 import math
@@ -15,7 +16,7 @@ from django.db.models import Q
 
 from civicgrid.core import profile
 
-from .choices import OPEN_STATUSES
+from .choices import OPEN_STATUSES, CaseStatus
 from .models import Case
 
 EARTH_RADIUS_M = 6_371_000.0
@@ -46,11 +47,20 @@ class Candidate:
     same_building: bool
     similarity: float
 
+    @property
+    def closed(self) -> bool:
+        return self.case.status == CaseStatus.CLOSED
 
-def candidates(case: Case) -> list[Candidate]:
+
+def candidates(case: Case, *, closed: bool = True) -> list[Candidate]:
+    """Open cases that are probably the same matter, then (`closed`) recently closed ones."""
     conf = profile.for_area(case.street_id)
     radius = conf["cases.duplicate_radius_m"]
     since = case.received_at - timedelta(days=conf["cases.duplicate_days"])
+    recent = Q(status__in=OPEN_STATUSES, received_at__gte=since)
+    if closed:
+        closed_since = case.received_at - timedelta(days=conf["cases.duplicate_closed_days"])
+        recent |= Q(status=CaseStatus.CLOSED, closed_at__gte=closed_since)
     near = Q(pk__in=[])
     if case.building_id:
         near |= Q(building_id=case.building_id)
@@ -64,10 +74,9 @@ def candidates(case: Case) -> list[Candidate]:
     rows = (
         Case.objects.filter(
             near,
+            recent,
             street_id=case.street_id,
             category_id=case.category_id,
-            status__in=OPEN_STATUSES,
-            received_at__gte=since,
             received_at__lte=case.received_at,
         )
         .exclude(pk=case.pk or 0)  # an unsaved case (create_case searches before INSERT)
@@ -85,9 +94,10 @@ def candidates(case: Case) -> list[Candidate]:
         score = similarity(case.description, other.description)
         if score >= minimum:
             found.append(Candidate(other, dist, same_building, score))
-    found.sort(key=lambda c: (-c.similarity, c.case.received_at))
+    found.sort(key=lambda c: (c.closed, -c.similarity, c.case.received_at))
     return found
 
 
 def suggest_for_new(case: Case) -> list[Case]:
-    return [c.case for c in candidates(case)]
+    """The open candidates a new case could be merged into (its CREATE event lists them)."""
+    return [c.case for c in candidates(case, closed=False)]

@@ -1,5 +1,6 @@
 /* civicgrid work orders: location from the phone (navigator.geolocation) or a map click
-   fills the hidden lon/lat inputs; a confirm() for destructive buttons. No tiles unless
+   fills the hidden lon/lat inputs; a confirm() for destructive buttons; the workbench's
+   select-all box. No tiles unless
    configured, so the picker works offline over the streets' outlines. */
 (function () {
   "use strict";
@@ -75,6 +76,15 @@
     document.querySelectorAll("[data-pick-map]").forEach(initPicker);
     document.querySelectorAll("[data-confirm]").forEach(initConfirm);
   }
+
+  // 全选本页: one box ticks every row box of its form (delegated: htmx swaps the list).
+  document.addEventListener("change", function (e) {
+    var all = e.target.closest && e.target.closest("[data-select-all]");
+    if (!all || !all.form) { return; }
+    all.form.querySelectorAll("input[type=checkbox][name='" + all.dataset.selectAll + "']").forEach(function (box) {
+      box.checked = all.checked;
+    });
+  });
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
 })();
