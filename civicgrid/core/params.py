@@ -219,8 +219,8 @@ class Param:
             return forms.ModelChoiceField(queryset=self._rows(user), **common)
         if self.kind is Kind.REFS:
             # Ticked in a searchable list (core.widgets), not Ctrl-clicked.
-            widget = self.widget() if self.widget is not None else SearchableSelectMultiple()
-            return forms.ModelMultipleChoiceField(queryset=self._rows(user), widget=widget, **common)
+            picker = self.widget() if self.widget is not None else SearchableSelectMultiple()
+            return forms.ModelMultipleChoiceField(queryset=self._rows(user), widget=picker, **common)
         return MultipleFileField(**common)
 
     def form_value(self, value: Any) -> Any:

@@ -76,10 +76,11 @@ def desk_route(request: HttpRequest) -> HttpResponse:
         category = actions.resolve_category(request.GET.get("category"))
         actions.check_street_scope(user_scope(request.user), place.location)
     except CaseError:
-        place = category = None
-    if place is not None and category is not None and place.location:
+        pass  # not enough typed yet for a suggestion
+    else:
         loc = place.location
-        proposal = route(category, [loc.grid, loc.residential_area, loc.street])
+        if loc:
+            proposal = route(category, [loc.grid, loc.residential_area, loc.street])
     initial = {}
     if proposal is not None:
         initial = {"lead_unit": proposal.lead_unit.pk, "co_units": [u.pk for u in proposal.co_units]}
