@@ -10,11 +10,12 @@ instead of opening a new one. N, M, R and the minimum come from the street's pro
 
 import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Q
 
-from civicgrid.core import profile
+from civicgrid.core import clock, profile
 
 from .choices import OPEN_STATUSES, CaseStatus
 from .models import Case
@@ -52,8 +53,9 @@ class Candidate:
         return self.case.status == CaseStatus.CLOSED
 
 
-def candidates(case: Case, *, closed: bool = True) -> list[Candidate]:
-    """Open cases that are probably the same matter, then (`closed`) recently closed ones."""
+def candidates(case: Case, *, closed: bool = True, until: datetime | None = None) -> list[Candidate]:
+    """Open cases that are probably the same matter, then (`closed`) recently closed ones,
+    received up to `until` (default: when this case was)."""
     conf = profile.for_area(case.street_id)
     radius = conf["cases.duplicate_radius_m"]
     since = case.received_at - timedelta(days=conf["cases.duplicate_days"])
@@ -77,7 +79,7 @@ def candidates(case: Case, *, closed: bool = True) -> list[Candidate]:
             recent,
             street_id=case.street_id,
             category_id=case.category_id,
-            received_at__lte=case.received_at,
+            received_at__lte=until or case.received_at,
         )
         .exclude(pk=case.pk or 0)  # an unsaved case (create_case searches before INSERT)
         .select_related("category")[:50]
@@ -96,6 +98,30 @@ def candidates(case: Case, *, closed: bool = True) -> list[Candidate]:
             found.append(Candidate(other, dist, same_building, score))
     found.sort(key=lambda c: (c.closed, -c.similarity, c.case.received_at))
     return found
+
+
+def for_draft(
+    *,
+    street_id: int,
+    category: Any,
+    building: Any,
+    lon: float | None,
+    lat: float | None,
+    description: str,
+    received_at: datetime,
+) -> list[Candidate]:
+    """The candidates of a case not registered yet (the desk's form asks before registering),
+    received until now: a backdated walk-in may repeat an order that came in since."""
+    draft = Case(
+        street_id=street_id,
+        category=category,
+        building=building,
+        lon=lon,
+        lat=lat,
+        description=description,
+        received_at=received_at,
+    )
+    return candidates(draft, until=clock.now())
 
 
 def suggest_for_new(case: Case) -> list[Case]:

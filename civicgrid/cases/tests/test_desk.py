@@ -376,3 +376,21 @@ def test_closed_cases_outside_the_profile_window_are_not_offered(routed, time_ma
     assert duplicates.candidates(make_case(world)) == []
     time_machine.move_to(clock.now() - dt.timedelta(days=2))
     assert [c.case for c in duplicates.candidates(make_case(world))] == [old]
+
+
+def test_desk_form_shows_look_alikes_before_registering(client, routed):
+    world = routed
+    point = world.east.grids[0].shape.centroid
+    closed = advance(world, make_case(world), CaseStatus.CLOSED)
+    open_one = make_case(world, description="楼上夜间噪声扰民，又来了")
+    make_case(world, street="west")  # another street's: never shown
+    client.force_login(desk(world))
+    data = form_data(world, description="楼上夜间噪声扰民", lon=point.x, lat=point.y)
+    response = client.post(reverse("cases:desk_new"), data)
+    assert response.status_code == 200 and Case.objects.count() == 3  # nothing registered yet
+    shown = {c.case.number: c.closed for c in response.context["candidates"]}
+    assert shown == {open_one.number: False, closed.number: True}
+    html = response.content.decode()
+    assert "已办结，可重启原工单" in html and 'name="confirmed"' in html
+    response = client.post(reverse("cases:desk_new"), {**data, "confirmed": "1"})
+    assert response.status_code == 302 and Case.objects.count() == 4

@@ -11,16 +11,18 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from civicgrid.core import clock
 from civicgrid.core.choices import Action
 from civicgrid.core.querysets import user_scope
 from civicgrid.core.views import safe_next
 from civicgrid.geo.models import Area, Building
 from civicgrid.geo.views import map_context
 
-from .. import actions, batch, jobs
+from .. import actions, batch, duplicates, jobs
 from ..choices import CaseAction
 from ..errors import CaseError
 from ..forms import DeskIntakeForm
+from ..models import Case
 from ..routing import route
 from .common import form_error, require
 from .public import street_map
@@ -45,7 +47,11 @@ def desk_new(request: HttpRequest) -> HttpResponse:
     """代居民登记; the 立案并派遣 button (`dispatch`) files and dispatches it too."""
     require(request, "cases.desk")
     form = DeskIntakeForm(request.POST or None, request.FILES or None, user=request.user)
+    found: list[duplicates.Candidate] = []
     if request.method == "POST" and form.is_valid():
+        # Look-alikes first (unless the desk has seen them): reopen or merge rather than register again.
+        found = [] if request.POST.get("confirmed") else _duplicates(request, form)
+    if request.method == "POST" and form.is_valid() and not found:
         dispatch = "dispatch" in request.POST
         try:
             case = actions.create_case(
@@ -61,7 +67,35 @@ def desk_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"{done}：{case.number}")
             return redirect(case.get_absolute_url())
     status = 400 if form.errors else 200
-    return render(request, "cases/desk_new.html", _context(request, form), status=status)
+    context = {**_context(request, form), "candidates": found}
+    return render(request, "cases/desk_new.html", context, status=status)
+
+
+def _duplicates(request: HttpRequest, form: DeskIntakeForm) -> list[duplicates.Candidate]:
+    """The open and recently closed cases the desk may see that look like this one."""
+    data = form.case_input()
+    try:
+        category, place = actions.validate_input(data)
+    except CaseError:
+        return []  # registering will say what is wrong
+    street = place.location.street
+    if street is None:
+        return []
+    found = duplicates.for_draft(
+        street_id=street.id,
+        category=category,
+        building=place.building,
+        lon=place.lon,
+        lat=place.lat,
+        description=data.description,
+        received_at=data.received_at or clock.now(),
+    )
+    visible = set(
+        Case.objects.restrict(request.user, Action.VIEW)
+        .filter(pk__in=[c.case.pk for c in found])
+        .values_list("pk", flat=True)
+    )
+    return [c for c in found if c.case.pk in visible]
 
 
 @login_required
