@@ -35,6 +35,10 @@ def test_desk_form_picker_and_file_and_dispatch(live_server, world, browser_cont
     page.fill("input[name=reporter_name]", "赵先生")
     page.fill("input[name=address]", world.east.buildings[0].address)
     page.locator("details.desk-dispatch summary").click()
+    # The duty table's units, preselected for the category and place (htmx), still editable.
+    page.wait_for_selector("#desk-dispatch .desk-proposal")
+    lead = page.locator("#desk-dispatch select[name=lead_unit] option:checked")
+    assert lead.inner_text() == "东城管中队"
     # Co-handling units: a searchable list of checkboxes, the <select multiple> hidden.
     assert page.locator("select[name=co_units]").is_hidden()
     units = page.locator("#desk-dispatch .picker-list label")

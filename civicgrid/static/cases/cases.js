@@ -9,7 +9,11 @@
     var lonInput = fieldset.querySelector("input[name=lon]");
     var latInput = fieldset.querySelector("input[name=lat]");
     if (lonInput) { lonInput.value = lon.toFixed(6); }
-    if (latInput) { latInput.value = lat.toFixed(6); }
+    if (latInput) {
+      latInput.value = lat.toFixed(6);
+      // Listeners (the desk's duty-table suggestion) hear of the new point.
+      latInput.dispatchEvent(new Event("change", { bubbles: true }));
+    }
     var out = fieldset.querySelector("[data-geo-status]");
     if (out) { out.textContent = status + "：" + lon.toFixed(6) + ", " + lat.toFixed(6); }
     if (fieldset._pickMarker) { fieldset._pickMarker(lat, lon); }
