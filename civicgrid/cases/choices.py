@@ -19,6 +19,20 @@ class Channel(models.TextChoices):
     INSPECTION = "inspection", _("检查发现")
     DOOR_TO_DOOR = "door_to_door", _("上门服务")
     SENSOR = "sensor", _("物联感知")
+    # A call to the street's own desk (12345's orders are HOTLINE).
+    PHONE = "phone", _("来电")
+
+
+# What the desk registers on a resident's behalf (代居民登记): not the public form's or a
+# sensor's channel, which come in by themselves.
+DESK_CHANNELS = (
+    Channel.WALK_IN,
+    Channel.PHONE,
+    Channel.DOOR_TO_DOOR,
+    Channel.HOTLINE,
+    Channel.PATROL,
+    Channel.INSPECTION,
+)
 
 
 class Urgency(models.TextChoices):

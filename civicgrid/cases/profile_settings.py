@@ -75,6 +75,13 @@ define(
     _("疑似重复：时间范围（天）"),
 )
 define(
+    "cases.duplicate_closed_days",
+    Int(1, 365),
+    30,
+    _("疑似重复：已办结工单的时间范围（天）"),
+    _("在此天数内办结、同一分类同一位置的工单也会提示，可重启原工单而不新建"),
+)
+define(
     "cases.duplicate_min_similarity",
     Float(0, 1),
     lambda: settings.CIVICGRID_DUPLICATE_MIN_SIMILARITY,

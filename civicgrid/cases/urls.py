@@ -9,6 +9,9 @@ app_name = "cases"
 urlpatterns = [
     path("", views.workbench, name="workbench"),
     path("tasks/", views.task_list, name="tasks"),
+    path("new/", views.desk_new, name="desk_new"),
+    path("new/route/", views.desk_route, name="desk_route"),
+    path("bulk/", views.bulk_action, name="bulk"),
     path("metrics/", views.metrics_page, name="metrics"),
     # The inbox moved to core (/inbox/): the old page redirects for good, the old forms post on.
     path("inbox/", RedirectView.as_view(pattern_name="core:inbox", permanent=True, query_string=True)),

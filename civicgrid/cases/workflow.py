@@ -145,9 +145,15 @@ def _resolve_category(value: Any, user: Any) -> Any:
 
 
 def _category_choices() -> list[Any]:
-    from .forms import category_choices
+    from .widgets import category_choices
 
     return category_choices()
+
+
+def _category_picker() -> Any:
+    from .widgets import CategoryPicker
+
+    return CategoryPicker()
 
 
 def _resolve_master(value: Any, user: Any) -> Any:
@@ -244,6 +250,7 @@ TRANSITIONS = [
                 _("问题分类"),
                 Kind.CHOICE,
                 choices=_category_choices,
+                widget=_category_picker,
                 resolve=_resolve_category,
                 initial=lambda case, user: case.category.code,
             ),

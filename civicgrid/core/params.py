@@ -15,6 +15,7 @@ from django import forms
 from django.db import models
 
 from .errors import InvalidInput
+from .widgets import SearchableSelectMultiple
 
 
 class Kind(enum.StrEnum):
@@ -65,6 +66,8 @@ class Param:
     # The form's initial value from the object and the user.
     initial: Callable[[Any, Any], Any] | None = None
     textarea_rows: int = 2
+    # The form's widget when the kind's default does not fit (a long grouped choice list).
+    widget: Callable[[], forms.Widget] | None = None
 
     # -------------------------------------------------------------- validation
 
@@ -209,13 +212,15 @@ class Param:
                     options = [("", self.blank_label), *options]
             else:
                 options = self.listed_choices()
+            if self.widget is not None:
+                common["widget"] = self.widget()
             return forms.ChoiceField(choices=options, **common)
         if self.kind is Kind.REF:
             return forms.ModelChoiceField(queryset=self._rows(user), **common)
         if self.kind is Kind.REFS:
-            return forms.ModelMultipleChoiceField(
-                queryset=self._rows(user), widget=forms.SelectMultiple(attrs={"size": 4}), **common
-            )
+            # Ticked in a searchable list (core.widgets), not Ctrl-clicked.
+            picker = self.widget() if self.widget is not None else SearchableSelectMultiple()
+            return forms.ModelMultipleChoiceField(queryset=self._rows(user), widget=picker, **common)
         return MultipleFileField(**common)
 
     def form_value(self, value: Any) -> Any:

@@ -2,6 +2,7 @@
 (update_from_source, the 12345 import). Creating is no transition of an existing case, so it
 runs outside the frame, with the same timeline row."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,7 +22,7 @@ from ..choices import CaseAction, CaseStatus, Channel, PhotoStage, RequestType, 
 from ..models import Case, CaseSequence, Category
 from ..photos import clean_photo
 from .common import StoredFiles, actor_or_none, choice, received_in_range, required, save_photos
-from .frame import record_event
+from .frame import record_event, run_action
 
 
 def _street_label(loc: Location) -> str:
@@ -136,10 +137,13 @@ def create_case(
     fingerprint: str = "",
     via: str = "web",
     find_duplicates: bool = True,
+    then: Sequence[tuple[str, dict[str, Any]]] = (),
 ) -> Case:
     """Register a case from any channel. Anonymous public reports pass actor=None. System
     imports pass find_duplicates=False: 12345 merges its own repeats, and the case page lists
-    live candidates anyway (the CREATE event then has no "duplicate_candidates")."""
+    live candidates anyway (the CREATE event then has no "duplicate_candidates").
+    `then` lists the actor's next steps, (action, parameters), taken through the frame in the
+    same transaction (the desk's 立案并派遣): a refused step registers nothing."""
     category, place = validate_input(data)
     check_street_scope(user_scope(actor), place.location)
     street_id = place.location.street.id  # type: ignore[union-attr]
@@ -214,6 +218,8 @@ def create_case(
                 data=created,
             )
             save_photos(case, event, cleaned, PhotoStage.BEFORE, actor, stored)
+            for action, params in then:
+                case = run_action(case.pk, action, actor, params)
     except BaseException:
         stored.cleanup()
         raise

@@ -1,6 +1,7 @@
 """Pages of the work-order loop: staff (workbench, case page, tasks), the grid
 worker's phone pages and the public report site."""
 
+from .desk import bulk_action, desk_new, desk_route
 from .jobs import export_cases, import_upload, report_new
 from .mobile import mobile_home, mobile_report, mobile_verify
 from .public import follow, report_done, report_form
@@ -19,6 +20,9 @@ from .staff import (
 )
 
 __all__ = [
+    "bulk_action",
+    "desk_new",
+    "desk_route",
     "case_action",
     "case_detail",
     "case_photo",

@@ -10,6 +10,7 @@ walk through case numbers.
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -28,7 +29,7 @@ from ..errors import CaseError
 from ..forms import FollowForm, PublicReportForm
 from ..models import Case, Category
 from ..public import public_case
-from .common import role_of
+from .common import form_error, role_of
 
 # Follow-up lookups allowed per IP address and window (seconds).
 FOLLOW_LIMIT = 10
@@ -49,18 +50,18 @@ def _my_reports(request: HttpRequest) -> list[Case]:
     )
 
 
-def _street_map() -> dict[str, Any]:
-    """The streets' outlines for the location picker (works without map tiles)."""
+def street_map(streets: QuerySet[Area] | None = None) -> dict[str, Any]:
+    """The outlines of `streets` (default: every street) for the location picker (works
+    without map tiles)."""
+    # lint: allow-unrestricted (the public map: street outlines are public)
+    rows = streets if streets is not None else Area.objects.filter(kind=AreaKind.STREET)
     features = [
         {
             "type": "Feature",
             "geometry": area.geometry,
             "properties": {"name": area.name, "code": area.code, "role": "self"},
         }
-        # lint: allow-unrestricted (the public map: street outlines are public)
-        for area in Area.objects.filter(kind=AreaKind.STREET)
-        .exclude(geometry__isnull=True)
-        .only("geometry", "name", "code")
+        for area in rows.exclude(geometry__isnull=True).only("geometry", "name", "code")
     ]
     return {"type": "FeatureCollection", "features": features}
 
@@ -84,7 +85,7 @@ def report_form(request: HttpRequest) -> HttpResponse:
         form.add_error(None, _("提交过于频繁，请稍后再试或拨打 12345。"))
         context = {
             "form": form,
-            "street_map": _street_map(),
+            "street_map": street_map(),
             "my_reports": _my_reports(request),
             **map_context(),
         }
@@ -111,10 +112,7 @@ def report_form(request: HttpRequest) -> HttpResponse:
         try:
             case = actions.create_case(case_input, actor, via="web")
         except CaseError as exc:
-            field = next((f for f in exc.fields if f in form.fields), None)
-            if field in ("lon", "lat"):
-                field = "address"
-            form.add_error(field, exc.message)
+            form_error(form, exc)
         else:
             numbers = [*request.session.get(SESSION_KEY, []), case.number][-10:]
             request.session[SESSION_KEY] = numbers
@@ -122,7 +120,7 @@ def report_form(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/public/report.html",
-        {"form": form, "street_map": _street_map(), "my_reports": _my_reports(request), **map_context()},
+        {"form": form, "street_map": street_map(), "my_reports": _my_reports(request), **map_context()},
     )
 
 

@@ -28,6 +28,7 @@ from civicgrid.geo.models import Area
 from civicgrid.geo.views import map_context
 
 from .. import actions, duplicates, personal, printing, workflow
+from ..batch import INLINE_LIMIT, BatchForm, batch_actions
 from ..choices import OPEN_STATUSES, AssignmentStatus, CaseAction, PhotoStage
 from ..errors import CaseError, Conflict, InvalidInput
 from ..forms import action_form
@@ -78,6 +79,13 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "queues": queues,
         "queue": queue,
         "page": page,
+        # The bulk bar, for roles with a bulk action (each case still asks the table).
+        "bulk_form": (
+            BatchForm(user=request.user, initial={"next": request.get_full_path()})
+            if batch_actions(request.user)
+            else None
+        ),
+        "bulk_limit": INLINE_LIMIT,
     }
     template = "cases/_workbench_results.html" if getattr(request, "htmx", False) else "cases/workbench.html"
     return render(request, template, context)
