@@ -52,11 +52,12 @@ def corrected_place(
     the street (a grid conflict when they differ); a point keeps the case's building (the
     same); a grid is the desk's own choice and settles any conflict."""
     street = case.street_id
-    if grid is not None:
+    # Absent inputs come as None or "" (an empty optional text): either is "not given".
+    if grid:
         if grid.street_id != street:
             raise _outside(case, "grid")
         return {"grid_id": grid.pk, "residential_area_id": grid.parent_id, "grid_conflict": False}
-    if building is not None:
+    if building:
         if building.street_id != street:
             raise _outside(case, "building")
         at = _case_point(case)

@@ -32,6 +32,8 @@ COMPARED = [
     "street_id",
     "residential_area_id",
     "grid_id",
+    "place_status",
+    "grid_conflict",
     "reporter_name",
     "reporter_phone",
     "source",
