@@ -524,7 +524,12 @@ def create_cases_bulk(
         for v in valid:
             try:
                 one = actions.create_case(
-                    v.data, actor, fingerprint=v.fingerprint, via=via, find_duplicates=False, in_own_street=True
+                    v.data,
+                    actor,
+                    fingerprint=v.fingerprint,
+                    via=via,
+                    find_duplicates=False,
+                    in_own_street=True,
                 )
                 out[v.index] = Created(one.pk, one.number, one.external_id)
             except CaseError as exc:

@@ -255,6 +255,7 @@ def coordinate(name: str, label: Any, low: int, high: int) -> Param:
         name, label, Kind.FLOAT, min_value=low, max_value=high, range_message="%(min)s–%(max)s（WGS84）"
     )
 
+
 TRANSITIONS = [
     # Timeline rows that are no step of a person: registering (create_case), a source update
     # (12345 re-sent a row), and the deadline job's marks.

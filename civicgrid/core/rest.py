@@ -140,7 +140,9 @@ def _annotation(param: Param) -> Any:
     """The JSON type of a parameter: a named enum schema for TextChoices, ids for rows."""
     if param.kind is Kind.CHOICE and param.enum is not None:
         return param.enum
-    return {Kind.INT: int, Kind.FLOAT: float, Kind.BOOL: bool, Kind.REF: int, Kind.REFS: list[int]}.get(param.kind, str)
+    return {Kind.INT: int, Kind.FLOAT: float, Kind.BOOL: bool, Kind.REF: int, Kind.REFS: list[int]}.get(
+        param.kind, str
+    )
 
 
 # Request bodies a handler parses itself (so that its errors name fields as the API always

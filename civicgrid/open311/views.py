@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from civicgrid.accounts.models import ApiToken
-from civicgrid.cases import actions, personal
+from civicgrid.cases import personal
 from civicgrid.cases.actions import CaseInput
 from civicgrid.cases.choices import CaseStatus, Channel, RequestType
 from civicgrid.cases.errors import CaseError, Forbidden, NotFound

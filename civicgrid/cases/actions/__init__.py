@@ -1,10 +1,10 @@
 """Every write to a case goes through this package, one module per family (after Zulip's
 `zerver/actions/`): `intake` registers cases, `desk`, `dispatch`, `handling`,
-`verification` and `oversight` are the steps of the transition table (cases/workflow.py),
-each a body run by the kernel's action frame (`frame`: one transaction, scope, version,
-table, timeline row, side effects on commit), `photos` adds photos on their own,
-`place` corrects a case's place (更正位置, 选定网格), `deadline_job` is the periodic overdue check (system transitions). The inbox's read marks
-are the kernel's (core.notifications.mark_read / mark_all_read).
+`verification`, `oversight` and `place` (更正位置, 选定网格) are the steps of the transition
+table (cases/workflow.py), each a body run by the kernel's action frame (`frame`: one
+transaction, scope, version, table, timeline row, side effects on commit), `photos` adds
+photos on their own, `deadline_job` is the periodic overdue check (system transitions). The
+inbox's read marks are the kernel's (core.notifications.mark_read / mark_all_read).
 """
 
 from ..workflow import MACHINE

@@ -102,9 +102,7 @@ def sole_street(scope: Any) -> PlaceRef | None:
     return PlaceRef.of(area) if area is not None else None
 
 
-def settle(
-    place: ResolvedPlace, data: CaseInput, fallback: Callable[[], PlaceRef | None]
-) -> ResolvedPlace:
+def settle(place: ResolvedPlace, data: CaseInput, fallback: Callable[[], PlaceRef | None]) -> ResolvedPlace:
     """The place inside its street. An order that no building or point places inside the
     street it belongs to (declared, else `fallback()`: the registering staff member's only
     street, or the case's own) is registered there all the same, to be located (待定位),

@@ -45,7 +45,12 @@ def _case_point(case: Case) -> Location:
 
 
 def corrected_place(
-    case: Case, *, building: Building | None = None, grid: Area | None = None, lon: Any = None, lat: Any = None
+    case: Case,
+    *,
+    building: Building | None = None,
+    grid: Area | None = None,
+    lon: Any = None,
+    lat: Any = None,
 ) -> dict[str, Any]:
     """The case's place fields after a correction by one input (InvalidInput naming it when
     it lies outside the case's street). A building keeps the case's point if that lies in

@@ -27,8 +27,8 @@ from django.utils import translation
 
 from civicgrid.core import spreadsheets
 from civicgrid.core.audit import acting_as
-from civicgrid.core.querysets import user_scope
 from civicgrid.core.inputs import date_problem
+from civicgrid.core.querysets import user_scope
 from civicgrid.core.spreadsheets import (
     TZ,
     Columns,
@@ -44,7 +44,6 @@ from civicgrid.core.spreadsheets import (
     parse_text,
     read_rows,
 )
-
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
 from civicgrid.geo.services import PlaceRef

@@ -5,36 +5,80 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0010_encrypt_reporter_phone'),
-        ('geo', '0002_clock_stamped'),
-        ('orgs', '0003_encrypt_phone'),
+        ("cases", "0010_encrypt_reporter_phone"),
+        ("geo", "0002_clock_stamped"),
+        ("orgs", "0003_encrypt_phone"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='grid_conflict',
-            field=models.BooleanField(default=False, verbose_name='网格冲突'),
+            model_name="case",
+            name="grid_conflict",
+            field=models.BooleanField(default=False, verbose_name="网格冲突"),
         ),
         migrations.AddField(
-            model_name='case',
-            name='place_status',
-            field=models.CharField(choices=[('located', '已定位'), ('to_locate', '待定位')], default='located', max_length=16, verbose_name='定位状态'),
+            model_name="case",
+            name="place_status",
+            field=models.CharField(
+                choices=[("located", "已定位"), ("to_locate", "待定位")],
+                default="located",
+                max_length=16,
+                verbose_name="定位状态",
+            ),
         ),
         migrations.AlterField(
-            model_name='caseevent',
-            name='action',
-            field=models.CharField(choices=[('create', '登记'), ('update', '更新'), ('file', '立案'), ('reject', '不予立案'), ('dispatch', '派遣'), ('redispatch', '改派'), ('sign', '签收'), ('return', '退单'), ('request_extension', '申请延期'), ('approve_extension', '批准延期'), ('refuse_extension', '驳回延期'), ('report_back', '处置反馈'), ('verify_pass', '核查通过'), ('verify_fail', '核查不通过'), ('close', '结案'), ('callback', '回访'), ('reopen', '重启'), ('supervise', '督办'), ('escalate', '升级'), ('merge', '合并'), ('suspend', '挂起'), ('resume', '恢复'), ('comment', '备注'), ('overdue', '超期'), ('response_overdue', '响应超期'), ('relocate', '更正位置'), ('choose_grid', '选定网格')], max_length=24, verbose_name='动作'),
+            model_name="caseevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("create", "登记"),
+                    ("update", "更新"),
+                    ("file", "立案"),
+                    ("reject", "不予立案"),
+                    ("dispatch", "派遣"),
+                    ("redispatch", "改派"),
+                    ("sign", "签收"),
+                    ("return", "退单"),
+                    ("request_extension", "申请延期"),
+                    ("approve_extension", "批准延期"),
+                    ("refuse_extension", "驳回延期"),
+                    ("report_back", "处置反馈"),
+                    ("verify_pass", "核查通过"),
+                    ("verify_fail", "核查不通过"),
+                    ("close", "结案"),
+                    ("callback", "回访"),
+                    ("reopen", "重启"),
+                    ("supervise", "督办"),
+                    ("escalate", "升级"),
+                    ("merge", "合并"),
+                    ("suspend", "挂起"),
+                    ("resume", "恢复"),
+                    ("comment", "备注"),
+                    ("overdue", "超期"),
+                    ("response_overdue", "响应超期"),
+                    ("relocate", "更正位置"),
+                    ("choose_grid", "选定网格"),
+                ],
+                max_length=24,
+                verbose_name="动作",
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('place_status', 'to_locate')), fields=['street', '-received_at'], name='case_to_locate_idx'),
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(("place_status", "to_locate")),
+                fields=["street", "-received_at"],
+                name="case_to_locate_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('grid_conflict', True)), fields=['street', '-received_at'], name='case_grid_conflict_idx'),
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(("grid_conflict", True)),
+                fields=["street", "-received_at"],
+                name="case_grid_conflict_idx",
+            ),
         ),
     ]

@@ -52,7 +52,7 @@ def in_queue(user: Any, queue: str) -> list[str]:
 @pytest.mark.parametrize("writer", [write_xlsx, write_csv])
 def test_an_unlocatable_row_is_created_to_be_located_in_the_uploaders_street(world, tmp_path, writer):
     desk = world.user("east", Role.DISPATCHER)
-    path = writer(tmp_path / f"in.{writer.__name__[-4:].lstrip("_")}", [rows()[0], unlocatable("SH-X1")])
+    path = writer(tmp_path / f"in.{writer.__name__[-4:].lstrip('_')}", [rows()[0], unlocatable("SH-X1")])
     result = hotline.import_file(path, actor=desk)
     assert result.summary() == "created=2 updated=0 unchanged=0 failed=0"
     case = Case.objects.get(external_id="SH-X1")
@@ -170,12 +170,9 @@ def test_the_api_creates_an_unlocatable_case_to_be_located(client, world):
         client, world.user("east", Role.DISPATCHER), "/cases", {**body, "street": world.west.street.code}
     )
     assert other.status_code == 400 and other.json()["error"]["fields"] == {"street": "unknown"}
+    reader = tokens.issue(world.user("east", Role.DISPATCHER), scopes=["read"]).key
     listed = client.get(
-        "/api/v1/cases",
-        {"place_status": "to_locate"},
-        headers={
-            "Authorization": f"Bearer {tokens.issue(world.user('east', Role.DISPATCHER), scopes=['read']).key}"
-        },
+        "/api/v1/cases", {"place_status": "to_locate"}, headers={"Authorization": f"Bearer {reader}"}
     )
     assert [c["number"] for c in listed.json()["results"]] == [data["number"]]
 

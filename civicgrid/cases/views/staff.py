@@ -125,7 +125,11 @@ def _place_notices(case: Case, events: list[Any], allowed: list[str]) -> dict[st
         out["street_outline"] = {
             "type": "FeatureCollection",
             "features": [
-                {"type": "Feature", "geometry": case.street.geometry, "properties": {"name": case.street.name}}
+                {
+                    "type": "Feature",
+                    "geometry": case.street.geometry,
+                    "properties": {"name": case.street.name},
+                }
             ]
             if case.street.geometry
             else [],
