@@ -35,6 +35,12 @@ def unlocatable(external_id: str, street: str | None = None) -> list[Any]:
     return [*row, street] if street is not None else row
 
 
+def unplaced(channel: str) -> CaseInput:
+    return CaseInput(
+        request_type="complaint", category="E2105", description="噪声扰民", channel=channel, address=UNKNOWN
+    )
+
+
 def west_point(world: Any) -> tuple[float, float]:
     shape = world.west.grids[0].shape
     return shape.centroid.x, shape.centroid.y
@@ -203,16 +209,7 @@ def test_open311_creates_a_case_it_cannot_place_in_the_street_to_be_located(clie
 def test_forms_people_fill_in_still_ask_for_a_place(world):
     """The public form and the patrol report ask again: the person is there to answer."""
     with pytest.raises(InvalidInput) as refused:
-        actions.create_case(
-            CaseInput(
-                request_type="complaint",
-                category="E2105",
-                description="噪声",
-                channel="patrol",
-                address=UNKNOWN,
-            ),
-            world.user("east", Role.GRID_WORKER),
-        )
+        actions.create_case(unplaced("patrol"), world.user("east", Role.GRID_WORKER))
     assert refused.value.fields == {"address": "not_located"}
 
 
@@ -222,17 +219,7 @@ def test_forms_people_fill_in_still_ask_for_a_place(world):
 @pytest.fixture
 def lost(world):
     duty(world)
-    case = actions.create_case(
-        CaseInput(
-            request_type="complaint",
-            category="E2105",
-            description="噪声扰民",
-            channel="hotline",
-            address=UNKNOWN,
-        ),
-        world.user("east", Role.DISPATCHER),
-        in_own_street=True,
-    )
+    case = actions.create_case(unplaced("hotline"), world.user("east", Role.DISPATCHER), in_own_street=True)
     assert case.place_status == PlaceStatus.TO_LOCATE
     return case
 
