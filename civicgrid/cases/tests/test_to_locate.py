@@ -445,3 +445,11 @@ def test_permission_matrix(client, world, action):
     url = reverse("cases:action", args=[case.number, action])
     client.force_login(world.user("west", Role.DISPATCHER))
     assert client.post(url, {"version": case.version, **params[action]}).status_code == 404
+
+
+def test_orders_to_be_located_at_the_same_address_are_duplicate_candidates(world, lost):
+    from civicgrid.cases.duplicates import candidates
+
+    again = actions.create_case(unplaced("hotline"), world.user("east", Role.DISPATCHER), in_own_street=True)
+    found = candidates(again)
+    assert [c.case.pk for c in found] == [lost.pk] and found[0].distance_m is None
