@@ -113,6 +113,23 @@ class CaseAction(models.TextChoices):
     COMMENT = "comment", pgettext_lazy("case action", "备注")
     OVERDUE = "overdue", pgettext_lazy("case action", "超期")
     RESPONSE_OVERDUE = "response_overdue", pgettext_lazy("case action", "响应超期")
+    RELOCATE = "relocate", pgettext_lazy("case action", "更正位置")
+    CHOOSE_GRID = "choose_grid", pgettext_lazy("case action", "选定网格")
+
+
+class PlaceStatus(models.TextChoices):
+    """Whether the case's place is known inside its street: an order whose address matched
+    nothing is still registered (in its street), to be located by the desk (更正位置)."""
+
+    LOCATED = "located", _("已定位")
+    TO_LOCATE = "to_locate", _("待定位")
+
+
+class GridChoice(models.TextChoices):
+    """A grid conflict's two candidates: where the reported point lies, where the building is."""
+
+    POINT = "point", _("定位点所在网格")
+    BUILDING = "building", _("楼栋所在网格")
 
 
 class AssignmentRole(models.TextChoices):

@@ -1,6 +1,6 @@
 """一件多单: on intake, suggest open cases that are probably the same matter.
 
-Same category, received in the last N days, at the same building or within R metres, with
+Same category, received in the last N days, at the same building or address or within R metres, with
 similar text (share of the shorter text's character bigrams found in the other ≥ a minimum:
 a short "楼上噪声扰民" matches a longer account of the same noise). Cases closed at the same
 place in the last M days are offered too, marked closed: the desk may reopen the old one
@@ -66,6 +66,9 @@ def candidates(case: Case, *, closed: bool = True, until: datetime | None = None
     near = Q(pk__in=[])
     if case.building_id:
         near |= Q(building_id=case.building_id)
+    if case.address:
+        # The same words: all an order to be located (待定位) has, with no building or point.
+        near |= Q(address=case.address)
     if case.lon is not None and case.lat is not None:
         # A bounding box narrows the rows in SQL; the exact distance is checked below.
         dlat = radius / 111_000
@@ -91,7 +94,8 @@ def candidates(case: Case, *, closed: bool = True, until: datetime | None = None
         dist = None
         if None not in (case.lon, case.lat, other.lon, other.lat):
             dist = distance_m(case.lon, case.lat, other.lon, other.lat)  # type: ignore[arg-type]
-        if not same_building and (dist is None or dist > radius):
+        same_address = bool(case.address) and other.address == case.address
+        if not (same_building or same_address) and (dist is None or dist > radius):
             continue
         score = similarity(case.description, other.description)
         if score >= minimum:

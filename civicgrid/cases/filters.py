@@ -30,7 +30,7 @@ from civicgrid.core.widgets import FastSelect
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
 
-from .choices import CaseStatus, Channel, RequestType, Urgency
+from .choices import CaseStatus, Channel, PlaceStatus, RequestType, Urgency
 from .errors import InvalidInput
 from .models import Case, Category
 
@@ -267,6 +267,8 @@ class CaseFilterSet(django_filters.FilterSet):
         label=_("主办单位"), field_name="lead_unit_id", min_value=1, max_value=MAX_ID, decimal_places=0
     )
     overdue = YesNoFilter(label=_("是否超期"), field_name="is_overdue")
+    place_status = django_filters.ChoiceFilter(label=_("定位状态"), choices=PlaceStatus.choices)
+    grid_conflict = YesNoFilter(label=_("网格冲突"), field_name="grid_conflict")
 
     class Meta:
         model = Case

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicgrid.core import clock
 from civicgrid.core.choices import Action
@@ -21,6 +22,7 @@ from civicgrid.core.errors import InvalidInput, NotFound
 from civicgrid.core.params import Kind, Param
 from civicgrid.core.querysets import user_scope
 from civicgrid.core.workflow import Guard, Machine, Transition, machines
+from civicgrid.geo.models import Area
 from civicgrid.orgs.models import Unit
 
 from .choices import (
@@ -33,6 +35,7 @@ from .choices import (
     EscalationLadder,
     EscalationLevel,
     ExtensionStatus,
+    GridChoice,
     RequestType,
     Resolution,
     Satisfaction,
@@ -135,6 +138,18 @@ def _response_overdue_now(case: Any, user: Any, params: Any = None) -> bool:
     )
 
 
+def _one_place(case: Any, user: Any, params: Mapping[str, Any] | None) -> bool:
+    """更正位置 takes exactly one of: a building, a grid, a point (lon and lat)."""
+    if params is None:
+        return False
+    given = [params["building"], params["grid"], params["lon"] is not None or params["lat"] is not None]
+    return sum(1 for g in given if g) == 1 and (params["lon"] is None) == (params["lat"] is None)
+
+
+def _has_grid_conflict(case: Any, user: Any, params: Any = None) -> bool:
+    return bool(case.grid_conflict)
+
+
 # ---------------------------------------------------------------------------- parameters
 
 
@@ -169,6 +184,16 @@ def _clean_photo(upload: Any) -> Any:
     from .photos import clean_photo
 
     return clean_photo(upload)
+
+
+def _resolve_building(value: Any, user: Any) -> Any:
+    from .actions.place import find_visible_building
+
+    return find_visible_building(value, user)
+
+
+def _grids(user: Any) -> QuerySet[Area]:
+    return Area.objects.restrict(user, Action.VIEW).grids().order_by("code")
 
 
 def _units(user: Any) -> QuerySet[Unit]:
@@ -229,6 +254,13 @@ DISPATCH_PARAMS = (
 # ---------------------------------------------------------------------------- the table
 
 DESK, HANDLE, VERIFY = "cases.desk", "cases.handle", "cases.verify"
+
+
+def coordinate(name: str, label: Any, low: int, high: int) -> Param:
+    return Param(
+        name, label, Kind.FLOAT, min_value=low, max_value=high, range_message="%(min)s–%(max)s（WGS84）"
+    )
+
 
 TRANSITIONS = [
     # Timeline rows that are no step of a person: registering (create_case), a source update
@@ -528,6 +560,47 @@ TRANSITIONS = [
         DESK,
         params=(note(),),
         public=_("恢复办理"),
+        primary=True,
+    ),
+    Transition(
+        A.RELOCATE,
+        OPEN_STATUSES,
+        None,
+        DESK,
+        guards=(
+            Guard(
+                _one_place,
+                _("请选择楼栋、网格或在地图上点选位置，且只选一种"),
+                on_params=True,
+                field="building",
+                code="required",
+            ),
+        ),
+        params=(
+            Param(
+                "building",
+                pgettext_lazy("singular", "楼栋"),
+                Kind.TEXT,
+                max_length=200,
+                resolve=_resolve_building,
+                placeholder=_("楼栋编号或地址"),
+            ),
+            Param("grid", _("网格"), Kind.REF, queryset=_grids),
+            coordinate("lon", _("经度"), 73, 136),
+            coordinate("lat", _("纬度"), 3, 54),
+            reason("请填写更正位置的理由"),
+        ),
+    ),
+    Transition(
+        A.CHOOSE_GRID,
+        OPEN_STATUSES,
+        None,
+        DESK,
+        guards=(Guard(_has_grid_conflict, _("本工单没有待选定的网格冲突")),),
+        params=(
+            Param("grid", _("由哪个网格核查"), Kind.CHOICE, choices=GridChoice, required=True),
+            note(),
+        ),
         primary=True,
     ),
     Transition(

@@ -22,6 +22,7 @@ class Kind(enum.StrEnum):
     TEXT = "text"  # one line
     LONGTEXT = "longtext"  # a textarea
     INT = "int"
+    FLOAT = "float"  # a number such as a coordinate; bounds as for INT
     BOOL = "bool"
     CHOICE = "choice"
     REF = "ref"  # one row, by id, from `queryset(user)`
@@ -49,7 +50,7 @@ class Param:
     choices: type[models.TextChoices] | Callable[[], list[Any]] | None = None
     # CHOICE: how the form lists the empty choice of an optional select.
     blank_label: Any = "—"
-    # INT: bounds; `max_value` may depend on the object (a street's own limit).
+    # INT/FLOAT: bounds; `max_value` may depend on the object (a street's own limit).
     min_value: int | None = None
     max_value: int | Callable[[Any], int] | None = None
     range_message: str = ""  # "%(min)s", "%(max)s" are filled in
@@ -113,14 +114,25 @@ class Param:
                 if self.required
                 else InvalidInput(f"{self.label}须为整数", {self.name: "invalid"})
             ) from None
+        return self._in_range(number, obj)
+
+    def _in_range(self, number: Any, obj: Any) -> Any:
         low, high = self.min_value, self.bound(self.max_value, obj)
-        if (low is not None and number < low) or (high is not None and number > high):
+        # `number != number`: NaN, which no bound would refuse.
+        if number != number or (low is not None and number < low) or (high is not None and number > high):
             message = (self.range_message or f"{self.label}须在 %(min)s–%(max)s 之间") % {
                 "min": low,
                 "max": high,
             }
             raise InvalidInput(message, {self.name: "out_of_range"})
         return number
+
+    def _clean_float(self, value: Any, user: Any, obj: Any) -> float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise InvalidInput(f"{self.label}须为数字", {self.name: "invalid"}) from None
+        return float(self._in_range(number, obj))
 
     @property
     def enum(self) -> type[models.TextChoices] | None:
@@ -194,6 +206,13 @@ class Param:
             high = self.bound(self.max_value, obj)
             field = forms.IntegerField(min_value=self.min_value, max_value=high, **common)
             return field
+        if self.kind is Kind.FLOAT:
+            return forms.FloatField(
+                min_value=self.min_value,
+                max_value=self.bound(self.max_value, obj),
+                widget=forms.NumberInput(attrs={"step": "any"}),
+                **common,
+            )
         if self.kind is Kind.BOOL:
             if self.yes_no is None:
                 return forms.BooleanField(label=self.label, required=False, help_text=self.help)

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from civicgrid.accounts.models import ApiToken
-from civicgrid.cases import actions, personal
+from civicgrid.cases import personal
 from civicgrid.cases.actions import CaseInput
 from civicgrid.cases.choices import CaseStatus, Channel, RequestType
 from civicgrid.cases.errors import CaseError, Forbidden, NotFound
@@ -36,6 +36,7 @@ from civicgrid.core.choices import Action
 from civicgrid.core.inputs import as_id
 from civicgrid.core.redact import redact
 from civicgrid.geo.models import Building
+from civicgrid.geo.services import PlaceRef
 
 from . import actions as open311_actions
 from . import conf, params, services
@@ -402,13 +403,8 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         # Answers to questions the definition does not ask: kept for the dispatcher.
         listed = "；".join(f"{k}={'、'.join(v) if isinstance(v, list) else v}" for k, v in answers.items())
         description += f"\n附加信息：{listed}"
-    # The location must lie in the street the client named (create_case locates it again).
-    place = actions.resolve_place(lon, lat, address)
-    located = place.location.street
-    if located is None:
-        raise Open311Error(400, "无法定位：地址未找到且没有坐标，或坐标不在本平台的任何街道内")
-    if located.id != street.pk:
-        raise Open311Error(400, f"该位置属于{located.name}，不在 jurisdiction_id“{street.code}”所指街道内")
+    # The case belongs to the street the client named: a location create_case cannot place
+    # inside it is registered there all the same, to be located by the desk (待定位).
     submission = open311_actions.submit_request(
         token,
         CaseInput(
@@ -422,6 +418,7 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
             reporter_name=contact["name"],
             reporter_phone=contact["phone"],
             source=VIA,
+            street=PlaceRef.of(street),
         ),
         service_code=service.code,
         contact=contact,

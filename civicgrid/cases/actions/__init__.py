@@ -1,10 +1,10 @@
 """Every write to a case goes through this package, one module per family (after Zulip's
 `zerver/actions/`): `intake` registers cases, `desk`, `dispatch`, `handling`,
-`verification` and `oversight` are the steps of the transition table (cases/workflow.py),
-each a body run by the kernel's action frame (`frame`: one transaction, scope, version,
-table, timeline row, side effects on commit), `photos` adds photos on their own,
-`deadline_job` is the periodic overdue check (system transitions). The inbox's read marks
-are the kernel's (core.notifications.mark_read / mark_all_read).
+`verification`, `oversight` and `place` (更正位置, 选定网格) are the steps of the transition
+table (cases/workflow.py), each a body run by the kernel's action frame (`frame`: one
+transaction, scope, version, table, timeline row, side effects on commit), `photos` adds
+photos on their own, `deadline_job` is the periodic overdue check (system transitions). The
+inbox's read marks are the kernel's (core.notifications.mark_read / mark_all_read).
 """
 
 from ..workflow import MACHINE
@@ -35,13 +35,17 @@ from .intake import (
     ResolvedPlace,
     check_street_scope,
     create_case,
+    grids_differ,
     resolve_category,
     resolve_place,
+    settle,
+    sole_street,
     update_from_source,
     validate_input,
 )
 from .oversight import comment_case, escalate_case, supervise_case
 from .photos import add_photos
+from .place import choose_grid, relocate_case
 from .verification import verify_fail, verify_pass
 
 
@@ -60,12 +64,14 @@ __all__ = [
     "approve_extension",
     "check_deadlines",
     "check_street_scope",
+    "choose_grid",
     "close_case",
     "comment_case",
     "create_case",
     "dispatch_case",
     "escalate_case",
     "file_case",
+    "grids_differ",
     "load_case",
     "mark_overdue",
     "mark_response_overdue",
@@ -75,6 +81,7 @@ __all__ = [
     "redispatch_case",
     "refuse_extension",
     "reject_case",
+    "relocate_case",
     "reopen_case",
     "report_back",
     "request_extension",
@@ -83,7 +90,9 @@ __all__ = [
     "resume_case",
     "return_case",
     "run_action",
+    "settle",
     "sign_case",
+    "sole_street",
     "supervise_case",
     "suspend_case",
     "update_from_source",

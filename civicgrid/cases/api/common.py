@@ -71,6 +71,8 @@ def case_out(case: Case, user: Any) -> dict[str, Any]:
         "street": area_ref(case.street),
         "residential_area": area_ref(case.residential_area),
         "grid": area_ref(case.grid),
+        "place_status": case.place_status,
+        "grid_conflict": case.grid_conflict,
         "lead_unit": {"id": case.lead_unit.pk, "name": case.lead_unit.name} if case.lead_unit else None,
         "master": case.master.number if case.master else None,
         "received_at": case.received_at,

@@ -28,8 +28,9 @@ from civicgrid.geo.models import Area
 from civicgrid.geo.views import map_context
 
 from .. import actions, duplicates, personal, printing, workflow
+from ..actions.place import conflict_grids
 from ..batch import INLINE_LIMIT, BatchForm, batch_actions
-from ..choices import OPEN_STATUSES, AssignmentStatus, CaseAction, PhotoStage
+from ..choices import OPEN_STATUSES, AssignmentStatus, CaseAction, PhotoStage, PlaceStatus
 from ..errors import CaseError, Conflict, InvalidInput
 from ..forms import action_form
 from ..models import Assignment, Case, Category, DutyRule
@@ -117,6 +118,33 @@ def _grid_geojson_url(case: Case, user: Any) -> str:
     return reverse("geo:area_geojson", args=[case.grid.code])
 
 
+def _place_notices(case: Case, events: list[Any], allowed: list[str]) -> dict[str, Any]:
+    """What the desk must settle about the case's place: 待定位, a grid conflict (its two
+    grids), and the duty table's suggestion after the last correction when it differs from
+    the lead unit (the desk dispatches or redispatches if it agrees)."""
+    out: dict[str, Any] = {"to_locate": case.place_status == PlaceStatus.TO_LOCATE}
+    if case.grid_conflict:
+        out["conflict"] = conflict_grids(case)
+    corrections = [e for e in events if e.action in (CaseAction.RELOCATE, CaseAction.CHOOSE_GRID)]
+    suggested = corrections[-1].data.get("suggested_lead_unit") if corrections else None
+    if suggested and suggested["id"] != case.lead_unit_id and case.status in OPEN_STATUSES:
+        out["suggested_unit"] = suggested["name"]
+    if CaseAction.RELOCATE in allowed:
+        out["street_outline"] = {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "geometry": case.street.geometry,
+                    "properties": {"name": case.street.name},
+                }
+            ]
+            if case.street.geometry
+            else [],
+        }
+    return out
+
+
 @login_required
 def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     case = visible_case(request, number)
@@ -177,6 +205,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
         "may_merge": CaseAction.MERGE in allowed,
         "action_forms": _action_forms(case, user, allowed),
         "grid_geojson_url": _grid_geojson_url(case, user),
+        "place": _place_notices(case, events, allowed),
         **map_context(),
     }
     return render(request, "cases/case_detail.html", context)

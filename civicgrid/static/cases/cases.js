@@ -55,7 +55,17 @@
       }).addTo(map);
       if (layer.getBounds().isValid()) { bounds.extend(layer.getBounds()); }
     }
-    if (bounds.isValid()) { map.fitBounds(bounds, { padding: [8, 8] }); } else { map.setView([31.23, 121.47], 12); }
+    function fit() {
+      if (bounds.isValid()) { map.fitBounds(bounds, { padding: [8, 8] }); } else { map.setView([31.23, 121.47], 12); }
+    }
+    fit();
+    // A picker inside a closed <details> (更正位置 on the case page) has no size until it opens.
+    var details = el.closest("details");
+    if (details) {
+      details.addEventListener("toggle", function () {
+        if (details.open) { map.invalidateSize(); fit(); }
+      });
+    }
     var marker = null;
     fieldset._pickMarker = function (lat, lon) {
       if (marker) { marker.setLatLng([lat, lon]); } else { marker = L.marker([lat, lon]).addTo(map); }
