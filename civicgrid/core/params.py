@@ -7,6 +7,7 @@ pick from, a resolver for references such as a case number, a cleaner for upload
 """
 
 import enum
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
@@ -21,6 +22,7 @@ class Kind(enum.StrEnum):
     TEXT = "text"  # one line
     LONGTEXT = "longtext"  # a textarea
     INT = "int"
+    FLOAT = "float"  # a decimal number with bounds (a position the browser measured)
     BOOL = "bool"
     CHOICE = "choice"
     REF = "ref"  # one row, by id, from `queryset(user)`
@@ -65,6 +67,8 @@ class Param:
     # The form's initial value from the object and the user.
     initial: Callable[[Any, Any], Any] | None = None
     textarea_rows: int = 2
+    # The form carries it in a hidden input that the page's script fills (a GPS position).
+    hidden: bool = False
 
     # -------------------------------------------------------------- validation
 
@@ -110,6 +114,10 @@ class Param:
                 if self.required
                 else InvalidInput(f"{self.label}须为整数", {self.name: "invalid"})
             ) from None
+        self._check_range(number, obj)
+        return number
+
+    def _check_range(self, number: float, obj: Any) -> None:
         low, high = self.min_value, self.bound(self.max_value, obj)
         if (low is not None and number < low) or (high is not None and number > high):
             message = (self.range_message or f"{self.label}须在 %(min)s–%(max)s 之间") % {
@@ -117,6 +125,15 @@ class Param:
                 "max": high,
             }
             raise InvalidInput(message, {self.name: "out_of_range"})
+
+    def _clean_float(self, value: Any, user: Any, obj: Any) -> float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = math.nan
+        if not math.isfinite(number):
+            raise InvalidInput(f"{self.label}须为数字", {self.name: "invalid"})
+        self._check_range(number, obj)
         return number
 
     @property
@@ -191,6 +208,13 @@ class Param:
             high = self.bound(self.max_value, obj)
             field = forms.IntegerField(min_value=self.min_value, max_value=high, **common)
             return field
+        if self.kind is Kind.FLOAT:
+            return forms.FloatField(
+                min_value=self.min_value,
+                max_value=self.bound(self.max_value, obj),
+                widget=forms.HiddenInput if self.hidden else forms.NumberInput(attrs={"step": "any"}),
+                **common,
+            )
         if self.kind is Kind.BOOL:
             if self.yes_no is None:
                 return forms.BooleanField(label=self.label, required=False, help_text=self.help)

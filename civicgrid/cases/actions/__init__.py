@@ -3,7 +3,8 @@
 `verification` and `oversight` are the steps of the transition table (cases/workflow.py),
 each a body run by the kernel's action frame (`frame`: one transaction, scope, version,
 table, timeline row, side effects on commit), `photos` adds photos on their own,
-`deadline_job` is the periodic overdue check (system transitions). The inbox's read marks
+`deadline_job` is the periodic overdue check (system transitions), `patrol` the grid
+worker's patrols (start, track, stop, the cases reported on one). The inbox's read marks
 are the kernel's (core.notifications.mark_read / mark_all_read).
 """
 
@@ -41,6 +42,7 @@ from .intake import (
     validate_input,
 )
 from .oversight import comment_case, escalate_case, supervise_case
+from .patrol import active_patrol, add_point, report_on_patrol, start_patrol, stop_patrol
 from .photos import add_photos
 from .verification import verify_fail, verify_pass
 
@@ -55,8 +57,10 @@ __all__ = [
     "CaseInput",
     "ResolvedPlace",
     "action_parameters",
+    "active_patrol",
     "actor_label",
     "add_photos",
+    "add_point",
     "approve_extension",
     "check_deadlines",
     "check_street_scope",
@@ -76,6 +80,7 @@ __all__ = [
     "refuse_extension",
     "reject_case",
     "reopen_case",
+    "report_on_patrol",
     "report_back",
     "request_extension",
     "resolve_category",
@@ -84,6 +89,8 @@ __all__ = [
     "return_case",
     "run_action",
     "sign_case",
+    "start_patrol",
+    "stop_patrol",
     "supervise_case",
     "suspend_case",
     "update_from_source",
