@@ -34,7 +34,12 @@ def worker(world, street="east"):
 
 def patrol_input(world, **extra):
     centre = world.east.grids[0].shape.centroid
-    fields = {"request_type": "report", "category": "E2103", "description": "楼道堆物", "channel": Channel.PATROL}
+    fields = {
+        "request_type": "report",
+        "category": "E2103",
+        "description": "楼道堆物",
+        "channel": Channel.PATROL,
+    }
     return CaseInput(lon=centre.x, lat=centre.y, **{**fields, **extra})
 
 
