@@ -51,7 +51,7 @@ def start_patrol(actor: Any) -> Patrol:
         .order_by("code")
         .first()
     )
-    street_id = grid.street_id if grid is not None else min(scope.street_ids)
+    street_id = (grid.street_id if grid is not None else None) or min(scope.street_ids)
     try:
         with transaction.atomic():
             if active_patrol(actor) is not None:

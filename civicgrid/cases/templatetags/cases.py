@@ -66,9 +66,8 @@ def case_nav_links(context: template.Context) -> list[dict[str, Any]]:
 
 def _deeper_case_page(path: str) -> bool:
     # /cases/tasks/, /cases/m/, /cases/patrols/ have their own links; /cases/<number>/ is the workbench's.
-    return any(
-        path.startswith(reverse(name)) for name in ("cases:tasks", "cases:mobile", "cases:metrics", "cases:patrols")
-    )
+    own = ("cases:tasks", "cases:mobile", "cases:metrics", "cases:patrols")
+    return any(path.startswith(reverse(name)) for name in own)
 
 
 def _span(delta: timedelta) -> str:

@@ -84,10 +84,9 @@ def _summary(patrols: QuerySet[Patrol], key: str, *labels: str) -> list[dict[str
 def patrol_list(request: HttpRequest) -> HttpResponse:
     """The patrol log: the filtered patrols and their sums per worker and per grid."""
     require(request, "cases.patrols")
-    filterset = PatrolFilterSet(
-        request.GET, Patrol.objects.restrict(request.user, Action.VIEW), user=request.user
-    )
-    patrols = filterset.qs if filterset.is_valid() else Patrol.objects.none()
+    visible = Patrol.objects.restrict(request.user, Action.VIEW)
+    filterset = PatrolFilterSet(request.GET, visible, user=request.user)
+    patrols = filterset.qs if filterset.is_valid() else visible.none()
     context = {
         "filter": filterset,
         "patrols": list(patrols.select_related("worker", "grid").annotate(found=Count("cases"))[:LIST_LIMIT]),
