@@ -93,6 +93,9 @@ def test_points_are_checked_and_only_mine(routed):
         actions.add_point(me, patrol.pk, {"lon": "east", "lat": "31.2"})
     assert "lon" in bad.value.fields
     with pytest.raises(InvalidInput) as bad:
+        actions.add_point(me, patrol.pk, {"lon": "nan", "lat": "31.2"})
+    assert bad.value.fields == {"lon": "invalid"}
+    with pytest.raises(InvalidInput) as bad:
         actions.add_point(me, patrol.pk, {"lon": "121.5", "lat": "91"})
     assert bad.value.fields == {"lat": "out_of_range"}
     with pytest.raises(NotFound):
