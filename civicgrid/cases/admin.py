@@ -15,7 +15,7 @@ from civicgrid.core.admin import (
     RestrictedModelAdmin,
 )
 
-from .models import Case, CaseEvent, Category, DutyRule
+from .models import Case, CaseEvent, Category, DutyRule, Patrol
 
 
 class ChildCategoryInline(RestrictedInlineMixin, admin.TabularInline):
@@ -160,4 +160,17 @@ class CaseEventAdmin(ReadOnlyAdminMixin, RestrictedAdminMixin, admin.ModelAdmin)
     date_hierarchy = "at"
     list_select_related = ("case", "unit")
     fields = ("case", "at", "action", "from_status", "to_status", "actor_label", "unit", "note", "data")
+    readonly_fields = fields
+
+
+@admin.register(Patrol)
+class PatrolAdmin(ReadOnlyAdminMixin, RestrictedAdminMixin, admin.ModelAdmin):
+    """Read-only: patrols are written on the phone (cases.actions.patrol)."""
+
+    list_display = ("started_at", "worker", "grid", "status", "ended_at", "distance_m")
+    list_filter = ("status",)
+    search_fields = ("worker__username", "worker__full_name", "grid__name")
+    date_hierarchy = "started_at"
+    list_select_related = ("worker", "grid")
+    fields = ("worker", "street", "grid", "status", "started_at", "ended_at", "distance_m", "cases")
     readonly_fields = fields

@@ -29,3 +29,7 @@ define("cases.print", STAFF, _("打印派遣单、督办单、结案单"))
 define("cases.metrics", {*DESK, Role.LEADER, Role.CADRE}, _("查看办理成效、生成月度报表"))
 # The phone pages: report on patrol and verify on site.
 define("cases.mobile", {*DESK, Role.GRID_WORKER}, _("巡查上报和现场核查（手机页面）"))
+# Patrols (巡查): the grid worker keeps their own; the desk and leaders read the street's (grid
+# work is measured in patrols; they name the worker, whom a cadre's scope does not show).
+define("cases.patrol", {Role.GRID_WORKER}, _("巡查（开始、结束、记录轨迹）"))
+define("cases.patrols", {*DESK, Role.GRID_WORKER, Role.LEADER}, _("查看巡查记录"))

@@ -207,3 +207,8 @@ class NotificationKind(models.TextChoices):
     HANDLED = "handled", _("待核查")
     VERIFY_FAILED = "verify_failed", _("核查不通过")
     CASE_UPDATE = "case_update", _("工单动态")
+
+
+class PatrolStatus(models.TextChoices):
+    ACTIVE = "active", _("巡查中")
+    ENDED = "ended", _("已结束")

@@ -87,3 +87,10 @@ define(
     lambda: settings.CIVICGRID_DUPLICATE_MIN_SIMILARITY,
     _("疑似重复：描述相似度下限（0–1）"),
 )
+define(
+    "cases.checkin_far_m",
+    Int(10, 100_000),
+    300,
+    _("核查签到：距离提示（米）"),
+    _("网格员核查时的定位离工单位置超过此距离，签到照常记录，但标为“距离较远”"),
+)

@@ -25,6 +25,7 @@ from civicgrid.core.workflow import Guard, Machine, Transition, machines
 from civicgrid.geo.models import Area
 from civicgrid.orgs.models import Unit
 
+from . import checkin
 from .choices import (
     OPEN_STATUSES,
     AssignmentRole,
@@ -418,7 +419,8 @@ TRANSITIONS = [
         frozenset({S.HANDLED}),
         S.VERIFIED,
         VERIFY,
-        params=(note(), photos(_("核查照片"))),
+        guards=checkin.GUARDS,
+        params=(note(), photos(_("核查照片")), *checkin.PARAMS),
         public=_("现场核查通过"),
         primary=True,
     ),
@@ -427,7 +429,8 @@ TRANSITIONS = [
         frozenset({S.HANDLED}),
         S.IN_PROGRESS,
         VERIFY,
-        params=(reason("请填写核查不通过的理由"), photos(_("核查照片"))),
+        guards=checkin.GUARDS,
+        params=(reason("请填写核查不通过的理由"), photos(_("核查照片")), *checkin.PARAMS),
         public=_("现场核查未通过，继续办理"),
         danger=True,
     ),

@@ -7,6 +7,7 @@ pick from, a resolver for references such as a case number, a cleaner for upload
 """
 
 import enum
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
@@ -22,7 +23,7 @@ class Kind(enum.StrEnum):
     TEXT = "text"  # one line
     LONGTEXT = "longtext"  # a textarea
     INT = "int"
-    FLOAT = "float"  # a number such as a coordinate; bounds as for INT
+    FLOAT = "float"  # a decimal number with bounds (a coordinate, a position the browser measured)
     BOOL = "bool"
     CHOICE = "choice"
     REF = "ref"  # one row, by id, from `queryset(user)`
@@ -69,6 +70,8 @@ class Param:
     textarea_rows: int = 2
     # The form's widget when the kind's default does not fit (a long grouped choice list).
     widget: Callable[[], forms.Widget] | None = None
+    # The form carries it in a hidden input that the page's script fills (a GPS position).
+    hidden: bool = False
 
     # -------------------------------------------------------------- validation
 
@@ -114,9 +117,10 @@ class Param:
                 if self.required
                 else InvalidInput(f"{self.label}须为整数", {self.name: "invalid"})
             ) from None
-        return self._in_range(number, obj)
+        self._check_range(number, obj)
+        return number
 
-    def _in_range(self, number: Any, obj: Any) -> Any:
+    def _check_range(self, number: float, obj: Any) -> None:
         low, high = self.min_value, self.bound(self.max_value, obj)
         # `number != number`: NaN, which no bound would refuse.
         if number != number or (low is not None and number < low) or (high is not None and number > high):
@@ -125,14 +129,16 @@ class Param:
                 "max": high,
             }
             raise InvalidInput(message, {self.name: "out_of_range"})
-        return number
 
     def _clean_float(self, value: Any, user: Any, obj: Any) -> float:
         try:
             number = float(value)
         except (TypeError, ValueError):
-            raise InvalidInput(f"{self.label}须为数字", {self.name: "invalid"}) from None
-        return float(self._in_range(number, obj))
+            number = math.nan
+        if not math.isfinite(number):
+            raise InvalidInput(f"{self.label}须为数字", {self.name: "invalid"})
+        self._check_range(number, obj)
+        return number
 
     @property
     def enum(self) -> type[models.TextChoices] | None:
@@ -210,7 +216,7 @@ class Param:
             return forms.FloatField(
                 min_value=self.min_value,
                 max_value=self.bound(self.max_value, obj),
-                widget=forms.NumberInput(attrs={"step": "any"}),
+                widget=forms.HiddenInput if self.hidden else forms.NumberInput(attrs={"step": "any"}),
                 **common,
             )
         if self.kind is Kind.BOOL:

@@ -173,6 +173,8 @@ def params_schema(name: str, params: tuple[Param, ...], version_help: str) -> ty
         extra: dict[str, Any] = {"description": " ".join(str(t) for t in (param.label, param.help) if t)}
         if param.kind in (Kind.INT, Kind.FLOAT) and param.min_value is not None:
             extra["ge"] = param.min_value
+        if param.kind is Kind.FLOAT and isinstance(param.max_value, int):
+            extra["le"] = param.max_value
         if param.max_length is not None:
             extra["max_length"] = param.max_length
         if param.required:

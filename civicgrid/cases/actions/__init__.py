@@ -3,7 +3,8 @@
 `verification`, `oversight` and `place` (更正位置, 选定网格) are the steps of the transition
 table (cases/workflow.py), each a body run by the kernel's action frame (`frame`: one
 transaction, scope, version, table, timeline row, side effects on commit), `photos` adds
-photos on their own, `deadline_job` is the periodic overdue check (system transitions). The
+photos on their own, `deadline_job` is the periodic overdue check (system transitions),
+`patrol` the grid worker's patrols (start, track, stop, the cases reported on one). The
 inbox's read marks are the kernel's (core.notifications.mark_read / mark_all_read).
 """
 
@@ -44,6 +45,7 @@ from .intake import (
     validate_input,
 )
 from .oversight import comment_case, escalate_case, supervise_case
+from .patrol import active_patrol, add_point, report_on_patrol, start_patrol, stop_patrol
 from .photos import add_photos
 from .place import choose_grid, relocate_case
 from .verification import verify_fail, verify_pass
@@ -59,8 +61,10 @@ __all__ = [
     "CaseInput",
     "ResolvedPlace",
     "action_parameters",
+    "active_patrol",
     "actor_label",
     "add_photos",
+    "add_point",
     "approve_extension",
     "check_deadlines",
     "check_street_scope",
@@ -83,6 +87,7 @@ __all__ = [
     "reject_case",
     "relocate_case",
     "reopen_case",
+    "report_on_patrol",
     "report_back",
     "request_extension",
     "resolve_category",
@@ -93,6 +98,8 @@ __all__ = [
     "settle",
     "sign_case",
     "sole_street",
+    "start_patrol",
+    "stop_patrol",
     "supervise_case",
     "suspend_case",
     "update_from_source",

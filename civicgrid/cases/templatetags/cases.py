@@ -54,7 +54,9 @@ def case_nav_links(context: template.Context) -> list[dict[str, Any]]:
         if scope.unit_ids or scope.role == Role.HANDLER:
             items.append((gettext_lazy("我的任务"), reverse("cases:tasks")))
         if may(user, "cases.mobile"):
-            items.append((gettext_lazy("巡查上报"), reverse("cases:mobile")))
+            items.append((gettext_lazy("巡查"), reverse("cases:mobile")))
+        if may(user, "cases.patrols") and not may(user, "cases.patrol"):  # a worker's are on the patrol page
+            items.append((gettext_lazy("巡查记录"), reverse("cases:patrols")))
     links = []
     for label, url in items:
         active = path.startswith(url) and not (url == reverse("cases:workbench") and _deeper_case_page(path))
@@ -63,8 +65,9 @@ def case_nav_links(context: template.Context) -> list[dict[str, Any]]:
 
 
 def _deeper_case_page(path: str) -> bool:
-    # /cases/tasks/ and /cases/m/ have their own links; /cases/<number>/ belongs to the workbench.
-    return any(path.startswith(reverse(name)) for name in ("cases:tasks", "cases:mobile", "cases:metrics"))
+    # /cases/tasks/, /cases/m/, /cases/patrols/ have their own links; /cases/<number>/ is the workbench's.
+    own = ("cases:tasks", "cases:mobile", "cases:metrics", "cases:patrols")
+    return any(path.startswith(reverse(name)) for name in own)
 
 
 def _span(delta: timedelta) -> str:
@@ -113,3 +116,9 @@ def redact_filter(text: str) -> str:
     """Free text with the phones, ID numbers and plates typed into it masked (core.redact);
     the case page's 查看原文 reveals the description in full, logged."""
     return redact(text)
+
+
+@register.filter
+def span(delta: timedelta | None) -> str:
+    """A duration as "2小时5分" (a patrol's length); "—" for none."""
+    return _span(delta) if delta is not None else "—"

@@ -1,9 +1,10 @@
 """Pages of the work-order loop: staff (workbench, case page, tasks), the grid
-worker's phone pages and the public report site."""
+worker's phone pages and patrols, and the public report site."""
 
 from .desk import bulk_action, desk_new, desk_route
 from .jobs import export_cases, import_upload, report_new
-from .mobile import mobile_home, mobile_report, mobile_verify
+from .mobile import mobile_cases, mobile_home, mobile_report, mobile_verify
+from .patrols import patrol_detail, patrol_list, patrol_point, patrol_start, patrol_stop
 from .public import follow, report_done, report_form
 from .staff import (
     case_action,
@@ -33,9 +34,15 @@ __all__ = [
     "follow",
     "import_upload",
     "metrics_page",
+    "mobile_cases",
     "mobile_home",
     "mobile_report",
     "mobile_verify",
+    "patrol_detail",
+    "patrol_list",
+    "patrol_point",
+    "patrol_start",
+    "patrol_stop",
     "report_done",
     "report_form",
     "report_new",

@@ -115,6 +115,9 @@ ROUTES = {
     "cases/<number>/photos/<pk>/": "cases.photo",
     "cases/<number>/photos/<pk>/thumb/": "cases.photo",
     "cases/inbox/<pk>/read/": "core.notification",
+    "cases/m/patrol/<pk>/stop/": "cases.patrol",
+    "cases/m/patrol/<pk>/points/": "cases.patrol",
+    "cases/patrols/<pk>/": "cases.patrol",
     "webhooks/<pk>/": "webhooks.subscription",
     "webhooks/<pk>/edit/": "webhooks.subscription",
     "webhooks/<pk>/active/": "webhooks.subscription",
@@ -192,6 +195,7 @@ EXTRA = [
     "/admin/autocomplete/?app_label=accounts&model_name=membership&field_name=user&term=",
     "/geo/buildings/?q={mark}",
     "/geo/locate/?lon={lon}&lat={lat}",
+    "/cases/patrols/?grid={grid}",
     "/api/v1/buildings?lon={lon}&lat={lat}",
 ]
 
@@ -458,6 +462,8 @@ class ScopeWalk(TestCase):
         t.extend(track(e) for e in AuditLog.objects.filter(street_id=east.street.pk)[:5])
         t.extend(track(r, (r.reason,)) for r in PersonalDataAccess.objects.all())
         t.extend(track(e) for e in CaseEvent.objects.filter(case=case_b))
+        patrol = actions.start_patrol(east.users[Role.GRID_WORKER])
+        t.append(track(actions.stop_patrol(east.users[Role.GRID_WORKER], patrol.pk)))
         # Not scoped by street: shared by design, or for superusers only (Django's own
         # permission tables); other such admins get UNSCOPED_OBJECT.
         t.append(track(rule.category, (), code=rule.category.code))
