@@ -99,6 +99,9 @@ class CaseAction(models.TextChoices):
     COMMENT = "comment", pgettext_lazy("case action", "备注")
     OVERDUE = "overdue", pgettext_lazy("case action", "超期")
     RESPONSE_OVERDUE = "response_overdue", pgettext_lazy("case action", "响应超期")
+    REVOKE_LINK = "revoke_link", pgettext_lazy("case action", "撤销跟踪链接")
+    PUBLISH_PHOTO = "publish_photo", pgettext_lazy("case action", "设置照片公开")
+    RATE = "rate", pgettext_lazy("case action", "居民评价")
 
 
 class AssignmentRole(models.TextChoices):

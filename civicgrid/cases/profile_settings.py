@@ -80,3 +80,10 @@ define(
     lambda: settings.CIVICGRID_DUPLICATE_MIN_SIMILARITY,
     _("疑似重复：描述相似度下限（0–1）"),
 )
+define(
+    "cases.tracking_link_days",
+    Int(1, 3650),
+    180,
+    _("居民跟踪链接有效期（天，自结案起）"),
+    _("结案或不予立案后超过此天数，链接失效；办理中的工单链接一直有效"),
+)

@@ -3,6 +3,7 @@
 `verification` and `oversight` are the steps of the transition table (cases/workflow.py),
 each a body run by the kernel's action frame (`frame`: one transaction, scope, version,
 table, timeline row, side effects on commit), `photos` adds photos on their own,
+`resident` is the rating a resident gives through their tracking link,
 `deadline_job` is the periodic overdue check (system transitions). The inbox's read marks
 are the kernel's (core.notifications.mark_read / mark_all_read).
 """
@@ -14,10 +15,12 @@ from .desk import (
     close_case,
     file_case,
     merge_case,
+    publish_photo,
     record_callback,
     reject_case,
     reopen_case,
     resume_case,
+    revoke_link,
     suspend_case,
 )
 from .dispatch import dispatch_case, redispatch_case
@@ -42,6 +45,7 @@ from .intake import (
 )
 from .oversight import comment_case, escalate_case, supervise_case
 from .photos import add_photos
+from .resident import rate_case
 from .verification import verify_fail, verify_pass
 
 
@@ -70,6 +74,8 @@ __all__ = [
     "mark_overdue",
     "mark_response_overdue",
     "merge_case",
+    "publish_photo",
+    "rate_case",
     "record_callback",
     "record_event",
     "redispatch_case",
@@ -81,6 +87,7 @@ __all__ = [
     "resolve_category",
     "resolve_place",
     "resume_case",
+    "revoke_link",
     "return_case",
     "run_action",
     "sign_case",

@@ -3,7 +3,7 @@ worker's phone pages and the public report site."""
 
 from .jobs import export_cases, import_upload, report_new
 from .mobile import mobile_home, mobile_report, mobile_verify
-from .public import follow, report_done, report_form
+from .public import follow, report_done, report_form, track, track_photo
 from .staff import (
     case_action,
     case_detail,
@@ -36,5 +36,7 @@ __all__ = [
     "reveal_description",
     "reveal_phone",
     "task_list",
+    "track",
+    "track_photo",
     "workbench",
 ]
