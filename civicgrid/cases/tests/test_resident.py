@@ -2,16 +2,13 @@
 我的反映 and the prefilled form, the public result the desk approved, the photos the desk made
 public, and the resident's own rating — which feeds the rates."""
 
-import io
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.core.cache import cache
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from PIL import Image
 
 from civicgrid.cases import actions, metrics
 from civicgrid.cases.choices import CaseAction, CaseStatus, PhotoStage
@@ -19,7 +16,7 @@ from civicgrid.cases.errors import CaseError
 from civicgrid.cases.forms import action_form
 from civicgrid.cases.models import Callback, CaseEvent, Photo
 from civicgrid.cases.public import public_case, resident_link
-from civicgrid.cases.tests.factories import advance, duty, make_case
+from civicgrid.cases.tests.factories import advance, duty, jpeg, make_case
 from civicgrid.cases.views.public import TRACK_LIMIT
 from civicgrid.core.choices import Role
 from civicgrid.core.errors import Forbidden, InvalidInput
@@ -31,12 +28,6 @@ pytestmark = pytest.mark.django_db
 
 FEEDBACK = "已清运垃圾并冲洗地面"
 CLOSE_NOTE = "网格员核查通过，结案"
-
-
-def jpeg(name: str = "p.jpg") -> SimpleUploadedFile:
-    buf = io.BytesIO()
-    Image.new("RGB", (32, 24), "green").save(buf, format="JPEG")
-    return SimpleUploadedFile(name, buf.getvalue(), content_type="image/jpeg")
 
 
 def path_of(case) -> str:
