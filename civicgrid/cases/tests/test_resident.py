@@ -138,6 +138,8 @@ def test_my_reports_lists_only_the_residents_own_cases_and_the_form_is_prefilled
     home = client.get(reverse("home")).content.decode()
     assert "我的反映" in home and mine.number in home and other.number not in home
     assert path_of(mine) in home and "已受理" in home
+    own_page = client.get(mine.get_absolute_url())
+    assert own_page.status_code == 200 and own_page.context["token"] == path_of(mine).split("/")[3]
     form = client.get(reverse("report:form")).context["form"]
     assert form.initial == {"reporter_name": "李阿姨", "reporter_phone": "13911112222"}
     # Staff see no such list and get no prefill.

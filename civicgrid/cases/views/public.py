@@ -30,7 +30,7 @@ from ..choices import CaseAction, Channel
 from ..errors import CaseError
 from ..forms import FollowForm, PublicReportForm, action_form
 from ..models import Case, Category
-from ..public import MyReport, my_reports, public_case, public_photos, public_rating, resident_link
+from ..public import my_reports, public_case, public_photos, public_rating, resident_link
 from ..tracking import BadLink, LinkProblem, case_for, token_for
 from ..workflow import MACHINE
 from .common import role_of
@@ -46,10 +46,6 @@ REPORT_LIMIT = 20
 REPORT_WINDOW = 3600
 # Numbers of the reports made in this browser session, for the confirmation page.
 SESSION_KEY = "cases_public_reports"
-
-
-def _my_reports(request: HttpRequest) -> list[MyReport]:
-    return my_reports(request.user)
 
 
 def status_context(case: Case, rating_data: Any = None) -> dict[str, Any]:
@@ -111,7 +107,7 @@ def report_form(request: HttpRequest) -> HttpResponse:
         context = {
             "form": form,
             "street_map": _street_map(),
-            "my_reports": _my_reports(request),
+            "my_reports": my_reports(request.user),
             **map_context(),
         }
         return render(request, "cases/public/report.html", context, status=429)
@@ -148,7 +144,7 @@ def report_form(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/public/report.html",
-        {"form": form, "street_map": _street_map(), "my_reports": _my_reports(request), **map_context()},
+        {"form": form, "street_map": _street_map(), "my_reports": my_reports(request.user), **map_context()},
     )
 
 
@@ -172,7 +168,7 @@ def follow(request: HttpRequest) -> HttpResponse:
     """Case number + last four phone digits → the public status. Every attempt counts
     against the throttle, right or wrong, and both failures read the same."""
     form = FollowForm(request.POST or None, initial={"number": request.GET.get("number", "")})
-    context: dict[str, Any] = {"form": form, "my_reports": _my_reports(request)}
+    context: dict[str, Any] = {"form": form, "my_reports": my_reports(request.user)}
     if request.method == "POST":
         if _throttled(request, "follow", FOLLOW_LIMIT, FOLLOW_WINDOW):
             context["throttled"] = True
