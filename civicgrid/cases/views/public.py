@@ -11,6 +11,7 @@ form for the resident's own rating (居民评价, once per case).
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from civicgrid.core import personal, throttle
+from civicgrid.core.action_forms import ActionForm
 from civicgrid.core.choices import Role
 from civicgrid.core.views import serve_attachment
 from civicgrid.geo.choices import AreaKind
@@ -58,8 +60,17 @@ def status_context(case: Case, rating_data: Any = None) -> dict[str, Any]:
         "token": token_for(case),
         "public_photos": list(public_photos(case)),
         "rating": public_rating(case),
-        "rating_form": action_form(CaseAction.RATE, case, None, rating_data) if rateable else None,
+        "rating_form": _rating_form(case, rating_data) if rateable else None,
     }
+
+
+def _rating_form(case: Case, data: Any) -> ActionForm:
+    form = action_form(CaseAction.RATE, case, None, data)
+    # Radio buttons with nothing chosen: a preselected first answer would skew the rates.
+    for name in ("satisfaction", "resolution"):
+        field: Any = form.fields[name]
+        field.widget = forms.RadioSelect(choices=field.choices)
+    return form
 
 
 def _street_map() -> dict[str, Any]:
