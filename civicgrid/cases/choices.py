@@ -115,6 +115,9 @@ class CaseAction(models.TextChoices):
     RESPONSE_OVERDUE = "response_overdue", pgettext_lazy("case action", "响应超期")
     RELOCATE = "relocate", pgettext_lazy("case action", "更正位置")
     CHOOSE_GRID = "choose_grid", pgettext_lazy("case action", "选定网格")
+    REVOKE_LINK = "revoke_link", pgettext_lazy("case action", "撤销跟踪链接")
+    PUBLISH_PHOTO = "publish_photo", pgettext_lazy("case action", "设置照片公开")
+    RATE = "rate", pgettext_lazy("case action", "居民评价")
 
 
 class PlaceStatus(models.TextChoices):

@@ -69,8 +69,11 @@ COUNTED = Q(master__isnull=True) & ~Q(status=CaseStatus.MERGED)
 
 
 def _latest_contacted_callback(field: str) -> Subquery:
-    """The `field` of the case's most recent callback that reached the requester."""
-    latest = Callback.objects.filter(case=OuterRef("pk"), contacted=True).order_by("-at", "-id")
+    """The `field` of the case's answer: the resident's own rating (through their tracking
+    link) when given, else the desk's most recent callback that reached the requester."""
+    latest = Callback.objects.filter(case=OuterRef("pk"), contacted=True).order_by(
+        "-by_resident", "-at", "-id"
+    )
     return Subquery(latest.values(field)[:1])
 
 
@@ -96,7 +99,8 @@ def _aggregates(now: datetime) -> dict[str, Any]:
         "overdue": Count("pk", filter=COUNTED & (Q(is_overdue=True) | closed_late)),
         "response_numerator": Count("pk", filter=COUNTED & response_due & responded_on_time),
         "response_denominator": Count("pk", filter=COUNTED & response_due),
-        # A case with several callbacks is judged by the latest one that reached the requester.
+        # A case with several answers is judged by the resident's own rating, else the latest
+        # callback that reached the requester (docs/metrics.md).
         "resolution_numerator": Count("pk", filter=COUNTED & contacted & resolved),
         "resolution_denominator": Count("pk", filter=COUNTED & contacted),
         "satisfaction_numerator": Count("pk", filter=COUNTED & contacted & satisfied),

@@ -19,6 +19,7 @@ from django.utils.translation import pgettext_lazy
 from civicgrid.core import clock
 from civicgrid.core.choices import Action
 from civicgrid.core.errors import InvalidInput, NotFound
+from civicgrid.core.inputs import as_id
 from civicgrid.core.params import Kind, Param
 from civicgrid.core.querysets import user_scope
 from civicgrid.core.workflow import Guard, Machine, Transition, machines
@@ -83,6 +84,14 @@ def _has_pending_extension(case: Any, user: Any, params: Any = None) -> bool:
 def _may_request_extension(case: Any, user: Any, params: Any = None) -> bool:
     lead = holds_assignment(AssignmentStatus.PENDING, AssignmentStatus.SIGNED, lead=True)(case, user)
     return lead and not _has_pending_extension(case, user)
+
+
+def _not_rated(case: Any, user: Any, params: Any = None) -> bool:
+    return not case.callbacks.filter(by_resident=True).exists()
+
+
+def _photo_of_case(case: Any, user: Any, params: Mapping[str, Any] | None) -> bool:
+    return params is not None and case.photos.filter(pk=params["photo"].pk).exists()
 
 
 def _closable(case: Any, user: Any, params: Any = None) -> bool:
@@ -195,6 +204,28 @@ def _resolve_building(value: Any, user: Any) -> Any:
 
 def _grids(user: Any) -> QuerySet[Area]:
     return Area.objects.restrict(user, Action.VIEW).grids().order_by("code")
+
+
+def _resolve_photo(value: Any, user: Any) -> Any:
+    from .models import Photo
+
+    # The user's photos only: another street's id reads as unknown.
+    key = as_id(str(value))
+    found = Photo.objects.restrict(user, Action.CHANGE).filter(pk=key).first() if key else None
+    if found is None:
+        raise InvalidInput(f"照片 {value} 不存在", {"photo": "unknown"})
+    return found
+
+
+def handler_result(case: Any) -> str:
+    """The public result proposed at close (the form's initial value, and the action's
+    default when none is given): the lead unit's report (处置情况)."""
+    lead = case.assignments.filter(role=AssignmentRole.LEAD, status=AssignmentStatus.HANDLED)
+    return lead.values_list("feedback", flat=True).last() or case.public_result
+
+
+# The resident answers only whether it was solved (the desk's callback also knows 部分解决).
+RESIDENT_RESOLUTIONS = [(r.value, r.label) for r in (Resolution.RESOLVED, Resolution.UNRESOLVED)]
 
 
 def _units(user: Any) -> QuerySet[Unit]:
@@ -440,7 +471,17 @@ TRANSITIONS = [
         S.CLOSED,
         DESK,
         guards=(Guard(_closable, _("只有咨询、建议类工单可以直接结案，其余须经处置和核查")),),
-        params=(note(),),
+        params=(
+            Param(
+                "public_result",
+                _("对外办理结果"),
+                Kind.LONGTEXT,
+                initial=lambda case, user: handler_result(case),
+                textarea_rows=3,
+                help=_("居民在跟踪页看到的办理结果（已预填处置单位的反馈，可修改）"),
+            ),
+            note(_("内部结案说明")),
+        ),
         public=_("已办结"),
         primary=True,
     ),
@@ -479,6 +520,33 @@ TRANSITIONS = [
         ),
         public=_("已回访"),
         primary=True,
+    ),
+    # The resident's own rating through the tracking link: no account, so the system takes the
+    # step on their behalf once the link is checked (cases.tracking). Once per case.
+    Transition(
+        A.RATE,
+        frozenset({S.CLOSED}),
+        guards=(Guard(_not_rated, _("已评价过，每件工单只能评价一次")),),
+        params=(
+            Param(
+                "satisfaction",
+                _("满意度"),
+                Kind.CHOICE,
+                choices=Satisfaction,
+                required=True,
+                required_message="请选择满意度",
+            ),
+            Param(
+                "resolution",
+                _("问题是否解决"),
+                Kind.CHOICE,
+                choices=lambda: RESIDENT_RESOLUTIONS,
+                required=True,
+                required_message="请选择问题是否解决",
+            ),
+            Param("comment", _("意见建议"), Kind.LONGTEXT, max_length=500, placeholder=_("可选")),
+        ),
+        public=_("居民已评价"),
     ),
     Transition(
         A.REOPEN,
@@ -605,6 +673,27 @@ TRANSITIONS = [
             note(),
         ),
         primary=True,
+    ),
+    Transition(
+        A.REVOKE_LINK,
+        ALL,
+        None,
+        DESK,
+        params=(note(),),
+        danger=True,
+    ),
+    Transition(
+        A.PUBLISH_PHOTO,
+        ALL,
+        None,
+        DESK,
+        guards=(
+            Guard(_photo_of_case, _("不是本工单的照片"), on_params=True, field="photo", code="other_case"),
+        ),
+        params=(
+            Param("photo", _("照片"), Kind.INT, required=True, resolve=_resolve_photo),
+            Param("public", _("对外公开"), Kind.BOOL, default=False),
+        ),
     ),
     Transition(
         A.COMMENT,

@@ -327,6 +327,8 @@ class Attachment(models.Model):
     uploaded_at = ClockDateTimeField(_("上传时间"), auto_now_add=True)
     # The owner's timeline row the file came with (cases.CaseEvent), a plain id: core imports no app.
     event_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # Marked by the owner's app (cases: the desk's 设置照片公开); only then may a public page serve it.
+    public = models.BooleanField(_("对外公开"), default=False)
 
     objects = AttachmentQuerySet.as_manager()
 

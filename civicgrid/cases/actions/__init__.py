@@ -3,9 +3,10 @@
 `verification`, `oversight` and `place` (更正位置, 选定网格) are the steps of the transition
 table (cases/workflow.py), each a body run by the kernel's action frame (`frame`: one
 transaction, scope, version, table, timeline row, side effects on commit), `photos` adds
-photos on their own, `deadline_job` is the periodic overdue check (system transitions),
-`patrol` the grid worker's patrols (start, track, stop, the cases reported on one). The
-inbox's read marks are the kernel's (core.notifications.mark_read / mark_all_read).
+photos on their own, `resident` is the rating a resident gives through their tracking link,
+`deadline_job` is the periodic overdue check (system transitions), `patrol` the grid
+worker's patrols (start, track, stop, the cases reported on one). The inbox's read marks
+are the kernel's (core.notifications.mark_read / mark_all_read).
 """
 
 from ..workflow import MACHINE
@@ -15,10 +16,12 @@ from .desk import (
     close_case,
     file_case,
     merge_case,
+    publish_photo,
     record_callback,
     reject_case,
     reopen_case,
     resume_case,
+    revoke_link,
     suspend_case,
 )
 from .dispatch import dispatch_case, redispatch_case
@@ -48,6 +51,7 @@ from .oversight import comment_case, escalate_case, supervise_case
 from .patrol import active_patrol, add_point, report_on_patrol, start_patrol, stop_patrol
 from .photos import add_photos
 from .place import choose_grid, relocate_case
+from .resident import rate_case
 from .verification import verify_fail, verify_pass
 
 
@@ -80,6 +84,8 @@ __all__ = [
     "mark_overdue",
     "mark_response_overdue",
     "merge_case",
+    "publish_photo",
+    "rate_case",
     "record_callback",
     "record_event",
     "redispatch_case",
@@ -93,6 +99,7 @@ __all__ = [
     "resolve_category",
     "resolve_place",
     "resume_case",
+    "revoke_link",
     "return_case",
     "run_action",
     "settle",

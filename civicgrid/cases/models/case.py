@@ -153,6 +153,12 @@ class Case(TimeStampedModel):
     is_overdue = models.BooleanField(_("已超期"), default=False, db_index=True)
     overdue_at = models.DateTimeField(_("超期时间"), null=True, blank=True)
     resolution_note = models.TextField(_("办理结果"), blank=True)
+    # What residents read as the result: the handler's report as the desk approved it at close
+    # (resolution_note stays internal).
+    public_result = models.TextField(_("对外办理结果"), blank=True)
+    # Part of the resident's tracking link (cases.tracking): revoking the link bumps it, so
+    # every link signed before stops working and the next one is new.
+    link_version = models.PositiveIntegerField(_("跟踪链接版本"), default=1)
 
     # Its photos (core attachments, cases.Photo) and inbox notices, found as `case` from them.
     photos = GenericRelation("cases.Photo", related_query_name="case")

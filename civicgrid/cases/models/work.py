@@ -152,6 +152,9 @@ class Callback(models.Model):
     resolution = models.CharField(_("解决情况"), max_length=16, choices=Resolution.choices, blank=True)
     satisfaction = models.CharField(_("满意度"), max_length=16, choices=Satisfaction.choices, blank=True)
     note = models.TextField(_("回访记录"), blank=True)
+    # The resident's own rating through the tracking link (one per case) rather than the desk's
+    # phone call; it takes precedence in the rates (docs/metrics.md).
+    by_resident = models.BooleanField(_("居民自评"), default=False)
     street = street_field()
 
     objects = CaseChildQuerySet.as_manager()

@@ -15,6 +15,7 @@ from civicgrid.core.choices import Role
 from civicgrid.core.querysets import user_scope
 from civicgrid.core.redact import redact
 
+from .. import public
 from ..choices import CaseStatus
 
 register = template.Library()
@@ -79,6 +80,12 @@ def _span(delta: timedelta) -> str:
     if hours:
         return _("%(h)s小时%(m)s分") % {"h": hours, "m": mins}
     return _("%(m)s分钟") % {"m": max(mins, 1)}
+
+
+@register.inclusion_tag("cases/public/_my_reports.html")
+def my_reports(user: Any) -> dict[str, Any]:
+    """我的反映 for a signed-in resident (the home page is the accounts app's, which imports no cases)."""
+    return {"my_reports": public.my_reports(user)}
 
 
 @register.inclusion_tag("cases/_due.html")

@@ -5,7 +5,7 @@ from .desk import bulk_action, desk_new, desk_route
 from .jobs import export_cases, import_upload, report_new
 from .mobile import mobile_cases, mobile_home, mobile_report, mobile_verify
 from .patrols import patrol_detail, patrol_list, patrol_point, patrol_start, patrol_stop
-from .public import follow, report_done, report_form
+from .public import follow, report_done, report_form, track, track_photo
 from .staff import (
     case_action,
     case_detail,
@@ -49,5 +49,7 @@ __all__ = [
     "reveal_description",
     "reveal_phone",
     "task_list",
+    "track",
+    "track_photo",
     "workbench",
 ]

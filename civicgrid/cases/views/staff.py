@@ -34,7 +34,7 @@ from ..choices import OPEN_STATUSES, AssignmentStatus, CaseAction, PhotoStage, P
 from ..errors import CaseError, Conflict, InvalidInput
 from ..forms import action_form
 from ..models import Assignment, Case, Category, DutyRule
-from ..public import public_case
+from ..public import resident_link
 from ..workbench import PAGE_FILTERS, QUEUE_CONDITIONS, QUEUES, case_filter, queue_counts
 from .common import (
     description_view,
@@ -44,6 +44,7 @@ from .common import (
     visible_case,
 )
 from .jobs import report_context
+from .public import status_context
 
 CASES_PER_PAGE = 25
 # A unit's finished work is listed for this many rows; the open groups are listed in full.
@@ -151,7 +152,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     user = request.user
     if role_of(user) == Role.RESIDENT:
         # A resident sees their own report as the public sees it: no staff names, no notes.
-        return render(request, "cases/public/status.html", {"public": public_case(case)})
+        return render(request, "cases/public/status.html", status_context(case))
     case = (
         # lint: allow-unrestricted (re-reads the case visible_case() found)
         Case.objects.filter(pk=case.pk)
@@ -203,7 +204,11 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
         "candidates": candidates,
         "forms": printing.available(case, events, supervisions) if may(user, "cases.print") else [],
         "may_merge": CaseAction.MERGE in allowed,
-        "action_forms": _action_forms(case, user, allowed),
+        # Marking photos public has its own small form beside each photo.
+        "action_forms": _action_forms(case, user, [a for a in allowed if a != CaseAction.PUBLISH_PHOTO]),
+        "may_publish": CaseAction.PUBLISH_PHOTO in allowed,
+        # The desk hands the link out (again, after revoking it).
+        "tracking_link": resident_link(case) if CaseAction.REVOKE_LINK in allowed else "",
         "grid_geojson_url": _grid_geojson_url(case, user),
         "place": _place_notices(case, events, allowed),
         **map_context(),

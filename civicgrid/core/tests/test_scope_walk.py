@@ -68,6 +68,7 @@ PUBLIC = {
     "report/": "the public report form: every street is a choice",
     "report/done/": "the public report form's thanks page",
     "report/follow/": "a resident follows a case by number and code (the public case view)",
+    "report/t/<token>/": "a resident's signed tracking link: the token is the permission (cases.tracking)",
     "open311/v2/discovery.<fmt>": "Open311 discovery: the jurisdictions are public",
     "open311/v2/services.<fmt>": "Open311 services: the category list is public",
     "open311/v2/services/<code>.<fmt>": "Open311 service definition",
@@ -114,6 +115,9 @@ ROUTES = {
     "cases/<number>/print/<kind>.pdf": "cases.case",
     "cases/<number>/photos/<pk>/": "cases.photo",
     "cases/<number>/photos/<pk>/thumb/": "cases.photo",
+    # The token is the permission (cases.tracking): another case's photo with a made-up one is a 404.
+    "report/t/<token>/photos/<pk>/": "cases.photo",
+    "report/t/<token>/photos/<pk>/thumb/": "cases.photo",
     "cases/inbox/<pk>/read/": "core.notification",
     "cases/m/patrol/<pk>/stop/": "cases.patrol",
     "cases/m/patrol/<pk>/points/": "cases.patrol",
