@@ -85,7 +85,7 @@ def public_case(case: Case) -> PublicCase:
     return PublicCase(
         number=case.number,
         category_code=case.category.code,
-        category_name=case.category.name,
+        category_name=case.category.label,
         received_at=case.received_at,
         status=PUBLIC_STATUS[shown.status],
         result=redact(shown.resolution_note) if closed else "",

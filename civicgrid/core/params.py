@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from django import forms
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .errors import InvalidInput
 
@@ -211,7 +212,8 @@ class Param:
                 options = self.listed_choices()
             return forms.ChoiceField(choices=options, **common)
         if self.kind is Kind.REF:
-            return forms.ModelChoiceField(queryset=self._rows(user), **common)
+            # Django's own blank ("- Select an option -") has no Chinese in its catalogue.
+            return forms.ModelChoiceField(queryset=self._rows(user), empty_label=_("请选择"), **common)
         if self.kind is Kind.REFS:
             return forms.ModelMultipleChoiceField(
                 queryset=self._rows(user), widget=forms.SelectMultiple(attrs={"size": 4}), **common

@@ -385,6 +385,7 @@ def _located_street(request: HttpRequest) -> Area:
     lon, lat, address = _place(request, None)
     located = actions.resolve_place(lon, lat, address).location.street
     if located is not None:
+        # lint: allow-unrestricted (Open311 is public: the street the location lies in)
         return Area.objects.get(pk=located.id)
     only = params.streets()
     if len(only) == 1:
