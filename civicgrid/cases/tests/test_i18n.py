@@ -514,6 +514,8 @@ def test_category_names_follow_the_language(world, client, english_dispatcher):
     )
     workbench = page(english_dispatcher, "/cases/")
     assert_english(workbench, present=["<td>Noise nuisance</td>"], absent=["<td>噪声扰民</td>"])
+    grouped = page(english_dispatcher, "/cases/metrics/?group_by=category")
+    assert_english(grouped, present=["<td>Noise nuisance</td>"], absent=["<td>噪声扰民</td>"])
     client.cookies.pop("django_language")
     assert "E2105 噪声扰民" in page(client, case.get_absolute_url())  # Chinese stays the default
     # The API follows the program's Accept-Language (there is no switch to remember).
@@ -525,6 +527,12 @@ def test_category_names_follow_the_language(world, client, english_dispatcher):
     assert "Accept-Language" in english["Vary"] and english["Content-Language"] == "en"
     chinese = api.get(f"/api/v1/cases/{case.number}", **auth)
     assert chinese.json()["category"]["name"] == "噪声扰民"
+    from civicgrid.insights import rollups
+
+    rollups.refresh()  # the dashboard's figures come from the rollups
+    for path in ("/api/v1/metrics?group_by=category", "/api/v1/insights/metrics?group_by=category"):
+        rows = api.get(path, HTTP_ACCEPT_LANGUAGE="en", **auth).json()["results"]
+        assert [g["name"] for g in rows] == ["Noise nuisance"], path
 
 
 @pytest.mark.django_db
