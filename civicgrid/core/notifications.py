@@ -31,6 +31,8 @@ KIND_LABELS: dict[str, Any] = {}
 
 # A plain-data reference to an object for a task's arguments: ["app_label.model", pk].
 Ref = list[Any]
+# The values of a notice's message id (module docstring).
+Params = dict[str, Any] | None
 
 
 def register_kinds(choices: Any) -> None:
@@ -64,12 +66,7 @@ def page_of(obj: models.Model) -> str:
 
 
 def notify(
-    users: Iterable[Any],
-    obj: models.Model | None,
-    kind: str,
-    text: str,
-    key: str,
-    params: dict[str, Any] | None = None,
+    users: Iterable[Any], obj: models.Model | None, kind: str, text: str, key: str, params: Params = None
 ) -> int:
     """Write one notice per user about `obj` (None: about nothing in particular); returns
     how many were new. `key` identifies the notice; each user's row gets `key:u<id>`.
@@ -94,12 +91,7 @@ def notify(
 
 
 def send(
-    user_ids: Iterable[int],
-    about: Ref | None,
-    kind: str,
-    text: str,
-    key: str,
-    params: dict[str, Any] | None = None,
+    user_ids: Iterable[int], about: Ref | None, kind: str, text: str, key: str, params: Params = None
 ) -> int:
     """The task's body: the active users among `user_ids`, notified about the referenced
     object — nothing when it is gone (a rolled-back import, a deleted row)."""
@@ -113,12 +105,7 @@ def send(
 
 
 def send_on_commit(
-    users: Iterable[Any],
-    obj: models.Model | None,
-    kind: str,
-    text: str,
-    key: str,
-    params: dict[str, Any] | None = None,
+    users: Iterable[Any], obj: models.Model | None, kind: str, text: str, key: str, params: Params = None
 ) -> None:
     """Notify after the current transaction commits (never for a rolled-back one)."""
     user_ids = [u.pk for u in users]
@@ -127,12 +114,7 @@ def send_on_commit(
 
 
 def enqueue(
-    user_ids: list[int],
-    about: Ref | None,
-    kind: str,
-    text: str,
-    key: str,
-    params: dict[str, Any] | None = None,
+    user_ids: list[int], about: Ref | None, kind: str, text: str, key: str, params: Params = None
 ) -> None:
     from . import tasks
 
