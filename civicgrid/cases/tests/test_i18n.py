@@ -468,9 +468,12 @@ def test_an_english_reader_walking_the_main_pages_sees_no_chinese_outside_data(
             closed.get_absolute_url(),
             "/inbox/",
             "/cases/metrics/",
+            "/cases/import/",
             "/jobs/",
+            "/cases/categories/E2105/",
         ],
-        "handler": ["/", "/inbox/"],
+        "handler": ["/", "/inbox/", "/cases/tasks/"],
+        "gridworker": ["/cases/m/", "/cases/m/report/", "/cases/m/verify/"],
     }.items():
         client.force_login(world.user("east", role))
         client.cookies["django_language"] = "en"
