@@ -90,7 +90,6 @@ class Intake:
         self.buildings: dict[str, Building | None] = {}
         self.routes: dict[tuple[int, ...], _Route] = {}
         self.deadlines = deadlines.Memo()
-        self.channel_notes: dict[str, str] = {}
         self.sole_streets: dict[Any, PlaceRef | None] = {}
 
     def sole_street(self, scope: Any) -> PlaceRef | None:
@@ -191,13 +190,6 @@ class Intake:
     def _route_key(v: _Valid) -> tuple[int, ...]:
         loc = v.location
         return (v.category.pk, *(a.id for a in (loc.grid, loc.residential_area, loc.street) if a is not None))
-
-    def created_note(self, channel: str) -> str:
-        note = self.channel_notes.get(channel)
-        if note is None:
-            # The same text as create_case: "经{channel display}登记", in the active language.
-            note = self.channel_notes[channel] = f"经{Case(channel=channel).get_channel_display()}登记"
-        return note
 
 
 def _validate(
@@ -392,14 +384,13 @@ def _write(valid: list[_Valid], via: str, intake: Intake, actor: Any) -> list[Cr
         )
         for v, at in zip(valid, received, strict=True)
     ]
-    notes = [intake.created_note(v.data.channel) for v in valid]
     addresses = [
         (v.data.address or "").strip() or (str(v.place.building) if v.place.building else "") for v in valid
     ]
 
     def build() -> Iterator[dict[str, Any]]:
-        for v, at, number, proposal, due, note, address in zip(
-            valid, received, numbers, routes, dues, notes, addresses, strict=True
+        for v, at, number, proposal, due, address in zip(
+            valid, received, numbers, routes, dues, addresses, strict=True
         ):
             data, place = v.data, v.place
             street_id = place.location.street.id  # type: ignore[union-attr]
@@ -453,8 +444,10 @@ def _write(valid: list[_Valid], via: str, intake: Intake, actor: Any) -> list[Cr
                     "action": CaseAction.CREATE,
                     "from_status": "",
                     "to_status": CaseStatus.NEW,
-                    "note": note,
+                    # The same note as create_case, a message id shown in the reader's language.
+                    "note": actions.intake.CREATED_NOTE,
                     "data": {
+                        "note_params": {"channel": data.channel},
                         "via": via,
                         "routed_to": proposal[1] if proposal else None,
                         "co_units": proposal[2] if proposal else [],

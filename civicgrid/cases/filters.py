@@ -369,7 +369,7 @@ PARAMS = (*CaseFilterSet.base_filters, *ALIASES)
 def category_tree_choices() -> list[tuple[str, str]]:
     """Every active category in tree order, indented by depth: a class selects its branch."""
     rows = Category.objects.order_by("code").linked()  # parents attached: no query per row
-    return [(c.code, "\u3000" * (len(c.lineage()) - 1) + f"{c.code} {c.name}") for c in rows if c.is_active]
+    return [(c.code, "\u3000" * (len(c.lineage()) - 1) + f"{c.code} {c.label}") for c in rows if c.is_active]
 
 
 def filter_cases(

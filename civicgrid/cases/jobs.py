@@ -166,10 +166,11 @@ def start_report(user: Any, street: Any, month: Any) -> Job:
 def _import(run: JobRun) -> Outcome:
     with run.input_path() as path:
         total = count_rows(path)
-        run.progress(0, total, gettext("正在导入"))
+        run.progress(0, total, gettext_noop("正在导入"))
 
         def progress(result: hotline.ImportResult) -> None:
-            run.progress(result.total, max(total, result.total), result.summary())
+            # The counts show as done / total; the message is an id, translated on the page.
+            run.progress(result.total, max(total, result.total), gettext_noop("正在导入"))
 
         report = run.workdir / "errors.xlsx"
         result = hotline.import_file(path, report=report, on_progress=progress, actor=run.job.created_by)
@@ -192,7 +193,9 @@ def _import(run: JobRun) -> Outcome:
         file=report if result.failed else None,
         file_name=f"12345-errors-{run.job.pk}.xlsx",
         done=result.total,
-        message=result.summary(),
+        message=gettext_noop("导入完成")
+        if not result.failed
+        else gettext_noop("导入完成，部分行失败：见结果文件"),
     )
 
 
@@ -311,7 +314,7 @@ def _export(run: JobRun) -> Outcome:
         ws.append([gettext(c) for c in EXPORT_COLUMNS])
         done = 0
         rows = export_rows(user, cases.iterator(chunk_size=EXPORT_CHUNK))
-        for row in run.track(rows, total, every=PROGRESS_EVERY, message=gettext("正在导出")):
+        for row in run.track(rows, total, every=PROGRESS_EVERY, message=gettext_noop("正在导出")):
             ws.append(row)
             done += 1
         wb.save(path)
@@ -340,7 +343,7 @@ def _report(run: JobRun) -> Outcome:
     first = parse_month(run.params["month"])
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
     steps = 1 + len(REPORT_GROUPS)  # the overview, then one sheet per group
-    run.progress(0, steps, gettext("正在统计"))
+    run.progress(0, steps, gettext_noop("正在统计"))
     rate_header: list[str] = []
     for rate in metrics.RATES:
         rate_header += [str(rate.label), str(rate.numerator_label), str(rate.denominator_label)]

@@ -25,7 +25,7 @@ from civicgrid.core import clock
 from .choices import CaseStatus, Resolution, Satisfaction
 from .errors import InvalidInput
 from .filters import filter_cases
-from .models import Callback, Case
+from .models import Callback, Case, Category
 
 # group_by value → the Case foreign key it groups on.
 GROUPS: dict[str, str] = {
@@ -222,14 +222,19 @@ def compute(
     check_group_by(group_by)
     fk = GROUPS[group_by]
     qs = filtered(user, street, date_from, date_to, category, filters)
-    rows = (
-        qs.order_by()
-        .values(key=F(f"{fk}_id"), code=F(f"{fk}__code"), name=F(f"{fk}__name"))
-        .annotate(**_aggregates(now or clock.now()))
-    )
-    groups = [finish(dict(row)) for row in rows]
+    names = {"name": F(f"{fk}__name")}
+    if fk == "category":  # read in the reader's language (Category.label)
+        names["name_en"] = F("category__name_en")
+    rows = qs.order_by().values(key=F(f"{fk}_id"), code=F(f"{fk}__code"), **names)
+    groups = [finish(_labelled(dict(row))) for row in rows.annotate(**_aggregates(now or clock.now()))]
     groups.sort(key=lambda g: (g["key"] is None, g["code"], g["name"], g["key"] or 0))
     return groups
+
+
+def _labelled(row: dict[str, Any]) -> dict[str, Any]:
+    if "name_en" in row:
+        row["name"] = Category(name=row["name"] or "", name_en=row.pop("name_en") or "").label
+    return row
 
 
 def summary(

@@ -59,7 +59,13 @@ def audience_users(audience: Audience) -> list[Any]:
 
 
 def send(
-    audience: Audience, case_id: int | None, kind: str, text: str, key: str, about: Ref | None = None
+    audience: Audience,
+    case_id: int | None,
+    kind: str,
+    text: str,
+    key: str,
+    about: Ref | None = None,
+    params: dict[str, Any] | None = None,
 ) -> int:
     """Write the notices (the task's body) about the case, or the object `about` refers to;
     returns how many were new."""
@@ -67,15 +73,16 @@ def send(
     obj = resolve(about)
     if about is not None and obj is None:
         return 0  # the object is gone (a rolled-back import, a test's clean-up): nothing to say
-    return notify(audience_users(audience), obj, kind, text, key)
+    return notify(audience_users(audience), obj, kind, text, key, params)
 
 
 # ---------------------------------------------------------------------------- from events
 
 
-def intent(audience: Audience, kind: str, text: str, key: str) -> dict[str, Any]:
-    """One notice as an event carries it (payload "notify")."""
-    return {"audience": audience, "kind": str(kind), "text": text, "key": key}
+def intent(audience: Audience, kind: str, text: str, key: str, params: dict[str, Any]) -> dict[str, Any]:
+    """One notice as an event carries it (payload "notify"): a message id and its parameters
+    (core.notifications)."""
+    return {"audience": audience, "kind": str(kind), "text": text, "key": key, "params": params}
 
 
 def send_events(batch: events.Batch) -> int:
@@ -87,7 +94,12 @@ def send_events(batch: events.Batch) -> int:
         with clock.at(event.at):
             for notice in event.payload.get("notify", ()):
                 sent += send(
-                    notice["audience"], event.object_id, notice["kind"], notice["text"], notice["key"]
+                    notice["audience"],
+                    event.object_id,
+                    notice["kind"],
+                    notice["text"],
+                    notice["key"],
+                    params=notice.get("params"),  # events logged before params: finished text
                 )
     return sent
 
@@ -97,8 +109,10 @@ CONSUMER = events.Consumer(
 )
 
 
-def enqueue_about(audience: Audience, obj: Model, kind: str, text: str, key: str) -> None:
+def enqueue_about(
+    audience: Audience, obj: Model, kind: str, text: str, key: str, params: dict[str, Any] | None = None
+) -> None:
     """A notice about any object (an area, a unit, a later app's row), outside an action."""
     from . import tasks
 
-    tasks.send_notification.delay(audience, None, str(kind), text, key, about=ref(obj))
+    tasks.send_notification.delay(audience, None, str(kind), text, key, about=ref(obj), params=params)

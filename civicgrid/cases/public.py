@@ -99,7 +99,7 @@ def public_case(case: Case) -> PublicCase:
     return PublicCase(
         number=case.number,
         category_code=case.category.code,
-        category_name=case.category.name,
+        category_name=case.category.label,
         received_at=case.received_at,
         status=public_status(case),
         result=redact(shown.public_result) if closed else "",

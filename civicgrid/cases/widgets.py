@@ -25,8 +25,8 @@ def category_choices(qs: QuerySet[Category] | None = None) -> list[tuple[str, An
     for category in sorted(rows, key=lambda c: c.code):
         if category.pk in parents or category.parent is None:
             continue
-        label = f"{category.parent.code} {category.parent.name}"
-        groups.setdefault(label, []).append((category.code, f"{category.code} {category.name}"))
+        label = f"{category.parent.code} {category.parent.label}"
+        groups.setdefault(label, []).append((category.code, f"{category.code} {category.label}"))
     return [("", _("请选择")), *groups.items()]
 
 

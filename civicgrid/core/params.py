@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from django import forms
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .errors import InvalidInput
 from .widgets import SearchableSelectMultiple
@@ -241,7 +242,8 @@ class Param:
                 common["widget"] = self.widget()
             return forms.ChoiceField(choices=options, **common)
         if self.kind is Kind.REF:
-            return forms.ModelChoiceField(queryset=self._rows(user), **common)
+            # Django's own blank ("- Select an option -") has no Chinese in its catalogue.
+            return forms.ModelChoiceField(queryset=self._rows(user), empty_label=_("请选择"), **common)
         if self.kind is Kind.REFS:
             # Ticked in a searchable list (core.widgets), not Ctrl-clicked.
             picker = self.widget() if self.widget is not None else SearchableSelectMultiple()

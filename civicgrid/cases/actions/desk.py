@@ -4,6 +4,7 @@ revoke a resident's tracking link and mark photos public."""
 from typing import Any
 
 from django.db.models import F
+from django.utils.translation import gettext_noop
 
 from .. import deadlines
 from ..choices import ACTIVE_ASSIGNMENT_STATUSES, AssignmentStatus, CaseAction, CaseStatus
@@ -71,7 +72,8 @@ def close_case(ctx: CaseContext, *, public_result: str = "", note: str = "") -> 
             ctx.actor,
             CaseStatus.MERGED,
             CaseStatus.CLOSED,
-            note=f"随主单 {ctx.case.number} 结案",
+            note=gettext_noop("随主单 %(number)s 结案"),
+            note_params={"number": ctx.case.number},
             at=ctx.now,
         )
     ctx.data["followers"] = [c.number for c in followers]
@@ -143,7 +145,8 @@ def merge_case(ctx: CaseContext, *, master: Case, note: str = "") -> None:
         ctx.actor,
         master.status,
         master.status,
-        note=f"合并了工单 {c.number}",
+        note=gettext_noop("合并了工单 %(number)s"),
+        note_params={"number": c.number},
         data={"merged": c.number},
         at=ctx.now,
     )

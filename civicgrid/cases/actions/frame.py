@@ -35,14 +35,19 @@ def record_event(
     to_status: str,
     *,
     note: str = "",
+    note_params: dict[str, Any] | None = None,
     data: dict[str, Any] | None = None,
     unit: Unit | None = None,
     at: datetime | None = None,
     logged: Event | None = None,
 ) -> CaseEvent:
     """One timeline row and its domain event (`logged`, when the frame has written it already;
-    else logged here, at the case's current version), in the caller's transaction."""
+    else logged here, at the case's current version), in the caller's transaction. A note the
+    system writes is a message id (gettext_noop) with `note_params`, shown in each reader's
+    language (CaseEvent.note_text)."""
     data = dict(data or {})
+    if note_params is not None:
+        data["note_params"] = note_params
     token = current_api_token()
     if token is not None:
         # The case's audit trail is its timeline: an API write names the token it came with.
@@ -73,6 +78,8 @@ class CaseContext(Context):
     photos: list[Any] = field(default_factory=list)
     photo_stage: str = PhotoStage.AFTER
     stored: StoredFiles = field(default_factory=StoredFiles)
+    # Set when `note` is a message id the system wrote (record_event's note_params).
+    note_params: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self.on_rollback.append(self.stored.cleanup)  # photo files must not outlive a rollback
@@ -101,13 +108,15 @@ class CaseContext(Context):
         if self.case.responded_at is None:
             self.set(responded_at=self.now)
 
-    def notify(self, audience: Audience, kind: str, text: str, key: str) -> None:
+    def notify(self, audience: Audience, kind: str, text: str, key: str, **params: Any) -> None:
         """A notice to send once the action has committed: it travels in the domain event
-        (payload "notify", plain data) and the notifications consumer writes the inbox rows."""
-        self.payload.setdefault("notify", []).append(notifications.intent(audience, kind, text, key))
+        (payload "notify", plain data) and the notifications consumer writes the inbox rows.
+        `text` is a message id (gettext_noop) with %(name)s placeholders filled from `params`
+        in each reader's language."""
+        self.payload.setdefault("notify", []).append(notifications.intent(audience, kind, text, key, params))
 
-    def notify_unit(self, unit_id: int | None, kind: str, text: str, key: str) -> None:
-        self.notify(units([unit_id]), kind, text, key)
+    def notify_unit(self, unit_id: int | None, kind: str, text: str, key: str, **params: Any) -> None:
+        self.notify(units([unit_id]), kind, text, key, **params)
 
 
 def _record(ctx: CaseContext) -> CaseEvent:
@@ -118,6 +127,7 @@ def _record(ctx: CaseContext) -> CaseEvent:
         ctx.from_status,
         ctx.case.status,
         note=ctx.note,
+        note_params=ctx.note_params,
         data=ctx.data,
         unit=ctx.unit,
         at=ctx.now,

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from civicgrid.core import clock
 from civicgrid.core.errors import Conflict, InvalidInput
@@ -23,6 +23,10 @@ from ..models import Case, CaseSequence, Category
 from ..photos import clean_photo
 from .common import StoredFiles, actor_or_none, choice, received_in_range, required, save_photos
 from .frame import record_event, run_action
+
+# The timeline note of a new case (the channel shown by its label, cases.apps); the 12345
+# import (bulk) writes the same.
+CREATED_NOTE = gettext_noop("经%(channel)s登记")
 
 
 def _street_label(loc: Location) -> str:
@@ -280,7 +284,8 @@ def create_case(
                 actor,
                 "",
                 CaseStatus.NEW,
-                note=f"经{case.get_channel_display()}登记",
+                note=CREATED_NOTE,
+                note_params={"channel": case.channel},
                 data=created,
             )
             save_photos(case, event, cleaned, PhotoStage.BEFORE, actor, stored)
@@ -344,17 +349,14 @@ def update_from_source(
             locked.response_due_at, locked.handling_due_at = due.response_due_at, due.handling_due_at
         locked.version += 1
         locked.save()
-        with translation.override(settings.LANGUAGE_CODE):  # the timeline is written in the site's language
-            labels = [
-                str(getattr(Case._meta.get_field(n.removesuffix("_id")), "verbose_name", n)) for n in changed
-            ]
         record_event(
             locked,
             CaseAction.UPDATE,
             actor,
             locked.status,
             locked.status,
-            note="来源数据更新：" + "、".join(labels),
+            note=gettext_noop("来源数据更新：%(fields)s"),
+            note_params={"fields": changed},  # shown by their labels (cases.apps)
             data={"fields": changed},
         )
     return locked, changed

@@ -1,5 +1,7 @@
 """Checking the work on site (核查): the desk or the grid worker passes it or sends it back."""
 
+from django.utils.translation import gettext_noop
+
 from .. import checkin
 from ..choices import AssignmentRole, AssignmentStatus, CaseAction, NotificationKind, PhotoStage
 from ..models import Assignment
@@ -27,8 +29,10 @@ def verify_fail(ctx: CaseContext, *, reason: str, photos: list, **position: floa
     ctx.notify_unit(
         c.lead_unit_id,
         NotificationKind.VERIFY_FAILED,
-        f"工单 {c.number} 核查不通过：{reason}",
+        gettext_noop("工单 %(number)s 核查不通过：%(reason)s"),
         f"verify-fail:{c.pk}:{c.version}",
+        number=c.number,
+        reason=reason,
     )
 
 

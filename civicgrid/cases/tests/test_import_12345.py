@@ -183,7 +183,7 @@ def test_changed_row_updates_the_case_and_notes_it(world, tmp_path):
     case.refresh_from_db()
     assert case.description == "楼上夜间噪声扰民，已持续一周" and case.version == 2
     event = case.events.get(action=CaseAction.UPDATE)
-    assert "description" in event.data["fields"] and "诉求内容" in event.note
+    assert "description" in event.data["fields"] and "诉求内容" in event.note_text
     # Importing the changed file again is a no-op.
     assert last_line(run(tmp_path / "b.xlsx")[1]) == "created=0 updated=0 unchanged=3 failed=0"
     assert case.events.filter(action=CaseAction.UPDATE).count() == 1

@@ -110,7 +110,9 @@ def test_import_reports_progress_per_chunk(
     # Counted first (4 rows), then after every 2-row chunk and at the end.
     assert seen == [(0, 4), (2, 4), (4, 4), (4, 4)]
     job.refresh_from_db()
-    assert job.status == JobStatus.SUCCEEDED and job.message == "created=2 updated=0 unchanged=0 failed=2"
+    # A message id the page translates (the counts are in the summary and the result).
+    assert job.status == JobStatus.SUCCEEDED and job.message == "导入完成，部分行失败：见结果文件"
+    assert job.result["counts"] == {"created": 2, "updated": 0, "unchanged": 0, "failed": 2}
 
 
 def test_the_job_page_polls_while_the_job_runs(world, client, tmp_path):
@@ -269,8 +271,9 @@ def test_export_in_english_for_an_english_user(world, client, post):
     client.force_login(world.user("east", Role.DISPATCHER))
     client.cookies["django_language"] = "en"
     post("/cases/export/", {"queue": "all"})
-    header = workbook_rows(Job.objects.get())[0]
+    header, row = workbook_rows(Job.objects.get())
     assert header[0] == "Case number"
+    assert row[header.index("Problem category")] == "E2105 Noise nuisance"  # Category.name_en
 
 
 def test_a_cadre_exports_only_their_residential_area(world, client, post):
@@ -417,14 +420,16 @@ def test_actions_send_notifications_through_their_event(world, django_capture_on
     with django_capture_on_commit_callbacks(execute=True):
         case = advance(world, case, CaseStatus.DISPATCHED)
     assignment = case.assignments.get()
-    # Plain data only, in the action's event: the audience, kind, text, key (docs/decisions/0006).
+    # Plain data only, in the action's event: the audience, kind, text (a message id), key and
+    # the text's parameters, rendered in each reader's language (docs/decisions/0006).
     logged = case.events.get(action="dispatch").event
     assert logged.payload["notify"] == [
         {
             "audience": {"units": [world.east.unit.pk]},
             "kind": NotificationKind.DISPATCHED,
-            "text": f"新派单 {case.number}（主办）：{case.title}",
+            "text": "新派单 %(number)s（%(role)s）：%(title)s",
             "key": f"dispatch:{assignment.pk}",
+            "params": {"number": case.number, "role": "lead", "title": case.title},
         }
     ]
     handler = world.user("east", Role.HANDLER)
