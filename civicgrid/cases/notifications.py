@@ -8,6 +8,8 @@ reads the committed events and writes the inbox rows in the transaction that adv
 watermark, so a notice is neither lost (a crash after the COMMIT) nor sent twice (the keys).
 `tasks.send_notification` sends one notice outside an action.
 The rows are the kernel's (core.notifications): any object's notices share one inbox.
+A notice of a kind with message templates also goes out by e-mail and text message
+(cases.messages, core.messaging), logged and keyed like the inbox rows.
 """
 
 from collections.abc import Iterable
@@ -16,8 +18,10 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Model, Q
 
-from civicgrid.core import clock, events
+from civicgrid.core import clock, events, messaging
+from civicgrid.core.choices import Role
 from civicgrid.core.notifications import Ref, notify, ref, resolve
+from civicgrid.core.personal import unmasked
 
 
 def users_of_units(unit_ids: Iterable[int]) -> list[Any]:
@@ -35,6 +39,24 @@ def desk_users(street_id: int) -> list[Any]:
     )
 
 
+def grid_workers(grid_id: int) -> list[Any]:
+    """The grid workers of a grid (they check the work on site)."""
+    user_model = get_user_model()
+    return list(
+        user_model.objects.filter(
+            is_active=True, role=Role.GRID_WORKER, memberships__area_id=grid_id
+        ).distinct()
+    )
+
+
+def reporter_of(case: Model | None) -> tuple[list[Any], str]:
+    """Who reported the case: their resident account (inbox, e-mail), if they reported with
+    one, and the phone number they gave (text messages)."""
+    account = getattr(case, "created_by", None)
+    users = [account] if account is not None and account.is_active and account.role == Role.RESIDENT else []
+    return users, unmasked(getattr(case, "reporter_phone", ""))
+
+
 # ---------------------------------------------------------------------------- audiences
 
 Audience = dict[str, Any]
@@ -50,32 +72,62 @@ def desk(street_id: int) -> Audience:
     return {"desk": int(street_id)}
 
 
+def grid(grid_id: int) -> Audience:
+    """The grid workers of a grid."""
+    return {"grid": int(grid_id)}
+
+
+def reporter() -> Audience:
+    """The case's reporter (reporter_of)."""
+    return {"reporter": True}
+
+
 def audience_users(audience: Audience) -> list[Any]:
     if "units" in audience:
         return users_of_units(audience["units"])
     if "desk" in audience:
         return desk_users(audience["desk"])
+    if "grid" in audience:
+        return grid_workers(audience["grid"])
     raise ValueError(f"unknown audience {audience!r}")
 
 
 def send(
-    audience: Audience, case_id: int | None, kind: str, text: str, key: str, about: Ref | None = None
+    audience: Audience,
+    case_id: int | None,
+    kind: str,
+    text: str,
+    key: str,
+    about: Ref | None = None,
+    **context: str,
 ) -> int:
-    """Write the notices (the task's body) about the case, or the object `about` refers to;
-    returns how many were new."""
+    """Write the notices (the task's body) about the case, or the object `about` refers to,
+    and log its messages (sent after the commit); returns how many inbox rows were new.
+    `context`: the message's `note` or the public `step` (cases.messages.variables)."""
+    from . import messages
+    from .models import Case
+
     about = about or (["cases.case", case_id] if case_id else None)
     obj = resolve(about)
     if about is not None and obj is None:
         return 0  # the object is gone (a rolled-back import, a test's clean-up): nothing to say
-    return notify(audience_users(audience), obj, kind, text, key)
+    phone = ""
+    if "reporter" in audience:
+        users, phone = reporter_of(obj)
+    else:
+        users = audience_users(audience)
+    sent = notify(users, obj, kind, text, key)
+    if isinstance(obj, Case):
+        messaging.queue(messages.build(kind, obj, key, users, phone, **context), obj)
+    return sent
 
 
 # ---------------------------------------------------------------------------- from events
 
 
-def intent(audience: Audience, kind: str, text: str, key: str) -> dict[str, Any]:
-    """One notice as an event carries it (payload "notify")."""
-    return {"audience": audience, "kind": str(kind), "text": text, "key": key}
+def intent(audience: Audience, kind: str, text: str, key: str, **context: str) -> dict[str, Any]:
+    """One notice as an event carries it (payload "notify"); `context` as for send()."""
+    return {"audience": audience, "kind": str(kind), "text": text, "key": key, **context}
 
 
 def send_events(batch: events.Batch) -> int:
@@ -86,8 +138,14 @@ def send_events(batch: events.Batch) -> int:
         # the demo's replayed year) still dates the notice when it happened.
         with clock.at(event.at):
             for notice in event.payload.get("notify", ()):
+                context = {name: notice[name] for name in ("note", "step") if name in notice}
                 sent += send(
-                    notice["audience"], event.object_id, notice["kind"], notice["text"], notice["key"]
+                    notice["audience"],
+                    event.object_id,
+                    notice["kind"],
+                    notice["text"],
+                    notice["key"],
+                    **context,
                 )
     return sent
 

@@ -20,9 +20,11 @@ from civicgrid.core.querysets import user_scope
 from civicgrid.orgs.models import Unit
 
 from .. import notifications
-from ..choices import PhotoStage
+from ..choices import NotificationKind, PhotoStage
+from ..messages import RESULT_STATUSES
 from ..models import Assignment, Case, CaseEvent
 from ..notifications import Audience, units
+from ..public import PUBLIC_STATUS, PUBLIC_STEPS
 from ..workflow import MACHINE
 from .common import StoredFiles, actor_label, actor_or_none, save_photos
 
@@ -101,13 +103,32 @@ class CaseContext(Context):
         if self.case.responded_at is None:
             self.set(responded_at=self.now)
 
-    def notify(self, audience: Audience, kind: str, text: str, key: str) -> None:
+    def notify(self, audience: Audience, kind: str, text: str, key: str, **context: str) -> None:
         """A notice to send once the action has committed: it travels in the domain event
-        (payload "notify", plain data) and the notifications consumer writes the inbox rows."""
-        self.payload.setdefault("notify", []).append(notifications.intent(audience, kind, text, key))
+        (payload "notify", plain data) and the notifications consumer writes the inbox rows
+        and logs its messages (`context`: notifications.send)."""
+        self.payload.setdefault("notify", []).append(
+            notifications.intent(audience, kind, text, key, **context)
+        )
 
-    def notify_unit(self, unit_id: int | None, kind: str, text: str, key: str) -> None:
-        self.notify(units([unit_id]), kind, text, key)
+    def notify_unit(self, unit_id: int | None, kind: str, text: str, key: str, **context: str) -> None:
+        self.notify(units([unit_id]), kind, text, key, **context)
+
+
+def tell_reporter(ctx: CaseContext) -> None:
+    """Every action's last step (the frame's `finish`): a change of the case's public status
+    is told to its reporter in public wording — the result once it is closed or rejected."""
+    case = ctx.case
+    before, after = PUBLIC_STATUS.get(ctx.from_status), PUBLIC_STATUS[case.status]
+    if before == after or ctx.action not in PUBLIC_STEPS:
+        return
+    if not (case.created_by_id or case.reporter_phone):
+        return
+    kind = NotificationKind.CASE_RESULT if case.status in RESULT_STATUSES else NotificationKind.CASE_UPDATE
+    text = f"您反映的问题 {case.number}：{PUBLIC_STEPS[ctx.action]}"
+    ctx.notify(
+        notifications.reporter(), kind, text, f"reporter:{case.pk}:v{case.version + 1}", step=ctx.action
+    )
 
 
 def _record(ctx: CaseContext) -> CaseEvent:
@@ -150,6 +171,7 @@ FRAME = Frame(
     record=_record,
     context_class=CaseContext,
     select_related=("category", "street"),
+    finish=tell_reporter,
 )
 implements = FRAME.implements
 run_action = FRAME.run

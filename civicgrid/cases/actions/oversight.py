@@ -26,6 +26,7 @@ def supervise_case(ctx: CaseContext, *, note: str) -> None:
             NotificationKind.SUPERVISION,
             f"工单 {c.number} 被督办：{note}",
             f"supervise:{record.pk}",
+            note=note,
         )
 
 
