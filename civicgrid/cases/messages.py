@@ -19,7 +19,7 @@ from civicgrid.core.messaging import Message
 from civicgrid.core.notifications import page_of
 from civicgrid.core.personal import unmasked
 
-from .choices import CaseStatus
+from .choices import CaseStatus, NotificationKind, PublicStatus
 from .models import Case
 from .profile_settings import EMAIL_TEMPLATE, MESSAGE_DEFAULTS, SMS_TEMPLATE, message_key
 from .public import PUBLIC_STATUS, PUBLIC_STEPS, public_case, resident_link
@@ -29,22 +29,26 @@ KINDS = frozenset(MESSAGE_DEFAULTS)
 RESULT_STATUSES = frozenset({CaseStatus.CLOSED, CaseStatus.REJECTED})
 
 
-def variables(case: Case, *, resident: bool, note: str = "", step: str = "") -> dict[str, Any]:
-    """The templates' variables (profile_settings.MESSAGE_VARIABLES), in the active language."""
+def variables(
+    kind: str, case: Case, *, resident: bool, note: str = "", step: str = "", status: str = ""
+) -> dict[str, Any]:
+    """The templates' variables (profile_settings.MESSAGE_VARIABLES), in the active language.
+    A resident's `status` and `note` are those of the change (`step`: its action, `status`:
+    the public status it led to), however late the message is written."""
     if resident:
-        status, link = PUBLIC_STATUS[case.status].label, resident_link(case)
-        # A resident's note: the public step of the change, or the public result.
-        if case.status in RESULT_STATUSES:
+        shown = PublicStatus(status) if status else PUBLIC_STATUS[case.status]
+        if kind == NotificationKind.CASE_RESULT:
             note = public_case(case).result
         elif step in PUBLIC_STEPS:
             note = str(PUBLIC_STEPS[step])
+        label, link = shown.label, resident_link(case)
     else:
-        status, link = case.get_status_display(), f"{settings.CIVICGRID_SITE_URL}{page_of(case)}"
+        label, link = case.get_status_display(), f"{settings.CIVICGRID_SITE_URL}{page_of(case)}"
     due = case.handling_due_at
     return {
         "number": case.number,
         "category": case.category.name,
-        "status": str(status),
+        "status": str(label),
         "deadline": f"{timezone.localtime(due):%Y-%m-%d %H:%M}" if due else "",
         "link": link,
         "note": note,
@@ -55,7 +59,7 @@ def render(kind: str, case: Case, language: str, **context: Any) -> tuple[str, s
     """(text message, e-mail subject, e-mail body) of `kind` about `case` in `language`."""
     conf = profile.for_area(case.street_id)
     with translation.override(language or settings.LANGUAGE_CODE):
-        values = variables(case, **context)
+        values = variables(kind, case, **context)
         text = SMS_TEMPLATE.render(conf[message_key(kind, "sms")], values)
         email = EMAIL_TEMPLATE.render(conf[message_key(kind, "email")], values)
     subject, _newline, body = email.partition("\n")

@@ -103,7 +103,7 @@ def send(
 ) -> int:
     """Write the notices (the task's body) about the case, or the object `about` refers to,
     and log its messages (sent after the commit); returns how many inbox rows were new.
-    `context`: the message's `note` or the public `step` (cases.messages.variables)."""
+    `context`: the message's `note`, or the public `step` and `status` (cases.messages.variables)."""
     from . import messages
     from .models import Case
 
@@ -138,7 +138,7 @@ def send_events(batch: events.Batch) -> int:
         # the demo's replayed year) still dates the notice when it happened.
         with clock.at(event.at):
             for notice in event.payload.get("notify", ()):
-                context = {name: notice[name] for name in ("note", "step") if name in notice}
+                context = {name: notice[name] for name in ("note", "step", "status") if name in notice}
                 sent += send(
                     notice["audience"],
                     event.object_id,

@@ -126,9 +126,8 @@ def tell_reporter(ctx: CaseContext) -> None:
         return
     kind = NotificationKind.CASE_RESULT if case.status in RESULT_STATUSES else NotificationKind.CASE_UPDATE
     text = f"您反映的问题 {case.number}：{PUBLIC_STEPS[ctx.action]}"
-    ctx.notify(
-        notifications.reporter(), kind, text, f"reporter:{case.pk}:v{case.version + 1}", step=ctx.action
-    )
+    key = f"reporter:{case.pk}:v{case.version + 1}"
+    ctx.notify(notifications.reporter(), kind, text, key, step=ctx.action, status=str(after))
 
 
 def _record(ctx: CaseContext) -> CaseEvent:
