@@ -41,14 +41,14 @@ def variables(
             note = public_case(case).result
         elif step in PUBLIC_STEPS:
             note = str(PUBLIC_STEPS[step])
-        label, link = shown.label, resident_link(case)
+        label, link = str(shown.label), resident_link(case)
     else:
         label, link = case.get_status_display(), f"{settings.CIVICGRID_SITE_URL}{page_of(case)}"
     due = case.handling_due_at
     return {
         "number": case.number,
         "category": case.category.name,
-        "status": str(label),
+        "status": label,
         "deadline": f"{timezone.localtime(due):%Y-%m-%d %H:%M}" if due else "",
         "link": link,
         "note": note,

@@ -49,9 +49,8 @@ class Message:
 
     def row_key(self) -> str:
         # The recipient by account, else by a digest of the address (keys are not encrypted).
-        who = (
-            f"u{self.user_id}" if self.user_id else personal.digest(ADDRESS_KINDS[self.channel], self.to)[:16]
-        )
+        kind = ADDRESS_KINDS[MessageChannel(self.channel)]
+        who = f"u{self.user_id}" if self.user_id else personal.digest(kind, self.to)[:16]
         return f"{self.key}:{self.channel}:{who}"[:200]
 
 
