@@ -381,6 +381,9 @@ CIVICGRID_SMS_TIMEOUT = float(os.environ.get("CIVICGRID_SMS_TIMEOUT", "10"))
 # A failed e-mail or text message is tried again after base · 2^(n−1) seconds, this many times.
 CIVICGRID_MESSAGE_MAX_ATTEMPTS = int(os.environ.get("CIVICGRID_MESSAGE_MAX_ATTEMPTS", "6"))
 CIVICGRID_MESSAGE_RETRY_BASE_SECONDS = int(os.environ.get("CIVICGRID_MESSAGE_RETRY_BASE_SECONDS", "60"))
+# A notice read from the event log later than this (a reader catching up after an outage, a
+# replayed history) reaches the inbox but sends no e-mail or text message: news too old to text.
+CIVICGRID_MESSAGE_MAX_AGE_HOURS = float(os.environ.get("CIVICGRID_MESSAGE_MAX_AGE_HOURS", "24"))
 
 LOGGING = {
     "version": 1,

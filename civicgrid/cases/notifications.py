@@ -13,8 +13,10 @@ A notice of a kind with message templates also goes out by e-mail and text messa
 """
 
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Model, Q
 
@@ -99,12 +101,15 @@ def send(
     text: str,
     key: str,
     about: Ref | None = None,
+    *,
+    messages: bool = True,
     **context: str,
 ) -> int:
     """Write the notices (the task's body) about the case, or the object `about` refers to,
-    and log its messages (sent after the commit); returns how many inbox rows were new.
+    and log its messages unless told not to (sent after the commit); returns how many inbox
+    rows were new.
     `context`: the message's `note`, or the public `step` and `status` (cases.messages.variables)."""
-    from . import messages
+    from . import messages as texts
     from .models import Case
 
     about = about or (["cases.case", case_id] if case_id else None)
@@ -117,8 +122,8 @@ def send(
     else:
         users = audience_users(audience)
     sent = notify(users, obj, kind, text, key)
-    if isinstance(obj, Case):
-        messaging.queue(messages.build(kind, obj, key, users, phone, **context), obj)
+    if messages and isinstance(obj, Case):
+        messaging.queue(texts.build(kind, obj, key, users, phone, **context), obj)
     return sent
 
 
@@ -131,9 +136,13 @@ def intent(audience: Audience, kind: str, text: str, key: str, **context: str) -
 
 
 def send_events(batch: events.Batch) -> int:
-    """The consumer's handler: the notices of the case events in `batch`; how many were new."""
+    """The consumer's handler: the notices of the case events in `batch`; how many were new.
+    An event older than CIVICGRID_MESSAGE_MAX_AGE_HOURS (a reader catching up after days, a
+    replayed history) still reaches the inboxes, but sends no e-mail or text message."""
     sent = 0
+    max_age = timedelta(hours=settings.CIVICGRID_MESSAGE_MAX_AGE_HOURS)
     for event in batch.events:
+        fresh = batch.now - event.at <= max_age
         # Stamped at the write, not at the read: a worker that runs later (a broker's queue,
         # the demo's replayed year) still dates the notice when it happened.
         with clock.at(event.at):
@@ -145,6 +154,7 @@ def send_events(batch: events.Batch) -> int:
                     notice["kind"],
                     notice["text"],
                     notice["key"],
+                    messages=fresh,
                     **context,
                 )
     return sent

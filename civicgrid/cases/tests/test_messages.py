@@ -122,6 +122,20 @@ def test_a_notice_handled_again_sends_nothing_twice(w, django_capture_on_commit_
     assert MessageDelivery.objects.filter(kind="dispatched").count() == 2
 
 
+def test_a_notice_read_days_late_reaches_the_inbox_but_sends_nothing(w, time_machine):
+    from civicgrid.core import events
+
+    time_machine.move_to(dt.datetime(2026, 11, 2, 9, 0, tzinfo=SH))
+    case = advance(w, make_case(w), CaseStatus.FILED)
+    run(w, case, "dispatch", Role.DISPATCHER)  # no commit in a test: the reader runs later
+    time_machine.move_to(dt.datetime(2026, 11, 4, 9, 0, tzinfo=SH))  # two days later
+    from civicgrid.cases import notifications
+
+    events.run(notifications.CONSUMER)
+    assert Notification.objects.filter(kind="dispatched").exists()
+    assert not MessageDelivery.objects.exists() and not sms.sent and not mail.outbox
+
+
 def test_reminded_once_and_only_before_the_deadline(w, time_machine, django_capture_on_commit_callbacks):
     time_machine.move_to(dt.datetime(2026, 11, 2, 9, 0, tzinfo=SH))
     case = advance(w, make_case(w), CaseStatus.IN_PROGRESS)
