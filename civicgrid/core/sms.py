@@ -8,7 +8,8 @@ retries a failure. Two are built in:
   `sent` (the last few hundred), as Django's locmem backend keeps e-mails in `mail.outbox`.
 - "http": POSTs `{"to", "text", "key"}` as JSON to CIVICGRID_SMS_URL with
   `Authorization: Bearer CIVICGRID_SMS_TOKEN` and `Idempotency-Key: key`; any 2xx is
-  accepted. A gateway in front of the carrier's own API (阿里云, 腾讯云 …) speaks this.
+  accepted, anything else (a redirect too) is a failure. A gateway in front of the
+  carrier's own API (阿里云, 腾讯云 …) speaks this.
 """
 
 import json
@@ -17,7 +18,7 @@ import urllib.error
 import urllib.request
 from collections import deque
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
 
@@ -51,6 +52,15 @@ class ConsoleProvider:
         log.info("SMS to %s: %s", mask_phone(to), text)
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    # A redirect is an error: the body and the bearer token go to the configured URL only.
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
 class HttpProvider:
     def __init__(self, url: str, token: str, timeout: float) -> None:
         if not url:
@@ -70,7 +80,7 @@ class HttpProvider:
             },
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310 (the operator's URL)
+            with _opener.open(request, timeout=self.timeout) as answer:
                 status = answer.status
         except urllib.error.HTTPError as exc:
             raise SmsError(f"HTTP {exc.code}") from None

@@ -172,14 +172,16 @@ class Gateway(BaseHTTPRequestHandler):
     """A text-message gateway that refuses the first `failures` requests."""
 
     failures = 0
+    refusal = 503
     received: list[tuple[dict, dict]] = []
 
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         Gateway.received.append((dict(self.headers), body))
-        status = 503 if Gateway.failures > 0 else 200
+        status = Gateway.refusal if Gateway.failures > 0 else 200
         Gateway.failures -= 1
         self.send_response(status)
+        self.send_header("Location", "http://127.0.0.1:9/elsewhere")
         self.end_headers()
 
     def log_message(self, *args):
@@ -191,7 +193,7 @@ def gateway(settings):
     server = HTTPServer(("127.0.0.1", 0), Gateway)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    Gateway.failures, Gateway.received = 1, []
+    Gateway.failures, Gateway.refusal, Gateway.received = 1, 503, []
     settings.CIVICGRID_SMS_PROVIDER = "http"
     settings.CIVICGRID_SMS_URL = f"http://127.0.0.1:{server.server_port}/send"
     settings.CIVICGRID_SMS_TOKEN = "gateway-token"
@@ -220,6 +222,15 @@ def test_a_failing_http_provider_is_retried_and_logged(
     assert headers["Authorization"] == "Bearer gateway-token" and headers["Idempotency-Key"] == row.key
     assert headers["Content-Type"].startswith("application/json")
     assert messaging.send_due() == 0 and len(gateway.received) == 2  # sent once
+
+
+def test_a_redirect_is_a_failure_not_followed(w, gateway, django_capture_on_commit_callbacks):
+    gateway.refusal = 302
+    case = advance(w, make_case(w, reporter_phone=""), CaseStatus.FILED)
+    with django_capture_on_commit_callbacks(execute=True):
+        run(w, case, "dispatch", Role.DISPATCHER)
+    row = MessageDelivery.objects.get(kind="dispatched", channel="sms")
+    assert (row.status, row.error) == ("pending", "SmsError: HTTP 302") and len(gateway.received) == 1
 
 
 def test_a_provider_that_keeps_failing_gives_up_after_the_last_attempt(
