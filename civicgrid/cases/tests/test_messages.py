@@ -266,10 +266,12 @@ def test_the_phone_is_masked_in_the_delivery_log(w, django_capture_on_commit_cal
     assert sms_to(REPORTER_PHONE)  # and sent in full
 
 
-def test_an_english_user_gets_english_text(w, django_capture_on_commit_callbacks):
+def test_an_english_user_gets_english_text(w, client, django_capture_on_commit_callbacks):
     handler = w.user("east", Role.HANDLER)
-    handler.language = "en"
-    handler.save()
+    client.force_login(handler)
+    assert client.post("/i18n/setlang/", {"language": "en", "next": "/"}).status_code == 302
+    handler.refresh_from_db()
+    assert handler.language == "en"  # the language switch is remembered for the messages
     case = advance(w, make_case(w), CaseStatus.FILED)
     with django_capture_on_commit_callbacks(execute=True):
         run(w, case, "dispatch", Role.DISPATCHER)
