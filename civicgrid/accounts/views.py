@@ -67,8 +67,6 @@ def _count_specs(kind: str) -> list[tuple[Any, Any, str]]:
             (_("网格"), lambda u: Area.objects.restrict(u, Action.VIEW).filter(kind=AreaKind.GRID), "parent"),
             (_("楼栋"), lambda u: Building.objects.restrict(u, Action.VIEW), "residential_area"),
         ]
-    if kind == AreaKind.GRID:
-        return [(_("楼栋"), lambda u: Building.objects.restrict(u, Action.VIEW), "grid")]
     return []
 
 
@@ -101,6 +99,8 @@ def _my_areas(user: Any, kind: str) -> list[Area]:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
+    if may(user, "accounts.patrol_home"):
+        return redirect("cases:mobile")
     scope = user_scope(user)
     role = scope.role if scope is not None else Role.RESIDENT
     context: dict[str, Any] = {"role": role, "role_label": Role(role).label if role in Role.values else role}
@@ -110,9 +110,6 @@ def home(request: HttpRequest) -> HttpResponse:
     elif role == Role.CADRE:
         context["summaries"] = _summaries(user, _my_areas(user, AreaKind.RESIDENTIAL))
         context["heading"] = _("我的居民区")
-    elif role == Role.GRID_WORKER:
-        context["summaries"] = _summaries(user, _my_areas(user, AreaKind.GRID))
-        context["heading"] = _("我的网格")
     elif role == Role.HANDLER:
         context["units"] = list(
             Unit.objects.restrict(user, Action.VIEW)

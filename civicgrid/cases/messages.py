@@ -47,7 +47,7 @@ def variables(
     due = case.handling_due_at
     return {
         "number": case.number,
-        "category": case.category.name,
+        "category": case.category.label,
         "status": label,
         "deadline": f"{timezone.localtime(due):%Y-%m-%d %H:%M}" if due else "",
         "link": link,

@@ -94,6 +94,10 @@ def audience_users(audience: Audience) -> list[Any]:
     raise ValueError(f"unknown audience {audience!r}")
 
 
+# The notice parameters that also fill the messages' templates (cases.messages.variables).
+MESSAGE_CONTEXT = ("note", "step", "status")
+
+
 def send(
     audience: Audience,
     case_id: int | None,
@@ -101,14 +105,14 @@ def send(
     text: str,
     key: str,
     about: Ref | None = None,
+    params: dict[str, Any] | None = None,
     *,
     messages: bool = True,
-    **context: str,
 ) -> int:
     """Write the notices (the task's body) about the case, or the object `about` refers to,
     and log its messages unless told not to (sent after the commit); returns how many inbox
     rows were new.
-    `context`: the message's `note`, or the public `step` and `status` (cases.messages.variables)."""
+    `params` fill the message id `text` (core.messages) and, MESSAGE_CONTEXT, the messages."""
     from . import messages as texts
     from .models import Case
 
@@ -121,8 +125,9 @@ def send(
         users, phone = reporter_of(obj)
     else:
         users = audience_users(audience)
-    sent = notify(users, obj, kind, text, key)
+    sent = notify(users, obj, kind, text, key, params)
     if messages and isinstance(obj, Case):
+        context = {name: value for name, value in (params or {}).items() if name in MESSAGE_CONTEXT}
         messaging.queue(texts.build(kind, obj, key, users, phone, **context), obj)
     return sent
 
@@ -130,9 +135,10 @@ def send(
 # ---------------------------------------------------------------------------- from events
 
 
-def intent(audience: Audience, kind: str, text: str, key: str, **context: str) -> dict[str, Any]:
-    """One notice as an event carries it (payload "notify"); `context` as for send()."""
-    return {"audience": audience, "kind": str(kind), "text": text, "key": key, **context}
+def intent(audience: Audience, kind: str, text: str, key: str, params: dict[str, Any]) -> dict[str, Any]:
+    """One notice as an event carries it (payload "notify"): a message id and its parameters
+    (core.notifications)."""
+    return {"audience": audience, "kind": str(kind), "text": text, "key": key, "params": params}
 
 
 def send_events(batch: events.Batch) -> int:
@@ -147,15 +153,14 @@ def send_events(batch: events.Batch) -> int:
         # the demo's replayed year) still dates the notice when it happened.
         with clock.at(event.at):
             for notice in event.payload.get("notify", ()):
-                context = {name: notice[name] for name in ("note", "step", "status") if name in notice}
                 sent += send(
                     notice["audience"],
                     event.object_id,
                     notice["kind"],
                     notice["text"],
                     notice["key"],
+                    params=notice.get("params"),  # events logged before params: finished text
                     messages=fresh,
-                    **context,
                 )
     return sent
 
@@ -165,8 +170,10 @@ CONSUMER = events.Consumer(
 )
 
 
-def enqueue_about(audience: Audience, obj: Model, kind: str, text: str, key: str) -> None:
+def enqueue_about(
+    audience: Audience, obj: Model, kind: str, text: str, key: str, params: dict[str, Any] | None = None
+) -> None:
     """A notice about any object (an area, a unit, a later app's row), outside an action."""
     from . import tasks
 
-    tasks.send_notification.delay(audience, None, str(kind), text, key, about=ref(obj))
+    tasks.send_notification.delay(audience, None, str(kind), text, key, about=ref(obj), params=params)

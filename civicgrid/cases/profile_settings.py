@@ -76,10 +76,31 @@ define(
     _("疑似重复：时间范围（天）"),
 )
 define(
+    "cases.duplicate_closed_days",
+    Int(1, 365),
+    30,
+    _("疑似重复：已办结工单的时间范围（天）"),
+    _("在此天数内办结、同一分类同一位置的工单也会提示，可重启原工单而不新建"),
+)
+define(
     "cases.duplicate_min_similarity",
     Float(0, 1),
     lambda: settings.CIVICGRID_DUPLICATE_MIN_SIMILARITY,
     _("疑似重复：描述相似度下限（0–1）"),
+)
+define(
+    "cases.checkin_far_m",
+    Int(10, 100_000),
+    300,
+    _("核查签到：距离提示（米）"),
+    _("网格员核查时的定位离工单位置超过此距离，签到照常记录，但标为“距离较远”"),
+)
+define(
+    "cases.tracking_link_days",
+    Int(1, 3650),
+    180,
+    _("居民跟踪链接有效期（天，自结案起）"),
+    _("结案或不予立案后超过此天数，链接失效；办理中的工单链接一直有效"),
 )
 define(
     "cases.reminder_hours",

@@ -137,6 +137,7 @@ class Frame:
             # Inside the retry: on SQLite even the scoped read can meet "database table is locked".
             visible = self.load(ref, actor)
             if not cleaned:
+                self.machine.check_role(action, actor)
                 # Once, outside the transaction: a retry must not read uploads a second time.
                 cleaned.update(params=self.machine.clean(action, raw, actor, visible))
             params = cleaned["params"]

@@ -327,6 +327,8 @@ class Attachment(models.Model):
     uploaded_at = ClockDateTimeField(_("上传时间"), auto_now_add=True)
     # The owner's timeline row the file came with (cases.CaseEvent), a plain id: core imports no app.
     event_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # Marked by the owner's app (cases: the desk's 设置照片公开); only then may a public page serve it.
+    public = models.BooleanField(_("对外公开"), default=False)
 
     objects = AttachmentQuerySet.as_manager()
 
@@ -371,7 +373,11 @@ class Notification(models.Model):
     # The object's street (none for a notice about no object), like every hot table.
     street_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     kind = models.CharField(_("类型"), max_length=24)
+    # A message id (gettext_noop, with %(name)s placeholders) filled from `params` in the
+    # reader's language when shown (`message`); rows written before params existed hold
+    # their finished Chinese text and no params, and read as they are.
     text = models.CharField(_("内容"), max_length=300)
+    params = models.JSONField(_("参数"), default=dict, blank=True)
     # Where the object is seen, taken when the notice is written (the inbox links it).
     url = models.CharField(_("链接"), max_length=300, blank=True)
     created_at = ClockDateTimeField(pgettext_lazy("singular", "时间"), auto_now_add=True, db_index=True)
@@ -390,7 +396,14 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.text
+        return self.message
+
+    @property
+    def message(self) -> str:
+        """The notice in the active language."""
+        from .messages import render
+
+        return render(self.text, self.params)
 
     def get_kind_display(self) -> str:
         from .notifications import kind_label

@@ -26,12 +26,19 @@ def purge_jobs() -> int:
 
 
 @shared_task(name="civicgrid.core.tasks.send_notification")
-def send_notification(user_ids: list[int], about: list[Any] | None, kind: str, text: str, key: str) -> int:
+def send_notification(
+    user_ids: list[int],
+    about: list[Any] | None,
+    kind: str,
+    text: str,
+    key: str,
+    params: dict[str, Any] | None = None,
+) -> int:
     """Write the inbox rows of one notice (core.notifications.send); returns how many were
     new, 0 when a redelivered task finds them written already."""
     from . import notifications
 
-    return notifications.send(user_ids, about, kind, text, key)
+    return notifications.send(user_ids, about, kind, text, key, params)
 
 
 @shared_task(name="civicgrid.core.tasks.consume_events")

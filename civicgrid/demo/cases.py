@@ -873,7 +873,8 @@ class _Planner:
                 if rng.random() < 0.9
                 else (due.handling_due_at + _hours(rng, 2, 48))
             )
-            t = add(CaseAction.CLOSE, "desk", close, note="已电话答复诉求人相关政策和办理渠道")
+            # The desk answered the inquiry itself: its answer is the public result.
+            t = add(CaseAction.CLOSE, "desk", close, public_result="已电话答复诉求人相关政策和办理渠道")
             self._callbacks(add, rng, t, late=close > due.handling_due_at)
             return steps, children
         lead, co = self.info.route(category, p.grid_code[:-2])

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from civicgrid.core import clock, profile
 from civicgrid.core.models import Notification
@@ -19,7 +20,9 @@ from ..workflow import response_overdue_key
 from .frame import FRAME, CaseContext
 
 
-def _supervise(ctx: CaseContext, kind: str, key: str, note: str) -> Supervision:
+def _supervise(ctx: CaseContext, kind: str, key: str, note: str, **params: str) -> Supervision:
+    """`note` is a message id: the timeline row shows it in the reader's language; the
+    supervision record keeps it filled in (in Chinese, the site's language: it has no params)."""
     case = ctx.case
     record, _created = Supervision.objects.get_or_create(
         key=key,
@@ -28,11 +31,11 @@ def _supervise(ctx: CaseContext, kind: str, key: str, note: str) -> Supervision:
             "kind": kind,
             "at": ctx.now,
             "unit": case.lead_unit,
-            "note": note,
+            "note": note % params if params else note,
             "street_id": case.street_id,
         },
     )
-    ctx.note, ctx.data["supervision"] = record.note, record.pk
+    ctx.note, ctx.note_params, ctx.data["supervision"] = note, params, record.pk
     return record
 
 
@@ -40,17 +43,17 @@ def _mark_overdue(ctx: CaseContext) -> None:
     """Flag the case overdue, open a supervision record and notify its units, once per deadline."""
     case = ctx.case
     key = f"overdue:{case.pk}:{case.handling_due_at.isoformat()}"
-    note = f"已超过处置时限 {timezone.localtime(case.handling_due_at):%Y-%m-%d %H:%M}"
-    _supervise(ctx, SupervisionKind.OVERDUE, key, note)
+    due = f"{timezone.localtime(case.handling_due_at):%Y-%m-%d %H:%M}"
+    _supervise(ctx, SupervisionKind.OVERDUE, key, gettext_noop("已超过处置时限 %(due)s"), due=due)
     ctx.set(is_overdue=True, overdue_at=ctx.now)
     unit_ids = list(
         Assignment.objects.filter(case=case, status__in=ACTIVE_ASSIGNMENT_STATUSES).values_list(
             "unit_id", flat=True
         )
     )
-    text = f"工单 {case.number} 已超期，请尽快办理"
-    ctx.notify(units(unit_ids), NotificationKind.OVERDUE, text, key)
-    ctx.notify(desk(case.street_id), NotificationKind.OVERDUE, text, key)
+    text = gettext_noop("工单 %(number)s 已超期，请尽快办理")
+    ctx.notify(units(unit_ids), NotificationKind.OVERDUE, text, key, number=case.number)
+    ctx.notify(desk(case.street_id), NotificationKind.OVERDUE, text, key, number=case.number)
 
 
 def _mark_response_overdue(ctx: CaseContext) -> None:
@@ -58,7 +61,7 @@ def _mark_response_overdue(ctx: CaseContext) -> None:
         ctx,
         SupervisionKind.RESPONSE_OVERDUE,
         response_overdue_key(ctx.case),
-        "超过响应时限仍未签收或联系诉求人",
+        gettext_noop("超过响应时限仍未签收或联系诉求人"),
     )
     ctx.data["kind"] = SupervisionKind.RESPONSE_OVERDUE
 

@@ -14,6 +14,7 @@ from django.core import mail
 from civicgrid.cases import actions
 from civicgrid.cases.choices import CaseStatus
 from civicgrid.cases.models import Case, Notification
+from civicgrid.cases.public import resident_link
 from civicgrid.core import messaging, sms
 from civicgrid.core.choices import Role
 from civicgrid.core.models import MessageDelivery
@@ -95,7 +96,9 @@ def test_each_audience_gets_each_kind_on_each_channel(w, django_capture_on_commi
     to_reporter = sms_to(REPORTER_PHONE)
     assert len(to_reporter) == 2 and "已立案" in to_reporter[0]
     assert "已办结" in to_reporter[1] and "办理结果：已整改，联系 137****1111" in to_reporter[1]
-    assert all(f"/report/follow/?number={case.number}" in text for text in to_reporter)
+    # The personal tracking link (cases.tracking), not the look-up by number and digits.
+    case.refresh_from_db()
+    assert all(resident_link(case) in text for text in to_reporter)
     assert "城管" not in "".join(to_reporter)  # no unit, no staff name
     assert [m.subject for m in mails_to("resident@example.org")] == [
         f"您反映的问题 {case.number}：办理中",

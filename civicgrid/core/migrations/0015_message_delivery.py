@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("contenttypes", "0002_remove_content_type_name"),
-        ("core", "0012_personal_field_registry"),
+        ("core", "0014_notification_params"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
