@@ -14,7 +14,8 @@ from civicgrid.core.health import healthz
 urlpatterns = [
     # The per-role landing page knows roles, areas and units, so accounts serves it.
     path("", account_views.home, name="home"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's language switch, remembered on the account for its messages (accounts).
+    path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("accounts/", include("civicgrid.accounts.urls")),
     path("geo/", include("civicgrid.geo.urls")),
     path("orgs/", include("civicgrid.orgs.urls")),

@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.views import i18n as i18n_views
 
 from civicgrid.core import clock
 from civicgrid.core.capabilities import may, require
@@ -330,3 +331,13 @@ def integration_token_create(request: HttpRequest, pk: int) -> HttpResponse:
             render(request, "accounts/token_created.html", {"issued": issued, "back": back, "client": client})
         )
     return render(request, "accounts/token_form.html", {"form": form, "client": client, "back": back})
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch; a signed-in user's choice also becomes the language of their
+    e-mails and text messages (User.language)."""
+    response = i18n_views.set_language(request)
+    chosen = response.cookies.get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen is not None and request.user.is_authenticated:
+        actions.remember_language(request.user, chosen.value)
+    return response

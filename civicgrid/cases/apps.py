@@ -24,6 +24,7 @@ class CasesConfig(AppConfig):
 
         from .choices import AssignmentRole, Channel, NotificationKind, PhotoStage
         from .models import Case
+        from .public import PUBLIC_STEPS
 
         # A case takes photos before/after handling; its photos are seen by whoever sees it.
         attachments.accept(Case, stages=PhotoStage)
@@ -34,6 +35,7 @@ class CasesConfig(AppConfig):
         messages.register_labels(
             channel=lambda value: Channel(value).label,
             role=lambda value: AssignmentRole(value).label,
+            step=lambda value: PUBLIC_STEPS[value],
             fields=lambda names: gettext("、").join(field_label(n) for n in names),
         )
         from civicgrid.core import events

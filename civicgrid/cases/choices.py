@@ -210,6 +210,8 @@ class NotificationKind(models.TextChoices):
     HANDLED = "handled", _("待核查")
     VERIFY_FAILED = "verify_failed", _("核查不通过")
     CASE_UPDATE = "case_update", _("工单动态")
+    DUE_SOON = "due_soon", _("临期提醒")
+    CASE_RESULT = "case_result", _("办理结果")
 
 
 class PatrolStatus(models.TextChoices):

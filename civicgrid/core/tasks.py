@@ -49,3 +49,20 @@ def consume_events() -> dict[str, int]:
     from . import events
 
     return {report.name: report.watermark for report in events.run_all(live_only=True, wait=False)}
+
+
+@shared_task(name="civicgrid.core.tasks.send_message")
+def send_message(delivery_id: int) -> str:
+    """One e-mail or text message (core.messaging.attempt): sent at most once; a failure
+    waits for beat's send_due_messages."""
+    from . import messaging
+
+    return messaging.attempt(delivery_id)
+
+
+@shared_task(name="civicgrid.core.tasks.send_due_messages")
+def send_due_messages() -> int:
+    """Beat runs this every minute: retries that are due, and messages whose task was lost."""
+    from . import messaging
+
+    return messaging.send_due()

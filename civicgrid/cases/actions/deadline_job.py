@@ -1,17 +1,21 @@
 """The periodic deadline job: system transitions through the frame (core.frame.run_system),
 so each mark bumps the version and writes its timeline row like every other write, and the
-table decides whether it applies (the job is idempotent, safe to run as often as you like)."""
+table decides whether it applies (the job is idempotent, safe to run as often as you like).
+Before the handling deadline it reminds the units (`remind_due_soon`): a notice, no
+transition, once per case and deadline by its key."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from civicgrid.core import clock
+from civicgrid.core import clock, profile
+from civicgrid.core.models import Notification
 
 from ..choices import ACTIVE_ASSIGNMENT_STATUSES, OPEN_STATUSES, CaseAction, NotificationKind, SupervisionKind
 from ..models import Assignment, Case, Supervision
-from ..notifications import desk, units
+from ..notifications import desk, send, units
 from ..workflow import response_overdue_key
 from .frame import FRAME, CaseContext
 
@@ -86,4 +90,44 @@ def check_deadlines(now: datetime | None = None) -> dict[str, int]:
     )
     marked = sum(mark_overdue(pk, now) for pk in overdue_ids)
     response = sum(mark_response_overdue(pk, now) for pk in response_ids)
-    return {"overdue": marked, "response_overdue": response}
+    return {"overdue": marked, "response_overdue": response, "due_soon": remind_due_soon(now)}
+
+
+def due_soon_key(case: Case) -> str:
+    return f"due-soon:{case.pk}:{case.handling_due_at:%Y%m%d%H%M}"
+
+
+def remind_due_soon(now: datetime) -> int:
+    """Remind the active units of each open case whose handling deadline is within its street's
+    `cases.reminder_hours` and not yet passed; once per case and deadline (an extension
+    brings a new reminder). Returns how many cases were reminded."""
+    open_cases = Case.objects.filter(status__in=OPEN_STATUSES, is_overdue=False, handling_due_at__gt=now)
+    due: list[Case] = []
+    for street_id in open_cases.values_list("street_id", flat=True).distinct():
+        hours = profile.value("cases.reminder_hours", street_id)
+        if hours:
+            window = open_cases.filter(street_id=street_id, handling_due_at__lte=now + timedelta(hours=hours))
+            due.extend(window.only("pk", "number", "street_id", "handling_due_at"))
+    if not due:
+        return 0
+    told = {
+        key.rsplit(":", 1)[0]
+        for key in Notification.objects.filter(
+            content_type=ContentType.objects.get_for_model(Case),
+            object_id__in=[c.pk for c in due],
+            kind=NotificationKind.DUE_SOON,
+        ).values_list("key", flat=True)
+    }
+    reminded = 0
+    for case in due:
+        key = due_soon_key(case)
+        if key in told:
+            continue
+        unit_ids = Assignment.objects.filter(case=case, status__in=ACTIVE_ASSIGNMENT_STATUSES).values_list(
+            "unit_id", flat=True
+        )
+        deadline = f"{timezone.localtime(case.handling_due_at):%Y-%m-%d %H:%M}"
+        text = f"工单 {case.number} 将于 {deadline} 到期，请抓紧办理"
+        with clock.at(now):
+            reminded += send(units(unit_ids), case.pk, NotificationKind.DUE_SOON, text, key) > 0
+    return reminded

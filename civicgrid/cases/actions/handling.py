@@ -14,7 +14,7 @@ from ..choices import (
     PhotoStage,
 )
 from ..models import Assignment, ExtensionRequest
-from ..notifications import desk
+from ..notifications import desk, grid
 from .common import actor_or_none
 from .frame import CaseContext, implements
 
@@ -132,11 +132,8 @@ def report_back(ctx: CaseContext, *, feedback: str, photos: list) -> None:
     if any(a.role == AssignmentRole.LEAD for a in mine):
         ctx.set(handled_at=ctx.now, resolution_note=feedback)
         c = ctx.case
-        ctx.notify(
-            desk(c.street_id),
-            NotificationKind.HANDLED,
-            gettext_noop("工单 %(number)s 已处置，待核查"),
-            f"handled:{c.pk}:{c.version}",
-            number=c.number,
-        )
+        text, key = gettext_noop("工单 %(number)s 已处置，待核查"), f"handled:{c.pk}:{c.version}"
+        ctx.notify(desk(c.street_id), NotificationKind.HANDLED, text, key, number=c.number)
+        if c.grid_id:  # the grid's workers check it on site (核查)
+            ctx.notify(grid(c.grid_id), NotificationKind.HANDLED, text, key, number=c.number)
     ctx.attach(photos, PhotoStage.AFTER)

@@ -51,7 +51,7 @@ from civicgrid.cases.actions import CaseInput
 from civicgrid.cases.models import Case, CaseEvent, Category, DutyRule, Photo
 from civicgrid.core import notifications, privacy
 from civicgrid.core.choices import Role
-from civicgrid.core.models import AuditLog, Holiday, Job, Notification, PersonalDataAccess
+from civicgrid.core.models import AuditLog, Holiday, Job, MessageDelivery, Notification, PersonalDataAccess
 from civicgrid.geo.choices import GridLayerKind
 from civicgrid.geo.models import Area, Building, GridLayer
 from civicgrid.orgs.models import Unit
@@ -477,6 +477,18 @@ class ScopeWalk(TestCase):
                 delivery, (delivery.response_body,), delivery_id=delivery.pk, subscription_id=subscription.pk
             )
         )
+        # Messages are logged by the notifications consumer after a commit, too.
+        message = MessageDelivery.objects.create(
+            key="walk-message",
+            channel="sms",
+            kind="dispatched",
+            to="13900009999",
+            to_masked="139****9999",
+            street_id=east.street.pk,
+            subject=f"{MARK}-短信#",
+            text=f"{MARK}-短信#",
+        )
+        t.append(track(message, (message.text,)))
         t.extend(track(e) for e in AuditLog.objects.filter(street_id=east.street.pk)[:5])
         t.extend(track(r, (r.reason,)) for r in PersonalDataAccess.objects.all())
         t.extend(track(e) for e in CaseEvent.objects.filter(case=case_b))
