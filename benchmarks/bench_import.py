@@ -41,7 +41,7 @@ COMPLAINTS = (
 BARE_TABLE = """
     (external_id text, received_at timestamptz, request_type text, category text,
      description text, address text, reporter_name text, reporter_phone text,
-     lon double precision, lat double precision)
+     lon double precision, lat double precision, street text)
 """
 
 
@@ -112,6 +112,7 @@ def generate_rows(n: int, seed: int = 1, prefix: str = "B") -> Iterator[list[str
             f"1{rng.choice('3589')}{rng.randrange(10**9):09d}",
             lon,
             lat,
+            "",  # 街道: left empty, as most sheets do (the place decides)
         ]
 
 
@@ -140,7 +141,7 @@ def copy_baseline(path: Path) -> tuple[int, str]:
             with path.open(encoding="utf-8", newline="") as fh:
                 reader = csv.reader(fh)
                 next(reader)
-                sql = f"INSERT INTO {table} VALUES ({', '.join(['%s'] * 10)})"
+                sql = f"INSERT INTO {table} VALUES ({', '.join(['%s'] * 11)})"
                 batch: list[list[str | None]] = []
                 for row in reader:
                     batch.append([v if v != "" else None for v in row])

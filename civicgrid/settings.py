@@ -277,6 +277,9 @@ CELERY_TASK_ROUTES = {
     "civicgrid.core.tasks.send_notification": {"queue": f"{CELERY_QUEUE_PREFIX}notify"},
     # The live event consumers (webhook deliveries, notifications): short, after every write.
     "civicgrid.core.tasks.consume_events": {"queue": f"{CELERY_QUEUE_PREFIX}notify"},
+    # E-mails and text messages (core.messaging): one attempt each; beat's sweep retries.
+    "civicgrid.core.tasks.send_message": {"queue": f"{CELERY_QUEUE_PREFIX}notify"},
+    "civicgrid.core.tasks.send_due_messages": {"queue": f"{CELERY_QUEUE_PREFIX}notify"},
     "civicgrid.insights.tasks.refresh_rollups": {"queue": f"{CELERY_QUEUE_PREFIX}default"},
     # Webhook attempts are short (bounded by CIVICGRID_WEBHOOKS_TIMEOUT): with the notifications.
     "civicgrid.webhooks.tasks.deliver": {"queue": f"{CELERY_QUEUE_PREFIX}notify"},
@@ -289,6 +292,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(os.environ.get("CIVICGRID_DEADLINE_CHECK_SECONDS", "300")),
     },
     "purge-jobs": {"task": "civicgrid.core.tasks.purge_jobs", "schedule": 24 * 3600.0},
+    # E-mails and text messages whose retry is due (or whose first attempt was lost).
+    "send-due-messages": {"task": "civicgrid.core.tasks.send_due_messages", "schedule": 60.0},
     # Domain events (core.events): each write also kicks this at once; beat catches up whatever
     # a lost kick (a crash after COMMIT, a broker outage) left behind.
     "consume-events": {
@@ -342,6 +347,43 @@ CIVICGRID_PHOTO_THUMBNAIL = (320, 320)
 CIVICGRID_SITE_NAME = os.environ.get("CIVICGRID_SITE_NAME", "civicgrid 街道治理平台")
 # Where the site is reached from outside: links in e-mails and text messages are absolute.
 CIVICGRID_SITE_URL = os.environ.get("CIVICGRID_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Messages outside the inbox (core.messaging): e-mail through Django's backends, text messages
+# through a provider (core.sms). Development and tests print (console) or keep them (locmem).
+_EMAIL_BACKEND = os.environ.get(
+    "CIVICGRID_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+_SMTP_OPTIONS = {
+    "host": os.environ.get("CIVICGRID_EMAIL_HOST", "localhost"),
+    "port": int(os.environ.get("CIVICGRID_EMAIL_PORT", "25")),
+    "username": os.environ.get("CIVICGRID_EMAIL_HOST_USER", ""),
+    "password": os.environ.get("CIVICGRID_EMAIL_HOST_PASSWORD", ""),
+    "use_tls": env_bool("CIVICGRID_EMAIL_USE_TLS"),
+    "use_ssl": env_bool("CIVICGRID_EMAIL_USE_SSL"),
+    "timeout": 10,
+}
+MAILERS = {
+    "default": {
+        "BACKEND": _EMAIL_BACKEND,
+        "OPTIONS": _SMTP_OPTIONS if _EMAIL_BACKEND.endswith("smtp.EmailBackend") else {},
+    }
+}
+DEFAULT_FROM_EMAIL = os.environ.get("CIVICGRID_EMAIL_FROM", "civicgrid <noreply@localhost>")
+# "console": logged and kept in core.sms.sent (development, tests); "http": POSTed as JSON to
+# CIVICGRID_SMS_URL with the bearer token CIVICGRID_SMS_TOKEN (docs/notifications.md).
+CIVICGRID_SMS_PROVIDER = os.environ.get("CIVICGRID_SMS_PROVIDER", "console")
+CIVICGRID_SMS_URL = os.environ.get("CIVICGRID_SMS_URL", "")
+CIVICGRID_SMS_TOKEN = os.environ.get("CIVICGRID_SMS_TOKEN", "")
+CIVICGRID_SMS_TIMEOUT = float(os.environ.get("CIVICGRID_SMS_TIMEOUT", "10"))
+# A failed e-mail or text message is tried again after base · 2^(n−1) seconds, this many times.
+CIVICGRID_MESSAGE_MAX_ATTEMPTS = int(os.environ.get("CIVICGRID_MESSAGE_MAX_ATTEMPTS", "6"))
+CIVICGRID_MESSAGE_RETRY_BASE_SECONDS = int(os.environ.get("CIVICGRID_MESSAGE_RETRY_BASE_SECONDS", "60"))
+# A notice read from the event log later than this (a reader catching up after an outage, a
+# replayed history) reaches the inbox but sends no e-mail or text message: news too old to text.
+CIVICGRID_MESSAGE_MAX_AGE_HOURS = float(os.environ.get("CIVICGRID_MESSAGE_MAX_AGE_HOURS", "24"))
 
 LOGGING = {
     "version": 1,

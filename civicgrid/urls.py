@@ -2,7 +2,9 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.http import JsonResponse
+from django.templatetags.static import static as static_url
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from civicgrid.accounts import views as account_views
 from civicgrid.api.urls import api
@@ -12,7 +14,8 @@ from civicgrid.core.health import healthz
 urlpatterns = [
     # The per-role landing page knows roles, areas and units, so accounts serves it.
     path("", account_views.home, name="home"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's language switch, remembered on the account for its messages (accounts).
+    path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("accounts/", include("civicgrid.accounts.urls")),
     path("geo/", include("civicgrid.geo.urls")),
     path("orgs/", include("civicgrid.orgs.urls")),
@@ -28,6 +31,8 @@ urlpatterns = [
     path("jobs/", include("civicgrid.core.job_urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page links: send them to the icon, not a 404.
+    path("favicon.ico", RedirectView.as_view(url=static_url("favicon.svg"), permanent=True)),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

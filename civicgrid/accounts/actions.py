@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext
@@ -147,3 +148,10 @@ def issue_token(
 def revoke_token(by: Any, token: ApiToken) -> None:
     with transaction.atomic(), acting_as(by, "web"):
         tokens.revoke(token)
+
+
+def remember_language(user: Any, language: str) -> None:
+    """The language the account's e-mails and text messages are written in: the one its owner
+    last picked with the language switch (their own preference, like a read mark: no audit)."""
+    if language in {code for code, _name in settings.LANGUAGES}:
+        User.objects.filter(pk=user.pk).exclude(language=language).update(language=language)

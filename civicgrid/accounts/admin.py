@@ -33,7 +33,7 @@ class UserAdmin(RestrictedModelAdmin, DjangoUserAdmin):
     inlines = (MembershipInline,)
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        (_("个人信息"), {"fields": ("full_name", "phone", "email", "role")}),
+        (_("个人信息"), {"fields": ("full_name", "phone", "email", "language", "role")}),
         (_("权限"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         (_("时间"), {"fields": ("last_login", "date_joined")}),
     )

@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -33,6 +34,11 @@ class User(AbstractUser):
         _("电子邮箱"), max_length=254, blank=True, kind=Kind.EMAIL, capability="accounts.reveal_phone"
     )
     email_hash = SearchHashField(of="email")
+    # The language of the e-mails and text messages the account receives (the site's own
+    # language is the switch's cookie): blank is Chinese.
+    language = models.CharField(
+        _("通知语言"), max_length=8, choices=settings.LANGUAGES, blank=True, db_default=""
+    )
     # The account an integration (ApiClient) acts as through its API tokens. It has no
     # password and cannot sign in to the web UI (backends.CivicModelBackend).
     # db_default: rows written by code that predates the column (a rolling deploy) stay valid.

@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.views import i18n as i18n_views
 
 from civicgrid.core import clock
 from civicgrid.core.capabilities import may, require
@@ -66,8 +67,6 @@ def _count_specs(kind: str) -> list[tuple[Any, Any, str]]:
             (_("网格"), lambda u: Area.objects.restrict(u, Action.VIEW).filter(kind=AreaKind.GRID), "parent"),
             (_("楼栋"), lambda u: Building.objects.restrict(u, Action.VIEW), "residential_area"),
         ]
-    if kind == AreaKind.GRID:
-        return [(_("楼栋"), lambda u: Building.objects.restrict(u, Action.VIEW), "grid")]
     return []
 
 
@@ -100,6 +99,8 @@ def _my_areas(user: Any, kind: str) -> list[Area]:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
+    if may(user, "accounts.patrol_home"):
+        return redirect("cases:mobile")
     scope = user_scope(user)
     role = scope.role if scope is not None else Role.RESIDENT
     context: dict[str, Any] = {"role": role, "role_label": Role(role).label if role in Role.values else role}
@@ -109,9 +110,6 @@ def home(request: HttpRequest) -> HttpResponse:
     elif role == Role.CADRE:
         context["summaries"] = _summaries(user, _my_areas(user, AreaKind.RESIDENTIAL))
         context["heading"] = _("我的居民区")
-    elif role == Role.GRID_WORKER:
-        context["summaries"] = _summaries(user, _my_areas(user, AreaKind.GRID))
-        context["heading"] = _("我的网格")
     elif role == Role.HANDLER:
         context["units"] = list(
             Unit.objects.restrict(user, Action.VIEW)
@@ -333,3 +331,13 @@ def integration_token_create(request: HttpRequest, pk: int) -> HttpResponse:
             render(request, "accounts/token_created.html", {"issued": issued, "back": back, "client": client})
         )
     return render(request, "accounts/token_form.html", {"form": form, "client": client, "back": back})
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch; a signed-in user's choice also becomes the language of their
+    e-mails and text messages (User.language)."""
+    response = i18n_views.set_language(request)
+    chosen = response.cookies.get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen is not None and request.user.is_authenticated:
+        actions.remember_language(request.user, chosen.value)
+    return response

@@ -15,13 +15,13 @@ from civicgrid.core.admin import (
     RestrictedModelAdmin,
 )
 
-from .models import Case, CaseEvent, Category, DutyRule
+from .models import Case, CaseEvent, Category, DutyRule, Patrol
 
 
 class ChildCategoryInline(RestrictedInlineMixin, admin.TabularInline):
     model = Category
     fk_name = "parent"
-    fields = ("code", "name", "default_request_type", "is_emergency", "is_active")
+    fields = ("code", "name", "name_en", "default_request_type", "is_emergency", "is_active")
     extra = 0
     show_change_link = True
     verbose_name = _("下级分类")
@@ -45,12 +45,15 @@ class CategoryAdmin(RestrictedModelAdmin):
         "is_active",
     )
     list_filter = ("kind", "is_emergency", "is_active", "default_request_type")
-    search_fields = ("code", "name")
+    search_fields = ("code", "name", "name_en")
     list_select_related = ("parent",)
     ordering = ("code",)
     view_only_choice_fields = ("parent",)
     fieldsets = (
-        (None, {"fields": ("code", "name", "parent", "kind", "default_request_type", "is_active")}),
+        (
+            None,
+            {"fields": ("code", "name", "name_en", "parent", "kind", "default_request_type", "is_active")},
+        ),
         (
             _("时限（留空则继承上级分类，再按系统设置）"),
             {"fields": ("is_emergency", "response_minutes", "handling_working_days", "handling_hours")},
@@ -160,4 +163,17 @@ class CaseEventAdmin(ReadOnlyAdminMixin, RestrictedAdminMixin, admin.ModelAdmin)
     date_hierarchy = "at"
     list_select_related = ("case", "unit")
     fields = ("case", "at", "action", "from_status", "to_status", "actor_label", "unit", "note", "data")
+    readonly_fields = fields
+
+
+@admin.register(Patrol)
+class PatrolAdmin(ReadOnlyAdminMixin, RestrictedAdminMixin, admin.ModelAdmin):
+    """Read-only: patrols are written on the phone (cases.actions.patrol)."""
+
+    list_display = ("started_at", "worker", "grid", "status", "ended_at", "distance_m")
+    list_filter = ("status",)
+    search_fields = ("worker__username", "worker__full_name", "grid__name")
+    date_hierarchy = "started_at"
+    list_select_related = ("worker", "grid")
+    fields = ("worker", "street", "grid", "status", "started_at", "ended_at", "distance_m", "cases")
     readonly_fields = fields

@@ -39,7 +39,7 @@ from civicgrid.core import clock, events, personal
 from civicgrid.core.address import lane_of, normalize_address
 from civicgrid.core.models import Event
 from civicgrid.core.querysets import user_scope
-from civicgrid.geo.index import Location, locate_many
+from civicgrid.geo.index import Location, PlaceRef, locate_many
 from civicgrid.geo.models import Building
 
 from . import actions, deadlines, routing
@@ -80,10 +80,11 @@ class _Valid:
     data: CaseInput
     fingerprint: str
     category: Category
-    location: Location
-    lon: float | None
-    lat: float | None
-    building: Building | None
+    place: actions.ResolvedPlace
+
+    @property
+    def location(self) -> Location:
+        return self.place.location
 
 
 class Intake:
@@ -97,8 +98,14 @@ class Intake:
         self.buildings: dict[str, Building | None] = {}
         self.routes: dict[tuple[int, ...], _Route] = {}
         self.deadlines = deadlines.Memo()
-        self.channel_notes: dict[str, str] = {}
         self.callback_dues: dict[tuple[int, Any], datetime] = {}
+        self.sole_streets: dict[Any, PlaceRef | None] = {}
+
+    def sole_street(self, scope: Any) -> PlaceRef | None:
+        """actions.sole_street(scope), looked up once per run."""
+        if scope not in self.sole_streets:
+            self.sole_streets[scope] = actions.sole_street(scope)
+        return self.sole_streets[scope]
 
     # ---- categories given as codes (the import passes Category objects)
     def load_codes(self, items: Sequence[BulkItem]) -> None:
@@ -206,13 +213,6 @@ class Intake:
             found = self.callback_dues[key] = deadlines.callback_due(closed_at, street_id)
         return found
 
-    def created_note(self, channel: str) -> str:
-        note = self.channel_notes.get(channel)
-        if note is None:
-            # The same text as create_case: "经{channel display}登记", in the active language.
-            note = self.channel_notes[channel] = f"经{Case(channel=channel).get_channel_display()}登记"
-        return note
-
 
 def _validate(
     items: Sequence[BulkItem], intake: Intake, scope: Any = None
@@ -271,19 +271,20 @@ def _validate(
     intake.attach_lineage({id(s[3]): s[3] for s in staged}.values())
     valid: list[_Valid] = []
     for (i, data, fp, category, building, lon, lat), loc in zip(staged, locations, strict=True):
-        if not loc:
-            errors[i] = InvalidInput(
-                "无法定位：地址未找到且没有坐标，或坐标不在本平台的任何街道内", {"address": "not_located"}
-            )
-            continue
+        if lon is None and building is not None:
+            lon, lat = building.lon, building.lat
+        conflict = data.lon is not None and actions.grids_differ(loc, building)
         try:
-            actions.check_street_scope(scope, loc)
+            place = actions.settle(
+                actions.ResolvedPlace(loc, lon, lat, building, grid_conflict=conflict),
+                data,
+                lambda: intake.sole_street(scope),
+            )
+            actions.check_street_scope(scope, place.location)
         except CaseError as exc:
             errors[i] = exc
             continue
-        if lon is None and building is not None:
-            lon, lat = building.lon, building.lat
-        valid.append(_Valid(i, data, fp, category, loc, lon, lat, building))
+        valid.append(_Valid(i, data, fp, category, place))
     return valid, errors
 
 
@@ -547,6 +548,12 @@ class _History:
                     row["callback_due_at"] = self.intake.callback_due(at, row["street_id"])
                     data = {"followers": []}
                 row["closed_at"] = at
+                if step.action == A.REJECT:
+                    row["public_result"] = step.note  # the reporter is told why (reject_case)
+                else:
+                    # What residents read: the handler's report as the desk approved it (close_case).
+                    handled = row.get("resolution_note") or step.note
+                    row["public_result"] = step.data.get("public_result") or handled
                 if step.note:
                     row["resolution_note"] = step.note
             elif step.action == A.CALLBACK:
@@ -630,8 +637,9 @@ def _write(
         )
         for v, at in zip(valid, received, strict=True)
     ]
-    notes = [intake.created_note(v.data.channel) for v in valid]
-    addresses = [(v.data.address or "").strip() or (str(v.building) if v.building else "") for v in valid]
+    addresses = [
+        (v.data.address or "").strip() or (str(v.place.building) if v.place.building else "") for v in valid
+    ]
     if history is not None:
         # The callback limits of the cases that close (the calendar, read before the COPY).
         for v, steps in ((v, histories[v.index]) for v in valid):  # type: ignore[index]
@@ -640,11 +648,11 @@ def _write(
                     intake.callback_due(step.at, v.location.street.id)  # type: ignore[union-attr]
 
     def build() -> Iterator[dict[str, Any]]:
-        for k, (v, at, number, proposal, due, note, address) in enumerate(
-            zip(valid, received, numbers, routes, dues, notes, addresses, strict=True)
+        for k, (v, at, number, proposal, due, address) in enumerate(
+            zip(valid, received, numbers, routes, dues, addresses, strict=True)
         ):
-            data, loc = v.data, v.location
-            street_id = loc.street.id  # type: ignore[union-attr]
+            data, place = v.data, v.place
+            street_id = place.location.street.id  # type: ignore[union-attr]
             row = {
                 "number": number,
                 "version": version,
@@ -655,13 +663,13 @@ def _write(
                 "description": data.description.strip(),
                 "channel": data.channel,
                 "urgency": data.urgency,
-                "lon": v.lon,
-                "lat": v.lat,
+                "lon": place.lon,
+                "lat": place.lat,
                 "address": address,
-                "building_id": v.building.pk if v.building else None,
-                "street_id": street_id,
-                "residential_area_id": loc.residential_area.id if loc.residential_area else None,
-                "grid_id": loc.grid.id if loc.grid else None,
+                "building_id": place.building.pk if place.building else None,
+                **place.area_ids(),
+                "place_status": place.place_status,
+                "grid_conflict": place.grid_conflict,
                 "reporter_name": (data.reporter_name or "").strip(),
                 "reporter_phone": (data.reporter_phone or "").strip(),
                 "reporter_anonymous": bool(data.reporter_anonymous),
@@ -699,8 +707,10 @@ def _write(
                     "action": CaseAction.CREATE,
                     "from_status": "",
                     "to_status": CaseStatus.NEW,
-                    "note": note,
+                    # The same note as create_case, a message id shown in the reader's language.
+                    "note": actions.intake.CREATED_NOTE,
                     "data": {
+                        "note_params": {"channel": data.channel},
                         "via": via,
                         "routed_to": proposal[1] if proposal else None,
                         "co_units": proposal[2] if proposal else [],
@@ -782,7 +792,12 @@ def create_cases_bulk(
         for v in valid:
             try:
                 one = actions.create_case(
-                    v.data, actor, fingerprint=v.fingerprint, via=via, find_duplicates=False
+                    v.data,
+                    actor,
+                    fingerprint=v.fingerprint,
+                    via=via,
+                    find_duplicates=False,
+                    in_own_street=True,
                 )
                 out[v.index] = Created(one.pk, one.number, one.external_id)
             except CaseError as exc:

@@ -24,6 +24,12 @@ define("cases.import", DESK, _("导入 12345 工单"))
 # comes from restrict(), so a cadre sees only their residential area's cases).
 define("cases.workbench", {*DESK, Role.LEADER, Role.CADRE}, _("工单工作台"))
 define("cases.export", {*DESK, Role.LEADER, Role.CADRE}, _("导出工单"))
+# The printed forms name units and staff: the staff's, for the cases restrict() shows them.
+define("cases.print", STAFF, _("打印派遣单、督办单、结案单"))
 define("cases.metrics", {*DESK, Role.LEADER, Role.CADRE}, _("查看办理成效、生成月度报表"))
 # The phone pages: report on patrol and verify on site.
 define("cases.mobile", {*DESK, Role.GRID_WORKER}, _("巡查上报和现场核查（手机页面）"))
+# Patrols (巡查): the grid worker keeps their own; the desk and leaders read the street's (grid
+# work is measured in patrols; they name the worker, whom a cadre's scope does not show).
+define("cases.patrol", {Role.GRID_WORKER}, _("巡查（开始、结束、记录轨迹）"))
+define("cases.patrols", {*DESK, Role.GRID_WORKER, Role.LEADER}, _("查看巡查记录"))

@@ -117,6 +117,97 @@ COMPONENTS: list[tuple[str, str, list[tuple[str, str]]]] = [
     ("05", "房屋土地", [("01", "公房"), ("02", "空房")]),
     ("06", "其它设施", [("99", "其他")]),
 ]
+# The English names (Category.name_en), by code: shown to English users wherever a category is.
+ENGLISH_NAMES = {
+    "E": "Events",
+    "C": "Components",
+    "E01": "City appearance and environment",
+    "E0101": "Unauthorised structures",
+    "E0102": "Exposed rubbish",
+    "E0103": "Accumulated rubbish and spoil",
+    "E0104": "Dirty road",
+    "E0105": "Polluted waterway",
+    "E0106": "Littered green space",
+    "E0107": "Abandoned vehicle",
+    "E0199": "Other",
+    "E02": "Advertising",
+    "E0201": "Illegal flyers",
+    "E0202": "Unauthorised posters and signboards",
+    "E0203": "Billboard blocking the road",
+    "E0204": "Leafleting in the street",
+    "E0205": "Damaged advertising sign",
+    "E03": "Construction management",
+    "E0301": "Construction disturbance",
+    "E0302": "Construction site dust",
+    "E0303": "Construction waste",
+    "E0304": "Construction occupying the road",
+    "E0305": "Unlicensed road excavation",
+    "E04": "Emergencies",
+    "E0401": "Road collapse",
+    "E0402": "Burst water main",
+    "E0403": "Gas pipe rupture",
+    "E0404": "Blocked or damaged sewer",
+    "E0405": "Heating pipe rupture",
+    "E0406": "Flooded road",
+    "E0407": "Snow or ice on the road",
+    "E0408": "Damaged overhead cables",
+    "E0409": "Mass incident",
+    "E05": "Street order",
+    "E0501": "Unlicensed street vendors",
+    "E0502": "Vagrancy and begging",
+    "E0503": "Scrap collection on the road",
+    "E0504": "Trading outside the shop",
+    "E0505": "Illegally parked motor vehicles",
+    "E0506": "Illegally parked bicycles and e-bikes",
+    "E0507": "Materials piled in the street",
+    "E0508": "Commercial noise",
+    "E0509": "Unlicensed taxis touting",
+    "E0510": "Open-air barbecue",
+    "E0511": "Laundry hung along the street",
+    "E0512": "Sale of illegal publications",
+    "E0513": "Low-mounted air-conditioner unit",
+    "E21": "Community matters",
+    "E2101": "Group renting",
+    "E2102": "Lift installation",
+    "E2103": "Unsafe e-bike charging",
+    "E2104": "Property management",
+    "E2105": "Noise nuisance",
+    "E2106": "Waste sorting",
+    "E2107": "Illegal construction",
+    "E2108": "Illegal transport services",
+    "E2109": "Damaged load-bearing structure",
+    "E2110": "Care for elderly people living alone",
+    "E2111": "Neighbour dispute",
+    "E2112": "Parking management",
+    "E2113": "Leaking building",
+    "E2199": "Other community matters",
+    "C01": "Public utilities",
+    "C0101": "Water supply manhole cover",
+    "C0102": "Sewer manhole cover",
+    "C0103": "Storm drain cover",
+    "C0104": "Power manhole cover",
+    "C0105": "Fire hydrant",
+    "C0110": "Street light",
+    "C02": "Roads and traffic",
+    "C0201": "Traffic light",
+    "C0202": "Traffic sign",
+    "C0203": "Road guardrail",
+    "C0204": "Pavement slabs",
+    "C03": "Street furniture and sanitation",
+    "C0301": "Public toilet",
+    "C0302": "Litter bin",
+    "C0303": "Refuse room",
+    "C0304": "Public bench",
+    "C04": "Parks and greenery",
+    "C0401": "Old and notable tree",
+    "C0402": "Street tree",
+    "C0403": "Green space",
+    "C05": "Buildings and land",
+    "C0501": "Public housing",
+    "C0502": "Vacant building",
+    "C06": "Other facilities",
+    "C0699": "Other",
+}
 EMERGENCY_CLASS = "E04"
 DEFAULT_REQUEST_TYPES = {
     "E2101": "report",
@@ -138,7 +229,7 @@ DEFAULT_REQUEST_TYPES = {
 
 
 def rows() -> list[dict[str, object]]:
-    """Flat rows, parents before children."""
+    """Flat rows, parents before children (the English names: ENGLISH_NAMES)."""
     out: list[dict[str, object]] = [
         {"code": "E", "name": "事件", "parent": None, "kind": "event"},
         {"code": "C", "name": "部件", "parent": None, "kind": "component"},
@@ -172,9 +263,12 @@ def rows() -> list[dict[str, object]]:
 def load(category_model: Any) -> None:
     """Create the tree's missing rows (idempotent). Used by migration 0002 with the historical
     model, and by tests that run after a database flush (transactional tests empty the table)."""
+    # The historical model of migration 0002 has no name_en yet (the later migration fills it).
+    english = any(f.name == "name_en" for f in category_model._meta.get_fields())
     by_code: dict[str, Any] = {}
     for row in rows():
         parent = by_code.get(str(row["parent"])) if row["parent"] else None
+        names = {"name_en": ENGLISH_NAMES.get(str(row["code"]), "")} if english else {}
         obj, _created = category_model.objects.get_or_create(
             code=row["code"],
             defaults={
@@ -183,9 +277,16 @@ def load(category_model: Any) -> None:
                 "kind": row["kind"],
                 "is_emergency": row.get("is_emergency", False),
                 "default_request_type": row.get("default_request_type", ""),
+                **names,
             },
         )
         by_code[str(row["code"])] = obj
+
+
+def fill_english_names(category_model: Any) -> None:
+    """Give the shipped categories their English name where none is set (the data migration)."""
+    for code, name in ENGLISH_NAMES.items():
+        category_model.objects.filter(code=code, name_en="").update(name_en=name)
 
 
 def ensure_loaded() -> None:

@@ -19,6 +19,20 @@ class Channel(models.TextChoices):
     INSPECTION = "inspection", _("检查发现")
     DOOR_TO_DOOR = "door_to_door", _("上门服务")
     SENSOR = "sensor", _("物联感知")
+    # A call to the street's own desk (12345's orders are HOTLINE).
+    PHONE = "phone", _("来电")
+
+
+# What the desk registers on a resident's behalf (代居民登记): not the public form's or a
+# sensor's channel, which come in by themselves.
+DESK_CHANNELS = (
+    Channel.WALK_IN,
+    Channel.PHONE,
+    Channel.DOOR_TO_DOOR,
+    Channel.HOTLINE,
+    Channel.PATROL,
+    Channel.INSPECTION,
+)
 
 
 class Urgency(models.TextChoices):
@@ -99,6 +113,26 @@ class CaseAction(models.TextChoices):
     COMMENT = "comment", pgettext_lazy("case action", "备注")
     OVERDUE = "overdue", pgettext_lazy("case action", "超期")
     RESPONSE_OVERDUE = "response_overdue", pgettext_lazy("case action", "响应超期")
+    RELOCATE = "relocate", pgettext_lazy("case action", "更正位置")
+    CHOOSE_GRID = "choose_grid", pgettext_lazy("case action", "选定网格")
+    REVOKE_LINK = "revoke_link", pgettext_lazy("case action", "撤销跟踪链接")
+    PUBLISH_PHOTO = "publish_photo", pgettext_lazy("case action", "设置照片公开")
+    RATE = "rate", pgettext_lazy("case action", "居民评价")
+
+
+class PlaceStatus(models.TextChoices):
+    """Whether the case's place is known inside its street: an order whose address matched
+    nothing is still registered (in its street), to be located by the desk (更正位置)."""
+
+    LOCATED = "located", _("已定位")
+    TO_LOCATE = "to_locate", _("待定位")
+
+
+class GridChoice(models.TextChoices):
+    """A grid conflict's two candidates: where the reported point lies, where the building is."""
+
+    POINT = "point", _("定位点所在网格")
+    BUILDING = "building", _("楼栋所在网格")
 
 
 class AssignmentRole(models.TextChoices):
@@ -176,3 +210,10 @@ class NotificationKind(models.TextChoices):
     HANDLED = "handled", _("待核查")
     VERIFY_FAILED = "verify_failed", _("核查不通过")
     CASE_UPDATE = "case_update", _("工单动态")
+    DUE_SOON = "due_soon", _("临期提醒")
+    CASE_RESULT = "case_result", _("办理结果")
+
+
+class PatrolStatus(models.TextChoices):
+    ACTIVE = "active", _("巡查中")
+    ENDED = "ended", _("已结束")

@@ -30,9 +30,9 @@ from civicgrid.core.widgets import FastSelect
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
 
-from .choices import CaseStatus, Channel, RequestType, Urgency
+from .choices import CaseStatus, Channel, PlaceStatus, RequestType, Urgency
 from .errors import InvalidInput
-from .models import Case, Category
+from .models import Case, Category, Patrol
 
 # Other names clients send for a parameter (the API list's names for the period).
 ALIASES = {"received_from": "date_from", "received_to": "date_to"}
@@ -267,6 +267,8 @@ class CaseFilterSet(django_filters.FilterSet):
         label=_("主办单位"), field_name="lead_unit_id", min_value=1, max_value=MAX_ID, decimal_places=0
     )
     overdue = YesNoFilter(label=_("是否超期"), field_name="is_overdue")
+    place_status = django_filters.ChoiceFilter(label=_("定位状态"), choices=PlaceStatus.choices)
+    grid_conflict = YesNoFilter(label=_("网格冲突"), field_name="grid_conflict")
 
     class Meta:
         model = Case
@@ -367,7 +369,7 @@ PARAMS = (*CaseFilterSet.base_filters, *ALIASES)
 def category_tree_choices() -> list[tuple[str, str]]:
     """Every active category in tree order, indented by depth: a class selects its branch."""
     rows = Category.objects.order_by("code").linked()  # parents attached: no query per row
-    return [(c.code, "\u3000" * (len(c.lineage()) - 1) + f"{c.code} {c.name}") for c in rows if c.is_active]
+    return [(c.code, "\u3000" * (len(c.lineage()) - 1) + f"{c.code} {c.label}") for c in rows if c.is_active]
 
 
 def filter_cases(
@@ -375,3 +377,36 @@ def filter_cases(
 ) -> QuerySet[Case]:
     """`qs` (the user's cases) narrowed by the parameters; InvalidInput (400) naming a bad one."""
     return CaseFilterSet(params, qs, user=user, check_codes=check_codes).checked()
+
+
+class PatrolFilterSet(django_filters.FilterSet):
+    """The patrol list and its summaries (cases/views/patrols.py): the period of the start in
+    whole local days, a grid (its subtree), a worker. The queryset is already
+    `Patrol.objects.restrict(user, "view")`."""
+
+    date_from = DayFilter(label=_("开始日期从"), method="filter_from")
+    date_to = DayFilter(label=_("至"), method="filter_to")
+    grid = AreaFilter(label=_("网格"), kind=AreaKind.GRID, method="filter_grid")
+    worker = django_filters.NumberFilter(
+        label=_("网格员"), field_name="worker_id", min_value=1, max_value=MAX_ID, decimal_places=0
+    )
+
+    class Meta:
+        model = Patrol
+        fields: list[str] = []
+        form = CaseFilterForm
+
+    def __init__(self, data: Mapping[str, Any] | None = None, queryset: Any = None, *, user: Any) -> None:
+        super().__init__(data, queryset)
+        grid = self.form.fields["grid"]
+        assert isinstance(grid, AreaField)
+        grid.areas = Area.objects.restrict(user, Action.VIEW)
+
+    def filter_from(self, qs: QuerySet[Patrol], name: str, value: date) -> QuerySet[Patrol]:
+        return qs.filter(started_at__gte=start_of(value))
+
+    def filter_to(self, qs: QuerySet[Patrol], name: str, value: date) -> QuerySet[Patrol]:
+        return qs.filter(started_at__lt=start_of(value + timedelta(days=1)))
+
+    def filter_grid(self, qs: QuerySet[Patrol], name: str, value: Area) -> QuerySet[Patrol]:
+        return qs.filter(grid__path__startswith=value.path)

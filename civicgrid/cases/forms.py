@@ -9,13 +9,15 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.core import profile
+from civicgrid.core import clock, profile
 from civicgrid.core.action_forms import ActionForm
 from civicgrid.core.params import MultipleFileField
 
-from .choices import RequestType, Urgency
+from .actions import CaseInput
+from .choices import DESK_CHANNELS, CaseAction, RequestType, Urgency
 from .models import Case, Category
-from .workflow import MACHINE
+from .widgets import CategoryPicker, category_choices, category_field
+from .workflow import DISPATCH_PARAMS, MACHINE
 
 # Categories a resident may choose on the public form: the local-extension branch (community
 # matters) and the street-level classes residents most often report (the street's profile,
@@ -26,21 +28,6 @@ PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{6,19}$")
 
 def _textarea(rows: int = 2, placeholder: Any = "") -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows, "placeholder": placeholder})
-
-
-def category_choices(qs: QuerySet[Category] | None = None) -> list[tuple[str, Any]]:
-    """Leaf categories grouped under their parent, for a <select> with <optgroup>s."""
-    rows = list(
-        (qs if qs is not None else Category.objects.all()).filter(is_active=True).select_related("parent")
-    )
-    parents = {c.parent_id for c in rows if c.parent_id}
-    groups: dict[str, list[tuple[str, str]]] = {}
-    for category in sorted(rows, key=lambda c: c.code):
-        if category.pk in parents or category.parent is None:
-            continue
-        label = f"{category.parent.code} {category.parent.name}"
-        groups.setdefault(label, []).append((category.code, f"{category.code} {category.name}"))
-    return [("", _("请选择")), *groups.items()]
 
 
 # ------------------------------------------------------------------ action forms
@@ -77,7 +64,7 @@ class LocationFields(forms.Form):
 
 
 class PatrolReportForm(LocationFields):
-    category = forms.ChoiceField(label=_("问题分类"))
+    category = forms.ChoiceField(label=_("问题分类"), widget=CategoryPicker())
     description = forms.CharField(label=_("问题描述"), widget=_textarea(3, _("看到了什么问题？")))
     urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL)
     photos = MultipleFileField(label=_("现场照片"))
@@ -99,7 +86,7 @@ def public_categories(street_id: int | None = None) -> QuerySet[Category]:
 
 
 class PublicReportForm(LocationFields):
-    category = forms.ChoiceField(label=_("问题类型"))
+    category = forms.ChoiceField(label=_("问题类型"), widget=CategoryPicker())
     request_type = forms.ChoiceField(
         label=_("诉求类型"), choices=RequestType.choices, initial=RequestType.COMPLAINT
     )
@@ -139,10 +126,90 @@ class PublicReportForm(LocationFields):
         self.fields["category"].choices = choices  # type: ignore[attr-defined]
 
     def clean_reporter_phone(self) -> str:
-        phone = (self.cleaned_data.get("reporter_phone") or "").strip()
-        if not PHONE_RE.match(phone):
-            raise forms.ValidationError(_("请输入有效的电话号码"))
-        return re.sub(r"[\s-]", "", phone)
+        return clean_phone(self.cleaned_data.get("reporter_phone"))
+
+
+def clean_phone(value: str | None) -> str:
+    phone = (value or "").strip()
+    if phone and not PHONE_RE.match(phone):
+        raise forms.ValidationError(_("请输入有效的电话号码"))
+    return re.sub(r"[\s-]", "", phone)
+
+
+class DeskIntakeForm(LocationFields):
+    """代居民登记: the desk registers what a resident told them, by any channel but the
+    public form's, with the time it was received and, for 立案并派遣, the dispatch
+    (its parameters are the dispatch action's, DISPATCH_PARAMS; left empty, the duty
+    table's units)."""
+
+    channel = forms.ChoiceField(label=_("来源渠道"), choices=[(c.value, c.label) for c in DESK_CHANNELS])
+    received_at = forms.DateTimeField(
+        label=_("受理时间"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    request_type = forms.ChoiceField(label=_("诉求类型"), choices=RequestType.choices)
+    urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    description = forms.CharField(label=_("诉求内容"), max_length=2000, widget=_textarea(4))
+    reporter_name = forms.CharField(label=_("诉求人"), max_length=50, required=False)
+    reporter_phone = forms.CharField(
+        label=_("联系电话"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    reporter_anonymous = forms.BooleanField(label=_("诉求人要求匿名"), required=False)
+    photos = MultipleFileField(label=_("现场照片"))
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        now = clock.localtime().replace(second=0, microsecond=0)
+        kwargs.setdefault("initial", {}).setdefault("received_at", now)
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["category"] = category_field(_("问题分类"))
+        self.fields["address"].widget.attrs["list"] = "desk-buildings"
+        self.dispatch_params = DISPATCH_PARAMS
+        for param in DISPATCH_PARAMS:
+            field = param.form_field(None, user)
+            field.required = False
+            self.fields[param.name] = field
+        self.fields["lead_unit"].help_text = _("留空则按职责表派给建议的单位")
+
+    def clean_received_at(self) -> Any:
+        value = self.cleaned_data["received_at"]
+        if value > clock.now():
+            raise forms.ValidationError(_("受理时间不能晚于现在"))
+        return value
+
+    def clean_reporter_phone(self) -> str:
+        return clean_phone(self.cleaned_data.get("reporter_phone"))
+
+    def case_input(self) -> CaseInput:
+        data = self.cleaned_data
+        return CaseInput(
+            request_type=data["request_type"],
+            category=data["category"],
+            description=data["description"],
+            channel=data["channel"],
+            urgency=data["urgency"],
+            lon=data.get("lon"),
+            lat=data.get("lat"),
+            address=data.get("address") or "",
+            reporter_name=data.get("reporter_name") or "",
+            reporter_phone=data.get("reporter_phone") or "",
+            reporter_anonymous=bool(data.get("reporter_anonymous")),
+            received_at=data["received_at"],
+            photos=data.get("photos") or [],
+        )
+
+    def dispatch_steps(self) -> list[tuple[str, dict[str, Any]]]:
+        """立案 then 派遣 with the units chosen here (the duty table's when none)."""
+        params = {
+            p.name: p.form_value(self.cleaned_data[p.name])
+            for p in self.dispatch_params
+            if self.cleaned_data.get(p.name) not in (None, "", [])
+        }
+        return [(CaseAction.FILE, {}), (CaseAction.DISPATCH, params)]
 
 
 class FollowForm(forms.Form):

@@ -21,6 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
@@ -31,16 +32,20 @@ from civicgrid.core.db_router import reading_from_replica
 from civicgrid.core.jobs import JobKind, JobRun, Outcome
 from civicgrid.core.models import Job
 from civicgrid.core.querysets import user_scope
+from civicgrid.core.redact import redact
 from civicgrid.core.spreadsheets import XlsxWriter, count_rows
 from civicgrid.geo.models import Area
 
-from . import metrics, workbench
+from . import batch, metrics, timeline, workbench
+from .choices import AssignmentRole, AssignmentStatus
 from .errors import CaseError, Forbidden, InvalidInput
 from .intake import hotline
+from .models import Assignment, CaseEvent
 
 IMPORT = "cases.import_12345"
 EXPORT = "cases.case_export"
 REPORT = "cases.metrics_report"
+BATCH = "cases.batch_action"
 IMPORT_SUFFIXES = (".xlsx", ".csv")
 PROGRESS_EVERY = 500  # export rows between two progress updates
 KEPT_ERRORS = 20  # error lines shown on the job page (all of them are in the report file)
@@ -161,10 +166,11 @@ def start_report(user: Any, street: Any, month: Any) -> Job:
 def _import(run: JobRun) -> Outcome:
     with run.input_path() as path:
         total = count_rows(path)
-        run.progress(0, total, gettext("正在导入"))
+        run.progress(0, total, gettext_noop("正在导入"))
 
         def progress(result: hotline.ImportResult) -> None:
-            run.progress(result.total, max(total, result.total), result.summary())
+            # The counts show as done / total; the message is an id, translated on the page.
+            run.progress(result.total, max(total, result.total), gettext_noop("正在导入"))
 
         report = run.workdir / "errors.xlsx"
         result = hotline.import_file(path, report=report, on_progress=progress, actor=run.job.created_by)
@@ -187,7 +193,9 @@ def _import(run: JobRun) -> Outcome:
         file=report if result.failed else None,
         file_name=f"12345-errors-{run.job.pk}.xlsx",
         done=result.total,
-        message=result.summary(),
+        message=gettext_noop("导入完成")
+        if not result.failed
+        else gettext_noop("导入完成，部分行失败：见结果文件"),
     )
 
 
@@ -203,15 +211,24 @@ EXPORT_COLUMNS = (
     gettext_noop("居民区"),
     gettext_noop("网格"),
     gettext_noop("事发地址"),
+    gettext_noop("诉求内容"),
     gettext_noop("联系人"),
     gettext_noop("联系电话"),
     gettext_noop("受理时间"),
+    gettext_noop("响应时限"),
     gettext_noop("处置时限"),
+    gettext_noop("回访时限"),
     gettext_noop("结案时间"),
     gettext_noop("主办单位"),
+    gettext_noop("协办单位"),
+    gettext_noop("办理结果"),
     gettext_noop("已超期"),
+    gettext_noop("办理过程"),
     gettext_noop("外部编号"),
 )
+# Cases read per query while exporting; each chunk's timelines and units come in one query
+# each, so the queries grow with the chunks, never with the rows.
+EXPORT_CHUNK = 1000
 
 
 def _local(value: Any) -> Any:
@@ -219,8 +236,30 @@ def _local(value: Any) -> Any:
     return timezone.localtime(value).replace(tzinfo=None) if value else None
 
 
+def export_cases(user: Any, params: Any) -> Any:
+    """The cases of the export's filter with what its rows read: the areas and units joined,
+    the timeline and the co-handling units prefetched (per chunk, when iterated in chunks)."""
+    return (
+        workbench.queue_cases(user, params)
+        .select_related("category", "street", "residential_area", "grid", "lead_unit")
+        .prefetch_related(
+            Prefetch("events", queryset=CaseEvent.objects.select_related("unit").order_by("at", "id")),
+            Prefetch(
+                "assignments",
+                queryset=Assignment.objects.filter(role=AssignmentRole.CO)
+                .exclude(status=AssignmentStatus.CANCELLED)
+                .select_related("unit")
+                .order_by("id"),
+                to_attr="co_assignments",
+            ),
+        )
+        .order_by("received_at", "id")
+    )
+
+
 def export_rows(user: Any, cases: Any) -> Iterator[list[Any]]:
-    """One row per case, personal data as the UI shows it to this user (phone masked)."""
+    """One row per case of `export_cases()`, personal data as the UI shows it to this user
+    (the phone masked, the personal data typed into the description and the result masked)."""
     desk = privacy.may_reveal_phone(user)
     for case in cases:
         reporter = privacy.reporter_view(
@@ -238,13 +277,19 @@ def export_rows(user: Any, cases: Any) -> Iterator[list[Any]]:
             case.residential_area.name if case.residential_area_id else "",
             case.grid.name if case.grid_id else "",
             case.address,
+            redact(case.description),
             reporter["name"],
             reporter["phone"],
             _local(case.received_at),
+            _local(case.response_due_at),
             _local(case.handling_due_at),
+            _local(case.callback_due_at),
             _local(case.closed_at),
             case.lead_unit.name if case.lead_unit_id else "",
+            "、".join(a.unit.name for a in case.co_assignments),
+            redact(case.resolution_note),
             gettext("是") if case.is_overdue else "",
+            timeline.summary(case.events.all()),
             case.external_id or "",
         ]
 
@@ -261,19 +306,15 @@ def _export(run: JobRun) -> Outcome:
     user = _active_creator(run, gettext("发起导出的账号已停用"))
     path = run.workdir / "export.xlsx"
     with reading_from_replica():
-        cases = (
-            workbench.queue_cases(user, run.params.get("filter", {}))
-            .select_related("category", "street", "residential_area", "grid", "lead_unit")
-            .order_by("received_at", "id")
-        )
+        cases = export_cases(user, run.params.get("filter", {}))
         total = cases.count()
         # Rows stream to the file, memory stays flat for any number of cases.
         wb = XlsxWriter()
         ws = wb.sheet(gettext("工单"))
         ws.append([gettext(c) for c in EXPORT_COLUMNS])
         done = 0
-        rows = export_rows(user, cases.iterator(chunk_size=1000))
-        for row in run.track(rows, total, every=PROGRESS_EVERY, message=gettext("正在导出")):
+        rows = export_rows(user, cases.iterator(chunk_size=EXPORT_CHUNK))
+        for row in run.track(rows, total, every=PROGRESS_EVERY, message=gettext_noop("正在导出")):
             ws.append(row)
             done += 1
         wb.save(path)
@@ -302,7 +343,7 @@ def _report(run: JobRun) -> Outcome:
     first = parse_month(run.params["month"])
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
     steps = 1 + len(REPORT_GROUPS)  # the overview, then one sheet per group
-    run.progress(0, steps, gettext("正在统计"))
+    run.progress(0, steps, gettext_noop("正在统计"))
     rate_header: list[str] = []
     for rate in metrics.RATES:
         rate_header += [str(rate.label), str(rate.numerator_label), str(rate.denominator_label)]
@@ -351,6 +392,33 @@ def _report(run: JobRun) -> Outcome:
     )
 
 
+def start_batch(user: Any, action: str, selection: batch.Selection, params: dict[str, Any]) -> Job:
+    """A big selection of the workbench (cases.batch) as a job: the same action per case."""
+    stored = {"action": action, "selection": [f"{pk}:{v}" for pk, v in selection], "params": params}
+    return core_jobs.submit(BATCH, user, street_id=_home_street(user), params=stored)
+
+
+def _batch(run: JobRun) -> Outcome:
+    """Each case through its action as the job's creator; a rerun (a redelivered task) finds
+    the cases done before at a newer version and reports them as conflicts, never twice done."""
+    selection = batch.parse_selection(run.params["selection"])
+    total = len(selection)
+    run.progress(0, total, gettext("正在处理"))
+    results = batch.run_batch(
+        run.job.created_by,
+        run.params["action"],
+        selection,
+        run.params.get("params") or {},
+        progress=lambda done: run.progress(done, total),
+    )
+    done = sum(r.done for r in results)
+    return Outcome(
+        summary=[(gettext_noop("已完成"), done), (gettext_noop("未执行"), total - done)],
+        data={"lines": [r.line() for r in results]},
+        done=total,
+    )
+
+
 # ---------------------------------------------------------------------------- kinds
 
 # Labels are on the job pages; the capabilities are declared in capabilities.py.
@@ -358,6 +426,7 @@ for _name, _label, _body, _capability in (
     (IMPORT, _("12345 工单导入"), _import, "cases.import"),
     (EXPORT, _("工单导出"), _export, "cases.export"),
     (REPORT, _("月度办理成效报表"), _report, "cases.metrics"),
+    (BATCH, _("工单批量操作"), _batch, "cases.act"),
 ):
     core_jobs.register(
         JobKind(

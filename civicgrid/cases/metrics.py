@@ -25,7 +25,7 @@ from civicgrid.core import clock
 from .choices import CaseStatus, Resolution, Satisfaction
 from .errors import InvalidInput
 from .filters import filter_cases
-from .models import Callback, Case
+from .models import Callback, Case, Category
 
 # group_by value → the Case foreign key it groups on.
 GROUPS: dict[str, str] = {
@@ -69,8 +69,11 @@ COUNTED = Q(master__isnull=True) & ~Q(status=CaseStatus.MERGED)
 
 
 def _latest_contacted_callback(field: str) -> Subquery:
-    """The `field` of the case's most recent callback that reached the requester."""
-    latest = Callback.objects.filter(case=OuterRef("pk"), contacted=True).order_by("-at", "-id")
+    """The `field` of the case's answer: the resident's own rating (through their tracking
+    link) when given, else the desk's most recent callback that reached the requester."""
+    latest = Callback.objects.filter(case=OuterRef("pk"), contacted=True).order_by(
+        "-by_resident", "-at", "-id"
+    )
     return Subquery(latest.values(field)[:1])
 
 
@@ -96,7 +99,8 @@ def _aggregates(now: datetime) -> dict[str, Any]:
         "overdue": Count("pk", filter=COUNTED & (Q(is_overdue=True) | closed_late)),
         "response_numerator": Count("pk", filter=COUNTED & response_due & responded_on_time),
         "response_denominator": Count("pk", filter=COUNTED & response_due),
-        # A case with several callbacks is judged by the latest one that reached the requester.
+        # A case with several answers is judged by the resident's own rating, else the latest
+        # callback that reached the requester (docs/metrics.md).
         "resolution_numerator": Count("pk", filter=COUNTED & contacted & resolved),
         "resolution_denominator": Count("pk", filter=COUNTED & contacted),
         "satisfaction_numerator": Count("pk", filter=COUNTED & contacted & satisfied),
@@ -218,14 +222,19 @@ def compute(
     check_group_by(group_by)
     fk = GROUPS[group_by]
     qs = filtered(user, street, date_from, date_to, category, filters)
-    rows = (
-        qs.order_by()
-        .values(key=F(f"{fk}_id"), code=F(f"{fk}__code"), name=F(f"{fk}__name"))
-        .annotate(**_aggregates(now or clock.now()))
-    )
-    groups = [finish(dict(row)) for row in rows]
+    names = {"name": F(f"{fk}__name")}
+    if fk == "category":  # read in the reader's language (Category.label)
+        names["name_en"] = F("category__name_en")
+    rows = qs.order_by().values(key=F(f"{fk}_id"), code=F(f"{fk}__code"), **names)
+    groups = [finish(_labelled(dict(row))) for row in rows.annotate(**_aggregates(now or clock.now()))]
     groups.sort(key=lambda g: (g["key"] is None, g["code"], g["name"], g["key"] or 0))
     return groups
+
+
+def _labelled(row: dict[str, Any]) -> dict[str, Any]:
+    if "name_en" in row:
+        row["name"] = Category(name=row["name"] or "", name_en=row.pop("name_en") or "").label
+    return row
 
 
 def summary(

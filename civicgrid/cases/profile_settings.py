@@ -1,14 +1,15 @@
 """What a street sets for itself in the work-order loop (core.profile): time limits
-(沪府办[2018]62号 practice by default), the public form's common categories and the
-duplicate suggestions. The duplicate settings' city defaults still come from the
-environment (settings.CIVICGRID_DUPLICATE_*)."""
+(沪府办[2018]62号 practice by default), the public form's common categories, the
+duplicate suggestions, the deadline reminder and the message templates. The duplicate
+settings' city defaults still come from the environment (settings.CIVICGRID_DUPLICATE_*)."""
 
 from django.conf import settings
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.core.profile import Codes, Float, Int, Limits, define
+from civicgrid.core.profile import Codes, Float, Int, Limits, Template, define
 
-from .choices import RequestType
+from .choices import NotificationKind, RequestType
 
 
 def category_codes() -> list[str]:
@@ -75,8 +76,110 @@ define(
     _("疑似重复：时间范围（天）"),
 )
 define(
+    "cases.duplicate_closed_days",
+    Int(1, 365),
+    30,
+    _("疑似重复：已办结工单的时间范围（天）"),
+    _("在此天数内办结、同一分类同一位置的工单也会提示，可重启原工单而不新建"),
+)
+define(
     "cases.duplicate_min_similarity",
     Float(0, 1),
     lambda: settings.CIVICGRID_DUPLICATE_MIN_SIMILARITY,
     _("疑似重复：描述相似度下限（0–1）"),
 )
+define(
+    "cases.checkin_far_m",
+    Int(10, 100_000),
+    300,
+    _("核查签到：距离提示（米）"),
+    _("网格员核查时的定位离工单位置超过此距离，签到照常记录，但标为“距离较远”"),
+)
+define(
+    "cases.tracking_link_days",
+    Int(1, 3650),
+    180,
+    _("居民跟踪链接有效期（天，自结案起）"),
+    _("结案或不予立案后超过此天数，链接失效；办理中的工单链接一直有效"),
+)
+define(
+    "cases.reminder_hours",
+    Int(0, 240),
+    24,
+    _("临期提醒（到期前小时数）"),
+    _("办理时限到期前这么多小时提醒处置单位，每个时限一次；0 为不提醒"),
+)
+
+# The messages beside the inbox (docs/notifications.md): per kind a text message and an
+# e-mail (its first line is the subject), over MESSAGE_VARIABLES. The defaults are
+# translated, so an English-language recipient reads them in English; a street's own
+# template is sent as it is written.
+MESSAGE_VARIABLES = ("number", "category", "status", "deadline", "link", "note")
+SMS_TEMPLATE = Template(MESSAGE_VARIABLES, max_length=300)
+EMAIL_TEMPLATE = Template(MESSAGE_VARIABLES, max_length=4000)
+MESSAGE_DEFAULTS = {
+    NotificationKind.DISPATCHED: (
+        _("新派单 {{ number }}（{{ category }}），请于 {{ deadline }} 前办结：{{ link }}"),
+        _(
+            "新派单 {{ number }}\n\n工单 {{ number }}（{{ category }}）已派至你的单位，"
+            "请于 {{ deadline }} 前办结。\n\n{{ link }}"
+        ),
+    ),
+    NotificationKind.DUE_SOON: (
+        _("工单 {{ number }} 将于 {{ deadline }} 到期，请抓紧办理：{{ link }}"),
+        _(
+            "工单 {{ number }} 即将到期\n\n工单 {{ number }}（{{ category }}）"
+            "将于 {{ deadline }} 到期，请抓紧办理。\n\n{{ link }}"
+        ),
+    ),
+    NotificationKind.SUPERVISION: (
+        _("工单 {{ number }} 被督办：{{ note }} {{ link }}"),
+        _("工单 {{ number }} 被督办\n\n工单 {{ number }}（{{ category }}）被督办：{{ note }}\n\n{{ link }}"),
+    ),
+    NotificationKind.HANDLED: (
+        _("工单 {{ number }}（{{ category }}）已处置，请现场核查：{{ link }}"),
+        _(
+            "工单 {{ number }} 待核查\n\n工单 {{ number }}（{{ category }}）已处置，"
+            "请到现场核查。\n\n{{ link }}"
+        ),
+    ),
+    NotificationKind.CASE_UPDATE: (
+        _("您反映的问题（{{ number }}）{{ note }}，查看进度：{{ link }}"),
+        _(
+            "您反映的问题 {{ number }}：{{ status }}\n\n您反映的问题（{{ category }}）"
+            "{{ note }}。\n\n查看进度：{{ link }}"
+        ),
+    ),
+    NotificationKind.CASE_RESULT: (
+        _(
+            "您反映的问题（{{ number }}）{{ status }}。"
+            "{% if note %}办理结果：{{ note }}{% endif %} 详情：{{ link }}"
+        ),
+        _(
+            "您反映的问题 {{ number }}：{{ status }}\n\n您反映的问题（{{ category }}）{{ status }}。\n"
+            "{% if note %}办理结果：{{ note }}\n{% endif %}\n详情：{{ link }}"
+        ),
+    ),
+}
+
+
+def message_key(kind: str, channel: str) -> str:
+    return f"cases.message_{kind}_{channel}"
+
+
+MESSAGE_HELP = _(
+    "可用变量：{{ number }} 工单编号、{{ category }} 分类、{{ status }} 状态、{{ deadline }} 办理时限、"
+    "{{ link }} 链接、{{ note }} 督办意见、进展或办理结果；可用 {% if %}"
+)
+for _kind, (_sms, _email) in MESSAGE_DEFAULTS.items():
+    _label = NotificationKind(_kind).label
+    define(
+        message_key(_kind, "sms"), SMS_TEMPLATE, _sms, format_lazy(_("短信模板：{}"), _label), MESSAGE_HELP
+    )
+    define(
+        message_key(_kind, "email"),
+        EMAIL_TEMPLATE,
+        _email,
+        format_lazy(_("邮件模板：{}"), _label),
+        format_lazy("{} {}", _("第一行是邮件主题。"), MESSAGE_HELP),
+    )

@@ -97,3 +97,20 @@ class CategoryQuerySet(RestrictedQuerySet):
             "SELECT id FROM branch"
         )
         return self.filter(pk__in=RawSQL(sql, [value]))
+
+
+class PatrolQuerySet(RestrictedQuerySet):
+    """A grid worker sees and changes their own patrols; the desk and leaders read the patrols
+    of their streets (an area-bound reader: of their area, by the patrol's grid)."""
+
+    permissions = {Action.VIEW: "cases.patrols", Action.CHANGE: "cases.patrol"}
+
+    def scope_q(self, scope: Scope, action: str) -> Q:
+        if scope.role == Role.GRID_WORKER or action != Action.VIEW:
+            return Q(worker_id=scope.user_id) if scope.user_id else Q(pk__in=[])
+        if scope.area_paths is None:
+            return Q(street__in=scope.street_ids)
+        q = Q(pk__in=[])
+        for path in scope.area_paths:
+            q |= Q(grid__path__startswith=path)
+        return q

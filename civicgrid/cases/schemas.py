@@ -21,7 +21,7 @@ from civicgrid.core.pagination import PageOut
 from civicgrid.core.rest import AreaRef, LocalDateTime
 from civicgrid.orgs.schemas import UnitRef
 
-from .choices import Channel, PublicStatus, RequestType, Urgency
+from .choices import Channel, PlaceStatus, PublicStatus, RequestType, Urgency
 
 
 class CategoryRef(Schema):
@@ -68,6 +68,11 @@ class CaseIn(Schema):
     received_at: datetime | None = Field(
         default=None, description="受理时间（ISO 8601；不带时区按 Asia/Shanghai），缺省为现在"
     )
+    street: str | None = Field(
+        default=None,
+        description="所属街道编码（须在调用者的街道内）：位置无法定位在该街道内时，工单仍登记在此街道，"
+        "标记为待定位（place_status=to_locate）；缺省为调用者唯一的街道",
+    )
 
 
 class CaseOut(Schema):
@@ -88,6 +93,8 @@ class CaseOut(Schema):
     street: AreaRef
     residential_area: AreaRef | None
     grid: AreaRef | None
+    place_status: PlaceStatus = Field(description="located：已定位；to_locate：待定位（由调度员更正位置）")
+    grid_conflict: bool = Field(description="定位点与楼栋不在同一网格，待调度员选定网格")
     lead_unit: UnitRef | None
     master: str | None = Field(description="合并到的主单编号")
     received_at: LocalDateTime

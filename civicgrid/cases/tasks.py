@@ -24,10 +24,11 @@ def send_notification(
     text: str,
     key: str,
     about: list[Any] | None = None,
+    params: dict[str, Any] | None = None,
 ) -> int:
     """Write the inbox rows of one notice about a case or, `about`, any object
     (notifications.send); returns how many were new, 0 when a redelivered task finds them
     written already."""
     from . import notifications
 
-    return notifications.send(audience, case_id, kind, text, key, about)
+    return notifications.send(audience, case_id, kind, text, key, about, params)

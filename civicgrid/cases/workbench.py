@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from civicgrid.core.choices import Action
 
-from .choices import OPEN_STATUSES, CaseStatus
+from .choices import OPEN_STATUSES, CaseStatus, PlaceStatus
 from .filters import PARAMS as FILTER_PARAMS
 from .filters import CaseFilterSet
 from .models import Case
@@ -23,6 +23,9 @@ QUEUES: tuple[tuple[str, Any, Q], ...] = (
     ("overdue", gettext_lazy("超期"), Q(is_overdue=True, status__in=OPEN_STATUSES)),
     ("verify", gettext_lazy("待核查"), Q(status=CaseStatus.HANDLED)),
     ("callback", gettext_lazy("待回访"), Q(status=CaseStatus.CLOSED, called_back_at__isnull=True)),
+    # Open orders whose place the desk must find (更正位置) or whose grid it must choose.
+    ("to_locate", gettext_lazy("待定位"), Q(place_status=PlaceStatus.TO_LOCATE, status__in=OPEN_STATUSES)),
+    ("grid_conflict", gettext_lazy("网格冲突"), Q(grid_conflict=True, status__in=OPEN_STATUSES)),
     ("all", gettext_lazy("全部"), Q()),
 )
 QUEUE_CONDITIONS = {key: q for key, _label, q in QUEUES}
@@ -38,15 +41,15 @@ def case_filter(user: Any, params: Mapping[str, Any] | None) -> CaseFilterSet:
     return CaseFilterSet(params or None, Case.objects.restrict(user, Action.VIEW), user=user)
 
 
-# Counted on their own: the condition reads a column the covering index of the others lacks,
+# Counted on their own: each condition reads a column the covering index of the others lacks,
 # and has a partial index of its own.
-SEPARATELY_COUNTED = frozenset({"callback"})
+SEPARATELY_COUNTED = frozenset({"callback", "to_locate", "grid_conflict"})
 
 
 def queue_counts(base: QuerySet[Case]) -> dict[str, int]:
     """Every queue's count for the filtered cases: one aggregate that PostgreSQL answers from
     the covering index of (street, status, handling deadline, id, overdue) without reading
-    the table, and one count from the 待回访 partial index."""
+    the table, and one count from each partial index (待回访, 待定位, 网格冲突)."""
     together = {key: Count("pk", filter=q) for key, _label, q in QUEUES if key not in SEPARATELY_COUNTED}
     counts: dict[str, int] = base.order_by().aggregate(**together)
     for key in SEPARATELY_COUNTED:

@@ -14,15 +14,19 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civicgrid.core import clock
 from civicgrid.core.choices import Action
 from civicgrid.core.errors import InvalidInput, NotFound
+from civicgrid.core.inputs import as_id
 from civicgrid.core.params import Kind, Param
 from civicgrid.core.querysets import user_scope
 from civicgrid.core.workflow import Guard, Machine, Transition, machines
+from civicgrid.geo.models import Area
 from civicgrid.orgs.models import Unit
 
+from . import checkin
 from .choices import (
     OPEN_STATUSES,
     AssignmentRole,
@@ -33,6 +37,7 @@ from .choices import (
     EscalationLadder,
     EscalationLevel,
     ExtensionStatus,
+    GridChoice,
     RequestType,
     Resolution,
     Satisfaction,
@@ -79,6 +84,14 @@ def _has_pending_extension(case: Any, user: Any, params: Any = None) -> bool:
 def _may_request_extension(case: Any, user: Any, params: Any = None) -> bool:
     lead = holds_assignment(AssignmentStatus.PENDING, AssignmentStatus.SIGNED, lead=True)(case, user)
     return lead and not _has_pending_extension(case, user)
+
+
+def _not_rated(case: Any, user: Any, params: Any = None) -> bool:
+    return not case.callbacks.filter(by_resident=True).exists()
+
+
+def _photo_of_case(case: Any, user: Any, params: Mapping[str, Any] | None) -> bool:
+    return params is not None and case.photos.filter(pk=params["photo"].pk).exists()
 
 
 def _closable(case: Any, user: Any, params: Any = None) -> bool:
@@ -135,6 +148,18 @@ def _response_overdue_now(case: Any, user: Any, params: Any = None) -> bool:
     )
 
 
+def _one_place(case: Any, user: Any, params: Mapping[str, Any] | None) -> bool:
+    """更正位置 takes exactly one of: a building, a grid, a point (lon and lat)."""
+    if params is None:
+        return False
+    given = [params["building"], params["grid"], params["lon"] is not None or params["lat"] is not None]
+    return sum(1 for g in given if g) == 1 and (params["lon"] is None) == (params["lat"] is None)
+
+
+def _has_grid_conflict(case: Any, user: Any, params: Any = None) -> bool:
+    return bool(case.grid_conflict)
+
+
 # ---------------------------------------------------------------------------- parameters
 
 
@@ -145,9 +170,15 @@ def _resolve_category(value: Any, user: Any) -> Any:
 
 
 def _category_choices() -> list[Any]:
-    from .forms import category_choices
+    from .widgets import category_choices
 
     return category_choices()
+
+
+def _category_picker() -> Any:
+    from .widgets import CategoryPicker
+
+    return CategoryPicker()
 
 
 def _resolve_master(value: Any, user: Any) -> Any:
@@ -163,6 +194,38 @@ def _clean_photo(upload: Any) -> Any:
     from .photos import clean_photo
 
     return clean_photo(upload)
+
+
+def _resolve_building(value: Any, user: Any) -> Any:
+    from .actions.place import find_visible_building
+
+    return find_visible_building(value, user)
+
+
+def _grids(user: Any) -> QuerySet[Area]:
+    return Area.objects.restrict(user, Action.VIEW).grids().order_by("code")
+
+
+def _resolve_photo(value: Any, user: Any) -> Any:
+    from .models import Photo
+
+    # The user's photos only: another street's id reads as unknown.
+    key = as_id(str(value))
+    found = Photo.objects.restrict(user, Action.CHANGE).filter(pk=key).first() if key else None
+    if found is None:
+        raise InvalidInput(f"照片 {value} 不存在", {"photo": "unknown"})
+    return found
+
+
+def handler_result(case: Any) -> str:
+    """The public result proposed at close (the form's initial value, and the action's
+    default when none is given): the lead unit's report (处置情况)."""
+    lead = case.assignments.filter(role=AssignmentRole.LEAD, status=AssignmentStatus.HANDLED)
+    return lead.values_list("feedback", flat=True).last() or case.public_result
+
+
+# The resident answers only whether it was solved (the desk's callback also knows 部分解决).
+RESIDENT_RESOLUTIONS = [(r.value, r.label) for r in (Resolution.RESOLVED, Resolution.UNRESOLVED)]
 
 
 def _units(user: Any) -> QuerySet[Unit]:
@@ -224,6 +287,13 @@ DISPATCH_PARAMS = (
 
 DESK, HANDLE, VERIFY = "cases.desk", "cases.handle", "cases.verify"
 
+
+def coordinate(name: str, label: Any, low: int, high: int) -> Param:
+    return Param(
+        name, label, Kind.FLOAT, min_value=low, max_value=high, range_message="%(min)s–%(max)s（WGS84）"
+    )
+
+
 TRANSITIONS = [
     # Timeline rows that are no step of a person: registering (create_case), a source update
     # (12345 re-sent a row), and the deadline job's marks.
@@ -244,6 +314,7 @@ TRANSITIONS = [
                 _("问题分类"),
                 Kind.CHOICE,
                 choices=_category_choices,
+                widget=_category_picker,
                 resolve=_resolve_category,
                 initial=lambda case, user: case.category.code,
             ),
@@ -379,7 +450,8 @@ TRANSITIONS = [
         frozenset({S.HANDLED}),
         S.VERIFIED,
         VERIFY,
-        params=(note(), photos(_("核查照片"))),
+        guards=checkin.GUARDS,
+        params=(note(), photos(_("核查照片")), *checkin.PARAMS),
         public=_("现场核查通过"),
         primary=True,
     ),
@@ -388,7 +460,8 @@ TRANSITIONS = [
         frozenset({S.HANDLED}),
         S.IN_PROGRESS,
         VERIFY,
-        params=(reason("请填写核查不通过的理由"), photos(_("核查照片"))),
+        guards=checkin.GUARDS,
+        params=(reason("请填写核查不通过的理由"), photos(_("核查照片")), *checkin.PARAMS),
         public=_("现场核查未通过，继续办理"),
         danger=True,
     ),
@@ -398,7 +471,17 @@ TRANSITIONS = [
         S.CLOSED,
         DESK,
         guards=(Guard(_closable, _("只有咨询、建议类工单可以直接结案，其余须经处置和核查")),),
-        params=(note(),),
+        params=(
+            Param(
+                "public_result",
+                _("对外办理结果"),
+                Kind.LONGTEXT,
+                initial=lambda case, user: handler_result(case),
+                textarea_rows=3,
+                help=_("居民在跟踪页看到的办理结果（已预填处置单位的反馈，可修改）"),
+            ),
+            note(_("内部结案说明")),
+        ),
         public=_("已办结"),
         primary=True,
     ),
@@ -437,6 +520,33 @@ TRANSITIONS = [
         ),
         public=_("已回访"),
         primary=True,
+    ),
+    # The resident's own rating through the tracking link: no account, so the system takes the
+    # step on their behalf once the link is checked (cases.tracking). Once per case.
+    Transition(
+        A.RATE,
+        frozenset({S.CLOSED}),
+        guards=(Guard(_not_rated, _("已评价过，每件工单只能评价一次")),),
+        params=(
+            Param(
+                "satisfaction",
+                _("满意度"),
+                Kind.CHOICE,
+                choices=Satisfaction,
+                required=True,
+                required_message="请选择满意度",
+            ),
+            Param(
+                "resolution",
+                _("问题是否解决"),
+                Kind.CHOICE,
+                choices=lambda: RESIDENT_RESOLUTIONS,
+                required=True,
+                required_message="请选择问题是否解决",
+            ),
+            Param("comment", _("意见建议"), Kind.LONGTEXT, max_length=500, placeholder=_("可选")),
+        ),
+        public=_("居民已评价"),
     ),
     Transition(
         A.REOPEN,
@@ -522,6 +632,68 @@ TRANSITIONS = [
         params=(note(),),
         public=_("恢复办理"),
         primary=True,
+    ),
+    Transition(
+        A.RELOCATE,
+        OPEN_STATUSES,
+        None,
+        DESK,
+        guards=(
+            Guard(
+                _one_place,
+                _("请选择楼栋、网格或在地图上点选位置，且只选一种"),
+                on_params=True,
+                field="building",
+                code="required",
+            ),
+        ),
+        params=(
+            Param(
+                "building",
+                pgettext_lazy("singular", "楼栋"),
+                Kind.TEXT,
+                max_length=200,
+                resolve=_resolve_building,
+                placeholder=_("楼栋编号或地址"),
+            ),
+            Param("grid", _("网格"), Kind.REF, queryset=_grids),
+            coordinate("lon", _("经度"), 73, 136),
+            coordinate("lat", _("纬度"), 3, 54),
+            reason("请填写更正位置的理由"),
+        ),
+    ),
+    Transition(
+        A.CHOOSE_GRID,
+        OPEN_STATUSES,
+        None,
+        DESK,
+        guards=(Guard(_has_grid_conflict, _("本工单没有待选定的网格冲突")),),
+        params=(
+            Param("grid", _("由哪个网格核查"), Kind.CHOICE, choices=GridChoice, required=True),
+            note(),
+        ),
+        primary=True,
+    ),
+    Transition(
+        A.REVOKE_LINK,
+        ALL,
+        None,
+        DESK,
+        params=(note(),),
+        danger=True,
+    ),
+    Transition(
+        A.PUBLISH_PHOTO,
+        ALL,
+        None,
+        DESK,
+        guards=(
+            Guard(_photo_of_case, _("不是本工单的照片"), on_params=True, field="photo", code="other_case"),
+        ),
+        params=(
+            Param("photo", _("照片"), Kind.INT, required=True, resolve=_resolve_photo),
+            Param("public", _("对外公开"), Kind.BOOL, default=False),
+        ),
     ),
     Transition(
         A.COMMENT,

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from . import personal, workdays
 from .capabilities import may
 from .choices import Action
-from .models import AuditedModel, AuditLog, Holiday, PersonalDataAccess
+from .models import AuditedModel, AuditLog, Holiday, MessageDelivery, PersonalDataAccess
 
 
 def _restricted(model: type[models.Model], user: Any, action: str) -> models.QuerySet:
@@ -308,3 +308,15 @@ class PersonalDataAccessAdmin(ReadOnlyAdminMixin, RestrictedAdminMixin, admin.Mo
     @admin.display(description=_("字段"), ordering="field")
     def field_label(self, obj: PersonalDataAccess) -> str:
         return obj.field_label()
+
+
+@admin.register(MessageDelivery)
+class MessageDeliveryAdmin(ReadOnlyAdminMixin, RestrictedAdminMixin, admin.ModelAdmin):
+    """Read-only: the e-mails and text messages sent (core.messaging), the address masked,
+    scoped like the audit log."""
+
+    list_display = ("created_at", "channel", "kind", "to_masked", "status", "attempts", "sent_at", "error")
+    list_filter = ("channel", "status", "kind")
+    search_fields = ("to_masked", "subject", "object_id")
+    date_hierarchy = "created_at"
+    exclude = ("to", "to_hash")

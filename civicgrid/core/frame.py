@@ -81,8 +81,12 @@ class Frame:
         record: Callable[[Any], Any],
         context_class: type[Context] = Context,
         select_related: tuple[str, ...] = (),
+        finish: Callable[[Any], None] | None = None,
     ) -> None:
         self.machine, self.model, self.load, self.record = machine, model, load, record
+        # What the app adds to every action once its target is applied, before the event is
+        # logged (cases: the reporter's notice of a status change).
+        self.finish = finish
         self.context_class, self.select_related = context_class, select_related
         self.bodies: dict[str, Body] = {}
         noun = machine.noun
@@ -133,6 +137,7 @@ class Frame:
             # Inside the retry: on SQLite even the scoped read can meet "database table is locked".
             visible = self.load(ref, actor)
             if not cleaned:
+                self.machine.check_role(action, actor)
                 # Once, outside the transaction: a retry must not read uploads a second time.
                 cleaned.update(params=self.machine.clean(action, raw, actor, visible))
             params = cleaned["params"]
@@ -232,6 +237,8 @@ class Frame:
             raise AssertionError(f"{ctx.action}: the frame applies the target; a body never sets the status")
         if ctx.target != ctx.from_status:
             ctx.set(**{status_field: ctx.target})
+        if self.finish is not None:
+            self.finish(ctx)
         obj = ctx.obj
         old_version = obj.version
         values = {name: getattr(obj, name) for name in ctx.changed}

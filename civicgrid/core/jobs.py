@@ -59,7 +59,7 @@ class Outcome:
     file: Path | None = None  # written under JobRun.workdir; copied to media storage
     file_name: str = ""
     done: int | None = None  # the real count, replacing the estimate the progress started with
-    message: str = ""
+    message: str = ""  # a message id (gettext_noop), translated when shown, as progress() messages
 
 
 class JobRun:
@@ -75,6 +75,7 @@ class JobRun:
         return self.job.params
 
     def progress(self, done: int, total: int | None = None, message: str = "") -> None:
+        # `message` is a message id (gettext_noop): the page translates it for its reader.
         actions.report_progress(self.job.pk, done, total, message)
 
     def track(self, items: Iterable[T], total: int, *, every: int = 500, message: str = "") -> Iterator[T]:

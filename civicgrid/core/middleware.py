@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from .audit import acting_as, api_token_scope
 
 logger = logging.getLogger(__name__)
+API_PREFIX = "/api/"
 
 
 class AuditActorMiddleware:
@@ -35,7 +36,8 @@ class ChosenLanguageMiddleware:
     """Chinese unless the user picked another language with the switch.
 
     Django's LocaleMiddleware would follow the browser's Accept-Language, which turns the
-    UI English on any staff PC with an English browser; our default is Chinese.
+    UI English on any staff PC with an English browser; our default is Chinese. The REST
+    API has no switch, so there a program's Accept-Language chooses (category names, labels).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -44,6 +46,9 @@ class ChosenLanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        api = request.path.startswith(API_PREFIX)
+        if chosen not in self.available and api:
+            chosen = translation.get_language_from_request(request)
         language = chosen if chosen in self.available else settings.LANGUAGE_CODE
         request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
         # override() restores the previous language afterwards, so nothing leaks into the
@@ -51,7 +56,7 @@ class ChosenLanguageMiddleware:
         with translation.override(language):
             response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
-        patch_vary_headers(response, ("Cookie",))
+        patch_vary_headers(response, ("Cookie", "Accept-Language") if api else ("Cookie",))
         return response
 
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from . import clock, personal
-from .choices import Action, AuditEvent, JobStatus, Role
+from .choices import Action, AuditEvent, JobStatus, MessageChannel, MessageStatus, Role
 from .fields import ClockDateTimeField
 from .privacy import RevealVia
 from .querysets import RestrictedQuerySet, user_scope
@@ -327,6 +327,8 @@ class Attachment(models.Model):
     uploaded_at = ClockDateTimeField(_("上传时间"), auto_now_add=True)
     # The owner's timeline row the file came with (cases.CaseEvent), a plain id: core imports no app.
     event_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # Marked by the owner's app (cases: the desk's 设置照片公开); only then may a public page serve it.
+    public = models.BooleanField(_("对外公开"), default=False)
 
     objects = AttachmentQuerySet.as_manager()
 
@@ -371,7 +373,11 @@ class Notification(models.Model):
     # The object's street (none for a notice about no object), like every hot table.
     street_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     kind = models.CharField(_("类型"), max_length=24)
+    # A message id (gettext_noop, with %(name)s placeholders) filled from `params` in the
+    # reader's language when shown (`message`); rows written before params existed hold
+    # their finished Chinese text and no params, and read as they are.
     text = models.CharField(_("内容"), max_length=300)
+    params = models.JSONField(_("参数"), default=dict, blank=True)
     # Where the object is seen, taken when the notice is written (the inbox links it).
     url = models.CharField(_("链接"), max_length=300, blank=True)
     created_at = ClockDateTimeField(pgettext_lazy("singular", "时间"), auto_now_add=True, db_index=True)
@@ -390,12 +396,73 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.text
+        return self.message
+
+    @property
+    def message(self) -> str:
+        """The notice in the active language."""
+        from .messages import render
+
+        return render(self.text, self.params)
 
     def get_kind_display(self) -> str:
         from .notifications import kind_label
 
         return kind_label(self.kind)
+
+
+class MessageDeliveryQuerySet(RestrictedQuerySet):
+    """Like the audit trail: a street's administrators and leaders read what was sent to its
+    people; rows without a street only superusers read."""
+
+    permissions = {Action.VIEW: "core.audit_log"}
+    street_field = "street_id"
+
+
+class MessageDelivery(models.Model):
+    """One e-mail or text message (core.messaging): the delivery log and the retry queue.
+    `key` makes it idempotent (the notice's key, the channel and the recipient): a notice
+    handled again never sends twice. The address is encrypted and shown masked (`to_masked`);
+    it is decrypted only to send."""
+
+    key = models.CharField(max_length=200, unique=True)
+    channel = models.CharField(_("渠道"), max_length=8, choices=MessageChannel.choices)
+    kind = models.CharField(_("类型"), max_length=24)
+    to = personal.PersonalDataField(
+        _("收件人"), kind=personal.Kind.TEXT, capability="privacy.reveal_personal"
+    )
+    to_hash = personal.SearchHashField(of="to")  # every message sent to one number or address
+    to_masked = models.CharField(_("收件人"), max_length=80)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    content_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    about = GenericForeignKey("content_type", "object_id")
+    street_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    subject = models.CharField(_("主题"), max_length=200, blank=True)
+    text = models.TextField(_("内容"))
+    status = models.CharField(
+        _("状态"), max_length=8, choices=MessageStatus.choices, default=MessageStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    error = models.CharField(_("错误"), max_length=300, blank=True)
+    created_at = ClockDateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+
+    objects = MessageDeliveryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("消息发送记录")
+        verbose_name_plural = _("消息发送记录")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="message_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} → {self.to_masked}"
 
 
 class Event(models.Model):

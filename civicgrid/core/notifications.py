@@ -7,6 +7,11 @@ and `mark_all_read()` are the reader's own marks (the inbox page /inbox/ and the
 audit, no timeline. Each app registers the labels of its kinds (`register_kinds`) in its
 ready(). cases.notifications builds its audiences (a unit's members, a street's desk) on top
 of these.
+
+A notice is stored as a message id and its parameters, not as finished text, so every reader
+reads it in their own language (core.messages, `Notification.message`): `text` is a
+gettext_noop() string with %(name)s placeholders, `params` the values (numbers, names, the
+reason someone typed — data, shown as typed). Rows from before hold finished text and `{}`.
 """
 
 from collections.abc import Iterable
@@ -26,6 +31,8 @@ KIND_LABELS: dict[str, Any] = {}
 
 # A plain-data reference to an object for a task's arguments: ["app_label.model", pk].
 Ref = list[Any]
+# The values of a notice's message id (module docstring).
+Params = dict[str, Any] | None
 
 
 def register_kinds(choices: Any) -> None:
@@ -58,9 +65,12 @@ def page_of(obj: models.Model) -> str:
         return ""
 
 
-def notify(users: Iterable[Any], obj: models.Model | None, kind: str, text: str, key: str) -> int:
+def notify(
+    users: Iterable[Any], obj: models.Model | None, kind: str, text: str, key: str, params: Params = None
+) -> int:
     """Write one notice per user about `obj` (None: about nothing in particular); returns
-    how many were new. `key` identifies the notice; each user's row gets `key:u<id>`."""
+    how many were new. `key` identifies the notice; each user's row gets `key:u<id>`.
+    `text` is a message id filled from `params` when read (module docstring)."""
     about: dict[str, Any] = {}
     if obj is not None:
         about = {
@@ -70,7 +80,9 @@ def notify(users: Iterable[Any], obj: models.Model | None, kind: str, text: str,
             "url": page_of(obj)[:300],
         }
     rows = [
-        Notification(user=user, kind=str(kind), text=text[:300], key=f"{key}:u{user.pk}", **about)
+        Notification(
+            user=user, kind=str(kind), text=text[:300], params=params or {}, key=f"{key}:u{user.pk}", **about
+        )
         for user in users
     ]
     before = Notification.objects.filter(key__in=[r.key for r in rows]).count()
@@ -78,7 +90,9 @@ def notify(users: Iterable[Any], obj: models.Model | None, kind: str, text: str,
     return len(rows) - before
 
 
-def send(user_ids: Iterable[int], about: Ref | None, kind: str, text: str, key: str) -> int:
+def send(
+    user_ids: Iterable[int], about: Ref | None, kind: str, text: str, key: str, params: Params = None
+) -> int:
     """The task's body: the active users among `user_ids`, notified about the referenced
     object — nothing when it is gone (a rolled-back import, a deleted row)."""
     from django.contrib.auth import get_user_model
@@ -87,20 +101,24 @@ def send(user_ids: Iterable[int], about: Ref | None, kind: str, text: str, key: 
     if about is not None and obj is None:
         return 0
     users = get_user_model().objects.filter(pk__in=list(user_ids), is_active=True)
-    return notify(users, obj, kind, text, key)
+    return notify(users, obj, kind, text, key, params)
 
 
-def send_on_commit(users: Iterable[Any], obj: models.Model | None, kind: str, text: str, key: str) -> None:
+def send_on_commit(
+    users: Iterable[Any], obj: models.Model | None, kind: str, text: str, key: str, params: Params = None
+) -> None:
     """Notify after the current transaction commits (never for a rolled-back one)."""
     user_ids = [u.pk for u in users]
     about = ref(obj)
-    transaction.on_commit(lambda: enqueue(user_ids, about, kind, text, key))
+    transaction.on_commit(lambda: enqueue(user_ids, about, kind, text, key, params))
 
 
-def enqueue(user_ids: list[int], about: Ref | None, kind: str, text: str, key: str) -> None:
+def enqueue(
+    user_ids: list[int], about: Ref | None, kind: str, text: str, key: str, params: Params = None
+) -> None:
     from . import tasks
 
-    tasks.send_notification.delay(user_ids, about, str(kind), text, key)
+    tasks.send_notification.delay(user_ids, about, str(kind), text, key, params)
 
 
 # ---------------------------------------------------------------------------- read marks

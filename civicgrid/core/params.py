@@ -7,20 +7,24 @@ pick from, a resolver for references such as a case number, a cleaner for upload
 """
 
 import enum
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
 from django import forms
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .errors import InvalidInput
+from .widgets import SearchableSelectMultiple
 
 
 class Kind(enum.StrEnum):
     TEXT = "text"  # one line
     LONGTEXT = "longtext"  # a textarea
     INT = "int"
+    FLOAT = "float"  # a decimal number with bounds (a coordinate, a position the browser measured)
     BOOL = "bool"
     CHOICE = "choice"
     REF = "ref"  # one row, by id, from `queryset(user)`
@@ -48,7 +52,7 @@ class Param:
     choices: type[models.TextChoices] | Callable[[], list[Any]] | None = None
     # CHOICE: how the form lists the empty choice of an optional select.
     blank_label: Any = "—"
-    # INT: bounds; `max_value` may depend on the object (a street's own limit).
+    # INT/FLOAT: bounds; `max_value` may depend on the object (a street's own limit).
     min_value: int | None = None
     max_value: int | Callable[[Any], int] | None = None
     range_message: str = ""  # "%(min)s", "%(max)s" are filled in
@@ -65,6 +69,10 @@ class Param:
     # The form's initial value from the object and the user.
     initial: Callable[[Any, Any], Any] | None = None
     textarea_rows: int = 2
+    # The form's widget when the kind's default does not fit (a long grouped choice list).
+    widget: Callable[[], forms.Widget] | None = None
+    # The form carries it in a hidden input that the page's script fills (a GPS position).
+    hidden: bool = False
 
     # -------------------------------------------------------------- validation
 
@@ -110,13 +118,27 @@ class Param:
                 if self.required
                 else InvalidInput(f"{self.label}须为整数", {self.name: "invalid"})
             ) from None
+        self._check_range(number, obj)
+        return number
+
+    def _check_range(self, number: float, obj: Any) -> None:
         low, high = self.min_value, self.bound(self.max_value, obj)
-        if (low is not None and number < low) or (high is not None and number > high):
+        # `number != number`: NaN, which no bound would refuse.
+        if number != number or (low is not None and number < low) or (high is not None and number > high):
             message = (self.range_message or f"{self.label}须在 %(min)s–%(max)s 之间") % {
                 "min": low,
                 "max": high,
             }
             raise InvalidInput(message, {self.name: "out_of_range"})
+
+    def _clean_float(self, value: Any, user: Any, obj: Any) -> float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = math.nan
+        if not math.isfinite(number):
+            raise InvalidInput(f"{self.label}须为数字", {self.name: "invalid"})
+        self._check_range(number, obj)
         return number
 
     @property
@@ -191,6 +213,13 @@ class Param:
             high = self.bound(self.max_value, obj)
             field = forms.IntegerField(min_value=self.min_value, max_value=high, **common)
             return field
+        if self.kind is Kind.FLOAT:
+            return forms.FloatField(
+                min_value=self.min_value,
+                max_value=self.bound(self.max_value, obj),
+                widget=forms.HiddenInput if self.hidden else forms.NumberInput(attrs={"step": "any"}),
+                **common,
+            )
         if self.kind is Kind.BOOL:
             if self.yes_no is None:
                 return forms.BooleanField(label=self.label, required=False, help_text=self.help)
@@ -209,13 +238,16 @@ class Param:
                     options = [("", self.blank_label), *options]
             else:
                 options = self.listed_choices()
+            if self.widget is not None:
+                common["widget"] = self.widget()
             return forms.ChoiceField(choices=options, **common)
         if self.kind is Kind.REF:
-            return forms.ModelChoiceField(queryset=self._rows(user), **common)
+            # Django's own blank ("- Select an option -") has no Chinese in its catalogue.
+            return forms.ModelChoiceField(queryset=self._rows(user), empty_label=_("请选择"), **common)
         if self.kind is Kind.REFS:
-            return forms.ModelMultipleChoiceField(
-                queryset=self._rows(user), widget=forms.SelectMultiple(attrs={"size": 4}), **common
-            )
+            # Ticked in a searchable list (core.widgets), not Ctrl-clicked.
+            picker = self.widget() if self.widget is not None else SearchableSelectMultiple()
+            return forms.ModelMultipleChoiceField(queryset=self._rows(user), widget=picker, **common)
         return MultipleFileField(**common)
 
     def form_value(self, value: Any) -> Any:

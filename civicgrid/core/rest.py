@@ -140,7 +140,9 @@ def _annotation(param: Param) -> Any:
     """The JSON type of a parameter: a named enum schema for TextChoices, ids for rows."""
     if param.kind is Kind.CHOICE and param.enum is not None:
         return param.enum
-    return {Kind.INT: int, Kind.BOOL: bool, Kind.REF: int, Kind.REFS: list[int]}.get(param.kind, str)
+    return {Kind.INT: int, Kind.FLOAT: float, Kind.BOOL: bool, Kind.REF: int, Kind.REFS: list[int]}.get(
+        param.kind, str
+    )
 
 
 # Request bodies a handler parses itself (so that its errors name fields as the API always
@@ -169,8 +171,10 @@ def params_schema(name: str, params: tuple[Param, ...], version_help: str) -> ty
             continue
         annotation = _annotation(param)
         extra: dict[str, Any] = {"description": " ".join(str(t) for t in (param.label, param.help) if t)}
-        if param.kind is Kind.INT and param.min_value is not None:
+        if param.kind in (Kind.INT, Kind.FLOAT) and param.min_value is not None:
             extra["ge"] = param.min_value
+        if param.kind is Kind.FLOAT and isinstance(param.max_value, int):
+            extra["le"] = param.max_value
         if param.max_length is not None:
             extra["max_length"] = param.max_length
         if param.required:

@@ -26,12 +26,19 @@ def purge_jobs() -> int:
 
 
 @shared_task(name="civicgrid.core.tasks.send_notification")
-def send_notification(user_ids: list[int], about: list[Any] | None, kind: str, text: str, key: str) -> int:
+def send_notification(
+    user_ids: list[int],
+    about: list[Any] | None,
+    kind: str,
+    text: str,
+    key: str,
+    params: dict[str, Any] | None = None,
+) -> int:
     """Write the inbox rows of one notice (core.notifications.send); returns how many were
     new, 0 when a redelivered task finds them written already."""
     from . import notifications
 
-    return notifications.send(user_ids, about, kind, text, key)
+    return notifications.send(user_ids, about, kind, text, key, params)
 
 
 @shared_task(name="civicgrid.core.tasks.consume_events")
@@ -42,3 +49,20 @@ def consume_events() -> dict[str, int]:
     from . import events
 
     return {report.name: report.watermark for report in events.run_all(live_only=True, wait=False)}
+
+
+@shared_task(name="civicgrid.core.tasks.send_message")
+def send_message(delivery_id: int) -> str:
+    """One e-mail or text message (core.messaging.attempt): sent at most once; a failure
+    waits for beat's send_due_messages."""
+    from . import messaging
+
+    return messaging.attempt(delivery_id)
+
+
+@shared_task(name="civicgrid.core.tasks.send_due_messages")
+def send_due_messages() -> int:
+    """Beat runs this every minute: retries that are due, and messages whose task was lost."""
+    from . import messaging
+
+    return messaging.send_due()

@@ -130,14 +130,20 @@ class Machine:
             return user is None
         return user is not None and capabilities.may(user, transition.capability or "")
 
-    def check(self, obj: Any, action: str, user: Any, params: Mapping[str, Any] | None = None) -> Transition:
-        """The transition, or an error saying exactly why not (unknown action, capability,
-        state, guard). `params` (cleaned) also runs the guards on parameters."""
+    def check_role(self, action: str, user: Any) -> Transition:
+        """The transition if `user`'s role may take it at all (Forbidden otherwise): asked
+        before the parameters are read, whose references a role without it may not see."""
         transition = self.transitions.get(action)
         if transition is None:
             raise InvalidInput(f"未知的操作：{action}", {"action": "unknown"})
         if not self.may_take(transition, user):
             raise Forbidden(f"你的角色不能执行“{self.label(action)}”")
+        return transition
+
+    def check(self, obj: Any, action: str, user: Any, params: Mapping[str, Any] | None = None) -> Transition:
+        """The transition, or an error saying exactly why not (unknown action, capability,
+        state, guard). `params` (cleaned) also runs the guards on parameters."""
+        transition = self.check_role(action, user)
         status = self.status_of(obj)
         if status not in transition.sources:
             raise TransitionNotAllowed(

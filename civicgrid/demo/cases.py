@@ -631,7 +631,13 @@ def received_on(rng: random.Random, channel: str, day: date) -> datetime:
     the web into the evening."""
     if channel == Channel.SENSOR:
         hour = rng.randrange(24)
-    elif channel in (Channel.PATROL, Channel.INSPECTION, Channel.DOOR_TO_DOOR, Channel.WALK_IN):
+    elif channel in (
+        Channel.PATROL,
+        Channel.INSPECTION,
+        Channel.DOOR_TO_DOOR,
+        Channel.WALK_IN,
+        Channel.PHONE,
+    ):
         hour = rng.randint(8, 16)
     else:  # hotline and web: mostly daytime and evening
         hour = rng.choices(range(24), weights=[1] * 7 + [4] * 12 + [3] * 3 + [1] * 2)[0]
@@ -866,7 +872,8 @@ class Planner:
                 if rng.random() < 0.9
                 else (due.handling_due_at + hours(rng, 2, 48))
             )
-            t = add(CaseAction.CLOSE, "desk", close, note="已电话答复诉求人相关政策和办理渠道")
+            # The desk answered the inquiry itself: its answer is the public result.
+            t = add(CaseAction.CLOSE, "desk", close, public_result="已电话答复诉求人相关政策和办理渠道")
             self._callbacks(add, rng, t, late=close > due.handling_due_at)
             return steps, children
         lead, co = self.info.route(category, p.grid_code[:-2])

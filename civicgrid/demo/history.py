@@ -58,6 +58,7 @@ OPENINGS: dict[str, tuple[str, ...]] = {
     Channel.WEB: ("网友留言：", "市民通过网上平台反映：", ""),
     Channel.PATROL: ("网格员巡查发现：", "巡查中发现："),
     Channel.WALK_IN: ("居民到居委会反映：", "居民来访反映："),
+    Channel.PHONE: ("居民致电街道反映：", "居民来电称，"),
     Channel.DOOR_TO_DOOR: ("上门走访时居民反映：", "入户走访中居民提出："),
     Channel.INSPECTION: ("联合检查发现：", "专项检查中发现："),
 }

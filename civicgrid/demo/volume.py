@@ -16,10 +16,11 @@ CASES_PER_STREET = 3000
 SHOWCASE_PER_STREET = 40
 
 CHANNELS: dict[str, float] = {
-    Channel.HOTLINE: 46,
-    Channel.PATROL: 20,
+    Channel.HOTLINE: 44,
+    Channel.PATROL: 19,
     Channel.WEB: 12,
-    Channel.WALK_IN: 8,
+    Channel.WALK_IN: 7,
+    Channel.PHONE: 4,  # calls to the street's own desk (not 12345)
     Channel.DOOR_TO_DOOR: 6,
     Channel.INSPECTION: 5,
     Channel.SENSOR: 3,

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import shapely
@@ -33,6 +34,10 @@ class PlaceRef:
     name: str
     kind: str
     parent_id: int | None
+
+    @classmethod
+    def of(cls, area: Any) -> "PlaceRef":
+        return cls(area.pk, area.code, area.name, area.kind, area.parent_id)
 
 
 @dataclass(frozen=True)

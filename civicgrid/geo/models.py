@@ -4,8 +4,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.urls import reverse
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
@@ -54,7 +54,8 @@ class Area(AuditedModel):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return f"{self.name}（{self.get_kind_display()}）"
+        # The brackets are the language's own (full-width in Chinese).
+        return gettext("%(name)s（%(kind)s）") % {"name": self.name, "kind": self.get_kind_display()}
 
     def get_absolute_url(self) -> str:
         return reverse("geo:area", args=[self.code])

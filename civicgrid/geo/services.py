@@ -2,10 +2,10 @@
 
 from civicgrid.core.address import lane_of, normalize_address
 
-from .index import Location, locate, locate_many
+from .index import Location, PlaceRef, locate, locate_many
 from .models import Building
 
-__all__ = ["Location", "find_building", "locate", "locate_many"]
+__all__ = ["Location", "PlaceRef", "find_building", "locate", "locate_many"]
 
 
 def find_building(address: str, street_id: int | None = None) -> Building | None:

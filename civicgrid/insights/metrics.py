@@ -207,10 +207,10 @@ def _figures(
             _add(groups.setdefault(row["key"], {}), live.raw_counts(row))
             labels[row["key"]] = (row["code"], row["name"])
     missing = [k for k in groups if k is not None and k not in labels]
-    for pk, code, name in (
-        NAMED_BY[dimension].objects.filter(pk__in=missing).values_list("pk", "code", "name")
-    ):
-        labels[pk] = (code, name)
+    model = NAMED_BY[dimension]
+    shown = ["code", "name", *(["name_en"] if model is Category else [])]
+    for obj in model.objects.filter(pk__in=missing).only(*shown):
+        labels[obj.pk] = (obj.code, getattr(obj, "label", obj.name))  # a category in the reader's language
     out = [
         finish(
             {**counts, "key": key, "code": labels.get(key, ("", ""))[0], "name": labels.get(key, ("", ""))[1]}

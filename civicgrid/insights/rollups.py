@@ -107,11 +107,14 @@ def _case_counts() -> dict[str, Any]:
 
 
 def _latest_contacted_callbacks() -> Any:
-    """Each counted case's most recent callback that reached the requester (by at, then id, as
-    metrics orders them): read from the callbacks side, so no per-case subquery is needed."""
-    later = Callback.objects.filter(case=OuterRef("case"), contacted=True).filter(
-        Q(at__gt=OuterRef("at")) | Q(at=OuterRef("at"), pk__gt=OuterRef("pk"))
+    """Each counted case's answer: the resident's own rating, else its most recent callback
+    that reached the requester (by at, then id, as metrics orders them): read from the
+    callbacks side, so no per-case subquery is needed."""
+    same_source = Q(by_resident=OuterRef("by_resident"))
+    ahead = Q(by_resident__gt=OuterRef("by_resident")) | (
+        same_source & (Q(at__gt=OuterRef("at")) | Q(at=OuterRef("at"), pk__gt=OuterRef("pk")))
     )
+    later = Callback.objects.filter(case=OuterRef("case"), contacted=True).filter(ahead)
     return Callback.objects.filter(counted_q("case__"), contacted=True).exclude(Exists(later))
 
 

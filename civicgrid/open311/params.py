@@ -77,22 +77,38 @@ def api_token(request: HttpRequest, *, write: bool, required: bool) -> ApiToken 
     return token
 
 
-def jurisdiction(request: HttpRequest) -> Area:
-    """The street named by jurisdiction_id (its code). Optional while the platform has one
-    street, required (400) once it has several; an unknown code is 404."""
+def streets() -> list[Area]:
+    """Every jurisdiction this endpoint serves: the streets, by code."""
+    return list(Area.objects.filter(kind=AreaKind.STREET).order_by("code"))
+
+
+def valid_ids() -> str:
+    """The valid jurisdiction_id values, for an error that needs one."""
+    listed = "、".join(f"{s.code}（{s.name}）" for s in streets())
+    return f"可用的 jurisdiction_id（街道编码）：{listed}" if listed else "本平台尚未设置街道"
+
+
+def jurisdiction(request: HttpRequest) -> Area | None:
+    """The street named by jurisdiction_id (its code), or None when it is left out: outside
+    clients send none unless configured, so every answer that does not depend on it covers
+    every street (services are shared, a POST's location decides). An unknown code is 404."""
     code = param(request, "jurisdiction_id")
-    streets = Area.objects.filter(kind=AreaKind.STREET)
-    if code is not None:
-        street = streets.filter(code=code).first()
-        if street is None:
-            raise Open311Error(404, f"jurisdiction_id“{code}”不存在（应为街道编码）")
-        return street
-    found = list(streets.order_by("code")[:2])
-    if len(found) == 1:
-        return found[0]
-    if not found:
-        raise Open311Error(404, "本平台尚未设置街道，没有可用的 jurisdiction_id")
-    raise Open311Error(400, "缺少 jurisdiction_id：本接口服务多个街道，请以街道编码指明")
+    if code is None:
+        return None
+    street = Area.objects.filter(kind=AreaKind.STREET, code=code).first()
+    if street is None:
+        raise Open311Error(404, f"jurisdiction_id“{code}”不存在；{valid_ids()}")
+    return street
+
+
+def within(street: Area | None) -> dict[str, Any]:
+    """Filter keywords for `street`; none when it is left out (every street)."""
+    return {"street_id": street.pk} if street is not None else {}
+
+
+def jurisdiction_needed(reason: str) -> Open311Error:
+    """The 400 when the answer really depends on the street: it names the valid ids."""
+    return Open311Error(400, f"缺少 jurisdiction_id：{reason}；{valid_ids()}")
 
 
 def flag(request: HttpRequest, name: str) -> bool:

@@ -22,6 +22,7 @@ from .choices import Format
 CONTENT_TYPES = {Format.XML: "text/xml; charset=utf-8", Format.JSON: "application/json; charset=utf-8"}
 LIST_ITEMS = {
     "endpoints": "endpoint",
+    "jurisdictions": "jurisdiction",
     "formats": "format",
     "attributes": "attribute",
     "values": "value",

@@ -7,7 +7,7 @@ from civicgrid.cases.choices import RequestType
 from civicgrid.cases.models import Category
 from civicgrid.geo.models import Area
 
-from .querysets import private_category_ids
+from .querysets import private_anywhere, private_category_ids
 
 # The one question every service asks (optional): the request type, which sets the case's
 # deadlines (inquiries and suggestions are answered within 1 working day, the rest within 5).
@@ -64,10 +64,11 @@ class Service:
         }
 
 
-def catalogue(street: Area) -> list[Service]:
-    """Active leaf categories outside the street's private branches, by code (one query)."""
+def catalogue(street: Area | None) -> list[Service]:
+    """Active leaf categories outside the street's private branches, by code (one query). Without
+    a street, the services every street shares: outside the private branches of any street."""
     tree = Category.objects.order_by("code").linked()
-    private = private_category_ids(street, tree)
+    private = private_category_ids(street, tree) if street is not None else private_anywhere(tree)
     with_active_children = {c.parent_id for c in tree if c.is_active and c.parent_id}
     services = []
     for c in tree:
@@ -80,5 +81,5 @@ def catalogue(street: Area) -> list[Service]:
     return services
 
 
-def find(code: str, street: Area) -> Service | None:
+def find(code: str, street: Area | None) -> Service | None:
     return next((s for s in catalogue(street) if s.code == code), None)

@@ -35,7 +35,8 @@ from civicgrid.core import privacy
 from civicgrid.core.choices import Action
 from civicgrid.core.inputs import as_id
 from civicgrid.core.redact import redact
-from civicgrid.geo.models import Building
+from civicgrid.geo.models import Area, Building
+from civicgrid.geo.services import PlaceRef
 
 from . import actions as open311_actions
 from . import conf, params, services
@@ -118,6 +119,8 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
             "changeset": changeset,
             "contact": conf.contact(),
             "key_service": conf.key_service(),
+            # Clients send no jurisdiction_id unless configured: here are the valid ones.
+            "jurisdictions": [{"jurisdiction_id": s.code, "name": s.name} for s in params.streets()],
             "endpoints": [
                 {
                     "specification": SPECIFICATION,
@@ -133,7 +136,8 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @endpoint("GET")
 def service_list(request: HttpRequest, fmt: str) -> HttpResponse:
-    street = params.jurisdiction(request)  # each street keeps its own categories private
+    # Each street keeps its own categories private; without one, the services all streets share.
+    street = params.jurisdiction(request)
     return render(fmt, "services", "service", [s.as_dict() for s in services.catalogue(street)])
 
 
@@ -303,7 +307,9 @@ def token_lookup(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
     street = params.jurisdiction(request)
     found = (
         # lint: allow-unrestricted (Open311 is public: the token is the secret)
-        Submission.objects.filter(token=token, street=street).values_list("case__number", flat=True).first()
+        Submission.objects.filter(token=token, **params.within(street))
+        .values_list("case__number", flat=True)
+        .first()
     )
     if found is None:
         raise Open311Error(404, f"token“{token}”不存在")
@@ -321,7 +327,8 @@ def _reporter_name(first: str, last: str) -> str:
 
 
 def _place(request: HttpRequest, street: Any) -> tuple[float | None, float | None, str]:
-    """(lon, lat, address) from lat+long, address_string or address_id (a building's id)."""
+    """(lon, lat, address) from lat+long, address_string or address_id (a building's id, of
+    `street` when one is named)."""
     lat, lon = params.number(request, "lat"), params.number(request, "long")
     if (lat is None) != (lon is None):
         raise Open311Error(400, "lat 和 long 须同时提供")
@@ -331,9 +338,10 @@ def _place(request: HttpRequest, street: Any) -> tuple[float | None, float | Non
         building = None
         if (pk := as_id(address_id)) is not None:
             # lint: allow-unrestricted (Open311 is public: a building of the street)
-            building = Building.objects.filter(pk=pk, street=street).first()
+            building = Building.objects.filter(pk=pk, **params.within(street)).first()
         if building is None:
-            raise Open311Error(400, f"address_id“{address_id}”不是该街道的楼栋编号")
+            where = "该街道的" if street else ""
+            raise Open311Error(400, f"address_id“{address_id}”不是{where}楼栋编号")
         # The building is authoritative: its address finds it again in create_case.
         address = building.address
         if lat is None:
@@ -372,6 +380,20 @@ def _clean_contact(request: HttpRequest) -> dict[str, str]:
     }
 
 
+def _located_street(request: HttpRequest) -> Area:
+    """Without jurisdiction_id, the street the request's location lies in (the only street,
+    if there is just one); a 400 naming the valid ids when the location places it nowhere."""
+    lon, lat, address = _place(request, None)
+    located = actions.resolve_place(lon, lat, address).location.street
+    if located is not None:
+        # lint: allow-unrestricted (Open311 is public: the street the location lies in)
+        return Area.objects.get(pk=located.id)
+    only = params.streets()
+    if len(only) == 1:
+        return only[0]
+    raise params.jurisdiction_needed("位置不在本平台的任何街道内（或无法定位），请以街道编码指明")
+
+
 # The spec's POST is form-encoded; multipart is what a form with a file field would send.
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -382,7 +404,7 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Open311Error(400, f"请求体应为 application/x-www-form-urlencoded（收到 {shown}）")
     token = params.api_token(request, write=True, required=True)
     assert token is not None  # required=True
-    street = params.jurisdiction(request)
+    street = params.jurisdiction(request) or _located_street(request)
     code = param(request, "service_code")
     if code is None:
         raise Open311Error(400, "缺少 service_code")
@@ -402,13 +424,8 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         # Answers to questions the definition does not ask: kept for the dispatcher.
         listed = "；".join(f"{k}={'、'.join(v) if isinstance(v, list) else v}" for k, v in answers.items())
         description += f"\n附加信息：{listed}"
-    # The location must lie in the street the client named (create_case locates it again).
-    place = actions.resolve_place(lon, lat, address)
-    located = place.location.street
-    if located is None:
-        raise Open311Error(400, "无法定位：地址未找到且没有坐标，或坐标不在本平台的任何街道内")
-    if located.id != street.pk:
-        raise Open311Error(400, f"该位置属于{located.name}，不在 jurisdiction_id“{street.code}”所指街道内")
+    # The case belongs to the street the client named: a location create_case cannot place
+    # inside it is registered there all the same, to be located by the desk (待定位).
     submission = open311_actions.submit_request(
         token,
         CaseInput(
@@ -422,6 +439,7 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
             reporter_name=contact["name"],
             reporter_phone=contact["phone"],
             source=VIA,
+            street=PlaceRef.of(street),
         ),
         service_code=service.code,
         contact=contact,
@@ -460,8 +478,8 @@ def service_request_updates(request: HttpRequest, fmt: str) -> HttpResponse:
     events = (
         # lint: allow-unrestricted (timeline of readable_cases(), the Open311 scope)
         CaseEvent.objects.filter(
-            street_id=street.pk,
             case__in=cases.values("pk"),
+            **params.within(street),
             action__in=list(PUBLIC_STEPS),
             at__gte=start,
             at__lte=end,

@@ -1,21 +1,28 @@
 """The periodic deadline job: system transitions through the frame (core.frame.run_system),
 so each mark bumps the version and writes its timeline row like every other write, and the
-table decides whether it applies (the job is idempotent, safe to run as often as you like)."""
+table decides whether it applies (the job is idempotent, safe to run as often as you like).
+Before the handling deadline it reminds the units (`remind_due_soon`): a notice, no
+transition, once per case and deadline by its key."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
-from civicgrid.core import clock
+from civicgrid.core import clock, profile
+from civicgrid.core.models import Notification
 
 from ..choices import ACTIVE_ASSIGNMENT_STATUSES, OPEN_STATUSES, CaseAction, NotificationKind, SupervisionKind
 from ..models import Assignment, Case, Supervision
-from ..notifications import desk, units
+from ..notifications import desk, send, units
 from ..workflow import response_overdue_key
 from .frame import FRAME, CaseContext
 
 
-def _supervise(ctx: CaseContext, kind: str, key: str, note: str) -> Supervision:
+def _supervise(ctx: CaseContext, kind: str, key: str, note: str, **params: str) -> Supervision:
+    """`note` is a message id: the timeline row shows it in the reader's language; the
+    supervision record keeps it filled in (in Chinese, the site's language: it has no params)."""
     case = ctx.case
     record, _created = Supervision.objects.get_or_create(
         key=key,
@@ -24,11 +31,11 @@ def _supervise(ctx: CaseContext, kind: str, key: str, note: str) -> Supervision:
             "kind": kind,
             "at": ctx.now,
             "unit": case.lead_unit,
-            "note": note,
+            "note": note % params if params else note,
             "street_id": case.street_id,
         },
     )
-    ctx.note, ctx.data["supervision"] = record.note, record.pk
+    ctx.note, ctx.note_params, ctx.data["supervision"] = note, params, record.pk
     return record
 
 
@@ -36,17 +43,17 @@ def _mark_overdue(ctx: CaseContext) -> None:
     """Flag the case overdue, open a supervision record and notify its units, once per deadline."""
     case = ctx.case
     key = f"overdue:{case.pk}:{case.handling_due_at.isoformat()}"
-    note = f"已超过处置时限 {timezone.localtime(case.handling_due_at):%Y-%m-%d %H:%M}"
-    _supervise(ctx, SupervisionKind.OVERDUE, key, note)
+    due = f"{timezone.localtime(case.handling_due_at):%Y-%m-%d %H:%M}"
+    _supervise(ctx, SupervisionKind.OVERDUE, key, gettext_noop("已超过处置时限 %(due)s"), due=due)
     ctx.set(is_overdue=True, overdue_at=ctx.now)
     unit_ids = list(
         Assignment.objects.filter(case=case, status__in=ACTIVE_ASSIGNMENT_STATUSES).values_list(
             "unit_id", flat=True
         )
     )
-    text = f"工单 {case.number} 已超期，请尽快办理"
-    ctx.notify(units(unit_ids), NotificationKind.OVERDUE, text, key)
-    ctx.notify(desk(case.street_id), NotificationKind.OVERDUE, text, key)
+    text = gettext_noop("工单 %(number)s 已超期，请尽快办理")
+    ctx.notify(units(unit_ids), NotificationKind.OVERDUE, text, key, number=case.number)
+    ctx.notify(desk(case.street_id), NotificationKind.OVERDUE, text, key, number=case.number)
 
 
 def _mark_response_overdue(ctx: CaseContext) -> None:
@@ -54,7 +61,7 @@ def _mark_response_overdue(ctx: CaseContext) -> None:
         ctx,
         SupervisionKind.RESPONSE_OVERDUE,
         response_overdue_key(ctx.case),
-        "超过响应时限仍未签收或联系诉求人",
+        gettext_noop("超过响应时限仍未签收或联系诉求人"),
     )
     ctx.data["kind"] = SupervisionKind.RESPONSE_OVERDUE
 
@@ -83,4 +90,44 @@ def check_deadlines(now: datetime | None = None) -> dict[str, int]:
     )
     marked = sum(mark_overdue(pk, now) for pk in overdue_ids)
     response = sum(mark_response_overdue(pk, now) for pk in response_ids)
-    return {"overdue": marked, "response_overdue": response}
+    return {"overdue": marked, "response_overdue": response, "due_soon": remind_due_soon(now)}
+
+
+def due_soon_key(case: Case) -> str:
+    return f"due-soon:{case.pk}:{case.handling_due_at:%Y%m%d%H%M}"
+
+
+def remind_due_soon(now: datetime) -> int:
+    """Remind the active units of each open case whose handling deadline is within its street's
+    `cases.reminder_hours` and not yet passed; once per case and deadline (an extension
+    brings a new reminder). Returns how many cases were reminded."""
+    open_cases = Case.objects.filter(status__in=OPEN_STATUSES, is_overdue=False, handling_due_at__gt=now)
+    due: list[Case] = []
+    for street_id in open_cases.values_list("street_id", flat=True).distinct():
+        hours = profile.value("cases.reminder_hours", street_id)
+        if hours:
+            window = open_cases.filter(street_id=street_id, handling_due_at__lte=now + timedelta(hours=hours))
+            due.extend(window.only("pk", "number", "street_id", "handling_due_at"))
+    if not due:
+        return 0
+    told = {
+        key.rsplit(":", 1)[0]
+        for key in Notification.objects.filter(
+            content_type=ContentType.objects.get_for_model(Case),
+            object_id__in=[c.pk for c in due],
+            kind=NotificationKind.DUE_SOON,
+        ).values_list("key", flat=True)
+    }
+    reminded = 0
+    for case in due:
+        key = due_soon_key(case)
+        if key in told:
+            continue
+        unit_ids = Assignment.objects.filter(case=case, status__in=ACTIVE_ASSIGNMENT_STATUSES).values_list(
+            "unit_id", flat=True
+        )
+        deadline = f"{timezone.localtime(case.handling_due_at):%Y-%m-%d %H:%M}"
+        text = f"工单 {case.number} 将于 {deadline} 到期，请抓紧办理"
+        with clock.at(now):
+            reminded += send(units(unit_ids), case.pk, NotificationKind.DUE_SOON, text, key) > 0
+    return reminded

@@ -1,12 +1,15 @@
-"""The desk's steps (城运中心): file or reject, close, call back, reopen, merge, suspend and resume."""
+"""The desk's steps (城运中心): file or reject, close, call back, reopen, merge, suspend and resume;
+revoke a resident's tracking link and mark photos public."""
 
 from typing import Any
 
 from django.db.models import F
+from django.utils.translation import gettext_noop
 
 from .. import deadlines
 from ..choices import ACTIVE_ASSIGNMENT_STATUSES, AssignmentStatus, CaseAction, CaseStatus
-from ..models import Assignment, Callback, Case
+from ..models import Assignment, Callback, Case, Photo
+from ..workflow import handler_result
 from .common import actor_or_none
 from .frame import CaseContext, implements, record_event
 
@@ -31,14 +34,21 @@ def file_case(
 
 @implements(CaseAction.REJECT)
 def reject_case(ctx: CaseContext, *, reason: str) -> None:
-    ctx.set(closed_at=ctx.now, resolution_note=reason)
+    # The reporter is told why (redacted on the public page).
+    ctx.set(closed_at=ctx.now, resolution_note=reason, public_result=reason)
     ctx.note = reason
 
 
 @implements(CaseAction.CLOSE)
-def close_case(ctx: CaseContext, *, note: str = "") -> None:
+def close_case(ctx: CaseContext, *, public_result: str = "", note: str = "") -> None:
+    # What residents read: the handler's report as the desk approved (or edited) it.
+    public_result = public_result or handler_result(ctx.case)
     ctx.respond()
-    ctx.set(closed_at=ctx.now, callback_due_at=deadlines.callback_due(ctx.now, ctx.case.street_id))
+    ctx.set(
+        closed_at=ctx.now,
+        callback_due_at=deadlines.callback_due(ctx.now, ctx.case.street_id),
+        public_result=public_result,
+    )
     if note:
         ctx.set(resolution_note=note)
     ctx.note = note
@@ -50,6 +60,7 @@ def close_case(ctx: CaseContext, *, note: str = "") -> None:
             closed_at=ctx.now,
             callback_due_at=ctx.case.callback_due_at,
             resolution_note=ctx.case.resolution_note,
+            public_result=public_result,
             responded_at=child.responded_at or ctx.now,
             version=F("version") + 1,
             updated_at=ctx.now,
@@ -61,7 +72,8 @@ def close_case(ctx: CaseContext, *, note: str = "") -> None:
             ctx.actor,
             CaseStatus.MERGED,
             CaseStatus.CLOSED,
-            note=f"随主单 {ctx.case.number} 结案",
+            note=gettext_noop("随主单 %(number)s 结案"),
+            note_params={"number": ctx.case.number},
             at=ctx.now,
         )
     ctx.data["followers"] = [c.number for c in followers]
@@ -84,6 +96,20 @@ def record_callback(
     ctx.set(called_back_at=ctx.now)
     ctx.note = note
     ctx.data.update(contacted=contacted, resolution=resolution or "", satisfaction=satisfaction or "")
+
+
+@implements(CaseAction.REVOKE_LINK)
+def revoke_link(ctx: CaseContext, *, note: str = "") -> None:
+    # Every link signed with the old version now reads as revoked; resident_link() signs the new one.
+    ctx.set(link_version=ctx.case.link_version + 1)
+    ctx.note = note
+
+
+@implements(CaseAction.PUBLISH_PHOTO)
+def publish_photo(ctx: CaseContext, *, photo: Photo, public: bool = False) -> None:
+    # Attachment has no audit of its own: the timeline row is the record of who published what.
+    Photo.objects.filter(pk=photo.pk).update(public=public)
+    ctx.data.update(photo=photo.pk, public=public)
 
 
 @implements(CaseAction.REOPEN)
@@ -119,7 +145,8 @@ def merge_case(ctx: CaseContext, *, master: Case, note: str = "") -> None:
         ctx.actor,
         master.status,
         master.status,
-        note=f"合并了工单 {c.number}",
+        note=gettext_noop("合并了工单 %(number)s"),
+        note_params={"number": c.number},
         data={"merged": c.number},
         at=ctx.now,
     )

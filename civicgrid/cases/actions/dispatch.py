@@ -1,5 +1,7 @@
 """Dispatching (派遣) and redispatching (改派): the same step, from different states."""
 
+from django.utils.translation import gettext_noop
+
 from civicgrid.core.errors import InvalidInput
 from civicgrid.orgs.models import Unit
 
@@ -53,8 +55,11 @@ def _dispatch(
         ctx.notify_unit(
             assignment.unit_id,
             NotificationKind.DISPATCHED,
-            f"新派单 {c.number}（{assignment.get_role_display()}）：{c.title}",
+            gettext_noop("新派单 %(number)s（%(role)s）：%(title)s"),
             f"dispatch:{assignment.pk}",
+            number=c.number,
+            role=assignment.role,  # shown by its label (cases.apps)
+            title=c.title,
         )
 
 

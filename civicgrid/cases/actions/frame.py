@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from civicgrid.core import clock, events
 from civicgrid.core.audit import current_api_token
 from civicgrid.core.errors import NotFound
@@ -20,9 +22,11 @@ from civicgrid.core.querysets import user_scope
 from civicgrid.orgs.models import Unit
 
 from .. import notifications
-from ..choices import PhotoStage
+from ..choices import NotificationKind, PhotoStage
+from ..messages import RESULT_STATUSES
 from ..models import Assignment, Case, CaseEvent
 from ..notifications import Audience, units
+from ..public import PUBLIC_STATUS, PUBLIC_STEPS
 from ..workflow import MACHINE
 from .common import StoredFiles, actor_label, actor_or_none, save_photos
 
@@ -35,14 +39,19 @@ def record_event(
     to_status: str,
     *,
     note: str = "",
+    note_params: dict[str, Any] | None = None,
     data: dict[str, Any] | None = None,
     unit: Unit | None = None,
     at: datetime | None = None,
     logged: Event | None = None,
 ) -> CaseEvent:
     """One timeline row and its domain event (`logged`, when the frame has written it already;
-    else logged here, at the case's current version), in the caller's transaction."""
+    else logged here, at the case's current version), in the caller's transaction. A note the
+    system writes is a message id (gettext_noop) with `note_params`, shown in each reader's
+    language (CaseEvent.note_text)."""
     data = dict(data or {})
+    if note_params is not None:
+        data["note_params"] = note_params
     token = current_api_token()
     if token is not None:
         # The case's audit trail is its timeline: an API write names the token it came with.
@@ -73,6 +82,8 @@ class CaseContext(Context):
     photos: list[Any] = field(default_factory=list)
     photo_stage: str = PhotoStage.AFTER
     stored: StoredFiles = field(default_factory=StoredFiles)
+    # Set when `note` is a message id the system wrote (record_event's note_params).
+    note_params: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self.on_rollback.append(self.stored.cleanup)  # photo files must not outlive a rollback
@@ -101,13 +112,33 @@ class CaseContext(Context):
         if self.case.responded_at is None:
             self.set(responded_at=self.now)
 
-    def notify(self, audience: Audience, kind: str, text: str, key: str) -> None:
+    def notify(self, audience: Audience, kind: str, text: str, key: str, **params: Any) -> None:
         """A notice to send once the action has committed: it travels in the domain event
-        (payload "notify", plain data) and the notifications consumer writes the inbox rows."""
-        self.payload.setdefault("notify", []).append(notifications.intent(audience, kind, text, key))
+        (payload "notify", plain data) and the notifications consumer writes the inbox rows
+        and logs its messages. `text` is a message id (gettext_noop) with %(name)s placeholders
+        filled from `params` in each reader's language; `note`, `step` and `status` among them
+        also fill the messages' templates (notifications.send)."""
+        self.payload.setdefault("notify", []).append(notifications.intent(audience, kind, text, key, params))
 
-    def notify_unit(self, unit_id: int | None, kind: str, text: str, key: str) -> None:
-        self.notify(units([unit_id]), kind, text, key)
+    def notify_unit(self, unit_id: int | None, kind: str, text: str, key: str, **params: Any) -> None:
+        self.notify(units([unit_id]), kind, text, key, **params)
+
+
+def tell_reporter(ctx: CaseContext) -> None:
+    """Every action's last step (the frame's `finish`): a change of the case's public status
+    is told to its reporter in public wording — the result once it is closed or rejected."""
+    case = ctx.case
+    before, after = PUBLIC_STATUS.get(ctx.from_status), PUBLIC_STATUS[case.status]
+    if before == after or ctx.action not in PUBLIC_STEPS:
+        return
+    if not (case.created_by_id or case.reporter_phone):
+        return
+    kind = NotificationKind.CASE_RESULT if case.status in RESULT_STATUSES else NotificationKind.CASE_UPDATE
+    text = gettext_noop("您反映的问题 %(number)s：%(step)s")
+    key = f"reporter:{case.pk}:v{case.version + 1}"
+    ctx.notify(
+        notifications.reporter(), kind, text, key, number=case.number, step=ctx.action, status=str(after)
+    )
 
 
 def _record(ctx: CaseContext) -> CaseEvent:
@@ -118,6 +149,7 @@ def _record(ctx: CaseContext) -> CaseEvent:
         ctx.from_status,
         ctx.case.status,
         note=ctx.note,
+        note_params=ctx.note_params,
         data=ctx.data,
         unit=ctx.unit,
         at=ctx.now,
@@ -150,6 +182,7 @@ FRAME = Frame(
     record=_record,
     context_class=CaseContext,
     select_related=("category", "street"),
+    finish=tell_reporter,
 )
 implements = FRAME.implements
 run_action = FRAME.run

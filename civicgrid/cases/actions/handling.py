@@ -1,6 +1,8 @@
 """The handling unit's steps: sign, return, ask for more time, report back; and the desk's
 decision on the extension."""
 
+from django.utils.translation import gettext_noop
+
 from .. import deadlines
 from ..choices import (
     ACTIVE_ASSIGNMENT_STATUSES,
@@ -12,7 +14,7 @@ from ..choices import (
     PhotoStage,
 )
 from ..models import Assignment, ExtensionRequest
-from ..notifications import desk
+from ..notifications import desk, grid
 from .common import actor_or_none
 from .frame import CaseContext, implements
 
@@ -42,8 +44,11 @@ def return_case(ctx: CaseContext, *, reason: str) -> None:
     ctx.notify(
         desk(c.street_id),
         NotificationKind.RETURNED,
-        f"{ctx.unit.name} 退回工单 {c.number}：{reason}",
+        gettext_noop("%(unit)s 退回工单 %(number)s：%(reason)s"),
         f"return:{c.pk}:{c.version}",
+        unit=ctx.unit.name,
+        number=c.number,
+        reason=reason,
     )
 
 
@@ -65,8 +70,11 @@ def request_extension(ctx: CaseContext, *, working_days: int, reason: str) -> No
     ctx.notify(
         desk(c.street_id),
         NotificationKind.EXTENSION,
-        f"{lead.unit.name} 申请工单 {c.number} 延期 {working_days} 个工作日",
+        gettext_noop("%(unit)s 申请工单 %(number)s 延期 %(days)s 个工作日"),
         f"ext-req:{c.pk}:{c.version}",
+        unit=lead.unit.name,
+        number=c.number,
+        days=working_days,
     )
 
 
@@ -93,12 +101,14 @@ def _decide_extension(ctx: CaseContext, note: str) -> None:
         ext.status = ExtensionStatus.REFUSED
     ext.save()
     ctx.note, ctx.unit = note, ext.unit
-    verdict = "已批准" if approved else "被驳回"
     ctx.notify_unit(
         ext.unit_id,
         NotificationKind.EXTENSION_DECIDED,
-        f"工单 {ctx.case.number} 的延期申请{verdict}",
+        gettext_noop("工单 %(number)s 的延期申请已批准")
+        if approved
+        else gettext_noop("工单 %(number)s 的延期申请被驳回"),
         f"ext-decided:{ext.pk}",
+        number=ctx.case.number,
     )
 
 
@@ -122,10 +132,8 @@ def report_back(ctx: CaseContext, *, feedback: str, photos: list) -> None:
     if any(a.role == AssignmentRole.LEAD for a in mine):
         ctx.set(handled_at=ctx.now, resolution_note=feedback)
         c = ctx.case
-        ctx.notify(
-            desk(c.street_id),
-            NotificationKind.HANDLED,
-            f"工单 {c.number} 已处置，待核查",
-            f"handled:{c.pk}:{c.version}",
-        )
+        text, key = gettext_noop("工单 %(number)s 已处置，待核查"), f"handled:{c.pk}:{c.version}"
+        ctx.notify(desk(c.street_id), NotificationKind.HANDLED, text, key, number=c.number)
+        if c.grid_id:  # the grid's workers check it on site (核查)
+            ctx.notify(grid(c.grid_id), NotificationKind.HANDLED, text, key, number=c.number)
     ctx.attach(photos, PhotoStage.AFTER)

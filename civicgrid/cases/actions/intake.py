@@ -2,26 +2,31 @@
 (update_from_source, the 12345 import). Creating is no transition of an existing case, so it
 runs outside the frame, with the same timeline row."""
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from civicgrid.core import clock
 from civicgrid.core.errors import Conflict, InvalidInput
 from civicgrid.core.querysets import user_scope
-from civicgrid.geo.services import Location, find_building, locate
+from civicgrid.geo.services import Location, PlaceRef, find_building, locate
 
 from .. import deadlines
-from ..choices import CaseAction, CaseStatus, Channel, PhotoStage, RequestType, Urgency
+from ..choices import CaseAction, CaseStatus, Channel, PhotoStage, PlaceStatus, RequestType, Urgency
 from ..models import Case, CaseSequence, Category
 from ..photos import clean_photo
 from .common import StoredFiles, actor_or_none, choice, received_in_range, required, save_photos
-from .frame import record_event
+from .frame import record_event, run_action
+
+# The timeline note of a new case (the channel shown by its label, cases.apps); the 12345
+# import (bulk) writes the same.
+CREATED_NOTE = gettext_noop("经%(channel)s登记")
 
 
 def _street_label(loc: Location) -> str:
@@ -46,6 +51,9 @@ class CaseInput:
     external_id: str | None = None
     received_at: datetime | None = None
     photos: list[Any] = field(default_factory=list)
+    # The street the order belongs to when the sender says so (a 街道 column, Open311's
+    # jurisdiction, the API's `street`; geo's PlaceRef.of(area)), checked against the actor's scope.
+    street: PlaceRef | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,65 @@ class ResolvedPlace:
     lon: float | None
     lat: float | None
     building: Any
+    # Registered in its street without a building or point inside it (待定位).
+    to_locate: bool = False
+    # The given point and the building lie in different grids (the case takes the point's).
+    grid_conflict: bool = False
+
+    @property
+    def place_status(self) -> str:
+        return PlaceStatus.TO_LOCATE if self.to_locate else PlaceStatus.LOCATED
+
+    def area_ids(self) -> dict[str, int | None]:
+        """The case's street, residential area and grid ids for this place."""
+        loc = self.location
+        return {
+            "street_id": loc.street.id if loc.street else None,
+            "residential_area_id": loc.residential_area.id if loc.residential_area else None,
+            "grid_id": loc.grid.id if loc.grid else None,
+        }
+
+
+NOT_LOCATED = "无法定位：地址未找到且没有坐标，或坐标不在本平台的任何街道内"
+
+
+def grids_differ(location: Location, building: Any) -> bool:
+    """A grid conflict: the location (of the given point) and the building are in different grids."""
+    return bool(
+        building is not None
+        and building.grid_id is not None
+        and location.grid is not None
+        and building.grid_id != location.grid.id
+    )
+
+
+def sole_street(scope: Any) -> PlaceRef | None:
+    """The street of staff who work in exactly one: where an order they register that nothing
+    locates belongs."""
+    if scope is None or scope.is_global or scope.role == "resident" or len(scope.street_ids) != 1:
+        return None
+    from civicgrid.geo.models import Area
+
+    (street_id,) = scope.street_ids
+    area = Area.objects.filter(pk=street_id).first()
+    return PlaceRef.of(area) if area is not None else None
+
+
+def settle(place: ResolvedPlace, data: CaseInput, fallback: Callable[[], PlaceRef | None]) -> ResolvedPlace:
+    """The place inside its street. An order that no building or point places inside the
+    street it belongs to (declared, else `fallback()`: the registering staff member's only
+    street, or the case's own) is registered there all the same, to be located (待定位),
+    keeping the point it came with; only an order with no street at all is refused."""
+    declared = data.street
+    located = place.location.street
+    if located is not None and (declared is None or located.id == declared.id):
+        return place
+    street = declared or fallback()
+    if street is None:
+        raise InvalidInput(NOT_LOCATED, {"address": "not_located"})
+    given = data.lon is not None and data.lat is not None
+    lon, lat = (float(data.lon), float(data.lat)) if given else (None, None)  # type: ignore[arg-type]
+    return ResolvedPlace(Location(street=street), lon, lat, None, to_locate=True)
 
 
 def resolve_place(lon: float | None, lat: float | None, address: str) -> ResolvedPlace:
@@ -69,7 +136,7 @@ def resolve_place(lon: float | None, lat: float | None, address: str) -> Resolve
         loc = locate(float(lon), float(lat))
         if not loc and building is not None:
             loc = locate(building.lon, building.lat)
-        return ResolvedPlace(loc, float(lon), float(lat), building)
+        return ResolvedPlace(loc, float(lon), float(lat), building, grid_conflict=grids_differ(loc, building))
     if building is not None:
         return ResolvedPlace(locate(building.lon, building.lat), building.lon, building.lat, building)
     return ResolvedPlace(Location(), None, None, None)
@@ -99,7 +166,9 @@ def _next_number(street_id: int, street_code: str, year: int) -> str:
     return f"{street_code}-{year}-{last:06d}"
 
 
-def validate_input(data: CaseInput) -> tuple[Category, ResolvedPlace]:
+def validate_input(
+    data: CaseInput, fallback: Callable[[], PlaceRef | None] = lambda: None
+) -> tuple[Category, ResolvedPlace]:
     choice(data.request_type, RequestType, "request_type", "诉求类型")
     choice(data.channel, Channel, "channel", "来源渠道")
     choice(data.urgency, Urgency, "urgency", "紧急程度")
@@ -107,11 +176,7 @@ def validate_input(data: CaseInput) -> tuple[Category, ResolvedPlace]:
     received_in_range(data.received_at)
     category = resolve_category(data.category)
     place = resolve_place(data.lon, data.lat, (data.address or "").strip())
-    if not place.location:
-        raise InvalidInput(
-            "无法定位：地址未找到且没有坐标，或坐标不在本平台的任何街道内", {"address": "not_located"}
-        )
-    return category, place
+    return category, settle(place, data, fallback)
 
 
 def check_street_scope(scope: Any, location: Location) -> None:
@@ -136,12 +201,21 @@ def create_case(
     fingerprint: str = "",
     via: str = "web",
     find_duplicates: bool = True,
+    then: Sequence[tuple[str, dict[str, Any]]] = (),
+    in_own_street: bool = False,
 ) -> Case:
     """Register a case from any channel. Anonymous public reports pass actor=None. System
     imports pass find_duplicates=False: 12345 merges its own repeats, and the case page lists
-    live candidates anyway (the CREATE event then has no "duplicate_candidates")."""
-    category, place = validate_input(data)
-    check_street_scope(user_scope(actor), place.location)
+    live candidates anyway (the CREATE event then has no "duplicate_candidates").
+    `then` lists the actor's next steps, (action, parameters), taken through the frame in the
+    same transaction (the desk's 立案并派遣): a refused step registers nothing.
+
+    `in_own_street`: an order of a channel that must never drop one (12345, the API) that
+    nothing locates and that names no street belongs to the actor's only street, to be
+    located there; the forms people fill in (public report, patrol) ask for a place instead."""
+    scope = user_scope(actor)
+    category, place = validate_input(data, lambda: sole_street(scope) if in_own_street else None)
+    check_street_scope(scope, place.location)
     street_id = place.location.street.id  # type: ignore[union-attr]
     cleaned = [clean_photo(f) for f in data.photos or []]
     received_at = data.received_at or clock.now()
@@ -166,9 +240,9 @@ def create_case(
                 lat=place.lat,
                 address=(data.address or "").strip() or (str(place.building) if place.building else ""),
                 building=place.building,
-                street_id=street_id,
-                residential_area_id=loc.residential_area.id if loc.residential_area else None,
-                grid_id=loc.grid.id if loc.grid else None,
+                **place.area_ids(),
+                place_status=place.place_status,
+                grid_conflict=place.grid_conflict,
                 reporter_name=(data.reporter_name or "").strip(),
                 reporter_phone=(data.reporter_phone or "").strip(),
                 reporter_anonymous=bool(data.reporter_anonymous),
@@ -210,10 +284,13 @@ def create_case(
                 actor,
                 "",
                 CaseStatus.NEW,
-                note=f"经{case.get_channel_display()}登记",
+                note=CREATED_NOTE,
+                note_params={"channel": case.channel},
                 data=created,
             )
             save_photos(case, event, cleaned, PhotoStage.BEFORE, actor, stored)
+            for action, params in then:
+                case = run_action(case.pk, action, actor, params)
     except BaseException:
         stored.cleanup()
         raise
@@ -225,7 +302,8 @@ def update_from_source(
 ) -> tuple[Case, list[str]]:
     """A re-sent 12345 row changed: update what the source owns and say what changed. An
     actor (who uploaded the file) may only update cases of their own streets."""
-    category, place = validate_input(data)
+    # An order that no longer locates stays in its case's street, to be located.
+    category, place = validate_input(data, lambda: PlaceRef.of(case.street))
     loc = place.location
     scope = user_scope(actor)
     if scope is not None and not scope.is_global and case.street_id not in scope.street_ids:
@@ -236,17 +314,24 @@ def update_from_source(
         "description": data.description.strip(),
         "title": (data.title or data.description).strip()[:100],
         "address": (data.address or "").strip(),
-        "lon": place.lon,
-        "lat": place.lat,
-        "building_id": place.building.pk if place.building else None,
-        "residential_area_id": loc.residential_area.id if loc.residential_area else None,
-        "grid_id": loc.grid.id if loc.grid else None,
         "reporter_name": (data.reporter_name or "").strip(),
         "reporter_phone": (data.reporter_phone or "").strip(),
         "received_at": data.received_at or case.received_at,
     }
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
+        # A place the desk has found (更正位置) is not undone by a row that locates nothing.
+        if not (place.to_locate and locked.place_status == PlaceStatus.LOCATED):
+            area_ids = place.area_ids()
+            new.update(
+                lon=place.lon,
+                lat=place.lat,
+                building_id=place.building.pk if place.building else None,
+                residential_area_id=area_ids["residential_area_id"],
+                grid_id=area_ids["grid_id"],
+                place_status=place.place_status,
+                grid_conflict=place.grid_conflict,
+            )
         changed = [name for name, value in new.items() if getattr(locked, name) != value]
         if not changed:
             if locked.source_fingerprint != fingerprint:
@@ -264,17 +349,14 @@ def update_from_source(
             locked.response_due_at, locked.handling_due_at = due.response_due_at, due.handling_due_at
         locked.version += 1
         locked.save()
-        with translation.override(settings.LANGUAGE_CODE):  # the timeline is written in the site's language
-            labels = [
-                str(getattr(Case._meta.get_field(n.removesuffix("_id")), "verbose_name", n)) for n in changed
-            ]
         record_event(
             locked,
             CaseAction.UPDATE,
             actor,
             locked.status,
             locked.status,
-            note="来源数据更新：" + "、".join(labels),
+            note=gettext_noop("来源数据更新：%(fields)s"),
+            note_params={"fields": changed},  # shown by their labels (cases.apps)
             data={"fields": changed},
         )
     return locked, changed

@@ -1,5 +1,7 @@
 """Steps beside the loop: supervision (督办), escalation (升级) and comments."""
 
+from django.utils.translation import gettext_noop
+
 from ..choices import CaseAction, NotificationKind, SupervisionKind
 from ..models import Supervision
 from ..workflow import LADDERS, next_step
@@ -24,8 +26,10 @@ def supervise_case(ctx: CaseContext, *, note: str) -> None:
         ctx.notify_unit(
             c.lead_unit_id,
             NotificationKind.SUPERVISION,
-            f"工单 {c.number} 被督办：{note}",
+            gettext_noop("工单 %(number)s 被督办：%(note)s"),
             f"supervise:{record.pk}",
+            number=c.number,
+            note=note,
         )
 
 

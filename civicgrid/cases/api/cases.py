@@ -9,8 +9,13 @@ from ninja import Query, Router, Status
 from civicgrid.core import privacy
 from civicgrid.core.audit import acting_as
 from civicgrid.core.choices import Action
+from civicgrid.core.errors import InvalidInput
 from civicgrid.core.pagination import DEFAULT_PAGE_SIZE, PageNumber, PageSize, paginate
+from civicgrid.core.querysets import user_scope
 from civicgrid.core.rest import NOT_MODIFIED, READ_ERRORS, WRITE_ERRORS, not_modified
+from civicgrid.geo.choices import AreaKind
+from civicgrid.geo.models import Area
+from civicgrid.geo.services import PlaceRef
 
 from .. import actions
 from ..actions import CaseInput
@@ -59,7 +64,9 @@ router = Router(tags=["cases"])
 )
 def create_case(request: Any, payload: CaseIn) -> Status[dict[str, Any]]:
     """Registers a case through `actions.create_case`: locates it, numbers it, routes it and
-    computes its deadlines. A location outside the caller's streets is refused (400).
+    computes its deadlines. A location outside the caller's streets is refused (400); one that
+    nothing places inside the case's street (`street`, else the caller's only street) is
+    registered there to be located (place_status `to_locate`).
     A resident's token gets the public view of the new case (PublicCaseOut)."""
     user = request.auth
     data = payload.dict()
@@ -67,11 +74,26 @@ def create_case(request: Any, payload: CaseIn) -> Status[dict[str, Any]]:
         data[name] = str(getattr(data[name], "value", data[name]))
     if data["received_at"] is not None:
         data["received_at"] = local_time(data["received_at"])
+    if data["street"] is not None:
+        data["street"] = _street(user, data["street"])
     with acting_as(user, "api"):
-        case = actions.create_case(CaseInput(**data), user, via="api")
+        case = actions.create_case(CaseInput(**data), user, via="api", in_own_street=True)
     # lint: allow-unrestricted (the case the caller has just created)
     case = Case.objects.select_related(*CASE_RELATED).get(pk=case.pk)
     return Status(201, public_out(public_case(case)) if reads_public_view(user) else case_out(case, user))
+
+
+def _street(user: Any, code: str) -> PlaceRef:
+    """The street a new case belongs to, by code, among the caller's streets (400 otherwise)."""
+    scope = user_scope(user)
+    street = (
+        Area.objects.restrict(user, Action.VIEW)
+        .filter(kind=AreaKind.STREET, code=code, pk__in=scope.street_ids if scope else [])
+        .first()
+    )
+    if street is None:
+        raise InvalidInput(f"街道“{code}”不存在或不在你管辖的街道内", {"street": "unknown"})
+    return PlaceRef.of(street)
 
 
 @router.get(

@@ -28,7 +28,7 @@ router = Router(tags=["cases"])
 def duty_out(rule: DutyRule) -> dict[str, Any]:
     return {
         "id": rule.pk,
-        "category": {"code": rule.category.code, "name": rule.category.name},
+        "category": {"code": rule.category.code, "name": rule.category.label},
         "area": {"code": rule.area.code, "name": rule.area.name},
         "area_kind": rule.area.kind,
         "lead_unit": unit_ref(rule.lead_unit),
@@ -134,7 +134,7 @@ def list_categories(
     return [
         {
             "code": c.code,
-            "name": c.name,
+            "name": c.label,
             "parent": by_id[c.parent_id].code if c.parent_id in by_id else None,
             "kind": c.kind,
             "default_request_type": c.default_request_type or None,

@@ -59,7 +59,7 @@ def case_out(case: Case, user: Any) -> dict[str, Any]:
         "status_label": case.get_status_display(),
         "version": case.version,
         "request_type": case.request_type,
-        "category": {"code": case.category.code, "name": case.category.name},
+        "category": {"code": case.category.code, "name": case.category.label},
         "channel": case.channel,
         "urgency": case.urgency,
         # Masked for everyone; the full text only through GET /cases/{ref}?reveal=description.
@@ -71,6 +71,8 @@ def case_out(case: Case, user: Any) -> dict[str, Any]:
         "street": area_ref(case.street),
         "residential_area": area_ref(case.residential_area),
         "grid": area_ref(case.grid),
+        "place_status": case.place_status,
+        "grid_conflict": case.grid_conflict,
         "lead_unit": {"id": case.lead_unit.pk, "name": case.lead_unit.name} if case.lead_unit else None,
         "master": case.master.number if case.master else None,
         "received_at": case.received_at,
@@ -181,7 +183,7 @@ def event_out(e: CaseEvent) -> dict[str, Any]:
         "unit": e.unit.name if e.unit else None,
         "from_status": e.from_status,
         "to_status": e.to_status,
-        "note": e.note,
+        "note": e.note_text,
     }
 
 

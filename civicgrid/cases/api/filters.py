@@ -8,7 +8,7 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field
 
-from ..choices import Channel, RequestType, Urgency
+from ..choices import Channel, PlaceStatus, RequestType, Urgency
 
 
 class CaseListFilters(Schema):
@@ -26,6 +26,8 @@ class CaseListFilters(Schema):
     residential_area: str | None = Field(None, description="居民区编码")
     area: str | None = Field(None, description="任一级区域编码（含其下各级）")
     lead_unit: int | None = Field(None, description="主办单位 id")
+    place_status: PlaceStatus | None = Field(None, description="to_locate：待定位；located：已定位")
+    grid_conflict: bool | None = Field(None, description="true：定位点与楼栋不在同一网格，待选定")
 
     def params(self) -> dict[str, Any]:
         """The parameters for CaseFilterSet (a time stands for its day in Asia/Shanghai)."""

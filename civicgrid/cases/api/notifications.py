@@ -24,7 +24,7 @@ def notification_out(note: Notification) -> dict[str, Any]:
         "id": note.pk,
         "kind": note.kind,
         "kind_label": note.get_kind_display(),
-        "text": note.text,
+        "text": note.message,
         # case_number: annotated by _inbox(); None for a notice about anything else.
         "case": {"id": note.object_id, "number": note.case_number} if note.case_number else None,  # type: ignore[attr-defined]
         "url": note.url,
@@ -37,7 +37,7 @@ def _inbox(user: Any) -> QuerySet[Notification]:
     return (
         Notification.objects.restrict(user, Action.VIEW)
         .annotate(case_number=F("case__number"))
-        .only("id", "kind", "text", "url", "created_at", "read_at", "object_id")
+        .only("id", "kind", "text", "params", "url", "created_at", "read_at", "object_id")
     )
 
 

@@ -28,6 +28,7 @@ from django.utils import translation
 from civicgrid.core import spreadsheets
 from civicgrid.core.audit import acting_as
 from civicgrid.core.inputs import date_problem
+from civicgrid.core.querysets import user_scope
 from civicgrid.core.spreadsheets import (
     TZ,
     Columns,
@@ -43,6 +44,9 @@ from civicgrid.core.spreadsheets import (
     parse_text,
     read_rows,
 )
+from civicgrid.geo.choices import AreaKind
+from civicgrid.geo.models import Area
+from civicgrid.geo.services import PlaceRef
 
 from .. import actions, bulk
 from ..actions import CaseInput
@@ -74,7 +78,10 @@ DEFAULT_HEADERS: dict[str, str] = {
     "reporter_phone": "联系电话",
     "lon": "经度",
     "lat": "纬度",
+    "street": "街道",
 }
+# The street column goes by either name in the exports (the configured one first).
+STREET_HEADERS = ("街道", "所属街道")
 REQUIRED = (
     "external_id",
     "received_at",
@@ -85,7 +92,7 @@ REQUIRED = (
     "reporter_name",
     "reporter_phone",
 )
-OPTIONAL = ("lon", "lat")
+OPTIONAL = ("lon", "lat", "street")
 
 
 def _request_type_lookup() -> dict[str, str]:
@@ -148,7 +155,11 @@ def resolve_headers(overrides: Mapping[str, str] | None = None) -> dict[str, str
 def check_header(header_row: Sequence[Any] | None, headers: dict[str, str] | None = None) -> Columns:
     """The file's first row as columns; ImportFileError when it is missing or lacks a required
     column (the upload page checks this before starting a job, import_file before reading on)."""
-    return map_columns(header_row, headers or resolve_headers(), REQUIRED, OPTIONAL)
+    names = dict(headers or resolve_headers())
+    if names["street"] == DEFAULT_HEADERS["street"] and header_row:
+        present = {clean_header(c) for c in header_row if not is_blank(c)}
+        names["street"] = next((h for h in STREET_HEADERS if h in present), names["street"])
+    return map_columns(header_row, names, REQUIRED, OPTIONAL)
 
 
 # ---------------------------------------------------------------------------- values
@@ -248,6 +259,31 @@ class CategoryLookup:
         return True
 
 
+class StreetLookup:
+    """The 街道 column: a street by code or name, among the uploader's streets (any street
+    for the system). An order nothing locates is registered in it, to be located."""
+
+    def __init__(self, actor: Any) -> None:
+        scope = user_scope(actor)
+        streets = Area.objects.filter(kind=AreaKind.STREET)
+        if scope is not None and not scope.is_global:
+            streets = streets.filter(pk__in=scope.street_ids)
+        self._refs: dict[str, PlaceRef] = {}
+        for area in streets:
+            ref = PlaceRef.of(area)
+            self._refs.setdefault(clean_header(area.name), ref)
+            self._refs[area.code] = ref
+
+    def resolve(self, value: Any) -> PlaceRef | None:
+        text = parse_text(value)
+        if not text:
+            return None
+        found = self._refs.get(text) or self._refs.get(clean_header(text))
+        if found is None:
+            raise RowProblem("street", f"未知的街道“{text}”，或不在你管辖的街道内")
+        return found
+
+
 # ---------------------------------------------------------------------------- rows
 
 
@@ -276,10 +312,14 @@ def fingerprint(data: CaseInput) -> str:
         data.lon,
         data.lat,
     ]
+    if data.street is not None:  # only then: the fingerprints of files without the column stay
+        values.append(data.street.code)
     return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode()).hexdigest()
 
 
-def _parse_row(number: int, raw: Sequence[Any], cols: Columns, categories: CategoryLookup) -> _Row:
+def _parse_row(
+    number: int, raw: Sequence[Any], cols: Columns, categories: CategoryLookup, streets: StreetLookup
+) -> _Row:
     row = _Row(number, raw)
 
     def cell(name: str) -> Any:
@@ -310,6 +350,7 @@ def _parse_row(number: int, raw: Sequence[Any], cols: Columns, categories: Categ
     description = text("description", "诉求内容为空").replace("\r\n", "\n")
     lon = attempt(lambda: parse_coordinate(cell("lon"), "lon", cols.label("lon")))
     lat = attempt(lambda: parse_coordinate(cell("lat"), "lat", cols.label("lat")))
+    street = attempt(lambda: streets.resolve(cell("street")))
     address = text("address")
     reporter_name = text("reporter_name")
     reporter_phone = text("reporter_phone", parse=parse_code)
@@ -328,6 +369,7 @@ def _parse_row(number: int, raw: Sequence[Any], cols: Columns, categories: Categ
         source=SOURCE,
         external_id=external_id,
         received_at=received_at,
+        street=street,
     )
     row.fingerprint = fingerprint(row.data)
     return row
@@ -343,7 +385,7 @@ def _problems_from(exc: CaseError, data: CaseInput) -> list[tuple[tuple[str, ...
             reason = "坐标不在任何街道内" + ("，地址也未找到" if data.address else "")
             return [(("lon", "lat"), reason)]
         reason = "地址未找到且没有坐标" if data.address else "事发地址为空且没有坐标"
-        return [(("address",), reason)]
+        return [(("address",), reason + "，也无法确定所属街道：请填写“街道”列")]
     return [(fields, exc.message)]
 
 
@@ -446,11 +488,17 @@ class _Run:
             return
         try:
             if self.result.dry_run:
-                actions.validate_input(data)
+                scope = user_scope(self.actor)
+                actions.validate_input(data, lambda: self.intake.sole_street(scope))
                 outcome = "updated" if ext in existing else "created"
             elif ext not in existing:
                 pk = actions.create_case(
-                    data, self.actor, fingerprint=row.fingerprint, via="import", find_duplicates=False
+                    data,
+                    self.actor,
+                    fingerprint=row.fingerprint,
+                    via="import",
+                    find_duplicates=False,
+                    in_own_street=True,
                 ).pk
                 outcome = "created"
             else:
@@ -497,6 +545,7 @@ def import_file(
         out = ErrorReport(Path(report), cols.header_row) if report else None
         run = _Run(cols, result, out, on_error, actor)
         categories = CategoryLookup()
+        streets = StreetLookup(actor)
         with acting_as(actor, "import"):
             chunk: list[_Row] = []
             number = 1
@@ -504,7 +553,7 @@ def import_file(
                 for number, raw in enumerate(rows, start=2):
                     if all(is_blank(c) for c in raw):
                         continue  # trailing empty rows are common in Excel exports
-                    chunk.append(_parse_row(number, raw, cols, categories))
+                    chunk.append(_parse_row(number, raw, cols, categories, streets))
                     if len(chunk) >= CHUNK_SIZE:
                         run.process(chunk)
                         chunk = []

@@ -2,6 +2,7 @@ from civicgrid.core.models import Notification
 
 from .case import Case, CaseSequence
 from .config import Category, DutyRule
+from .patrol import Patrol
 from .work import Assignment, Callback, CaseEvent, ExtensionRequest, Photo, Supervision
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "DutyRule",
     "ExtensionRequest",
     "Notification",
+    "Patrol",
     "Photo",
     "Supervision",
 ]

@@ -11,7 +11,7 @@ from civicgrid.core.personal import Kind, PersonalDataField, SearchHashField
 from civicgrid.geo.models import Area, Building
 from civicgrid.orgs.models import Unit
 
-from ..choices import CaseStatus, Channel, DisputeLevel, EscalationLevel, RequestType, Urgency
+from ..choices import CaseStatus, Channel, DisputeLevel, EscalationLevel, PlaceStatus, RequestType, Urgency
 from ..querysets import CaseQuerySet
 from .config import Category
 
@@ -87,6 +87,12 @@ class Case(TimeStampedModel):
         related_name="+",
         db_index=False,
     )
+    # 待定位: no building or point inside the street was found; the desk places it (更正位置).
+    place_status = models.CharField(
+        _("定位状态"), max_length=16, choices=PlaceStatus.choices, default=PlaceStatus.LOCATED
+    )
+    # The point and the building lie in different grids: the desk chooses (选定网格).
+    grid_conflict = models.BooleanField(_("网格冲突"), default=False)
 
     reporter_name = models.CharField(_("联系人"), max_length=50, blank=True)
     reporter_phone = PersonalDataField(
@@ -147,6 +153,12 @@ class Case(TimeStampedModel):
     is_overdue = models.BooleanField(_("已超期"), default=False, db_index=True)
     overdue_at = models.DateTimeField(_("超期时间"), null=True, blank=True)
     resolution_note = models.TextField(_("办理结果"), blank=True)
+    # What residents read as the result: the handler's report as the desk approved it at close
+    # (resolution_note stays internal).
+    public_result = models.TextField(_("对外办理结果"), blank=True)
+    # Part of the resident's tracking link (cases.tracking): revoking the link bumps it, so
+    # every link signed before stops working and the next one is new.
+    link_version = models.PositiveIntegerField(_("跟踪链接版本"), default=1)
 
     # Its photos (core attachments, cases.Photo) and inbox notices, found as `case` from them.
     photos = GenericRelation("cases.Photo", related_query_name="case")
@@ -184,6 +196,17 @@ class Case(TimeStampedModel):
                 fields=["street", "callback_due_at"],
                 condition=Q(status="closed", called_back_at__isnull=True),
                 name="case_awaiting_callback_idx",
+            ),
+            # The 待定位 and 网格冲突 queues: few rows each, counted from their own partial indexes.
+            models.Index(
+                fields=["street", "-received_at"],
+                condition=Q(place_status=PlaceStatus.TO_LOCATE),
+                name="case_to_locate_idx",
+            ),
+            models.Index(
+                fields=["street", "-received_at"],
+                condition=Q(grid_conflict=True),
+                name="case_grid_conflict_idx",
             ),
             models.Index(
                 fields=["response_due_at"],

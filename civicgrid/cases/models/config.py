@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -18,6 +19,8 @@ class Category(AuditedModel):
 
     code = models.CharField(_("编码"), max_length=16, unique=True)
     name = models.CharField(_("名称"), max_length=50)
+    # Shown to English users (`label`); empty falls back to the Chinese name.
+    name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
     parent = models.ForeignKey(
         "self",
         verbose_name=_("上级分类"),
@@ -48,7 +51,14 @@ class Category(AuditedModel):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        return f"{self.code} {self.label}"
+
+    @property
+    def label(self) -> str:
+        """The name in the active language: the English name for English users, if set."""
+        if self.name_en and (translation.get_language() or "").startswith("en"):
+            return self.name_en
+        return self.name
 
     def get_absolute_url(self) -> str:
         return reverse("cases:category", args=[self.code])
@@ -102,7 +112,7 @@ class DutyRule(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.area.name} · {self.category.name} → {self.lead_unit.name}"
+        return f"{self.area.name} · {self.category.label} → {self.lead_unit.name}"
 
     def get_absolute_url(self) -> str:
         return reverse("cases:duty", args=[self.pk])

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from civicgrid.core.messages import render
 from civicgrid.core.models import Attachment, Event
 from civicgrid.geo.models import Area
 from civicgrid.orgs.models import Unit
@@ -90,6 +91,8 @@ class CaseEvent(models.Model):
     action = models.CharField(_("动作"), max_length=24, choices=CaseAction.choices)
     from_status = models.CharField(_("原状态"), max_length=16, blank=True)
     to_status = models.CharField(_("新状态"), max_length=16, blank=True)
+    # What a person typed, or — when data["note_params"] is present — a message id the system
+    # wrote, shown in the reader's language (`note_text`, core.messages).
     note = models.TextField(_("说明"), blank=True)
     data = models.JSONField(_("数据"), default=dict, blank=True)
     street_id = models.BigIntegerField(db_index=True)
@@ -103,6 +106,11 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.number} {self.get_action_display()}"
+
+    @property
+    def note_text(self) -> str:
+        """The note in the active language (a system note) or as typed."""
+        return render(self.note, self.data.get("note_params"))
 
     @property
     def photos(self) -> models.QuerySet["Photo"]:
@@ -152,6 +160,9 @@ class Callback(models.Model):
     resolution = models.CharField(_("解决情况"), max_length=16, choices=Resolution.choices, blank=True)
     satisfaction = models.CharField(_("满意度"), max_length=16, choices=Satisfaction.choices, blank=True)
     note = models.TextField(_("回访记录"), blank=True)
+    # The resident's own rating through the tracking link (one per case) rather than the desk's
+    # phone call; it takes precedence in the rates (docs/metrics.md).
+    by_resident = models.BooleanField(_("居民自评"), default=False)
     street = street_field()
 
     objects = CaseChildQuerySet.as_manager()

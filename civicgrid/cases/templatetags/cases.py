@@ -15,6 +15,7 @@ from civicgrid.core.choices import Role
 from civicgrid.core.querysets import user_scope
 from civicgrid.core.redact import redact
 
+from .. import public
 from ..choices import CaseStatus
 
 register = template.Library()
@@ -54,7 +55,9 @@ def case_nav_links(context: template.Context) -> list[dict[str, Any]]:
         if scope.unit_ids or scope.role == Role.HANDLER:
             items.append((gettext_lazy("我的任务"), reverse("cases:tasks")))
         if may(user, "cases.mobile"):
-            items.append((gettext_lazy("巡查上报"), reverse("cases:mobile")))
+            items.append((gettext_lazy("巡查"), reverse("cases:mobile")))
+        if may(user, "cases.patrols") and not may(user, "cases.patrol"):  # a worker's are on the patrol page
+            items.append((gettext_lazy("巡查记录"), reverse("cases:patrols")))
     links = []
     for label, url in items:
         active = path.startswith(url) and not (url == reverse("cases:workbench") and _deeper_case_page(path))
@@ -63,8 +66,9 @@ def case_nav_links(context: template.Context) -> list[dict[str, Any]]:
 
 
 def _deeper_case_page(path: str) -> bool:
-    # /cases/tasks/ and /cases/m/ have their own links; /cases/<number>/ belongs to the workbench.
-    return any(path.startswith(reverse(name)) for name in ("cases:tasks", "cases:mobile", "cases:metrics"))
+    # /cases/tasks/, /cases/m/, /cases/patrols/ have their own links; /cases/<number>/ is the workbench's.
+    own = ("cases:tasks", "cases:mobile", "cases:metrics", "cases:patrols")
+    return any(path.startswith(reverse(name)) for name in own)
 
 
 def _span(delta: timedelta) -> str:
@@ -76,6 +80,12 @@ def _span(delta: timedelta) -> str:
     if hours:
         return _("%(h)s小时%(m)s分") % {"h": hours, "m": mins}
     return _("%(m)s分钟") % {"m": max(mins, 1)}
+
+
+@register.inclusion_tag("cases/public/_my_reports.html")
+def my_reports(user: Any) -> dict[str, Any]:
+    """我的反映 for a signed-in resident (the home page is the accounts app's, which imports no cases)."""
+    return {"my_reports": public.my_reports(user)}
 
 
 @register.inclusion_tag("cases/_due.html")
@@ -113,3 +123,9 @@ def redact_filter(text: str) -> str:
     """Free text with the phones, ID numbers and plates typed into it masked (core.redact);
     the case page's 查看原文 reveals the description in full, logged."""
     return redact(text)
+
+
+@register.filter
+def span(delta: timedelta | None) -> str:
+    """A duration as "2小时5分" (a patrol's length); "—" for none."""
+    return _span(delta) if delta is not None else "—"

@@ -1,6 +1,10 @@
 """Helpers to make cases and drive them through the loop in tests."""
 
+import io
 from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from civicgrid.cases import actions
 from civicgrid.cases.actions import CaseInput
@@ -60,3 +64,10 @@ def advance(world: Any, case: Case, status: str, street: str = "east") -> Case:
         case = actions.run_action(case.pk, action, world.user(street, role), params)
     assert case.status == status
     return case
+
+
+def jpeg(name: str = "p.jpg") -> SimpleUploadedFile:
+    """A small valid photo to upload."""
+    buf = io.BytesIO()
+    Image.new("RGB", (32, 24), "green").save(buf, format="JPEG")
+    return SimpleUploadedFile(name, buf.getvalue(), content_type="image/jpeg")

@@ -195,7 +195,7 @@ def test_merged_cases_follow_the_master(w):
     for follower in (child, grandchild):
         follower = Case.objects.get(pk=follower.pk)
         assert follower.status == CaseStatus.CLOSED and follower.resolution_note == master.resolution_note
-        assert follower.events.last().note == f"随主单 {master.number} 结案"
+        assert follower.events.last().note_text == f"随主单 {master.number} 结案"
 
 
 def test_reopen_gives_a_fresh_three_working_day_limit(w, time_machine):

@@ -37,6 +37,8 @@ COMPARED = [
     "street_id",
     "residential_area_id",
     "grid_id",
+    "place_status",
+    "grid_conflict",
     "reporter_name",
     "reporter_phone",
     "source",
@@ -259,7 +261,9 @@ def test_import_uses_the_bulk_path(routed, tmp_path, monkeypatch):
     result = hotline.import_file(write_csv(path, rows, HEADERS))
     assert calls == [7, 7, 7]
     assert result.summary() == "created=20 updated=0 unchanged=1 failed=1"
-    assert [str(e) for e in result.errors] == ["第 22 行 [事发地址]: 地址未找到且没有坐标"]
+    assert [str(e) for e in result.errors] == [
+        "第 22 行 [事发地址]: 地址未找到且没有坐标，也无法确定所属街道：请填写“街道”列"
+    ]
     again = hotline.import_file(path)
     assert again.summary() == "created=0 updated=0 unchanged=21 failed=1"
 

@@ -98,7 +98,7 @@ def test_check_deadlines_marks_supervises_notifies_once(
     fresh = make_case(world, received_at=at(2026, 11, 9, 9, 0))
     time_machine.move_to(at(2026, 11, 10, 9, 0))  # late's 5 working days ended on 11-09
     with django_capture_on_commit_callbacks(execute=True):
-        assert actions.check_deadlines() == {"overdue": 1, "response_overdue": 0}
+        assert actions.check_deadlines() == {"overdue": 1, "response_overdue": 0, "due_soon": 0}
     late.refresh_from_db()
     assert late.is_overdue and late.events.last().action == "overdue"
     record = Supervision.objects.get(case=late)
@@ -111,7 +111,7 @@ def test_check_deadlines_marks_supervises_notifies_once(
     ).count()  # the unit's handler, the desk's dispatcher+admin
     assert sent == 3
     with django_capture_on_commit_callbacks(execute=True):
-        assert actions.check_deadlines() == {"overdue": 0, "response_overdue": 0}  # idempotent
+        assert actions.check_deadlines() == {"overdue": 0, "response_overdue": 0, "due_soon": 0}  # idempotent
     assert Supervision.objects.count() == 1 and Notification.objects.filter(kind="overdue").count() == sent
     fresh.refresh_from_db()
     assert not fresh.is_overdue
@@ -145,5 +145,5 @@ def test_command_and_celery_task(world, time_machine):
 
     out = StringIO()
     call_command("check_deadlines", "--now", "2026-11-20T09:00:00+08:00", stdout=out)
-    assert out.getvalue().strip() == "overdue=1 response_overdue=1"
-    assert check_deadlines_task.delay().get() == {"overdue": 0, "response_overdue": 0}
+    assert out.getvalue().strip() == "overdue=1 response_overdue=1 due_soon=0"
+    assert check_deadlines_task.delay().get() == {"overdue": 0, "response_overdue": 0, "due_soon": 0}

@@ -46,7 +46,8 @@ def test_an_action_logs_its_event_with_the_version_it_wrote(w):
     logged = case.events.get(action="file").event
     assert logged.version == case.version == 2
     assert logged.actor_id == desk.pk and logged.actor_label == str(desk)
-    assert logged.payload == {}  # filing notifies nobody
+    # Filing tells only the reporter (its public status changed), no staff member.
+    assert [n["audience"] for n in logged.payload["notify"]] == [{"reporter": True}]
     assert_logged(case)
 
 

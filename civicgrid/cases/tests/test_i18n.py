@@ -412,3 +412,199 @@ def test_webhook_pages_in_english(world, english_admin):
         present=["Signing secret replaced", 'X-Civicgrid-Timestamp + "." + raw request body'],
         absent=["签名密钥已更换", "原始请求体"],
     )
+
+
+# ---------------------------------------------------------------------------- one language at a time
+
+# CJK letters and punctuation (not the ideographic space that indents a tree in a <select>).
+CJK = re.compile(r"[\u3001-\u303f\u3400-\u9fff\uff00-\uffef]")
+
+
+def cjk_outside_data(html: str, data: list[str]) -> list[str]:
+    """The CJK text left on a page once the data (names, descriptions, addresses people typed)
+    is taken out: what an English reader would see untranslated."""
+    text = re.sub(r"(?s)<script.*?</script>|<style.*?</style>|<!--.*?-->", " ", html)
+    text = re.sub(r"<[^>]*>", "\n", text)
+    for value in sorted({d for d in data if d}, key=len, reverse=True):
+        text = text.replace(value, " ")
+    return sorted({line.strip() for line in text.splitlines() if CJK.search(line)})
+
+
+def world_data(world) -> list[str]:
+    from civicgrid.accounts.models import User
+    from civicgrid.cases.models import Case
+    from civicgrid.geo.models import Area
+    from civicgrid.orgs.models import Unit
+
+    values = [settings.CIVICGRID_SITE_NAME, "简体中文"]  # the site's configured name; a language's own name
+    values += list(Area.objects.values_list("name", flat=True))
+    values += list(Unit.objects.values_list("name", flat=True))
+    values += list(User.objects.values_list("full_name", flat=True))
+    for case in Case.objects.all():
+        values += [case.title, case.description, case.address, case.reporter_name]
+        for e in case.events.all():  # "name（username）" as written; notes people typed
+            values += [e.actor_label, e.note if "note_params" not in e.data else ""]
+    return values
+
+
+@pytest.mark.django_db
+def test_an_english_reader_walking_the_main_pages_sees_no_chinese_outside_data(
+    world, client, django_capture_on_commit_callbacks
+):
+    from civicgrid.cases.tests.factories import duty
+
+    duty(world)
+    new = make_case(world)
+    filed = advance(world, make_case(world), "filed")
+    with django_capture_on_commit_callbacks(execute=True):
+        closed = advance(world, make_case(world), "closed")  # notices on the way, in the inbox
+    for role, urls in {
+        "dispatcher": [
+            "/",
+            "/cases/",
+            "/cases/?queue=all",
+            new.get_absolute_url(),
+            filed.get_absolute_url(),
+            closed.get_absolute_url(),
+            "/inbox/",
+            "/cases/metrics/",
+            "/cases/import/",
+            "/jobs/",
+            "/cases/categories/E2105/",
+        ],
+        "handler": ["/", "/inbox/", "/cases/tasks/"],
+        "gridworker": ["/cases/m/", "/cases/m/report/", "/cases/m/verify/"],
+    }.items():
+        client.force_login(world.user("east", role))
+        client.cookies["django_language"] = "en"
+        for url in urls:
+            left = cjk_outside_data(page(client, url), world_data(world))
+            assert not left, (role, url, left)
+
+
+def test_the_walk_catches_chinese_outside_data():
+    html = '<p>王先生</p><p><span class="badge">待受理</span> 12:00</p>'
+    assert cjk_outside_data(html, ["王先生"]) == ["待受理"]
+    assert cjk_outside_data(html, ["王先生", "待受理"]) == []
+
+
+@pytest.mark.django_db
+def test_the_dispatch_form_has_a_translated_blank_choice(world, client):
+    from civicgrid.cases.tests.factories import duty
+
+    duty(world)
+    filed = advance(world, make_case(world), "filed")
+    client.force_login(world.user("east", "dispatcher"))
+    # Django's own blank ("- Select an option -") has no Chinese: ours is translated both ways.
+    html = page(client, filed.get_absolute_url())
+    assert '<option value="">请选择</option>' in html and "Select an option" not in html
+    client.cookies["django_language"] = "en"
+    html = page(client, filed.get_absolute_url())
+    assert '<option value="">Please choose</option>' in html
+
+
+@pytest.mark.django_db
+def test_category_names_follow_the_language(world, client, english_dispatcher):
+    from civicgrid.accounts import tokens
+    from civicgrid.cases.models import Category
+
+    assert Category.objects.exclude(name_en="").count() == Category.objects.count() == 88
+    case = make_case(world)  # E2105 噪声扰民
+    assert_english(
+        page(english_dispatcher, case.get_absolute_url()),
+        present=["E2105 Noise nuisance", "Community matters"],
+        absent=["E2105 噪声扰民", "扩展事件"],  # (the description says 噪声扰民 too: data)
+    )
+    workbench = page(english_dispatcher, "/cases/")
+    assert_english(workbench, present=["<td>Noise nuisance</td>"], absent=["<td>噪声扰民</td>"])
+    grouped = page(english_dispatcher, "/cases/metrics/?group_by=category")
+    assert_english(grouped, present=["<td>Noise nuisance</td>"], absent=["<td>噪声扰民</td>"])
+    client.cookies.pop("django_language")
+    assert "E2105 噪声扰民" in page(client, case.get_absolute_url())  # Chinese stays the default
+    # The API follows the program's Accept-Language (there is no switch to remember).
+    key = tokens.issue(world.user("east", "dispatcher"), scopes=["read"]).key
+    api = client.__class__()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    english = api.get(f"/api/v1/cases/{case.number}", HTTP_ACCEPT_LANGUAGE="en", **auth)
+    assert english.status_code == 200 and english.json()["category"]["name"] == "Noise nuisance"
+    assert "Accept-Language" in english["Vary"] and english["Content-Language"] == "en"
+    chinese = api.get(f"/api/v1/cases/{case.number}", **auth)
+    assert chinese.json()["category"]["name"] == "噪声扰民"
+    from civicgrid.insights import rollups
+
+    rollups.refresh()  # the dashboard's figures come from the rollups
+    for path in ("/api/v1/metrics?group_by=category", "/api/v1/insights/metrics?group_by=category"):
+        rows = api.get(path, HTTP_ACCEPT_LANGUAGE="en", **auth).json()["results"]
+        assert [g["name"] for g in rows] == ["Noise nuisance"], path
+
+
+@pytest.mark.django_db
+def test_notices_and_system_notes_read_in_the_readers_language(
+    world, client, django_capture_on_commit_callbacks
+):
+    from civicgrid.cases.tests.factories import duty
+    from civicgrid.core.models import Notification
+
+    duty(world)
+    filed = advance(world, make_case(world), "filed")
+    with django_capture_on_commit_callbacks(execute=True):
+        case = advance(world, filed, "dispatched")
+    handler = world.user("east", Role.HANDLER)
+    notice = Notification.objects.get(user=handler)
+    # Stored as a message id and its parameters, rendered for each reader.
+    assert notice.text == "新派单 %(number)s（%(role)s）：%(title)s"
+    assert notice.params == {"number": case.number, "role": "lead", "title": case.title}
+    # A row written before (finished Chinese text, no params) still reads as it was.
+    Notification.objects.create(user=handler, kind="dispatched", text="旧通知 100%", key="old:1")
+    client.force_login(handler)
+    chinese = page(client, "/inbox/")
+    assert f"新派单 {case.number}（主办）" in chinese and "旧通知 100%" in chinese
+    client.cookies["django_language"] = "en"
+    english = page(client, "/inbox/")
+    assert f"New case {case.number} (Lead" in english and "新派单" not in english
+    assert "旧通知 100%" in english
+    # The timeline's system notes likewise; what people typed stays as typed.
+    client.force_login(world.user("east", "dispatcher"))
+    html = page(client, case.get_absolute_url())
+    assert "Registered via 12345 hotline" in html and "经12345热线登记" not in html
+    client.cookies.pop("django_language")
+    assert "经12345热线登记" in page(client, case.get_absolute_url())
+
+
+@pytest.mark.django_db
+def test_the_import_job_page_reads_in_english(world, client, tmp_path, django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from civicgrid.cases.tests.test_import_12345 import rows, write_xlsx
+    from civicgrid.core.models import Job
+
+    client.force_login(world.user("east", Role.DISPATCHER))
+    client.cookies["django_language"] = "en"
+    path = write_xlsx(tmp_path / "12345.xlsx", rows())
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/cases/import/", {"file": SimpleUploadedFile(path.name, path.read_bytes())})
+    job = Job.objects.get()
+    assert "created=" not in job.message  # a message id, not the command's machine line
+    html = page(client, job.get_absolute_url())
+    assert_english(html, present=["Import finished", "Created"], absent=["导入完成", "新建", "created="])
+
+
+@pytest.mark.django_db
+def test_each_language_is_offered_in_its_own_name(world, client):
+    client.force_login(world.user("east", "dispatcher"))
+    for cookie in ("zh-hans", "en"):
+        client.cookies["django_language"] = cookie
+        html = page(client, "/")
+        assert '<option value="en" lang="en"' in html and ">English</option>" in html
+        assert ">简体中文</option>" in html and "英语" not in html
+
+
+@pytest.mark.django_db
+def test_the_site_has_an_icon(client):
+    html = page(client, "/accounts/login/")
+    assert 'rel="icon" href="/static/favicon.svg"' in html
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"] == "/static/favicon.svg"
+    icon = client.get("/static/favicon.svg")
+    assert icon.status_code == 200
+    assert b"<svg" in b"".join(icon.streaming_content if icon.streaming else [icon.content])

@@ -56,6 +56,7 @@ GOOD = {
     "reporter_phone": 13800000000.0,
     "lon": 121.055,
     "lat": 31.205,
+    "street": "",
 }
 ROWS = st.one_of(
     st.tuples(
@@ -77,7 +78,7 @@ FUZZ = settings(
 @given(row=ROWS)
 def test_any_row_parses_or_names_its_problems(db, row):
     columns = hotline.check_header(HEADERS)
-    parsed = hotline._parse_row(2, list(row), columns, hotline.CategoryLookup())
+    parsed = hotline._parse_row(2, list(row), columns, hotline.CategoryLookup(), hotline.StreetLookup(None))
     if parsed.problems:
         assert parsed.data is None
         assert all(fields and set(fields) <= FIELDS and reason for fields, reason in parsed.problems)

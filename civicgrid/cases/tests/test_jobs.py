@@ -5,9 +5,13 @@ a job runs in-process on commit, exactly as in the embedded profile (`make demo`
 import datetime as dt
 import io
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from civicgrid.cases import jobs, notifications, tasks
@@ -106,7 +110,9 @@ def test_import_reports_progress_per_chunk(
     # Counted first (4 rows), then after every 2-row chunk and at the end.
     assert seen == [(0, 4), (2, 4), (4, 4), (4, 4)]
     job.refresh_from_db()
-    assert job.status == JobStatus.SUCCEEDED and job.message == "created=2 updated=0 unchanged=0 failed=2"
+    # A message id the page translates (the counts are in the summary and the result).
+    assert job.status == JobStatus.SUCCEEDED and job.message == "导入完成，部分行失败：见结果文件"
+    assert job.result["counts"] == {"created": 2, "updated": 0, "unchanged": 0, "failed": 2}
 
 
 def test_the_job_page_polls_while_the_job_runs(world, client, tmp_path):
@@ -265,8 +271,9 @@ def test_export_in_english_for_an_english_user(world, client, post):
     client.force_login(world.user("east", Role.DISPATCHER))
     client.cookies["django_language"] = "en"
     post("/cases/export/", {"queue": "all"})
-    header = workbook_rows(Job.objects.get())[0]
+    header, row = workbook_rows(Job.objects.get())
     assert header[0] == "Case number"
+    assert row[header.index("Problem category")] == "E2105 Noise nuisance"  # Category.name_en
 
 
 def test_a_cadre_exports_only_their_residential_area(world, client, post):
@@ -283,6 +290,64 @@ def test_export_is_refused_to_roles_without_the_workbench(world, client):
     with pytest.raises(Forbidden):
         jobs.start_export(world.user("east", Role.HANDLER), {})
     assert not Job.objects.exists()
+
+
+def test_export_carries_the_whole_description_the_result_the_units_deadlines_and_timeline(
+    world, client, post, time_machine
+):
+    time_machine.move_to(dt.datetime(2026, 10, 12, 10, 15, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False)
+    duty(world).co_units.add(world.shared_unit)
+    long = "楼上夜间噪声扰民，" * 20 + "请回电 13912345678"
+    case = advance(world, make_case(world, description=long), CaseStatus.CLOSED)
+    client.force_login(world.user("east", Role.DISPATCHER))
+    post("/cases/export/", {"queue": "all"})
+    header, row = workbook_rows(Job.objects.get(kind=jobs.EXPORT))
+    cells = dict(zip(header, row, strict=True))
+    # The description whole, the phone typed into it masked as on the case page.
+    assert cells["诉求内容"] == "楼上夜间噪声扰民，" * 20 + "请回电 139****5678"
+    assert cells["办理结果"] == "已整改完毕"
+    assert (cells["主办单位"], cells["协办单位"]) == (world.east.unit.name, world.shared_unit.name)
+    for column, field in (("响应时限", "response_due_at"), ("处置时限", "handling_due_at")):
+        assert cells[column] == timezone.localtime(getattr(case, field)).replace(tzinfo=None)
+    assert cells["回访时限"] == timezone.localtime(case.callback_due_at).replace(tzinfo=None)
+    units = f"{world.east.unit.name}、{world.shared_unit.name}"
+    assert cells["办理过程"] == (
+        f"10-12 10:15 登记; 10-12 10:15 立案; 10-12 10:15 派遣 {units}; "
+        f"10-12 10:15 签收 {world.east.unit.name}; 10-12 10:15 处置反馈 {world.east.unit.name}; "
+        "10-12 10:15 核查通过; 10-12 10:15 结案"
+    )
+
+
+def test_export_queries_do_not_grow_with_the_rows(world):
+    duty(world).co_units.add(world.shared_unit)
+    dispatcher = world.user("east", Role.DISPATCHER)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            cases = jobs.export_cases(dispatcher, {}).iterator(chunk_size=50)
+            rows = list(jobs.export_rows(dispatcher, cases))
+        assert len(rows) == Case.objects.count()
+        return len(captured)
+
+    advance(world, make_case(world), CaseStatus.DISPATCHED)
+    one = queries()
+    for _ in range(6):
+        advance(world, make_case(world), CaseStatus.DISPATCHED)
+    # The cases, their timelines and their co-handling units: a query each, whatever the rows.
+    assert queries() == one == 3
+
+
+def test_a_large_export_spans_chunks_and_keeps_every_row_in_order(world, client, post, monkeypatch):
+    monkeypatch.setattr(jobs, "EXPORT_CHUNK", 40)
+    made = [make_case(world, description=f"第 {i} 件：" + "噪" * 300) for i in range(130)]
+    client.force_login(world.user("east", Role.DISPATCHER))
+    post("/cases/export/", {"queue": "all"})
+    job = Job.objects.get(kind=jobs.EXPORT)
+    header, *body = workbook_rows(job)
+    assert [r[0] for r in body] == [c.number for c in made]
+    text = header.index("诉求内容")
+    assert all(len(r[text]) == len(c.description) for r, c in zip(body, made, strict=True))
+    assert job.result["summary"] == [["工单数", 130]]
 
 
 # ---------------------------------------------------------------------------- report
@@ -355,14 +420,16 @@ def test_actions_send_notifications_through_their_event(world, django_capture_on
     with django_capture_on_commit_callbacks(execute=True):
         case = advance(world, case, CaseStatus.DISPATCHED)
     assignment = case.assignments.get()
-    # Plain data only, in the action's event: the audience, kind, text, key (docs/decisions/0006).
+    # Plain data only, in the action's event: the audience, kind, text (a message id), key and
+    # the text's parameters, rendered in each reader's language (docs/decisions/0006).
     logged = case.events.get(action="dispatch").event
     assert logged.payload["notify"] == [
         {
             "audience": {"units": [world.east.unit.pk]},
             "kind": NotificationKind.DISPATCHED,
-            "text": f"新派单 {case.number}（主办）：{case.title}",
+            "text": "新派单 %(number)s（%(role)s）：%(title)s",
             "key": f"dispatch:{assignment.pk}",
+            "params": {"number": case.number, "role": "lead", "title": case.title},
         }
     ]
     handler = world.user("east", Role.HANDLER)

@@ -25,6 +25,7 @@ COMMENT = "内部备注：诉求人情绪激动，注意沟通"
 FEEDBACK = "处置单位反馈：已安排保洁人员清运"
 SUPERVISION = "督办意见：三日内办结"
 RESULT = "已清理完毕，如有问题请联系 13812340000"
+CLOSE_NOTE = "内部结案说明：网格员核查通过，结案"
 CALLBACK_NOTE = "回访记录：诉求人表示满意"
 DESCRIPTION = "小区门口垃圾满溢，我的电话 139 0000 4321，车牌沪A12345 被挡"
 MASKED_DESCRIPTION = "小区门口垃圾满溢，我的电话 139****4321，车牌沪A****5 被挡"
@@ -69,7 +70,8 @@ def resident_case(client, world, settings, tmp_path):
         ("supervise", "leader", {"note": SUPERVISION}),
         ("report_back", "handler", {"feedback": FEEDBACK, "photos": [jpeg()]}),
         ("verify_pass", "gridworker", {}),
-        ("close", "dispatcher", {"note": RESULT}),
+        # The desk approves the handler's report, edited, as the public result.
+        ("close", "dispatcher", {"public_result": RESULT, "note": CLOSE_NOTE}),
         (
             "callback",
             "dispatcher",
@@ -89,6 +91,7 @@ def staff_only_texts(world) -> list[str]:
         FEEDBACK,
         SUPERVISION,
         CALLBACK_NOTE,
+        CLOSE_NOTE,
         world.east.unit.name,
         "13900004321",
         "13812340000",

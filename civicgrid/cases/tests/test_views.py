@@ -144,6 +144,8 @@ def test_workbench_queues_count_and_filter(client, routed, django_capture_on_com
         "overdue": 0,
         "verify": 1,
         "callback": 1,
+        "to_locate": 0,
+        "grid_conflict": 0,
         "all": 4,
     }
     assert [c.number for c in response.context["page"]] == [new.number]  # desk starts at 待受理

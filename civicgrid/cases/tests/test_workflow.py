@@ -32,6 +32,7 @@ PARAMS = {
     CaseAction.SUSPEND: {"reason": "等待法院判决"},
     CaseAction.RESUME: {},
     CaseAction.COMMENT: {"note": "已电话联系"},
+    CaseAction.RELOCATE: {"building": "东路12号", "reason": "地址有误"},
 }
 
 # (action, state it starts from, roles that may take it)
@@ -53,6 +54,7 @@ ALLOWED = [
     (CaseAction.ESCALATE, CaseStatus.FILED, {Role.CADRE, Role.DISPATCHER, Role.ADMIN}),
     (CaseAction.SUSPEND, CaseStatus.FILED, {Role.DISPATCHER, Role.ADMIN}),
     (CaseAction.COMMENT, CaseStatus.DISPATCHED, set(Role) - {Role.RESIDENT}),
+    (CaseAction.RELOCATE, CaseStatus.DISPATCHED, {Role.DISPATCHER, Role.ADMIN}),
 ]
 ROLES = [r for r in Role if r != Role.RESIDENT]  # residents never see staff cases (404 is tested elsewhere)
 

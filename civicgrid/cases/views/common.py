@@ -3,6 +3,7 @@ the user's scope and how much of the reporter a role may see."""
 
 from typing import Any
 
+from django import forms
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
@@ -13,6 +14,7 @@ from civicgrid.core.privacy import reporter_view as privacy_reporter_view
 from civicgrid.core.querysets import user_scope
 from civicgrid.core.redact import redact
 
+from ..errors import CaseError
 from ..models import Case
 
 
@@ -61,3 +63,12 @@ def description_view(case: Case, user: Any) -> dict[str, Any]:
     if may_reveal:
         out["reasons"] = RevealReason.choices
     return out
+
+
+def form_error(form: forms.Form, exc: CaseError) -> None:
+    """An action's refusal on the form: under the field it names (a point's under the
+    address), else above the form."""
+    field = next((f for f in exc.fields if f in form.fields), None)
+    if field in ("lon", "lat"):
+        field = "address"
+    form.add_error(field, exc.message)

@@ -1,10 +1,15 @@
-"""The grid worker's phone pages: report a problem found on patrol (photo + GPS) and verify
-handled cases on site. Big buttons, one column; the verify forms post to the ordinary
-action endpoint and come back here."""
+"""The grid worker's phone pages: the patrol page (their home: start and stop a patrol, what
+is open in their grids), the list of open cases in their grids (待核查 first), report a
+problem found on patrol (photo + GPS) and verify handled cases on site with a GPS check-in.
+Big buttons, one column; the verify forms post to the ordinary action endpoint and come back
+here."""
+
+import math
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
+from django.db.models import Case as SqlCase
+from django.db.models import IntegerField, Prefetch, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +21,7 @@ from civicgrid.core.choices import Action
 from .. import actions, workflow
 from ..actions import CaseInput
 from ..choices import (
+    OPEN_STATUSES,
     AssignmentRole,
     AssignmentStatus,
     CaseAction,
@@ -24,26 +30,77 @@ from ..choices import (
     PhotoStage,
     RequestType,
 )
+from ..duplicates import distance_m
 from ..errors import CaseError
+from ..filters import filter_cases
 from ..forms import PatrolReportForm, action_form
 from ..models import Assignment, Case, Category, Photo
 from .common import require
 
 RECENT_LIMIT = 10
 VERIFY_LIMIT = 50
+OPEN_LIMIT = 100
+
+
+def open_cases(request: HttpRequest) -> QuerySet[Case]:
+    """The open cases of my grids (restrict() and the one filter), 待核查 first, then oldest first."""
+    qs = filter_cases(
+        Case.objects.restrict(request.user, Action.VIEW), {"status": sorted(OPEN_STATUSES)}, user=request.user
+    )
+    verify_first = SqlCase(
+        When(status=CaseStatus.HANDLED, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+    return qs.annotate(verify_first=verify_first).order_by("verify_first", "received_at", "id")
 
 
 @login_required
 def mobile_home(request: HttpRequest) -> HttpResponse:
+    """The patrol page, a grid worker's home: the patrol they have open (or the button to
+    start one), what waits in their grids and their latest reports."""
     require(request, "cases.mobile")
-    visible = Case.objects.restrict(request.user, Action.VIEW)
-    to_verify = visible.filter(status=CaseStatus.HANDLED).count()
+    user = request.user
+    waiting = open_cases(request).order_by()
     mine = list(
-        visible.filter(created_by=request.user.pk, channel=Channel.PATROL).select_related("category")[
-            :RECENT_LIMIT
-        ]
+        Case.objects.restrict(user, Action.VIEW)
+        .filter(created_by=user.pk, channel=Channel.PATROL)
+        .select_related("category")
+        .order_by("-received_at")[:RECENT_LIMIT]
     )
-    return render(request, "cases/mobile/home.html", {"to_verify": to_verify, "mine": mine})
+    context = {
+        "to_verify": waiting.filter(status=CaseStatus.HANDLED).count(),
+        "open_count": waiting.count(),
+        "mine": mine,
+        "patrol": actions.active_patrol(user),
+    }
+    return render(request, "cases/mobile/home.html", context)
+
+
+def _position(request: HttpRequest) -> tuple[float, float] | None:
+    """?lon=&lat= from the phone (the list's "nearest first"); None when absent or not a place."""
+    try:
+        lon, lat = float(request.GET["lon"]), float(request.GET["lat"])
+    except (KeyError, ValueError):
+        return None
+    ok = math.isfinite(lon) and math.isfinite(lat) and abs(lon) <= 180 and abs(lat) <= 90
+    return (lon, lat) if ok else None
+
+
+@login_required
+def mobile_cases(request: HttpRequest) -> HttpResponse:
+    """Open cases in my grids with what I must do: 待核查 first, then the oldest; with the
+    phone's position, nearest first within each."""
+    require(request, "cases.mobile")
+    cases = list(open_cases(request).select_related("category", "grid")[:OPEN_LIMIT])
+    here = _position(request)
+    for case in cases:
+        case.distance = (  # type: ignore[attr-defined]
+            None
+            if here is None or case.lon is None or case.lat is None
+            else distance_m(*here, case.lon, case.lat)
+        )
+    if here is not None:
+        cases.sort(key=lambda c: (c.verify_first, c.distance is None, c.distance or 0))  # type: ignore[attr-defined]
+    return render(request, "cases/mobile/cases.html", {"cases": cases, "near": here is not None})
 
 
 @login_required
@@ -58,7 +115,7 @@ def mobile_report(request: HttpRequest) -> HttpResponse:
             category.inherited("default_request_type") if category else None
         ) or RequestType.REPORT
         try:
-            case = actions.create_case(
+            case = actions.report_on_patrol(
                 CaseInput(
                     request_type=str(request_type),
                     category=data["category"],
@@ -71,7 +128,6 @@ def mobile_report(request: HttpRequest) -> HttpResponse:
                     photos=data.get("photos") or [],
                 ),
                 request.user,
-                via="web",
             )
         except CaseError as exc:
             field = next((f for f in exc.fields if f in form.fields), None)

@@ -27,12 +27,14 @@ from civicgrid.core.views import safe_next, serve_attachment
 from civicgrid.geo.models import Area
 from civicgrid.geo.views import map_context
 
-from .. import actions, duplicates, personal, workflow
-from ..choices import OPEN_STATUSES, AssignmentStatus, CaseAction, PhotoStage
+from .. import actions, duplicates, personal, printing, workflow
+from ..actions.place import conflict_grids
+from ..batch import INLINE_LIMIT, BatchForm, batch_actions
+from ..choices import OPEN_STATUSES, AssignmentStatus, CaseAction, PhotoStage, PlaceStatus
 from ..errors import CaseError, Conflict, InvalidInput
 from ..forms import action_form
 from ..models import Assignment, Case, Category, DutyRule
-from ..public import public_case
+from ..public import resident_link
 from ..workbench import PAGE_FILTERS, QUEUE_CONDITIONS, QUEUES, case_filter, queue_counts
 from .common import (
     description_view,
@@ -42,6 +44,7 @@ from .common import (
     visible_case,
 )
 from .jobs import report_context
+from .public import status_context
 
 CASES_PER_PAGE = 25
 # A unit's finished work is listed for this many rows; the open groups are listed in full.
@@ -78,6 +81,13 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "queues": queues,
         "queue": queue,
         "page": page,
+        # The bulk bar, for roles with a bulk action (each case still asks the table).
+        "bulk_form": (
+            BatchForm(user=request.user, initial={"next": request.get_full_path()})
+            if batch_actions(request.user)
+            else None
+        ),
+        "bulk_limit": INLINE_LIMIT,
     }
     template = "cases/_workbench_results.html" if getattr(request, "htmx", False) else "cases/workbench.html"
     return render(request, template, context)
@@ -109,13 +119,40 @@ def _grid_geojson_url(case: Case, user: Any) -> str:
     return reverse("geo:area_geojson", args=[case.grid.code])
 
 
+def _place_notices(case: Case, events: list[Any], allowed: list[str]) -> dict[str, Any]:
+    """What the desk must settle about the case's place: 待定位, a grid conflict (its two
+    grids), and the duty table's suggestion after the last correction when it differs from
+    the lead unit (the desk dispatches or redispatches if it agrees)."""
+    out: dict[str, Any] = {"to_locate": case.place_status == PlaceStatus.TO_LOCATE}
+    if case.grid_conflict:
+        out["conflict"] = conflict_grids(case)
+    corrections = [e for e in events if e.action in (CaseAction.RELOCATE, CaseAction.CHOOSE_GRID)]
+    suggested = corrections[-1].data.get("suggested_lead_unit") if corrections else None
+    if suggested and suggested["id"] != case.lead_unit_id and case.status in OPEN_STATUSES:
+        out["suggested_unit"] = suggested["name"]
+    if CaseAction.RELOCATE in allowed:
+        out["street_outline"] = {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "geometry": case.street.geometry,
+                    "properties": {"name": case.street.name},
+                }
+            ]
+            if case.street.geometry
+            else [],
+        }
+    return out
+
+
 @login_required
 def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     case = visible_case(request, number)
     user = request.user
     if role_of(user) == Role.RESIDENT:
         # A resident sees their own report as the public sees it: no staff names, no notes.
-        return render(request, "cases/public/status.html", {"public": public_case(case)})
+        return render(request, "cases/public/status.html", status_context(case))
     case = (
         # lint: allow-unrestricted (re-reads the case visible_case() found)
         Case.objects.filter(pk=case.pk)
@@ -137,6 +174,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     allowed = workflow.allowed_actions(case, user)
     events = list(case.events.select_related("unit").order_by("at", "id"))
     photos = list(case.photos.order_by("uploaded_at", "id"))
+    supervisions = list(case.supervisions.select_related("unit"))
     candidates: list[Any] = []
     if may(user, "cases.desk") and case.status in OPEN_STATUSES:
         found = duplicates.candidates(case)
@@ -159,17 +197,40 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
         "after_photos": [p for p in photos if p.stage == PhotoStage.AFTER],
         "callbacks": list(case.callbacks.order_by("at")),
         "extensions": list(case.extensions.select_related("unit")),
-        "supervisions": list(case.supervisions.select_related("unit")),
+        "supervisions": supervisions,
         "merged_cases": list(
             Case.objects.restrict(user, Action.VIEW).filter(master=case).only("number", "title")
         ),
         "candidates": candidates,
+        "forms": printing.available(case, events, supervisions) if may(user, "cases.print") else [],
         "may_merge": CaseAction.MERGE in allowed,
-        "action_forms": _action_forms(case, user, allowed),
+        # Marking photos public has its own small form beside each photo.
+        "action_forms": _action_forms(case, user, [a for a in allowed if a != CaseAction.PUBLISH_PHOTO]),
+        "may_publish": CaseAction.PUBLISH_PHOTO in allowed,
+        # The desk hands the link out (again, after revoking it).
+        "tracking_link": resident_link(case) if CaseAction.REVOKE_LINK in allowed else "",
         "grid_geojson_url": _grid_geojson_url(case, user),
+        "place": _place_notices(case, events, allowed),
         **map_context(),
     }
     return render(request, "cases/case_detail.html", context)
+
+
+@login_required
+@never_cache
+def case_print(request: HttpRequest, number: str, kind: str) -> HttpResponse:
+    """A printed form of the case as a PDF (cases/printing.py), rendered in the request: about
+    a second for one case. 404 for a form the case does not have yet."""
+    require(request, "cases.print")
+    case = visible_case(request, number)
+    try:
+        document = printing.render(case, kind, request.user)
+    except printing.NotPrintable as exc:
+        raise Http404(str(exc)) from None
+    response = HttpResponse(document.pdf, content_type="application/pdf")
+    # Inline: the browser shows it and prints it from there. Case numbers are ASCII.
+    response["Content-Disposition"] = f'inline; filename="{document.number}.pdf"'
+    return response
 
 
 @login_required

@@ -526,6 +526,8 @@ class DemoCasesTests(TestCase):
             assert set(cases.values_list("status", flat=True)) == set(CaseStatus.values), key
             assert set(cases.values_list("channel", flat=True)) == set(Channel.values), key
             assert set(cases.values_list("request_type", flat=True)) == set(RequestType.values), key
+            # Residents read a result on every closed or rejected case (cases.public).
+            assert not cases.filter(status__in=["closed", "rejected"], public_result="").exists(), key
             assert cases.filter(is_overdue=True, status__in=OPEN_STATUSES).exists(), key
             assert cases.filter(status__in=OPEN_STATUSES, is_overdue=False).exists(), key
             # Callbacks of every kind, and a reopened case after an unsatisfied one.

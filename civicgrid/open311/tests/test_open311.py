@@ -120,7 +120,12 @@ class Open311Test(TestCase):
 
     def test_discovery_in_both_formats(self):
         data = body(self.client.get(BASE + "discovery.json"))
-        assert list(data) == ["changeset", "contact", "key_service", "endpoints"]
+        assert list(data) == ["changeset", "contact", "key_service", "jurisdictions", "endpoints"]
+        # The valid jurisdiction ids, which clients are otherwise never told.
+        assert data["jurisdictions"] == [
+            {"jurisdiction_id": a.code, "name": a.name}
+            for a in sorted((self.w.east.street, self.w.west.street), key=lambda a: a.code)
+        ]
         assert datetime.fromisoformat(data["changeset"]).utcoffset() == timedelta(hours=8)
         assert data["endpoints"] == [
             {
@@ -133,7 +138,10 @@ class Open311Test(TestCase):
         ]
         root = xml(self.client.get(BASE + "discovery.xml"))
         assert root.tag == "discovery"
-        assert [c.tag for c in root] == ["changeset", "contact", "key_service", "endpoints"]
+        assert [c.tag for c in root] == ["changeset", "contact", "key_service", "jurisdictions", "endpoints"]
+        assert [j.findtext("jurisdiction_id") for j in root.iterfind("jurisdictions/jurisdiction")] == [
+            j["jurisdiction_id"] for j in data["jurisdictions"]
+        ]
         assert [f.text for f in root.iterfind("endpoints/endpoint/formats/format")] == [
             "text/xml",
             "application/json",
@@ -210,15 +218,59 @@ class Open311Test(TestCase):
 
     # ------------------------------------------------------------------ jurisdiction
 
-    def test_jurisdiction_is_required_with_several_streets_and_must_exist(self):
+    def test_jurisdiction_is_optional_where_the_answer_does_not_depend_on_it(self):
         for fmt in ("json", "xml"):
-            missing = self.client.get(f"{BASE}services.{fmt}")
-            assert "jurisdiction_id" in self.assert_error(missing, 400, fmt)
-            self.assert_error(self.get(f"services.{fmt}", jurisdiction_id="nowhere"), 404, fmt)
-            self.assert_error(self.get(f"requests.{fmt}", jurisdiction_id="nowhere"), 404, fmt)
+            # Services are shared: without a street, those no street keeps private.
+            shared = self.client.get(f"{BASE}services.{fmt}")
+            assert shared.status_code == 200
+            conforms(shared, f"/services.{fmt}")
+            # Requests: the public cases of every street.
+            everywhere = self.client.get(f"{BASE}requests.{fmt}")
+            assert everywhere.status_code == 200
+            conforms(everywhere, f"/requests.{fmt}")
+            # An unknown street is 404 naming the valid ids.
+            for path in ("services", "requests"):
+                unknown = self.assert_error(self.get(f"{path}.{fmt}", jurisdiction_id="nowhere"), 404, fmt)
+                assert self.east in unknown and self.w.west.street.code in unknown
+        codes = {s["service_code"] for s in body(self.client.get(BASE + "services.json"))}
+        assert "E0102" in codes and "E2110" not in codes
+        numbers = {r["service_request_id"] for r in body(self.client.get(BASE + "requests.json"))}
+        assert {self.open_case.number, self.west_case.number} <= numbers
+        assert self.private_case.number not in numbers and self.rejected_case.number not in numbers
+        [one] = body(self.client.get(f"{BASE}requests/{self.west_case.number}.json"))
+        assert one["service_request_id"] == self.west_case.number
+        updates = body(self.client.get(BASE + "servicerequestupdates.json"))
+        assert {u["service_request_id"] for u in updates} >= {self.open_case.number, self.west_case.number}
+        assert self.private_case.number not in {u["service_request_id"] for u in updates}
         self.assert_error(self.post(jurisdiction_id="nowhere"), 404)
         west = body(self.get("requests.json", jurisdiction_id=self.w.west.street.code))
         assert [r["service_request_id"] for r in west] == [self.west_case.number]
+
+    def test_post_without_jurisdiction_is_placed_by_its_location(self):
+        point = self.w.west.grids[0].shape.centroid
+        response = self.post(jurisdiction_id="", lat=point.y, long=point.x, description="路灯不亮")
+        conforms(response, "/requests.json", "post")
+        [created] = body(response)
+        case = Case.objects.get(number=created["service_request_id"])
+        assert case.street_id == self.w.west.street.pk and case.grid_id == self.w.west.grids[0].pk
+        assert Submission.objects.get(case=case).street_id == self.w.west.street.pk
+        [by_building] = body(self.post(jurisdiction_id="", address_id=str(self.building.pk)))
+        assert Case.objects.get(number=by_building["service_request_id"]).street == self.w.east.street
+        # The token resolves without a street too.
+        assert body(self.client.get(f"{BASE}tokens/{created['token']}.json"))[0]["service_request_id"] == (
+            case.number
+        )
+
+    def test_post_placed_nowhere_without_jurisdiction_is_400_naming_the_valid_ids(self):
+        for fmt in ("json", "xml"):
+            for where in ({"lat": "30.0", "long": "120.0"}, {"address_string": "不存在路999号"}):
+                response = self.post(fmt, jurisdiction_id="", **where)
+                text = self.assert_error(response, 400, fmt)
+                conforms(response, f"/requests.{fmt}", "post")
+                assert "jurisdiction_id" in text
+                for street in (self.w.east.street, self.w.west.street):
+                    assert f"{street.code}（{street.name}）" in text
+        assert not Submission.objects.exists()
 
     # ------------------------------------------------------------------ GET requests
 
@@ -530,8 +582,8 @@ class Open311Test(TestCase):
         assert not Submission.objects.exists()
 
     def test_post_refusals(self):
+        # A place outside the street or not found is no refusal: cases/tests/test_to_locate.py.
         pk = str(self.building.pk)
-        west_point = self.w.west.grids[0].shape.centroid
         cases = [
             ({"service_code": ""}, 400),
             ({"service_code": "E9999", "address_id": pk}, 404),
@@ -541,8 +593,6 @@ class Open311Test(TestCase):
             ({"lat": "abc", "long": "121.0"}, 400),
             ({"lat": "nan", "long": "121.0"}, 400),
             ({"lat": "1.0", "long": "1.0"}, 400),  # outside China: out of range
-            ({"lat": west_point.y, "long": west_point.x}, 400),  # another street
-            ({"address_string": "不存在路999号"}, 400),
             ({"address_id": "999999"}, 400),
             ({"address_id": str(self.w.west.buildings[0].pk)}, 400),
             ({"address_id": pk, "email": "not-an-email"}, 400),
@@ -551,7 +601,7 @@ class Open311Test(TestCase):
             ({"address_id": pk, "description": "长" * 4001}, 400),
             ({"address_id": pk, "attribute[request_type]": "praise"}, 400),
             ({"address_id": pk, "description": "a\x00b"}, 400),
-            ({"address_id": pk, "jurisdiction_id": ""}, 400),  # several streets
+            ({"lat": "30.0", "long": "120.0", "jurisdiction_id": ""}, 400),  # in no street
         ]
         for data, status in cases:
             response = self.post(**data)

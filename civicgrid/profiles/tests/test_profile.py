@@ -239,6 +239,12 @@ def test_open311_services_follow_the_street_private_categories(client, world):
     assert "E2110" in east and "E2110" not in west  # east replaced the default list
     response = client.get(f"/open311/v2/services/E0102.json?jurisdiction_id={world.east.street.code}")
     assert response.status_code == 404
+    # Without a street: the services no street keeps private, and each street's cases under its own list.
+    shared = {s["service_code"] for s in json.loads(client.get("/open311/v2/services.json").content)}
+    assert "E0102" not in shared and "E2110" not in shared and "C0110" in shared
+    hidden, shown = make_case(world, category="E0102"), make_case(world, "west", category="E0102")
+    listed = {r["service_request_id"] for r in json.loads(client.get("/open311/v2/requests.json").content)}
+    assert shown.number in listed and hidden.number not in listed
 
 
 def test_duplicate_radius_per_street(world):

@@ -1,5 +1,6 @@
 /* civicgrid work orders: location from the phone (navigator.geolocation) or a map click
-   fills the hidden lon/lat inputs; a confirm() for destructive buttons. No tiles unless
+   fills the hidden lon/lat inputs; a confirm() for destructive buttons; the workbench's
+   select-all box. No tiles unless
    configured, so the picker works offline over the streets' outlines. */
 (function () {
   "use strict";
@@ -8,7 +9,11 @@
     var lonInput = fieldset.querySelector("input[name=lon]");
     var latInput = fieldset.querySelector("input[name=lat]");
     if (lonInput) { lonInput.value = lon.toFixed(6); }
-    if (latInput) { latInput.value = lat.toFixed(6); }
+    if (latInput) {
+      latInput.value = lat.toFixed(6);
+      // Listeners (the desk's duty-table suggestion) hear of the new point.
+      latInput.dispatchEvent(new Event("change", { bubbles: true }));
+    }
     var out = fieldset.querySelector("[data-geo-status]");
     if (out) { out.textContent = status + "：" + lon.toFixed(6) + ", " + lat.toFixed(6); }
     if (fieldset._pickMarker) { fieldset._pickMarker(lat, lon); }
@@ -50,7 +55,17 @@
       }).addTo(map);
       if (layer.getBounds().isValid()) { bounds.extend(layer.getBounds()); }
     }
-    if (bounds.isValid()) { map.fitBounds(bounds, { padding: [8, 8] }); } else { map.setView([31.23, 121.47], 12); }
+    function fit() {
+      if (bounds.isValid()) { map.fitBounds(bounds, { padding: [8, 8] }); } else { map.setView([31.23, 121.47], 12); }
+    }
+    fit();
+    // A picker inside a closed <details> (更正位置 on the case page) has no size until it opens.
+    var details = el.closest("details");
+    if (details) {
+      details.addEventListener("toggle", function () {
+        if (details.open) { map.invalidateSize(); fit(); }
+      });
+    }
     var marker = null;
     fieldset._pickMarker = function (lat, lon) {
       if (marker) { marker.setLatLng([lat, lon]); } else { marker = L.marker([lat, lon]).addTo(map); }
@@ -75,6 +90,15 @@
     document.querySelectorAll("[data-pick-map]").forEach(initPicker);
     document.querySelectorAll("[data-confirm]").forEach(initConfirm);
   }
+
+  // 全选本页: one box ticks every row box of its form (delegated: htmx swaps the list).
+  document.addEventListener("change", function (e) {
+    var all = e.target.closest && e.target.closest("[data-select-all]");
+    if (!all || !all.form) { return; }
+    all.form.querySelectorAll("input[type=checkbox][name='" + all.dataset.selectAll + "']").forEach(function (box) {
+      box.checked = all.checked;
+    });
+  });
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
 })();

@@ -15,4 +15,4 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         now = parse_datetime(options["now"]) if options.get("now") else None
         result = actions.check_deadlines(now)
-        self.stdout.write(f"overdue={result['overdue']} response_overdue={result['response_overdue']}")
+        self.stdout.write(" ".join(f"{name}={count}" for name, count in result.items()))

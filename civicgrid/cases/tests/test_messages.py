@@ -1,0 +1,319 @@
+"""Issue 12 point 4: people are told what they must do — beside the inbox by e-mail (locmem
+here) and text message (the console provider, or the HTTP one against a local server) —,
+from the street's templates, once per notice, logged with the address masked, retried."""
+
+import datetime as dt
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+
+from civicgrid.cases import actions
+from civicgrid.cases.choices import CaseStatus
+from civicgrid.cases.models import Case, Notification
+from civicgrid.cases.public import resident_link
+from civicgrid.core import messaging, sms
+from civicgrid.core.choices import Role
+from civicgrid.core.models import MessageDelivery
+from civicgrid.profiles import actions as profile_actions
+from civicgrid.profiles.models import AreaProfile
+
+from .factories import advance, duty, make_case
+
+pytestmark = pytest.mark.django_db
+SH = ZoneInfo("Asia/Shanghai")
+REPORTER_PHONE = "13812345678"
+
+
+@pytest.fixture(autouse=True)
+def _empty_sms_outbox():
+    sms.sent.clear()
+    yield
+    sms.sent.clear()
+
+
+@pytest.fixture
+def w(world, django_capture_on_commit_callbacks):
+    duty(world)
+    for n, role in enumerate([Role.HANDLER, Role.GRID_WORKER, Role.DISPATCHER, Role.RESIDENT]):
+        user = world.user("east", role)
+        user.email, user.phone = f"{role}@example.org", f"1390000000{n}"
+        user.save()
+    return world
+
+
+def run(w, case, action, role, params=None):
+    return actions.run_action(case.pk, action, w.user("east", role), params or {})
+
+
+def sent(kind, channel):
+    """{masked recipient: text} of the deliveries of `kind` on `channel`, all sent."""
+    rows = MessageDelivery.objects.filter(kind=kind, channel=channel)
+    assert {r.status for r in rows} <= {"sent"}
+    return {r.to_masked: r.text for r in rows}
+
+
+def sms_to(phone):
+    return [m.text for m in sms.sent if m.to == phone]
+
+
+def mails_to(address):
+    return [m for m in mail.outbox if m.to == [address]]
+
+
+def test_each_audience_gets_each_kind_on_each_channel(w, django_capture_on_commit_callbacks):
+    resident = w.user("east", Role.RESIDENT)
+    with django_capture_on_commit_callbacks(execute=True):
+        case = make_case(w)
+        Case.objects.filter(pk=case.pk).update(created_by=resident)  # reported with an account
+        run(w, case, "file", Role.DISPATCHER)
+        run(w, case, "dispatch", Role.DISPATCHER)
+        run(w, case, "supervise", Role.LEADER, {"note": "请今天处理"})
+        run(w, case, "sign", Role.HANDLER)
+        run(w, case, "report_back", Role.HANDLER, {"feedback": "已整改，联系 13700001111"})
+        run(w, case, "verify_pass", Role.GRID_WORKER)
+        run(w, case, "close", Role.DISPATCHER)
+    case.refresh_from_db()
+    link = f"http://127.0.0.1:8000/cases/{case.number}/"
+
+    # Handlers: the dispatch and the supervision, by e-mail and text message.
+    (dispatched,) = sms_to("13900000000")[:1]
+    assert dispatched.startswith(f"新派单 {case.number}（") and dispatched.endswith(link)
+    assert "请今天处理" in sms_to("13900000000")[1]
+    subjects = [m.subject for m in mails_to("handler@example.org")]
+    assert subjects == [f"新派单 {case.number}", f"工单 {case.number} 被督办"]
+    assert sent("dispatched", "sms") == {"139****0000": dispatched}
+    # Grid workers (and the desk): verify the handled case on site.
+    assert sms_to("13900000001") == [f"工单 {case.number}（{case.category.name}）已处置，请现场核查：{link}"]
+    assert [m.subject for m in mails_to("gridworker@example.org")] == [f"工单 {case.number} 待核查"]
+    assert set(sent("handled", "email")) == {"g***@example.org", "d***@example.org"}
+    assert Notification.objects.filter(kind="handled", user=w.user("east", Role.GRID_WORKER)).count() == 1
+    # The reporter: each public status change by text message to the number the report gave,
+    # by e-mail and in the inbox of the account; the result at the end, in public wording.
+    to_reporter = sms_to(REPORTER_PHONE)
+    assert len(to_reporter) == 2 and "已立案" in to_reporter[0]
+    assert "已办结" in to_reporter[1] and "办理结果：已整改，联系 137****1111" in to_reporter[1]
+    # The personal tracking link (cases.tracking), not the look-up by number and digits.
+    case.refresh_from_db()
+    assert all(resident_link(case) in text for text in to_reporter)
+    assert "城管" not in "".join(to_reporter)  # no unit, no staff name
+    assert [m.subject for m in mails_to("resident@example.org")] == [
+        f"您反映的问题 {case.number}：办理中",
+        f"您反映的问题 {case.number}：已办结",
+    ]
+    assert set(sent("case_result", "sms")) == {"138****5678"}
+    assert not sms_to("13900000003")  # a resident account's own phone is not texted
+    kinds = set(Notification.objects.filter(user=resident).values_list("kind", flat=True))
+    assert kinds == {"case_update", "case_result"}
+
+
+def test_a_notice_handled_again_sends_nothing_twice(w, django_capture_on_commit_callbacks):
+    case = advance(w, make_case(w), CaseStatus.FILED)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        run(w, case, "dispatch", Role.DISPATCHER)
+    for callback in callbacks:  # a redelivered task, a batch read again
+        callback()
+    from civicgrid.cases import notifications
+    from civicgrid.core.events import Batch, consumers
+
+    consumer = consumers[notifications.CONSUMER.name]
+    notifications.send_events(Batch(consumer, 0, 10**9, 10**9, case.updated_at))
+    assert len(sms_to("13900000000")) == 1 and len(mails_to("handler@example.org")) == 1
+    assert MessageDelivery.objects.filter(kind="dispatched").count() == 2
+
+
+def test_a_notice_read_days_late_reaches_the_inbox_but_sends_nothing(w, time_machine):
+    from civicgrid.core import events
+
+    time_machine.move_to(dt.datetime(2026, 11, 2, 9, 0, tzinfo=SH))
+    case = advance(w, make_case(w), CaseStatus.FILED)
+    run(w, case, "dispatch", Role.DISPATCHER)  # no commit in a test: the reader runs later
+    time_machine.move_to(dt.datetime(2026, 11, 4, 9, 0, tzinfo=SH))  # two days later
+    from civicgrid.cases import notifications
+
+    events.run(notifications.CONSUMER)
+    assert Notification.objects.filter(kind="dispatched").exists()
+    assert not MessageDelivery.objects.exists() and not sms.sent and not mail.outbox
+
+
+def test_reminded_once_and_only_before_the_deadline(w, time_machine, django_capture_on_commit_callbacks):
+    time_machine.move_to(dt.datetime(2026, 11, 2, 9, 0, tzinfo=SH))
+    case = advance(w, make_case(w), CaseStatus.IN_PROGRESS)
+    due = case.handling_due_at
+    time_machine.move_to(due - dt.timedelta(hours=30))  # the default lead time is 24 hours
+    assert actions.check_deadlines()["due_soon"] == 0
+    time_machine.move_to(due - dt.timedelta(hours=3))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert actions.check_deadlines()["due_soon"] == 1
+        assert actions.check_deadlines()["due_soon"] == 0
+    time_machine.move_to(due + dt.timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert actions.check_deadlines() == {"overdue": 1, "response_overdue": 0, "due_soon": 0}
+    handler = w.user("east", Role.HANDLER)
+    assert Notification.objects.filter(kind="due_soon", user=handler).count() == 1
+    deadline = f"{due.astimezone(SH):%Y-%m-%d %H:%M}"
+    assert [text for text in sms_to("13900000000") if "到期" in text] == [
+        f"工单 {case.number} 将于 {deadline} 到期，请抓紧办理：http://127.0.0.1:8000/cases/{case.number}/"
+    ]
+
+
+def test_the_lead_time_is_the_streets_and_zero_turns_reminders_off(w, time_machine):
+    time_machine.move_to(dt.datetime(2026, 11, 2, 9, 0, tzinfo=SH))
+    case = advance(w, make_case(w), CaseStatus.IN_PROGRESS)
+    admin = w.user("east", Role.ADMIN)
+    profile_actions.save_profile(w.east.street, admin, {"cases.reminder_hours": 0})
+    time_machine.move_to(case.handling_due_at - dt.timedelta(hours=30))
+    assert actions.check_deadlines()["due_soon"] == 0
+    profile_actions.save_profile(w.east.street, admin, {"cases.reminder_hours": 48})
+    assert actions.check_deadlines()["due_soon"] == 1
+
+
+class Gateway(BaseHTTPRequestHandler):
+    """A text-message gateway that refuses the first `failures` requests."""
+
+    failures = 0
+    refusal = 503
+    received: list[tuple[dict, dict]] = []
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        Gateway.received.append((dict(self.headers), body))
+        status = Gateway.refusal if Gateway.failures > 0 else 200
+        Gateway.failures -= 1
+        self.send_response(status)
+        self.send_header("Location", "http://127.0.0.1:9/elsewhere")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def gateway(settings):
+    server = HTTPServer(("127.0.0.1", 0), Gateway)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    Gateway.failures, Gateway.refusal, Gateway.received = 1, 503, []
+    settings.CIVICGRID_SMS_PROVIDER = "http"
+    settings.CIVICGRID_SMS_URL = f"http://127.0.0.1:{server.server_port}/send"
+    settings.CIVICGRID_SMS_TOKEN = "gateway-token"
+    yield Gateway
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_failing_http_provider_is_retried_and_logged(
+    w, gateway, time_machine, django_capture_on_commit_callbacks
+):
+    time_machine.move_to(dt.datetime(2026, 11, 2, 9, 0, tzinfo=SH))
+    case = advance(w, make_case(w, reporter_phone=""), CaseStatus.FILED)
+    with django_capture_on_commit_callbacks(execute=True):
+        run(w, case, "dispatch", Role.DISPATCHER)
+    row = MessageDelivery.objects.get(kind="dispatched", channel="sms")
+    assert (row.status, row.attempts, row.error) == ("pending", 1, "SmsError: HTTP 503")
+    assert Notification.objects.filter(kind="dispatched").exists()  # the notice itself is not lost
+    assert messaging.send_due() == 0  # not due yet
+    time_machine.move_to(dt.datetime(2026, 11, 2, 9, 2, tzinfo=SH))  # base 60 s · 2^0
+    assert messaging.send_due() == 1
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.error) == ("sent", 2, "")
+    headers, body = gateway.received[-1]
+    assert body == {"to": "13900000000", "text": row.text, "key": row.key}
+    assert headers["Authorization"] == "Bearer gateway-token" and headers["Idempotency-Key"] == row.key
+    assert headers["Content-Type"].startswith("application/json")
+    assert messaging.send_due() == 0 and len(gateway.received) == 2  # sent once
+
+
+def test_a_redirect_is_a_failure_not_followed(w, gateway, django_capture_on_commit_callbacks):
+    gateway.refusal = 302
+    case = advance(w, make_case(w, reporter_phone=""), CaseStatus.FILED)
+    with django_capture_on_commit_callbacks(execute=True):
+        run(w, case, "dispatch", Role.DISPATCHER)
+    row = MessageDelivery.objects.get(kind="dispatched", channel="sms")
+    assert (row.status, row.error) == ("pending", "SmsError: HTTP 302") and len(gateway.received) == 1
+
+
+def test_a_provider_that_keeps_failing_gives_up_after_the_last_attempt(
+    w, gateway, settings, time_machine, django_capture_on_commit_callbacks
+):
+    settings.CIVICGRID_MESSAGE_MAX_ATTEMPTS = 2
+    gateway.failures = 10
+    time_machine.move_to(dt.datetime(2026, 11, 2, 9, 0, tzinfo=SH))
+    case = advance(w, make_case(w, reporter_phone=""), CaseStatus.FILED)
+    with django_capture_on_commit_callbacks(execute=True):
+        run(w, case, "dispatch", Role.DISPATCHER)
+    time_machine.move_to(dt.datetime(2026, 11, 2, 10, 0, tzinfo=SH))
+    messaging.send_due()
+    row = MessageDelivery.objects.get(kind="dispatched", channel="sms")
+    assert (row.status, row.attempts, row.next_attempt_at) == ("failed", 2, None)
+    assert messaging.send_due() == 0 and len(gateway.received) == 2
+
+
+def test_the_phone_is_masked_in_the_delivery_log(w, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        case = make_case(w)
+        run(w, case, "file", Role.DISPATCHER)
+    row = MessageDelivery.objects.get(channel="sms")
+    assert row.to_masked == "138****5678" and str(row.to) == "1***"
+    assert REPORTER_PHONE not in row.key and REPORTER_PHONE not in str(row)
+    raw = MessageDelivery.objects.filter(pk=row.pk).values_list("to", flat=True).query
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(*raw.sql_with_params())
+        (stored,) = cursor.fetchone()
+    assert REPORTER_PHONE not in stored  # encrypted at rest
+    assert sms_to(REPORTER_PHONE)  # and sent in full
+
+
+def test_an_english_user_gets_english_text(w, client, django_capture_on_commit_callbacks):
+    handler = w.user("east", Role.HANDLER)
+    client.force_login(handler)
+    assert client.post("/i18n/setlang/", {"language": "en", "next": "/"}).status_code == 302
+    handler.refresh_from_db()
+    assert handler.language == "en"  # the language switch is remembered for the messages
+    case = advance(w, make_case(w), CaseStatus.FILED)
+    with django_capture_on_commit_callbacks(execute=True):
+        run(w, case, "dispatch", Role.DISPATCHER)
+    (text,) = sms_to("13900000000")
+    assert text.startswith(f"New case {case.number} (") and "to be completed by" in text
+    (email,) = mails_to("handler@example.org")
+    assert email.subject == f"New case {case.number}"
+
+
+def test_the_streets_own_template_is_used(w, django_capture_on_commit_callbacks):
+    template = "【东街道】{{ number }} {% if deadline %}限 {{ deadline }}{% endif %}"
+    profile_actions.save_profile(
+        w.east.street, w.user("east", Role.ADMIN), {"cases.message_dispatched_sms": template}
+    )
+    case = advance(w, make_case(w), CaseStatus.FILED)
+    with django_capture_on_commit_callbacks(execute=True):
+        run(w, case, "dispatch", Role.DISPATCHER)
+    (text,) = sms_to("13900000000")
+    assert text.startswith(f"【东街道】{case.number} 限 ")
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("工单 {% if number %}{{ number }}", "模板语法错误"),
+        ("工单 {{ number }", "未闭合"),
+        ("工单 {{ phone }}", "未知的变量：phone"),
+        ('{% include "base.html" %}', "只能使用变量和 if 标签"),
+        ("{{ number|nosuchfilter }}", "模板语法错误"),
+    ],
+)
+def test_a_bad_template_is_a_form_error_naming_the_kind(client, w, template, message):
+    client.force_login(w.user("east", Role.ADMIN))
+    field = "cases.message_handled_sms"
+    response = client.post(f"/profiles/{w.east.street.code}/", {field: template})
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert list(errors) == [field] and message in errors[field][0]
+    assert "短信模板：待核查" in response.content.decode()
+    assert not AreaProfile.objects.exists()
+    client.post(f"/profiles/{w.east.street.code}/", {field: "请核查 {{ number }}：{{ link }}"})
+    assert AreaProfile.objects.get().values == {field: "请核查 {{ number }}：{{ link }}"}
