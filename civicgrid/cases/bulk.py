@@ -5,10 +5,16 @@ would (number, place, lead unit, deadlines, CREATE event with the same note and 
 the lookups per chunk and remembers them for the whole run (`Intake`): buildings by address,
 routes by (category, grid, residential area, street), deadlines by (day, rule), one STRtree pass
 per chunk, one number reservation per (street, year). On PostgreSQL the rows are written with
-COPY (ids reserved from the sequences first, so the CREATE events — `core.Event` and the
-timeline row that points at it — can point at their cases);
-elsewhere with bulk_create. No model instance is built on the COPY path: a row costs a few
-dict and tuple operations in Python.
+COPY, on SQLite with one executemany per table (ids reserved first, so the CREATE events —
+`core.Event` and the timeline row that points at it — can point at their cases). No model
+instance is built: a row costs a few dict and tuple operations in Python.
+
+With `histories` (one tuple of `Past` steps per item) the cases arrive already worked on — a
+migration of handled orders, the demo's year: each step of the plain loop (PAST_ACTIONS) is
+checked against the transition table from the state the steps before it left, and written as
+the action would write it (its `core.Event` and timeline row at its time, the assignments,
+callbacks and case dates its body sets), in the same chunk. Rarer steps (return, extension,
+reopen, merge…) go through cases.actions.
 
 It does not search for duplicate orders: 12345 merges its own repeats before sending, and the
 case page lists live candidates for every case (duplicates.candidates). No actor, no photos,
@@ -20,7 +26,7 @@ never affects the others. With an `actor` (who uploaded the file) the cases are 
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -39,9 +45,10 @@ from civicgrid.geo.models import Building
 from . import actions, deadlines, routing
 from .actions import CaseInput
 from .actions.common import choice, received_in_range, required
-from .choices import CaseAction, CaseStatus, Channel, RequestType, Urgency
+from .choices import AssignmentRole, AssignmentStatus, CaseAction, CaseStatus, Channel, RequestType, Urgency
 from .errors import CaseError, InvalidInput
-from .models import Case, CaseEvent, CaseSequence, Category, DutyRule
+from .models import Assignment, Callback, Case, CaseEvent, CaseSequence, Category, DutyRule
+from .workflow import MACHINE
 
 BulkItem = tuple[CaseInput, str]  # (input, source fingerprint)
 # Caches of a run are dropped when they grow past this many entries (a million-row file
@@ -59,7 +66,8 @@ class Created:
 
 
 Outcome = Created | CaseError
-_Route = tuple[int, str, list[str]] | None  # (lead unit id, its name, co-unit names)
+# (lead unit id, its name, co-unit names, co-unit ids)
+_Route = tuple[int, str, list[str], list[int]] | None
 # Choices.values builds a list on every call: the bulk validation checks these sets first.
 _REQUEST_TYPES = frozenset(RequestType.values)
 _CHANNELS = frozenset(Channel.values)
@@ -90,6 +98,7 @@ class Intake:
         self.buildings: dict[str, Building | None] = {}
         self.routes: dict[tuple[int, ...], _Route] = {}
         self.deadlines = deadlines.Memo()
+        self.callback_dues: dict[tuple[int, Any], datetime] = {}
         self.sole_streets: dict[Any, PlaceRef | None] = {}
 
     def sole_street(self, scope: Any) -> PlaceRef | None:
@@ -180,7 +189,12 @@ class Intake:
             for key, v in missing.items():
                 found = routing.choose(rules, v.category, list(key[1:]))
                 self.routes[key] = (
-                    (found.lead_unit.pk, found.lead_unit.name, [u.name for u in found.co_units])
+                    (
+                        found.lead_unit.pk,
+                        found.lead_unit.name,
+                        [u.name for u in found.co_units],
+                        [u.pk for u in found.co_units],
+                    )
                     if found
                     else None
                 )
@@ -190,6 +204,14 @@ class Intake:
     def _route_key(v: _Valid) -> tuple[int, ...]:
         loc = v.location
         return (v.category.pk, *(a.id for a in (loc.grid, loc.residential_area, loc.street) if a is not None))
+
+    def callback_due(self, closed_at: datetime, street_id: int) -> datetime:
+        """deadlines.callback_due, once per (street, day): a working-day limit."""
+        key = (street_id, timezone.localtime(closed_at).date())
+        found = self.callback_dues.get(key)
+        if found is None:
+            found = self.callback_dues[key] = deadlines.callback_due(closed_at, street_id)
+        return found
 
 
 def _validate(
@@ -304,37 +326,45 @@ class _Rows:
             elif not f.primary_key:
                 self.defaults[f.attname] = getattr(template, f.attname)
         self.rows: list[dict[str, Any]] = []
+        self.owners: list[int] = []  # each row's case, as its position in the chunk
 
-    def add(self, values: dict[str, Any]) -> None:
+    def add(self, values: dict[str, Any], owner: int = 0) -> None:
         self.rows.append(values)
+        self.owners.append(owner)
 
-    def instances(self) -> list[models.Model]:
-        return [self.model(**{**self.defaults, **row}) for row in self.rows]
+    def link(self, name: str, case_ids: list[int]) -> None:
+        """Point each row (`name`) at its case, once the cases have ids."""
+        for values, owner in zip(self.rows, self.owners, strict=True):
+            values[name] = case_ids[owner]
 
-    def copy(self, cursor: Any, ids: list[int], rows: Iterable[dict[str, Any]] | None = None) -> None:
-        """COPY the rows (default: those added) with the given ids (PostgreSQL). JSON and
-        choices are converted here; every other value goes as psycopg dumps it. Rows given as
-        a generator are built while the server indexes the rows already sent."""
+    def write(self, cursor: Any, ids: list[int], rows: Iterable[dict[str, Any]] | None = None) -> None:
+        """Insert the rows (default: those added) with the given ids: COPY on PostgreSQL (the
+        raw psycopg cursor), one executemany elsewhere (SQLite). Values are converted here as
+        Django would store them (JSON, choices, personal fields; SQLite's datetimes) and no
+        model instance is built. Rows given as a generator are built while the database takes
+        the rows already sent."""
         columns = [str(f.column) for f in self.fields]
         names = [f.attname for f in self.fields]
-        json_fields = {f.attname for f in self.fields if isinstance(f, models.JSONField)}
-        # Choices enums as their values: psycopg would dump an Enum by its name.
-        choice_fields = {f.attname for f in self.fields if f.choices}
         pk = str(self.model._meta.pk.attname)  # type: ignore[union-attr]
-        quote = connection.ops.quote_name
-        sql = f"COPY {quote(self.model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
-        # Positions that need a conversion; every other value goes as psycopg dumps it.
-        json_at = [i for i, n in enumerate(names) if n in json_fields]
-        enum_at = [i for i, n in enumerate(names) if n in choice_fields]
+        postgres = connection.vendor == "postgresql"
+        # Positions that need a conversion; every other value goes as the driver adapts it.
+        json_at = [i for i, f in enumerate(self.fields) if isinstance(f, models.JSONField)]
+        # Choices enums as their values: psycopg would dump an Enum by its name.
+        enum_at = [i for i, f in enumerate(self.fields) if f.choices]
+        adapt = connection.ops.adapt_datetimefield_value
+        moments_at = (
+            [] if postgres else [i for i, f in enumerate(self.fields) if isinstance(f, models.DateTimeField)]
+        )
         callables = self.callables
         sealed = personal.hash_fields(self.model)
-        with cursor.copy(sql) as copy:
+
+        def prepared() -> Iterator[list[Any]]:
             for row_id, row in zip(ids, self.rows if rows is None else rows, strict=True):
                 merged = {**self.defaults, **row}
                 personal.seal(merged, sealed)  # the token and the search hash, as save() writes them
-                for name, field in callables.items():
+                for name, made in callables.items():
                     if name not in row:
-                        merged[name] = field.get_default()
+                        merged[name] = made.get_default()
                 merged[pk] = row_id
                 values = [merged[n] for n in names]
                 for i in json_at:
@@ -342,16 +372,38 @@ class _Rows:
                 for i in enum_at:
                     if isinstance(values[i], Enum):
                         values[i] = values[i].value
-                copy.write_row(values)
+                for i in moments_at:
+                    values[i] = adapt(values[i])
+                yield values
+
+        quote = connection.ops.quote_name
+        table = f"{quote(self.model._meta.db_table)} ({', '.join(quote(c) for c in columns)})"
+        if postgres:
+            with cursor.copy(f"COPY {table} FROM STDIN") as copy:
+                for values in prepared():
+                    copy.write_row(values)
+        else:
+            cursor.executemany(f"INSERT INTO {table} VALUES ({', '.join(['%s'] * len(columns))})", prepared())
 
 
 def _next_ids(cursor: Any, tables: Sequence[type[models.Model]], n: int) -> list[list[int]]:
-    """`n` ids from the sequence of each model's table: one query for all of them."""
-    sql = ", ".join("nextval(pg_get_serial_sequence(%s, %s))" for _ in tables)
-    args = [value for model in tables for value in (model._meta.db_table, model._meta.pk.column)]  # type: ignore[union-attr]
-    cursor.execute(f"SELECT {sql} FROM generate_series(1, %s)", [*args, n])
-    rows = cursor.fetchall()
-    return [[int(row[k]) for row in rows] for k in range(len(tables))]
+    """`n` ids for each model's table: one query for all of them. PostgreSQL: from the
+    tables' sequences. SQLite: after the highest id the table has had (its AUTOINCREMENT
+    counter), as a write transaction holds the whole database until it commits."""
+    if connection.vendor == "postgresql":
+        sql = ", ".join("nextval(pg_get_serial_sequence(%s, %s))" for _ in tables)
+        args = [value for model in tables for value in (model._meta.db_table, model._meta.pk.column)]  # type: ignore[union-attr]
+        cursor.execute(f"SELECT {sql} FROM generate_series(1, %s)", [*args, n])
+        rows = cursor.fetchall()
+        return [[int(row[k]) for row in rows] for k in range(len(tables))]
+    quote = connection.ops.quote_name
+    parts = [
+        f"max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0),"
+        f" coalesce((SELECT max({quote(str(model._meta.pk.column))}) FROM {quote(model._meta.db_table)}), 0))"  # type: ignore[union-attr]
+        for model in tables
+    ]
+    cursor.execute(f"SELECT {', '.join(parts)}", [model._meta.db_table for model in tables])
+    return [list(range(last + 1, last + n + 1)) for last in cursor.fetchone()]
 
 
 def _link(rows: list[dict[str, Any]], name: str, ids: list[int]) -> None:
@@ -360,7 +412,207 @@ def _link(rows: list[dict[str, Any]], name: str, ids: list[int]) -> None:
         values[name] = pk
 
 
-def _write(valid: list[_Valid], via: str, intake: Intake, actor: Any) -> list[Created]:
+@dataclass(frozen=True, slots=True)
+class Past:
+    """A step already taken on an order that arrives with its history (see the module's
+    docstring). `role` says whose step a unit's step is: the lead unit's, or the co-handlers'
+    (one timeline row per co-handling unit, as each signs for itself). `data` is what the
+    action's form would carry: a callback's contacted, resolution and satisfaction; a
+    comment's contacted_requester."""
+
+    action: str
+    at: datetime
+    actor: Any = None
+    role: str = AssignmentRole.LEAD
+    note: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+A = CaseAction
+# The steps of the plain loop the bulk path can write; their bodies are in cases.actions.
+PAST_ACTIONS = frozenset(
+    {
+        A.FILE,
+        A.REJECT,
+        A.DISPATCH,
+        A.SIGN,
+        A.REPORT_BACK,
+        A.VERIFY_PASS,
+        A.CLOSE,
+        A.CALLBACK,
+        A.COMMENT,
+        A.SUSPEND,
+    }
+)
+# A unit's step moves the case only when the lead unit takes it (workflow.moves_if_lead).
+_LEAD_TARGETS: dict[str, str] = {A.SIGN: CaseStatus.IN_PROGRESS, A.REPORT_BACK: CaseStatus.HANDLED}
+_DESK_ANSWERS = frozenset({RequestType.INQUIRY, RequestType.SUGGESTION})
+_UNIT_NEEDS: dict[str, str] = {A.SIGN: AssignmentStatus.PENDING, A.REPORT_BACK: AssignmentStatus.SIGNED}
+
+
+class _History:
+    """Plays the past steps of the chunk's cases onto their rows: what each action's body in
+    cases.actions sets, and the event and timeline row the frame writes for it."""
+
+    def __init__(self, logged: _Rows, timeline: _Rows, now: datetime, intake: Intake) -> None:
+        self.logged, self.timeline, self.intake = logged, timeline, intake
+        self.assignments = _Rows(Assignment, now)
+        self.callbacks = _Rows(Callback, now)
+        self.labels: dict[int | None, str] = {}
+
+    def record(
+        self, k: int, row: dict[str, Any], step: Past, to_status: str, *, unit_id: Any = None, **data: Any
+    ) -> None:
+        actor = step.actor
+        actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+        if actor_id not in self.labels:
+            self.labels[actor_id] = actions.actor_label(actor)
+        row["version"] += 1
+        self.logged.add(
+            events.row(
+                "cases",
+                "case",
+                None,
+                step.action,
+                actor=actor,
+                street_id=row["street_id"],
+                version=row["version"],
+                at=step.at,
+            ),
+            k,
+        )
+        self.timeline.add(
+            {
+                "at": step.at,
+                "actor_id": actor_id,
+                "actor_label": self.labels[actor_id],
+                "unit_id": unit_id,
+                "action": step.action,
+                "from_status": row["status"],
+                "to_status": to_status,
+                "note": step.note,
+                "data": data,
+                "street_id": row["street_id"],
+            },
+            k,
+        )
+        row["status"] = to_status
+
+    def play(self, k: int, row: dict[str, Any], steps: Sequence[Past], route: _Route) -> None:
+        """Apply `steps` to the case row `row` (the chunk's k-th case); a step the transition
+        table does not allow from where the steps before it left the case is a ValueError."""
+        mine: list[dict[str, Any]] = []  # the case's assignments
+        row["created_at"] = last = row["received_at"]
+        for step in steps:
+            status, at = row["status"], step.at
+            transition = MACHINE[step.action]
+            if step.action not in PAST_ACTIONS or status not in transition.sources or at < last:
+                raise ValueError(f"{row['number']}: {step.action} at {at} cannot follow {status} at {last}")
+            last = at
+            target = transition.target if isinstance(transition.target, str) else status
+            actor_id = step.actor.pk if getattr(step.actor, "is_authenticated", False) else None
+            if step.action in _UNIT_NEEDS:
+                self._unit_step(k, row, step, mine, actor_id)
+                continue
+            data: dict[str, Any] = {}
+            if step.action == A.DISPATCH:
+                if route is None:
+                    raise ValueError(f"{row['number']}: no duty rule to dispatch to")
+                for unit_id, role in [
+                    (route[0], AssignmentRole.LEAD),
+                    *((u, AssignmentRole.CO) for u in route[3]),
+                ]:
+                    mine.append(
+                        {
+                            "unit_id": unit_id,
+                            "role": role,
+                            "status": AssignmentStatus.PENDING,
+                            "dispatched_at": at,
+                            "dispatched_by_id": actor_id,
+                            "handling_due_at": row["handling_due_at"],
+                            "street_id": row["street_id"],
+                        }
+                    )
+                    self.assignments.add(mine[-1], k)
+                data = {"lead_unit": route[1], "co_units": route[2], "cancelled": 0}
+            elif step.action in (A.REJECT, A.CLOSE):
+                if (
+                    step.action == A.CLOSE
+                    and status == CaseStatus.FILED
+                    and row["request_type"] not in _DESK_ANSWERS
+                ):
+                    # workflow._closable: the desk closes only what it answers itself.
+                    raise ValueError(f"{row['number']}: only inquiries and suggestions close when filed")
+                if step.action == A.CLOSE:
+                    row["responded_at"] = row["responded_at"] or at
+                    row["callback_due_at"] = self.intake.callback_due(at, row["street_id"])
+                    data = {"followers": []}
+                row["closed_at"] = at
+                if step.action == A.REJECT:
+                    row["public_result"] = step.note  # the reporter is told why (reject_case)
+                else:
+                    # What residents read: the handler's report as the desk approved it (close_case).
+                    handled = row.get("resolution_note") or step.note
+                    row["public_result"] = step.data.get("public_result") or handled
+                if step.note:
+                    row["resolution_note"] = step.note
+            elif step.action == A.CALLBACK:
+                contacted = bool(step.data.get("contacted", True))
+                resolution = step.data.get("resolution", "") if contacted else ""
+                satisfaction = step.data.get("satisfaction", "") if contacted else ""
+                if contacted and not (resolution and satisfaction):
+                    raise ValueError(
+                        f"{row['number']}: a callback that reached the requester needs its answers"
+                    )
+                self.callbacks.add(
+                    {
+                        "at": at,
+                        "by_id": actor_id,
+                        "contacted": contacted,
+                        "resolution": resolution,
+                        "satisfaction": satisfaction,
+                        "note": step.note,
+                        "street_id": row["street_id"],
+                    },
+                    k,
+                )
+                row["called_back_at"] = at
+                data = {"contacted": contacted, "resolution": resolution, "satisfaction": satisfaction}
+            elif step.action == A.COMMENT and step.data.get("contacted_requester"):
+                row["responded_at"] = row["responded_at"] or at
+                data = {"contacted_requester": True}
+            elif step.action == A.VERIFY_PASS:
+                row["verified_at"] = at
+            elif step.action == A.SUSPEND:
+                row["status_before_suspend"] = status
+            self.record(k, row, step, target, **data)
+        row["updated_at"] = last
+
+    def _unit_step(
+        self, k: int, row: dict[str, Any], step: Past, mine: list[dict[str, Any]], actor_id: int | None
+    ) -> None:
+        """Sign or report back: the lead's assignment, or each co-handler's (a row each)."""
+        wanted = _UNIT_NEEDS[step.action]
+        held = [a for a in mine if a["role"] == step.role and a["status"] == wanted]
+        if not held:
+            raise ValueError(f"{row['number']}: no {step.role} assignment to {step.action}")
+        lead = step.role == AssignmentRole.LEAD
+        for a in held:
+            if step.action == A.SIGN:
+                a.update(status=AssignmentStatus.SIGNED, signed_at=step.at, signed_by_id=actor_id)
+                row["responded_at"] = row["responded_at"] or step.at
+            else:
+                a.update(status=AssignmentStatus.HANDLED, handled_at=step.at, feedback=step.note)
+                if lead:
+                    row["handled_at"], row["resolution_note"] = step.at, step.note
+            self.record(
+                k, row, step, _LEAD_TARGETS[step.action] if lead else row["status"], unit_id=a["unit_id"]
+            )
+
+
+def _write(
+    valid: list[_Valid], via: str, intake: Intake, actor: Any, histories: Sequence[Sequence[Past]] | None
+) -> list[Created]:
     now = clock.now()
     received = [v.data.received_at or now for v in valid]
     numbers = _reserve_numbers(valid, received)
@@ -368,6 +620,7 @@ def _write(valid: list[_Valid], via: str, intake: Intake, actor: Any) -> list[Cr
     cases = _Rows(Case, now)
     logged = _Rows(Event, now)
     timeline = _Rows(CaseEvent, now)
+    history = _History(logged, timeline, now, intake) if histories is not None else None
     label = actions.actor_label(actor)
     version = Case._meta.get_field("version").get_default()
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
@@ -387,15 +640,22 @@ def _write(valid: list[_Valid], via: str, intake: Intake, actor: Any) -> list[Cr
     addresses = [
         (v.data.address or "").strip() or (str(v.place.building) if v.place.building else "") for v in valid
     ]
+    if history is not None:
+        # The callback limits of the cases that close (the calendar, read before the COPY).
+        for v, steps in ((v, histories[v.index]) for v in valid):  # type: ignore[index]
+            for step in steps:
+                if step.action == A.CLOSE:
+                    intake.callback_due(step.at, v.location.street.id)  # type: ignore[union-attr]
 
     def build() -> Iterator[dict[str, Any]]:
-        for v, at, number, proposal, due, address in zip(
-            valid, received, numbers, routes, dues, addresses, strict=True
+        for k, (v, at, number, proposal, due, address) in enumerate(
+            zip(valid, received, numbers, routes, dues, addresses, strict=True)
         ):
             data, place = v.data, v.place
             street_id = place.location.street.id  # type: ignore[union-attr]
             row = {
                 "number": number,
+                "version": version,
                 "status": CaseStatus.NEW,
                 "request_type": data.request_type,
                 "category_id": v.category.pk,
@@ -421,9 +681,11 @@ def _write(valid: list[_Valid], via: str, intake: Intake, actor: Any) -> list[Cr
                 "received_at": at,
                 "response_due_at": due.response_due_at,
                 "handling_due_at": due.handling_due_at,
+                "responded_at": None,
+                "closed_at": None,
             }
-            cases.add(row)
-            # The case id is filled in below, once it is known.
+            # A case with a history was registered at its receipt (else: now, by this import).
+            registered = now if history is None else at
             logged.add(
                 events.row(
                     "cases",
@@ -433,12 +695,13 @@ def _write(valid: list[_Valid], via: str, intake: Intake, actor: Any) -> list[Cr
                     actor=actor,
                     street_id=street_id,
                     version=version,
-                    at=now,
-                )
+                    at=registered,
+                ),
+                k,
             )
             timeline.add(
                 {
-                    "at": now,
+                    "at": registered,
                     "actor_id": actor_id,
                     "actor_label": label,
                     "action": CaseAction.CREATE,
@@ -453,36 +716,40 @@ def _write(valid: list[_Valid], via: str, intake: Intake, actor: Any) -> list[Cr
                         "co_units": proposal[2] if proposal else [],
                     },
                     "street_id": street_id,
-                }
+                },
+                k,
             )
+            if history is not None:
+                history.play(k, row, histories[v.index], proposal)  # type: ignore[index]
+            cases.add(row, k)
             yield row
 
-    if connection.vendor == "postgresql":
-        # wrap_database_errors: psycopg's errors from the raw COPY as Django's (IntegrityError).
-        with connection.cursor() as cursor, connection.wrap_database_errors:
+    children = [] if history is None else [history.assignments, history.callbacks]
+    postgres = connection.vendor == "postgresql"
+    # wrap_database_errors: the driver's errors from the raw writes as Django's (IntegrityError).
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        raw = cursor.cursor if postgres else cursor  # COPY needs psycopg's own cursor
+        if postgres:
             # Foreign keys checked row by row during the COPY, while Python builds the next
             # rows, instead of all at COMMIT (measured: ~25 µs per case less).
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            case_ids, event_ids, timeline_ids = _next_ids(cursor, (Case, Event, CaseEvent), len(valid))
-            cases.copy(cursor.cursor, case_ids, build())
-            _link(logged.rows, "object_id", case_ids)
-            logged.copy(cursor.cursor, event_ids)
-            _link(timeline.rows, "case_id", case_ids)
-            _link(timeline.rows, "event_id", event_ids)
-            timeline.copy(cursor.cursor, timeline_ids)
+        (case_ids,) = _next_ids(cursor, (Case,), len(valid))
+        cases.write(raw, case_ids, build())
+        # build() has run: the events (one per case without a history) are all known now.
+        event_ids, timeline_ids = _next_ids(cursor, (Event, CaseEvent), len(logged.rows))
+        logged.link("object_id", case_ids)
+        logged.write(raw, event_ids)
+        timeline.link("case_id", case_ids)
+        _link(timeline.rows, "event_id", event_ids)
+        timeline.write(raw, timeline_ids)
+        for rows in children:
+            if rows.rows:
+                rows.link("case_id", case_ids)
+                rows.write(raw, _next_ids(cursor, (rows.model,), len(rows.rows))[0])
+        if postgres:
             # Django declares its foreign keys DEFERRABLE INITIALLY DEFERRED: back to that for
             # the rest of an enclosing transaction (a test's, a caller's).
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-    else:
-        for _row in build():
-            pass
-        saved = Case.objects.bulk_create(cases.instances())  # type: ignore[arg-type]
-        case_ids = [c.pk for c in saved]
-        _link(logged.rows, "object_id", case_ids)
-        event_ids = [e.pk for e in Event.objects.bulk_create(logged.instances())]  # type: ignore[arg-type]
-        _link(timeline.rows, "case_id", case_ids)
-        _link(timeline.rows, "event_id", event_ids)
-        CaseEvent.objects.bulk_create(timeline.instances())  # type: ignore[arg-type]
     # One kick for the chunk, after its commit: the consumers (webhooks) read the events.
     events.kick_on_commit()
     return [
@@ -496,13 +763,19 @@ def refused(exc: DataError) -> InvalidInput:
 
 
 def create_cases_bulk(
-    items: Sequence[BulkItem], *, via: str = "import", intake: Intake | None = None, actor: Any = None
+    items: Sequence[BulkItem],
+    *,
+    via: str = "import",
+    intake: Intake | None = None,
+    actor: Any = None,
+    histories: Sequence[Sequence[Past]] | None = None,
 ) -> list[Outcome]:
     """Create a case per (input, fingerprint), in one transaction; the answer is aligned with
     `items`: Created, or the CaseError the row would get from create_case. If the chunk hits
     a unique violation (another import wrote the same 工单编号 meanwhile), it is redone row
     by row with create_case, which reports those rows as Conflict; so is a chunk the database
-    refuses a value of (DataError), that row failing alone."""
+    refuses a value of (DataError), that row failing alone. With `histories` (aligned with
+    `items`) there is no such redo: the error is raised."""
     if not items:
         return []
     intake = intake or Intake()
@@ -512,8 +785,10 @@ def create_cases_bulk(
         out[i] = exc
     try:
         with transaction.atomic():
-            created = _write(valid, via, intake, actor)
+            created = _write(valid, via, intake, actor, histories)
     except (IntegrityError, DataError):
+        if histories is not None:
+            raise
         for v in valid:
             try:
                 one = actions.create_case(

@@ -28,8 +28,10 @@ every few seconds as well (`CIVICGRID_EVENTS_SECONDS`), and `manage.py consume_e
 Consumers that are not live (the rollups) run on their own schedule.
 """
 
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -117,9 +119,26 @@ def log(
     return event
 
 
+_deferred: ContextVar[bool] = ContextVar("civicgrid_events_deferred", default=False)
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """Writes inside the block kick no consumer: the caller runs them (`run_all()`) when it
+    chooses — load_demo, replaying a year of writes, once per simulated day, not per write."""
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+
+
 def kick_on_commit() -> None:
     """Run the live consumers soon after the current transaction commits: one kick per
-    transaction however many events it wrote (nothing if it rolls back)."""
+    transaction however many events it wrote (nothing if it rolls back, or inside
+    `deferred()`)."""
+    if _deferred.get():
+        return
     conn = transaction.get_connection()
     # Already kicked from this (sub)transaction: the same savepoints (a kick from an inner
     # block that was released, or from a caller's earlier block, does not count).

@@ -1,16 +1,21 @@
 """cases.bulk.create_cases_bulk gives every case what actions.create_case(find_duplicates=False) would."""
 
+import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from civicgrid.accounts.models import Membership
 from civicgrid.cases import actions, bulk
 from civicgrid.cases.actions import CaseInput
 from civicgrid.cases.choices import CaseAction, Channel, RequestType, Urgency
 from civicgrid.cases.errors import CaseError, InvalidInput
 from civicgrid.cases.intake import hotline
-from civicgrid.cases.models import Case, CaseEvent, CaseSequence, Category
+from civicgrid.cases.models import Case, CaseEvent, CaseSequence, Category, DutyRule
+from civicgrid.core import clock
+from civicgrid.core.choices import Role
+from civicgrid.testing.factories import UserFactory
 
 from .factories import duty
 
@@ -185,9 +190,9 @@ def test_an_external_id_already_imported_falls_back_to_row_by_row(routed):
 @pytest.mark.parametrize("n", [10, 100])
 def test_queries_per_chunk_do_not_grow_with_its_size(routed, n, django_assert_max_num_queries):
     items = inputs(routed, n)
-    # 24: besides the writes (its domain-event rows included), a run reads each street's
-    # profile once (the time limits); none of it grows with the chunk.
-    with django_assert_max_num_queries(24):
+    # 25: besides the writes (two id reservations, the rows of three tables), a run reads
+    # each street's profile once (the time limits); none of it grows with the chunk.
+    with django_assert_max_num_queries(25):
         outcomes = bulk.create_cases_bulk(items)
     assert len([o for o in outcomes if isinstance(o, bulk.Created)]) == n
 
@@ -197,10 +202,10 @@ def test_a_run_looks_up_reference_data_once(routed, django_assert_max_num_querie
     later chunk of the same places costs the number reservation and the writes only."""
     intake = bulk.Intake()
     bulk.create_cases_bulk(inputs(routed, 30, "A"), intake=intake)
-    # Savepoint, per street: locked read and update of the sequence; the writes (on
-    # PostgreSQL: two id blocks, two COPYs and SET CONSTRAINTS before and after).
+    # Savepoint, per street: locked read and update of the sequence; the writes (two id
+    # reservations, three inserts or COPYs; on PostgreSQL SET CONSTRAINTS before and after).
     items = inputs(routed, 30, "C")
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         outcomes = bulk.create_cases_bulk(items, intake=intake)
     assert all(isinstance(o, bulk.Created) for o in outcomes)
     assert Case.objects.count() == 60
@@ -261,3 +266,126 @@ def test_import_uses_the_bulk_path(routed, tmp_path, monkeypatch):
     ]
     again = hotline.import_file(path)
     assert again.summary() == "created=0 updated=0 unchanged=21 failed=1"
+
+
+# --- orders that arrive with their history ------------------------------------------------
+
+
+def _life(world, co, at: dt.datetime) -> list[bulk.Past]:
+    """The plain loop, co-handled, with an unreached callback first."""
+    desk, handler = world.user("east", "dispatcher"), world.user("east", "handler")
+    hour = dt.timedelta(hours=1)
+    return [
+        bulk.Past(CaseAction.COMMENT, at + hour, desk, note="已联系", data={"contacted_requester": True}),
+        bulk.Past(CaseAction.FILE, at + 2 * hour, desk),
+        bulk.Past(CaseAction.DISPATCH, at + 3 * hour, desk),
+        bulk.Past(CaseAction.SIGN, at + 4 * hour, handler),
+        bulk.Past(CaseAction.SIGN, at + 5 * hour, co, role="co"),
+        bulk.Past(CaseAction.REPORT_BACK, at + 6 * hour, co, role="co", note="已配合"),
+        bulk.Past(CaseAction.REPORT_BACK, at + 7 * hour, handler, note="已整改"),
+        bulk.Past(CaseAction.VERIFY_PASS, at + 8 * hour, desk, note="核查通过"),
+        bulk.Past(CaseAction.CLOSE, at + 9 * hour, desk),
+        bulk.Past(CaseAction.CALLBACK, at + 30 * hour, desk, note="无人接听", data={"contacted": False}),
+        bulk.Past(
+            CaseAction.CALLBACK,
+            at + 50 * hour,
+            desk,
+            note="已回访",
+            data={"resolution": "resolved", "satisfaction": "satisfied"},
+        ),
+    ]
+
+
+def _played(case: Case) -> tuple:
+    """What the actions leave of a case: its fields, timeline, events, assignments, callbacks."""
+    case.refresh_from_db()
+    fields = {
+        name: getattr(case, name)
+        for name in (
+            "status",
+            "version",
+            "lead_unit_id",
+            "responded_at",
+            "handled_at",
+            "verified_at",
+            "closed_at",
+            "callback_due_at",
+            "called_back_at",
+            "resolution_note",
+            "created_at",
+            "updated_at",
+        )
+    }
+    timeline = [
+        (e.action, e.at, e.actor_id, e.actor_label, e.unit_id, e.from_status, e.to_status, e.note, e.data)
+        for e in case.events.order_by("at", "id")
+    ]
+    logged = [
+        (e.event.action, e.event.version, e.event.at, e.event.actor_id, e.event.street_id)
+        for e in case.events.select_related("event").order_by("at", "id")
+    ]
+    assignments = sorted(
+        (
+            a.unit_id,
+            a.role,
+            a.status,
+            a.dispatched_at,
+            a.signed_at,
+            a.handled_at,
+            a.feedback,
+            a.handling_due_at,
+        )
+        for a in case.assignments.all()
+    )
+    callbacks = [
+        (c.at, c.by_id, c.contacted, c.resolution, c.satisfaction, c.note) for c in case.callbacks.all()
+    ]
+    return fields, timeline, logged, assignments, callbacks
+
+
+def test_an_order_with_its_history_is_what_the_actions_would_have_written(routed):
+
+    DutyRule.objects.get(area=routed.east.street).co_units.set([routed.shared_unit])
+    # The co-handler's steps as the actions take them: by an account of the co-handling unit.
+    co = UserFactory(username="co-handler", role=Role.HANDLER)
+    Membership.objects.create(user=co, unit=routed.shared_unit)
+    data, fp = inputs(routed, 1)[0]
+    address = routed.east.buildings[0].address
+    data = dataclasses.replace(data, category="E21", address=address, lon=None, lat=None)
+    life = _life(routed, co, data.received_at)
+
+    with clock.at(data.received_at):
+        case = actions.create_case(data, None, fingerprint=fp, via="import", find_duplicates=False)
+    for step in life:
+        params = {"note": step.note, **step.data}
+        if step.action == CaseAction.REPORT_BACK:
+            params["feedback"] = params.pop("note")
+        with clock.at(step.at):
+            actions.run_action(case.pk, step.action, step.actor, params)
+    expected = _played(case)
+    Case.objects.all().delete()
+    CaseSequence.objects.all().delete()
+
+    (created,) = bulk.create_cases_bulk([(data, fp)], via="import", histories=[life])
+
+    got = _played(Case.objects.get(pk=created.pk))  # type: ignore[union-attr]
+    assert got[0]["status"] == "closed" and got[0]["version"] == 12
+    assert len(got[4]) == 2 and {a[2] for a in got[3]} == {"handled"}
+    for want, have in zip(expected, got, strict=True):
+        assert have == want
+
+
+def test_a_history_the_transition_table_refuses_writes_nothing(routed):
+    data, fp = inputs(routed, 1)[0]
+    desk = routed.user("east", "dispatcher")
+    at = data.received_at
+    hour = dt.timedelta(hours=1)
+    for steps in (
+        [bulk.Past(CaseAction.CLOSE, at + hour, desk)],  # a complaint is never closed when new
+        [bulk.Past(CaseAction.FILE, at + hour, desk), bulk.Past(CaseAction.SIGN, at + 2 * hour, desk)],
+        [bulk.Past(CaseAction.FILE, at - hour, desk)],  # before its receipt
+        [bulk.Past(CaseAction.REOPEN, at + hour, desk)],  # not a step the bulk path writes
+    ):
+        with pytest.raises(ValueError):
+            bulk.create_cases_bulk([(data, fp)], histories=[steps])
+        assert not Case.objects.exists() and not CaseEvent.objects.exists()

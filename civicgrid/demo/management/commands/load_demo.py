@@ -10,10 +10,12 @@ from civicgrid.accounts.models import User
 from civicgrid.cases import metrics
 from civicgrid.core import clock, workdays
 from civicgrid.core.choices import Role
+from civicgrid.demo import volume
 from civicgrid.demo.builder import DEMO_PASSWORD, DemoError, DemoPlan, build_plan, load_plan
 from civicgrid.demo.cases import DEMO_SOURCE, demo_days, load_cases
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area, Building, GridLayer
+from civicgrid.insights import rollups
 from civicgrid.orgs.models import Unit
 
 
@@ -42,6 +44,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--quiet", action="store_true", help=_("不输出账号表和统计"))
         parser.add_argument(
+            "--cases-per-street",
+            type=int,
+            default=volume.CASES_PER_STREET,
+            metavar="N",
+            help=_("每个街道的演示工单数"),
+        )
+        parser.add_argument(
             "--no-cases",
             action="store_true",
             help=_("只载入区域、楼栋、单位、职责分工和账号，不生成演示工单"),
@@ -49,17 +58,22 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         quiet = options["quiet"] or options["verbosity"] == 0
+        per_street = options["cases_per_street"]
+        if per_street < 0:
+            raise CommandError(_("--cases-per-street 不能为负数"))
         started = time.monotonic()
-        # The consumers of each write's events (notices, webhooks) run here as it goes, so the
-        # demo is complete when the command ends.
+        # The writes' tasks (the event consumers: notices, webhooks) run in this process, so
+        # the demo is complete when the command ends.
         with celery.in_process():
             try:
                 plan = build_plan()
                 report = load_plan(plan)
             except DemoError as exc:
                 raise CommandError(str(exc)) from exc
-            # A year of work orders, played through cases.actions (skipped when already there).
-            cases = None if options["no_cases"] else load_cases(plan)
+            # A year of work orders (skipped when already there), and the dashboards' rollups.
+            cases = None if options["no_cases"] else load_cases(plan, per_street=per_street)
+            if cases is not None and cases.created:
+                rollups.refresh()
         if quiet:
             return
         users = {u.username: u for u in User.objects.filter(username__in=[p.username for p in plan.users])}
