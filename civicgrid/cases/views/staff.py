@@ -119,7 +119,7 @@ def _grid_geojson_url(case: Case, user: Any) -> str:
     return reverse("geo:area_geojson", args=[case.grid.code])
 
 
-def _place_notices(case: Case, events: list[Any], allowed: list[str]) -> dict[str, Any]:
+def _place_notices(case: Case, user: Any, events: list[Any], allowed: list[str]) -> dict[str, Any]:
     """What the desk must settle about the case's place: 待定位, a grid conflict (its two
     grids), and the duty table's suggestion after the last correction when it differs from
     the lead unit (the desk dispatches or redispatches if it agrees)."""
@@ -131,17 +131,16 @@ def _place_notices(case: Case, events: list[Any], allowed: list[str]) -> dict[st
     if suggested and suggested["id"] != case.lead_unit_id and case.status in OPEN_STATUSES:
         out["suggested_unit"] = suggested["name"]
     if CaseAction.RELOCATE in allowed:
+        # The street and its grids, so the desk sees which grid a click falls in.
+        grids = Area.objects.restrict(user, Action.VIEW).grids().filter(street_id=case.street_id)
+        areas = [case.street, *grids.order_by("code").only("name", "geometry")]
         out["street_outline"] = {
             "type": "FeatureCollection",
             "features": [
-                {
-                    "type": "Feature",
-                    "geometry": case.street.geometry,
-                    "properties": {"name": case.street.name},
-                }
-            ]
-            if case.street.geometry
-            else [],
+                {"type": "Feature", "geometry": area.geometry, "properties": {"name": area.name}}
+                for area in areas
+                if area.geometry
+            ],
         }
     return out
 
@@ -210,7 +209,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
         # The desk hands the link out (again, after revoking it).
         "tracking_link": resident_link(case) if CaseAction.REVOKE_LINK in allowed else "",
         "grid_geojson_url": _grid_geojson_url(case, user),
-        "place": _place_notices(case, events, allowed),
+        "place": _place_notices(case, user, events, allowed),
         **map_context(),
     }
     return render(request, "cases/case_detail.html", context)
