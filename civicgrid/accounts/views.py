@@ -99,7 +99,8 @@ def _my_areas(user: Any, kind: str) -> list[Area]:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if may(user, "accounts.patrol_home"):
+    # A superuser holds every capability: the street-wide home wins over the patrol page.
+    if may(user, "accounts.patrol_home") and not may(user, "accounts.street_home"):
         return redirect("cases:mobile")
     scope = user_scope(user)
     role = scope.role if scope is not None else Role.RESIDENT
