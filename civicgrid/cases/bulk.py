@@ -18,9 +18,10 @@ reopen, merge…) go through cases.actions.
 
 It does not search for duplicate orders: 12345 merges its own repeats before sending, and the
 case page lists live candidates for every case (duplicates.candidates). No actor, no photos,
-no scope: intake by the system. A row that fails validation is returned as its error and
-never affects the others. With an `actor` (who uploaded the file) the cases are theirs
-(created_by, timeline) and rows outside their streets are refused, as in create_case.
+no scope, no message telling the reporter the case is registered: intake by the system. A row
+that fails validation is returned as its error and never affects the others. With an `actor`
+(who uploaded the file) the cases are theirs (created_by, timeline) and rows outside their
+streets are refused, as in create_case.
 """
 
 import json
@@ -798,6 +799,7 @@ def create_cases_bulk(
                     via=via,
                     find_duplicates=False,
                     in_own_street=True,
+                    tell_reporter=False,
                 )
                 out[v.index] = Created(one.pk, one.number, one.external_id)
             except CaseError as exc:

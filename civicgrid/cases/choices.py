@@ -212,6 +212,7 @@ class NotificationKind(models.TextChoices):
     CASE_UPDATE = "case_update", _("工单动态")
     DUE_SOON = "due_soon", _("临期提醒")
     CASE_RESULT = "case_result", _("办理结果")
+    CASE_RECEIVED = "case_received", _("已受理")
 
 
 class PatrolStatus(models.TextChoices):

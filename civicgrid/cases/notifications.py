@@ -20,10 +20,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Model, Q
 
-from civicgrid.core import clock, events, messaging
+from civicgrid.core import clock, events, messaging, profile
 from civicgrid.core.choices import Role
 from civicgrid.core.notifications import Ref, notify, ref, resolve
 from civicgrid.core.personal import unmasked
+
+from .choices import Channel
 
 
 def users_of_units(unit_ids: Iterable[int]) -> list[Any]:
@@ -57,6 +59,17 @@ def reporter_of(case: Model | None) -> tuple[list[Any], str]:
     account = getattr(case, "created_by", None)
     users = [account] if account is not None and account.is_active and account.role == Role.RESIDENT else []
     return users, unmasked(getattr(case, "reporter_phone", ""))
+
+
+def tells_reporter(case: Any) -> bool:
+    """Whether the case's reporter is told its public steps: there is one, and it is no
+    12345 caller — the hotline tells its own callers — unless the street says so
+    (`cases.message_hotline_reporters`)."""
+    if not (case.created_by_id or case.reporter_phone):
+        return False
+    return case.channel != Channel.HOTLINE or bool(
+        profile.value("cases.message_hotline_reporters", case.street_id)
+    )
 
 
 # ---------------------------------------------------------------------------- audiences

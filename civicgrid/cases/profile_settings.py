@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.core.profile import Codes, Float, Int, Limits, Template, define
+from civicgrid.core.profile import Bool, Codes, Float, Int, Limits, Template, define
 
 from .choices import NotificationKind, RequestType
 
@@ -110,6 +110,16 @@ define(
     _("办理时限到期前这么多小时提醒处置单位，每个时限一次；0 为不提醒"),
 )
 
+define(
+    "cases.message_hotline_reporters",
+    Bool(),
+    False,
+    _("向12345热线工单的来电人发送消息"),
+    _(
+        "热线自己会告知来电人；选“是”则来电人也收到本平台的受理、进展和办理结果短信（文件导入的工单不发受理短信）"
+    ),
+)
+
 # The messages beside the inbox (docs/notifications.md): per kind a text message and an
 # e-mail (its first line is the subject), over MESSAGE_VARIABLES. The defaults are
 # translated, so an English-language recipient reads them in English; a street's own
@@ -141,6 +151,13 @@ MESSAGE_DEFAULTS = {
         _(
             "工单 {{ number }} 待核查\n\n工单 {{ number }}（{{ category }}）已处置，"
             "请到现场核查。\n\n{{ link }}"
+        ),
+    ),
+    NotificationKind.CASE_RECEIVED: (
+        _("您反映的问题已受理，编号 {{ number }}（{{ category }}），查看进度：{{ link }}"),
+        _(
+            "您反映的问题已受理：{{ number }}\n\n您反映的问题（{{ category }}）已受理，"
+            "编号 {{ number }}。办理进度和结果可随时查看：\n\n{{ link }}"
         ),
     ),
     NotificationKind.CASE_UPDATE: (

@@ -310,6 +310,12 @@ def _refresh(batch: events.Batch) -> Refresh:
 
 # Not live: beat runs it on its own schedule (CIVICGRID_ROLLUP_REFRESH_SECONDS), never after
 # each write; one batch holds as many events as an incremental refresh is worth.
+# Case events only: the cases app also logs its patrols (model "patrol"), whose ids are no case's.
 CONSUMER = events.Consumer(
-    "insights.rollups", _refresh, apps=frozenset({"cases"}), batch_size=FULL_REBUILD_EVENTS, live=False
+    "insights.rollups",
+    _refresh,
+    apps=frozenset({"cases"}),
+    where=Q(object_type=Case._meta.model_name),
+    batch_size=FULL_REBUILD_EVENTS,
+    live=False,
 )

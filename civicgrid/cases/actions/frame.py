@@ -22,7 +22,7 @@ from civicgrid.core.querysets import user_scope
 from civicgrid.orgs.models import Unit
 
 from .. import notifications
-from ..choices import NotificationKind, PhotoStage
+from ..choices import CaseAction, CaseStatus, NotificationKind, PhotoStage
 from ..messages import RESULT_STATUSES
 from ..models import Assignment, Case, CaseEvent
 from ..notifications import Audience, units
@@ -44,11 +44,13 @@ def record_event(
     unit: Unit | None = None,
     at: datetime | None = None,
     logged: Event | None = None,
+    payload: dict[str, Any] | None = None,
 ) -> CaseEvent:
     """One timeline row and its domain event (`logged`, when the frame has written it already;
     else logged here, at the case's current version), in the caller's transaction. A note the
     system writes is a message id (gettext_noop) with `note_params`, shown in each reader's
-    language (CaseEvent.note_text)."""
+    language (CaseEvent.note_text). `payload`: the event's, when it is logged here (the
+    notices of create_case)."""
     data = dict(data or {})
     if note_params is not None:
         data["note_params"] = note_params
@@ -58,7 +60,7 @@ def record_event(
         data["api_token"] = {"id": token[0], "label": token[1]}
     at = at or clock.now()
     if logged is None:
-        logged = events.log(case, action, actor, at=at)
+        logged = events.log(case, action, actor, at=at, payload=payload)
     return CaseEvent.objects.create(
         case=case,
         event=logged,
@@ -129,9 +131,7 @@ def tell_reporter(ctx: CaseContext) -> None:
     is told to its reporter in public wording — the result once it is closed or rejected."""
     case = ctx.case
     before, after = PUBLIC_STATUS.get(ctx.from_status), PUBLIC_STATUS[case.status]
-    if before == after or ctx.action not in PUBLIC_STEPS:
-        return
-    if not (case.created_by_id or case.reporter_phone):
+    if before == after or ctx.action not in PUBLIC_STEPS or not notifications.tells_reporter(case):
         return
     kind = NotificationKind.CASE_RESULT if case.status in RESULT_STATUSES else NotificationKind.CASE_UPDATE
     text = gettext_noop("您反映的问题 %(number)s：%(step)s")
@@ -139,6 +139,23 @@ def tell_reporter(ctx: CaseContext) -> None:
     ctx.notify(
         notifications.reporter(), kind, text, key, number=case.number, step=ctx.action, status=str(after)
     )
+
+
+def received_notices(case: Case) -> list[dict[str, Any]]:
+    """The notices of a new case's CREATE event (create_case): its reporter is told it is
+    registered (已受理), with the personal tracking link the later messages carry too."""
+    if not notifications.tells_reporter(case):
+        return []
+    text = gettext_noop("您反映的问题 %(number)s 已受理")
+    # The public step and status of the registration, even if the case has moved on (the
+    # desk's 立案并派遣) by the time the message is written.
+    params = {
+        "number": case.number,
+        "step": str(CaseAction.CREATE),
+        "status": str(PUBLIC_STATUS[CaseStatus.NEW]),
+    }
+    key = f"reporter:{case.pk}:received"
+    return [notifications.intent(notifications.reporter(), NotificationKind.CASE_RECEIVED, text, key, params)]
 
 
 def _record(ctx: CaseContext) -> CaseEvent:

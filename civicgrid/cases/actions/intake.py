@@ -22,7 +22,7 @@ from ..choices import CaseAction, CaseStatus, Channel, PhotoStage, PlaceStatus, 
 from ..models import Case, CaseSequence, Category
 from ..photos import clean_photo
 from .common import StoredFiles, actor_or_none, choice, received_in_range, required, save_photos
-from .frame import record_event, run_action
+from .frame import received_notices, record_event, run_action
 
 # The timeline note of a new case (the channel shown by its label, cases.apps); the 12345
 # import (bulk) writes the same.
@@ -203,6 +203,7 @@ def create_case(
     find_duplicates: bool = True,
     then: Sequence[tuple[str, dict[str, Any]]] = (),
     in_own_street: bool = False,
+    tell_reporter: bool = True,
 ) -> Case:
     """Register a case from any channel. Anonymous public reports pass actor=None. System
     imports pass find_duplicates=False: 12345 merges its own repeats, and the case page lists
@@ -212,7 +213,10 @@ def create_case(
 
     `in_own_street`: an order of a channel that must never drop one (12345, the API) that
     nothing locates and that names no street belongs to the actor's only street, to be
-    located there; the forms people fill in (public report, patrol) ask for a place instead."""
+    located there; the forms people fill in (public report, patrol) ask for a place instead.
+
+    The reporter is told the case is registered (frame.received_notices, from the CREATE
+    event) unless `tell_reporter` is False: a file import (12345), whichever path its rows take."""
     scope = user_scope(actor)
     category, place = validate_input(data, lambda: sole_street(scope) if in_own_street else None)
     check_street_scope(scope, place.location)
@@ -278,6 +282,7 @@ def create_case(
             }
             if candidates is not None:
                 created["duplicate_candidates"] = [c.number for c in candidates]
+            notices = received_notices(case) if tell_reporter else []
             event = record_event(
                 case,
                 CaseAction.CREATE,
@@ -287,6 +292,7 @@ def create_case(
                 note=CREATED_NOTE,
                 note_params={"channel": case.channel},
                 data=created,
+                payload={"notify": notices} if notices else None,
             )
             save_photos(case, event, cleaned, PhotoStage.BEFORE, actor, stored)
             for action, params in then:

@@ -499,6 +499,7 @@ class _Run:
                     via="import",
                     find_duplicates=False,
                     in_own_street=True,
+                    tell_reporter=False,  # as the bulk path, which never tells
                 ).pk
                 outcome = "created"
             else:

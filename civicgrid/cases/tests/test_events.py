@@ -39,8 +39,10 @@ def assert_logged(case: Case) -> None:
 
 
 def test_an_action_logs_its_event_with_the_version_it_wrote(w):
-    case = make_case(w)
-    assert case.events.get().event.version == 1
+    case = make_case(w, channel="phone")  # a call to the desk: its reporter is told
+    created = case.events.get().event
+    assert created.version == 1
+    assert [n["kind"] for n in created.payload["notify"]] == ["case_received"]
     desk = w.user("east", Role.DISPATCHER)
     case = actions.run_action(case.pk, "file", desk, {})
     logged = case.events.get(action="file").event

@@ -4,20 +4,25 @@ from the street's templates, once per notice, logged with the address masked, re
 
 import datetime as dt
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import translation
 
-from civicgrid.cases import actions
+from civicgrid.cases import actions, bulk, tracking
+from civicgrid.cases.actions import CaseInput
 from civicgrid.cases.choices import CaseStatus
+from civicgrid.cases.intake import hotline
 from civicgrid.cases.models import Case, Notification
-from civicgrid.cases.public import resident_link
 from civicgrid.core import messaging, sms
 from civicgrid.core.choices import Role
-from civicgrid.core.models import MessageDelivery
+from civicgrid.core.models import Event, MessageDelivery
 from civicgrid.profiles import actions as profile_actions
 from civicgrid.profiles.models import AreaProfile
 
@@ -60,6 +65,14 @@ def sms_to(phone):
     return [m.text for m in sms.sent if m.to == phone]
 
 
+def tracked(text):
+    """The case the tracking link at the end of `text` opens (cases.tracking). Its signature
+    carries the second it was made, so two links to one case may differ."""
+    link = re.search(r"http://127\.0\.0\.1:8000/report/t/([^/]+)/$", text)
+    assert link, text
+    return tracking.case_for(link[1])
+
+
 def mails_to(address):
     return [m for m in mail.outbox if m.to == [address]]
 
@@ -67,7 +80,7 @@ def mails_to(address):
 def test_each_audience_gets_each_kind_on_each_channel(w, django_capture_on_commit_callbacks):
     resident = w.user("east", Role.RESIDENT)
     with django_capture_on_commit_callbacks(execute=True):
-        case = make_case(w)
+        case = make_case(w, channel="phone")  # a call to the desk (12345's callers: below)
         Case.objects.filter(pk=case.pk).update(created_by=resident)  # reported with an account
         run(w, case, "file", Role.DISPATCHER)
         run(w, case, "dispatch", Role.DISPATCHER)
@@ -91,23 +104,122 @@ def test_each_audience_gets_each_kind_on_each_channel(w, django_capture_on_commi
     assert [m.subject for m in mails_to("gridworker@example.org")] == [f"工单 {case.number} 待核查"]
     assert set(sent("handled", "email")) == {"g***@example.org", "d***@example.org"}
     assert Notification.objects.filter(kind="handled", user=w.user("east", Role.GRID_WORKER)).count() == 1
-    # The reporter: each public status change by text message to the number the report gave,
-    # by e-mail and in the inbox of the account; the result at the end, in public wording.
+    # The reporter: the registration, each public status change by text message to the number
+    # the report gave, by e-mail and in the inbox of the account; the result at the end, in
+    # public wording.
     to_reporter = sms_to(REPORTER_PHONE)
-    assert len(to_reporter) == 2 and "已立案" in to_reporter[0]
-    assert "已办结" in to_reporter[1] and "办理结果：已整改，联系 137****1111" in to_reporter[1]
+    assert len(to_reporter) == 3 and "已受理" in to_reporter[0] and "已立案" in to_reporter[1]
+    assert "已办结" in to_reporter[2] and "办理结果：已整改，联系 137****1111" in to_reporter[2]
     # The personal tracking link (cases.tracking), not the look-up by number and digits.
     case.refresh_from_db()
-    assert all(resident_link(case) in text for text in to_reporter)
+    assert all(tracked(text) == case for text in to_reporter)
     assert "城管" not in "".join(to_reporter)  # no unit, no staff name
     assert [m.subject for m in mails_to("resident@example.org")] == [
+        f"您反映的问题已受理：{case.number}",
         f"您反映的问题 {case.number}：办理中",
         f"您反映的问题 {case.number}：已办结",
     ]
     assert set(sent("case_result", "sms")) == {"138****5678"}
     assert not sms_to("13900000003")  # a resident account's own phone is not texted
     kinds = set(Notification.objects.filter(user=resident).values_list("kind", flat=True))
-    assert kinds == {"case_update", "case_result"}
+    assert kinds == {"case_received", "case_update", "case_result"}
+
+
+# ---------------------------------------------------------------------------- registration
+
+
+def test_the_public_forms_reporter_is_texted_the_tracking_link_at_registration(
+    client, w, settings, django_capture_on_commit_callbacks
+):
+    cache.clear()  # the public form's per-IP throttle counts in the cache
+    settings.CIVICGRID_SITE_URL = "http://testserver"
+    shape = w.east.grids[0].shape
+    form = {"category": "E0102", "request_type": "complaint", "description": "小区门口垃圾满溢"}
+    with django_capture_on_commit_callbacks(execute=True):
+        posted = client.post(
+            reverse("report:form"),
+            {**form, "lon": shape.centroid.x, "lat": shape.centroid.y, "reporter_phone": "13900004321"},
+        )
+    assert posted.status_code == 302
+    case = Case.objects.get()
+    (text,) = sms_to("13900004321")  # they may have closed the done page: the link comes with it
+    intro = f"您反映的问题已受理，编号 {case.number}（{case.category.name}），查看进度："
+    assert text.startswith(intro) and sent("case_received", "sms") == {"139****4321": text}
+    followed = client.get(text.removeprefix(intro).removeprefix("http://testserver"))
+    assert followed.status_code == 200 and case.number in followed.content.decode()
+
+
+def test_a_resident_account_is_told_in_its_own_language(w, django_capture_on_commit_callbacks):
+    resident = w.user("east", Role.RESIDENT)
+    resident.language = "en"
+    resident.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        case = make_case(w, actor_role=Role.RESIDENT, channel="web", reporter_phone="")
+    (notice,) = Notification.objects.filter(user=resident)
+    assert notice.kind == "case_received" and notice.params == {
+        "number": case.number,
+        "step": "create",
+        "status": "accepted",
+    }
+    with translation.override("en"):
+        assert notice.message == f"Your report {case.number} has been received"
+    (email,) = mails_to("resident@example.org")
+    assert email.subject == f"Your report has been received: {case.number}"
+    assert tracked(email.body) == case
+    assert not sms.sent  # a resident account's own phone is not texted
+
+
+def test_12345_callers_are_told_only_if_the_street_says_so(w, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        quiet = make_case(w)  # channel hotline: the hotline tells its own callers
+        run(w, quiet, "file", Role.DISPATCHER)
+    assert not sms_to(REPORTER_PHONE)
+    assert not Notification.objects.filter(kind__in=["case_received", "case_update"]).exists()
+    profile_actions.save_profile(
+        w.east.street, w.user("east", Role.ADMIN), {"cases.message_hotline_reporters": True}
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        told = make_case(w)
+        run(w, told, "file", Role.DISPATCHER)
+    (received, filed) = sms_to(REPORTER_PHONE)
+    assert received.startswith(f"您反映的问题已受理，编号 {told.number}") and "已立案" in filed
+
+
+def import_order(w, n, channel):
+    shape = w.east.grids[0].shape
+    return CaseInput(
+        request_type="complaint",
+        category="E2105",
+        description="楼上夜间噪声扰民，影响休息",
+        channel=channel,
+        lon=shape.centroid.x,
+        lat=shape.centroid.y,
+        reporter_phone=REPORTER_PHONE,
+        source="12345",
+        external_id=f"F-{n}",
+    )
+
+
+def test_a_file_import_never_tells_at_registration(w, tmp_path, django_capture_on_commit_callbacks):
+    from .test_import_12345 import rows, write_csv
+
+    for name in ("east", "west"):
+        street = getattr(w, name).street
+        profile_actions.save_profile(
+            street, w.user(name, Role.ADMIN), {"cases.message_hotline_reporters": True}
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        # The bulk path; then an external id already imported: that chunk is redone row by row.
+        first = bulk.create_cases_bulk([(import_order(w, 0, "phone"), "fp0")], via="import")
+        again = bulk.create_cases_bulk(
+            [(import_order(w, 0, "phone"), "fp0"), (import_order(w, 1, "phone"), "fp1")], via="import"
+        )
+        # A small 12345 file takes the per-row path (create_case).
+        assert hotline.import_file(write_csv(tmp_path / "in.csv", rows())).created == 3
+    assert [type(o).__name__ for o in first + again] == ["Created", "Conflict", "Created"]
+    assert Case.objects.count() == 5
+    assert not Event.objects.filter(payload__has_key="notify").exists()
+    assert not Notification.objects.exists() and not MessageDelivery.objects.exists() and not sms.sent
 
 
 def test_a_notice_handled_again_sends_nothing_twice(w, django_capture_on_commit_callbacks):
@@ -254,8 +366,7 @@ def test_a_provider_that_keeps_failing_gives_up_after_the_last_attempt(
 
 def test_the_phone_is_masked_in_the_delivery_log(w, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        case = make_case(w)
-        run(w, case, "file", Role.DISPATCHER)
+        make_case(w, channel="phone")
     row = MessageDelivery.objects.get(channel="sms")
     assert row.to_masked == "138****5678" and str(row.to) == "1***"
     assert REPORTER_PHONE not in row.key and REPORTER_PHONE not in str(row)

@@ -173,6 +173,19 @@ def test_a_refresh_picks_up_what_changed(generated):
     assert report.buckets == 1  # only the case's (street, month) was recomputed
 
 
+def test_events_of_the_cases_apps_other_models_recompute_nothing(generated):
+    world, _cases = generated
+    rollups.refresh()
+    case = Case.objects.filter(street=world.west.street).first()
+    assert case is not None
+    # A patrol's event (cases.actions.patrol) whose id happens to be a case's.
+    Event.objects.create(**events.row("cases", "patrol", case.pk, "patrol_start", street_id=case.street_id))
+    report = rollups.refresh()
+    assert report.buckets == 0 and report.rows == 0
+    actions.run_action(case.pk, "comment", world.user("west", Role.DISPATCHER), {"note": "已电话联系"})
+    assert rollups.refresh().buckets == 1  # the case's own events still do
+
+
 def test_a_new_time_of_receipt_recomputes_the_whole_street(generated):
     world, _cases = generated
     rollups.refresh()
