@@ -112,7 +112,10 @@ def jurisdiction_needed(reason: str) -> Open311Error:
 
 
 def flag(request: HttpRequest, name: str) -> bool:
-    return (param(request, name) or "").lower() in {"true", "1"}
+    value = (param(request, name) or "").lower()
+    if value not in {"", "true", "false"}:
+        raise Open311Error(400, f"{name}“{value}”无效，应为 true 或 false")
+    return value == "true"
 
 
 def listed(request: HttpRequest, name: str) -> list[str]:

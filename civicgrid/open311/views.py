@@ -265,6 +265,8 @@ def service_requests(request: HttpRequest, fmt: str) -> HttpResponse:
     street = params.jurisdiction(request)
     user = token.user if token else None
     numbers = params.listed(request, "service_request_id")
+    # Checked even when the ids override it: a bad value is a 400, never silently ignored.
+    status_q = _status_q(params.listed(request, "status"))
     if numbers:
         # "This overrides all other arguments."
         if len(numbers) > conf.MAX_RESULTS:
@@ -276,7 +278,7 @@ def service_requests(request: HttpRequest, fmt: str) -> HttpResponse:
         codes = params.listed(request, "service_code")
         if codes:
             qs = qs.filter(category__code__in=codes)
-        qs = qs.filter(_status_q(params.listed(request, "status")))
+        qs = qs.filter(status_q)
     # The pagination extension (page, page_size); without it: the newest 1000.
     size = params.positive_int(request, "page_size", conf.MAX_RESULTS, conf.MAX_RESULTS)
     page = params.positive_int(request, "page", 1, 10**6)

@@ -192,6 +192,8 @@ def test_public_report_to_callback(live_server, world, browser_context, settings
     with page.expect_navigation():
         page.click("form.follow-form button[type=submit]")
     status = page.locator(".public-status").inner_text()
-    assert "已办结" in status and "施工方已停止夜间施工" in status
+    # The handler's report as the desk approved it at close, not the desk's closing note.
+    assert "已办结" in status and "已上门劝导，施工方承诺夜间停工" in status
+    assert "施工方已停止夜间施工" not in status
     assert "东街道城运中心调度员" not in page.content()
     assert not [url for url in outside if not url.startswith("data:")], outside  # works offline

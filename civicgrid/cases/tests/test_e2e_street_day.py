@@ -14,6 +14,8 @@ from civicgrid.cases.choices import CaseStatus, PlaceStatus
 from civicgrid.cases.models import Callback, Case
 from civicgrid.cases.tests.factories import duty
 from civicgrid.core import clock, sms
+from civicgrid.core.choices import Role
+from civicgrid.profiles import actions as profile_actions
 from civicgrid.testing.browser import BROWSER_MARKS
 
 from .test_e2e_browser import act, jpeg, login, shot
@@ -60,6 +62,10 @@ def test_an_order_nobody_could_locate_to_the_residents_own_rating(
     duty(world, "east")
     base = live_server.url
     sms.sent.clear()
+    # This street texts 12345's callers itself (by default the hotline tells its own).
+    profile_actions.save_profile(
+        world.east.street, world.user("east", Role.ADMIN), {"cases.message_hotline_reporters": True}
+    )
     grid = world.east.grids[0]  # east-gridworker's grid
 
     # 1. The desk uploads the hotline's sheet: both orders exist, one of them to be located.

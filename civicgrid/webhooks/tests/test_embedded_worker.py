@@ -304,7 +304,7 @@ def test_load_demo_plays_its_cases_with_their_tasks_in_process(sent, monkeypatch
     # A year of demo cases is thousands of writes, each kicking the event consumers: they run as
     # the demo is played, not as thousands of messages for the worker.
     eager: list[bool] = []
-    monkeypatch.setattr(load_demo, "load_cases", lambda plan: eager.append(app.conf.task_always_eager))
+    monkeypatch.setattr(load_demo, "load_cases", lambda plan, **kw: eager.append(app.conf.task_always_eager))
     call_command("load_demo", "--quiet")
     assert eager == [True] and sent == []
     assert app.conf.task_always_eager is False  # as it was before the command
