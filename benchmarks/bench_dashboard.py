@@ -97,6 +97,11 @@ CASE_COLUMNS = (
     "is_overdue",
     "overdue_at",
     "resolution_note",
+    # Fields whose defaults live in Django, not in the database: COPY names them.
+    "place_status",
+    "grid_conflict",
+    "public_result",
+    "link_version",
 )
 EVENT_COLUMNS = (
     "case_id",
@@ -109,7 +114,16 @@ EVENT_COLUMNS = (
     "data",
     "street_id",
 )
-CALLBACK_COLUMNS = ("case_id", "at", "contacted", "resolution", "satisfaction", "note", "street_id")
+CALLBACK_COLUMNS = (
+    "case_id",
+    "at",
+    "contacted",
+    "resolution",
+    "satisfaction",
+    "note",
+    "street_id",
+    "by_resident",
+)
 
 
 # ---------------------------------------------------------------------------- geography
@@ -279,6 +293,7 @@ def generate(
                         else "",
                         "",
                         street,
+                        False,  # the desk's phone callback
                     )
                 )
         called_back = max((c[1] for c in callbacks), default=None)
@@ -323,6 +338,10 @@ def generate(
             is_overdue,
             overdue_at,
             "",
+            "located",
+            False,
+            "",
+            1,
         )
         events = [(pk, received, "系统", "create", "", "new", "", "{}", street)]
         if status != "new":
