@@ -23,6 +23,7 @@ whose case exists is skipped, so a second load adds nothing.
 
 import dataclasses
 import heapq
+import io
 import math
 import random
 import re
@@ -32,7 +33,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Q
+from PIL import Image, ImageDraw
 
 from civicgrid.accounts.models import User
 from civicgrid.cases import actions, deadlines
@@ -663,9 +666,9 @@ def with_rating(p: CasePlan, rng: random.Random) -> CasePlan:
     if not p.reporter_phone or p.reporter_anonymous or rng.random() >= volume.RESIDENT_RATES:
         return p
     last = p.steps[-1] if p.steps else None
-    told = dict(last.params).get("resolution") if last and last.action == CaseAction.CALLBACK else None
-    if not told:
+    if last is None or last.action != CaseAction.CALLBACK or not dict(last.params).get("resolution"):
         return p  # not called back (yet), reopened, or the callback did not reach them
+    told = dict(last.params)["resolution"]
     resolved = {"resolved": 0.92, "partly": 0.5}.get(told, 0.1)
     resolution = "resolved" if rng.random() < resolved else "unresolved"
     params = {
@@ -676,6 +679,37 @@ def with_rating(p: CasePlan, rng: random.Random) -> CasePlan:
     when = daytime(last.when + hours(rng, 2, 72)).replace(second=0, microsecond=0)
     rating = Step(CaseAction.RATE, "resident", when, tuple(sorted(params.items())))
     return dataclasses.replace(p, steps=(*p.steps, rating))
+
+
+def with_public_photo(steps: list[Step]) -> list[Step]:
+    """The lead unit's report comes with a photo of the result, and the desk publishes it
+    with the closed case (对外公开): what residents see on the case's public page."""
+    closes = [i for i, s in enumerate(steps) if s.action == CaseAction.CLOSE]
+    reports = [i for i, s in enumerate(steps) if s.action == CaseAction.REPORT_BACK and s.actor == "unit"]
+    if not closes or not reports or any(s.action == CaseAction.REOPEN for s in steps):
+        return steps  # not closed, or closed only to be reopened
+    out = list(steps)
+    report = out[reports[-1]]
+    out[reports[-1]] = dataclasses.replace(report, params=tuple(sorted((*report.params, ("photos", 1)))))
+    close = out[closes[-1]]
+    publish = Step(CaseAction.PUBLISH_PHOTO, "desk", close.when + timedelta(minutes=10), (("public", True),))
+    out.insert(closes[-1] + 1, publish)
+    return out
+
+
+def photo(seed: str) -> SimpleUploadedFile:
+    """A plain picture standing for a site photo: a wall, a pavement and a few shapes."""
+    rng = seeded(seed, "photo")
+    image = Image.new("RGB", (640, 480), (200, 205, 210))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 300, 640, 480), fill=(150, 150, 145))
+    for _i in range(6):
+        x, y = rng.randrange(560), rng.randrange(80, 360)
+        colour = (rng.randrange(60, 200), rng.randrange(60, 200), rng.randrange(60, 200))
+        draw.rectangle((x, y, x + rng.randint(30, 120), y + rng.randint(20, 90)), fill=colour)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return SimpleUploadedFile("site.jpg", out.getvalue(), content_type="image/jpeg")
 
 
 def daytime(t: datetime) -> datetime:
@@ -741,6 +775,9 @@ class Planner:
         }
         self.gridworker_buildings = [b for b in info.buildings if b[1] in self.gridworker_grids]
         self.cadre_ra = info.ra_codes[spec.cadre_area]
+        self.resident_buildings = [
+            b for b in info.buildings if b[1][:-2] == info.ra_codes[spec.resident_area]
+        ]
         self.resident_ra = info.ra_codes[spec.resident_area]
         self.topics = list(volume.CATEGORIES)
         self.topic_weights = list(volume.CATEGORIES.values())
@@ -759,14 +796,18 @@ class Planner:
             if not (calm and topic.startswith("E04")):
                 return topic
 
-    def _creator(self, channel: str, grid: str) -> str:
+    def _creator(self, channel: str, grid: str, n: int) -> str:
         ra = grid[:-2]
         if channel == Channel.PATROL and grid in self.gridworker_grids:
             return "gridworker"
         if channel in (Channel.WALK_IN, Channel.DOOR_TO_DOOR) and ra == self.cadre_ra:
             return "cadre"
         if channel == Channel.WEB:
-            return "resident" if ra == self.resident_ra else "public"
+            # Of their neighbours' web reports, a few are the demo resident's own (我的反映).
+            mine = (
+                ra == self.resident_ra and seeded(self.info.spec.key, n, "own").random() < volume.RESIDENT_OWN
+            )
+            return "resident" if mine else "public"
         if channel == Channel.SENSOR:
             return "public"
         return "desk"
@@ -796,6 +837,8 @@ class Planner:
         address, grid = rng.choice(self.info.buildings)
         if side.random() < volume.IN_GRIDWORKER_GRIDS or n == FAR_CHECKIN_AT:
             address, grid = side.choice(self.gridworker_buildings)
+        if place == "conflict":
+            address, grid = side.choice(self.resident_buildings)
         named = vague(address, side) if place in ("to_locate", "relocated") else address
         description = (
             SENSOR_TEXT[topic].format(addr=named)
@@ -822,6 +865,8 @@ class Planner:
             if i == len(receipts) - 1 or self._fits(plan, steps, fresh):
                 break
         steps = list(self._checked_in(plan, steps, side, far=n == FAR_CHECKIN_AT))
+        if side.random() < volume.PUBLIC_PHOTOS:
+            steps = with_public_photo(steps)
         plan = dataclasses.replace(plan, steps=tuple(steps), children=tuple(children))
         return self._placed(plan, place, named) if place else with_rating(plan, side)
 
@@ -860,7 +905,8 @@ class Planner:
             others = [a for a, g in self.info.buildings if g != p.grid_code]
             near = min(others, key=lambda a: math.dist(self.info.points[a], here))
             lon, lat = self.info.points[near]
-            return dataclasses.replace(p, lon=lon, lat=lat)
+            # The demo resident's report from their phone (我的反映), the map pinned next door.
+            return dataclasses.replace(p, lon=lon, lat=lat, creator="resident")
         if place == "to_locate":
             return dataclasses.replace(p, address=named)
         relocate = Step(
@@ -888,7 +934,7 @@ class Planner:
             reporter_name="" if nameless else reporter(rng),
             reporter_phone="" if nameless else phone(rng),
             reporter_anonymous=anonymous,
-            creator=self._creator(channel, fields["grid_code"]),
+            creator=self._creator(channel, fields["grid_code"], n),
             **fields,
         )
 
@@ -1322,6 +1368,10 @@ class _Player:
             params["lead_unit"] = self.units[params["lead_unit"]].pk
         if "co_units" in params:
             params["co_units"] = [self.units[c].pk for c in params["co_units"] if c in self.units]
+        if "photos" in params:
+            params["photos"] = [photo(case.number)]
+        if step.action == CaseAction.PUBLISH_PHOTO:
+            params["photo"] = case.photos.order_by("-pk").values_list("pk", flat=True).first()
         for actor in self.actors(case, step):
             with clock.at(when):
                 case = actions.run_action(case.pk, step.action, actor, params)

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.db import transaction
 from shapely import Point
 
 from civicgrid.cases.actions.patrol import add_point, start_patrol, stop_patrol
@@ -84,7 +85,7 @@ class PatrolPlanner:
 
     def plans(self) -> list[PatrolPlan]:
         rng = seeded(self.key, "patrols")
-        out = []
+        out: list[PatrolPlan] = []
         for day in patrol_days(self.end.astimezone(SH).date(), rng):
             start = datetime.combine(day, time(rng.randint(9, 14), rng.randrange(60)), tzinfo=SH)
             out.append(self._patrol(rng, start, rng.randint(*volume.PATROL_MINUTES), len(out)))
@@ -101,7 +102,7 @@ class PatrolPlanner:
         accuracy = [round(rng.uniform(4, 25)) for _p in track]
         finds: tuple[CasePlan, ...] = ()
         if minutes and rng.random() < volume.PATROL_FINDS:
-            at = start + timedelta(minutes=rng.randrange(5, minutes - 5) // 2 * 2 + 1)
+            at = start + timedelta(minutes=rng.randrange(5, minutes - 5))
             finds = (self._find(k, at, rng.choice(self.buildings)[0]),)
         track_ = tuple((lon, lat, acc) for (lon, lat), acc in zip(track, accuracy, strict=True))
         return PatrolPlan(start, minutes, track_, finds)
@@ -142,17 +143,19 @@ def stories(player: Any, planner: Planner, end: datetime) -> list[Iterator[datet
 
 
 def _story(worker: Any, p: PatrolPlan) -> Iterator[datetime]:
-    """One patrol, step by step at its moments (as cases._Player.story: never inside clock.at)."""
+    """One patrol at its moments (as cases._Player.story: never inside clock.at): the start,
+    then at its stop the positions the phone posted meanwhile, each at its own moment, in one
+    transaction (they are telemetry, no event each: nothing else reads them in between)."""
     yield p.started_at
     with clock.at(p.started_at):
         patrol = start_patrol(worker)
-    for i, (lon, lat, accuracy) in enumerate(p.track):
-        when = p.started_at + timedelta(minutes=i * volume.POINT_MINUTES)
-        yield when
-        with clock.at(when):
-            add_point(worker, patrol.pk, {"lon": lon, "lat": lat, "accuracy": accuracy})
-    if p.minutes:
-        stop = p.started_at + timedelta(minutes=p.minutes)
-        yield stop
+    times = [p.started_at + timedelta(minutes=i * volume.POINT_MINUTES) for i in range(len(p.track))]
+    stop = p.started_at + timedelta(minutes=p.minutes) if p.minutes else None
+    yield stop or times[-1]
+    with transaction.atomic():
+        for when, (lon, lat, accuracy) in zip(times, p.track, strict=True):
+            with clock.at(when):
+                add_point(worker, patrol.pk, {"lon": lon, "lat": lat, "accuracy": accuracy})
+    if stop is not None:
         with clock.at(stop):
             stop_patrol(worker, patrol.pk)

@@ -113,5 +113,10 @@ RESIDENT_RATES = 0.25
 PATROL_WEEKS = 6
 PATROLS_PER_WEEK = 4
 PATROL_MINUTES = (60, 150)
-POINT_MINUTES = 2
+POINT_MINUTES = 3
 PATROL_FINDS = 0.25
+# Of the showcase's closed cases, this share has a photo of the result made public by the desk.
+PUBLIC_PHOTOS = 0.15
+# Of the web reports from the demo resident's residential area, the share the demo resident
+# account made (我的反映; the others are their neighbours'); the showcase's grid conflicts are theirs too.
+RESIDENT_OWN = 0.12

@@ -786,12 +786,27 @@ class DemoCasesTests(TestCase):
         # The bulk history's cases are rated too (through the action), not only the showcase.
         assert rated.filter(external_id__regex=r"-0(0[5-9]|[1-9])\d\d$").exists()
 
+    def test_a_few_showcase_cases_publish_a_photo_of_the_result(self):
+        from civicgrid.cases.models import Photo
+        from civicgrid.cases.public import public_photos
+
+        public = Photo.objects.filter(public=True)
+        assert 2 <= public.count() <= 40
+        published = CaseEvent.objects.filter(action=CaseAction.PUBLISH_PHOTO, data__public=True)
+        assert published.count() == public.count()
+        for event in published.select_related("case"):
+            assert event.case.status == CaseStatus.CLOSED and public_photos(event.case).exists()
+
     def test_demo_residents_find_their_own_reports(self):
         from civicgrid.cases.public import my_reports
 
         for key in STREETS:
-            mine = my_reports(User.objects.get(username=f"{key}-resident"))
-            assert len(mine) >= 1, key
+            resident = User.objects.get(username=f"{key}-resident")
+            mine = my_reports(resident)
+            # A few: the grid conflicts they pinned next door, and some of the year's web reports.
+            assert volume.GRID_CONFLICTS <= len(mine) <= 10, key
+            assert sum(r.case.grid_conflict for r in mine) == volume.GRID_CONFLICTS
+            assert all(r.case.created_by == resident for r in mine)
 
     def test_showcase_events_sent_messages_and_the_bulk_history_none(self):
         deliveries = MessageDelivery.objects.all()
@@ -866,6 +881,14 @@ def test_the_default_volume_has_the_declared_shares():
     assert weekdays[0] > 1.4 * weekdays[6]  # Monday brings the weekend's matters
     types = Counter(p.request_type for p in plans)
     assert types.most_common(1)[0][0] == RequestType.COMPLAINT and set(types) == set(RequestType.values)
-    fates = Counter(p.steps[-1].action if p.steps else "" for p in plans)
+    # The resident's rating comes after the desk's callback (a quarter of those with a phone).
+    desk = {p.external_id: [s for s in p.steps if s.action != CaseAction.RATE] for p in plans}
+    fates = Counter(steps[-1].action if steps else "" for steps in desk.values())
     assert 0.015 <= fates[CaseAction.REJECT] / n <= 0.05
     assert fates[CaseAction.CALLBACK] / n >= 0.8
+    called = [
+        p for p in plans if desk[p.external_id] and desk[p.external_id][-1].action == CaseAction.CALLBACK
+    ]
+    rated = [p for p in called if p.steps[-1].action == CaseAction.RATE]
+    assert all(p.reporter_phone and not p.reporter_anonymous for p in rated)
+    assert 0.15 <= len(rated) / len(called) <= 0.3
