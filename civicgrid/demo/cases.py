@@ -1467,7 +1467,8 @@ def _load(
         if plans:
             readers += player.users.values()
             stories += [player.story(p) for p in plans]
-        stories += patrols.stories(player, Planner(info, due, day), end)
+        if per_street:  # patrols find cases: none when no case is asked for
+            stories += patrols.stories(player, Planner(info, due, day), end)
     report.skipped = per_street * len(infos) - report.created
     first_day, last_day = demo_days(day)
     last_round = (end - timedelta(days=UNREAD_DAYS)).astimezone(SH).date()

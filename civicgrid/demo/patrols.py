@@ -128,6 +128,7 @@ class PatrolPlanner:
             plan, external_id=f"demo-{self.key}-patrol-{k:02d}", creator="gridworker", on_patrol=True
         )
         steps, children = self.planner._steps(plan, rng)
+        steps = list(self.planner._checked_in(plan, steps, rng, far=False))  # their own grid: on site
         return dataclasses.replace(plan, steps=tuple(steps), children=tuple(children))
 
 
