@@ -23,18 +23,24 @@ whose case exists is skipped, so a second load adds nothing.
 
 import dataclasses
 import heapq
+import io
+import math
 import random
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Q
+from PIL import Image, ImageDraw
 
 from civicgrid.accounts.models import User
 from civicgrid.cases import actions, deadlines
 from civicgrid.cases.actions import CaseInput
+from civicgrid.cases.actions.patrol import report_on_patrol
 from civicgrid.cases.choices import (
     OPEN_STATUSES,
     AssignmentRole,
@@ -136,6 +142,7 @@ class StreetInfo:
     buildings: tuple[tuple[str, str], ...]  # (address, grid code)
     ra_codes: dict[str, str]  # residential area name → code
     property_of: dict[str, str]  # residential area code → property company unit code
+    points: dict[str, tuple[float, float]] = dataclasses.field(default_factory=dict)  # address → lon, lat
 
     @property
     def code(self) -> str:
@@ -176,8 +183,10 @@ def street_infos(plan: Any) -> list[StreetInfo]:
             if unit.kind == UnitKind.PROPERTY and unit.street_code == spec.code:
                 for ra in unit.jurisdiction:
                     property_of.setdefault(ra, unit.code)
-        buildings = tuple((b.address, b.grid_code) for b in plan.buildings if b.street_code == spec.code)
-        infos.append(StreetInfo(spec, buildings, ra_codes, property_of))
+        own = [b for b in plan.buildings if b.street_code == spec.code]
+        buildings = tuple((b.address, b.grid_code) for b in own)
+        points = {b.address: (b.lon, b.lat) for b in own}
+        infos.append(StreetInfo(spec, buildings, ra_codes, property_of, points))
     return infos
 
 
@@ -489,6 +498,11 @@ class CasePlan:
     fate: str
     steps: tuple[Step, ...] = ()
     children: tuple["CasePlan", ...] = ()
+    # The point the reporter pinned on the map, when it is not the building's (a grid conflict).
+    lon: float | None = None
+    lat: float | None = None
+    # Reported by the grid worker on a patrol (patrols.py): linked to the patrol they have open.
+    on_patrol: bool = False
 
     def input(self) -> CaseInput:
         """What the order says when it arrives (create_case's and the bulk path's input)."""
@@ -500,6 +514,8 @@ class CasePlan:
             title=self.description[:30],
             urgency=self.urgency,
             address=self.address,
+            lon=self.lon,
+            lat=self.lat,
             reporter_name=self.reporter_name,
             reporter_phone=self.reporter_phone,
             reporter_anonymous=self.reporter_anonymous,
@@ -574,6 +590,28 @@ FORCED: tuple[tuple[str, str | None], ...] = (
     ("closed", Channel.WALK_IN),
 )
 FORCED_AT = {1 + 2 * i: forced for i, forced in enumerate(FORCED)}
+# The showcase's place stories (volume.py), on the even case numbers, each with the fate and
+# the channel it needs: a 12345 order not located (just arrived, the desk has not located it
+# yet), one the desk corrected (更正位置) before filing, a web report with a grid conflict.
+PLACE_STORIES = (
+    ["to_locate"] * volume.TO_LOCATE + ["relocated"] * volume.RELOCATED + ["conflict"] * volume.GRID_CONFLICTS
+)
+PLACES_AT = {2 + 2 * i: story for i, story in enumerate(PLACE_STORIES)}
+# Every street's forced 已核查 case lies in the grid worker's grid, checked in far off.
+FAR_CHECKIN_AT = 1 + 2 * FORCED.index(("verified", None))
+PLACE_FORCED: dict[str, tuple[str | None, str | None]] = {
+    "to_locate": ("new", Channel.HOTLINE),
+    "relocated": (None, Channel.HOTLINE),
+    "conflict": ("filed", Channel.WEB),
+}
+# How a caller names a place 12345 cannot match ({road}: the road, {lane}: the lane).
+VAGUE_ADDRESSES = ("{road}附近", "{lane}小区门口", "{road}公交站旁边", "{lane}那一片")
+RELOCATE_REASON = "来电地址不全，已电话联系诉求人，确认地点为{addr}"
+# What residents write with their rating (most write nothing).
+RATING_COMMENTS = {
+    "resolved": ("处理很及时，谢谢！", "问题已经解决，感谢工作人员。", "希望以后加强日常巡查。"),
+    "unresolved": ("问题还没有彻底解决，过两天又出现了。", "只是来看了一下，没有实际处理。"),
+}
 
 
 def phone(rng: random.Random) -> str:
@@ -604,6 +642,74 @@ def fill(template: str, addr: str, rng: random.Random) -> str:
     return template.format(
         addr=addr, floor=floor, room=f"{floor}0{rng.randint(1, 4)}", hour=rng.choice(["十", "十一", "十二"])
     )
+
+
+def vague(address: str, rng: random.Random) -> str:
+    """The address as a caller names it when 12345 cannot match it: the road, the lane."""
+    road = re.match(r"^\D+?[路街]", address)
+    lane = address.partition("弄")[0] + "弄" if "弄" in address else address
+    return rng.choice(VAGUE_ADDRESSES).format(road=road.group(0) if road else lane, lane=lane)
+
+
+def offset(lon: float, lat: float, metres: float, bearing: float) -> tuple[float, float]:
+    """The point `metres` away towards `bearing` (degrees), rounded as a phone reports it."""
+    north, east = metres * math.cos(math.radians(bearing)), metres * math.sin(math.radians(bearing))
+    return (
+        round(lon + east / (111_320 * math.cos(math.radians(lat))), 6),
+        round(lat + north / 111_320, 6),
+    )
+
+
+def with_rating(p: CasePlan, rng: random.Random) -> CasePlan:
+    """A share of the reporters who left a phone rate the result through the link of their
+    text message (居民评价), a day or so after the desk's callback, mostly as they told it."""
+    if not p.reporter_phone or p.reporter_anonymous or rng.random() >= volume.RESIDENT_RATES:
+        return p
+    last = p.steps[-1] if p.steps else None
+    if last is None or last.action != CaseAction.CALLBACK or not dict(last.params).get("resolution"):
+        return p  # not called back (yet), reopened, or the callback did not reach them
+    told = dict(last.params)["resolution"]
+    resolved = {"resolved": 0.92, "partly": 0.5}.get(told, 0.1)
+    resolution = "resolved" if rng.random() < resolved else "unresolved"
+    params = {
+        "resolution": resolution,
+        "satisfaction": pick(rng, SATISFACTION_GIVEN[resolution]),
+        "comment": rng.choice(RATING_COMMENTS[resolution]) if rng.random() < 0.3 else "",
+    }
+    when = daytime(last.when + hours(rng, 2, 72)).replace(second=0, microsecond=0)
+    rating = Step(CaseAction.RATE, "resident", when, tuple(sorted(params.items())))
+    return dataclasses.replace(p, steps=(*p.steps, rating))
+
+
+def with_public_photo(steps: list[Step]) -> list[Step]:
+    """The lead unit's report comes with a photo of the result, and the desk publishes it
+    with the closed case (对外公开): what residents see on the case's public page."""
+    closes = [i for i, s in enumerate(steps) if s.action == CaseAction.CLOSE]
+    reports = [i for i, s in enumerate(steps) if s.action == CaseAction.REPORT_BACK and s.actor == "unit"]
+    if not closes or not reports or any(s.action == CaseAction.REOPEN for s in steps):
+        return steps  # not closed, or closed only to be reopened
+    out = list(steps)
+    report = out[reports[-1]]
+    out[reports[-1]] = dataclasses.replace(report, params=tuple(sorted((*report.params, ("photos", 1)))))
+    close = out[closes[-1]]
+    publish = Step(CaseAction.PUBLISH_PHOTO, "desk", close.when + timedelta(minutes=10), (("public", True),))
+    out.insert(closes[-1] + 1, publish)
+    return out
+
+
+def photo(seed: str) -> SimpleUploadedFile:
+    """A plain picture standing for a site photo: a wall, a pavement and a few shapes."""
+    rng = seeded(seed, "photo")
+    image = Image.new("RGB", (640, 480), (200, 205, 210))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 300, 640, 480), fill=(150, 150, 145))
+    for _i in range(6):
+        x, y = rng.randrange(560), rng.randrange(80, 360)
+        colour = (rng.randrange(60, 200), rng.randrange(60, 200), rng.randrange(60, 200))
+        draw.rectangle((x, y, x + rng.randint(30, 120), y + rng.randint(20, 90)), fill=colour)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return SimpleUploadedFile("site.jpg", out.getvalue(), content_type="image/jpeg")
 
 
 def daytime(t: datetime) -> datetime:
@@ -667,7 +773,11 @@ class Planner:
         self.gridworker_grids = {
             f"{info.ra_codes[spec.gridworker_area]}{g:02d}" for g in spec.gridworker_grids
         }
+        self.gridworker_buildings = [b for b in info.buildings if b[1] in self.gridworker_grids]
         self.cadre_ra = info.ra_codes[spec.cadre_area]
+        self.resident_buildings = [
+            b for b in info.buildings if b[1][:-2] == info.ra_codes[spec.resident_area]
+        ]
         self.resident_ra = info.ra_codes[spec.resident_area]
         self.topics = list(volume.CATEGORIES)
         self.topic_weights = list(volume.CATEGORIES.values())
@@ -686,21 +796,29 @@ class Planner:
             if not (calm and topic.startswith("E04")):
                 return topic
 
-    def _creator(self, channel: str, grid: str) -> str:
+    def _creator(self, channel: str, grid: str, n: int) -> str:
         ra = grid[:-2]
         if channel == Channel.PATROL and grid in self.gridworker_grids:
             return "gridworker"
         if channel in (Channel.WALK_IN, Channel.DOOR_TO_DOOR) and ra == self.cadre_ra:
             return "cadre"
         if channel == Channel.WEB:
-            return "resident" if ra == self.resident_ra else "public"
+            # Of their neighbours' web reports, a few are the demo resident's own (我的反映).
+            mine = (
+                ra == self.resident_ra and seeded(self.info.spec.key, n, "own").random() < volume.RESIDENT_OWN
+            )
+            return "resident" if mine else "public"
         if channel == Channel.SENSOR:
             return "public"
         return "desk"
 
     def plan(self, n: int) -> CasePlan:
         rng = seeded(self.info.spec.key, n)
-        forced_fate, forced_channel = FORCED_AT.get(n, (None, None))
+        # The showcase's own extras draw from their own generator: the rest of the plan is
+        # the same with or without them.
+        side = seeded(self.info.spec.key, n, "showcase")
+        place = PLACES_AT.get(n, "")
+        forced_fate, forced_channel = FORCED_AT.get(n) or PLACE_FORCED.get(place, (None, None))
         fate = forced_fate or pick(rng, FATES)
         channel = forced_channel or pick(rng, volume.CHANNELS)
         if fate == "desk_closed" and channel == Channel.SENSOR:
@@ -717,10 +835,15 @@ class Planner:
             if fate in ("closed", "desk_closed") and rng.random() < 0.85:
                 fate = "desk_closed"
         address, grid = rng.choice(self.info.buildings)
+        if side.random() < volume.IN_GRIDWORKER_GRIDS or n == FAR_CHECKIN_AT:
+            address, grid = side.choice(self.gridworker_buildings)
+        if place == "conflict":
+            address, grid = side.choice(self.resident_buildings)
+        named = vague(address, side) if place in ("to_locate", "relocated") else address
         description = (
-            SENSOR_TEXT[topic].format(addr=address)
+            SENSOR_TEXT[topic].format(addr=named)
             if channel == Channel.SENSOR
-            else fill(template, address, rng) + typed_personal_data(self.info.spec.key, n)
+            else fill(template, named, rng) + typed_personal_data(self.info.spec.key, n)
         )
         receipts = self._receipts(rng, n, fate, channel)
         plan = self._order(
@@ -741,7 +864,58 @@ class Planner:
             steps, children = self._steps(plan, rng)
             if i == len(receipts) - 1 or self._fits(plan, steps, fresh):
                 break
-        return dataclasses.replace(plan, steps=tuple(steps), children=tuple(children))
+        steps = list(self._checked_in(plan, steps, side, far=n == FAR_CHECKIN_AT))
+        if side.random() < volume.PUBLIC_PHOTOS:
+            steps = with_public_photo(steps)
+        plan = dataclasses.replace(plan, steps=tuple(steps), children=tuple(children))
+        return self._placed(plan, place, named) if place else with_rating(plan, side)
+
+    def _checked_in(
+        self, p: CasePlan, steps: list[Step], side: random.Random, *, far: bool
+    ) -> Iterator[Step]:
+        """The grid worker verifies the cases of their grids on site: each verification carries
+        the phone's position a few metres from the building (a share of them, or all when
+        `far`, from far off: the office, the next errand)."""
+        for s in steps:
+            if (
+                s.action in (CaseAction.VERIFY_PASS, CaseAction.VERIFY_FAIL)
+                and p.grid_code in self.gridworker_grids
+            ):
+                lon, lat = self.info.points[p.address]
+                metres = (
+                    side.uniform(600, 1500)
+                    if side.random() < volume.CHECKIN_FAR or far
+                    else side.uniform(5, 60)
+                )
+                lon, lat = offset(lon, lat, metres, side.uniform(0, 360))
+                checkin = {
+                    "checkin_lon": lon,
+                    "checkin_lat": lat,
+                    "checkin_accuracy": round(side.uniform(5, 30)),
+                }
+                s = dataclasses.replace(s, params=tuple(sorted((*s.params, *checkin.items()))))
+            yield s
+
+    def _placed(self, p: CasePlan, place: str, named: str) -> CasePlan:
+        """A place story on the plan (PLACES_AT): the vague address of a call (`named`),
+        corrected by the desk before anything else; or a map point in the nearest building of
+        another grid."""
+        if place == "conflict":
+            here = self.info.points[p.address]
+            others = [a for a, g in self.info.buildings if g != p.grid_code]
+            near = min(others, key=lambda a: math.dist(self.info.points[a], here))
+            lon, lat = self.info.points[near]
+            # The demo resident's report from their phone (我的反映), the map pinned next door.
+            return dataclasses.replace(p, lon=lon, lat=lat, creator="resident")
+        if place == "to_locate":
+            return dataclasses.replace(p, address=named)
+        relocate = Step(
+            CaseAction.RELOCATE,
+            "desk",
+            p.received_at + timedelta(minutes=2),
+            (("building", p.address), ("reason", RELOCATE_REASON.format(addr=p.address))),
+        )
+        return dataclasses.replace(p, address=named, steps=(relocate, *p.steps))
 
     def _order(
         self, rng: random.Random, n: int, *, channel: str, request_type: str, **fields: Any
@@ -760,7 +934,7 @@ class Planner:
             reporter_name="" if nameless else reporter(rng),
             reporter_phone="" if nameless else phone(rng),
             reporter_anonymous=anonymous,
-            creator=self._creator(channel, fields["grid_code"]),
+            creator=self._creator(channel, fields["grid_code"], n),
             **fields,
         )
 
@@ -1149,7 +1323,13 @@ class _Player:
 
     def create(self, p: CasePlan) -> Case:
         with clock.at(p.received_at):
-            case = actions.create_case(p.input(), self.creator(p.creator), via=p.channel)
+            if p.on_patrol:
+                case = report_on_patrol(p.input(), self.creator(p.creator))
+            else:
+                # The desk's orders (12345's) that nothing locates are the street's, to locate.
+                case = actions.create_case(
+                    p.input(), self.creator(p.creator), via=p.channel, in_own_street=p.creator == "desk"
+                )
         self.report.created += 1
         self.job.expect(case)
         return case
@@ -1177,12 +1357,21 @@ class _Player:
 
     def act(self, case: Case, step: Step, when: datetime, master: Case | None = None) -> Case:
         params = dict(step.params)
+        if step.action == CaseAction.RATE:
+            # Through the tracking link: no account acts (cases.actions.resident).
+            with clock.at(when):
+                actions.rate_case(case, params)
+            return Case.objects.get(pk=case.pk)
         if "master" in params and master is not None:
             params["master"] = master.pk
         if "lead_unit" in params:
             params["lead_unit"] = self.units[params["lead_unit"]].pk
         if "co_units" in params:
             params["co_units"] = [self.units[c].pk for c in params["co_units"] if c in self.units]
+        if "photos" in params:
+            params["photos"] = [photo(case.number)]
+        if step.action == CaseAction.PUBLISH_PHOTO:
+            params["photo"] = case.photos.order_by("-pk").values_list("pk", flat=True).first()
         for actor in self.actors(case, step):
             with clock.at(when):
                 case = actions.run_action(case.pk, step.action, actor, params)
@@ -1204,19 +1393,22 @@ class _Player:
         return [self.handler(unit_id) for unit_id in co.values_list("unit_id", flat=True)]
 
 
-def _morning_rounds(first: date, last: date, readers: Iterable[User]) -> Iterator[datetime]:
-    """The demo accounts read their inboxes every morning from `first` to `last`."""
+def _morning_rounds(first: date, last: date, end: date, readers: Iterable[User]) -> Iterator[datetime]:
+    """Every morning from `first` to `end` the notices of the day before go out — inboxes,
+    and the e-mails and text messages of what is still news (cases.notifications) — and the
+    demo accounts read their inboxes, up to `last`."""
     by_pk = {u.pk: u for u in readers}
-    day = first
-    while day <= last:
+    for days in range((end - first).days + 1):
+        day = first + timedelta(days=days)
         moment = datetime.combine(day, READ_AT, tzinfo=SH)
         yield moment
-        events.run_all()  # the notices of the writes so far (load_cases defers the consumers)
-        unread = Notification.objects.filter(user_id__in=by_pk, read_at__isnull=True)
-        for user_id in set(unread.values_list("user_id", flat=True)):
-            with clock.at(moment):
-                notifications.mark_all_read(by_pk[user_id])
-        day += timedelta(days=1)
+        with clock.at(moment):
+            # The notices of the writes so far (load_cases defers the consumers), as of that morning.
+            events.run_all()
+            if day <= last:
+                unread = Notification.objects.filter(user_id__in=by_pk, read_at__isnull=True)
+                for user_id in set(unread.values_list("user_id", flat=True)):
+                    notifications.mark_all_read(by_pk[user_id])
 
 
 def _replay(stories: list[Iterator[datetime]], end: datetime, job: _OverdueJob) -> None:
@@ -1254,6 +1446,7 @@ def load_cases(
 def _load(
     plan: Any, streets: list[str] | None, per_street: int, report: CaseLoadReport, end: datetime
 ) -> None:
+    from . import patrols
     from .history import load_year
 
     day = end.astimezone(SH).date()
@@ -1270,14 +1463,16 @@ def _load(
     readers: list[User] = []
     for info in infos:
         plans = [p for p in plan_street_cases(info, due, day, per_street) if p.external_id not in existing]
+        player = _Player(info, report, job)
         if plans:
-            player = _Player(info, report, job)
             readers += player.users.values()
             stories += [player.story(p) for p in plans]
+        if per_street:  # patrols find cases: none when no case is asked for
+            stories += patrols.stories(player, Planner(info, due, day), end)
     report.skipped = per_street * len(infos) - report.created
-    first_day, _last_day = demo_days(day)
+    first_day, last_day = demo_days(day)
     last_round = (end - timedelta(days=UNREAD_DAYS)).astimezone(SH).date()
-    rounds = [_morning_rounds(first_day, last_round, readers)] if stories else []
+    rounds = [_morning_rounds(first_day, last_round, last_day, readers)] if stories else []
     _replay([*stories, *rounds], end, job)
     # The job once more, at the real now (the loading took a while).
     actions.check_deadlines()

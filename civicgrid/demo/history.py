@@ -20,10 +20,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.db import transaction
+
 from civicgrid.accounts.models import User
-from civicgrid.cases import bulk, deadlines
+from civicgrid.cases import actions, bulk, deadlines
 from civicgrid.cases.choices import AssignmentRole, CaseAction, Channel, RequestType
 from civicgrid.cases.errors import CaseError
+from civicgrid.cases.models import Case
+from civicgrid.core import clock
 
 from . import volume
 from .cases import (
@@ -48,6 +52,7 @@ from .cases import (
     seeded,
     showcase_count,
     typed_personal_data,
+    with_rating,
 )
 
 A = CaseAction
@@ -146,8 +151,9 @@ class YearPlanner(Planner):
             received_at=received,
             fate="",
         )
-        steps = [s for s in self._life(plan, rng, rng.choice(feedback)) if s.when < self.day_starts]
-        return dataclasses.replace(plan, steps=tuple(steps))
+        life = dataclasses.replace(plan, steps=tuple(self._life(plan, rng, rng.choice(feedback))))
+        life = with_rating(life, seeded(self.info.spec.key, "year", n, "rating"))
+        return dataclasses.replace(plan, steps=tuple(s for s in life.steps if s.when < self.day_starts))
 
     def _life(self, p: CasePlan, rng: random.Random, feedback: str) -> Iterator[Step]:
         """The order's whole life from its receipt; the caller keeps what happened before
@@ -272,6 +278,8 @@ class _Writer:
     def item(self, p: CasePlan) -> tuple[bulk.BulkItem, tuple[bulk.Past, ...]]:
         past = []
         for s in p.steps:
+            if s.action == A.RATE:
+                continue  # the resident's, through the link: played after the bulk (load_year)
             params = dict(s.params)
             note = params.pop("note", "")
             if s.action == A.COMMENT:
@@ -296,9 +304,12 @@ def load_year(
     existing: set[str | None],
     per_street: int = volume.CASES_PER_STREET,
 ) -> list[int]:
-    """Write the bulk orders of the streets that are not there yet; the ids of those written."""
+    """Write the bulk orders of the streets that are not there yet, then the residents'
+    ratings of some (through cases.actions, which the bulk path does not write); the ids of
+    the orders written."""
     intake = bulk.Intake()
     created: list[int] = []
+    ratings: list[tuple[datetime, int, Step]] = []
     for info in infos:
         writer = _Writer(info, YearPlanner(info, due, day).gridworker_grids)
         groups: dict[tuple[str, str], list[CasePlan]] = defaultdict(list)
@@ -308,11 +319,19 @@ def load_year(
         for (creator, channel), plans in sorted(groups.items()):
             actor = writer.actor(creator, plans[0])
             for start in range(0, len(plans), CHUNK):
-                items, histories = zip(*(writer.item(p) for p in plans[start : start + CHUNK]), strict=True)
-                for outcome in bulk.create_cases_bulk(
+                chunk = plans[start : start + CHUNK]
+                items, histories = zip(*(writer.item(p) for p in chunk), strict=True)
+                outcomes = bulk.create_cases_bulk(
                     items, via=channel, intake=intake, actor=actor, histories=histories
-                ):
+                )
+                for p, outcome in zip(chunk, outcomes, strict=True):
                     if isinstance(outcome, CaseError):
                         raise outcome  # the demo's own addresses and categories: never expected
                     created.append(outcome.pk)
+                    ratings += [(s.when, outcome.pk, s) for s in p.steps if s.action == A.RATE]
+    rated = Case.objects.in_bulk([pk for _when, pk, _step in ratings])
+    with transaction.atomic():  # one commit for them all, as a chunk of the bulk path
+        for when, pk, step in sorted(ratings, key=lambda r: r[:2]):
+            with clock.at(when):
+                actions.rate_case(rated[pk], dict(step.params))
     return created

@@ -91,3 +91,32 @@ STUCK = 0.008  # left open past its limit (overdue when the demo is loaded)
 LATE = 0.03  # closed, but after the handling limit
 DESK_ANSWERS = 0.85  # of inquiries and suggestions: answered and closed by the desk
 UNREACHED = 0.05  # callbacks that do not reach the requester
+
+# What the showcase shows of the place (cases.py): per street, 12345 orders whose address
+# matches no building and no point — left in 待定位, and corrected by the desk (更正位置) soon
+# after they arrive — and web reports whose map point and building lie in different grids
+# (网格冲突), left for the desk to choose. Of the showcase orders, this share is placed in the
+# grid worker's own grids, so that they verify them on site with a GPS check-in (签到); a
+# check-in of this share is far from the case (flagged).
+TO_LOCATE = 4
+RELOCATED = 2
+GRID_CONFLICTS = 2
+IN_GRIDWORKER_GRIDS = 0.35
+CHECKIN_FAR = 0.1
+# Of the closed orders with a reporter who left a phone, this share is rated by the reporter
+# through the tracking link of their text message (居民评价) — the desk calls back all the same.
+RESIDENT_RATES = 0.25
+
+# The grid workers' patrols (patrols.py): on this many working days of each of the last weeks,
+# this long (minutes), a position every POINT_MINUTES (the phone posts more often; the demo
+# keeps the track light); on this share of them the worker finds something and reports it.
+PATROL_WEEKS = 6
+PATROLS_PER_WEEK = 4
+PATROL_MINUTES = (60, 150)
+POINT_MINUTES = 3
+PATROL_FINDS = 0.25
+# Of the showcase's closed cases, this share has a photo of the result made public by the desk.
+PUBLIC_PHOTOS = 0.15
+# Of the web reports from the demo resident's residential area, the share the demo resident
+# account made (我的反映; the others are their neighbours'); the showcase's grid conflicts are theirs too.
+RESIDENT_OWN = 0.12
