@@ -103,7 +103,8 @@ def remind_due_soon(now: datetime) -> int:
     brings a new reminder). Returns how many cases were reminded."""
     open_cases = Case.objects.filter(status__in=OPEN_STATUSES, is_overdue=False, handling_due_at__gt=now)
     due: list[Case] = []
-    for street_id in open_cases.values_list("street_id", flat=True).distinct():
+    # order_by(): the model's ordering would join the DISTINCT (one row per case, not per street).
+    for street_id in open_cases.order_by().values_list("street_id", flat=True).distinct():
         hours = profile.value("cases.reminder_hours", street_id)
         if hours:
             window = open_cases.filter(street_id=street_id, handling_due_at__lte=now + timedelta(hours=hours))
@@ -127,7 +128,9 @@ def remind_due_soon(now: datetime) -> int:
             "unit_id", flat=True
         )
         deadline = f"{timezone.localtime(case.handling_due_at):%Y-%m-%d %H:%M}"
-        text = f"工单 {case.number} 将于 {deadline} 到期，请抓紧办理"
+        text = gettext_noop("工单 %(number)s 将于 %(deadline)s 到期，请抓紧办理")
+        params = {"number": case.number, "deadline": deadline}
         with clock.at(now):
-            reminded += send(units(unit_ids), case.pk, NotificationKind.DUE_SOON, text, key) > 0
+            sent = send(units(unit_ids), case.pk, NotificationKind.DUE_SOON, text, key, params=params)
+        reminded += sent > 0
     return reminded

@@ -20,7 +20,7 @@ from civicgrid.cases.actions import CaseInput
 from civicgrid.cases.choices import CaseStatus
 from civicgrid.cases.intake import hotline
 from civicgrid.cases.models import Case, Notification
-from civicgrid.core import messaging, sms
+from civicgrid.core import clock, messaging, sms
 from civicgrid.core.choices import Role
 from civicgrid.core.models import Event, MessageDelivery
 from civicgrid.profiles import actions as profile_actions
@@ -270,6 +270,25 @@ def test_reminded_once_and_only_before_the_deadline(w, time_machine, django_capt
     assert [text for text in sms_to("13900000000") if "到期" in text] == [
         f"工单 {case.number} 将于 {deadline} 到期，请抓紧办理：http://127.0.0.1:8000/cases/{case.number}/"
     ]
+
+
+def test_each_case_due_soon_is_looked_at_once_per_run(w, time_machine, monkeypatch):
+    """Several cases of one street: one window query for the street and one notice per case
+    (the model's ordering once made the street DISTINCT one row per case: a street's window
+    was read, and each case sent, once per open case — minutes in the demo's year)."""
+    from civicgrid.cases.actions import deadline_job
+
+    time_machine.move_to(dt.datetime(2026, 11, 2, 9, 0, tzinfo=SH))
+    cases = [advance(w, make_case(w), CaseStatus.IN_PROGRESS) for _ in range(3)]
+    calls: list[int] = []
+    real_send = deadline_job.send
+    monkeypatch.setattr(deadline_job, "send", lambda *a, **k: calls.append(a[1]) or real_send(*a, **k))
+    time_machine.move_to(max(c.handling_due_at for c in cases) - dt.timedelta(hours=3))
+    assert deadline_job.remind_due_soon(clock.now()) == 3
+    assert sorted(calls) == sorted(c.pk for c in cases)
+    # In English: the notice is a message id rendered in the reader's language.
+    notice = Notification.objects.filter(kind="due_soon").first()
+    assert notice is not None and notice.params["number"] in {c.number for c in cases}
 
 
 def test_the_lead_time_is_the_streets_and_zero_turns_reminders_off(w, time_machine):
