@@ -20,7 +20,6 @@ from django.db import connection
 from django.db.models import Count, F, Q, Sum
 from django.http import HttpRequest
 from django.test import TestCase, override_settings
-from django.utils import timezone
 from shapely import Point, STRtree
 from shapely.ops import unary_union
 
@@ -519,7 +518,7 @@ class DemoCasesTests(TestCase):
             located = cases.exclude(place_status=PlaceStatus.TO_LOCATE)
             assert located.filter(grid__isnull=False, building__isnull=False).count() == located.count()
         # Timelines are in the past, in order, never before the receipt.
-        now = timezone.now()
+        now = clock.now()
         assert not CaseEvent.objects.filter(at__lt=F("case__received_at")).exists()
         assert not CaseEvent.objects.filter(at__gt=now).exists()
         assert not Case.objects.filter(closed_at__lt=F("received_at")).exists()
@@ -653,7 +652,7 @@ class DemoCasesTests(TestCase):
             assert 0.01 <= figures["overdue"] / figures["counted"] <= 0.1, (key, figures["overdue"])
             # Open orders past their limit carry the deadline job's mark.
             street = self.street(key)
-            now = timezone.now()
+            now = clock.now()
             late = Case.objects.filter(street=street, status__in=OPEN_STATUSES, handling_due_at__lt=now)
             assert late.exists() and not late.filter(is_overdue=False).exists()
         assert Supervision.objects.filter(kind=SupervisionKind.OVERDUE).exists()
@@ -674,7 +673,7 @@ class DemoCasesTests(TestCase):
         from civicgrid.cases.models import Notification
 
         notices = Notification.objects.filter(user__username__endswith="-dispatcher")
-        week_ago = timezone.now() - dt.timedelta(days=8)
+        week_ago = clock.now() - dt.timedelta(days=8)
         assert notices.filter(created_at__lt=week_ago).exists()
         assert not notices.filter(created_at__lt=week_ago, read_at=None).exists()
         assert notices.filter(read_at=None).exists()
@@ -716,7 +715,7 @@ class DemoCasesTests(TestCase):
     def test_grid_workers_patrol_their_grid_and_report_on_patrol(self):
         from civicgrid.geo.geometry import parse_polygon
 
-        now = timezone.now()
+        now = clock.now()
         for key in STREETS:
             worker = User.objects.get(username=f"{key}-gridworker")
             patrols = Patrol.objects.filter(worker=worker)
@@ -817,7 +816,7 @@ class DemoCasesTests(TestCase):
         # load (and sent after the commit, which a test case never reaches).
         first = dt.datetime.combine(demo_days(self.load_day)[0], dt.time(), tzinfo=SH)
         assert deliveries.filter(
-            created_at__lt=timezone.now() - dt.timedelta(days=60), created_at__gt=first
+            created_at__lt=clock.now() - dt.timedelta(days=60), created_at__gt=first
         ).exists()
         # Of the bulk history's orders, only the deadline job's reminders of those open now:
         # the history itself (cases.bulk) tells nobody.
