@@ -119,14 +119,16 @@ def remind_due_soon(now: datetime) -> int:
             kind=NotificationKind.DUE_SOON,
         ).values_list("key", flat=True)
     }
+    pending = [c for c in due if due_soon_key(c) not in told]
+    # The active units of every pending case, in one query.
+    units_of: dict[int, list[int]] = {c.pk: [] for c in pending}
+    for case_id, unit_id in Assignment.objects.filter(
+        case_id__in=list(units_of), status__in=ACTIVE_ASSIGNMENT_STATUSES
+    ).values_list("case_id", "unit_id"):
+        units_of[case_id].append(unit_id)
     reminded = 0
-    for case in due:
-        key = due_soon_key(case)
-        if key in told:
-            continue
-        unit_ids = Assignment.objects.filter(case=case, status__in=ACTIVE_ASSIGNMENT_STATUSES).values_list(
-            "unit_id", flat=True
-        )
+    for case in pending:
+        key, unit_ids = due_soon_key(case), units_of[case.pk]
         deadline = f"{timezone.localtime(case.handling_due_at):%Y-%m-%d %H:%M}"
         text = gettext_noop("工单 %(number)s 将于 %(deadline)s 到期，请抓紧办理")
         params = {"number": case.number, "deadline": deadline}
