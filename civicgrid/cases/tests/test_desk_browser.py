@@ -63,6 +63,10 @@ def test_workbench_select_all_and_bulk_file(live_server, world, browser_context)
     base = live_server.url
     page = login(browser_context, base, "east-dispatcher")
     page.goto(base + reverse("cases:workbench") + "?queue=new")
+    # The bulk bar's co-handling units are the checkbox list only (its own CSS once showed
+    # the <select multiple> the script hides beside it).
+    assert page.locator(".bulk-bar select[name=co_units]").is_hidden()
+    assert page.locator(".bulk-bar .picker-list input[type=checkbox]").count() >= 1
     page.check("input[data-select-all]")
     assert page.locator("input[name=cases]:checked").count() == 3
     page.select_option("select[name=action]", "file")
