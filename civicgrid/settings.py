@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "civicgrid.orgs",
     "civicgrid.accounts",
     "civicgrid.cases",
+    "civicgrid.residents",
     "civicgrid.insights",
     "civicgrid.open311",
     "civicgrid.webhooks",

@@ -20,6 +20,7 @@ urlpatterns = [
     path("geo/", include("civicgrid.geo.urls")),
     path("orgs/", include("civicgrid.orgs.urls")),
     path("cases/", include("civicgrid.cases.urls")),
+    path("residents/", include("civicgrid.residents.urls")),
     path("report/", include("civicgrid.cases.public_urls")),
     path("webhooks/", include("civicgrid.webhooks.urls")),
     path("profiles/", include("civicgrid.profiles.urls")),

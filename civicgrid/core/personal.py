@@ -43,6 +43,7 @@ class Kind(models.TextChoices):
     PHONE = "phone", "电话"
     EMAIL = "email", "电子邮箱"
     TEXT = "text", "文本"
+    ID_NUMBER = "id_number", "证件号码"
 
 
 def normalise(kind: str, value: str) -> str:
@@ -53,6 +54,9 @@ def normalise(kind: str, value: str) -> str:
         return "".join(ch for ch in text if ch.isdigit())
     if kind == Kind.EMAIL:
         return text.lower()
+    if kind == Kind.ID_NUMBER:
+        # 31011519800101123x and 310115 19800101 123X are one document.
+        return "".join(text.split()).upper()
     return text
 
 
@@ -74,6 +78,16 @@ def mask_email(email: str) -> str:
     return f"{local[:1]}***@{domain}"
 
 
+def mask_id_number(number: str) -> str:
+    """310115198001011234 → 310***********1234: the region and the last four, as on a receipt."""
+    text = "".join((number or "").split())
+    if not text:
+        return ""
+    if len(text) <= 7:
+        return "*" * len(text)
+    return f"{text[:3]}{'*' * (len(text) - 7)}{text[-4:]}"
+
+
 def mask_text(text: str) -> str:
     """A device id or free text: its first character, then stars."""
     text = (text or "").strip()
@@ -84,6 +98,7 @@ MASKS: dict[str, Callable[[str], str]] = {
     Kind.PHONE: mask_phone,
     Kind.EMAIL: mask_email,
     Kind.TEXT: mask_text,
+    Kind.ID_NUMBER: mask_id_number,
 }
 
 
@@ -457,9 +472,20 @@ def field_of(model: type[models.Model], name: str) -> Registered:
     return entry
 
 
+# Looks that are logged like reveals but hand out no field (a sensitive care tag seen on a
+# page): their log key -> label, registered by the owning app (`register_look`).
+_looks: dict[str, Any] = {}
+
+
+def register_look(key: str, label: Any) -> None:
+    _looks[key] = label
+
+
 def label_of(key: str) -> str:
     entry = _by_key().get(key)
-    return entry.label if entry is not None else key
+    if entry is not None:
+        return entry.label
+    return str(_looks.get(key, key))
 
 
 def matching(model: type[models.Model], name: str, value: str, prefix: str = "") -> Q:

@@ -84,10 +84,6 @@ def reveal(user: Any, obj: models.Model, field: str, *, reason: str, via: str) -
     """`obj`'s `field` in full for `user`, logged (who, what, why, how) before it is handed
     out. Refused (Forbidden) to roles without the field's capability and (InvalidInput,
     naming `reason`) without a reason. An empty value reveals nothing and is not logged."""
-    from django.contrib.contenttypes.models import ContentType
-
-    from .models import PersonalDataAccess
-
     entry = personal.revealable_of(obj._meta.model, field)
     via = RevealVia(via)
     if not may(user, entry.capability):
@@ -98,18 +94,28 @@ def reveal(user: Any, obj: models.Model, field: str, *, reason: str, via: str) -
     value = personal.unmasked(getattr(obj, field))
     if not value:
         return value
+    record_look(user, obj, entry.key, reason=reason, via=via)
+    return value
+
+
+def record_look(user: Any, obj: models.Model, key: str, *, reason: str, via: str) -> None:
+    """Log that `user` saw `obj`'s `key` in full (reveal(), and the pages that show data as
+    sensitive as a field, e.g. a care tag, to those whose capability allows it)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from .models import PersonalDataAccess
+
     # The street scopes who may read the row (admins and leaders of that street).
     audited = getattr(obj, "audit_street_id", None)
     street_id = audited() if callable(audited) else getattr(obj, "street_id", None)
     PersonalDataAccess.objects.create(
         user=user,
         user_label=user.get_username()[:150],
-        field=entry.key,
+        field=key,
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),
         object_id=str(obj.pk),
         object_repr=str(obj)[:255],
         street_id=street_id,
-        via=via,
-        reason=reason,
+        via=RevealVia(via),
+        reason=(reason or "").strip()[:REASON_MAX],
     )
-    return value

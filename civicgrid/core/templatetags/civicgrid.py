@@ -103,3 +103,12 @@ def personal(context: template.Context, obj: Any, field: str) -> dict[str, Any]:
     """`{% personal account "phone" %}`: a personal field masked, with the logged reveal
     (a reason, then the full value) for the roles holding the field's capability."""
     return {**privacy.personal_context(context["user"], obj, field), "csrf_token": context.get("csrf_token")}
+
+
+@register.simple_tag(takes_context=True)
+def object_panels(context: Any, obj: Any) -> Any:
+    """The panels later apps add to `obj`'s page (core.panels)."""
+    from .. import panels
+
+    request = context.get("request")
+    return panels.render(request, obj) if request is not None and obj is not None else ""

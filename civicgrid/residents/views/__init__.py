@@ -1,0 +1,1 @@
+"""The registry's pages, one module per family; each keeps its own `urlpatterns`."""
