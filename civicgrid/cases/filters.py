@@ -236,7 +236,27 @@ def _choices(empty: Any, choices: Any) -> list[tuple[str, Any]]:
     return [("", empty), *choices]
 
 
-class CaseFilterSet(django_filters.FilterSet):
+class CheckedFilterSet(django_filters.FilterSet):
+    """A FilterSet whose errors name each bad parameter as the client sent it (`sent_as`):
+    the base of every app's list filter (docs/architecture.md, "Filters")."""
+
+    sent_as: dict[str, str]
+
+    def checked(self) -> QuerySet[Any]:
+        """The filtered rows; InvalidInput naming each bad parameter as it was sent."""
+        sent_as = getattr(self, "sent_as", {})
+        if self.is_bound and not self.is_valid():
+            errors = self.form.errors.as_data()
+            fields = {sent_as.get(name, name): e[0].code or "invalid" for name, e in errors.items()}
+            message = "；".join(
+                f"{sent_as.get(name, name)}: {' '.join(m for err in e for m in err.messages)}"
+                for name, e in errors.items()
+            )
+            raise InvalidInput(message, fields)
+        return self.qs
+
+
+class CaseFilterSet(CheckedFilterSet):
     """The parameters every case list accepts. The queryset given is already restricted to
     the reader (`Case.objects.restrict(user, "view")`): filtering never widens a scope, and
     the reader's areas are the only ones its area parameters know."""
@@ -316,20 +336,6 @@ class CaseFilterSet(django_filters.FilterSet):
         fields["grid"].widget.choices = _choices(_("全部网格"), [(code, name) for code, name in grids])
         fields["category"].widget.choices = _choices(_("全部分类"), category_tree_choices())
         return self
-
-    # ------------------------------------------------------------------------ errors
-
-    def checked(self) -> QuerySet[Case]:
-        """The filtered cases; InvalidInput naming each bad parameter as it was sent."""
-        if self.is_bound and not self.is_valid():
-            errors = self.form.errors.as_data()
-            fields = {self.sent_as.get(name, name): e[0].code or "invalid" for name, e in errors.items()}
-            message = "；".join(
-                f"{self.sent_as.get(name, name)}: {' '.join(m for err in e for m in err.messages)}"
-                for name, e in errors.items()
-            )
-            raise InvalidInput(message, fields)
-        return self.qs
 
     # ------------------------------------------------------------------------ rules
 

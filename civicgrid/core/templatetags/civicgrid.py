@@ -112,3 +112,12 @@ def object_panels(context: Any, obj: Any) -> Any:
 
     request = context.get("request")
     return panels.render(request, obj) if request is not None and obj is not None else ""
+
+
+@register.simple_tag(takes_context=True)
+def named_panels(context: Any, name: str) -> Any:
+    """The panels later apps add to a page without an object ("home", "mobile"; core.panels)."""
+    from .. import panels
+
+    request = context.get("request")
+    return panels.render_named(request, name) if request is not None else ""

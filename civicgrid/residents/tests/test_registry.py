@@ -143,3 +143,33 @@ class RegistryTests(TestCase):
         registry.save_person(cadre, person=person, version=person.version, employer="某公司")
         with pytest.raises(Conflict):
             registry.save_person(cadre, person=person, version=person.version, employer="另一公司")
+
+
+class FilterTests(TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.world = build_world()
+        cls.reg = build_registry(cls.world.east)
+
+    def names(self, role: str, **params: str) -> set[str]:
+        from civicgrid.residents.filters import persons
+
+        return set(persons(self.world.user("east", role), params).values_list("name", flat=True))
+
+    def test_care_kinds_follow_what_the_reader_may_see(self) -> None:
+        assert self.names(Role.CADRE, care="correction") == {"赵强"}
+        assert self.names(Role.GRID_WORKER, care="correction") == set()
+        assert self.names(Role.GRID_WORKER, care="any") == {"王秀英", "李建国"}
+
+    def test_text_finds_by_whole_id_number_through_the_hash(self) -> None:
+        number = personal.unmasked(self.reg.persons["head2"].id_number)
+        assert self.names(Role.CADRE, q=number) == {"李建国"}
+        assert self.names(Role.CADRE, q="王秀") == {"王秀英"}
+
+    def test_age_band_and_bad_area(self) -> None:
+        from civicgrid.residents.filters import persons
+
+        assert self.names(Role.CADRE, age="80") == {"王秀英"}
+        with pytest.raises(InvalidInput) as bad:
+            persons(self.world.user("east", Role.CADRE), {"area": self.world.west.street.code})
+        assert "area" in bad.value.fields
