@@ -77,6 +77,7 @@ def _mount() -> None:
     from civicgrid.geo.api import router as geo_router
     from civicgrid.insights.api import router as insights_router
     from civicgrid.orgs.api import router as orgs_router
+    from civicgrid.residents.api import router as residents_router
     from civicgrid.webhooks.api import router as webhooks_router
 
     api.add_router("/", cases_router)
@@ -85,6 +86,7 @@ def _mount() -> None:
     api.add_router("/", orgs_router, auth=TokenAuth("orgs"))
     api.add_router("/insights", insights_router, auth=TokenAuth("insights"))
     api.add_router("/", webhooks_router, auth=TokenAuth("webhooks"))
+    api.add_router("/residents", residents_router, auth=TokenAuth("residents"))
 
 
 _mount()
