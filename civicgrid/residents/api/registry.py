@@ -62,9 +62,12 @@ router = Router(tags=["residents"])
 
 # The reason a sensitive tag's look is logged under when the API hands it out.
 LOOK_REASON = "接口读取关爱对象"
-# Fields a PATCH may clear with null; the others must keep a value.
-NULLABLE = frozenset({"floor", "area_m2", "sex", "birth_date", "employment"})
-CLEARED_TO_BLANK = frozenset({"owner_name", "owner_phone", "note", "id_number", "phone", "employer", "notes"})
+# Fields a PATCH may clear with null: to None, or to blank (text and choice columns hold no
+# NULL); the others must keep a value.
+NULL_TO_NONE = frozenset({"floor", "area_m2", "birth_date"})
+NULL_TO_BLANK = frozenset(
+    {"owner_name", "owner_phone", "note", "id_number", "phone", "employer", "notes", "sex", "employment"}
+)
 
 
 # ---------------------------------------------------------------------------- look-ups
@@ -131,17 +134,13 @@ def _changes(payload: Any) -> dict[str, Any]:
     blank; null elsewhere is refused naming the field."""
     changes = payload.dict(exclude_unset=True)
     changes.pop("version", None)
-    nulls = sorted(k for k, v in changes.items() if v is None and k not in NULLABLE | CLEARED_TO_BLANK)
+    nulls = sorted(k for k, v in changes.items() if v is None and k not in NULL_TO_NONE | NULL_TO_BLANK)
     if nulls:
         raise InvalidInput("这些字段不能为 null：" + "、".join(nulls), dict.fromkeys(nulls, "invalid"))
-    out: dict[str, Any] = {}
-    for name, value in changes.items():
-        if value is None and name in CLEARED_TO_BLANK:
-            value = ""
-        if value is None and name in ("sex", "employment"):
-            value = ""
-        out[name] = getattr(value, "value", value)
-    return out
+    return {
+        name: "" if value is None and name in NULL_TO_BLANK else getattr(value, "value", value)
+        for name, value in changes.items()
+    }
 
 
 def _unchanged_masks(obj: Any, changes: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:

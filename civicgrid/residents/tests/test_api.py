@@ -230,6 +230,14 @@ class ResidentsApiTests(TestCase):
             },
         )
         self.assertEqual(self.looks(), 2)  # the list returned two sensitive tags
+        looks = PersonalDataAccess.objects.filter(field=care.LOOK_KEY)
+        self.assertEqual(
+            {(r.via, r.object_id, r.user_id) for r in looks},
+            {
+                ("api", str(self.reg.tags[k].pk), self.w.user("east", Role.CADRE).pk)
+                for k in ("illness", "correction")
+            },
+        )
         for role in (Role.ADMIN, Role.GRID_WORKER):
             seen = self.kinds_by_name(role)
             # The sensitive kinds are absent; that the person has care needs is all that shows.
