@@ -218,8 +218,6 @@ def tag_out(tag: CareTag) -> dict[str, Any]:
 def person_out(person: Person) -> dict[str, Any]:
     household = person.household
     tags: list[CareTag] = getattr(person, "shown_tags", [])
-    for tag in tags:
-        tag.person = person  # the prefetch's rows name their person: no query each
     return {
         "id": person.pk,
         "name": person.name,
