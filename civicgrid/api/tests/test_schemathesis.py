@@ -36,6 +36,7 @@ from civicgrid.accounts import tokens
 from civicgrid.api.urls import api
 from civicgrid.cases.tests.factories import duty, make_case
 from civicgrid.core.choices import Role
+from civicgrid.testing.residents import build_registry
 
 pytestmark = pytest.mark.django_db
 
@@ -62,8 +63,10 @@ CONFIG = SchemathesisConfig.from_dict(
 application = get_wsgi_application()
 rest = schemathesis.openapi.from_dict(api.get_openapi_schema(), config=CONFIG)
 rest.app = application
-# The token of the running test (the `data` fixture issues one per test database).
+# The tokens of the running test (the `data` fixture issues them per test database): "key",
+# a dispatcher's, and "residents", a cadre's for the registry (a dispatcher sees none of it).
 TOKEN: dict[str, str] = {}
+RESIDENTS = "/api/v1/residents/"
 
 
 @rest.auth(refresh_interval=None)  # no cache: each test has its own token
@@ -75,6 +78,8 @@ class BearerToken:
         return TOKEN.get("key", "")  # schemathesis asks once at collection, before any test
 
     def set(self, case: Any, data: str, ctx: Any) -> None:
+        if data == TOKEN.get("key") and case.path.startswith(RESIDENTS):
+            data = TOKEN["residents"]  # the registry is the cadre's, not the desk's
         case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
 
 
@@ -99,7 +104,8 @@ def same_connection():
 
 @pytest.fixture
 def data(world, settings, tmp_path, same_connection) -> dict[str, Any]:
-    """A world with routed cases in it, and a token that may write everywhere it may act."""
+    """A world with routed cases and a residents' registry in it, and tokens that may write
+    everywhere they may act."""
     settings.MEDIA_ROOT = tmp_path
     settings.ALLOWED_HOSTS = ["*"]  # schemathesis' WSGI client sends its own Host
     cache.clear()  # the rate-limit windows
@@ -109,6 +115,9 @@ def data(world, settings, tmp_path, same_connection) -> dict[str, Any]:
     user = world.user("east", Role.DISPATCHER)
     issued = tokens.issue(user, scopes=["write"], rate_limit=0)
     TOKEN["key"] = issued.key
+    build_registry(world.east)
+    cadre = tokens.issue(world.user("east", Role.CADRE), scopes=["write"], rate_limit=0)
+    TOKEN["residents"] = cadre.key
     return {"key": issued.key}
 
 

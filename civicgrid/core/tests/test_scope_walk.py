@@ -49,14 +49,16 @@ from civicgrid.accounts.models import ApiToken, Membership, User
 from civicgrid.cases import actions
 from civicgrid.cases.actions import CaseInput
 from civicgrid.cases.models import Case, CaseEvent, Category, DutyRule, Photo
-from civicgrid.core import notifications, privacy
+from civicgrid.core import notifications, personal, privacy
 from civicgrid.core.choices import Role
 from civicgrid.core.models import AuditLog, Holiday, Job, MessageDelivery, Notification, PersonalDataAccess
 from civicgrid.geo.choices import GridLayerKind
 from civicgrid.geo.models import Area, Building, GridLayer
 from civicgrid.orgs.models import Unit
 from civicgrid.profiles.actions import save_profile
+from civicgrid.residents.models import Flat, Household, Person
 from civicgrid.testing.factories import box, build_world
+from civicgrid.testing.residents import build_registry
 from civicgrid.webhooks.models import Delivery, Subscription
 
 MARK = "东区专用标记"
@@ -167,6 +169,14 @@ ROUTES = {
     "api/v1/webhooks/<subscription_id>/deliveries": "webhooks.subscription",
     "api/v1/webhooks/<subscription_id>/deliveries/<delivery_id>": "webhooks.delivery",
     "api/v1/webhooks/<subscription_id>/deliveries/<delivery_id>/resend": "webhooks.delivery",
+    "api/v1/residents/flats/<flat_id>": "residents.flat",
+    "api/v1/residents/households/<household_id>": "residents.household",
+    "api/v1/residents/persons/<person_id>": "residents.person",
+    "api/v1/residents/persons/<person_id>/move-in": "residents.person",
+    "api/v1/residents/persons/<person_id>/move-out": "residents.person",
+    "api/v1/residents/persons/<person_id>/reveal": "residents.person",
+    "api/v1/residents/persons/<person_id>/care-tags": "residents.person",
+    "api/v1/residents/care-tags/<tag_id>/end": "residents.caretag",
     "open311/v2/services/<code>.<fmt>": "cases.category",
     "open311/v2/requests/<ref>.<fmt>": "cases.case",
     "media/<path>": "cases.photo",
@@ -213,6 +223,9 @@ EXTRA = [
     "/geo/locate/?lon={lon}&lat={lat}",
     "/cases/patrols/?grid={grid}",
     "/api/v1/buildings?lon={lon}&lat={lat}",
+    "/api/v1/residents/persons?q={mark}",
+    "/api/v1/residents/persons?care=any",
+    "/api/v1/residents/persons?area={grid}",
     "/open311/v2/requests.json?jurisdiction_id={west}",
     "/open311/v2/servicerequestupdates.json?jurisdiction_id={west}",
 ]
@@ -494,6 +507,7 @@ class ScopeWalk(TestCase):
         t.extend(track(e) for e in CaseEvent.objects.filter(case=case_b))
         patrol = actions.start_patrol(east.users[Role.GRID_WORKER])
         t.append(track(actions.stop_patrol(east.users[Role.GRID_WORKER], patrol.pk)))
+        cls.add_registry()
         # Not scoped by street: shared by design, or for superusers only (Django's own
         # permission tables); other such admins get UNSCOPED_OBJECT.
         t.append(track(rule.category, (), code=rule.category.code))
@@ -534,6 +548,29 @@ class ScopeWalk(TestCase):
                 track(photo, (f"eastmarker{tag}",), **case_params, photo_id=photo.pk, path=photo.file.name)
             )
         return case
+
+    @classmethod
+    def add_registry(cls) -> None:
+        """The residents' registry (testing.residents): its flats, households, persons (names,
+        phones and ID numbers as markers) and care tags, sensitive ones included."""
+        reg = build_registry(cls.w.east)
+        for i, flat in enumerate(reg.flats):
+            Flat.objects.filter(pk=flat.pk).update(note=f"{MARK}-房屋{i}#")
+            flat.refresh_from_db()
+            cls.tracked.append(track(flat, (flat.note,), flat_id=flat.pk))
+        for i, household in enumerate([*reg.households, reg.other_household]):
+            assert household is not None
+            Household.objects.filter(pk=household.pk).update(note=f"{MARK}-住户{i}#")
+            household.refresh_from_db()
+            cls.tracked.append(track(household, (household.note,), household_id=household.pk))
+        for key, person in reg.persons.items():
+            Person.objects.filter(pk=person.pk).update(name=f"{MARK}-居民{key}#")
+            person.refresh_from_db()
+            numbers = (personal.unmasked(person.id_number), personal.unmasked(person.phone))
+            cls.personal |= set(numbers)
+            cls.tracked.append(track(person, (person.name, *numbers), person_id=person.pk))
+        for tag in reg.tags.values():
+            cls.tracked.append(track(tag, (), tag_id=tag.pk))
 
     # ------------------------------------------------------------------------ readers
 
