@@ -253,3 +253,29 @@ class FormTests(TestCase):
     def test_unknown_form_is_404(self) -> None:
         url = reverse("residents:person", args=[self.reg.persons["head2"].pk])
         assert self.client.post(url, {"op": "nonsense"}).status_code == 404
+
+
+@time_machine.travel(MOMENT, tick=False)
+class EnglishTests(TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.world = build_world()
+        cls.reg = build_registry(cls.world.east)
+
+    def test_pages_switch_to_english(self) -> None:
+        self.client.force_login(self.world.user("east", Role.CADRE))
+        self.client.cookies["django_language"] = "en"
+        pages = {
+            reverse("residents:persons"): ["Residents", "Residence status", "Care tags"],
+            reverse("residents:household", args=[self.reg.households[0].pk]): [
+                "Members",
+                "Residence history",
+            ],
+            reverse("residents:person", args=[self.reg.persons["alone"].pk]): ["Add a care tag", "Move out"],
+        }
+        for url, present in pages.items():
+            html = self.client.get(url).content.decode()
+            assert '<html lang="en">' in html, url
+            for text in present:
+                assert text in html, (url, text)
+            assert "居住记录" not in html and "添加关爱对象标签" not in html, url
