@@ -47,7 +47,9 @@ def counts(user: Any, place: Building | Area) -> dict[str, Any]:
     )
     hidden = set(care.hidden_kinds(user_scope(user)))
     kinds = []
-    by_kind = tags.order_by().values("kind", "local_kind_id").annotate(n=Count("person_id", distinct=True))
+    by_kind = list(
+        tags.order_by().values("kind", "local_kind_id").annotate(n=Count("person_id", distinct=True))
+    )
     local = {k.pk: k for k in LocalCareKind.objects.filter(pk__in=[r["local_kind_id"] for r in by_kind])}
     for row in sorted(by_kind, key=lambda r: (CareKind.values.index(r["kind"]), r["local_kind_id"] or 0)):
         if row["kind"] in hidden:
