@@ -96,7 +96,9 @@ class FlatForm(ActionForm):
 
 
 class HouseholdForm(ActionForm):
-    flat = forms.ModelChoiceField(label=_("房屋"), queryset=Flat.objects.none(), widget=FastSelect)
+    flat = forms.ModelChoiceField(
+        label=_("房屋"), queryset=Flat.objects.none(), widget=FastSelect, empty_label="—"
+    )
     tenure = forms.ChoiceField(label=_("居住方式"), choices=Tenure.choices)
     moved_in = forms.DateField(label=_("迁入日期"), required=False, widget=DATE)
     note = forms.CharField(label=_("备注"), max_length=200, required=False)
@@ -123,7 +125,9 @@ class PersonForm(ActionForm):
     """Add a person to a household, or change one (`person`, with the version read). The
     personal fields (number, phone, notes) are never filled in: blank keeps what is on file."""
 
-    household = forms.ModelChoiceField(label=_("住户"), queryset=Household.objects.none(), widget=FastSelect)
+    household = forms.ModelChoiceField(
+        label=_("住户"), queryset=Household.objects.none(), widget=FastSelect, empty_label="—"
+    )
     name = forms.CharField(label=_("姓名"), max_length=50)
     id_type = forms.ChoiceField(label=_("证件类型"), choices=DocumentType.choices)
     id_number = forms.CharField(label=_("证件号码"), max_length=40, required=False)
@@ -195,7 +199,7 @@ class PersonForm(ActionForm):
 
 class MoveInForm(ActionForm):
     household = forms.ModelChoiceField(
-        label=_("迁入住户"), queryset=Household.objects.none(), widget=FastSelect
+        label=_("迁入住户"), queryset=Household.objects.none(), widget=FastSelect, empty_label="—"
     )
     relation = forms.ChoiceField(label=_("与户主关系"), choices=Relation.choices)
     on = forms.DateField(label=_("迁入日期"), widget=DATE)
@@ -240,7 +244,7 @@ class MoveOutForm(ActionForm):
 class CareTagForm(ActionForm):
     kind = forms.ChoiceField(label=_("关爱类别"), choices=())
     local_kind = forms.ModelChoiceField(
-        label=_("街道自定义类别"), queryset=LocalCareKind.objects.none(), required=False
+        label=_("街道自定义类别"), queryset=LocalCareKind.objects.none(), required=False, empty_label="—"
     )
     disability_grade = forms.IntegerField(label=_("残疾等级"), min_value=1, max_value=4, required=False)
     starts_on = forms.DateField(label=_("开始日期"), widget=DATE)

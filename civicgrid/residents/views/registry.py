@@ -74,6 +74,8 @@ def handle(
         if op not in forms:
             raise Http404(_("页面不存在"))
     bound = {name: make(request.POST) if name == op else make() for name, make in forms.items()}
+    for name, form in bound.items():
+        form.auto_id = f"id_{name}_%s"  # several forms on one page: ids of their own
     if not op:
         return bound, None, None
     done = bound[op].run()
