@@ -1,13 +1,14 @@
 """The registry in the admin, scoped like the pages (RestrictedAdminMixin: restrict() for the
 rows, the choices and the filters). Flats, households, persons, care tags, visits and
 examinations are written only by residents.actions (versions, ID checks, events), so the admin
-shows them read-only, their personal fields masked by construction; the sensitive care tags are
-left out by CareTag.objects.restrict() like everywhere. A street's own care kinds
-(LocalCareKind) are configuration, and are edited here."""
+shows them read-only, their personal fields masked by construction. The sensitive care tags
+are left out for everyone (restrict() already does for most roles; the admin logs no look).
+A street's own care kinds (LocalCareKind) are configuration, and are edited here."""
 
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from civicgrid.core.admin import ReadOnlyAdminMixin, RestrictedModelAdmin
@@ -15,6 +16,7 @@ from civicgrid.core.choices import Action
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
 
+from . import care
 from .models import CareTag, Exam, ExamRound, Flat, Household, LocalCareKind, Person, Visit
 
 
@@ -54,6 +56,11 @@ class CareTagAdmin(RegistryAdmin):
     search_fields = ("person__name",)
     list_select_related = ("person", "local_kind")
     exclude = ("note_hash",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CareTag]:
+        # A sensitive tag is seen only on the registry's pages, where each look is logged; the
+        # admin leaves them out even for those whose scope would show them (superusers).
+        return super().get_queryset(request).exclude(kind__in=list(care.SENSITIVE))
 
 
 @admin.register(LocalCareKind)

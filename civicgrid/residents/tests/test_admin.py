@@ -74,3 +74,15 @@ class AdminTests(TestCase):
         other = {**data, "street": self.world.west.street.pk, "code": "other"}
         assert self.client.post(url, other).status_code == 200
         assert not LocalCareKind.objects.filter(code="other").exists()
+
+
+class SuperuserTests(TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.reg = build_registry(build_world().east)
+        cls.root = User.objects.create_superuser("root", password="x")
+
+    def test_no_sensitive_tag_in_the_admin_even_for_superusers(self) -> None:
+        self.client.force_login(self.root)
+        body = self.client.get(reverse("admin:residents_caretag_changelist")).content.decode()
+        assert "王秀英" in body and "赵强" not in body and "张丽" not in body
