@@ -250,6 +250,36 @@ class FormTests(TestCase):
         body = self.client.get(household.get_absolute_url()).content.decode()
         assert "张丽" in body and "搬走" in body and "2026-11-20" in body
 
+    def test_flat_edit_keeps_the_owner_phone_and_checks_the_version(self) -> None:
+        flat = self.reg.flats[0]
+        url = reverse("residents:flat", args=[flat.pk])
+        first = {"op": "flat", "room": "101", "use": "rented", "owner_name": "周业主"}
+        first |= {"owner_phone": "13912345678", "version": flat.version}
+        assert self.client.post(url, first).status_code == 302
+        again = {**first, "owner_phone": "", "note": "出租给学生", "version": flat.version + 1}
+        assert self.client.post(url, again).status_code == 302
+        flat.refresh_from_db()
+        assert personal.unmasked(flat.owner_phone) == "13912345678" and flat.note == "出租给学生"
+        body = self.client.get(url).content.decode()
+        assert "13912345678" not in body and "139****5678" in body
+        stale = self.client.post(url, {**again, "note": "旧版本"})
+        assert stale.status_code == 400 and "已被他人修改" in stale.content.decode()
+
+    def test_move_in_to_another_household(self) -> None:
+        person = self.reg.persons["tenant3"]
+        target = self.reg.households[0]
+        url = reverse("residents:person", args=[person.pk])
+        data = {"op": "move_in", "household": target.pk, "relation": "tenant", "on": "2026-11-15"}
+        assert self.client.post(url, data).status_code == 302
+        person.refresh_from_db()
+        assert person.household_id == target.pk
+        body = self.client.get(url).content.decode()
+        assert "2026-11-15" in body  # the old stay closed, the new one opened that day
+        # A household outside the cadre's area is no choice.
+        other = {**data, "household": self.reg.other_household.pk}  # type: ignore[union-attr]
+        response = self.client.post(url, other)
+        assert response.status_code == 400
+
     def test_unknown_form_is_404(self) -> None:
         url = reverse("residents:person", args=[self.reg.persons["head2"].pk])
         assert self.client.post(url, {"op": "nonsense"}).status_code == 404
