@@ -264,6 +264,9 @@ class FormTests(TestCase):
         assert "13912345678" not in body and "139****5678" in body
         stale = self.client.post(url, {**again, "note": "旧版本"})
         assert stale.status_code == 400 and "已被他人修改" in stale.content.decode()
+        # Renamed onto another flat's room: refused under the field, not a database error.
+        taken = self.client.post(url, {**again, "room": "102", "version": flat.version})
+        assert taken.status_code == 400 and "该楼栋已有此室号" in taken.content.decode()
 
     def test_move_in_to_another_household(self) -> None:
         person = self.reg.persons["tenant3"]
