@@ -77,6 +77,12 @@ class PageTests(TestCase):
         for url in pages:
             assert_matrix(self.client, url, {**READERS, **OTHERS, "west cadre": 404}, self.users)
 
+    def test_nav_link_for_those_with_the_registry(self) -> None:
+        link = f'href="{reverse("residents:persons")}"'
+        for role, shown in ((Role.CADRE, True), (Role.GRID_WORKER, True), (Role.DISPATCHER, False)):
+            body = self.get(role, reverse("core:inbox")).content.decode()
+            assert (link in body) is shown, role
+
     def test_other_area_is_404_for_the_cadre(self) -> None:
         other = self.reg.other_household
         assert other is not None
