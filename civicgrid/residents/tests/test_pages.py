@@ -130,6 +130,17 @@ class PageTests(TestCase):
         self.get(Role.CADRE, reverse("residents:persons"))
         assert looks.filter(reason="查看名单").count() == 2  # 大病 and 社区矫正
 
+    def test_hidden_needs_per_reader(self) -> None:
+        h1, h2, h3 = (h.pk for h in self.reg.households)
+        assert care.has_hidden_needs(self.users[Role.CADRE], [h1, h2, h3]) == set()
+        assert care.has_hidden_needs(self.users[Role.GRID_WORKER], [h1, h2, h3]) == {h2, h3}
+        # Without residents.care_tags every kind is hidden: needs, no more.
+        assert care.has_hidden_needs(self.users[Role.LEADER], [h1, h2, h3]) == {h1, h2, h3}
+        person = self.reg.persons["tenant3"]
+        self.get(Role.CADRE, reverse("residents:person", args=[person.pk]))
+        look = PersonalDataAccess.objects.get(field=care.LOOK_KEY)
+        assert (look.reason, look.object_id) == ("查看人员信息", str(self.reg.tags["correction"].pk))
+
     def test_list_filters_and_errors(self) -> None:
         url = reverse("residents:persons")
         body = self.get(Role.CADRE, url + "?care=alone").content.decode()

@@ -41,6 +41,7 @@ PERSONS_PER_PAGE = 50
 # The reasons logged with each look at a sensitive care tag (PersonalDataAccess.reason).
 LOOK_LIST = "查看名单"
 LOOK_PAGE = "查看住户信息"
+LOOK_PERSON = "查看人员信息"
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -283,7 +284,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             # They left the reader's area maybe: back to the household they left.
             return saved(request, person.household.get_absolute_url())  # type: ignore[union-attr]
         return saved(request, person.get_absolute_url())
-    tags = care_of(user, [person.pk], reason=LOOK_PAGE, current=False).get(person.pk, [])
+    tags = care_of(user, [person.pk], reason=LOOK_PERSON, current=False).get(person.pk, [])
     today = clock.today()
     residences = Residence.objects.restrict(user, Action.VIEW).filter(person=person)
     context = {
