@@ -20,7 +20,7 @@ from civicgrid.core.capabilities import may, require
 from civicgrid.core.choices import Action
 from civicgrid.core.errors import InvalidInput
 from civicgrid.geo.choices import AreaKind
-from civicgrid.geo.models import Building
+from civicgrid.geo.models import Area, Building
 
 from .. import care
 from ..choices import AgeBand
@@ -93,9 +93,9 @@ def answer(
     return render(request, template, {**shared, **context}, status=400 if failed else 200)
 
 
-def saved(request: HttpRequest, to: Any) -> HttpResponse:
+def saved(request: HttpRequest, to: Any, *args: Any) -> HttpResponse:
     messages.success(request, _("已保存"))
-    return redirect(to)
+    return redirect(to, *args)
 
 
 def with_care(user: Any, households: list[Household], *, reason: str) -> None:
@@ -108,6 +108,11 @@ def with_care(user: Any, households: list[Household], *, reason: str) -> None:
     hidden = care.has_hidden_needs(user, [h.pk for h in households])
     for household in households:
         household.hidden_needs = household.pk in hidden  # type: ignore[attr-defined]
+
+
+def with_members(user: Any, households: QuerySet[Household]) -> QuerySet[Household]:
+    members = Person.objects.restrict(user, Action.VIEW).order_by("pk")
+    return households.prefetch_related(Prefetch("members", queryset=members))
 
 
 def editable(user: Any) -> bool:
@@ -123,8 +128,6 @@ def current_households(user: Any, action: str = Action.VIEW) -> QuerySet[Househo
 
 def area_choices(user: Any) -> list[tuple[str, str]]:
     """The residential areas and grids of the reader's scope, for the list's area select."""
-    from civicgrid.geo.models import Area
-
     areas = Area.objects.restrict(user, Action.VIEW).filter(kind__in=[AreaKind.RESIDENTIAL, AreaKind.GRID])
     return [("", _("全部区域")), *areas.order_by("path").values_list("code", "name")]
 
@@ -172,7 +175,7 @@ def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     bound, failed, done = handle(request, forms)
     if done is not None:
-        return saved(request, building_url(building))
+        return saved(request, "residents:building", building.pk)
     listing = list(
         flats.prefetch_related(
             Prefetch("households", queryset=with_members(user, households), to_attr="living")
@@ -181,17 +184,6 @@ def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
     with_care(user, [h for flat in listing for h in flat.living], reason=LOOK_PAGE)  # type: ignore[attr-defined]
     context = {"building": building, "flats": listing, "may_edit": editable(user), "forms": bound}
     return answer(request, "residents/building_detail.html", context, failed)
-
-
-def building_url(building: Building) -> str:
-    from django.urls import reverse
-
-    return reverse("residents:building", args=[building.pk])
-
-
-def with_members(user: Any, households: QuerySet[Household]) -> QuerySet[Household]:
-    members = Person.objects.restrict(user, Action.VIEW).order_by("pk")
-    return households.prefetch_related(Prefetch("members", queryset=members))
 
 
 # ---------------------------------------------------------------------------- flat
