@@ -174,6 +174,31 @@ class PageTests(TestCase):
             body = self.client.get(url).content.decode()
         assert "加11" in body and "残疾" in body
 
+    def test_building_query_count_does_not_grow_with_flats(self) -> None:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        self.client.force_login(self.users[Role.CADRE])
+        url = reverse("residents:building", args=[self.building.pk])
+        self.client.get(url)
+        with CaptureQueriesContext(connection) as few:
+            self.client.get(url)
+        for i in range(8):
+            flat = Flat.objects.create(
+                building=self.building, street_id=self.building.street_id, room=f"5{i:02d}"
+            )
+            household = Household.objects.create(flat=flat, street_id=flat.street_id)
+            for j in range(2):
+                person = Person.objects.create(
+                    street_id=flat.street_id, household=household, name=f"新{i}{j}"
+                )
+                CareTag.objects.create(
+                    person=person, street_id=person.street_id, kind=CareKind.ALONE, starts_on=date(2025, 1, 1)
+                )
+        with self.assertNumQueries(len(few.captured_queries)):
+            body = self.client.get(url).content.decode()
+        assert "新71" in body
+
 
 @time_machine.travel(MOMENT, tick=False)
 class FormTests(TestCase):
