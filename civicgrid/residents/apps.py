@@ -10,6 +10,7 @@ class ResidentsConfig(AppConfig):
     def ready(self) -> None:
         from civicgrid.core import personal
 
-        from . import care
+        from . import care, panels
 
         personal.register_look(care.LOOK_KEY, _("关爱对象·敏感类别"))
+        panels.register()

@@ -68,3 +68,20 @@ def born_on_or_before(years: int, day: date) -> date:
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February
         return day.replace(year=day.year - years, day=28)
+
+
+def has_hidden_needs(user: Any, household_ids: Any) -> set[int]:
+    """The households among `household_ids` with a tag in force that `user` may not see (a
+    sensitive kind without its capability, any kind without residents.care_tags): the pages
+    say "有关爱需求" for them and no more. Counted unrestricted, on purpose, and only here."""
+    from civicgrid.core import clock
+
+    from .models import CareTag
+
+    tags = CareTag.objects.active(clock.today()).filter(person__household_id__in=list(household_ids))  # type: ignore[attr-defined]
+    if may(user, "residents.care_tags"):
+        hidden = hidden_kinds(user_scope(user))
+        if not hidden:
+            return set()
+        tags = tags.filter(kind__in=hidden)
+    return set(tags.values_list("person__household_id", flat=True).distinct())

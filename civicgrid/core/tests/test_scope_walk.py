@@ -56,7 +56,7 @@ from civicgrid.geo.choices import GridLayerKind
 from civicgrid.geo.models import Area, Building, GridLayer
 from civicgrid.orgs.models import Unit
 from civicgrid.profiles.actions import save_profile
-from civicgrid.residents.models import Flat, Household, Person
+from civicgrid.residents.models import Exam, ExamRound, Flat, Household, LocalCareKind, Person, Visit
 from civicgrid.testing.factories import box, build_world
 from civicgrid.testing.residents import build_registry
 from civicgrid.webhooks.models import Delivery, Subscription
@@ -180,6 +180,10 @@ ROUTES = {
     "open311/v2/services/<code>.<fmt>": "cases.category",
     "open311/v2/requests/<ref>.<fmt>": "cases.case",
     "media/<path>": "cases.photo",
+    "residents/buildings/<pk>/": "geo.building",
+    "residents/flats/<pk>/": "residents.flat",
+    "residents/households/<pk>/": "residents.household",
+    "residents/persons/<pk>/": "residents.person",
 }
 CONSTANTS = {
     "fmt": "json",
@@ -220,6 +224,9 @@ EXTRA = [
     "/admin/autocomplete/?app_label=cases&model_name=case&field_name=street&term=",
     "/admin/autocomplete/?app_label=accounts&model_name=membership&field_name=user&term=",
     "/geo/buildings/?q={mark}",
+    "/residents/?q={mark}",
+    "/residents/?area={grid}",
+    "/admin/residents/person/?q={mark}",
     "/geo/locate/?lon={lon}&lat={lat}",
     "/cases/patrols/?grid={grid}",
     "/api/v1/buildings?lon={lon}&lat={lat}",
@@ -513,6 +520,41 @@ class ScopeWalk(TestCase):
         t.append(track(rule.category, (), code=rule.category.code))
         t.append(track(holiday))
         t.append(track(Group.objects.create(name=f"{MARK}-组#"), (f"{MARK}-组#",)))
+        cls.add_registry()
+
+    @classmethod
+    def add_registry(cls) -> None:
+        """The east registry (residents): marked names, the numbers and phones as personal data."""
+        east, t = cls.w.east, cls.tracked
+        reg = build_registry(east)
+        for i, person in enumerate(reg.persons.values(), 1):
+            name = f"{MARK}-居民{i}#"
+            Person.objects.filter(pk=person.pk).update(name=name)
+            number, phone = personal.unmasked(person.id_number), personal.unmasked(person.phone)
+            cls.personal |= {number, phone}
+            t.append(track(person, (name, number, phone)))
+        for i, flat in enumerate([*reg.flats, *Flat.objects.filter(households=reg.other_household)], 1):
+            Flat.objects.filter(pk=flat.pk).update(owner_name=f"{MARK}-业主{i}#")
+            t.append(track(flat, (f"{MARK}-业主{i}#",)))
+        for i, household in enumerate([*reg.households, reg.other_household], 1):
+            assert household is not None
+            Household.objects.filter(pk=household.pk).update(note=f"{MARK}-住户{i}#")
+            t.append(track(household, (f"{MARK}-住户{i}#",)))
+        t.extend(track(tag) for tag in reg.tags.values())
+        kind = LocalCareKind.objects.create(street=east.street, code="walk", name=f"{MARK}-关爱类别#")
+        t.append(track(kind, (kind.name,)))
+        visit = Visit.objects.create(household=reg.households[0], street=east.street, found=f"{MARK}-走访#")
+        t.append(track(visit, (visit.found,)))
+        exam_round = ExamRound.objects.create(street=east.street, name=f"{MARK}-考试#", held_on=MOMENT.date())
+        t.append(track(exam_round, (exam_round.name,)))
+        cadre = east.users[Role.CADRE]
+        t.append(
+            track(
+                Exam.objects.create(
+                    round=exam_round, street=east.street, cadre=cadre, area=east.residential[0], seed=1
+                )
+            )
+        )
 
     @classmethod
     def add_case(cls, tag: str, *, grid: int, by: Any, dispatch: bool = False) -> Case:

@@ -88,7 +88,7 @@ def save_flat(
             events.log(flat, "flat_add", actor)
             return flat
         flat = lock(actor, Flat, flat.pk, version)
-        if room != flat.room and Flat.objects.filter(building=flat.building_id, room=room).exists():
+        if room != flat.room and Flat.objects.filter(building_id=flat.building_id, room=room).exists():
             raise Conflict(_("该楼栋已有此室号"), {"room": "duplicate"})
         flat.room = room
         for name, value in fields.items():
