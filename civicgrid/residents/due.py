@@ -27,7 +27,7 @@ from civicgrid.core.choices import Action
 from civicgrid.core.errors import InvalidInput
 from civicgrid.core.scope import user_scope
 
-from .care import age_band, born_on_or_before, hidden_kinds, is_sensitive
+from .care import age_band, born_on_or_before, hidden_kinds, is_sensitive, log_look
 from .choices import AgeBand, CareKind, ResidenceStatus, VisitStatus
 from .models import CareTag, Household, Person, Visit
 from .profile_settings import VISIT_PARTS
@@ -212,6 +212,11 @@ def _living() -> list[str]:
     # Those living in the household: not away, not deceased, not registered here living elsewhere.
     gone = {ResidenceStatus.DECEASED, ResidenceStatus.AWAY, ResidenceStatus.REGISTERED_AWAY}
     return [value for value in ResidenceStatus.values if value not in gone]
+
+
+def log_looks(user: Any, rows: list[Due], *, reason: str, via: str = "web") -> None:
+    """Log the sensitive tags among `rows`' reasons, about to be shown to `user` (care.log_look)."""
+    log_look(user, [r.tag for row in rows for r in row.reasons if r.sensitive], reason=reason, via=via)
 
 
 def summary(rows: list[Due]) -> dict[str, Any]:

@@ -56,7 +56,9 @@ from civicgrid.geo.choices import GridLayerKind
 from civicgrid.geo.models import Area, Building, GridLayer
 from civicgrid.orgs.models import Unit
 from civicgrid.profiles.actions import save_profile
+from civicgrid.residents.models import Person, Visit
 from civicgrid.testing.factories import box, build_world
+from civicgrid.testing.residents import build_registry
 from civicgrid.webhooks.models import Delivery, Subscription
 
 MARK = "东区专用标记"
@@ -167,6 +169,14 @@ ROUTES = {
     "api/v1/webhooks/<subscription_id>/deliveries": "webhooks.subscription",
     "api/v1/webhooks/<subscription_id>/deliveries/<delivery_id>": "webhooks.delivery",
     "api/v1/webhooks/<subscription_id>/deliveries/<delivery_id>/resend": "webhooks.delivery",
+    "residents/visits/<pk>/": "residents.visit",
+    "residents/visits/<pk>/act/<action>/": "residents.visit",
+    "residents/households/<pk>/visits/": "residents.household",
+    "residents/households/<pk>/visits/plan/": "residents.household",
+    "residents/m/visit/<household>/": "residents.household",
+    "residents/m/visit/done/<pk>/": "residents.visit",
+    "api/v1/residents/visits/<visit_id>": "residents.visit",
+    "api/v1/residents/visits/<visit_id>/actions/<action>": "residents.visit",
     "open311/v2/services/<code>.<fmt>": "cases.category",
     "open311/v2/requests/<ref>.<fmt>": "cases.case",
     "media/<path>": "cases.photo",
@@ -492,6 +502,24 @@ class ScopeWalk(TestCase):
         t.extend(track(e) for e in AuditLog.objects.filter(street_id=east.street.pk)[:5])
         t.extend(track(r, (r.reason,)) for r in PersonalDataAccess.objects.all())
         t.extend(track(e) for e in CaseEvent.objects.filter(case=case_b))
+        # The registry (residents): its people by distinctive names, and a visit to a household
+        # in the cadre's area and one outside it.
+        reg = build_registry(east)
+        for key, person in reg.persons.items():
+            Person.objects.filter(pk=person.pk).update(name=f"{MARK}-居民{key}#")
+            t.append(track(person, (f"{MARK}-居民{key}#",)))
+        for n, household in enumerate([*reg.households, reg.other_household]):
+            assert household is not None
+            t.append(track(household, (), household=household.pk))
+            if n in (0, len(reg.households)):
+                visit = Visit.objects.create(
+                    household=household,
+                    street_id=household.street_id,
+                    status="done",
+                    found=f"{MARK}-走访{n}#",
+                    visited_at=MOMENT,
+                )
+                t.append(track(visit, (visit.found,), visit_id=visit.pk))
         patrol = actions.start_patrol(east.users[Role.GRID_WORKER])
         t.append(track(actions.stop_patrol(east.users[Role.GRID_WORKER], patrol.pk)))
         # Not scoped by street: shared by design, or for superusers only (Django's own

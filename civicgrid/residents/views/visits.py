@@ -73,9 +73,7 @@ def due_page(request: HttpRequest) -> HttpResponse:
     rows = due.due_list(request.user, care=params.get("care") or "", overdue=bool(params.get("overdue")))
     shown = rows[:DUE_LIMIT]
     # The sensitive tags a cadre allowed to see them reads here: each look is logged.
-    care.log_look(
-        request.user, [r.tag for row in shown for r in row.reasons if r.sensitive], reason=str(LOOK_REASON)
-    )
+    due.log_looks(request.user, shown, reason=str(LOOK_REASON))
     context = {
         "form": form,
         "rows": shown,
