@@ -101,7 +101,7 @@ def record(
         visited_at=ctx.now,
     )
     if not visit.reasons:
-        ctx.set(reasons=due.reason_codes(ctx.actor, visit.household, day=clock.localtime().date()))
+        ctx.set(reasons=due.reason_codes(ctx.actor, visit.household))
     if checkin_lon is not None and checkin_lat is not None:
         building = visit.household.flat.building
         distance = (

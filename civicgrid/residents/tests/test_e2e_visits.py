@@ -3,6 +3,7 @@ living alone in her area who is overdue for a visit, records a visit on the spot
 check-in) and sees it on her home page, the due count one lower."""
 
 import io
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -16,7 +17,13 @@ from civicgrid.testing.browser import BROWSER_MARKS
 from civicgrid.testing.factories import PASSWORD
 from civicgrid.testing.residents import build_registry
 
+SHOTS = Path("/tmp/civicgrid-visits")
 pytestmark = BROWSER_MARKS
+
+
+def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def jpeg() -> bytes:
@@ -57,11 +64,12 @@ def test_cadre_finds_overdue_elderly_and_records_a_visit(
         page.click("form.filters button[type=submit]")
     rows = page.locator("ul.due-list > li")
     assert rows.count() == 1
+    shot(page, "1-due-list")
     assert "王秀英" in rows.first.inner_text() and "独居老人" in rows.first.inner_text()
 
     # The phone form: fits the screen, takes a photo and the position, records the visit.
     with page.expect_navigation():
-        rows.first.locator("a.button").click()
+        rows.first.locator("a").first.click()
     assert page.url.endswith(reverse("residents:mobile_visit", args=[home_flat.pk]))
     page.wait_for_selector("text=已定位")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
@@ -70,6 +78,7 @@ def test_cadre_finds_overdue_elderly_and_records_a_visit(
     page.set_input_files(
         "input[name=photos]", files=[{"name": "visit.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}]
     )
+    shot(page, "2-phone-form")
     with page.expect_navigation():
         page.click("form.mobile-form button[type=submit]")
     assert "已记录走访" in page.inner_text("body")
@@ -84,3 +93,4 @@ def test_cadre_finds_overdue_elderly_and_records_a_visit(
     panel = page.locator("[data-visit-panel]")
     assert "待走访 2 户，其中逾期 2 户" in panel.inner_text()
     assert panel.locator(f"a[href='{visit.get_absolute_url()}']").count() == 1
+    shot(page, "3-home")
