@@ -177,6 +177,7 @@ ROUTES = {
     "residents/m/visit/done/<pk>/": "residents.visit",
     "api/v1/residents/visits/<visit_id>": "residents.visit",
     "api/v1/residents/visits/<visit_id>/actions/<action>": "residents.visit",
+    "api/v1/residents/households/<household_id>/visits": "residents.household",
     "open311/v2/services/<code>.<fmt>": "cases.category",
     "open311/v2/requests/<ref>.<fmt>": "cases.case",
     "media/<path>": "cases.photo",
@@ -510,7 +511,7 @@ class ScopeWalk(TestCase):
             t.append(track(person, (f"{MARK}-居民{key}#",)))
         for n, household in enumerate([*reg.households, reg.other_household]):
             assert household is not None
-            t.append(track(household, (), household=household.pk))
+            t.append(track(household, (), household=household.pk, household_id=household.pk))
             if n in (0, len(reg.households)):
                 visit = Visit.objects.create(
                     household=household,

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 # The one reader of an action's JSON body (an object of parameters, else a 400).
 from civicgrid.cases.api.actions import _json_object as json_object
@@ -207,6 +207,25 @@ def get_visit(request: Any, response: HttpResponse, visit_id: int) -> dict[str, 
     visit = _one(request.auth, visit_id)
     response["ETag"] = visit_etag(visit)
     return visit_out(visit)
+
+
+class PlanIn(Schema):
+    planned_for: date = Field(description="计划日期（不早于今天）")
+
+
+@router.post(
+    "/households/{household_id}/visits",
+    response={201: VisitOut, **WRITE_ERRORS},
+    summary="计划走访",
+    operation_id="residents_plan_visit",
+)
+def plan_visit(request: Any, household_id: int, body: PlanIn) -> Status[dict[str, Any]]:
+    """A planned visit to the household, for the kinds it is due for now; record it later
+    with POST /visits/{visit_id}/actions/record."""
+    user = request.auth
+    with acting_as(user, "api"):
+        visit = actions.plan_visit(user, household_id, planned_for=body.planned_for)
+    return Status(201, visit_out(_one(user, visit.pk)))
 
 
 def _body_name(action: str) -> str:

@@ -380,3 +380,29 @@ class PageTests(VisitTestCase):
         self.assertIn("待走访 1 户，其中逾期 1 户", mobile)
         self.client.force_login(self.user(Role.DISPATCHER))
         self.assertNotIn("待走访", self.client.get(reverse("home")).content.decode())
+
+    def test_pages_in_english(self) -> None:
+        cadre = self.user(Role.CADRE)
+        visit = actions.record_visit_now(cadre, self.h1, {"found": "好", "needs_follow_up": True})
+        self.client.force_login(cadre)
+        self.client.cookies["django_language"] = "en"
+        pages = {
+            reverse("home"): (["households to visit", "Visits recorded today"], ["待走访", "今天记录的走访"]),
+            reverse("residents:due"): (["Visits due", "Overdue only", "days overdue"], ["仅看逾期", "逾期"]),
+            reverse("residents:mobile_visit", args=[self.h2.pk]): (
+                ["Record a visit", "What was found", "Submit the visit"],
+                ["走访情况", "提交走访记录"],
+            ),
+            visit.get_absolute_url(): (
+                ["Reasons for the visit", "Needs follow-up"],
+                ["走访事由", "需要跟进"],
+            ),
+            reverse("residents:household_visits", args=[self.h1.pk]): (["Plan a visit"], ["计划走访"]),
+        }
+        for url, (present, absent) in pages.items():
+            html = self.client.get(url).content.decode()
+            self.assertIn('<html lang="en">', html, url)
+            for text in present:
+                self.assertIn(text, html, url)
+            for text in absent:
+                self.assertNotIn(text, html, url)

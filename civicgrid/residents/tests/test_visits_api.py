@@ -83,3 +83,19 @@ class VisitApiTests(VisitTestCase):
         self.assertEqual(
             self.call(Role.CADRE, "post", f"/visits/{visit.pk}/actions/nope", {}).status_code, 400
         )
+
+    def test_plan_a_visit(self) -> None:
+        path = f"/households/{self.h1.pk}/visits"
+        planned = self.call(Role.GRID_WORKER, "post", path, {"planned_for": str(TODAY + timedelta(days=2))})
+        self.assertEqual(planned.status_code, 201, planned.content)
+        self.assertEqual(
+            (planned.json()["status"], planned.json()["reasons"]), ("planned", ["age80", "alone"])
+        )
+        past = self.call(Role.GRID_WORKER, "post", path, {"planned_for": str(TODAY - timedelta(days=1))})
+        self.assertEqual(past.status_code, 400)
+        self.assertIn("planned_for", past.json()["error"]["fields"])
+        self.assertEqual(self.call(Role.LEADER, "post", path, {"planned_for": str(TODAY)}).status_code, 403)
+        other = f"/households/{self.reg.other_household.pk}/visits"  # type: ignore[union-attr]
+        self.assertEqual(
+            self.call(Role.GRID_WORKER, "post", other, {"planned_for": str(TODAY)}).status_code, 404
+        )
