@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.test import TestCase, override_settings
+from django.test import RequestFactory, TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
 
 from civicgrid.cases.models import Case
+from civicgrid.core import panels
 from civicgrid.core.choices import Role
 from civicgrid.core.errors import Conflict, Forbidden, InvalidInput, NotFound, TransitionNotAllowed
 from civicgrid.core.models import Attachment, Event, PersonalDataAccess
@@ -406,3 +407,32 @@ class PageTests(VisitTestCase):
                 self.assertIn(text, html, url)
             for text in absent:
                 self.assertNotIn(text, html, url)
+
+    def test_open_a_case_from_the_visit_page(self) -> None:
+        worker = self.user(Role.GRID_WORKER)
+        visit = actions.record_visit_now(worker, self.h1, {"found": "楼道堆物"})
+        self.client.force_login(worker)
+        page = self.client.get(visit.get_absolute_url()).content.decode()
+        url = reverse("residents:visit_action", args=[visit.pk, "open_case"])
+        self.assertIn(url, page)
+        missing = self.client.post(url, {"version": visit.version, "category": "E2105"}, follow=True)
+        self.assertContains(missing, "诉求内容")
+        self.assertIsNone(Visit.objects.get(pk=visit.pk).case_id)
+        self.client.post(url, {"version": visit.version, "category": "E2105", "description": "楼道堆物"})
+        case = Visit.objects.get(pk=visit.pk).case
+        assert case is not None
+        page = self.client.get(visit.get_absolute_url()).content.decode()
+        self.assertIn(case.number, page)
+        self.assertNotIn(url, page)  # once only
+
+    def test_household_panel(self) -> None:
+        cadre = self.user(Role.CADRE)
+        actions.record_visit_now(cadre, self.h1, {"found": "好", "needs_follow_up": True})
+        request = RequestFactory().get("/")
+        request.user = cadre
+        html = panels.render(request, self.h1)
+        self.assertIn(reverse("residents:household_visits", args=[self.h1.pk]), html)
+        self.assertIn(reverse("residents:mobile_visit", args=[self.h1.pk]), html)
+        self.assertIn("需要跟进", html)
+        request.user = self.user(Role.DISPATCHER)
+        self.assertEqual(panels.render(request, self.h1), "")
