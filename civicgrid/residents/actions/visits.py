@@ -69,13 +69,13 @@ FRAME = Frame(
 run_action = FRAME.run
 
 
-def far_limit(street_id: int | None) -> int:
-    return int(profile.value(FAR_KEY, street_id))
+def beyond(distance: float | None, street_id: int | None) -> bool:
+    """Whether a check-in this far from the building is beyond the street's reminder distance."""
+    return distance is not None and distance > int(profile.value(FAR_KEY, street_id))
 
 
 def is_far(visit: Visit) -> bool:
-    """Whether the visit's check-in lies beyond the street's `residents.visit_checkin_far_m`."""
-    return visit.distance_m is not None and visit.distance_m > far_limit(visit.street_id)
+    return beyond(visit.distance_m, visit.street_id)
 
 
 @FRAME.implements(VisitAction.RECORD)
@@ -115,10 +115,8 @@ def record(
             accuracy_m=None if checkin_accuracy is None else round(checkin_accuracy),
             distance_m=distance,
         )
-        limit = far_limit(visit.street_id)
-        ctx.data["checkin"] = {"distance_m": distance, "far": distance is not None and distance > limit}
+        ctx.payload["checkin"] = {"distance_m": distance, "far": beyond(distance, visit.street_id)}
     ctx.photos = list(photos or [])
-    ctx.payload.update(ctx.data)
 
 
 @FRAME.implements(VisitAction.CANCEL)
