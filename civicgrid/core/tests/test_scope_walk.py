@@ -177,6 +177,15 @@ ROUTES = {
     "api/v1/residents/persons/<person_id>/reveal": "residents.person",
     "api/v1/residents/persons/<person_id>/care-tags": "residents.person",
     "api/v1/residents/care-tags/<tag_id>/end": "residents.caretag",
+    "residents/visits/<pk>/": "residents.visit",
+    "residents/visits/<pk>/act/<action>/": "residents.visit",
+    "residents/households/<pk>/visits/": "residents.household",
+    "residents/households/<pk>/visits/plan/": "residents.household",
+    "residents/m/visit/<household>/": "residents.household",
+    "residents/m/visit/done/<pk>/": "residents.visit",
+    "api/v1/residents/visits/<visit_id>": "residents.visit",
+    "api/v1/residents/visits/<visit_id>/actions/<action>": "residents.visit",
+    "api/v1/residents/households/<household_id>/visits": "residents.household",
     "open311/v2/services/<code>.<fmt>": "cases.category",
     "open311/v2/requests/<ref>.<fmt>": "cases.case",
     "media/<path>": "cases.photo",
@@ -514,7 +523,6 @@ class ScopeWalk(TestCase):
         t.extend(track(e) for e in CaseEvent.objects.filter(case=case_b))
         patrol = actions.start_patrol(east.users[Role.GRID_WORKER])
         t.append(track(actions.stop_patrol(east.users[Role.GRID_WORKER], patrol.pk)))
-        cls.add_registry()
         # Not scoped by street: shared by design, or for superusers only (Django's own
         # permission tables); other such admins get UNSCOPED_OBJECT.
         t.append(track(rule.category, (), code=rule.category.code))
@@ -524,27 +532,40 @@ class ScopeWalk(TestCase):
 
     @classmethod
     def add_registry(cls) -> None:
-        """The east registry (residents): marked names, the numbers and phones as personal data."""
+        """The east registry (residents): flats, households and persons with marked names (the
+        numbers and phones as personal data), care tags (sensitive ones too), a street's own kind,
+        a visit inside the cadre's area and one outside it, an examination round and exam."""
         east, t = cls.w.east, cls.tracked
         reg = build_registry(east)
+        for i, flat in enumerate([*reg.flats, *Flat.objects.filter(households=reg.other_household)], 1):
+            owner, note = f"{MARK}-业主{i}#", f"{MARK}-房屋{i}#"
+            Flat.objects.filter(pk=flat.pk).update(owner_name=owner, note=note)
+            t.append(track(flat, (owner, note), flat_id=flat.pk))
+        households = [*reg.households, reg.other_household]
+        for i, household in enumerate(households, 1):
+            assert household is not None
+            Household.objects.filter(pk=household.pk).update(note=f"{MARK}-住户{i}#")
+            t.append(
+                track(household, (f"{MARK}-住户{i}#",), household=household.pk, household_id=household.pk)
+            )
+            if i in (1, len(households)):
+                visit = Visit.objects.create(
+                    household=household,
+                    street_id=household.street_id,
+                    status="done",
+                    found=f"{MARK}-走访{i}#",
+                    visited_at=MOMENT,
+                )
+                t.append(track(visit, (visit.found,), visit_id=visit.pk))
         for i, person in enumerate(reg.persons.values(), 1):
             name = f"{MARK}-居民{i}#"
             Person.objects.filter(pk=person.pk).update(name=name)
             number, phone = personal.unmasked(person.id_number), personal.unmasked(person.phone)
             cls.personal |= {number, phone}
-            t.append(track(person, (name, number, phone)))
-        for i, flat in enumerate([*reg.flats, *Flat.objects.filter(households=reg.other_household)], 1):
-            Flat.objects.filter(pk=flat.pk).update(owner_name=f"{MARK}-业主{i}#")
-            t.append(track(flat, (f"{MARK}-业主{i}#",)))
-        for i, household in enumerate([*reg.households, reg.other_household], 1):
-            assert household is not None
-            Household.objects.filter(pk=household.pk).update(note=f"{MARK}-住户{i}#")
-            t.append(track(household, (f"{MARK}-住户{i}#",)))
-        t.extend(track(tag) for tag in reg.tags.values())
+            t.append(track(person, (name, number, phone), person_id=person.pk))
+        t.extend(track(tag, (), tag_id=tag.pk) for tag in reg.tags.values())
         kind = LocalCareKind.objects.create(street=east.street, code="walk", name=f"{MARK}-关爱类别#")
         t.append(track(kind, (kind.name,)))
-        visit = Visit.objects.create(household=reg.households[0], street=east.street, found=f"{MARK}-走访#")
-        t.append(track(visit, (visit.found,)))
         exam_round = ExamRound.objects.create(street=east.street, name=f"{MARK}-考试#", held_on=MOMENT.date())
         t.append(track(exam_round, (exam_round.name,)))
         cadre = east.users[Role.CADRE]
@@ -590,29 +611,6 @@ class ScopeWalk(TestCase):
                 track(photo, (f"eastmarker{tag}",), **case_params, photo_id=photo.pk, path=photo.file.name)
             )
         return case
-
-    @classmethod
-    def add_registry(cls) -> None:
-        """The residents' registry (testing.residents): its flats, households, persons (names,
-        phones and ID numbers as markers) and care tags, sensitive ones included."""
-        reg = build_registry(cls.w.east)
-        for i, flat in enumerate(reg.flats):
-            Flat.objects.filter(pk=flat.pk).update(note=f"{MARK}-房屋{i}#")
-            flat.refresh_from_db()
-            cls.tracked.append(track(flat, (flat.note,), flat_id=flat.pk))
-        for i, household in enumerate([*reg.households, reg.other_household]):
-            assert household is not None
-            Household.objects.filter(pk=household.pk).update(note=f"{MARK}-住户{i}#")
-            household.refresh_from_db()
-            cls.tracked.append(track(household, (household.note,), household_id=household.pk))
-        for key, person in reg.persons.items():
-            Person.objects.filter(pk=person.pk).update(name=f"{MARK}-居民{key}#")
-            person.refresh_from_db()
-            numbers = (personal.unmasked(person.id_number), personal.unmasked(person.phone))
-            cls.personal |= set(numbers)
-            cls.tracked.append(track(person, (person.name, *numbers), person_id=person.pk))
-        for tag in reg.tags.values():
-            cls.tracked.append(track(tag, (), tag_id=tag.pk))
 
     # ------------------------------------------------------------------------ readers
 
