@@ -12,8 +12,10 @@ its counts, never a sensitive kind) and one per visit (`record`, at its time, by
 The visits are written as done `Visit` rows directly (the visit machine's actions are not what
 a history replays); the visitor is the street's cadre account — it stands for every committee's
 cadres, as the handler account acts for every unit — or, in the grid worker's grids, the grid
-worker. ID numbers are made with region code 310000, the city's own code, which no card
-carries: valid checksums, obviously fictitious; phones are 13900xxxxxx.
+worker; the recent door visits carry the phone form's GPS check-in. ID numbers are made with
+region code 310000, the city's own code, which no card carries: valid checksums, obviously
+fictitious; phones are 13900xxxxxx. The two 知情 examination rounds come after the registry
+(load_demo), from the exams part.
 """
 
 import random
@@ -44,7 +46,7 @@ from civicgrid.residents.choices import (
 from civicgrid.residents.models import CareTag, Flat, Household, LocalCareKind, Person, Residence, Visit
 
 from . import data, volume
-from .cases import StreetInfo, street_infos
+from .cases import StreetInfo, offset, street_infos
 
 SH = ZoneInfo("Asia/Shanghai")
 BATCH = 2000
@@ -651,13 +653,20 @@ def _visits(
         if grid.startswith(ra_code) and "alone" in reasons and shown < volume.OVERDUE_SHOWN:
             overdue, shown = True, shown + 1
         visitor = gridworker if grid in gw_codes else cadre
+        phone_since = today - timedelta(days=volume.CHECKIN_DAYS)
         for when in _schedule(rng, since, interval, today, overdue):
             weekly = interval <= 7
             method = pick(rng, volume.VISIT_METHODS_WEEKLY if weekly else volume.VISIT_METHODS)
             main = next((r for r in reasons if r in FOUND), "")
             follow = rng.random() < volume.VISIT_FOLLOW_UP
+            checkin: dict[str, float] = {}
+            if method == VisitMethod.DOOR and when.date() >= phone_since:
+                metres = round(rng.uniform(*volume.CHECKIN_METRES), 1)
+                lon, lat = offset(f.building.lon, f.building.lat, metres, rng.uniform(0, 360))
+                checkin = {"lon": lon, "lat": lat, "accuracy_m": rng.randint(8, 30), "distance_m": metres}
             out.append(
                 Visit(
+                    **checkin,
                     household=household,
                     street=street,
                     status=VisitStatus.DONE,

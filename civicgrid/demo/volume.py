@@ -176,3 +176,7 @@ OVERDUE_SHOWN = 4
 VISIT_METHODS: dict[str, float] = {"door": 78, "phone": 17, "outside": 5}
 VISIT_METHODS_WEEKLY: dict[str, float] = {"door": 50, "phone": 45, "outside": 5}
 VISIT_FOLLOW_UP = 0.08
+# Door visits of the last CHECKIN_DAYS were recorded on the phone form, with a GPS check-in
+# this many metres from the building.
+CHECKIN_DAYS = 60
+CHECKIN_METRES = (5, 80)

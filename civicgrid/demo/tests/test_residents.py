@@ -191,6 +191,16 @@ class DemoRegistryTests(TestCase):
             .annotate(n=Count("id"))
         )
         assert sorted(c["n"] for c in counts)[len(counts) // 2] >= 35
+        # The recent door visits were recorded on the phone form, checked in near the building.
+        recent = visits.filter(
+            method="door", visited_at__gte=now - dt.timedelta(days=volume.CHECKIN_DAYS - 1)
+        )
+        assert recent.exists() and not recent.filter(distance_m__isnull=True).exists()
+        assert not recent.filter(distance_m__gt=volume.CHECKIN_METRES[1]).exists()
+        assert not visits.exclude(method="door").filter(lat__isnull=False).exists()
+        assert not visits.filter(
+            visited_at__lt=now - dt.timedelta(days=volume.CHECKIN_DAYS + 2), lat__isnull=False
+        ).exists()
         # A visit's reasons never name a sensitive kind (every visitor reads them).
         reasons = {r for rs in visits.values_list("reasons", flat=True) for r in rs}
         assert "alone" in reasons and not reasons & set(care.SENSITIVE)
