@@ -218,12 +218,11 @@ class Planner:
         total = sum(len(h.persons) for own in by_building for f in own for h in f.households)
         if total > per_street:
             share = per_street / total
-            by_building = [
-                [f for f in own if rng.random() < share] or own[:1]
-                for own, rng in (
-                    (own, seeded(self.key, own[0].building.address, "kept")) for own in by_building
-                )
-            ]
+            kept = []
+            for own in by_building:
+                rng = seeded(self.key, own[0].building.address, "kept")
+                kept.append([f for f in own if rng.random() < share] or own[:1])
+            by_building = kept
         flats = [f for own in by_building for f in own]
         for f in flats:
             for h in f.households:
