@@ -120,3 +120,63 @@ PUBLIC_PHOTOS = 0.15
 # Of the web reports from the demo resident's residential area, the share the demo resident
 # account made (我的反映; the others are their neighbours'); the showcase's grid conflicts are theirs too.
 RESIDENT_OWN = 0.12
+
+# The registry (residents.py): persons per street, at most — a street whose buildings hold
+# fewer (天平路's garden houses) has what its flats hold. Flats per building are its declared
+# households (floors × flats per floor); when the street's flats would hold more persons, a
+# share of each building's flats is registered (a committee's registry is never complete).
+RESIDENTS_PER_STREET = 5000
+# Shares of a building's flats by use; in this share of buildings the ground floor has
+# shops, SHOP_FLATS of its flats used commercially.
+FLAT_USES: dict[str, float] = {"owner": 68, "rented": 19, "group_rented": 2.5, "vacant": 10.5}
+SHOP_BUILDINGS = 0.2
+SHOP_FLATS = 0.6
+# Households of owner-occupied flats by kind (residents.py: ages and members of each); the
+# old city: about 36% of the persons are 60 or older.
+OWNER_HOUSEHOLDS: dict[str, float] = {
+    "alone_old": 14,  # one person of 70+: 独居老人
+    "single": 7,
+    "old_couple": 27,
+    "couple": 8,
+    "family": 16,
+    "three_generations": 12,
+    "parent_and_child": 12,
+    "grandparents": 6,
+}
+TENANT_HOUSEHOLDS: dict[str, float] = {"single": 40, "couple": 32, "family": 28}
+# Residence status of owner-occupied households (tenants are 流动 or 人在户不在).
+OWNER_RESIDENCE: dict[str, float] = {
+    "registered": 80,
+    "resident": 8,
+    "living_unregistered": 8,
+    "registered_away": 3,
+    "away": 1,
+}
+TENANT_MIGRANT = 0.75
+# Care tags: shares of persons (低保: of households, all members tagged), or a handful per street.
+MINIMUM_INCOME = 0.015
+DISABILITY = {"under60": 0.02, "60+": 0.045}  # of persons; grades 1–4 by DISABILITY_GRADES
+DISABILITY_GRADES: dict[str, float] = {"1": 12, "2": 23, "3": 30, "4": 35}
+ILLNESS = {"under60": 0.005, "60+": 0.02}
+CHILD_IN_DIFFICULTY = {"low_income": 0.3, "other": 0.004}  # of children under 18
+MARTYR = 0.002  # of persons of 60+
+CORRECTION_PER_STREET = 3
+RELEASED_PER_STREET = 4
+# The street's own kinds: 失独家庭 (couples of 60+ who lost their only child), of old couples.
+BEREAVED_PARENTS = 0.05
+# Visits (走访) over the year before the load at about the profile's interval: each visit
+# after the last one in 0.75–1.1 intervals; after this share of visits the next is missed
+# (a gap of 1–3 intervals); this share of the households visited is overdue on the load day,
+# and in each cadre's own area at least OVERDUE_SHOWN households of elderly living alone.
+VISIT_STEP = (0.75, 1.1)
+VISIT_MISSED = 0.03
+VISITS_OVERDUE = 0.12
+OVERDUE_SHOWN = 4
+# How a visit is made: the weekly visit of an elderly person living alone is often a call.
+VISIT_METHODS: dict[str, float] = {"door": 78, "phone": 17, "outside": 5}
+VISIT_METHODS_WEEKLY: dict[str, float] = {"door": 50, "phone": 45, "outside": 5}
+VISIT_FOLLOW_UP = 0.08
+# Door visits of the last CHECKIN_DAYS were recorded on the phone form, with a GPS check-in
+# this many metres from the building.
+CHECKIN_DAYS = 60
+CHECKIN_METRES = (5, 80)

@@ -483,7 +483,9 @@ class DemoCasesTests(TestCase):
     def setUpTestData(cls) -> None:
         out = StringIO()
         cls.load_day = clock.today()
-        call_command("load_demo", "--cases-per-street", str(PER_STREET), stdout=out)
+        call_command(
+            "load_demo", "--cases-per-street", str(PER_STREET), "--residents-per-street", "0", stdout=out
+        )
         cls.output = out.getvalue()
         cls.plan = build_plan()
 
@@ -835,7 +837,9 @@ class DemoCasesTests(TestCase):
 
         before = counts()
         out = StringIO()
-        call_command("load_demo", "--cases-per-street", str(PER_STREET), stdout=out)
+        call_command(
+            "load_demo", "--cases-per-street", str(PER_STREET), "--residents-per-street", "0", stdout=out
+        )
         assert counts() == before
         assert "未做修改" in out.getvalue()
         assert "响应率" in self.output and "满意率" in self.output

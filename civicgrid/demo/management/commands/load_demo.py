@@ -13,10 +13,12 @@ from civicgrid.core.choices import Role
 from civicgrid.demo import volume
 from civicgrid.demo.builder import DEMO_PASSWORD, DemoError, DemoPlan, build_plan, load_plan
 from civicgrid.demo.cases import DEMO_SOURCE, demo_days, load_cases
+from civicgrid.demo.residents import load_registry
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area, Building, GridLayer
 from civicgrid.insights import rollups
 from civicgrid.orgs.models import Unit
+from civicgrid.residents.models import CareTag, Flat, Person, Visit
 
 
 def _width(text: str) -> int:
@@ -51,6 +53,13 @@ class Command(BaseCommand):
             help=_("每个街道的演示工单数"),
         )
         parser.add_argument(
+            "--residents-per-street",
+            type=int,
+            default=volume.RESIDENTS_PER_STREET,
+            metavar="N",
+            help=_("每个街道的演示实有人口数（至多；0 表示不生成实有人口和走访）"),
+        )
+        parser.add_argument(
             "--no-cases",
             action="store_true",
             help=_("只载入区域、楼栋、单位、职责分工和账号，不生成演示工单"),
@@ -61,6 +70,8 @@ class Command(BaseCommand):
         per_street = options["cases_per_street"]
         if per_street < 0:
             raise CommandError(_("--cases-per-street 不能为负数"))
+        if options["residents_per_street"] < 0:
+            raise CommandError(_("--residents-per-street 不能为负数"))
         started = time.monotonic()
         # The writes' tasks (the event consumers: notices, webhooks) run in this process, so
         # the demo is complete when the command ends.
@@ -74,6 +85,9 @@ class Command(BaseCommand):
             cases = None if options["no_cases"] else load_cases(plan, per_street=per_street)
             if cases is not None and cases.created:
                 rollups.refresh()
+            # The registry and its year of visits (skipped for a street that has one).
+            registry = None if options["no_cases"] else load_registry(plan, options["residents_per_street"])
+            # The two 知情 examination rounds of the demo's year go here, on the registry.
         if quiet:
             return
         users = {u.username: u for u in User.objects.filter(username__in=[p.username for p in plan.users])}
@@ -101,6 +115,10 @@ class Command(BaseCommand):
             [_("楼栋"), str(Building.objects.filter(street__code__in=streets).count())],
             [_("处置单位"), str(Unit.objects.filter(code__in=[u.code for u in plan.units]).count())],
             [_("演示账号"), str(len(users))],
+            [_("演示房屋"), str(Flat.objects.filter(street__code__in=streets).count())],
+            [_("演示实有人口"), str(Person.objects.filter(street__code__in=streets).count())],
+            [_("演示关爱对象标签"), str(CareTag.objects.filter(street__code__in=streets).count())],
+            [_("演示走访记录"), str(Visit.objects.filter(street__code__in=streets).count())],
         ]
         self.stdout.write(table([_("对象"), _("数量")], counts))
         if cases is not None:
@@ -112,9 +130,10 @@ class Command(BaseCommand):
                 warning = workdays.coverage_warning(year)
                 if warning:
                     self.stderr.write(self.style.WARNING(warning))
-        if report.changed or (cases is not None and cases.created):
+        added = (cases.created if cases else 0) + (registry.created if registry else 0)
+        if report.changed or added:
             summary = _("新增 %(created)d 条，更新 %(updated)d 条") % {
-                "created": sum(report.created.values()) + (cases.created if cases else 0),
+                "created": sum(report.created.values()) + added,
                 "updated": sum(report.updated.values()),
             }
         else:
