@@ -451,6 +451,16 @@ class PageTests(Base):
             self.client.get("/residents/export/?residence=nonsense"), "residence", status_code=400
         )
 
+    def test_the_pages_in_english(self) -> None:
+        self.client.force_login(self.cadre)
+        self.client.cookies["django_language"] = "en"
+        html = self.client.get("/residents/import/").content.decode()
+        self.assertIn("Import residents", html)
+        self.assertIn("Upload and preview", html)
+        self.assertNotIn("上传并预览", html)
+        html = self.client.get("/residents/export/").content.decode()
+        self.assertIn("Export 4 persons matching the current filter.", html)
+
     def test_who_may_open_the_import_and_export_pages(self) -> None:
         keepers = {Role.ADMIN: 200, Role.CADRE: 200}
         others = dict.fromkeys(
