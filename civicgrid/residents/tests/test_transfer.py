@@ -17,7 +17,7 @@ from civicgrid.core.choices import JobStatus, Role
 from civicgrid.core.models import Event, Job, PersonalDataAccess
 from civicgrid.residents import idcard, jobs, transfer
 from civicgrid.residents.choices import CareKind, FlatUse, Relation
-from civicgrid.residents.models import CareTag, Flat, Household, Person
+from civicgrid.residents.models import CareTag, Flat, Household, LocalCareKind, Person
 from civicgrid.testing.factories import build_world
 from civicgrid.testing.permissions import assert_matrix
 from civicgrid.testing.residents import build_registry
@@ -286,6 +286,28 @@ class ImportTests(Base):
         self.assertIn("[关爱类别]: 你无权登记关爱类别", str(result.errors[0]))
         self.assertEqual(self.run_file([row], user=self.cadre).added, 1)
         self.assertTrue(CareTag.objects.filter(kind=CareKind.CORRECTION, person__name="钱大海").exists())
+
+    def test_a_row_an_action_refuses_halfway_leaves_nothing_behind(self) -> None:
+        tenant = self.reg.persons["tenant3"]
+        Person.objects.filter(pk=tenant.pk).update(residence="deceased")
+        number = idcard.make("310000", date(1990, 1, 20), 933)
+        row = ledger_row(address="东路11号", room="601", head_name="赵强", name="赵强", id_number=number)
+        result = self.run_file([row])
+        self.assertEqual(result.failed, 1)
+        self.assertEqual(str(result.errors[0]), "第 2 行 [姓名]: 已登记死亡的人员不能迁入")
+        # The flat and household the row had created before the move was refused are gone.
+        self.assertFalse(Flat.objects.filter(room="601").exists())
+
+    def test_a_care_kind_the_street_defines(self) -> None:
+        kind = LocalCareKind.objects.create(street=self.world.east.street, code="shidu", name="失独家庭")
+        row = new_family()[1]
+        row[list(transfer.HEADERS).index("care")] = "失独家庭，低保"
+        result = self.run_file([row])
+        self.assertEqual(result.added, 1, result.errors)
+        tags = CareTag.objects.filter(person__name="孔小梅")
+        self.assertEqual(
+            {(t.kind, t.local_kind_id) for t in tags}, {("local", kind.pk), ("minimum_income", None)}
+        )
 
     def test_headers_by_their_aliases_and_a_missing_column(self) -> None:
         header = ["楼栋地址", "房号", "户主", "姓名", "身份证号码", "手机号码"]
