@@ -434,6 +434,9 @@ class _Planner:
         self.people[who] = (row.number, row.key)
         plan = Plan("add", flat, household, person)
         plan.use_change = bool(flat and row.use and flat.use != row.use)
+        if plan.use_change and not self.write:
+            # The preview's later rows of the flat see it changed, as the apply's will (never saved).
+            flat.use = row.use  # type: ignore[union-attr]
         plan.tags = list(row.care)
         if person is not None:
             self.matched[person.pk] = row.number

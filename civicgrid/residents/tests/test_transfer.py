@@ -324,11 +324,34 @@ class ImportTests(Base):
         with self.assertRaisesMessage(transfer.ImportFileError, "室号"):
             transfer.check_header(["地址", "姓名", "户主姓名"])
 
-    def test_a_preview_writes_nothing(self) -> None:
+    def test_a_preview_writes_nothing_and_counts_as_the_apply_will(self) -> None:
+        number = idcard.make("310000", date(1970, 3, 8), 911)
+        # 李建国's flat let out now: one change to the flat, counted once.
+        rows = [
+            *new_family(),
+            ledger_row(
+                address="东路11号",
+                room="102",
+                use="群租",
+                head_name="李建国",
+                name="李建国",
+                id_number=number,
+            ),
+            ledger_row(
+                address="东路11号",
+                room="102",
+                use="群租",
+                head_name="李建国",
+                name="张丽",
+                birth_date="1972-09-01",
+            ),
+        ]
         before, events = self.state(), Event.objects.count()
-        result = self.run_file(new_family(), write=False)
-        self.assertEqual(result.counts(), {"added": 2, "changed": 0, "unchanged": 0, "failed": 0})
+        preview = self.run_file(rows, write=False)
+        self.assertEqual(preview.counts(), {"added": 2, "changed": 1, "unchanged": 1, "failed": 0})
         self.assertEqual((self.state(), Event.objects.count()), (before, events))
+        self.assertEqual(self.run_file(rows).counts(), preview.counts())
+        self.assertEqual(Flat.objects.get(pk=self.reg.flats[1].pk).use, FlatUse.GROUP_RENTED)
 
     def test_two_thousand_rows_in_one_run_with_a_bounded_count_of_queries_per_row(self) -> None:
         rows = []
