@@ -149,6 +149,8 @@ ROUTES = {
     "jobs/<pk>/": "core.job",
     "jobs/<pk>/status/": "core.job",
     "jobs/<pk>/download/": "core.job",
+    "residents/import/<pk>/": "core.job",
+    "residents/import/<pk>/apply/": "core.job",
     "admin/r/<content_type_id>/<object_id>/": "cases.case",
     "admin/accounts/user/<id>/password/": "accounts.user",
     "admin/<app_label>/": "-",
@@ -236,6 +238,7 @@ EXTRA = [
     "/residents/?q={mark}",
     "/residents/?area={grid}",
     "/admin/residents/person/?q={mark}",
+    "/residents/export/?area={grid}",
     "/geo/locate/?lon={lon}&lat={lat}",
     "/cases/patrols/?grid={grid}",
     "/api/v1/buildings?lon={lon}&lat={lat}",
@@ -454,8 +457,13 @@ class ScopeWalk(TestCase):
         client = account_actions.create_integration(
             admin, name=f"{MARK}-接入#", streets=[east.street], role=Role.DISPATCHER
         )
+        # A registry import's preview: the job pages and the preview page of residents read it.
         job = Job.objects.create(
-            kind="cases.case_export", created_by=admin, street_id=east.street.pk, message=f"{MARK}-任务#"
+            kind="residents.import",
+            params={"mode": "preview", "filename": f"{MARK}-台账#.xlsx"},
+            created_by=admin,
+            street_id=east.street.pk,
+            message=f"{MARK}-任务#",
         )
         save_profile(east.street, admin, {"cases.callback_working_days": 5})
         holiday = Holiday.objects.create(date=MOMENT.date(), is_workday=False, name="测试假日")
@@ -482,7 +490,7 @@ class ScopeWalk(TestCase):
         t.append(track(layer, (layer.name, layer.code), layer_id=layer.pk))
         t.append(track(ApiToken.objects.get(pk=issued.token.pk), (issued.token.name, issued.token.prefix)))
         t.append(track(client, (client.name,)))
-        t.append(track(job, (job.message,)))
+        t.append(track(job, (job.message, job.params["filename"])))
         t.extend(track(n, (n.text,), notification_id=n.pk) for n in Notification.objects.filter(user=desk))
         t.append(
             track(
