@@ -6,7 +6,7 @@ who may not see it; the seed is a string (it exceeds JavaScript's safe integers)
 from datetime import date
 from typing import Annotated, Any
 
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from civicgrid.core.audit import acting_as
 from civicgrid.core.choices import Action
@@ -201,7 +201,7 @@ def list_rounds(
 
 
 @router.post("/exams/rounds", response={201: RoundOut, **WRITE_ERRORS}, summary="新建知情考试轮次")
-def create_round(request: Any, body: RoundIn) -> tuple[int, dict[str, Any]]:
+def create_round(request: Any, body: RoundIn) -> Status[dict[str, Any]]:
     user = request.auth
     street = Area.objects.restrict(user, Action.VIEW).filter(code=body.street, kind=AreaKind.STREET).first()
     if street is None:
@@ -210,7 +210,7 @@ def create_round(request: Any, body: RoundIn) -> tuple[int, dict[str, Any]]:
         round_ = actions.create_round(
             user, street=street, name=body.name, held_on=body.held_on, sample_size=body.sample_size
         )
-    return 201, round_out(round_)
+    return Status(201, round_out(round_))
 
 
 @router.get("/exams/rounds/{round_id}", response={200: RoundOut, **READ_ERRORS}, summary="知情考试轮次详情")
@@ -221,7 +221,7 @@ def get_round(request: Any, round_id: int) -> dict[str, Any]:
 @router.post(
     "/exams/rounds/{round_id}/draw", response={201: ExamDetailOut, **WRITE_ERRORS}, summary="为干部抽户"
 )
-def draw(request: Any, round_id: int, body: DrawIn) -> tuple[int, dict[str, Any]]:
+def draw(request: Any, round_id: int, body: DrawIn) -> Status[dict[str, Any]]:
     """Draws the round's sample size of households at random (seed recorded) from the
     cadre's residential area, or from one grid of it."""
     user = request.auth
@@ -234,7 +234,7 @@ def draw(request: Any, round_id: int, body: DrawIn) -> tuple[int, dict[str, Any]
             raise InvalidInput("抽查范围不存在", {"area": "invalid"})
     with acting_as(user, "api"):
         exam = actions.draw(user, round_, cadre, area)
-    return 201, _detail(exam.pk, user)
+    return Status(201, _detail(exam.pk, user))
 
 
 @router.post(
@@ -242,14 +242,14 @@ def draw(request: Any, round_id: int, body: DrawIn) -> tuple[int, dict[str, Any]
     response={201: RoundOut, **WRITE_ERRORS},
     summary="发起复审（一级干部）",
 )
-def recheck(request: Any, round_id: int) -> tuple[int, dict[str, Any]]:
+def recheck(request: Any, round_id: int) -> Status[dict[str, Any]]:
     """A re-check round for the cadres graded 1 in this first round: the same areas, the
     sample size plus 5, fresh seeds."""
     user = request.auth
     round_ = get_by_id(ExamRound.objects.restrict(user, Action.CHANGE), round_id)
     with acting_as(user, "api"):
         created = actions.create_recheck(user, round_)
-    return 201, round_out(get_by_id(_rounds(user), created.pk))
+    return Status(201, round_out(get_by_id(_rounds(user), created.pk)))
 
 
 # ---------------------------------------------------------------------------- exams

@@ -188,7 +188,7 @@ def exam_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def exam_grade(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, "residents.examine")
     exam = _exam(request, pk)
-    raw = {name: request.POST.get(name, "") for name in ("grade", "note", "version")}
+    raw = {name: request.POST[name] for name in ("grade", "note", "version") if request.POST.get(name)}
     try:
         actions.FRAME.run(exam.pk, ExamAction.GRADE, request.user, raw)
     except ActionError as exc:
@@ -237,7 +237,7 @@ def exam_answer(request: HttpRequest, pk: int) -> HttpResponse:
     error = None
     if request.method == "POST":
         posted = _posted_answers(request, [row.position for row in rows])
-        raw = {"answers": posted, "version": request.POST.get("version", "")}
+        raw = {"answers": posted, "version": request.POST.get("version") or None}
         try:
             actions.FRAME.run(exam.pk, ExamAction.ANSWER, request.user, raw)
         except ActionError as exc:
