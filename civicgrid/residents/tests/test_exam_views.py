@@ -5,6 +5,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import time_machine
+from django.conf import settings
 from django.test import TestCase
 from django.urls import reverse
 
@@ -173,3 +174,31 @@ class ExamPageTests(TestCase):
         with self.assertNumQueries(11):
             response = self.client.get(self.round.get_absolute_url())
         self.assertEqual(len(response.context["exams"]), 5)
+
+    def test_pages_read_in_english(self) -> None:
+        from civicgrid.cases.tests.test_i18n import cjk_outside_data
+        from civicgrid.geo.models import Area, Building
+
+        data = [
+            *Area.objects.values_list("name", flat=True),
+            *Building.objects.values_list("address", flat=True),
+        ]
+        data += [
+            *User.objects.values_list("full_name", flat=True),
+            self.round.name,
+            "简体中文",
+            settings.CIVICGRID_SITE_NAME,
+        ]
+        for user, url in (
+            (self.admin, reverse("residents:exams")),
+            (self.admin, self.round.get_absolute_url()),
+            (self.admin, reverse("residents:exam_round_new")),
+            (self.cadre, self.exam.get_absolute_url()),
+        ):
+            self.client.force_login(user)
+            self.client.cookies["django_language"] = "en"
+            response = self.client.get(url)
+            self.assertEqual(response.status_code, 200)
+            html = response.content.decode()
+            self.assertIn("Household knowledge examination", html)
+            self.assertEqual(cjk_outside_data(html, data), [], url)
