@@ -56,7 +56,9 @@ from civicgrid.geo.choices import GridLayerKind
 from civicgrid.geo.models import Area, Building, GridLayer
 from civicgrid.orgs.models import Unit
 from civicgrid.profiles.actions import save_profile
+from civicgrid.residents.actions import exams as exam_actions
 from civicgrid.testing.factories import box, build_world
+from civicgrid.testing.residents import build_registry
 from civicgrid.webhooks.models import Delivery, Subscription
 
 MARK = "东区专用标记"
@@ -170,6 +172,20 @@ ROUTES = {
     "open311/v2/services/<code>.<fmt>": "cases.category",
     "open311/v2/requests/<ref>.<fmt>": "cases.case",
     "media/<path>": "cases.photo",
+    # residents: 知情考试
+    "residents/exams/rounds/<pk>/": "residents.examround",
+    "residents/exams/rounds/<pk>/draw/": "residents.examround",
+    "residents/exams/rounds/<pk>/recheck/": "residents.examround",
+    "residents/exams/<pk>/": "residents.exam",
+    "residents/exams/<pk>/answer/": "residents.exam",
+    "residents/exams/<pk>/grade/": "residents.exam",
+    "api/v1/residents/exams/rounds/<round_id>": "residents.examround",
+    "api/v1/residents/exams/rounds/<round_id>/draw": "residents.examround",
+    "api/v1/residents/exams/rounds/<round_id>/recheck": "residents.examround",
+    "api/v1/residents/exams/<exam_id>": "residents.exam",
+    "api/v1/residents/exams/<exam_id>/draw-check": "residents.exam",
+    "api/v1/residents/exams/<exam_id>/answer": "residents.exam",
+    "api/v1/residents/exams/<exam_id>/grade": "residents.exam",
 }
 CONSTANTS = {
     "fmt": "json",
@@ -499,6 +515,18 @@ class ScopeWalk(TestCase):
         t.append(track(rule.category, (), code=rule.category.code))
         t.append(track(holiday))
         t.append(track(Group.objects.create(name=f"{MARK}-组#"), (f"{MARK}-组#",)))
+        cls.add_exam()
+
+    @classmethod
+    def add_exam(cls) -> None:
+        """A 知情考试 round of the east street with the cadre's exam over its registry."""
+        east = cls.w.east
+        build_registry(east)
+        admin = east.users[Role.ADMIN]
+        round_ = exam_actions.create_round(admin, street=east.street, name=f"{MARK}-考试#", sample_size=2)
+        exam = exam_actions.draw(admin, round_, east.users[Role.CADRE], east.grids[0])
+        cls.tracked.append(track(round_, (round_.name,), round_id=round_.pk))
+        cls.tracked.append(track(exam, (), exam_id=exam.pk))
 
     @classmethod
     def add_case(cls, tag: str, *, grid: int, by: Any, dispatch: bool = False) -> Case:
