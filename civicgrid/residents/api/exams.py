@@ -260,6 +260,7 @@ def list_exams(
     request: Any,
     round: Annotated[int | None, Query(ge=1, le=MAX_ID, description="轮次 id")] = None,
     cadre: Annotated[int | None, Query(ge=1, le=MAX_ID, description="受考干部的用户 id")] = None,
+    area: Annotated[str | None, Query(max_length=32, description="抽查范围的区域编码")] = None,
     page: PageNumber = 1,
     page_size: PageSize = DEFAULT_PAGE_SIZE,
 ) -> dict[str, Any]:
@@ -269,6 +270,8 @@ def list_exams(
         qs = qs.filter(round_id=round)
     if cadre is not None:
         qs = qs.filter(cadre_id=cadre)
+    if area:
+        qs = qs.filter(area__code=area)
     return paginate(qs, page, page_size, exam_out)
 
 

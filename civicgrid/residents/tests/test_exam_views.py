@@ -202,3 +202,21 @@ class ExamPageTests(TestCase):
             html = response.content.decode()
             self.assertIn("Household knowledge examination", html)
             self.assertEqual(cjk_outside_data(html, data), [], url)
+
+    def test_results_per_cadre_and_area(self) -> None:
+        east = self.world.east
+        other = User.objects.create(username="east-cadre-9", role=Role.CADRE, full_name="九号书记")
+        other.memberships.create(area=east.grids[0])
+        theirs = actions.draw(self.admin, self.round, other)
+        self.client.force_login(self.admin)
+        url = reverse("residents:exams")
+        self.assertEqual(len(self.client.get(url).context["exams"]), 2)
+        by_cadre = self.client.get(url, {"cadre": other.pk}).context["exams"]
+        self.assertEqual(by_cadre, [theirs])
+        self.assertEqual(self.client.get(url, {"cadre": "x"}).context["exams"], [])
+        self.assertEqual(len(self.client.get(url, {"area": east.grids[0].code}).context["exams"]), 2)
+        self.assertEqual(self.client.get(url, {"area": east.grids[1].code}).context["exams"], [])
+        # A cadre's own history: hers only, whatever she asks for.
+        self.client.force_login(self.cadre)
+        self.assertEqual(self.client.get(url).context["exams"], [self.exam])
+        self.assertEqual(self.client.get(url, {"cadre": other.pk}).context["exams"], [])

@@ -60,14 +60,18 @@ def results(request: HttpRequest) -> HttpResponse:
     """Rounds × cadres with grades and match ratios (a cadre sees her own history)."""
     require(request.user, "residents.exam_results")
     rows = _visible_exams(request.user).order_by("-round__held_on", "-round_id", "cadre__full_name")
+    # Per cadre or per area over time: links of the table narrow it to one of them.
     if request.GET.get("cadre"):
         rows = rows.filter(cadre_id=as_id(request.GET["cadre"]) or 0)
+    if request.GET.get("area"):
+        rows = rows.filter(area__code=request.GET["area"])
     context = {
         "rounds": list(
             ExamRound.objects.restrict(request.user, Action.VIEW).select_related("parent")[:LIST_LIMIT]
         ),
         "exams": list(rows[:LIST_LIMIT]),
         "may_examine": may(request.user, "residents.examine"),
+        "narrowed": bool(request.GET.get("cadre") or request.GET.get("area")),
     }
     return render(request, "residents/exam_results.html", context)
 
