@@ -7,6 +7,7 @@ from civicgrid.core.params import Kind, Param
 from civicgrid.core.workflow import Guard, Machine, Transition, machines
 
 from .choices import ExamAction, ExamStatus
+from .exams import clean_answers
 
 MACHINE = machines.add(
     Machine(
@@ -22,9 +23,7 @@ MACHINE = machines.add(
                 "residents.exam_answer",
                 guards=(Guard(lambda exam, user, params: exam.cadre_id == user.pk, _("只能作答自己的考试")),),
                 # Checked and converted by exams.clean_answers (the form's many fields are one value).
-                params=(
-                    Param("answers", _("作答"), Kind.TEXT, required=True, resolve=lambda v, u: _clean(v, u)),
-                ),
+                params=(Param("answers", _("作答"), Kind.TEXT, required=True, resolve=clean_answers),),
                 primary=True,
             ),
             Transition(
@@ -49,9 +48,3 @@ MACHINE = machines.add(
         ],
     )
 )
-
-
-def _clean(value, user):  # type: ignore[no-untyped-def]
-    from .exams import clean_answers
-
-    return clean_answers(value, user)

@@ -19,6 +19,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civicgrid.accounts.models import User
 from civicgrid.core import clock
 from civicgrid.core.choices import Action, Role
 from civicgrid.core.errors import InvalidInput
@@ -93,13 +94,10 @@ def area_choices(cadre: Any) -> list[Area]:
     return [area, *grids.order_by("code")]
 
 
-def cadres(street_id: int) -> QuerySet[Any]:
+def cadres(street_id: int) -> QuerySet[User]:
     """The active cadres working in the street (who may be examined there)."""
-    from django.contrib.auth import get_user_model
-
     return (
-        get_user_model()
-        .objects.filter(role=Role.CADRE, is_active=True, memberships__area__street_id=street_id)
+        User.objects.filter(role=Role.CADRE, is_active=True, memberships__area__street_id=street_id)
         .distinct()
         .order_by("full_name", "username")
     )

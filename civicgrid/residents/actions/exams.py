@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.core import clock, events, profile
-from civicgrid.core.choices import Action, Role
+from civicgrid.core.choices import Action
 from civicgrid.core.errors import Conflict, InvalidInput, NotFound
 from civicgrid.core.frame import Context, Frame
 from civicgrid.geo.models import Area
@@ -73,11 +73,7 @@ def create_round(
 
 def _draw(actor: Any, round_: ExamRound, cadre: Any, area: Area | None) -> Exam:
     """The draw inside the caller's transaction (round locked, in the actor's scope)."""
-    if (
-        cadre is None
-        or cadre.role != Role.CADRE
-        or not exams.cadres(round_.street_id).filter(pk=cadre.pk).exists()
-    ):
+    if cadre is None or not exams.cadres(round_.street_id).filter(pk=cadre.pk).exists():
         raise InvalidInput(_("请选择本街道的居民区干部"), {"cadre": "invalid"})
     choices = exams.area_choices(cadre)
     if not choices:

@@ -125,7 +125,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def round_draw(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, "residents.examine")
     round_ = get_object_or_404(ExamRound.objects.restrict(request.user, Action.CHANGE), pk=pk)
-    cadre = next((c for c in exams.cadres(round_.street_id) if str(c.pk) == request.POST.get("cadre")), None)
+    cadre = exams.cadres(round_.street_id).filter(pk=as_id(request.POST.get("cadre", "")) or 0).first()
     area = None
     if request.POST.get("area"):
         area = (
