@@ -20,6 +20,8 @@ from civicgrid.testing.residents import build_registry
 
 MOMENT = datetime(2026, 11, 20, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 EXAMINERS = {Role.ADMIN: 200, Role.LEADER: 200}
+# The exam page: the session and scope, the exam, its items with their flats, the inbox badge.
+EXAM_PAGE_QUERIES = 8
 OTHERS = {Role.DISPATCHER: 404, Role.GRID_WORKER: 404, Role.HANDLER: 404, Role.RESIDENT: 404}
 
 
@@ -220,3 +222,13 @@ class ExamPageTests(TestCase):
         self.client.force_login(self.cadre)
         self.assertEqual(self.client.get(url).context["exams"], [self.exam])
         self.assertEqual(self.client.get(url, {"cadre": other.pk}).context["exams"], [])
+
+    def test_exam_page_queries_do_not_grow_with_households(self) -> None:
+        answers = [{"position": i.position, "size": 1, "care": ["alone"]} for i in self.exam.items.all()]
+        actions.FRAME.run(self.exam.pk, "answer", self.cadre, {"answers": answers})
+        self.client.force_login(self.admin)
+        self.client.get(self.exam.get_absolute_url())
+        with self.assertNumQueries(EXAM_PAGE_QUERIES):
+            response = self.client.get(self.exam.get_absolute_url())
+        self.assertEqual(len(response.context["items"]), 3)
+        self.assertContains(response, "一致")
