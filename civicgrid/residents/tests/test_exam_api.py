@@ -127,3 +127,29 @@ class ExamApiTests(TestCase):
         assert_matrix(
             TokenLogin(self.client), f"{BASE}/exams/rounds/{round_.pk}", {**readers, **others}, users
         )
+
+    def test_the_list_queries_do_not_grow_with_rows(self) -> None:
+        from civicgrid.accounts.models import User
+
+        east = self.world.east
+
+        def add(n: int) -> None:
+            round_ = actions.create_round(self.admin, street=east.street, name=f"轮次{n}", sample_size=1)
+            cadre = User.objects.create(
+                username=f"east-cadre-{n + 10}", role=Role.CADRE, full_name=f"书记{n}"
+            )
+            cadre.memberships.create(area=east.grids[0])
+            actions.draw(self.admin, round_, cadre)
+
+        add(0)
+        few, response = self.examiner.count_queries("/residents/exams")
+        self.assertEqual(response.json()["count"], 1)
+        for n in range(1, 5):
+            add(n)
+        many, response = self.examiner.count_queries("/residents/exams")
+        self.assertEqual(response.json()["count"], 5)
+        self.assertEqual(few, many)
+        rounds_few, _ = self.examiner.count_queries("/residents/exams/rounds")
+        add(9)
+        rounds_many, _ = self.examiner.count_queries("/residents/exams/rounds")
+        self.assertEqual(rounds_few, rounds_many)
