@@ -20,8 +20,8 @@ from civicgrid.testing.residents import build_registry
 
 MOMENT = datetime(2026, 11, 20, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 EXAMINERS = {Role.ADMIN: 200, Role.LEADER: 200}
-# The exam page: the session and scope, the exam, its items with their flats, the inbox badge.
-EXAM_PAGE_QUERIES = 8
+# The exam page: the session and scope, the exam, its items with their flats, the redraw, the inbox badge.
+EXAM_PAGE_QUERIES = 9
 OTHERS = {Role.DISPATCHER: 404, Role.GRID_WORKER: 404, Role.HANDLER: 404, Role.RESIDENT: 404}
 
 
@@ -232,3 +232,4 @@ class ExamPageTests(TestCase):
             response = self.client.get(self.exam.get_absolute_url())
         self.assertEqual(len(response.context["items"]), 3)
         self.assertContains(response, "一致")
+        self.assertContains(response, "按种子复核：抽取结果一致")

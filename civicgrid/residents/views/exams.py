@@ -167,10 +167,13 @@ def _exam_page(request: HttpRequest, pk: int, error: ActionError | None = None) 
     exam = _exam(request, pk)
     user = request.user
     answered = exam.status != "drawn"
+    items = exams.items_view(exam, user)
     context = {
         "exam": exam,
         # Before the answer the cadre sees the households to visit in her memory, nothing more.
-        "items": exams.items_view(exam, user),
+        "items": items,
+        # Anyone reading the exam may check its draw: the seed gives the same households again.
+        "redraw_same": exams.redraw(exam) == [item["household"] for item in items],
         "answered": answered,
         "may_answer": MACHINE.allows(exam, ExamAction.ANSWER, user),
         "may_grade": MACHINE.allows(exam, ExamAction.GRADE, user),
