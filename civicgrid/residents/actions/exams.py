@@ -117,6 +117,8 @@ def draw(actor: Any, round_: ExamRound, cadre: Any, area: Area | None = None) ->
     it) for her exam in the round; the seed and the population size are recorded."""
     with transaction.atomic():
         round_ = lock(actor, ExamRound, round_.pk)
+        if round_.kind == RoundKind.RECHECK:
+            raise Conflict(_("复审轮次只考初审评为一级的干部，不能另行抽户"))
         return _draw(actor, round_, cadre, area)
 
 

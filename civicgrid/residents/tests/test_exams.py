@@ -336,3 +336,5 @@ class ExamTests(TestCase):
             actions.create_recheck(self.admin, self.round)  # once
         with self.assertRaises(Conflict):
             actions.create_recheck(self.admin, recheck)  # not of a re-check
+        with self.assertRaises(Conflict):
+            actions.draw(self.admin, recheck, third)  # nobody else sits it

@@ -24,7 +24,7 @@ from civicgrid.geo.models import Area
 
 from .. import exams
 from ..actions import exams as actions
-from ..choices import CareKind, Employment, ExamAction
+from ..choices import CareKind, Employment, ExamAction, RoundKind
 from ..exam_workflow import MACHINE
 from ..models import Exam, ExamRound
 
@@ -103,7 +103,7 @@ def _round_page(request: HttpRequest, pk: int, error: ActionError | None = None)
         "error": error,
         "may_examine": ExamRound.objects.restrict(user, Action.CHANGE).filter(pk=round_.pk).exists(),
     }
-    if context["may_examine"]:
+    if context["may_examine"] and round_.kind == RoundKind.FIRST:
         drawn = {e.cadre_id for e in context["exams"]}
         context["cadres"] = [c for c in exams.cadres(round_.street_id) if c.pk not in drawn]
         context["areas"] = list(
