@@ -97,7 +97,8 @@ class ExamTests(TestCase):
         # Another seed over the same population gives another draw.
         pks = list(exams.population(area, MOMENT.date(), MOMENT).values_list("pk", flat=True))
         self.assertEqual(exams.sample(pks, 5, exam.seed), drawn)
-        self.assertNotEqual(exams.sample(pks, 5, exam.seed + 1), drawn)
+        # (The seed is new on every run: a few neighbours make "usually" certain enough.)
+        self.assertTrue(any(exams.sample(pks, 5, exam.seed + k) != drawn for k in range(1, 4)))
         self.assertTrue(Event.objects.filter(action="exam_draw", object_id=str(exam.pk)).exists())
 
     def test_draw_from_one_grid_and_fewer_than_n_takes_all(self) -> None:
