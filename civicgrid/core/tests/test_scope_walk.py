@@ -56,7 +56,8 @@ from civicgrid.geo.choices import GridLayerKind
 from civicgrid.geo.models import Area, Building, GridLayer
 from civicgrid.orgs.models import Unit
 from civicgrid.profiles.actions import save_profile
-from civicgrid.residents.models import Exam, ExamRound, Flat, Household, LocalCareKind, Person, Visit
+from civicgrid.residents.models import Flat, Household, LocalCareKind, Person, Visit
+from civicgrid.residents.actions import exams as exam_actions
 from civicgrid.testing.factories import box, build_world
 from civicgrid.testing.residents import build_registry
 from civicgrid.webhooks.models import Delivery, Subscription
@@ -195,6 +196,20 @@ ROUTES = {
     "residents/flats/<pk>/": "residents.flat",
     "residents/households/<pk>/": "residents.household",
     "residents/persons/<pk>/": "residents.person",
+    # residents: 知情考试
+    "residents/exams/rounds/<pk>/": "residents.examround",
+    "residents/exams/rounds/<pk>/draw/": "residents.examround",
+    "residents/exams/rounds/<pk>/recheck/": "residents.examround",
+    "residents/exams/<pk>/": "residents.exam",
+    "residents/exams/<pk>/answer/": "residents.exam",
+    "residents/exams/<pk>/grade/": "residents.exam",
+    "api/v1/residents/exams/rounds/<round_id>": "residents.examround",
+    "api/v1/residents/exams/rounds/<round_id>/draw": "residents.examround",
+    "api/v1/residents/exams/rounds/<round_id>/recheck": "residents.examround",
+    "api/v1/residents/exams/<exam_id>": "residents.exam",
+    "api/v1/residents/exams/<exam_id>/draw-check": "residents.exam",
+    "api/v1/residents/exams/<exam_id>/answer": "residents.exam",
+    "api/v1/residents/exams/<exam_id>/grade": "residents.exam",
 }
 CONSTANTS = {
     "fmt": "json",
@@ -574,16 +589,12 @@ class ScopeWalk(TestCase):
         t.extend(track(tag, (), tag_id=tag.pk) for tag in reg.tags.values())
         kind = LocalCareKind.objects.create(street=east.street, code="walk", name=f"{MARK}-关爱类别#")
         t.append(track(kind, (kind.name,)))
-        exam_round = ExamRound.objects.create(street=east.street, name=f"{MARK}-考试#", held_on=MOMENT.date())
-        t.append(track(exam_round, (exam_round.name,)))
-        cadre = east.users[Role.CADRE]
-        t.append(
-            track(
-                Exam.objects.create(
-                    round=exam_round, street=east.street, cadre=cadre, area=east.residential[0], seed=1
-                )
-            )
-        )
+        # A 知情考试 round with the cadre's exam drawn over the registry, through the actions.
+        admin = east.users[Role.ADMIN]
+        exam_round = exam_actions.create_round(admin, street=east.street, name=f"{MARK}-考试#", sample_size=2)
+        exam = exam_actions.draw(admin, exam_round, east.users[Role.CADRE], east.grids[0])
+        t.append(track(exam_round, (exam_round.name,), round_id=exam_round.pk))
+        t.append(track(exam, (), exam_id=exam.pk))
 
     @classmethod
     def add_case(cls, tag: str, *, grid: int, by: Any, dispatch: bool = False) -> Case:
