@@ -56,8 +56,8 @@ from civicgrid.geo.choices import GridLayerKind
 from civicgrid.geo.models import Area, Building, GridLayer
 from civicgrid.orgs.models import Unit
 from civicgrid.profiles.actions import save_profile
-from civicgrid.residents.models import Flat, Household, LocalCareKind, Person, Visit
 from civicgrid.residents.actions import exams as exam_actions
+from civicgrid.residents.models import Flat, Household, LocalCareKind, Person, Visit
 from civicgrid.testing.factories import box, build_world
 from civicgrid.testing.residents import build_registry
 from civicgrid.webhooks.models import Delivery, Subscription
