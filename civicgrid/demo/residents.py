@@ -50,6 +50,8 @@ from .cases import StreetInfo, offset, street_infos
 
 SH = ZoneInfo("Asia/Shanghai")
 BATCH = 2000
+# The registry is dated this many days before loading: before the first visit of the demo's year.
+REGISTERED_DAYS_AGO = 367
 REGION = "310000"  # the city's own code: on no real identity card
 
 SURNAMES = "张王陈李徐朱周沈陆顾吴黄杨钱孙胡金施蒋邵姚郑唐曹许范严袁俞倪龚汤宋韩冯谢潘赵刘马蔡"
@@ -501,83 +503,87 @@ def _load_street(
     )
     flats = Planner(info, today).flats(buildings, per_street)
     Carer(info.spec.key, today).tag(flats)
-    local = {
-        code: LocalCareKind(street=street, code=code, name=name, name_en=en, visit_interval_days=days)
-        for code, name, en, days in LOCAL_KINDS
-    }
-    LocalCareKind.objects.bulk_create(local.values())
-    shidu = local["shidu"]
+    # The registry was there before the demo's year (its visits span that year): its rows and
+    # their events are dated a day before it, so a draw "as the registry stood" finds them.
+    registered = now - timedelta(days=REGISTERED_DAYS_AGO)
+    with clock.at(registered):
+        local = {
+            code: LocalCareKind(street=street, code=code, name=name, name_en=en, visit_interval_days=days)
+            for code, name, en, days in LOCAL_KINDS
+        }
+        LocalCareKind.objects.bulk_create(local.values())
+        shidu = local["shidu"]
 
-    flat_rows = [
-        Flat(
-            building=f.building,
-            street=street,
-            room=f.room,
-            floor=f.floor,
-            use=f.use,
-            area_m2=f.area_m2,
-            owner_name=f.owner_name,
-            owner_phone=f.owner_phone,
-        )
-        for f in flats
-    ]
-    Flat.objects.bulk_create(flat_rows, batch_size=BATCH)
-    pairs = [(f, h, row) for f, row in zip(flats, flat_rows, strict=True) for h in f.households]
-    household_rows = [
-        Household(flat=row, street=street, tenure=h.tenure, moved_in=h.moved_in) for _f, h, row in pairs
-    ]
-    Household.objects.bulk_create(household_rows, batch_size=BATCH)
-    members = [
-        (h, p, row) for (_f, h, _flat), row in zip(pairs, household_rows, strict=True) for p in h.persons
-    ]
-    person_rows = [
-        Person(
-            street=street,
-            household=row,
-            name=p.name,
-            sex=p.sex,
-            birth_date=p.birth,
-            id_number=p.id_number,
-            phone=p.phone,
-            relation=p.relation,
-            residence=p.residence,
-            employment=p.employment,
-            notes=p.notes,
-        )
-        for _h, p, row in members
-    ]
-    Person.objects.bulk_create(person_rows, batch_size=BATCH)
-    for (_h, p, household), person in zip(members, person_rows, strict=True):
-        if p.relation == Relation.HEAD:
-            household.head = person
-    Household.objects.bulk_update(household_rows, ["head"], batch_size=BATCH)
-    Residence.objects.bulk_create(
-        [
-            Residence(
-                person=person,
-                household=household,
+        flat_rows = [
+            Flat(
+                building=f.building,
                 street=street,
-                relation=p.relation,
-                moved_in=max(h.moved_in, p.birth),
+                room=f.room,
+                floor=f.floor,
+                use=f.use,
+                area_m2=f.area_m2,
+                owner_name=f.owner_name,
+                owner_phone=f.owner_phone,
             )
-            for (h, p, household), person in zip(members, person_rows, strict=True)
-        ],
-        batch_size=BATCH,
-    )
-    tag_rows = [
-        CareTag(
-            person=person,
-            street=street,
-            kind=kind,
-            local_kind=shidu if kind == CareKind.LOCAL else None,
-            disability_grade=grade,
-            starts_on=start,
-            ends_on=ends,
+            for f in flats
+        ]
+        Flat.objects.bulk_create(flat_rows, batch_size=BATCH)
+        pairs = [(f, h, row) for f, row in zip(flats, flat_rows, strict=True) for h in f.households]
+        household_rows = [
+            Household(flat=row, street=street, tenure=h.tenure, moved_in=h.moved_in) for _f, h, row in pairs
+        ]
+        Household.objects.bulk_create(household_rows, batch_size=BATCH)
+        members = [
+            (h, p, row) for (_f, h, _flat), row in zip(pairs, household_rows, strict=True) for p in h.persons
+        ]
+        person_rows = [
+            Person(
+                street=street,
+                household=row,
+                name=p.name,
+                sex=p.sex,
+                birth_date=p.birth,
+                id_number=p.id_number,
+                phone=p.phone,
+                relation=p.relation,
+                residence=p.residence,
+                employment=p.employment,
+                notes=p.notes,
+            )
+            for _h, p, row in members
+        ]
+        Person.objects.bulk_create(person_rows, batch_size=BATCH)
+        for (_h, p, household), person in zip(members, person_rows, strict=True):
+            if p.relation == Relation.HEAD:
+                household.head = person
+        Household.objects.bulk_update(household_rows, ["head"], batch_size=BATCH)
+        Residence.objects.bulk_create(
+            [
+                Residence(
+                    person=person,
+                    household=household,
+                    street=street,
+                    relation=p.relation,
+                    moved_in=max(h.moved_in, p.birth),
+                )
+                for (h, p, household), person in zip(members, person_rows, strict=True)
+            ],
+            batch_size=BATCH,
         )
-        for (_h, p, _row), person in zip(members, person_rows, strict=True)
-        for kind, start, ends, grade in p.tags
-    ]
-    CareTag.objects.bulk_create(tag_rows, batch_size=BATCH)
+        tag_rows = [
+            CareTag(
+                person=person,
+                street=street,
+                kind=kind,
+                local_kind=shidu if kind == CareKind.LOCAL else None,
+                disability_grade=grade,
+                starts_on=start,
+                ends_on=ends,
+            )
+            for (_h, p, _row), person in zip(members, person_rows, strict=True)
+            for kind, start, ends, grade in p.tags
+        ]
+        CareTag.objects.bulk_create(tag_rows, batch_size=BATCH)
     visits = _visits(info, street, pairs, household_rows, today, local)
     Visit.objects.bulk_create(visits, batch_size=BATCH)
 
@@ -590,7 +596,7 @@ def _load_street(
                 "household_add",
                 street_id=street.pk,
                 version=row.version,
-                at=now,
+                at=registered,
                 payload={"persons": len(h.persons), "via": "demo"},
             )
         )

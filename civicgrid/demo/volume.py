@@ -180,3 +180,11 @@ VISIT_FOLLOW_UP = 0.08
 # this many metres from the building.
 CHECKIN_DAYS = 60
 CHECKIN_METRES = (5, 80)
+
+# The 知情 examinations (exams.py): how well each street's cadre knows her households — the
+# share of facts she recalls — by the street's place in the plan; at 0.97 and more she is
+# usually graded 一级 and sits the re-check round a month later.
+EXAM_RECALL = (0.985, 0.9, 0.975, 0.8)
+# The first round this many days before the day of loading; the re-check round a month after it.
+EXAM_FIRST_DAYS_AGO = 150
+EXAM_RECHECK_AFTER_DAYS = 30

@@ -22,9 +22,9 @@ from civicgrid.demo.cases import street_infos
 from civicgrid.demo.residents import SH, Planner, load_registry
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area, Building
-from civicgrid.residents import care, idcard
-from civicgrid.residents.choices import CareKind, FlatUse, Relation, VisitStatus
-from civicgrid.residents.models import CareTag, Flat, Household, LocalCareKind, Person, Visit
+from civicgrid.residents import care, exams, idcard
+from civicgrid.residents.choices import CareKind, ExamStatus, FlatUse, Relation, RoundKind, VisitStatus
+from civicgrid.residents.models import CareTag, ExamRound, Flat, Household, LocalCareKind, Person, Visit
 
 PER_STREET = 1200
 STREETS = {
@@ -242,6 +242,32 @@ class DemoRegistryTests(TestCase):
         due_before = dt.datetime.combine(self.load_day, dt.time(), SH) - dt.timedelta(days=intervals["alone"])
         late = sum(1 for h in alone if h.last is None or h.last < due_before)
         assert 0 < late < 0.3 * alone.count()
+
+    # --- 知情考试 ---------------------------------------------------------------------------
+
+    def test_two_examination_rounds_drawn_answered_and_graded(self):
+        first_day = self.load_day - dt.timedelta(days=volume.EXAM_FIRST_DAYS_AGO)
+        rechecked = 0
+        for key in KEYS:
+            rounds = list(ExamRound.objects.filter(street=self.street(key)).order_by("held_on"))
+            first = rounds[0]
+            assert first.kind == RoundKind.FIRST and first.held_on == first_day
+            [exam] = first.exams.all()
+            assert exam.cadre.username == f"{key}-cadre" and exam.status == ExamStatus.GRADED
+            assert exam.items.count() == min(first.sample_size, exam.population) and exam.total > 0
+            # The draw can be redone from its recorded seed.
+            assert exams.redraw(exam) == list(
+                exam.items.order_by("position").values_list("household_id", flat=True)
+            )
+            assert exam.grade == exams.suggested_grade(exam.matched, exam.total)
+            if exam.grade == 1:
+                [recheck] = rounds[1:]
+                assert recheck.kind == RoundKind.RECHECK and recheck.parent_id == first.pk
+                assert recheck.exams.get().status == ExamStatus.GRADED
+                rechecked += 1
+            else:
+                assert rounds[1:] == []
+        assert 0 < rechecked < len(KEYS)
 
     # --- reloads ------------------------------------------------------------------------
 

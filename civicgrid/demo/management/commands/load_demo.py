@@ -13,12 +13,13 @@ from civicgrid.core.choices import Role
 from civicgrid.demo import volume
 from civicgrid.demo.builder import DEMO_PASSWORD, DemoError, DemoPlan, build_plan, load_plan
 from civicgrid.demo.cases import DEMO_SOURCE, demo_days, load_cases
+from civicgrid.demo.exams import load_exams
 from civicgrid.demo.residents import load_registry
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area, Building, GridLayer
 from civicgrid.insights import rollups
 from civicgrid.orgs.models import Unit
-from civicgrid.residents.models import CareTag, Flat, Person, Visit
+from civicgrid.residents.models import CareTag, Exam, Flat, Person, Visit
 
 
 def _width(text: str) -> int:
@@ -87,7 +88,9 @@ class Command(BaseCommand):
                 rollups.refresh()
             # The registry and its year of visits (skipped for a street that has one).
             registry = None if options["no_cases"] else load_registry(plan, options["residents_per_street"])
-            # The two 知情 examination rounds of the demo's year go here, on the registry.
+            # The two 知情 examination rounds of the demo's year, on the registry.
+            if registry is not None and options["residents_per_street"]:
+                load_exams(plan)
         if quiet:
             return
         users = {u.username: u for u in User.objects.filter(username__in=[p.username for p in plan.users])}
@@ -119,6 +122,7 @@ class Command(BaseCommand):
             [_("演示实有人口"), str(Person.objects.filter(street__code__in=streets).count())],
             [_("演示关爱对象标签"), str(CareTag.objects.filter(street__code__in=streets).count())],
             [_("演示走访记录"), str(Visit.objects.filter(street__code__in=streets).count())],
+            [_("演示知情考试"), str(Exam.objects.filter(street__code__in=streets).count())],
         ]
         self.stdout.write(table([_("对象"), _("数量")], counts))
         if cases is not None:
