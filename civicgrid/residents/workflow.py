@@ -114,7 +114,7 @@ TRANSITIONS = [
 
 MACHINE = machines.add(
     Machine(
-        name="visits",
+        name="residents.visits",
         statuses=VisitStatus,
         actions=VisitAction,
         transitions=TRANSITIONS,

@@ -28,11 +28,17 @@ def canonical(kind: str) -> str:
     return event_kind(ALIASES.get(prefix, prefix), action) if dot else kind
 
 
+# The apps whose events webhooks deliver (delivery.CONSUMER reads these). The registry's
+# (residents) are personal and never leave by webhook: its machines offer no kinds.
+APPS = frozenset({"cases"})
+
+
 def event_choices() -> list[tuple[str, StrOrPromise]]:
     """Every event kind and its label, machine by machine in table order."""
     return [
         (event_kind(name, action.value), action.label)
         for name, machine in machines.machines.items()
+        if name.partition(".")[0] in APPS
         for action in machine.actions
     ]
 

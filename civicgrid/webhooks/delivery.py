@@ -30,7 +30,7 @@ from civicgrid.core.inputs import is_digits
 from civicgrid.core.models import Event
 
 from . import payloads, signing, transport
-from .choices import DeliveryStatus, canonical, event_kind
+from .choices import APPS, DeliveryStatus, canonical, event_kind
 from .models import Delivery, Subscription
 
 logger = logging.getLogger(__name__)
@@ -133,7 +133,7 @@ def _matches(logged: Sequence[Event]) -> list[tuple[Event, list[tuple[int, str]]
 
 
 # Only the apps whose events have a payload (payloads.build): the cases today.
-CONSUMER = events.Consumer("webhooks", deliver_events, apps=frozenset({"cases"}))
+CONSUMER = events.Consumer("webhooks", deliver_events, apps=APPS)
 
 
 # ---------------------------------------------------------------------------- attempts
