@@ -185,3 +185,17 @@ def params_schema(name: str, params: tuple[Param, ...], version_help: str) -> ty
     model = create_model(name, __base__=_StrictBody, **fields)
     DOCUMENTED_SCHEMAS[name] = model
     return model
+
+
+def action_bodies(frame: Any, prefix: str, version_help: str) -> dict[str, type[Schema]]:
+    """The typed request body of every action a frame implements (from its machine's
+    declarations), named `<prefix><Action>Params`: what an app's action endpoint takes."""
+    bodies = {
+        action: params_schema(
+            prefix + "".join(part.capitalize() for part in action.split("_")) + "Params",
+            frame.machine[action].params,
+            version_help,
+        )
+        for action in frame.bodies
+    }
+    return bodies

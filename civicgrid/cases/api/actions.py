@@ -9,13 +9,12 @@ from django.http import HttpResponse
 from ninja import Router
 
 from civicgrid.core.audit import acting_as
-from civicgrid.core.rest import WRITE_ERRORS, check_if_match, params_schema
+from civicgrid.core.rest import WRITE_ERRORS, action_bodies, check_if_match
 
 from .. import actions
 from ..errors import InvalidInput
 from ..models import Case
 from ..schemas import CaseDetailOut
-from ..workflow import MACHINE
 from .common import (
     UNSUPPORTED_PARAMETERS,
     annotated,
@@ -30,18 +29,9 @@ from .common import (
 router = Router(tags=["cases"])
 
 
-def _body_name(action: str) -> str:
-    return "".join(part.capitalize() for part in action.split("_")) + "Params"
-
-
-# One typed body per action, from its declaration in the transition table (cases/workflow.py).
-ACTION_BODIES = {
-    action: params_schema(
-        _body_name(action), MACHINE[action].params, "你读到的工单版本（If-Match 亦可）；已过期则 409"
-    )
-    for action in actions.FRAME.bodies
-}
-# The action path parameter: the actions a person can run, as a named enum.
+# One typed body per action, from its declaration in the transition table (cases/workflow.py);
+# the action path parameter: the actions a person can run, as a named enum.
+ACTION_BODIES = action_bodies(actions.FRAME, "", "你读到的工单版本（If-Match 亦可）；已过期则 409")
 PersonAction = Enum("PersonAction", {a.upper(): a for a in ACTION_BODIES}, type=str)  # type: ignore[misc]
 
 

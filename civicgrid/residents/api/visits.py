@@ -17,14 +17,13 @@ from civicgrid.core.audit import acting_as
 from civicgrid.core.choices import Action
 from civicgrid.core.errors import Forbidden, InvalidInput, NotFound
 from civicgrid.core.pagination import DEFAULT_PAGE_SIZE, PageNumber, PageOut, PageSize, paginate
-from civicgrid.core.rest import READ_ERRORS, WRITE_ERRORS, check_if_match, make_etag, params_schema
+from civicgrid.core.rest import READ_ERRORS, WRITE_ERRORS, action_bodies, check_if_match, make_etag
 
 from .. import due
 from ..actions import visits as actions
 from ..care import is_sensitive
 from ..choices import VisitStatus
 from ..models import Visit
-from ..workflow import MACHINE
 
 router = Router(tags=["residents"])
 
@@ -228,17 +227,8 @@ def plan_visit(request: Any, household_id: int, body: PlanIn) -> Status[dict[str
     return Status(201, visit_out(_one(user, visit.pk)))
 
 
-def _body_name(action: str) -> str:
-    return "Visit" + "".join(part.capitalize() for part in action.split("_")) + "Params"
-
-
 # One typed body per action, from its declaration in the transition table (residents/workflow.py).
-ACTION_BODIES = {
-    action: params_schema(
-        _body_name(action), MACHINE[action].params, "你读到的走访记录版本（If-Match 亦可）；已过期则 409"
-    )
-    for action in actions.FRAME.bodies
-}
+ACTION_BODIES = action_bodies(actions.FRAME, "Visit", "你读到的走访记录版本（If-Match 亦可）；已过期则 409")
 VisitActionName = Enum("VisitActionName", {a.upper(): a for a in ACTION_BODIES}, type=str)  # type: ignore[misc]
 
 
