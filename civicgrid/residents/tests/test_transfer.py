@@ -24,9 +24,11 @@ from civicgrid.testing.permissions import assert_matrix
 from civicgrid.testing.residents import build_registry
 
 TODAY = date(2026, 10, 15)
-# Queries per row of the 2,000-row file, at most (measured: a new person 16.7 on SQLite, 23.2
-# on PostgreSQL, whose savepoints and locks are queries; an unchanged one 3.5).
-BOUND_ADD, BOUND_SAME = 30, 6
+# Queries per row of the 2,000-row file, at most (measured: a new person 16.7 on SQLite, 23–33
+# on PostgreSQL, whose savepoints and row locks are queries — the registry's version-checked
+# writes lock the household and person again; an unchanged one 3.5). A bound, not a target: it
+# fails when a query is added per row, not when the counts shift by a few.
+BOUND_ADD, BOUND_SAME = 40, 6
 MOMENT = time_machine.travel(TODAY.isoformat() + " 10:00:00+08:00", tick=False)
 HEADER = [
     "地址",
