@@ -1,6 +1,7 @@
 """The registry pages' forms: they parse and check what a person typed; the writes are
 residents.actions.registry's (each form's `run()` calls one action and nothing else)."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -20,16 +21,18 @@ from .models import CareTag, Flat, Household, LocalCareKind, Person
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
-class ActionForm(forms.Form):
-    """A form whose `run()` takes one action; the action's refusal lands under the field it
-    names (else above the form) and `run()` answers None."""
+class RegistryForm(forms.Form):
+    """A registry write typed on a page: each subclass's `call()` takes one action of
+    actions/registry.py (these writes are no machine transitions, so core.action_forms does not
+    apply); `run()` puts the action's refusal under the field it names (else above the form)
+    and answers None."""
+
+    # Each subclass defines it: the one action, with the cleaned data.
+    call: Callable[[dict[str, Any]], Any]
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-
-    def call(self, data: dict[str, Any]) -> Any:
-        raise NotImplementedError
 
     def run(self) -> Any:
         if not self.is_valid():
@@ -49,7 +52,7 @@ def _choices(choices: Any, blank: bool = False) -> list[tuple[str, Any]]:
 # ---------------------------------------------------------------------------- flats, households
 
 
-class FlatForm(ActionForm):
+class FlatForm(RegistryForm):
     room = forms.CharField(label=_("室号"), max_length=32)
     floor = forms.IntegerField(label=_("楼层"), required=False, min_value=-10, max_value=200)
     use = forms.ChoiceField(label=_("房屋用途"), choices=FlatUse.choices)
@@ -95,7 +98,7 @@ class FlatForm(ActionForm):
         )
 
 
-class HouseholdForm(ActionForm):
+class HouseholdForm(RegistryForm):
     flat = forms.ModelChoiceField(
         label=_("房屋"), queryset=Flat.objects.none(), widget=FastSelect, empty_label="—"
     )
@@ -121,7 +124,7 @@ class HouseholdForm(ActionForm):
 # ---------------------------------------------------------------------------- persons
 
 
-class PersonForm(ActionForm):
+class PersonForm(RegistryForm):
     """Add a person to a household, or change one (`person`, with the version read). The
     personal fields (number, phone, notes) are never filled in: blank keeps what is on file."""
 
@@ -197,7 +200,7 @@ class PersonForm(ActionForm):
         )
 
 
-class MoveInForm(ActionForm):
+class MoveInForm(RegistryForm):
     household = forms.ModelChoiceField(
         label=_("迁入住户"), queryset=Household.objects.none(), widget=FastSelect, empty_label="—"
     )
@@ -222,7 +225,7 @@ class MoveInForm(ActionForm):
         )
 
 
-class MoveOutForm(ActionForm):
+class MoveOutForm(RegistryForm):
     on = forms.DateField(label=_("迁出日期"), widget=DATE)
     reason = forms.CharField(label=_("原因"), max_length=200, required=False)
     deceased = forms.BooleanField(label=_("已死亡"), required=False)
@@ -241,7 +244,7 @@ class MoveOutForm(ActionForm):
 # ---------------------------------------------------------------------------- care tags
 
 
-class CareTagForm(ActionForm):
+class CareTagForm(RegistryForm):
     kind = forms.ChoiceField(label=_("关爱类别"), choices=())
     local_kind = forms.ModelChoiceField(
         label=_("街道自定义类别"), queryset=LocalCareKind.objects.none(), required=False, empty_label="—"
@@ -277,7 +280,7 @@ class CareTagForm(ActionForm):
         )
 
 
-class EndTagForm(ActionForm):
+class EndTagForm(RegistryForm):
     tag = forms.ModelChoiceField(queryset=CareTag.objects.none(), widget=forms.HiddenInput)
     ends_on = forms.DateField(label=_("结束日期"), widget=DATE)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)

@@ -26,7 +26,6 @@ from .. import care
 from ..choices import AgeBand
 from ..filters import PersonFilterSet
 from ..forms import (
-    ActionForm,
     CareTagForm,
     EndTagForm,
     FlatForm,
@@ -34,6 +33,7 @@ from ..forms import (
     MoveInForm,
     MoveOutForm,
     PersonForm,
+    RegistryForm,
 )
 from ..models import CareTag, Flat, Household, Person, Residence
 
@@ -64,8 +64,8 @@ def care_of(
 
 
 def handle(
-    request: HttpRequest, forms: dict[str, Callable[..., ActionForm]]
-) -> tuple[dict[str, ActionForm], ActionForm | None, Any]:
+    request: HttpRequest, forms: dict[str, Callable[..., RegistryForm]]
+) -> tuple[dict[str, RegistryForm], RegistryForm | None, Any]:
     """The page's forms, blank; on a POST the one its `op` names bound and run. Returns the
     forms, the one refused (or None) and the action's result (None unless it succeeded).
     Writing needs residents.edit (404 otherwise, like the pages)."""
@@ -84,7 +84,7 @@ def handle(
 
 
 def answer(
-    request: HttpRequest, template: str, context: dict[str, Any], failed: ActionForm | None
+    request: HttpRequest, template: str, context: dict[str, Any], failed: RegistryForm | None
 ) -> HttpResponse:
     """The page; after a refused form, with it shown again (its errors) and status 400."""
     if failed is not None:
@@ -168,7 +168,7 @@ def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     flats = Flat.objects.restrict(user, Action.VIEW).filter(building=building)
     households = current_households(user).filter(flat__building=building)
-    forms: dict[str, Callable[..., ActionForm]] = {
+    forms: dict[str, Callable[..., RegistryForm]] = {
         "flat": lambda data=None: FlatForm(data, user=user, building=building),
         "household": lambda data=None: HouseholdForm(data, user=user, flats=flats),
         "person": lambda data=None: PersonForm(data, user=user, households=households),
@@ -195,7 +195,7 @@ def flat_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     visible = Flat.objects.restrict(user, Action.VIEW)
     flat = get_object_or_404(visible.select_related("building", "street"), pk=pk)
-    forms: dict[str, Callable[..., ActionForm]] = {
+    forms: dict[str, Callable[..., RegistryForm]] = {
         "flat": lambda data=None: FlatForm(data, user=user, building=flat.building, flat=flat),
         "household": lambda data=None: HouseholdForm(data, user=user, flats=visible.filter(pk=flat.pk)),
     }
@@ -223,7 +223,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     household = get_object_or_404(
         with_members(user, visible).select_related("flat", "flat__building", "head"), pk=pk
     )
-    forms: dict[str, Callable[..., ActionForm]] = {}
+    forms: dict[str, Callable[..., RegistryForm]] = {}
     if household.is_current:
         forms["person"] = lambda data=None: PersonForm(
             data, user=user, households=visible.filter(pk=household.pk)
@@ -262,7 +262,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     open_tags = CareTag.objects.restrict(user, Action.CHANGE).filter(person=person, ends_on__isnull=True)
     elsewhere = current_households(user, Action.CHANGE).exclude(pk=person.household_id or 0)
-    forms: dict[str, Callable[..., ActionForm]] = {
+    forms: dict[str, Callable[..., RegistryForm]] = {
         "edit": lambda data=None: PersonForm(data, user=user, person=person),
         "tag": lambda data=None: CareTagForm(data, user=user, person=person),
         "end_tag": lambda data=None: EndTagForm(data, user=user, tags=open_tags),
