@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -44,12 +45,23 @@ class PersonFilterSet(CheckedFilterSet):
         choices=[("any", _("任一关爱类别")), *CareKind.choices],
         method="filter_care",
         widget=FastSelect,
+        empty_label=_("全部"),
     )
-    age = django_filters.ChoiceFilter(label=_("高龄"), choices=AgeBand.choices, method="filter_age")
-    residence = django_filters.ChoiceFilter(label=_("居住状态"), choices=ResidenceStatus.choices)
-    employment = django_filters.ChoiceFilter(label=_("就业状况"), choices=Employment.choices)
-    sex = django_filters.ChoiceFilter(label=_("性别"), choices=Sex.choices)
-    current = django_filters.BooleanFilter(label=_("仅现住人员"), method="filter_current")
+    age = django_filters.ChoiceFilter(
+        label=_("高龄"), choices=AgeBand.choices, method="filter_age", empty_label=_("全部")
+    )
+    residence = django_filters.ChoiceFilter(
+        label=_("居住状态"), choices=ResidenceStatus.choices, empty_label=_("全部")
+    )
+    employment = django_filters.ChoiceFilter(
+        label=_("就业状况"), choices=Employment.choices, empty_label=_("全部")
+    )
+    sex = django_filters.ChoiceFilter(label=_("性别"), choices=Sex.choices, empty_label=_("全部"))
+    current = django_filters.BooleanFilter(
+        label=_("仅现住人员"),
+        method="filter_current",
+        widget=forms.Select(choices=[("", _("全部")), ("true", _("是")), ("false", _("否"))]),
+    )
 
     class Meta:
         model = Person
