@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "civicgrid.accounts",
     "civicgrid.cases",
     "civicgrid.residents",
+    "civicgrid.inspections",
     "civicgrid.insights",
     "civicgrid.open311",
     "civicgrid.webhooks",

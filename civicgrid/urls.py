@@ -21,6 +21,7 @@ urlpatterns = [
     path("orgs/", include("civicgrid.orgs.urls")),
     path("cases/", include("civicgrid.cases.urls")),
     path("residents/", include("civicgrid.residents.urls")),
+    path("inspections/", include("civicgrid.inspections.urls")),
     path("report/", include("civicgrid.cases.public_urls")),
     path("webhooks/", include("civicgrid.webhooks.urls")),
     path("profiles/", include("civicgrid.profiles.urls")),

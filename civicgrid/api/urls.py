@@ -76,6 +76,7 @@ def _mount() -> None:
     from civicgrid.cases.api import router as cases_router
     from civicgrid.geo.api import router as geo_router
     from civicgrid.insights.api import router as insights_router
+    from civicgrid.inspections.api import router as inspections_router
     from civicgrid.orgs.api import router as orgs_router
     from civicgrid.residents.api import router as residents_router
     from civicgrid.webhooks.api import router as webhooks_router
@@ -87,6 +88,7 @@ def _mount() -> None:
     api.add_router("/insights", insights_router, auth=TokenAuth("insights"))
     api.add_router("/", webhooks_router, auth=TokenAuth("webhooks"))
     api.add_router("/residents", residents_router, auth=TokenAuth("residents"))
+    api.add_router("/inspections", inspections_router, auth=TokenAuth("inspections"))
 
 
 _mount()

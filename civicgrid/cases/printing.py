@@ -1,7 +1,7 @@
 """A case's printed forms (纸质单据): the 派遣单 (交办单) a unit signs for, the 督办单 and the
-结案单, A4 PDFs drawn by WeasyPrint from `cases/print/form.html` in Noto Sans CJK (Debian
-`fonts-noto-cjk`). Personal data is masked as on the case page: the reporter's phone, and the
-phones, ID numbers and plates typed into the description and the notes printed.
+结案单, A4 PDFs drawn from `cases/print/form.html` by `core.pdf`. Personal data is masked as
+on the case page: the reporter's phone, and the phones, ID numbers and plates typed into the
+description and the notes printed.
 
 Document numbers follow one scheme, read from the timeline, so a reprint keeps its number and
 printing writes nothing: `<case number>-<code><round>`, the code PQ (派遣), DB (督办) or JA
@@ -14,13 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.core import clock, privacy
+from civicgrid.core import clock, pdf, privacy
 from civicgrid.core.redact import redact
 
 from . import timeline
@@ -118,12 +117,4 @@ def render(case: Case, key: str, user: Any) -> Document:
             {"at": e.at, "label": e.get_action_display(), "units": timeline.units_named(e)} for e in events
         ],
     }
-    html = render_to_string("cases/print/form.html", context)
-    # Imported when printing: it loads Pango and the fonts.
-    from weasyprint import HTML, URLFetcher
-
-    # The form is self-contained: nothing in it may make the renderer reach for a file or
-    # the network (no protocol is allowed).
-    pdf = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=())).write_pdf()
-    assert pdf is not None  # write_pdf() without a target returns the bytes
-    return Document(number=number, pdf=pdf)
+    return Document(number=number, pdf=pdf.render("cases/print/form.html", context))

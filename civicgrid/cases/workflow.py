@@ -181,6 +181,37 @@ def _category_picker() -> Any:
     return CategoryPicker()
 
 
+def category_param(**extra: Any) -> Param:
+    """The problem category as every form picks it (a searchable grouped list), resolved to
+    its row: the cases' own actions and other apps' "open a case" steps declare it from here."""
+    return Param(
+        "category",
+        _("问题分类"),
+        Kind.CHOICE,
+        choices=_category_choices,
+        widget=_category_picker,
+        resolve=_resolve_category,
+        **extra,
+    )
+
+
+def open_case_params(initial_description: Callable[[Any, Any], str]) -> tuple[Param, Param]:
+    """What another app's "open a case" step asks (由走访立工单, 整改转工单): a category and the
+    description, prefilled from the object (`initial_description(obj, user)`)."""
+    return (
+        category_param(required=True),
+        Param(
+            "description",
+            _("诉求内容"),
+            Kind.LONGTEXT,
+            required=True,
+            required_message="请填写诉求内容",
+            max_length=2000,
+            initial=initial_description,
+        ),
+    )
+
+
 def _resolve_master(value: Any, user: Any) -> Any:
     from .actions.frame import load_case
 
@@ -309,15 +340,7 @@ TRANSITIONS = [
         S.FILED,
         DESK,
         params=(
-            Param(
-                "category",
-                _("问题分类"),
-                Kind.CHOICE,
-                choices=_category_choices,
-                widget=_category_picker,
-                resolve=_resolve_category,
-                initial=lambda case, user: case.category.code,
-            ),
+            category_param(initial=lambda case, user: case.category.code),
             Param(
                 "request_type",
                 _("诉求类型"),

@@ -31,7 +31,7 @@ from typing import Any
 
 from django.db import models, transaction
 
-from . import clock, events
+from . import attachments, clock, events
 from .errors import Conflict, InvalidInput
 from .retry import retry_when_locked
 from .workflow import Machine, Transition
@@ -65,6 +65,27 @@ class Context:
 
     def on_commit(self, callback: Callable[[], object]) -> None:
         self.after_commit.append(callback)
+
+
+@dataclass
+class FilesContext(Context):
+    """The context of a machine whose actions bring photos: the body puts the cleaned files in
+    `photos` (and the stage in `stage`); the app's `record` calls `store_photos()`, which writes
+    them with the action's event inside its transaction. A rollback removes the files again."""
+
+    photos: list[Any] = field(default_factory=list)
+    stage: str = ""
+    stored: attachments.StoredFiles = field(default_factory=attachments.StoredFiles)
+
+    def __post_init__(self) -> None:
+        self.on_rollback.append(self.stored.cleanup)
+
+    def store_photos(self, stage: str = "") -> list[Any]:
+        if not self.photos:
+            return []
+        return attachments.store(
+            self.obj, self.photos, stage or self.stage, self.actor, self.stored, event_id=self.logged.pk
+        )
 
 
 # An action's body: (context, **cleaned parameters) -> None.

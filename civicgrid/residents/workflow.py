@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.cases import checkin
+from civicgrid.cases.workflow import open_case_params
 from civicgrid.core.attachments import clean_image
 from civicgrid.core.params import Kind, Param
 from civicgrid.core.workflow import Guard, Machine, Transition, machines
@@ -20,24 +21,6 @@ class VisitPhoto(models.TextChoices):
     """The stage of a visit's attachments (core.attachments)."""
 
     VISIT = "visit", _("走访照片")
-
-
-def _category_choices() -> list[Any]:
-    from civicgrid.cases.widgets import category_choices
-
-    return category_choices()
-
-
-def _category_picker() -> Any:
-    from civicgrid.cases.widgets import CategoryPicker
-
-    return CategoryPicker()
-
-
-def _resolve_category(value: Any, user: Any) -> Any:
-    from civicgrid.cases.actions.intake import resolve_category
-
-    return resolve_category(value)
 
 
 def _no_case_yet(visit: Any, user: Any, params: Mapping[str, Any] | None) -> bool:
@@ -89,26 +72,7 @@ TRANSITIONS = [
         None,
         "residents.visit",
         guards=(Guard(_no_case_yet, _("该走访已立过工单")),),
-        params=(
-            Param(
-                "category",
-                _("问题分类"),
-                Kind.CHOICE,
-                required=True,
-                choices=_category_choices,
-                widget=_category_picker,
-                resolve=_resolve_category,
-            ),
-            Param(
-                "description",
-                _("诉求内容"),
-                Kind.LONGTEXT,
-                required=True,
-                required_message="请填写诉求内容",
-                max_length=2000,
-                initial=lambda visit, user: visit.follow_up or visit.found,
-            ),
-        ),
+        params=open_case_params(lambda visit, user: visit.follow_up or visit.found),
     ),
 ]
 

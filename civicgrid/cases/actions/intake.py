@@ -8,11 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from civicgrid.core import clock
+from civicgrid.core import clock, numbering
 from civicgrid.core.errors import Conflict, InvalidInput
 from civicgrid.core.querysets import user_scope
 from civicgrid.geo.services import Location, PlaceRef, find_building, locate
@@ -156,14 +155,7 @@ def resolve_category(code: Any) -> Category:
 
 
 def _next_number(street_id: int, street_code: str, year: int) -> str:
-    """The next number of the street and year. The UPDATE takes the row lock (held to COMMIT,
-    so numbers stay gap-free and unique); the first case of a year creates the row."""
-    rows = CaseSequence.objects.filter(street_id=street_id, year=year)
-    if not rows.update(last=F("last") + 1):
-        CaseSequence.objects.select_for_update().get_or_create(street_id=street_id, year=year)
-        rows.update(last=F("last") + 1)
-    last = rows.values_list("last", flat=True).get()
-    return f"{street_code}-{year}-{last:06d}"
+    return f"{street_code}-{year}-{numbering.take(CaseSequence, street_id, year):06d}"
 
 
 def validate_input(
@@ -192,6 +184,26 @@ def check_street_scope(scope: Any, location: Location) -> None:
     ):
         message = f"该位置属于{_street_label(location)}，不在你的管辖范围内"
         raise InvalidInput(message, {"address": "out_of_scope"})
+
+
+def open_case_at(
+    actor: Any, *, category: Category, description: str, channel: str, lon: Any, lat: Any, address: str
+) -> Case:
+    """A case another app opens at a place it knows (由走访立工单, 整改转工单): the category's
+    default request type, registered like any other case by `actor`."""
+    request_type = category.inherited("default_request_type") or RequestType.REPORT
+    return create_case(
+        CaseInput(
+            request_type=str(request_type),
+            category=category,
+            description=description,
+            channel=channel,
+            lon=lon,
+            lat=lat,
+            address=address,
+        ),
+        actor,
+    )
 
 
 def create_case(

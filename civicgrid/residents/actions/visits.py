@@ -1,21 +1,19 @@
 """Visits (走访): the kernel's action frame bound to `Visit` and its machine (record, cancel,
 open a case), planning a visit, and recording one on the spot without a plan."""
 
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from civicgrid.cases.actions.intake import CaseInput, create_case
-from civicgrid.cases.choices import Channel, RequestType
+from civicgrid.cases.actions.intake import open_case_at
+from civicgrid.cases.choices import Channel
 from civicgrid.cases.duplicates import distance_m
-from civicgrid.core import attachments, capabilities, clock, events, profile
-from civicgrid.core.attachments import StoredFiles
+from civicgrid.core import capabilities, clock, events, profile
 from civicgrid.core.choices import Action
 from civicgrid.core.errors import Forbidden, InvalidInput, NotFound
-from civicgrid.core.frame import Context, Frame
+from civicgrid.core.frame import FilesContext, Frame
 from civicgrid.core.inputs import as_id
 
 from .. import due
@@ -24,16 +22,6 @@ from ..models import Household, Visit
 from ..workflow import MACHINE, VisitPhoto
 
 FAR_KEY = "residents.visit_checkin_far_m"
-
-
-@dataclass
-class VisitContext(Context):
-    # Cleaned photos, stored with the action's event inside its transaction.
-    photos: list[Any] = field(default_factory=list)
-    stored: StoredFiles = field(default_factory=StoredFiles)
-
-    def __post_init__(self) -> None:
-        self.on_rollback.append(self.stored.cleanup)  # photo files must not outlive a rollback
 
 
 def load_visit(ref: Any, actor: Any) -> Visit:
@@ -49,12 +37,9 @@ def load_visit(ref: Any, actor: Any) -> Visit:
     return Visit.objects.get(pk=found)
 
 
-def _record(ctx: VisitContext) -> Any:
+def _record(ctx: FilesContext) -> Any:
     # The visit's trail is its events; its photos point at the event they came with.
-    if ctx.photos:
-        attachments.store(
-            ctx.obj, ctx.photos, VisitPhoto.VISIT, ctx.actor, ctx.stored, event_id=ctx.logged.pk
-        )
+    ctx.store_photos(VisitPhoto.VISIT)
     return ctx.logged
 
 
@@ -63,7 +48,7 @@ FRAME = Frame(
     model=Visit,
     load=load_visit,
     record=_record,
-    context_class=VisitContext,
+    context_class=FilesContext,
     select_related=("household__flat__building",),
 )
 run_action = FRAME.run
@@ -80,7 +65,7 @@ def is_far(visit: Visit) -> bool:
 
 @FRAME.implements(VisitAction.RECORD)
 def record(
-    ctx: VisitContext,
+    ctx: FilesContext,
     *,
     method: str = "",
     found: str,
@@ -120,26 +105,22 @@ def record(
 
 
 @FRAME.implements(VisitAction.CANCEL)
-def cancel(ctx: VisitContext, *, reason: str) -> None:
+def cancel(ctx: FilesContext, *, reason: str) -> None:
     ctx.payload["reason"] = reason
 
 
 @FRAME.implements(VisitAction.OPEN_CASE)
-def open_case(ctx: VisitContext, *, category: Any, description: str) -> None:
+def open_case(ctx: FilesContext, *, category: Any, description: str) -> None:
     """由走访立工单: a case at the household's building, registered like any other (上门服务)."""
     building = ctx.obj.household.flat.building
-    request_type = category.inherited("default_request_type") or RequestType.REPORT
-    case = create_case(
-        CaseInput(
-            request_type=str(request_type),
-            category=category,
-            description=description,
-            channel=Channel.DOOR_TO_DOOR,
-            lon=building.lon,
-            lat=building.lat,
-            address=building.address,
-        ),
+    case = open_case_at(
         ctx.actor,
+        category=category,
+        description=description,
+        channel=Channel.DOOR_TO_DOOR,
+        lon=building.lon,
+        lat=building.lat,
+        address=building.address,
     )
     ctx.set(case=case)
     ctx.payload["case"] = case.number

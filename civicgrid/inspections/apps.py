@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class InspectionsConfig(AppConfig):
+    name = "civicgrid.inspections"
+    label = "inspections"
+    verbose_name = _("安全检查")
+
+    def ready(self) -> None:
+        from civicgrid.core import attachments, notifications
+
+        from .choices import InspectionPhoto, NotificationKind, OrderPhoto, RentPhoto
+        from .models import Inspection, Order, RentEntry
+
+        attachments.accept(Inspection, stages=InspectionPhoto)
+        attachments.accept(Order, stages=OrderPhoto)
+        attachments.accept(RentEntry, stages=RentPhoto)
+        notifications.register_kinds(NotificationKind)
