@@ -8,14 +8,14 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from civicgrid.core import capabilities
+from civicgrid.core import action_views, capabilities
 from civicgrid.core.action_forms import ActionForm
 from civicgrid.core.choices import Action
 from civicgrid.core.errors import ActionError, Conflict
@@ -56,14 +56,6 @@ def reason_labels(codes: list[str]) -> list[str]:
     return out
 
 
-def _problems(form: forms.Form) -> str:
-    return "；".join(
-        (f"{form.fields[name].label}：{err}" if name in form.fields else str(err))
-        for name, errs in form.errors.items()
-        for err in errs
-    )
-
-
 @login_required
 def due_page(request: HttpRequest) -> HttpResponse:
     """待走访: the households the reader should visit, most overdue first."""
@@ -91,15 +83,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         content_type=ContentType.objects.get_for_model(Visit), object_id=visit.pk
     )
     # Recording has its own page (the phone form); the other actions are forms here.
-    action_forms = [
-        (
-            action,
-            MACHINE.label(action),
-            ActionForm(obj=visit, user=request.user, transition=MACHINE[action], auto_id=f"id_{action}_%s"),
-        )
-        for action in MACHINE.allowed_actions(visit, request.user)
-        if action != VisitAction.RECORD
-    ]
+    action_forms = action_views.action_forms(actions.FRAME, visit, request.user, skip=[VisitAction.RECORD])
     context = {
         "visit": visit,
         "reasons": reason_labels(visit.reasons),
@@ -117,28 +101,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def visit_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """One action form's POST (cancel, open a case; record from a page): run it, say what
     happened, back to the visit (PRG)."""
-    visit = _visible_visit(request, pk)
-    if action not in VisitAction.values or not actions.FRAME.takes(action):
-        raise Http404(_("没有这个操作"))
-    label = MACHINE.label(action)
-    form = ActionForm(request.POST, request.FILES, obj=visit, user=request.user, transition=MACHINE[action])
-    if not form.is_valid():
-        if "version" in form.errors:
-            messages.error(request, _("页面已过期，请刷新后重试。"))
-        else:
-            messages.error(
-                request, _("未能%(action)s：%(problems)s") % {"action": label, "problems": _problems(form)}
-            )
-        return redirect(visit.get_absolute_url())
-    try:
-        actions.run_action(visit.pk, action, request.user, form.params())
-    except Conflict:
-        messages.error(request, _("走访记录已被他人更新，请刷新"))
-    except ActionError as exc:
-        messages.error(request, _("未能%(action)s：%(message)s") % {"action": label, "message": exc.message})
-    else:
-        messages.success(request, _("已%(action)s") % {"action": label})
-    return redirect(visit.get_absolute_url())
+    return action_views.post_action(request, actions.FRAME, _visible_visit(request, pk), action)
 
 
 class PlanForm(forms.Form):
@@ -176,7 +139,7 @@ def visit_plan(request: HttpRequest, pk: int) -> HttpResponse:
     form = PlanForm(request.POST)
     back = reverse("residents:household_visits", args=[household.pk])
     if not form.is_valid():
-        messages.error(request, _("未能计划走访：%(problems)s") % {"problems": _problems(form)})
+        messages.error(request, _("未能计划走访：%(problems)s") % {"problems": action_views.problems(form)})
         return redirect(back)
     try:
         actions.plan_visit(request.user, household, planned_for=form.cleaned_data["planned_for"])
