@@ -54,11 +54,13 @@ from civicgrid.core.choices import Role
 from civicgrid.core.models import AuditLog, Holiday, Job, MessageDelivery, Notification, PersonalDataAccess
 from civicgrid.geo.choices import GridLayerKind
 from civicgrid.geo.models import Area, Building, GridLayer
+from civicgrid.inspections.models import Checklist, Inspection, Order, Place, Plan, RentEntry, Task
 from civicgrid.orgs.models import Unit
 from civicgrid.profiles.actions import save_profile
 from civicgrid.residents.actions import exams as exam_actions
 from civicgrid.residents.models import Flat, Household, LocalCareKind, Person, Visit
 from civicgrid.testing.factories import box, build_world
+from civicgrid.testing.inspections import build_inspections
 from civicgrid.testing.residents import build_registry
 from civicgrid.webhooks.models import Delivery, Subscription
 
@@ -552,6 +554,40 @@ class ScopeWalk(TestCase):
         t.append(track(holiday))
         t.append(track(Group.objects.create(name=f"{MARK}-组#"), (f"{MARK}-组#",)))
         cls.add_registry()
+        cls.add_inspections()
+
+    @classmethod
+    def add_inspections(cls) -> None:
+        """The east street's inspections (testing.inspections): places with marked names and the
+        responsible phones as personal data, the checklist, both plans (one unannounced), their
+        tasks, the inspection, its order and the group-rent entry. Path parameters: place_id,
+        checklist_id, plan_id, task_id, inspection_id, order_id and number (an order's), entry_id."""
+        east, t = cls.w.east, cls.tracked
+        ins = build_inspections(east)
+        for i, place in enumerate(ins.places.values(), 1):
+            name = f"{MARK}-场所{i}#"
+            Place.objects.filter(pk=place.pk).update(name=name)
+            phone = personal.unmasked(place.responsible_phone)
+            cls.personal.add(phone)
+            t.append(track(place, (name, phone), place_id=place.pk))
+        checklist = Checklist.objects.get(pk=ins.inspection.checklist_id)
+        Checklist.objects.filter(pk=checklist.pk).update(title=f"{MARK}-检查表#")
+        t.append(track(checklist, (f"{MARK}-检查表#",), checklist_id=checklist.pk))
+        for i, plan in enumerate((ins.plan, ins.secret_plan), 1):
+            Plan.objects.filter(pk=plan.pk).update(title=f"{MARK}-计划{i}#")
+            t.append(track(plan, (f"{MARK}-计划{i}#",), plan_id=plan.pk))
+        for task in Task.objects.filter(street=east.street):
+            t.append(track(task, (), task_id=task.pk))
+        Inspection.objects.filter(pk=ins.inspection.pk).update(note=f"{MARK}-检查#")
+        t.append(track(ins.inspection, (f"{MARK}-检查#",), inspection_id=ins.inspection.pk))
+        Order.objects.filter(pk=ins.order.pk).update(finding=f"{MARK}-隐患#")
+        t.append(
+            track(
+                ins.order, (f"{MARK}-隐患#", ins.order.number), order_id=ins.order.pk, number=ins.order.number
+            )
+        )
+        RentEntry.objects.filter(pk=ins.entry.pk).update(clue=f"{MARK}-群租#")
+        t.append(track(ins.entry, (f"{MARK}-群租#",), entry_id=ins.entry.pk))
 
     @classmethod
     def add_registry(cls) -> None:

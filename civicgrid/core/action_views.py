@@ -1,0 +1,70 @@
+"""What every object page with a machine does with its actions: list the forms of the actions
+the reader may take now, and run one form's POST through the object's frame (then back to the
+object's page, PRG, with a message saying what happened). Apps call these from thin views."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from .action_forms import ActionForm
+from .errors import ActionError, Conflict
+from .frame import Frame
+
+
+def problems(form: forms.Form) -> str:
+    """A form's errors in one line, each named by its field's label."""
+    return "；".join(
+        (f"{form.fields[name].label}：{err}" if name in form.fields else str(err))
+        for name, errs in form.errors.items()
+        for err in errs
+    )
+
+
+def action_forms(
+    frame: Frame, obj: Any, user: Any, skip: Iterable[str] = ()
+) -> list[tuple[str, str, ActionForm]]:
+    """(action, label, form) for each action `user` may take on `obj` now through `frame`,
+    in table order; `skip` leaves out those with a page of their own (the phone form)."""
+    machine, left_out = frame.machine, set(skip)
+    return [
+        (
+            action,
+            machine.label(action),
+            ActionForm(obj=obj, user=user, transition=machine[action], auto_id=f"id_{action}_%s"),
+        )
+        for action in machine.allowed_actions(obj, user)
+        if action not in left_out and frame.takes(action)
+    ]
+
+
+def post_action(request: HttpRequest, frame: Frame, obj: Any, action: str, ref: Any = None) -> HttpResponse:
+    """One action form's POST on `obj` (found in the reader's scope by the caller): run it,
+    say what happened, back to the object's page. `ref` is what the frame loads (its pk)."""
+    machine = frame.machine
+    if action not in machine.actions.values or not frame.takes(action):
+        raise Http404(_("没有这个操作"))
+    label = machine.label(action)
+    form = ActionForm(request.POST, request.FILES, obj=obj, user=request.user, transition=machine[action])
+    if not form.is_valid():
+        if "version" in form.errors:
+            messages.error(request, _("页面已过期，请刷新后重试。"))
+        else:
+            messages.error(
+                request, _("未能%(action)s：%(problems)s") % {"action": label, "problems": problems(form)}
+            )
+        return redirect(obj.get_absolute_url())
+    try:
+        done = frame.run(obj.pk if ref is None else ref, action, request.user, form.params())
+    except Conflict:
+        messages.error(request, _("%(noun)s已被他人更新，请刷新") % {"noun": machine.noun})
+    except ActionError as exc:
+        messages.error(request, _("未能%(action)s：%(message)s") % {"action": label, "message": exc.message})
+    else:
+        messages.success(request, _("已%(action)s") % {"action": label})
+        obj = done
+    return redirect(obj.get_absolute_url())
