@@ -13,7 +13,7 @@ define(
     Limits(tuple(Severity.choices), 0, 60),
     {"minor": 15, "general": 10, "serious": 5, "major": 0},
     _("整改期限（工作日，按严重程度）"),
-    _("0 表示按小时计（见“重大隐患整改时限”）"),
+    _("0 表示按小时计（见“按小时计的整改时限”）"),
 )
 define("inspections.major_deadline_hours", Int(1, 168), 24, _("按小时计的整改时限（小时）"))
 define(
