@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from civicgrid.core import clock, events
 from civicgrid.core.choices import Role
-from civicgrid.core.errors import Conflict, Forbidden, InvalidInput
+from civicgrid.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from civicgrid.core.models import Event, Notification
 from civicgrid.inspections.actions import order_deadlines
 from civicgrid.inspections.actions.frames import ORDER_FRAME, TASK_FRAME
@@ -231,5 +231,5 @@ class OrderCycleTests(TestCase):
         self.assertEqual(cancelled.status, OrderStatus.CANCELLED)
         self.assertEqual(Task.objects.get(order=order).status, TaskStatus.CANCELLED)
         west = self.world.user("west", Role.ADMIN)
-        with self.assertRaises(Exception):
+        with self.assertRaises(NotFound):
             ORDER_FRAME.run(order.number, "report_done", west, {"note": "x"})
