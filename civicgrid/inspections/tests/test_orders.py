@@ -209,7 +209,7 @@ class OrderCycleTests(TestCase):
         self.assertEqual(case.channel, "inspection")
         event = Event.objects.filter(object_type="order", object_id=order.pk, action="open_case").get()
         self.assertEqual(event.payload["case"], case.number)
-        with self.assertRaises(Exception):
+        with self.assertRaises(ActionError):  # one case per order
             ORDER_FRAME.run(
                 order.number, "open_case", self.worker, {"category": "E2105", "description": "again"}
             )
