@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from civicgrid.core import clock, events
 from civicgrid.core.choices import Role
-from civicgrid.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from civicgrid.core.errors import ActionError, Conflict, Forbidden, InvalidInput, NotFound
 from civicgrid.core.models import Event, Notification
 from civicgrid.inspections.actions import order_deadlines
 from civicgrid.inspections.actions.frames import ORDER_FRAME, TASK_FRAME
