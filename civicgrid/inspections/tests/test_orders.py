@@ -31,6 +31,7 @@ from civicgrid.inspections.choices import (
 from civicgrid.inspections.models import Inspection, ItemResult, Order, Task
 from civicgrid.testing.factories import build_world
 from civicgrid.testing.inspections import build_inspections
+from civicgrid.testing.permissions import assert_matrix
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Friday; the following Monday–Friday are working days.
@@ -233,3 +234,75 @@ class OrderCycleTests(TestCase):
         west = self.world.user("west", Role.ADMIN)
         with self.assertRaises(NotFound):
             ORDER_FRAME.run(order.number, "report_done", west, {"note": "x"})
+
+
+@time_machine.travel(NOW, tick=False)
+class OrderPageTests(TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.world = build_world()
+        cls.east = build_inspections(cls.world.east)
+        cls.users = cls.world.east.users
+
+    def test_who_sees_the_order_pages(self) -> None:
+        number = self.east.order.number
+        expected = {
+            Role.ADMIN: 200,
+            Role.LEADER: 200,
+            Role.GRID_WORKER: 200,
+            Role.CADRE: 200,
+            Role.DISPATCHER: 200,
+            Role.HANDLER: 200,
+            Role.RESIDENT: 404,  # a page a role has no use for does not exist for it
+        }
+        assert_matrix(self.client, reverse("inspections:order", args=[number]), expected, self.users)
+        assert_matrix(self.client, reverse("inspections:orders"), expected, self.users)
+        west = {Role.ADMIN: 404, Role.LEADER: 404, Role.GRID_WORKER: 404}
+        assert_matrix(self.client, reverse("inspections:order", args=[number]), west, self.world.west.users)
+
+    def test_who_may_extend(self) -> None:
+        order = self.east.order
+        url = reverse("inspections:order_action", args=[order.number, "extend"])
+        for role, allowed in ((Role.GRID_WORKER, False), (Role.ADMIN, True)):
+            with self.subTest(role=role):
+                self.client.force_login(self.users[role])
+                order.refresh_from_db()
+                data = {"version": order.version, "deadline_amount": 5, "note": "等待配件"}
+                self.client.post(url, data, follow=True)
+                events = Event.objects.filter(object_type="order", object_id=order.pk, action="extend")
+                self.assertEqual(events.exists(), allowed)
+
+    def test_list_shows_overdue_and_escalated_with_few_queries(self) -> None:
+        for _ in range(4):
+            issue_order(self.users[Role.GRID_WORKER], self.east.petrol, finding="加油机接地不良")
+        with time_machine.travel(datetime(2026, 3, 16, 9, 0, tzinfo=SHANGHAI), tick=False):
+            order_deadlines.check_orders()
+            self.client.force_login(self.users[Role.ADMIN])
+            with self.assertNumQueries(8):
+                page = self.client.get(reverse("inspections:orders"))
+            self.assertContains(page, self.east.order.number)
+            self.assertContains(page, "已督办")
+            overdue = self.client.get(reverse("inspections:orders"), {"overdue": "true"})
+        self.assertEqual([o.number for o in overdue.context["orders"]], [self.east.order.number])
+        bad = self.client.get(reverse("inspections:orders"), {"area": "nowhere"})
+        self.assertEqual(list(bad.context["orders"]), [])
+        self.assertTrue(bad.context["filter"].form.errors)
+
+    def test_detail_shows_deadline_timeline_and_forms(self) -> None:
+        order = self.east.order
+        self.client.force_login(self.users[Role.GRID_WORKER])
+        page = self.client.get(reverse("inspections:order", args=[order.number]))
+        self.assertContains(page, order.finding)
+        self.assertContains(page, "2026-03-13 23:59")
+        self.assertContains(page, reverse("inspections:order_notice", args=[order.number]))
+        self.assertContains(page, reverse("inspections:order_action", args=[order.number, "recheck_pass"]))
+        self.assertNotContains(page, reverse("inspections:order_action", args=[order.number, "extend"]))
+        self.assertContains(page, "下达整改通知")  # the timeline's first step
+        done = self.client.post(
+            reverse("inspections:order_action", args=[order.number, "report_done"]),
+            {"version": order.version, "note": "已整改"},
+            follow=True,
+        )
+        self.assertContains(done, "反馈整改情况")
+        order.refresh_from_db()
+        self.assertEqual(order.status, OrderStatus.SUBMITTED)
