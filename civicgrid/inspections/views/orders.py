@@ -22,12 +22,13 @@ from civicgrid.core.models import Attachment, Event
 
 from .. import printing
 from ..actions.frames import ORDER_FRAME
-from ..choices import OrderPhoto
+from ..choices import OrderAction, OrderPhoto
 from ..models import Inspection, Order
 from ..order_filters import OrderFilterSet
 from ..workflow import ORDERS
 
 ORDERS_PER_PAGE = 50
+RECHECKS = (OrderAction.RECHECK_PASS, OrderAction.RECHECK_FAIL)
 
 
 def _order(request: HttpRequest, number: str) -> Order:
@@ -86,6 +87,7 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
         for stage, label in OrderPhoto.choices
     ]
     now = clock.now()
+    forms = action_views.action_forms(ORDER_FRAME, order, request.user)
     context = {
         "order": order,
         "place": order.place,
@@ -93,7 +95,9 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
         "late": now - order.due_at if order.due_at <= now else None,
         "stages": [s for s in stages if s["photos"]],
         "steps": timeline(order),
-        "action_forms": action_views.action_forms(ORDER_FRAME, order, request.user),
+        "action_forms": forms,
+        # The re-check forms carry the phone's position (the GPS check-in, cases/patrol.js).
+        "recheck": any(action in RECHECKS for action, _label, _form in forms),
     }
     return render(request, "inspections/order_detail.html", context)
 
