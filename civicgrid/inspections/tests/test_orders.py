@@ -14,7 +14,7 @@ from django.utils import timezone
 from civicgrid.core import clock, events
 from civicgrid.core.choices import Role
 from civicgrid.core.errors import ActionError, Conflict, Forbidden, InvalidInput, NotFound
-from civicgrid.core.models import Event, Notification
+from civicgrid.core.models import Attachment, Event, Notification
 from civicgrid.inspections.actions import order_deadlines
 from civicgrid.inspections.actions.frames import ORDER_FRAME, TASK_FRAME
 from civicgrid.inspections.actions.orders import issue_order
@@ -29,6 +29,7 @@ from civicgrid.inspections.choices import (
     TaskStatus,
 )
 from civicgrid.inspections.models import Inspection, ItemResult, Order, Task
+from civicgrid.residents.tests.test_visits import jpeg
 from civicgrid.testing.factories import build_world
 from civicgrid.testing.inspections import build_inspections
 from civicgrid.testing.permissions import assert_matrix
@@ -306,3 +307,32 @@ class OrderPageTests(TestCase):
         self.assertContains(done, "反馈整改情况")
         order.refresh_from_db()
         self.assertEqual(order.status, OrderStatus.SUBMITTED)
+
+    def test_phone_recheck_with_photos_by_stage_and_far_checkin(self) -> None:
+        order = self.east.order
+        self.client.force_login(self.users[Role.GRID_WORKER])
+        act = "inspections:order_action"
+        self.client.post(
+            reverse(act, args=[order.number, "report_done"]),
+            {"version": 1, "note": "已整改", "photos": jpeg("after.jpg")},
+        )
+        place = order.place
+        far = {"checkin_lon": place.lon + 0.01, "checkin_lat": place.lat}  # about 1 km east
+        self.client.post(
+            reverse(act, args=[order.number, "recheck_pass"]),
+            {"version": 2, "note": "复查合格", "photos": jpeg("recheck.jpg"), **far},
+        )
+        order.refresh_from_db()
+        self.assertEqual(order.status, OrderStatus.CLOSED)
+        stages = dict(
+            Attachment.objects.filter(object_id=order.pk, content_type__model="order").values_list(
+                "stage", "event_id"
+            )
+        )
+        events = dict(
+            Event.objects.filter(object_type="order", object_id=order.pk).values_list("action", "pk")
+        )
+        self.assertEqual(stages, {"evidence": events["report_done"], "recheck": events["recheck_pass"]})
+        page = self.client.get(reverse("inspections:order", args=[order.number]))
+        self.assertContains(page, "整改佐证")
+        self.assertContains(page, "超出提醒距离")
