@@ -336,3 +336,11 @@ class OrderPageTests(TestCase):
         page = self.client.get(reverse("inspections:order", args=[order.number]))
         self.assertContains(page, "整改佐证")
         self.assertContains(page, "超出提醒距离")
+
+    def test_pages_in_english(self) -> None:
+        self.client.force_login(self.users[Role.ADMIN])
+        self.client.cookies["django_language"] = "en"
+        page = self.client.get(reverse("inspections:order", args=[self.east.order.number]))
+        for text in ("Rectify by", "Print the rectification notice", "History", "Responsible party"):
+            self.assertContains(page, text)
+        self.assertContains(self.client.get(reverse("inspections:orders")), "Place type")
