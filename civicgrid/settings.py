@@ -287,10 +287,15 @@ CELERY_TASK_ROUTES = {
     "civicgrid.webhooks.tasks.deliver": {"queue": f"{CELERY_QUEUE_PREFIX}notify"},
     "civicgrid.webhooks.tasks.send_due": {"queue": f"{CELERY_QUEUE_PREFIX}default"},
     "civicgrid.webhooks.tasks.purge_deliveries": {"queue": f"{CELERY_QUEUE_PREFIX}default"},
+    "civicgrid.inspections.tasks.check_orders": {"queue": f"{CELERY_QUEUE_PREFIX}default"},
 }
 CELERY_BEAT_SCHEDULE = {
     "check-deadlines": {
         "task": "civicgrid.cases.tasks.check_deadlines",
+        "schedule": float(os.environ.get("CIVICGRID_DEADLINE_CHECK_SECONDS", "300")),
+    },
+    "check-inspection-orders": {
+        "task": "civicgrid.inspections.tasks.check_orders",
         "schedule": float(os.environ.get("CIVICGRID_DEADLINE_CHECK_SECONDS", "300")),
     },
     "purge-jobs": {"task": "civicgrid.core.tasks.purge_jobs", "schedule": 24 * 3600.0},
