@@ -4,7 +4,8 @@ the machines' frames: places are located into their grid and version-checked, a 
 revision must never change once written (inspections keep the one they used), plans, tasks,
 inspections, orders and rent entries change only through their transitions. So the admin shows
 them all read-only, the responsible person's phone masked by construction. The order number
-counter (OrderSequence) is internal and left out."""
+counter (OrderSequence) is internal and left out; item results, checklist items and a rent
+entry's flat checks show inline under their parent."""
 
 from typing import Any
 
@@ -111,16 +112,15 @@ class OrderAdmin(InspectionsAdmin):
     list_select_related = ("place",)
 
 
+class FlatCheckInline(ReadOnlyInline):
+    model = FlatCheck
+    fields = ("flat", "checked_on", "finding", "checked_by", "note")
+
+
 @admin.register(RentEntry)
 class RentEntryAdmin(InspectionsAdmin):
     list_display = ("place", "status", "clean_checks", "last_checked_on", "next_check_on")
     list_filter = ("status",)
     search_fields = ("place__name",)
     list_select_related = ("place",)
-
-
-@admin.register(FlatCheck)
-class FlatCheckAdmin(InspectionsAdmin):
-    list_display = ("flat", "checked_on", "finding", "checked_by", "entry")
-    list_filter = ("finding",)
-    list_select_related = ("flat", "flat__building", "checked_by", "entry")
+    inlines = (FlatCheckInline,)

@@ -122,7 +122,8 @@ class PlaceActionTests(TestCase):
             set(places(self.admin, {"open_orders": "true"}).values_list("pk", flat=True)), {self.east.shop.pk}
         )
         self.assertEqual(
-            set(places(self.admin, {"kind": PlaceKind.PETROL}).values_list("pk", flat=True)), {self.east.petrol.pk}
+            set(places(self.admin, {"kind": PlaceKind.PETROL}).values_list("pk", flat=True)),
+            {self.east.petrol.pk},
         )
         in_grid = set(places(self.admin, {"area": grid.code}).values_list("pk", flat=True))
         self.assertIn(self.east.shop.pk, in_grid)
@@ -157,9 +158,13 @@ class ChecklistRevisionTests(TestCase):
             inspector=self.admin,
             inspected_at=NOW,
         )
-        second = revise_checklist(self.admin, first, items=NEW_ITEMS, change_note="按新规修订", title="加油站检查表")
+        second = revise_checklist(
+            self.admin, first, items=NEW_ITEMS, change_note="按新规修订", title="加油站检查表"
+        )
         self.assertEqual((second.revision, second.current, second.change_note), (2, True, "按新规修订"))
-        self.assertEqual(items_of(second), [("A1", "灭火器在有效期内", "general"), ("A2", "疏散通道畅通", "serious")])
+        self.assertEqual(
+            items_of(second), [("A1", "灭火器在有效期内", "general"), ("A2", "疏散通道畅通", "serious")]
+        )
         first.refresh_from_db()
         self.assertFalse(first.current)
         self.assertEqual(items_of(first), old_items)
@@ -198,4 +203,6 @@ class ChecklistRevisionTests(TestCase):
         for user in (self.world.user("east", Role.LEADER), self.world.user("west", Role.ADMIN)):
             with self.subTest(user=user.username), self.assertRaises(NotFound):
                 revise_checklist(user, first, items=NEW_ITEMS, change_note="x")
-        self.assertEqual(Checklist.objects.filter(street=self.world.east.street, place_kind=PlaceKind.BASEMENT).count(), 1)
+        self.assertEqual(
+            Checklist.objects.filter(street=self.world.east.street, place_kind=PlaceKind.BASEMENT).count(), 1
+        )
