@@ -61,8 +61,10 @@ class PlacePageTests(TestCase):
             Role.CADRE: 404,
             Role.HANDLER: 404,
         }
-        for url in (reverse("inspections:place_new"), reverse("inspections:place_edit", args=[shop.pk])):
-            assert_matrix(self.client, url, {**managers, Role.DISPATCHER: 404, **NOBODY}, self.users)
+        others = {Role.DISPATCHER: 404, Role.RESIDENT: 404}
+        new, edit = reverse("inspections:place_new"), reverse("inspections:place_edit", args=[shop.pk])
+        assert_matrix(self.client, new, {**managers, **others, "west admin": 200}, self.users)
+        assert_matrix(self.client, edit, {**managers, **others, "west admin": 404}, self.users)
         revise = reverse("inspections:checklist_revise", args=[self.checklist.pk])
         assert_matrix(
             self.client,
