@@ -36,6 +36,10 @@ class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Shown only on its parent's page, which restrict() has already let the reader open.
+        return True
+
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
