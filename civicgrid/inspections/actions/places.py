@@ -105,12 +105,10 @@ def save_place(actor: Any, *, place: Place | None = None, version: Any = None, *
     fields = _clean_place(fields)
     with transaction.atomic():
         if place is None:
-            for name in ("kind", "name"):
-                if not fields.get(name):
-                    raise InvalidInput(
-                        _("请填写%(field)s") % {"field": Place._meta.get_field(name).verbose_name},
-                        {name: "required"},
-                    )
+            if not fields.get("kind"):
+                raise InvalidInput(_("请选择场所类型"), {"kind": "required"})
+            if not fields.get("name"):
+                raise InvalidInput(_("请填写场所名称"), {"name": "required"})
             place = Place(**fields)
             _located(place)
             place.save()

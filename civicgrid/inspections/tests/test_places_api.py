@@ -20,7 +20,7 @@ from civicgrid.testing.factories import build_world
 from civicgrid.testing.inspections import build_inspections
 
 NOW = datetime(2026, 3, 6, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-I = "/inspections"
+INS = "/inspections"
 
 
 class Api(ApiClient):
@@ -63,29 +63,29 @@ class PlaceApiTests(TestCase):
     def test_list_and_detail_are_scoped_and_masked(self) -> None:
         shop, petrol = self.east.shop, self.east.petrol
         worker = self.api(Role.GRID_WORKER)
-        self.assertEqual(self.ids(ok(worker.get(f"{I}/places"))), {shop.pk, self.east.flat_place.pk})
-        body = ok(worker.get(f"{I}/places/{shop.pk}"))
+        self.assertEqual(self.ids(ok(worker.get(f"{INS}/places"))), {shop.pk, self.east.flat_place.pk})
+        body = ok(worker.get(f"{INS}/places/{shop.pk}"))
         phone = personal.unmasked(shop.responsible_phone)
         self.assertEqual(body["responsible_phone"], shop.responsible_phone.masked)
         self.assertNotEqual(body["responsible_phone"], phone)
         self.assertEqual(body["grid"]["id"], shop.grid_id)
-        error(worker.get(f"{I}/places/{petrol.pk}"), 404)
+        error(worker.get(f"{INS}/places/{petrol.pk}"), 404)
         west = self.api(Role.ADMIN, "west")
-        self.assertEqual(ok(west.get(f"{I}/places"))["count"], 0)
-        error(west.get(f"{I}/places/{shop.pk}"), 404)
-        self.assertEqual(ok(self.api(Role.RESIDENT).get(f"{I}/places"))["count"], 0)
+        self.assertEqual(ok(west.get(f"{INS}/places"))["count"], 0)
+        error(west.get(f"{INS}/places/{shop.pk}"), 404)
+        self.assertEqual(ok(self.api(Role.RESIDENT).get(f"{INS}/places"))["count"], 0)
 
     def test_filters_match_the_list_page(self) -> None:
         api = self.api()
-        self.assertEqual(self.ids(ok(api.get(f"{I}/places", open_orders="true"))), {self.east.shop.pk})
-        self.assertEqual(self.ids(ok(api.get(f"{I}/places", kind="petrol"))), {self.east.petrol.pk})
-        self.assertEqual(self.ids(ok(api.get(f"{I}/places", q="加油"))), {self.east.petrol.pk})
-        self.assertNotIn(self.east.shop.pk, self.ids(ok(api.get(f"{I}/places", risk="high"))))
-        error(api.get(f"{I}/places", area=self.w.west.grids[0].code), 400, "area")
+        self.assertEqual(self.ids(ok(api.get(f"{INS}/places", open_orders="true"))), {self.east.shop.pk})
+        self.assertEqual(self.ids(ok(api.get(f"{INS}/places", kind="petrol"))), {self.east.petrol.pk})
+        self.assertEqual(self.ids(ok(api.get(f"{INS}/places", q="加油"))), {self.east.petrol.pk})
+        self.assertNotIn(self.east.shop.pk, self.ids(ok(api.get(f"{INS}/places", risk="high"))))
+        error(api.get(f"{INS}/places", area=self.w.west.grids[0].code), 400, "area")
 
     def test_list_query_count_does_not_grow_with_rows(self) -> None:
         api = self.api()
-        few, _response = api.count_queries(f"{I}/places")
+        few, _response = api.count_queries(f"{INS}/places")
         building = self.w.east.buildings[0]
         for i in range(10):
             Place.objects.create(
@@ -95,7 +95,7 @@ class PlaceApiTests(TestCase):
                 kind=PlaceKind.SMALL,
                 name=f"加{i}",
             )
-        many, response = api.count_queries(f"{I}/places")
+        many, response = api.count_queries(f"{INS}/places")
         self.assertEqual(many, few)
         self.assertEqual(response.json()["count"], 13)
 
@@ -108,15 +108,15 @@ class PlaceApiTests(TestCase):
             "building": building.pk,
             "responsible_phone": "13912345678",
         }
-        place = ok(api.post(f"{I}/places", body), 201)
+        place = ok(api.post(f"{INS}/places", body), 201)
         self.assertEqual((place["grid"]["id"], place["responsible_phone"]), (building.grid_id, "139****5678"))
-        error(api.post(f"{I}/places", {**body, "colour": "red"}), 400, "colour")
-        error(api.post(f"{I}/places", {**body, "building": self.w.west.buildings[0].pk}), 400, "building")
-        error(api.post(f"{I}/places", {"kind": "charging", "name": "无处"}), 400, "building")
+        error(api.post(f"{INS}/places", {**body, "colour": "red"}), 400, "colour")
+        error(api.post(f"{INS}/places", {**body, "building": self.w.west.buildings[0].pk}), 400, "building")
+        error(api.post(f"{INS}/places", {"kind": "charging", "name": "无处"}), 400, "building")
         # A grid worker sees the buildings of its grid but keeps no places.
         mine = {**body, "building": self.w.east.buildings[0].pk}
-        error(self.api(Role.GRID_WORKER).post(f"{I}/places", mine), 404)
-        path = f"{I}/places/{place['id']}"
+        error(self.api(Role.GRID_WORKER).post(f"{INS}/places", mine), 404)
+        path = f"{INS}/places/{place['id']}"
         read = api.get(path)
         self.assertEqual(api.get(path, headers={"If-None-Match": read["ETag"]}).status_code, 304)
         changed = ok(
@@ -144,23 +144,23 @@ class ChecklistApiTests(TestCase):
 
     def test_current_revisions_with_items_and_revise(self) -> None:
         api = Api(self.client, self.w.user("east", Role.ADMIN))
-        listing = ok(api.get(f"{I}/checklists", place_kind="small"))
+        listing = ok(api.get(f"{INS}/checklists", place_kind="small"))
         self.assertEqual([r["id"] for r in listing["results"]], [self.checklist.pk])
-        self.assertEqual(ok(api.get(f"{I}/checklists", place_kind="petrol"))["count"], 0)
-        detail = ok(api.get(f"{I}/checklists/{self.checklist.pk}"))
+        self.assertEqual(ok(api.get(f"{INS}/checklists", place_kind="petrol"))["count"], 0)
+        detail = ok(api.get(f"{INS}/checklists/{self.checklist.pk}"))
         self.assertEqual(len(detail["items"]), self.checklist.items.count())
         body = {"items": [{"code": "N1", "text": "电线规范", "severity": "serious"}], "change_note": "精简"}
-        new = ok(api.post(f"{I}/checklists/{self.checklist.pk}/revise", body), 201)
+        new = ok(api.post(f"{INS}/checklists/{self.checklist.pk}/revise", body), 201)
         self.assertEqual(
             (new["revision"], new["current"], [i["code"] for i in new["items"]]), (2, True, ["N1"])
         )
-        old = ok(api.get(f"{I}/checklists/{self.checklist.pk}"))
+        old = ok(api.get(f"{INS}/checklists/{self.checklist.pk}"))
         self.assertEqual((old["current"], len(old["items"])), (False, len(detail["items"])))
-        error(api.post(f"{I}/checklists/{self.checklist.pk}/revise", body), 409)  # revised already
+        error(api.post(f"{INS}/checklists/{self.checklist.pk}/revise", body), 409)  # revised already
         dup = {**body, "items": body["items"] * 2}
-        error(api.post(f"{I}/checklists/{new['id']}/revise", dup), 400, "items.2.code")
-        self.assertEqual(ok(api.get(f"{I}/checklists", place_kind="small"))["results"][0]["id"], new["id"])
-        error(Api(self.client, self.w.user("west", Role.ADMIN)).get(f"{I}/checklists/{new['id']}"), 404)
+        error(api.post(f"{INS}/checklists/{new['id']}/revise", dup), 400, "items.2.code")
+        self.assertEqual(ok(api.get(f"{INS}/checklists", place_kind="small"))["results"][0]["id"], new["id"])
+        error(Api(self.client, self.w.user("west", Role.ADMIN)).get(f"{INS}/checklists/{new['id']}"), 404)
         leader = Api(self.client, self.w.user("east", Role.LEADER))
-        error(leader.post(f"{I}/checklists/{new['id']}/revise", body), 404)
+        error(leader.post(f"{INS}/checklists/{new['id']}/revise", body), 404)
         self.assertEqual(Checklist.objects.filter(street=self.w.east.street, place_kind="small").count(), 2)

@@ -43,8 +43,10 @@ class PlaceForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("场所类型"), choices=PlaceKind.choices)
     name = forms.CharField(label=gettext_lazy("名称"), max_length=100)
     address = forms.CharField(label=gettext_lazy("地址"), max_length=200, required=False)
-    building = forms.ModelChoiceField(
-        label=gettext_lazy("楼栋"), queryset=Building.objects.none(), required=False
+    building: "forms.ModelChoiceField[Building]" = forms.ModelChoiceField(
+        label=gettext_lazy("楼栋"),
+        queryset=None,  # the reader's, set in __init__
+        required=False,
     )
     flat = forms.IntegerField(label=gettext_lazy("房屋编号"), required=False, min_value=1)
     lon = forms.FloatField(label=gettext_lazy("经度"), required=False, min_value=-180, max_value=180)
@@ -52,8 +54,10 @@ class PlaceForm(forms.Form):
     area_m2 = forms.DecimalField(
         label=gettext_lazy("面积（平方米）"), required=False, min_value=0, max_digits=10, decimal_places=2
     )
-    unit = forms.ModelChoiceField(
-        label=gettext_lazy("责任单位"), queryset=Unit.objects.none(), required=False
+    unit: "forms.ModelChoiceField[Unit]" = forms.ModelChoiceField(
+        label=gettext_lazy("责任单位"),
+        queryset=None,  # the reader's, set in __init__
+        required=False,
     )
     responsible_name = forms.CharField(label=gettext_lazy("责任人"), max_length=50, required=False)
     responsible_phone = forms.CharField(
@@ -203,11 +207,9 @@ def checklist_list(request: HttpRequest) -> HttpResponse:
     require(request.user, "inspections.view")
     current = (
         _checklists(request.user)
-        .current()
+        .current()  # type: ignore[attr-defined]
         .select_related("street")
-        .order_by(  # type: ignore[attr-defined]
-            "street_id", "place_kind"
-        )
+        .order_by("street_id", "place_kind")
     )
     return render(request, "inspections/checklist_list.html", {"checklists": list(current)})
 
