@@ -220,6 +220,14 @@ ROUTES = {
     "api/v1/residents/exams/<exam_id>/draw-check": "residents.exam",
     "api/v1/residents/exams/<exam_id>/answer": "residents.exam",
     "api/v1/residents/exams/<exam_id>/grade": "residents.exam",
+    # inspections: places
+    "inspections/places/<pk>/": "inspections.place",
+    "inspections/places/<pk>/edit/": "inspections.place",
+    "inspections/checklists/<pk>/": "inspections.checklist",
+    "inspections/checklists/<pk>/revise/": "inspections.checklist",
+    "api/v1/inspections/places/<place_id>": "inspections.place",
+    "api/v1/inspections/checklists/<checklist_id>": "inspections.checklist",
+    "api/v1/inspections/checklists/<checklist_id>/revise": "inspections.checklist",
 }
 CONSTANTS = {
     "fmt": "json",
