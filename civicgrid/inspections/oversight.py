@@ -55,7 +55,6 @@ class Coverage:
     due: int = 0
     inspected: int = 0
     target: int | None = None
-    url: str = ""
 
     @property
     def percent(self) -> int | None:
@@ -105,7 +104,7 @@ def links() -> dict[str, str]:
     (status, overdue, escalation, area, kind): below the app's home, as docs/inspections.md
     names them."""
     home = reverse("inspections:index")
-    return {"orders": f"{home}orders/", "tasks": f"{home}tasks/", "places": f"{home}places/"}
+    return {name: f"{home}{name}/" for name in ("orders", "tasks", "places", "plans")}
 
 
 # ---------------------------------------------------------------------------- coverage
@@ -153,7 +152,7 @@ def coverage(user: Any, period: Period) -> CoverageReport:
     areas: dict[Any, Coverage] = {}
     by_kind: dict[str, Coverage] = {}
     campaigns = {
-        plan.pk: Coverage(plan.pk, plan.title, target=plan.coverage_target, url=plan.get_absolute_url())
+        plan.pk: Coverage(plan.pk, plan.title, target=plan.coverage_target)
         for plan in plans
         if plan.kind == PlanKind.CAMPAIGN
     }
