@@ -17,7 +17,7 @@ def office_panel(request: HttpRequest, obj: models.Model | None) -> str:
     context = {
         "orders": oversight.orders(request.user).total,
         "tasks_due": oversight.tasks_due_this_week(request.user),
-        "links": oversight.links(),
+        "to": oversight.links(),
     }
     return render_to_string("inspections/_home_office.html", context, request=request)
 

@@ -53,7 +53,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "coverage": oversight.coverage(request.user, period),
         "orders": oversight.orders(request.user),
         "offenders": oversight.repeat_offenders(request.user, limit=TOP_OFFENDERS),
-        "links": oversight.links(),
+        "to": oversight.links(),
     }
     return render(request, "inspections/index.html", context)
 
@@ -64,7 +64,7 @@ def offenders(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "inspections/offenders.html",
-        {"offenders": oversight.repeat_offenders(request.user), "links": oversight.links()},
+        {"offenders": oversight.repeat_offenders(request.user), "to": oversight.links()},
     )
 
 
@@ -80,7 +80,7 @@ def place_map(request: HttpRequest) -> HttpResponse:
     return render(request, "inspections/map.html", context)
 
 
-def _feature(place: Place) -> dict[str, Any]:
+def _feature(place: Place, places_url: str) -> dict[str, Any]:
     return {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [place.lon, place.lat]},
@@ -93,7 +93,7 @@ def _feature(place: Place) -> dict[str, Any]:
             "risk_label": str(place.get_risk_display()),
             "open_orders": place.open_orders,
             "overdue_orders": place.overdue_orders,
-            "url": place.get_absolute_url(),
+            "url": f"{places_url}{place.pk}/",
         },
     }
 
@@ -118,7 +118,10 @@ def places_geojson(request: HttpRequest) -> JsonResponse:
     kind = request.GET.get("kind", "")
     if kind in PlaceKind.values:
         places = places.filter(kind=kind)
-    data = {"type": "FeatureCollection", "features": [_feature(p) for p in places[:MAP_PLACE_LIMIT]]}
+    data = {
+        "type": "FeatureCollection",
+        "features": [_feature(p, oversight.links()["places"]) for p in places[:MAP_PLACE_LIMIT]],
+    }
     return JsonResponse(data, content_type="application/geo+json", json_dumps_params={"ensure_ascii": False})
 
 
