@@ -4,7 +4,7 @@ status and whether it is overdue, a date range), restricted to what the job's cr
 see when it runs. Responsible persons' phones leave masked (PersonalValue's text); free text
 goes through core.redact."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -210,7 +210,8 @@ def inspection_rows(qs: QuerySet[Inspection]) -> Iterator[list[Any]]:
         ]
 
 
-SOURCES = {
+Source = tuple[Callable[[Any, dict[str, Any]], QuerySet[Any]], Callable[[Any], Iterator[list[Any]]], str]
+SOURCES: dict[str, Source] = {
     What.PLACES: (places, place_rows, gettext_noop("检查场所")),
     What.ORDERS: (orders, order_rows, gettext_noop("整改通知")),
     What.INSPECTIONS: (inspections, inspection_rows, gettext_noop("检查记录")),

@@ -186,7 +186,7 @@ def _day(at: datetime) -> date:
 # ---------------------------------------------------------------------------- orders
 
 
-def _order_counts(rows: Iterable[dict[str, Any]], key: str, label: Any) -> list[OrderCounts]:
+def _order_counts(rows: Iterable[Any], key: str, label: Any) -> list[OrderCounts]:
     return [
         OrderCounts(row[key] or NO_AREA, label(row), **{name: row[name] for name in ORDER_AGGREGATES})
         for row in rows

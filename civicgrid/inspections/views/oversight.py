@@ -80,7 +80,8 @@ def place_map(request: HttpRequest) -> HttpResponse:
     return render(request, "inspections/map.html", context)
 
 
-def _feature(place: Place, places_url: str) -> dict[str, Any]:
+def _feature(place: Any, places_url: str) -> dict[str, Any]:
+    # A Place annotated with its open_orders and overdue_orders.
     return {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [place.lon, place.lat]},
