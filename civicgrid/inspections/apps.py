@@ -10,7 +10,7 @@ class InspectionsConfig(AppConfig):
     def ready(self) -> None:
         from civicgrid.core import attachments, notifications
 
-        from . import order_panels
+        from . import home_panels, order_panels
         from .choices import InspectionPhoto, NotificationKind, OrderPhoto, RentPhoto
         from .models import Inspection, Order, RentEntry
 
@@ -19,3 +19,4 @@ class InspectionsConfig(AppConfig):
         attachments.accept(RentEntry, stages=RentPhoto)
         notifications.register_kinds(NotificationKind)
         order_panels.register()
+        home_panels.register()

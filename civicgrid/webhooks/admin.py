@@ -74,14 +74,15 @@ class DeliveryAdmin(ReadOnlyAdminMixin, RestrictedModelAdmin):
     list_display = (
         "created_at",
         "event",
-        "case_number",
+        "object_type",
+        "object_number",
         "subscription",
         "status",
         "attempts",
         "response_status",
     )
     list_filter = ("status", "event")
-    search_fields = ("case_number", "=id")
+    search_fields = ("case_number", "object_number", "=id")
     date_hierarchy = "created_at"
     list_select_related = ("subscription",)
     fields = (
@@ -91,6 +92,9 @@ class DeliveryAdmin(ReadOnlyAdminMixin, RestrictedModelAdmin):
         "event_id",
         "case_id",
         "case_number",
+        "object_type",
+        "object_id",
+        "object_number",
         "occurred_at",
         "status",
         "attempts",

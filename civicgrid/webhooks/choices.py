@@ -30,17 +30,20 @@ def canonical(kind: str) -> str:
 
 # The apps whose events webhooks deliver (delivery.CONSUMER reads these). The registry's
 # (residents) are personal and never leave by webhook: its machines offer no kinds.
-APPS = frozenset({"cases"})
+APPS = frozenset({"cases", "inspections"})
 
 
 def event_choices() -> list[tuple[str, StrOrPromise]]:
-    """Every event kind and its label, machine by machine in table order."""
-    return [
-        (event_kind(name, action.value), action.label)
-        for name, machine in machines.machines.items()
-        if name.partition(".")[0] in APPS
-        for action in machine.actions
-    ]
+    """Every event kind and its label, machine by machine in table order. An app's machines
+    share its prefix (inspections.tasks, .orders, .renting → `inspections.<action>`), so an
+    action two machines have (`cancel`) is one kind, labelled by the first machine."""
+    seen: dict[str, StrOrPromise] = {}
+    for name, machine in machines.machines.items():
+        app = name.partition(".")[0]
+        if app in APPS:
+            for action in machine.actions:
+                seen.setdefault(event_kind(app, action.value), action.label)
+    return list(seen.items())
 
 
 def alias_choices() -> list[tuple[str, StrOrPromise]]:

@@ -1,4 +1,4 @@
-"""The delivery engine: Delivery rows from committed case events (the consumer `CONSUMER`
+"""The delivery engine: Delivery rows from committed case and inspections events (the consumer `CONSUMER`
 of the domain event log, core.events), and the attempts.
 
 The database is the schedule. A Delivery is `pending` with `next_attempt_at` until an
@@ -68,6 +68,24 @@ def deliver_events(batch: events.Batch) -> list[str]:
     wanted = _matches(batch.events)
     if not wanted:
         return []
+    made = _case_deliveries([w for w in wanted if w[0].app == "cases"])
+    made += _object_deliveries([w for w in wanted if w[0].app != "cases"])
+    # ignore_conflicts: a batch handled again finds its (subscription, event) pairs taken.
+    Delivery.objects.bulk_create(made, batch_size=BULK_BATCH, ignore_conflicts=True)
+    created = [
+        str(pk) for pk in Delivery.objects.filter(pk__in=[d.pk for d in made]).values_list("pk", flat=True)
+    ]
+    # Robust: a broker that is down loses nothing (the sweeper sends what is due).
+    transaction.on_commit(functools.partial(enqueue, created), robust=True)
+    return created
+
+
+Wanted = list[tuple[Event, list[tuple[int, str]]]]
+
+
+def _case_deliveries(wanted: Wanted) -> list[Delivery]:
+    if not wanted:
+        return []
     cases = {
         c.pk: c
         for c in Case.objects.filter(pk__in={e.object_id for e, _s in wanted}).select_related(
@@ -93,20 +111,55 @@ def deliver_events(batch: events.Batch) -> list[str]:
                     event_id=row.pk,
                     case_id=case.pk,
                     case_number=case.number,
+                    object_type="case",
+                    object_id=case.pk,
+                    object_number=case.number,
                     street_id=case.street_id,
                     occurred_at=row.at,
                     payload=payloads.build(str(delivery_id), kind, row, case),
                     next_attempt_at=clock.now(),
                 )
             )
-    # ignore_conflicts: a batch handled again finds its (subscription, event) pairs taken.
-    Delivery.objects.bulk_create(made, batch_size=BULK_BATCH, ignore_conflicts=True)
-    created = [
-        str(pk) for pk in Delivery.objects.filter(pk__in=[d.pk for d in made]).values_list("pk", flat=True)
-    ]
-    # Robust: a broker that is down loses nothing (the sweeper sends what is due).
-    transaction.on_commit(functools.partial(enqueue, created), robust=True)
-    return created
+    return made
+
+
+def _object_deliveries(wanted: Wanted) -> list[Delivery]:
+    """Other apps' objects (payloads.OBJECTS; events of any other object are not delivered):
+    one query per type of object; event_id is the domain event's."""
+    ids: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for logged, _subs in wanted:
+        if (logged.app, logged.object_type) in payloads.OBJECTS:
+            ids[(logged.app, logged.object_type)].add(logged.object_id)
+    objects = {
+        (key, obj.pk): obj
+        for key, pks in ids.items()
+        for obj in payloads.OBJECTS[key][0]
+        .objects.filter(pk__in=pks)
+        .select_related(*payloads.OBJECT_RELATED)
+    }
+    made: list[Delivery] = []
+    for logged, subscriptions in wanted:
+        obj = objects.get(((logged.app, logged.object_type), logged.object_id))
+        if obj is None:
+            continue  # deleted meanwhile, or not an object with a payload
+        for subscription_id, kind in subscriptions:
+            delivery_id = uuid.uuid4()
+            made.append(
+                Delivery(
+                    id=delivery_id,
+                    subscription_id=subscription_id,
+                    event=kind,
+                    event_id=logged.pk,
+                    object_type=logged.object_type,
+                    object_id=obj.pk,
+                    object_number=getattr(obj, "number", ""),
+                    street_id=obj.street_id,
+                    occurred_at=logged.at,
+                    payload=payloads.build_object(str(delivery_id), kind, logged, obj),
+                    next_attempt_at=clock.now(),
+                )
+            )
+    return made
 
 
 def _matches(logged: Sequence[Event]) -> list[tuple[Event, list[tuple[int, str]]]]:
@@ -132,7 +185,7 @@ def _matches(logged: Sequence[Event]) -> list[tuple[Event, list[tuple[int, str]]
     return out
 
 
-# Only the apps whose events have a payload (payloads.build): the cases today.
+# Only the apps whose events have a payload (payloads.build, payloads.build_object).
 CONSUMER = events.Consumer("webhooks", deliver_events, apps=APPS)
 
 

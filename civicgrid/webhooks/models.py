@@ -40,7 +40,7 @@ class SubscriptionQuerySet(RestrictedQuerySet):
 
 
 class Subscription(AuditedModel):
-    """An external system that wants to hear of case events: a URL, the event kinds
+    """An external system that wants to hear of case and inspection events: a URL, the event kinds
     (choices.EVENT_CHOICES), the streets whose cases it hears of, and the HMAC secret."""
 
     # The secret is a credential: never in the audit log (secret_set_at records a rotation).
@@ -121,11 +121,15 @@ class Delivery(models.Model):
         Subscription, verbose_name=_("订阅"), on_delete=models.CASCADE, related_name="deliveries"
     )
     event = models.CharField(_("事件"), max_length=40)
-    # Timeline row and case by id (no foreign keys: the log outlives what it reports on and
-    # never locks the hot case tables).
+    # Timeline row (a case's CaseEvent, else the domain Event) and the object by id (no
+    # foreign keys: the log outlives what it reports on and never locks the hot tables). A
+    # case's delivery fills case_id/case_number as well; other apps' only object_*.
     event_id = models.BigIntegerField(_("动态编号"))
-    case_id = models.BigIntegerField(_("工单 ID"))
-    case_number = models.CharField(_("工单编号"), max_length=32)
+    case_id = models.BigIntegerField(_("工单 ID"), null=True, blank=True)
+    case_number = models.CharField(_("工单编号"), max_length=32, blank=True, default="")
+    object_type = models.CharField(_("对象类型"), max_length=32, blank=True, default="")
+    object_id = models.BigIntegerField(_("对象 ID"), null=True, blank=True)
+    object_number = models.CharField(_("对象编号"), max_length=32, blank=True, default="")
     street_id = models.BigIntegerField(db_index=True)
     occurred_at = models.DateTimeField(_("发生时间"))
     payload = models.JSONField(_("推送内容"), default=dict)
@@ -153,7 +157,11 @@ class Delivery(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             # A replayed on-commit callback (or a redelivered task) never sends an event twice.
-            models.UniqueConstraint(fields=["subscription", "event_id"], name="webhooks_delivery_once"),
+            # A case's event_id is its timeline row, another object's the domain event: the
+            # object type keeps the two numberings apart.
+            models.UniqueConstraint(
+                fields=["subscription", "object_type", "event_id"], name="webhooks_delivery_once"
+            ),
         ]
         indexes = [
             models.Index(fields=["subscription", "-created_at"], name="webhooks_delivery_log_idx"),
@@ -161,7 +169,7 @@ class Delivery(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.event} {self.case_number} → {self.subscription_id}"
+        return f"{self.event} {self.case_number or self.object_number} → {self.subscription_id}"
 
     @property
     def is_failed(self) -> bool:

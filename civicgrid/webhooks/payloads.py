@@ -1,6 +1,10 @@
 """The JSON a subscriber receives. No personal data: no reporter, no description, title,
 address or coordinates (residents write names and phone numbers into them), no timeline
-note and no staff name. Times are ISO 8601 with the +08:00 offset, as in the API."""
+note and no staff name. Times are ISO 8601 with the +08:00 offset, as in the API.
+
+An inspections event (an order, a group-rent entry, a task) carries its object's type, id,
+number, status, the place's kind (never its name, address or responsible person), the
+street, the severity and deadline, and the event: no finding, clue or note (free text)."""
 
 import json
 from datetime import datetime
@@ -10,7 +14,9 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from civicgrid.cases.models import Case, CaseEvent
+from civicgrid.core.models import Event
 from civicgrid.geo.models import Area
+from civicgrid.inspections.models import Order, RentEntry, Task
 
 CASE_RELATED = ("category", "street", "residential_area", "grid", "lead_unit", "master")
 
@@ -72,6 +78,65 @@ def build(delivery_id: str, kind: str, event: CaseEvent, case: Case) -> dict[str
             "occurred_at": iso(event.at),
             "case": case_body(case),
             "case_event": event_body(event),
+        }
+
+
+def _order(order: Order) -> dict[str, Any]:
+    return {
+        "number": order.number,
+        "severity": order.severity,
+        "due_at": iso(order.due_at),
+        "is_overdue": order.is_overdue,
+        "escalation": order.escalation,
+        "closed_at": iso(order.closed_at),
+    }
+
+
+def _rent_entry(entry: RentEntry) -> dict[str, Any]:
+    return {
+        "number": "",
+        "clean_checks": entry.clean_checks,
+        "next_check_on": entry.next_check_on.isoformat() if entry.next_check_on else None,
+        "closed_at": iso(entry.closed_at),
+    }
+
+
+def _task(task: Task) -> dict[str, Any]:
+    return {"number": "", "purpose": task.purpose, "due_on": task.due_on.isoformat()}
+
+
+# The objects of other apps that have a payload: (app, model name) → model and its own fields.
+OBJECTS: dict[tuple[str, str], tuple[Any, Any]] = {
+    ("inspections", "order"): (Order, _order),
+    ("inspections", "rententry"): (RentEntry, _rent_entry),
+    ("inspections", "task"): (Task, _task),
+}
+OBJECT_RELATED = ("street", "place")
+
+
+def object_body(obj: Any) -> dict[str, Any]:
+    _model, fields = OBJECTS[(obj._meta.app_label, obj._meta.model_name)]
+    return {
+        "type": obj._meta.model_name,
+        "id": obj.pk,
+        **fields(obj),
+        "status": obj.status,
+        "status_label": str(obj.get_status_display()),
+        "version": obj.version,
+        "place_kind": obj.place.kind,
+        "street": _area(obj.street),
+    }
+
+
+def build_object(delivery_id: str, kind: str, event: Event, obj: Any) -> dict[str, Any]:
+    """The body of one delivery of another app's object, read after the event's commit."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return {
+            "id": delivery_id,
+            "event": kind,
+            "occurred_at": iso(event.at),
+            "object": object_body(obj),
+            "object_event": {"id": event.pk, "action": event.action, "at": iso(event.at)},
         }
 
 

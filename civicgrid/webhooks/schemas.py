@@ -70,7 +70,8 @@ class DeliveryOut(Schema):
     subscription: int
     event: str
     event_id: int
-    case: dict[str, Any] = Field(description='{"id", "number"}')
+    case: dict[str, Any] | None = Field(description='{"id", "number"}；非工单事件为 null')
+    object: dict[str, Any] = Field(description='{"type", "id", "number"}：工单、整改通知、群租登记或检查任务')
     status: str
     attempts: int
     occurred_at: LocalDateTime
