@@ -17,3 +17,7 @@ class InspectionsConfig(AppConfig):
         attachments.accept(Order, stages=OrderPhoto)
         attachments.accept(RentEntry, stages=RentPhoto)
         notifications.register_kinds(NotificationKind)
+
+        from . import rent_panels
+
+        rent_panels.register()

@@ -212,6 +212,13 @@ ROUTES = {
     "api/v1/residents/exams/<exam_id>/draw-check": "residents.exam",
     "api/v1/residents/exams/<exam_id>/answer": "residents.exam",
     "api/v1/residents/exams/<exam_id>/grade": "residents.exam",
+    # inspections: renting
+    "inspections/renting/<pk>/": "inspections.rententry",
+    "inspections/renting/<pk>/act/<action>/": "inspections.rententry",
+    "inspections/renting/sweep/<pk>/": "geo.building",
+    "inspections/renting/from-case/<number>/": "cases.case",
+    "api/v1/inspections/rent-entries/<entry_id>": "inspections.rententry",
+    "api/v1/inspections/rent-entries/<entry_id>/actions/<action>": "inspections.rententry",
 }
 CONSTANTS = {
     "fmt": "json",
