@@ -7,7 +7,9 @@ from zoneinfo import ZoneInfo
 
 import time_machine
 from django.test import TestCase
+from django.urls import reverse
 
+from civicgrid.cases.models import Case
 from civicgrid.cases.tests.factories import make_case
 from civicgrid.core.choices import Role
 from civicgrid.core.errors import Conflict, InvalidInput, NotFound
@@ -166,3 +168,73 @@ class RentingTests(TestCase):
             )
         self.assertIn(str(far.pk), raised.exception.fields)
         self.assertFalse(FlatCheck.objects.exists())
+
+
+@time_machine.travel(NOW, tick=False)
+class RentingPageTests(TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.world = build_world()
+        cls.east = build_inspections(cls.world.east)
+        cls.building = cls.world.east.buildings[0]
+        cls.flat = Flat.objects.create(
+            building=cls.building, street=cls.world.east.street, room="602", floor=6
+        )
+
+    def login(self, role: str, street: str = "east") -> None:
+        self.client.force_login(self.world.user(street, role))
+
+    def test_case_panel_registers_the_flat_and_then_shows_the_entry(self) -> None:
+        case = make_case(self.world)
+        Case.objects.filter(pk=case.pk).update(building=self.building)
+        self.login(Role.DISPATCHER)
+        page = self.client.get(reverse("cases:case", args=[case.number]))
+        self.assertContains(page, reverse("inspections:rent_from_case", args=[case.number]))
+        self.assertContains(page, "602")
+        done = self.client.post(
+            reverse("inspections:rent_from_case", args=[case.number]),
+            {"flat": self.flat.pk, "clue": "投诉群租"},
+        )
+        entry = RentEntry.objects.get(flat=self.flat)
+        self.assertRedirects(done, entry.get_absolute_url(), fetch_redirect_response=False)
+        self.assertEqual(entry.case_id, case.pk)
+        page = self.client.get(reverse("cases:case", args=[case.number]))
+        self.assertContains(page, entry.get_absolute_url())
+
+    def test_entry_page_actions_and_list(self) -> None:
+        self.login(Role.GRID_WORKER)
+        entry = self.east.entry
+        url = reverse("inspections:rent_entry", args=[entry.pk])
+        self.assertContains(
+            self.client.get(url), reverse("inspections:rent_action", args=[entry.pk, "confirm"])
+        )
+        self.client.post(
+            reverse("inspections:rent_action", args=[entry.pk, "confirm"]),
+            {"note": "联合检查", "tenants": 6, "version": entry.version},
+        )
+        entry.refresh_from_db()
+        self.assertEqual(entry.status, RentStatus.CONFIRMED)
+        listed = self.client.get(reverse("inspections:renting"), {"status": "confirmed"})
+        self.assertContains(listed, entry.get_absolute_url())
+        self.assertNotContains(
+            self.client.get(reverse("inspections:renting"), {"status": "closed"}), entry.get_absolute_url()
+        )
+
+    def test_sweep_page_records_and_coverage_shows_it(self) -> None:
+        self.login(Role.LEADER)
+        url = reverse("inspections:sweep", args=[self.building.pk])
+        self.assertContains(self.client.get(url), f"flat_{self.flat.pk}")
+        self.client.post(url, {f"flat_{self.flat.pk}": FlatFinding.SUSPECTED})
+        self.assertEqual(FlatCheck.objects.get(flat=self.flat).finding, FlatFinding.SUSPECTED)
+        self.assertTrue(RentEntry.objects.filter(flat=self.flat).exists())
+        page = self.client.get(reverse("inspections:coverage"))
+        self.assertContains(page, "finding-suspected")
+
+    def test_another_street_gets_404(self) -> None:
+        self.login(Role.LEADER, "west")
+        self.assertEqual(
+            self.client.get(reverse("inspections:rent_entry", args=[self.east.entry.pk])).status_code, 404
+        )
+        self.assertEqual(
+            self.client.get(reverse("inspections:sweep", args=[self.building.pk])).status_code, 404
+        )
