@@ -118,8 +118,8 @@ def coverage(
         if row is None:
             row = rows[building_id, floor] = FloorRow(floor)
             by_building[building_id].floors.append(row)
-        finding, checked_on = latest.get(pk, ("", None))
-        row.flats.append(FlatCell(pk, room, finding, checked_on))
+        seen = latest.get(pk)
+        row.flats.append(FlatCell(pk, room, *seen) if seen else FlatCell(pk, room))
     areas: dict[Any, AreaCoverage] = defaultdict(lambda: AreaCoverage(None))
     for item in by_building.values():
         key = item.building.residential_area_id

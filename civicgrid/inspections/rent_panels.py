@@ -19,7 +19,9 @@ def case_panel(request: HttpRequest, case: Model | None) -> str:
     user: Any = request.user
     if case is None or not may(user, RENTING):
         return ""
-    entry = RentEntry.objects.restrict(user, Action.VIEW).filter(case=case).select_related("flat").first()
+    entry = (
+        RentEntry.objects.restrict(user, Action.VIEW).filter(case_id=case.pk).select_related("flat").first()
+    )
     building_id = getattr(case, "building_id", None)
     flats = (
         list(visible_flats(user).filter(building_id=building_id).order_by("floor", "room"))

@@ -250,7 +250,7 @@ def record_flat_checks(
         for flat, finding, note in rows:
             entry = open_entries.get(flat.pk)
             if entry is None and finding in REGISTERING:
-                entry = _register(actor, flat, note or FlatFinding(finding).label, None)
+                entry = _register(actor, flat, note or str(FlatFinding(finding).label), None)
             checks.append(
                 FlatCheck(
                     street_id=flat.street_id,

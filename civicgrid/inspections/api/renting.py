@@ -289,7 +289,11 @@ def record_checks(request: Any, body: FlatChecksIn) -> Status[list[dict[str, Any
     findings = {f.flat: (f.finding.value, f.note) for f in body.findings}
     with acting_as(user, "api"):
         checks = actions.record_flat_checks(user, body.building, findings, body.checked_on, task)
-    rows = FlatCheck.objects.select_related("flat").filter(pk__in=[c.pk for c in checks])
+    rows = (
+        FlatCheck.objects.restrict(user, Action.VIEW)
+        .select_related("flat")
+        .filter(pk__in=[c.pk for c in checks])
+    )
     return Status(201, [check_out(c) for c in rows])
 
 

@@ -142,7 +142,7 @@ def sweep(request: HttpRequest, pk: int) -> HttpResponse:
     building = get_object_or_404(Building.objects.restrict(request.user, Action.VIEW), pk=pk)
     if request.method == "POST":
         findings = {
-            key.removeprefix("flat_"): (value, "")
+            key.removeprefix("flat_"): (str(value), "")
             for key, value in request.POST.items()
             if key.startswith("flat_") and value
         }
