@@ -10,7 +10,7 @@ class InspectionsConfig(AppConfig):
     def ready(self) -> None:
         from civicgrid.core import attachments, notifications
 
-        from . import home_panels, order_panels
+        from . import home_panels, order_panels, rent_panels
         from .choices import InspectionPhoto, NotificationKind, OrderPhoto, RentPhoto
         from .models import Inspection, Order, RentEntry
 
@@ -20,3 +20,4 @@ class InspectionsConfig(AppConfig):
         notifications.register_kinds(NotificationKind)
         order_panels.register()
         home_panels.register()
+        rent_panels.register()

@@ -228,6 +228,13 @@ ROUTES = {
     "api/v1/inspections/places/<place_id>": "inspections.place",
     "api/v1/inspections/checklists/<checklist_id>": "inspections.checklist",
     "api/v1/inspections/checklists/<checklist_id>/revise": "inspections.checklist",
+    # inspections: renting
+    "inspections/renting/<pk>/": "inspections.rententry",
+    "inspections/renting/<pk>/act/<action>/": "inspections.rententry",
+    "inspections/renting/sweep/<pk>/": "geo.building",
+    "inspections/renting/from-case/<number>/": "cases.case",
+    "api/v1/inspections/rent-entries/<entry_id>": "inspections.rententry",
+    "api/v1/inspections/rent-entries/<entry_id>/actions/<action>": "inspections.rententry",
 }
 CONSTANTS = {
     "fmt": "json",
