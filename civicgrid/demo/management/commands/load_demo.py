@@ -14,6 +14,7 @@ from civicgrid.demo import volume
 from civicgrid.demo.builder import DEMO_PASSWORD, DemoError, DemoPlan, build_plan, load_plan
 from civicgrid.demo.cases import DEMO_SOURCE, demo_days, load_cases
 from civicgrid.demo.exams import load_exams
+from civicgrid.demo.inspections import load_inspections
 from civicgrid.demo.residents import load_registry
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area, Building, GridLayer
@@ -91,6 +92,8 @@ class Command(BaseCommand):
             # The two 知情 examination rounds of the demo's year, on the registry.
             if registry is not None and options["residents_per_street"]:
                 load_exams(plan)
+                # Safety inspections and group renting, on the registry's flats.
+                load_inspections(plan)
         if quiet:
             return
         users = {u.username: u for u in User.objects.filter(username__in=[p.username for p in plan.users])}
