@@ -216,10 +216,10 @@ def _load_street(s: Street, report: InspectionReport) -> None:
         places = _places(s)
         lists = {kind: checklists.current(s.area.pk, kind, s.staff.admin) for kind in PlaceKind.values}
         plans = _plans(s, year_start)
-    for p in places:
-        s.log(p, "create", s.staff.admin, opened)
-    for p in plans:
-        s.log(p, "create", p.created_by, opened)
+    for place in places:
+        s.log(place, "create", s.staff.admin, opened)
+    for plan in plans:
+        s.log(plan, "create", plan.created_by, opened)
     revised_on = months_back(s.today, 5) + timedelta(days=9)
     with clock.at(at_time(revised_on, 15)):
         lists_v2 = _revise(lists[REVISED_KIND], s.staff.admin)
@@ -522,7 +522,7 @@ def _period(
             inspector = plan.assignee or s.staff.by(rng)
             lon, lat = (
                 offset(place.lon, place.lat, rng.uniform(3, 60), rng.uniform(0, 360))
-                if place.lon
+                if place.lon is not None and place.lat is not None
                 else (None, None)
             )
             inspection = Inspection(
@@ -774,7 +774,8 @@ def _campaign(
 
     swept_ids = {b.pk for b in swept}
     flat_places = sorted(
-        (p for p in places if p.kind == PlaceKind.GROUP_RENT), key=lambda p: p.building_id not in swept_ids
+        ((p, p.flat) for p in places if p.kind == PlaceKind.GROUP_RENT and p.flat is not None),
+        key=lambda pair: pair[0].building_id not in swept_ids,
     )
     states = (
         RentStatus.REPORTED,
@@ -792,7 +793,7 @@ def _campaign(
     interval = 30
     made = 0
     category = resolve_category("E2101")
-    for n, (state, place) in enumerate(zip(states, flat_places, strict=False)):
+    for n, (state, (place, flat)) in enumerate(zip(states, flat_places, strict=False)):
         reported = s.now - timedelta(
             days=20 + 30 * (needed + 1) if state == RentStatus.CLOSED else 8 + 25 * n
         )
@@ -812,7 +813,7 @@ def _campaign(
             entry = RentEntry.objects.create(
                 street=s.area,
                 place=place,
-                flat_id=place.flat_id,
+                flat=flat,
                 case=case,
                 clue="邻居反映一套房内住了十多人，隔成多间",
                 created_by=s.staff.cadre,
