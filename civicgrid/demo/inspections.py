@@ -19,6 +19,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from civicgrid.accounts.models import User
@@ -240,8 +241,8 @@ def _load_street(s: Street, report: InspectionReport) -> None:
         for start, end in _periods(plan, s.today):
             done = _period(s, plan, targets, start, end, checklist_on, items)
             failed += done
-            report.inspections += len({i.pk for i, _r, _it in done})
-    report.inspections = Inspection.objects.filter(street=s.area).count()
+    _link_tasks(s.area)
+    report.inspections += Inspection.objects.filter(street=s.area).count()
     report.orders += _orders(s, failed)
     report.entries += _campaign(s, places, lists[PlaceKind.GROUP_RENT], items)
     for year, last in s.serials.items():
@@ -481,79 +482,66 @@ def _period(
     current = end >= s.today
     share_done = 1.0 if not current else (s.today - start).days / max(1, (end - start).days + 1)
     tasks, inspections, results, fails = [], [], [], []
-    stamp = min(at_time(end, 18), s.now)
-    with clock.at(min(at_time(start, 8), s.now)):
-        for place in places:
-            task = Task(
-                street=s.area,
-                place=place,
-                plan=plan,
-                period_start=start,
-                due_on=end,
-                assignee=plan.assignee,
-                unannounced=plan.unannounced,
-                purpose=TaskPurpose.GROUP_RENT if place.kind == PlaceKind.GROUP_RENT else TaskPurpose.ROUTINE,
+    opened = min(at_time(start, 8), s.now)
+    # Planned first, inspections written before their tasks (each task then points at its
+    # inspection; the inspections' `task` is filled in one update per street, _link_tasks).
+    for place in places:
+        task = Task(
+            street=s.area,
+            place=place,
+            plan=plan,
+            period_start=start,
+            due_on=end,
+            assignee=plan.assignee,
+            unannounced=plan.unannounced,
+            purpose=TaskPurpose.GROUP_RENT if place.kind == PlaceKind.GROUP_RENT else TaskPurpose.ROUTINE,
+        )
+        tasks.append(task)
+        if rng.random() >= share_done:
+            continue  # still open
+        if not current and rng.random() < volume.TASK_CANCELLED:
+            task.status = TaskStatus.CANCELLED
+            continue
+        last_day = min(end, s.today - timedelta(days=1)) if current else end
+        day = start + timedelta(days=rng.randrange(max(1, (last_day - start).days + 1)))
+        when = at_time(day, rng.randint(9, 16), rng.randrange(60))
+        if when >= s.now:
+            continue
+        checklist = checklist_on(place.kind, day)
+        lon, lat = (
+            offset(place.lon, place.lat, rng.uniform(3, 60), rng.uniform(0, 360))
+            if place.lon is not None and place.lat is not None
+            else (None, None)
+        )
+        inspection = Inspection(
+            street=s.area,
+            place=place,
+            checklist=checklist,
+            purpose=task.purpose,
+            inspector=plan.assignee or s.staff.by(rng),
+            inspected_at=when,
+            unannounced=plan.unannounced,
+            note=rng.choice(NOTES),
+            lon=lon,
+            lat=lat,
+            accuracy_m=rng.randint(8, 30),
+            client_key=f"demo-{s.area.code}-{task_key(plan, place, start)}",
+        )
+        chance = volume.ITEM_FAILS[place.risk]
+        own = []
+        for item in items[checklist.pk]:
+            roll = rng.random()
+            outcome = (
+                Outcome.FAIL if roll < chance else Outcome.NOT_APPLICABLE if roll > 0.97 else Outcome.PASS
             )
-            tasks.append(task)
-        Task.objects.bulk_create(tasks, batch_size=BATCH)
-    for task in tasks:
-        s.log(task, "create", plan.created_by, min(at_time(start, 8), s.now))
-    with clock.at(stamp):
-        for task in tasks:
-            place = task.place
-            if rng.random() >= share_done:
-                continue  # still open
-            if not current and rng.random() < volume.TASK_CANCELLED:
-                task.status = TaskStatus.CANCELLED
-                s.log(
-                    task,
-                    TaskAction.CANCEL,
-                    s.staff.admin,
-                    at_time(end, 17),
-                    {"note": "场所停业，本期无法检查"},
-                )
-                continue
-            last_day = min(end, s.today - timedelta(days=1)) if current else end
-            day = start + timedelta(days=rng.randrange(max(1, (last_day - start).days + 1)))
-            when = at_time(day, rng.randint(9, 16), rng.randrange(60))
-            if when >= s.now:
-                continue
-            checklist = checklist_on(place.kind, day)
-            inspector = plan.assignee or s.staff.by(rng)
-            lon, lat = (
-                offset(place.lon, place.lat, rng.uniform(3, 60), rng.uniform(0, 360))
-                if place.lon is not None and place.lat is not None
-                else (None, None)
-            )
-            inspection = Inspection(
-                street=s.area,
-                place=place,
-                task=task,
-                checklist=checklist,
-                purpose=task.purpose,
-                inspector=inspector,
-                inspected_at=when,
-                unannounced=plan.unannounced,
-                note=rng.choice(NOTES),
-                lon=lon,
-                lat=lat,
-                accuracy_m=rng.randint(8, 30),
-                client_key=f"demo-{s.area.code}-{task_key(plan, place, start)}",
-            )
-            chance = volume.ITEM_FAILS[place.risk]
-            own = []
-            for item in items[checklist.pk]:
-                roll = rng.random()
-                outcome = (
-                    Outcome.FAIL if roll < chance else Outcome.NOT_APPLICABLE if roll > 0.97 else Outcome.PASS
-                )
-                own.append(ItemResult(inspection=inspection, item=item, outcome=outcome))
-            inspection.passed = sum(r.outcome == Outcome.PASS for r in own)
-            inspection.failed = sum(r.outcome == Outcome.FAIL for r in own)
-            inspection.not_applicable = sum(r.outcome == Outcome.NOT_APPLICABLE for r in own)
-            inspections.append(inspection)
-            results.append(own)
-            task.status, task.inspection = TaskStatus.DONE, inspection
+            own.append(ItemResult(item=item, outcome=outcome))
+        inspection.passed = sum(r.outcome == Outcome.PASS for r in own)
+        inspection.failed = sum(r.outcome == Outcome.FAIL for r in own)
+        inspection.not_applicable = sum(r.outcome == Outcome.NOT_APPLICABLE for r in own)
+        inspections.append(inspection)
+        results.append(own)
+        task.status, task.inspection = TaskStatus.DONE, inspection
+    with clock.at(min(at_time(end, 18), s.now)):
         Inspection.objects.bulk_create(inspections, batch_size=BATCH)
         flat_results = []
         for inspection, own in zip(inspections, results, strict=True):
@@ -561,19 +549,31 @@ def _period(
                 r.inspection = inspection
             flat_results += own
         ItemResult.objects.bulk_create(flat_results, batch_size=BATCH)
-        for task in tasks:
-            if task.inspection is not None:
-                task.inspection_id = task.inspection.pk
-        Task.objects.bulk_update(tasks, ["status", "inspection"], batch_size=BATCH)
+    with clock.at(opened):
+        Task.objects.bulk_create(tasks, batch_size=BATCH)
+    for task in tasks:
+        s.log(task, "create", plan.created_by, opened)
+        if task.status == TaskStatus.CANCELLED:
+            s.log(
+                task, TaskAction.CANCEL, s.staff.admin, at_time(end, 17), {"note": "场所停业，本期无法检查"}
+            )
+        elif task.inspection is not None:
+            at = task.inspection.inspected_at
+            s.log(task.inspection, "record", task.inspection.inspector, at, {"task": task.pk})
+            s.log(task, TaskAction.COMPLETE, task.inspection.inspector, at)
     for inspection, own in zip(inspections, results, strict=True):
-        s.log(inspection, "record", inspection.inspector, inspection.inspected_at)
-        s.log(inspection.task, TaskAction.COMPLETE, inspection.inspector, inspection.inspected_at)
         by_item = {i.pk: i for i in items[inspection.checklist_id]}
         worst = [r for r in own if r.outcome == Outcome.FAIL]
         if worst:
             r = max(worst, key=lambda r: list(Severity.values).index(by_item[r.item_id].severity))
             fails.append((inspection, r, by_item[r.item_id]))
     return fails
+
+
+def _link_tasks(street: Area) -> None:
+    """Each inspection's `task`: the task that points at it."""
+    task = Task.objects.filter(inspection=OuterRef("pk")).values("pk")[:1]
+    Inspection.objects.filter(street=street, task=None).update(task=Subquery(task))
 
 
 def task_key(plan: Plan, place: Place, start: date) -> str:
@@ -614,9 +614,14 @@ def _orders(s: Street, failed: list[tuple[Inspection, ItemResult, ChecklistItem]
         )
         steps = _fate(s, rng, order, showcase.get(inspection.pk))
         orders.append((order, steps))
+    # In bulk (no AuditLog rows, as for the registry), one batch per day of issue so that
+    # `created_at` falls on it.
+    by_day: dict[date, list[Order]] = {}
     for order, _steps in orders:
-        with clock.at(order.issued_at):
-            order.save(force_insert=True)  # AuditedModel's created_at at the issue moment
+        by_day.setdefault(timezone.localtime(order.issued_at).date(), []).append(order)
+    for same_day in by_day.values():
+        with clock.at(same_day[0].issued_at):
+            Order.objects.bulk_create(same_day)
     for order, steps in orders:
         actor = order.issued_by
         s.log(
