@@ -656,7 +656,7 @@ def _showcase(s: Street, failed: list[tuple[Inspection, ItemResult, ChecklistIte
     within the deadline's reach for `issued`/`submitted`, an older one for the overdue states."""
     out: dict[int, str] = {}
     recent = [f for f in failed if f[0].inspected_at > s.now - timedelta(days=3)]
-    older = [f for f in failed if s.now - timedelta(days=40) < f[0].inspected_at < s.now - timedelta(days=20)]
+    older = [f for f in failed if s.now - timedelta(days=60) < f[0].inspected_at < s.now - timedelta(days=35)]
     for fates, pool in (
         (("issued", "submitted"), recent[::-1]),
         (("supervised", "escalated", "reported", "cancelled", "case", "submitted_late"), older[::-1]),
@@ -673,6 +673,8 @@ def _fate(
     that led there, as the order machine allows them."""
     due, now = order.due_at, s.now
     fate = forced
+    if fate in ("supervised", "escalated", "case", "submitted_late") and due >= now:
+        fate = None  # not overdue after all (a long deadline): as its age says
     if fate is None:
         if due > now:
             fate = "submitted" if rng.random() < 0.3 else "issued"

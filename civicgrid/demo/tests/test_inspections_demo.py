@@ -76,6 +76,11 @@ class DemoInspectionsTests(TestCase):
             assert not orders.exclude(status=OrderStatus.CLOSED).exclude(closed_at=None).exists()
             assert not orders.filter(status=OrderStatus.REPORTED, reported_reason="").exists()
             assert not orders.filter(is_overdue=True, overdue_at=None).exists()
+            # Overdue exactly when past the deadline and still open (the deadline job's view).
+            now = clock.now()
+            assert not orders.filter(is_overdue=True, due_at__gt=now).exists()
+            still_open = orders.filter(status__in=[OrderStatus.ISSUED, OrderStatus.SUBMITTED])
+            assert not still_open.filter(is_overdue=False, due_at__lte=now).exists()
             assert not orders.exclude(escalation=Escalation.NONE).filter(is_overdue=False).exists()
             case_order = orders.exclude(case=None).get()
             assert case_order.case.channel == Channel.INSPECTION
