@@ -188,3 +188,34 @@ EXAM_RECALL = (0.985, 0.9, 0.975, 0.8)
 # The first round this many days before the day of loading; the re-check round a month after it.
 EXAM_FIRST_DAYS_AGO = 150
 EXAM_RECHECK_AFTER_DAYS = 30
+
+# Safety inspections (demo/inspections.py): places per street by kind, (fewest, most); group-rented
+# flats are taken from the registry's flats let out (出租/群租).
+INSPECTION_PLACES: dict[str, tuple[int, int]] = {
+    "chemical": (3, 6),
+    "park": (1, 3),
+    "site": (3, 8),
+    "basement": (15, 30),
+    "petrol": (1, 3),
+    "small": (80, 200),
+    "group_rent": (20, 50),
+    "charging": (20, 40),
+    "old_block": (10, 30),
+}
+# Risk levels of a new place (weights), and each failed item's chance by the place's risk.
+PLACE_RISK: dict[str, float] = {"low": 55, "medium": 30, "high": 12, "major": 3}
+ITEM_FAILS: dict[str, float] = {"low": 0.006, "medium": 0.015, "high": 0.04, "major": 0.07}
+# A share of the places a unit answers for (a property firm, a market).
+PLACE_BY_UNIT = 0.1
+# A past task missed (cancelled) instead of inspected; in the current period, the share done
+# grows with the days gone.
+TASK_CANCELLED = 0.03
+# Of the older orders: reported upward, cancelled (the rest closed after re-inspection).
+ORDER_REPORTED = 0.03
+ORDER_CANCELLED = 0.03
+# The group-renting campaign: the sweep's findings (weights; no access at one door in
+# SWEEP_NO_ACCESS_EVERY), the days it spans and the share of the area's buildings swept.
+SWEEP_FINDINGS: dict[str, float] = {"clean": 95, "suspected": 2, "group_rent": 3}
+SWEEP_NO_ACCESS_EVERY = 9
+SWEEP_DAYS = 60
+SWEEP_BUILDING_SHARE = 0.6

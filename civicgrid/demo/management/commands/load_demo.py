@@ -14,6 +14,7 @@ from civicgrid.demo import volume
 from civicgrid.demo.builder import DEMO_PASSWORD, DemoError, DemoPlan, build_plan, load_plan
 from civicgrid.demo.cases import DEMO_SOURCE, demo_days, load_cases
 from civicgrid.demo.exams import load_exams
+from civicgrid.demo.inspections import load_inspections
 from civicgrid.demo.residents import load_registry
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area, Building, GridLayer
@@ -89,8 +90,11 @@ class Command(BaseCommand):
             # The registry and its year of visits (skipped for a street that has one).
             registry = None if options["no_cases"] else load_registry(plan, options["residents_per_street"])
             # The two 知情 examination rounds of the demo's year, on the registry.
+            inspections = None
             if registry is not None and options["residents_per_street"]:
                 load_exams(plan)
+                # Safety inspections and group renting, on the registry's flats.
+                inspections = load_inspections(plan)
         if quiet:
             return
         users = {u.username: u for u in User.objects.filter(username__in=[p.username for p in plan.users])}
@@ -134,7 +138,11 @@ class Command(BaseCommand):
                 warning = workdays.coverage_warning(year)
                 if warning:
                     self.stderr.write(self.style.WARNING(warning))
-        added = (cases.created if cases else 0) + (registry.created if registry else 0)
+        added = (
+            (cases.created if cases else 0)
+            + (registry.created if registry else 0)
+            + (inspections.created if inspections else 0)
+        )
         if report.changed or added:
             summary = _("新增 %(created)d 条，更新 %(updated)d 条") % {
                 "created": sum(report.created.values()) + added,
