@@ -14,7 +14,7 @@ from civicgrid.cases.filters import AreaFilter, CheckedFilterSet, YesNoFilter, k
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
 
-from .choices import Escalation, OrderStatus, PlaceKind, Severity
+from .choices import OPEN_ORDER_STATUSES, Escalation, OrderStatus, PlaceKind, Severity
 from .models import Order
 
 YES_NO = [("", _("全部")), ("true", _("是")), ("false", _("否"))]
@@ -29,8 +29,17 @@ def area_q(area: Area) -> Q:
     return Q(place__grid__path__startswith=area.path)
 
 
+# 未销号: every open status at once (the oversight page's counts link here with it).
+OPEN = "open"
+
+
 class OrderFilterSet(CheckedFilterSet):
-    status = django_filters.ChoiceFilter(label=_("状态"), choices=OrderStatus.choices, empty_label=_("全部"))
+    status = django_filters.ChoiceFilter(
+        label=_("状态"),
+        choices=[(OPEN, _("未销号")), *OrderStatus.choices],
+        empty_label=_("全部"),
+        method="filter_status",
+    )
     overdue = YesNoFilter(label=_("逾期"), field_name="is_overdue", widget=forms.Select(choices=YES_NO))
     escalation = django_filters.ChoiceFilter(
         label=_("督办"), choices=Escalation.choices, empty_label=_("全部")
@@ -63,6 +72,11 @@ class OrderFilterSet(CheckedFilterSet):
         self.sent_as = {}
         super().__init__(data, queryset)
         self.form.fields["area"].areas = known_areas(user)  # type: ignore[attr-defined]
+
+    def filter_status(self, qs: QuerySet[Order], name: str, value: str) -> QuerySet[Order]:
+        if not value:
+            return qs
+        return qs.filter(status__in=OPEN_ORDER_STATUSES) if value == OPEN else qs.filter(status=value)
 
     def filter_area(self, qs: QuerySet[Order], name: str, value: Area | None) -> QuerySet[Order]:
         return qs if value is None else qs.filter(area_q(value))

@@ -101,10 +101,8 @@ class Offender:
 
 def links() -> dict[str, str]:
     """The list pages the oversight pages link into, with their filters in the query string
-    (status, overdue, escalation, area, kind): below the app's home, as docs/inspections.md
-    names them."""
-    home = reverse("inspections:index")
-    return {name: f"{home}{name}/" for name in ("orders", "tasks", "places", "plans")}
+    (status, overdue, escalation, area, kind) read by each list's own filter."""
+    return {name: reverse(f"inspections:{name}") for name in ("orders", "tasks", "places", "plans")}
 
 
 # ---------------------------------------------------------------------------- coverage

@@ -2,13 +2,16 @@
 form; each role allowed sees them (the permission matrix), the others get a 404; the GeoJSON
 is scoped and carries risk and open orders; the home panel; a phone's width."""
 
+import html
 import json
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.db import connection
+from django.http import QueryDict
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -18,6 +21,7 @@ from civicgrid.core.models import Job
 from civicgrid.inspections.actions.orders import issue_order
 from civicgrid.inspections.choices import Escalation
 from civicgrid.inspections.models import Order, Place
+from civicgrid.inspections.order_filters import OrderFilterSet
 from civicgrid.testing.browser import BROWSER_MARKS
 from civicgrid.testing.factories import PASSWORD, build_world
 from civicgrid.testing.inspections import build_inspections
@@ -53,17 +57,25 @@ class OversightPageTests(TestCase):
         }
         assert_matrix(self.client, reverse("inspections:export"), expected, self.users)
 
-    def test_home_shows_orders_with_filtered_links(self) -> None:
+    def test_every_order_count_leads_to_exactly_its_orders(self) -> None:
+        """Each count on the home page links into the order list through the list's own filter
+        (OrderFilterSet), and the list holds exactly that many orders."""
+        second = issue_order(self.users[Role.ADMIN], self.east.petrol, finding="灭火器过期")
+        Order.objects.filter(pk=second.pk).update(is_overdue=True, escalation=Escalation.SUPERVISED)
         self.client.force_login(self.users[Role.ADMIN])
         body = self.client.get(reverse("inspections:index")).content.decode()
-        orders = reverse("inspections:index") + "orders/"
-        self.assertIn(f'{orders}?overdue=on">逾期 1 件', body)
-        self.assertIn(f'{orders}?escalation=escalated">提级 1 件', body)
-        self.assertIn(f"{orders}?status=open&amp;kind=small", body)
-        area = self.world.east.residential[0].pk
-        self.assertIn(f"{orders}?overdue=on&amp;area={area}", body)
-        # Coverage of the month: the shop inspected of the shop and the petrol station.
-        self.assertIn("计划应查 2 处，已查 1 处，覆盖率 50%", body)
+        orders = reverse("inspections:orders")
+        links = re.findall(rf'<a href="{re.escape(orders)}\?([^"]+)">(?:[^<]*?)(\d+)(?:[^<\d]*)</a>', body)
+        self.assertGreaterEqual(len(links), 12)
+        self.assertIn(("status=open&amp;overdue=true", "2"), links)
+        self.assertIn(("status=open&amp;escalation=escalated", "1"), links)
+        for query, shown in links:
+            with self.subTest(query=query):
+                params = QueryDict(html.unescape(query))
+                admin = self.users[Role.ADMIN]
+                rows = OrderFilterSet(params, Order.objects.restrict(admin, "view"), user=admin)
+                self.assertTrue(rows.is_valid(), rows.errors)
+                self.assertEqual(rows.qs.count(), int(shown))
 
     def test_period_filter(self) -> None:
         self.client.force_login(self.users[Role.ADMIN])

@@ -80,7 +80,7 @@ def place_map(request: HttpRequest) -> HttpResponse:
     return render(request, "inspections/map.html", context)
 
 
-def _feature(place: Any, places_url: str) -> dict[str, Any]:
+def _feature(place: Any) -> dict[str, Any]:
     # A Place annotated with its open_orders and overdue_orders.
     return {
         "type": "Feature",
@@ -94,7 +94,7 @@ def _feature(place: Any, places_url: str) -> dict[str, Any]:
             "risk_label": str(place.get_risk_display()),
             "open_orders": place.open_orders,
             "overdue_orders": place.overdue_orders,
-            "url": f"{places_url}{place.pk}/",
+            "url": place.get_absolute_url(),
         },
     }
 
@@ -121,7 +121,7 @@ def places_geojson(request: HttpRequest) -> JsonResponse:
         places = places.filter(kind=kind)
     data = {
         "type": "FeatureCollection",
-        "features": [_feature(p, oversight.links()["places"]) for p in places[:MAP_PLACE_LIMIT]],
+        "features": [_feature(p) for p in places[:MAP_PLACE_LIMIT]],
     }
     return JsonResponse(data, content_type="application/geo+json", json_dumps_params={"ensure_ascii": False})
 
