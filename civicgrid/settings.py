@@ -311,7 +311,10 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-send-due": {"task": "civicgrid.webhooks.tasks.send_due", "schedule": 60.0},
     "webhooks-purge": {"task": "civicgrid.webhooks.tasks.purge_deliveries", "schedule": 24 * 3600.0},
     # Inspection plans: each period's tasks (idempotent, so daily is enough).
-    "inspections-plan-tasks": {"task": "civicgrid.inspections.tasks.generate_plan_tasks", "schedule": 24 * 3600.0},
+    "inspections-plan-tasks": {
+        "task": "civicgrid.inspections.tasks.generate_plan_tasks",
+        "schedule": 24 * 3600.0,
+    },
 }
 # Finished background jobs (and their files under MEDIA_ROOT/jobs/) are kept this long.
 CIVICGRID_JOB_RETENTION_DAYS = int(os.environ.get("CIVICGRID_JOB_RETENTION_DAYS", "30"))
