@@ -15,6 +15,7 @@ from civicgrid.inspections.actions.frames import TASK_FRAME
 from civicgrid.inspections.actions.plans import generate_tasks, period, save_plan
 from civicgrid.inspections.choices import PlaceKind, PlanKind, Recurrence, TaskAction, TaskStatus
 from civicgrid.inspections.models import Plan, Task
+from civicgrid.testing.api import ApiClient
 from civicgrid.testing.factories import build_world
 from civicgrid.testing.inspections import build_inspections
 
@@ -121,3 +122,39 @@ class PlanTests(TestCase):
         TASK_FRAME.run(task.pk, TaskAction.CANCEL, self.admin, {"note": "场所已停业"})
         task.refresh_from_db()
         self.assertEqual(task.status, TaskStatus.CANCELLED)
+
+
+@time_machine.travel(NOW, tick=False)
+class PlanApiTests(TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.world = build_world()
+        cls.east = build_inspections(cls.world.east)
+
+    def test_create_plan_and_hidden_tasks(self) -> None:
+        admin = ApiClient(self.client, self.world.user("east", Role.ADMIN))
+        worker = self.world.user("east", Role.GRID_WORKER)
+        response = admin.post(
+            "/inspections/plans",
+            {"title": "商铺周查", "recurrence": "weekly", "place_kinds": ["small"], "assignee": worker.pk},
+        )
+        self.assertEqual(response.status_code, 201, response.content)
+        plan = response.json()["id"]
+        tasks = ApiClient(self.client, worker).get("/inspections/tasks", plan=plan, mine="true").json()
+        self.assertEqual([t["place"] for t in tasks["results"]], [self.east.shop.pk])
+        self.assertEqual(tasks["results"][0]["due_on"], "2026-03-08")
+        secret = self.east.secret_task.pk
+        for role in (Role.HANDLER, Role.CADRE):
+            with self.subTest(role=role):
+                api = ApiClient(self.client, self.world.user("east", role))
+                self.assertEqual(api.get(f"/inspections/tasks/{secret}").status_code, 404)
+                self.assertNotIn(secret, [t["id"] for t in api.get("/inspections/tasks").json()["results"]])
+                self.assertEqual(api.get(f"/inspections/plans/{self.east.secret_plan.pk}").status_code, 404)
+        leader = ApiClient(self.client, self.world.user("east", Role.LEADER))
+        self.assertEqual(leader.get(f"/inspections/tasks/{secret}").status_code, 200)
+
+    def test_task_action(self) -> None:
+        admin = ApiClient(self.client, self.world.user("east", Role.ADMIN))
+        response = admin.post(f"/inspections/tasks/{self.east.task.pk}/actions/cancel", {"note": "停业"})
+        self.assertEqual(response.status_code, 200, response.content)
+        self.assertEqual(response.json()["status"], "cancelled")
