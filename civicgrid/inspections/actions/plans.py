@@ -11,6 +11,8 @@ from django.utils.translation import gettext_noop
 from civicgrid.core import capabilities, clock, events, notifications
 from civicgrid.core.errors import InvalidInput
 from civicgrid.core.frame import FilesContext
+from civicgrid.core.scope import user_scope
+from civicgrid.geo.models import Area
 
 from ..choices import NotificationKind, PlaceKind, PlanKind, Recurrence, TaskAction, TaskPurpose
 from ..models import Place, Plan, Task
@@ -90,6 +92,12 @@ def generate_tasks(today: date | None = None) -> int:
     return sum(
         len(tasks_for(plan, today)) for plan in Plan.objects.filter(active=True).select_related("area")
     )
+
+
+def actor_street(actor: Any) -> Area | None:
+    """The street a plan made by `actor` belongs to (their first street)."""
+    scope = user_scope(actor)
+    return Area.objects.filter(pk__in=sorted(scope.street_ids) if scope is not None else []).first()
 
 
 def save_plan(actor: Any, plan: Plan | None = None, **fields: Any) -> Plan:

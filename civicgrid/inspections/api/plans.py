@@ -16,7 +16,6 @@ from civicgrid.core.choices import Action
 from civicgrid.core.errors import Forbidden, InvalidInput
 from civicgrid.core.pagination import DEFAULT_PAGE_SIZE, PageNumber, PageOut, PageSize, paginate
 from civicgrid.core.rest import READ_ERRORS, WRITE_ERRORS, action_bodies, get_by_id
-from civicgrid.core.scope import user_scope
 from civicgrid.geo.models import Area
 
 from ..actions import plans as actions
@@ -162,9 +161,7 @@ def _in_scope(qs: QuerySet[Any], pk: int | None, field: str) -> Any:
 def create_plan(request: Any, body: PlanIn) -> Status[dict[str, Any]]:
     """A plan in the caller's street; its current period's tasks are generated at once."""
     user = request.auth
-    scope = user_scope(user)
-    street_ids = sorted(scope.street_ids) if scope is not None else []
-    street = Area.objects.filter(pk__in=street_ids).first()
+    street = actions.actor_street(user)
     fields = body.dict(exclude={"area", "assignee", "unit"})
     fields["street"] = street
     areas = Area.objects.filter(street=street) | Area.objects.filter(pk=getattr(street, "pk", None))
