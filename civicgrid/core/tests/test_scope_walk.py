@@ -212,6 +212,17 @@ ROUTES = {
     "api/v1/residents/exams/<exam_id>/draw-check": "residents.exam",
     "api/v1/residents/exams/<exam_id>/answer": "residents.exam",
     "api/v1/residents/exams/<exam_id>/grade": "residents.exam",
+    # inspections: field
+    "inspections/plans/<pk>/": "inspections.plan",
+    "inspections/tasks/<pk>/": "inspections.task",
+    "inspections/tasks/<pk>/act/<action>/": "inspections.task",
+    "inspections/m/tasks/<pk>/inspect/": "inspections.task",
+    "inspections/m/places/<pk>/inspect/": "inspections.place",
+    "inspections/records/<pk>/": "inspections.inspection",
+    "api/v1/inspections/plans/<plan_id>": "inspections.plan",
+    "api/v1/inspections/tasks/<task_id>": "inspections.task",
+    "api/v1/inspections/tasks/<task_id>/actions/<action>": "inspections.task",
+    "api/v1/inspections/inspections/<inspection_id>": "inspections.inspection",
 }
 CONSTANTS = {
     "fmt": "json",

@@ -38,7 +38,7 @@ class InspectionOut(Schema):
     checklist: int
     checklist_revision: int
     purpose: str
-    inspector: str | None
+    inspector: str | None = Field(description="检查人（仅对制定计划的角色显示）")
     joint_with: str
     inspected_at: datetime
     note: str
@@ -56,8 +56,8 @@ class InspectionPage(PageOut):
     results: list[InspectionOut]
 
 
-def inspection_out(inspection: Inspection) -> dict[str, Any]:
-    inspector = inspection.inspector
+def inspection_out(inspection: Inspection, names: bool = False) -> dict[str, Any]:
+    inspector = inspection.inspector if names else None
     return {
         "id": inspection.pk,
         "place": inspection.place_id,
@@ -125,7 +125,8 @@ def list_inspections(
         qs = qs.filter(place_id=place)
     if task is not None:
         qs = qs.filter(task_id=task)
-    return paginate(qs, page, page_size, inspection_out)
+    names = capabilities.may(request.auth, "inspections.plan")
+    return paginate(qs, page, page_size, lambda i: inspection_out(i, names))
 
 
 @router.get(
@@ -135,7 +136,8 @@ def list_inspections(
     operation_id="inspections_get_inspection",
 )
 def get_inspection(request: Any, inspection_id: int) -> dict[str, Any]:
-    return inspection_out(get_by_id(_visible(request.auth), inspection_id))
+    names = capabilities.may(request.auth, "inspections.plan")
+    return inspection_out(get_by_id(_visible(request.auth), inspection_id), names)
 
 
 class FindingIn(Schema):

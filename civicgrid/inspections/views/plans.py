@@ -27,6 +27,12 @@ from ..workflow import inspectors, units
 PAGE = 200
 
 
+def names_shown(user: Any) -> bool:
+    """Inspectors' names are shown to the office that assigns them; the accounts of a street
+    are not every reader's to see."""
+    return capabilities.may(user, "inspections.plan")
+
+
 def mobile_rows(user: Any, limit: int | None = None) -> list[Task]:
     """The reader's open tasks, overdue first (earliest due date first)."""
     rows = (
@@ -43,7 +49,11 @@ def mobile_rows(user: Any, limit: int | None = None) -> list[Task]:
 def plan_list(request: HttpRequest) -> HttpResponse:
     capabilities.require(request.user, "inspections.view")
     plans = Plan.objects.restrict(request.user, Action.VIEW).select_related("area", "assignee", "unit")
-    context = {"plans": plans[:PAGE], "may_plan": capabilities.may(request.user, "inspections.plan")}
+    context = {
+        "plans": plans[:PAGE],
+        "may_plan": capabilities.may(request.user, "inspections.plan"),
+        "show_names": names_shown(request.user),
+    }
     return render(request, "inspections/plan_list.html", context)
 
 
@@ -145,7 +155,9 @@ def task_list(request: HttpRequest) -> HttpResponse:
     if params.get("overdue"):
         rows = rows.filter(status=TaskStatus.OPEN, due_on__lt=clock.today())
     return render(
-        request, "inspections/task_list.html", {"form": form, "tasks": rows[:PAGE], "today": clock.today()}
+        request,
+        "inspections/task_list.html",
+        {"form": form, "tasks": rows[:PAGE], "today": clock.today(), "show_names": names_shown(request.user)},
     )
 
 
@@ -160,6 +172,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "task": task,
         "action_forms": action_views.action_forms(TASK_FRAME, task, request.user, skip=[TaskAction.COMPLETE]),
+        "show_names": names_shown(request.user),
         "may_inspect": task.status == TaskStatus.OPEN
         and capabilities.may(request.user, "inspections.inspect"),
     }

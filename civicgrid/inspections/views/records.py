@@ -24,6 +24,7 @@ from .. import checklists
 from ..actions import records as actions
 from ..choices import Outcome, TaskPurpose
 from ..models import Inspection, Order, Place, Task
+from .plans import names_shown
 
 PAGE = 100
 
@@ -39,7 +40,11 @@ def _float(value: str | None) -> float | None:
 def inspection_list(request: HttpRequest) -> HttpResponse:
     capabilities.require(request.user, "inspections.view")
     rows = Inspection.objects.restrict(request.user, Action.VIEW).select_related("place", "inspector")
-    return render(request, "inspections/inspection_list.html", {"inspections": rows[:PAGE]})
+    return render(
+        request,
+        "inspections/inspection_list.html",
+        {"inspections": rows[:PAGE], "show_names": names_shown(request.user)},
+    )
 
 
 @login_required
@@ -57,6 +62,7 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "photos": list(photos),
         "orders": Order.objects.restrict(request.user, Action.VIEW).filter(inspection=inspection),
         "far": actions.is_far(inspection),
+        "show_names": names_shown(request.user),
     }
     return render(request, "inspections/inspection_detail.html", context)
 
@@ -112,7 +118,8 @@ def mobile_inspect(request: HttpRequest, pk: int) -> HttpResponse:
     qs = Task.objects.restrict(request.user, Action.VIEW).select_related("place", "order")
     task = get_object_or_404(qs, pk=pk)
     if task.purpose == TaskPurpose.RECHECK and task.order is not None:
-        return redirect(task.order.get_absolute_url())
+        # A re-check is recorded on its order's page (the orders part).
+        return redirect("inspections:order", task.order.number)
     return _inspect(request, task.place, task)
 
 
