@@ -10,6 +10,7 @@ class InspectionsConfig(AppConfig):
     def ready(self) -> None:
         from civicgrid.core import attachments, notifications
 
+        from . import field_panels
         from .choices import InspectionPhoto, NotificationKind, OrderPhoto, RentPhoto
         from .models import Inspection, Order, RentEntry
 
@@ -17,3 +18,4 @@ class InspectionsConfig(AppConfig):
         attachments.accept(Order, stages=OrderPhoto)
         attachments.accept(RentEntry, stages=RentPhoto)
         notifications.register_kinds(NotificationKind)
+        field_panels.register()
