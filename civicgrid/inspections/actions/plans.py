@@ -42,7 +42,7 @@ def period(plan: Plan, today: date) -> tuple[date, date] | None:
 def places_of(plan: Plan) -> Any:
     """The active places the plan covers: in its area (the street by default), of its kinds."""
     places = Place.objects.active().filter(street_id=plan.street_id)
-    if plan.area_id is not None:
+    if plan.area is not None:
         places = places.filter(grid__path__startswith=plan.area.path)
     if plan.place_kinds:
         places = places.filter(kind__in=plan.place_kinds)

@@ -164,7 +164,7 @@ def create_plan(request: Any, body: PlanIn) -> Status[dict[str, Any]]:
     street = actions.actor_street(user)
     fields = body.dict(exclude={"area", "assignee", "unit"})
     fields["street"] = street
-    areas = Area.objects.filter(street=street) | Area.objects.filter(pk=getattr(street, "pk", None))
+    areas = Area.objects.restrict(user, Action.VIEW)
     fields["area"] = _in_scope(areas, body.area, "area")
     fields["assignee"] = _in_scope(inspectors(user), body.assignee, "assignee")
     fields["unit"] = _in_scope(units(user), body.unit, "unit")

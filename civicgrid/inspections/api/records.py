@@ -76,7 +76,7 @@ def inspection_out(inspection: Inspection, names: bool = False) -> dict[str, Any
         "distance_m": inspection.distance_m,
         "far": actions.is_far(inspection),
         "client_key": inspection.client_key,
-        "orders": [o.number for o in inspection.orders_given],
+        "orders": [o.number for o in inspection.orders_given],  # type: ignore[attr-defined]
         "results": [
             {
                 "item": r.item_id,
@@ -177,7 +177,7 @@ def record(request: Any, body: RecordIn) -> Status[dict[str, Any]]:
     key = request.headers.get("Idempotency-Key") or body.client_key
     if body.client_key and key != body.client_key:
         raise InvalidInput("Idempotency-Key 与 client_key 不一致", {"client_key": "mismatch"})
-    existed = bool(key) and Inspection.objects.filter(client_key=key).exists()
+    existed = bool(key) and Inspection.objects.restrict(user, Action.VIEW).filter(client_key=key).exists()
     with acting_as(user, "api"):
         inspection = actions.record_inspection(
             user,

@@ -38,7 +38,7 @@ def mobile_rows(user: Any, limit: int | None = None) -> list[Task]:
     rows = (
         Task.objects.restrict(user, Action.VIEW)
         .open()
-        .filter(assignee=user)
+        .filter(assignee_id=user.pk)
         .select_related("place", "order")
         .order_by("due_on", "id")
     )
@@ -95,11 +95,11 @@ class PlanForm(forms.Form):
         label=gettext_lazy("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     coverage_target = forms.IntegerField(label=gettext_lazy("覆盖率目标（%）"), required=False)
-    assignee = forms.ModelChoiceField(
-        label=gettext_lazy("检查人"), queryset=Plan.objects.none(), required=False
+    assignee: Any = forms.ModelChoiceField(
+        label=gettext_lazy("检查人"), queryset=None, required=False
     )
-    unit = forms.ModelChoiceField(
-        label=gettext_lazy("检查单位"), queryset=Plan.objects.none(), required=False
+    unit: Any = forms.ModelChoiceField(
+        label=gettext_lazy("检查单位"), queryset=None, required=False
     )
     note = forms.CharField(
         label=gettext_lazy("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -147,7 +147,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
     params = form.cleaned_data if form.is_valid() else {}
     rows = Task.objects.restrict(request.user, Action.VIEW).select_related("place", "assignee", "unit")
     if params.get("mine"):
-        rows = rows.filter(assignee=request.user)
+        rows = rows.filter(assignee_id=request.user.pk)
     if params.get("status"):
         rows = rows.filter(status=params["status"])
     if params.get("purpose"):
