@@ -95,12 +95,8 @@ class PlanForm(forms.Form):
         label=gettext_lazy("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     coverage_target = forms.IntegerField(label=gettext_lazy("覆盖率目标（%）"), required=False)
-    assignee: Any = forms.ModelChoiceField(
-        label=gettext_lazy("检查人"), queryset=None, required=False
-    )
-    unit: Any = forms.ModelChoiceField(
-        label=gettext_lazy("检查单位"), queryset=None, required=False
-    )
+    assignee: Any = forms.ModelChoiceField(label=gettext_lazy("检查人"), queryset=None, required=False)
+    unit: Any = forms.ModelChoiceField(label=gettext_lazy("检查单位"), queryset=None, required=False)
     note = forms.CharField(
         label=gettext_lazy("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
