@@ -288,6 +288,7 @@ CELERY_TASK_ROUTES = {
     "civicgrid.webhooks.tasks.send_due": {"queue": f"{CELERY_QUEUE_PREFIX}default"},
     "civicgrid.webhooks.tasks.purge_deliveries": {"queue": f"{CELERY_QUEUE_PREFIX}default"},
     "civicgrid.inspections.tasks.check_orders": {"queue": f"{CELERY_QUEUE_PREFIX}default"},
+    "civicgrid.inspections.tasks.generate_plan_tasks": {"queue": f"{CELERY_QUEUE_PREFIX}default"},
 }
 CELERY_BEAT_SCHEDULE = {
     "check-deadlines": {
@@ -315,6 +316,11 @@ CELERY_BEAT_SCHEDULE = {
     # Webhook deliveries whose retry is overdue (a lost message, a dead worker); old deliveries.
     "webhooks-send-due": {"task": "civicgrid.webhooks.tasks.send_due", "schedule": 60.0},
     "webhooks-purge": {"task": "civicgrid.webhooks.tasks.purge_deliveries", "schedule": 24 * 3600.0},
+    # Inspection plans: each period's tasks (idempotent, so daily is enough).
+    "inspections-plan-tasks": {
+        "task": "civicgrid.inspections.tasks.generate_plan_tasks",
+        "schedule": 24 * 3600.0,
+    },
 }
 # Finished background jobs (and their files under MEDIA_ROOT/jobs/) are kept this long.
 CIVICGRID_JOB_RETENTION_DAYS = int(os.environ.get("CIVICGRID_JOB_RETENTION_DAYS", "30"))

@@ -10,7 +10,7 @@ class InspectionsConfig(AppConfig):
     def ready(self) -> None:
         from civicgrid.core import attachments, notifications
 
-        from . import home_panels, order_panels, rent_panels
+        from . import field_panels, home_panels, order_panels, rent_panels
         from .choices import InspectionPhoto, NotificationKind, OrderPhoto, RentPhoto
         from .models import Inspection, Order, RentEntry
 
@@ -21,3 +21,4 @@ class InspectionsConfig(AppConfig):
         order_panels.register()
         home_panels.register()
         rent_panels.register()
+        field_panels.register()

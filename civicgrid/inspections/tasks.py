@@ -1,4 +1,5 @@
-"""Celery tasks of inspections. Each is idempotent (acks_late may run one twice)."""
+"""Celery tasks of inspections. Each is idempotent (acks_late runs a task again after a dead
+worker): order marks by the machine's guards, plan tasks by their unique plan/place/period."""
 
 from typing import Any
 
@@ -11,3 +12,11 @@ def check_orders() -> dict[str, Any]:
     from .actions.order_deadlines import check_orders as run
 
     return run()
+
+
+@shared_task(name="civicgrid.inspections.tasks.generate_plan_tasks")
+def generate_plan_tasks() -> int:
+    """Celery beat runs this daily: every active plan's current period gets its tasks."""
+    from .actions.plans import generate_tasks
+
+    return generate_tasks()

@@ -235,6 +235,17 @@ ROUTES = {
     "inspections/renting/from-case/<number>/": "cases.case",
     "api/v1/inspections/rent-entries/<entry_id>": "inspections.rententry",
     "api/v1/inspections/rent-entries/<entry_id>/actions/<action>": "inspections.rententry",
+    # inspections: field
+    "inspections/plans/<pk>/": "inspections.plan",
+    "inspections/tasks/<pk>/": "inspections.task",
+    "inspections/tasks/<pk>/act/<action>/": "inspections.task",
+    "inspections/m/tasks/<pk>/inspect/": "inspections.task",
+    "inspections/m/places/<pk>/inspect/": "inspections.place",
+    "inspections/records/<pk>/": "inspections.inspection",
+    "api/v1/inspections/plans/<plan_id>": "inspections.plan",
+    "api/v1/inspections/tasks/<task_id>": "inspections.task",
+    "api/v1/inspections/tasks/<task_id>/actions/<action>": "inspections.task",
+    "api/v1/inspections/inspections/<inspection_id>": "inspections.inspection",
 }
 CONSTANTS = {
     "fmt": "json",
