@@ -218,9 +218,9 @@ def _load_street(s: Street, report: InspectionReport) -> None:
         lists = {kind: checklists.current(s.area.pk, kind, s.staff.admin) for kind in PlaceKind.values}
         plans = _plans(s, year_start)
     for place in places:
-        s.log(place, "create", s.staff.admin, opened)
+        s.log(place, "place_add", s.staff.admin, opened)
     for plan in plans:
-        s.log(plan, "create", plan.created_by, opened)
+        s.log(plan, "plan_save", plan.created_by, opened)
     revised_on = months_back(s.today, 5) + timedelta(days=9)
     with clock.at(at_time(revised_on, 15)):
         lists_v2 = _revise(lists[REVISED_KIND], s.staff.admin)
@@ -350,7 +350,7 @@ def _revise(first: Checklist, actor: User) -> Checklist:
         )
     )
     ChecklistItem.objects.bulk_create(rows)
-    events.log(second, "revise", actor, payload={"revision": 2})
+    events.log(second, "checklist_revise", actor, payload={"revision": 2})
     return second
 
 
@@ -551,8 +551,8 @@ def _period(
         ItemResult.objects.bulk_create(flat_results, batch_size=BATCH)
     with clock.at(opened):
         Task.objects.bulk_create(tasks, batch_size=BATCH)
+    # Generated tasks have no event of their own (as actions.plans.generate_tasks); their steps do.
     for task in tasks:
-        s.log(task, "create", plan.created_by, opened)
         if task.status == TaskStatus.CANCELLED:
             s.log(
                 task, TaskAction.CANCEL, s.staff.admin, at_time(end, 17), {"note": "场所停业，本期无法检查"}

@@ -113,7 +113,7 @@ def save_place(actor: Any, *, place: Place | None = None, version: Any = None, *
             _located(place)
             place.save()
             ensure_in_scope(actor, place, Action.ADD)
-            events.log(place, "place.create", actor)
+            events.log(place, "place_add", actor)
             return place
         place = lock(actor, Place, place.pk, version)
         for name, value in fields.items():
@@ -122,7 +122,7 @@ def save_place(actor: Any, *, place: Place | None = None, version: Any = None, *
             _located(place)
         bump(place, [*{*fields, "street", "grid", "lon", "lat", "address"}])
         ensure_in_scope(actor, place, Action.CHANGE)
-        events.log(place, "place.update", actor, payload={"fields": sorted(fields)})
+        events.log(place, "place_change", actor, payload={"fields": sorted(fields)})
         return place
 
 
@@ -202,7 +202,7 @@ def revise_checklist(
             for row in rows:
                 row.checklist = new
             ChecklistItem.objects.bulk_create(rows)
-            events.log(new, "checklist.revise", actor, payload={"from": old.revision, "items": len(rows)})
+            events.log(new, "checklist_revise", actor, payload={"from": old.revision, "items": len(rows)})
     except IntegrityError:  # the other editor's revision took the number first
         raise stale from None
     return new

@@ -18,7 +18,7 @@ from ..choices import NotificationKind, PlaceKind, PlanKind, Recurrence, TaskAct
 from ..models import Place, Plan, Task
 from .frames import TASK_FRAME
 
-SAVE = "save"
+SAVE = "plan_save"
 
 
 def period(plan: Plan, today: date) -> tuple[date, date] | None:

@@ -54,7 +54,7 @@ class PlaceActionTests(TestCase):
         self.assertEqual((place.street_id, place.grid_id), (building.street_id, building.grid_id))
         self.assertEqual((place.name, place.address), ("小区充电棚", building.address))
         self.assertEqual(personal.unmasked(place.responsible_phone), "13700002222")
-        self.assertTrue(Event.objects.filter(object_id=place.pk, action="place.create").exists())
+        self.assertTrue(Event.objects.filter(object_id=place.pk, action="place_add").exists())
 
     def test_a_flat_sets_its_building(self) -> None:
         place = save_place(self.admin, kind=PlaceKind.GROUP_RENT, name="群租房", flat=self.east.flat)
@@ -114,7 +114,7 @@ class PlaceActionTests(TestCase):
             save_place(self.admin, place=shop, version=shop.version, name="他人改名")
         shop.refresh_from_db()
         self.assertEqual((shop.name, shop.note), (f"{self.world.east.street.name}便利店", "复查重点"))
-        self.assertTrue(Event.objects.filter(object_id=shop.pk, action="place.update").exists())
+        self.assertTrue(Event.objects.filter(object_id=shop.pk, action="place_change").exists())
 
     def test_filter_by_kind_area_and_open_orders(self) -> None:
         grid = self.east.shop.grid
@@ -172,7 +172,7 @@ class ChecklistRevisionTests(TestCase):
         self.assertEqual(inspection.checklist_id, first.pk)
         self.assertEqual(items_of(inspection.checklist), old_items)
         self.assertEqual(checklists.current(self.world.east.street.pk, PlaceKind.PETROL), second)
-        self.assertTrue(Event.objects.filter(object_id=second.pk, action="checklist.revise").exists())
+        self.assertTrue(Event.objects.filter(object_id=second.pk, action="checklist_revise").exists())
 
     def test_two_editors_of_one_revision_one_wins(self) -> None:
         first = checklists.current(self.world.east.street.pk, PlaceKind.PARK)
