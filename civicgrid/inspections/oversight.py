@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from civicgrid.core import clock, profile
 from civicgrid.core.choices import Action
 
-from .choices import OPEN_ORDER_STATUSES, Escalation, PlaceKind, PlanKind, TaskStatus
+from .choices import OPEN_ORDER_STATUSES, Escalation, PlaceKind, PlanKind
 from .models import Inspection, Order, Place, Plan, Task
+from .task_filters import WEEK, TaskFilterSet
 
 REPEAT_WINDOW = timedelta(days=365)
 REPEAT_SETTING = "inspections.repeat_offender_orders"
@@ -254,7 +255,6 @@ def repeat_offenders(user: Any, limit: int | None = None) -> list[Offender]:
 
 
 def tasks_due_this_week(user: Any) -> int:
-    """Open tasks the reader sees, due by the end of this week (Sunday), overdue ones included."""
-    today = clock.today()
-    sunday = today + timedelta(days=6 - today.weekday())
-    return Task.objects.restrict(user, Action.VIEW).filter(status=TaskStatus.OPEN, due_on__lte=sunday).count()
+    """Open tasks the reader sees, due by the end of this week (Sunday), overdue ones included:
+    the task list's own filter (`?due=week`), so the count and the list agree."""
+    return TaskFilterSet({"due": WEEK}, Task.objects.restrict(user, Action.VIEW), user=user).checked().count()

@@ -4,7 +4,7 @@ Unannounced plans and tasks are hidden by `restrict()` like on the pages."""
 
 from datetime import date
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.db.models import QuerySet
 from ninja import Field, Query, Router, Schema, Status
@@ -22,6 +22,7 @@ from ..actions import plans as actions
 from ..actions.frames import TASK_FRAME
 from ..choices import TaskPurpose, TaskStatus
 from ..models import Plan, Task
+from ..task_filters import TaskFilterSet
 from ..workflow import inspectors, units
 
 router = Router(tags=["inspections"])
@@ -191,25 +192,23 @@ def get_plan(request: Any, plan_id: int) -> dict[str, Any]:
 )
 def list_tasks(
     request: Any,
-    mine: Annotated[bool, Query(description="只看派给我的")] = False,
+    mine: Annotated[bool | None, Query(description="只看派给我的")] = None,
     status: Annotated[TaskStatus | None, Query(description="状态")] = None,
     purpose: Annotated[TaskPurpose | None, Query(description="任务类型")] = None,
-    overdue: Annotated[bool, Query(description="只看逾期")] = False,
+    overdue: Annotated[bool | None, Query(description="只看逾期")] = None,
+    due: Annotated[Literal["week"] | None, Query(description="week：本周到期（含逾期）")] = None,
     plan: Annotated[int | None, Query(description="只看该计划")] = None,
     page: PageNumber = 1,
     page_size: PageSize = DEFAULT_PAGE_SIZE,
 ) -> dict[str, Any]:
-    qs = _tasks(request.auth)
-    if mine:
-        qs = qs.filter(assignee=request.auth)
-    if status is not None:
-        qs = qs.filter(status=status)
-    if purpose is not None:
-        qs = qs.filter(purpose=purpose)
-    if overdue:
-        qs = qs.filter(status=TaskStatus.OPEN, due_on__lt=clock.today())
-    if plan is not None:
-        qs = qs.filter(plan_id=plan)
+    """The tasks the caller may see under the task page's filters (TaskFilterSet)."""
+    sent = {"mine": mine, "status": status, "purpose": purpose, "overdue": overdue, "due": due, "plan": plan}
+    params = {
+        name: (str(value).lower() if isinstance(value, bool) else getattr(value, "value", value))
+        for name, value in sent.items()
+        if value is not None
+    }
+    qs = TaskFilterSet(params, _tasks(request.auth), user=request.auth).checked()
     return paginate(qs, page, page_size, task_out)
 
 

@@ -20,8 +20,9 @@ from civicgrid.core.choices import Role
 from civicgrid.core.models import Job
 from civicgrid.inspections.actions.orders import issue_order
 from civicgrid.inspections.choices import Escalation
-from civicgrid.inspections.models import Order, Place
+from civicgrid.inspections.models import Order, Place, Task
 from civicgrid.inspections.order_filters import OrderFilterSet
+from civicgrid.inspections.task_filters import TaskFilterSet
 from civicgrid.testing.browser import BROWSER_MARKS
 from civicgrid.testing.factories import PASSWORD, build_world
 from civicgrid.testing.inspections import build_inspections
@@ -76,6 +77,20 @@ class OversightPageTests(TestCase):
                 rows = OrderFilterSet(params, Order.objects.restrict(admin, "view"), user=admin)
                 self.assertTrue(rows.is_valid(), rows.errors)
                 self.assertEqual(rows.qs.count(), int(shown))
+
+    def test_home_panel_tasks_due_this_week_lead_to_exactly_those_tasks(self) -> None:
+        admin = self.users[Role.ADMIN]
+        Task.objects.filter(pk=self.east.task.pk).update(due_on=NOW.date())
+        self.client.force_login(admin)
+        body = self.client.get(reverse("home")).content.decode()
+        tasks = reverse("inspections:tasks")
+        match = re.search(rf'<a href="{re.escape(tasks)}\?due=week">[^<\d]*(\d+)', body)
+        assert match is not None, body
+        listed = self.client.get(f"{tasks}?due=week")
+        rows = TaskFilterSet({"due": "week"}, Task.objects.restrict(admin, "view"), user=admin).checked()
+        self.assertEqual(int(match.group(1)), rows.count())
+        self.assertGreaterEqual(rows.count(), 1)
+        self.assertEqual(listed.content.decode().count('<tr><td><a href="/inspections/tasks/'), rows.count())
 
     def test_period_filter(self) -> None:
         self.client.force_login(self.users[Role.ADMIN])

@@ -16,12 +16,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from civicgrid.core import action_views, capabilities, clock
 from civicgrid.core.choices import Action
-from civicgrid.core.errors import ActionError
+from civicgrid.core.errors import ActionError, InvalidInput
 
 from ..actions import plans as actions
 from ..actions.frames import TASK_FRAME
-from ..choices import PlaceKind, PlanKind, Recurrence, TaskAction, TaskPurpose, TaskStatus
+from ..choices import PlaceKind, PlanKind, Recurrence, TaskAction, TaskStatus
 from ..models import Plan, Task
+from ..task_filters import TaskFilterSet
 from ..workflow import inspectors, units
 
 PAGE = 200
@@ -125,35 +126,25 @@ def plan_new(request: HttpRequest) -> HttpResponse:
     return render(request, "inspections/plan_new.html", {"form": form})
 
 
-class TaskFilter(forms.Form):
-    mine = forms.BooleanField(label=gettext_lazy("只看我的"), required=False)
-    status = forms.ChoiceField(
-        label=gettext_lazy("状态"), choices=[("", "—"), *TaskStatus.choices], required=False
-    )
-    purpose = forms.ChoiceField(
-        label=gettext_lazy("任务类型"), choices=[("", "—"), *TaskPurpose.choices], required=False
-    )
-    overdue = forms.BooleanField(label=gettext_lazy("只看逾期"), required=False)
-
-
 @login_required
 def task_list(request: HttpRequest) -> HttpResponse:
     capabilities.require(request.user, "inspections.view")
-    form = TaskFilter(request.GET or None)
-    params = form.cleaned_data if form.is_valid() else {}
-    rows = Task.objects.restrict(request.user, Action.VIEW).select_related("place", "assignee", "unit")
-    if params.get("mine"):
-        rows = rows.filter(assignee_id=request.user.pk)
-    if params.get("status"):
-        rows = rows.filter(status=params["status"])
-    if params.get("purpose"):
-        rows = rows.filter(purpose=params["purpose"])
-    if params.get("overdue"):
-        rows = rows.filter(status=TaskStatus.OPEN, due_on__lt=clock.today())
+    visible = Task.objects.restrict(request.user, Action.VIEW)
+    filterset = TaskFilterSet(request.GET or None, visible, user=request.user)
+    try:
+        rows = filterset.checked()
+    except InvalidInput:
+        rows = visible.none()  # the form shows each bad field
+    rows = rows.select_related("place", "assignee", "unit")
     return render(
         request,
         "inspections/task_list.html",
-        {"form": form, "tasks": rows[:PAGE], "today": clock.today(), "show_names": names_shown(request.user)},
+        {
+            "form": filterset.form,
+            "tasks": rows[:PAGE],
+            "today": clock.today(),
+            "show_names": names_shown(request.user),
+        },
     )
 
 
