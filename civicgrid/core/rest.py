@@ -15,6 +15,8 @@ Conditional requests:
 """
 
 import hashlib
+import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -26,6 +28,7 @@ from ninja import Schema
 from ninja.errors import HttpError
 from pydantic import ConfigDict, Field, PlainSerializer, WithJsonSchema, create_model
 
+from .errors import InvalidInput
 from .inputs import MAX_ID
 from .params import Kind, Param
 
@@ -199,3 +202,53 @@ def action_bodies(frame: Any, prefix: str, version_help: str) -> dict[str, type[
         for action in frame.bodies
     }
     return bodies
+
+
+def action_request_body(bodies: dict[str, type[Schema]], example: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI request body of an action endpoint: one of the actions' typed bodies."""
+    return {
+        "requestBody": {
+            "required": False,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "oneOf": [
+                            {"$ref": f"#/components/schemas/{model.__name__}"} for model in bodies.values()
+                        ],
+                        "description": "该操作的参数（每个操作一个类型），可带 version",
+                    },
+                    "example": example,
+                }
+            },
+        }
+    }
+
+
+def json_object(request: HttpRequest) -> dict[str, Any]:
+    """The request's JSON object (an empty body: no parameters)."""
+    raw = request.body or b""
+    if not raw.strip():
+        return {}
+    data = json.loads(raw)  # api.guards has refused bodies that are not UTF-8 JSON (400)
+    if not isinstance(data, dict):
+        raise InvalidInput("请求体须为 JSON 对象（参数名 → 值）", {"body": "invalid"})
+    return data
+
+
+def run_json_action(
+    request: Any, frame: Any, ref: Any, action: str, current: Callable[[], Any], etag: Callable[[Any], str]
+) -> Any:
+    """An action endpoint's work: the JSON body as the action's parameters (files are the
+    pages' business), the `If-Match` ETag checked against `current()` (412) and turned into the
+    version the frame checks again in its transaction (409), run as the token's user."""
+    from .audit import acting_as
+
+    params = json_object(request)
+    if "photos" in params:
+        raise InvalidInput("操作参数不能带照片", {"photos": "unsupported"})
+    if "If-Match" in request.headers:
+        obj = current()
+        check_if_match(request, etag(obj))
+        params.setdefault("version", obj.version)
+    with acting_as(request.auth, "api"):
+        return frame.run(ref, action, request.auth, params)

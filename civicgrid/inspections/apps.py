@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -22,3 +24,7 @@ class InspectionsConfig(AppConfig):
         home_panels.register()
         rent_panels.register()
         field_panels.register()
+        # The frames' bodies register themselves when their modules load: load them with the
+        # app, so the pages and the API offer every action whatever was imported first.
+        for module in ("orders", "plans", "renting"):
+            import_module(f"{__package__}.actions.{module}")

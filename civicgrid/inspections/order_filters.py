@@ -10,7 +10,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.cases.filters import AreaFilter, CheckedFilterSet, YesNoFilter, known_areas
+from civicgrid.cases.filters import AreaFilter, CheckedFilterSet, DayFilter, YesNoFilter, known_areas
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
 
@@ -51,18 +51,8 @@ class OrderFilterSet(CheckedFilterSet):
         label=_("场所类型"), field_name="place__kind", choices=PlaceKind.choices, empty_label=_("全部")
     )
     area = AreaFilter(label=_("区域"), method="filter_area")
-    issued_from = django_filters.DateFilter(
-        label=_("下达日期自"),
-        field_name="issued_at",
-        lookup_expr="date__gte",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    issued_to = django_filters.DateFilter(
-        label=_("下达日期至"),
-        field_name="issued_at",
-        lookup_expr="date__lte",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    issued_from = DayFilter(label=_("下达日期自"), field_name="issued_at", lookup_expr="date__gte")
+    issued_to = DayFilter(label=_("下达日期至"), field_name="issued_at", lookup_expr="date__lte")
 
     class Meta:
         model = Order

@@ -1,7 +1,6 @@
 """`POST /cases/{ref}/actions/{action}`: every workflow action through one endpoint, with
 the version check of If-Match (shared with the photo upload)."""
 
-import json
 from enum import Enum
 from typing import Any
 
@@ -9,7 +8,7 @@ from django.http import HttpResponse
 from ninja import Router
 
 from civicgrid.core.audit import acting_as
-from civicgrid.core.rest import WRITE_ERRORS, action_bodies, check_if_match
+from civicgrid.core.rest import WRITE_ERRORS, action_bodies, action_request_body, check_if_match, json_object
 
 from .. import actions
 from ..errors import InvalidInput
@@ -40,23 +39,7 @@ PersonAction = Enum("PersonAction", {a.upper(): a for a in ACTION_BODIES}, type=
     operation_id=op("run_action"),
     response={200: CaseDetailOut, **WRITE_ERRORS},
     summary="执行工单操作",
-    openapi_extra={
-        "requestBody": {
-            "required": False,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "oneOf": [
-                            {"$ref": f"#/components/schemas/{model.__name__}"}
-                            for model in ACTION_BODIES.values()
-                        ],
-                        "description": "该操作的参数（每个操作一个类型：<操作名>Params），可带 version",
-                    },
-                    "example": {"version": 3, "note": "已电话联系"},
-                }
-            },
-        }
-    },
+    openapi_extra=action_request_body(ACTION_BODIES, {"version": 3, "note": "已电话联系"}),
 )
 def run_action(request: Any, response: HttpResponse, ref: str, action: PersonAction) -> dict[str, Any]:
     """Runs `action` (file, dispatch, sign, report_back, verify_pass, close, callback, …)
@@ -66,7 +49,7 @@ def run_action(request: Any, response: HttpResponse, ref: str, action: PersonAct
     not allowed from the case's current state; 403 when the caller's role may not take it.
     The answer is the case after the action, with its new ETag."""
     user = request.auth
-    params = _json_object(request)
+    params = json_object(request)
     unsupported = sorted(UNSUPPORTED_PARAMETERS & set(params))
     if unsupported:
         raise InvalidInput(
@@ -95,13 +78,3 @@ def if_match_version(request: Any, user: Any, ref: str) -> int | None:
     case = lookup(annotated(visible(user)), ref)
     check_if_match(request, case_etag(case, user))
     return case.version
-
-
-def _json_object(request: Any) -> dict[str, Any]:
-    raw = request.body or b""
-    if not raw.strip():
-        return {}
-    data = json.loads(raw)  # api.guards has refused bodies that are not UTF-8 JSON (400)
-    if not isinstance(data, dict):
-        raise InvalidInput("请求体须为 JSON 对象（参数名 → 值）", {"body": "invalid"})
-    return data

@@ -12,13 +12,18 @@ from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema
 
 # The one reader of an action's JSON body (an object of parameters, else a 400).
-from civicgrid.cases.api.actions import _json_object as json_object
 from civicgrid.core import capabilities
-from civicgrid.core.audit import acting_as
 from civicgrid.core.choices import Action
-from civicgrid.core.errors import Forbidden, InvalidInput, NotFound
+from civicgrid.core.errors import Forbidden, NotFound
 from civicgrid.core.pagination import DEFAULT_PAGE_SIZE, PageNumber, PageOut, PageSize, paginate
-from civicgrid.core.rest import READ_ERRORS, WRITE_ERRORS, action_bodies, check_if_match, make_etag
+from civicgrid.core.rest import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    action_bodies,
+    action_request_body,
+    make_etag,
+    run_json_action,
+)
 
 from .. import printing
 from ..actions.frames import ORDER_FRAME
@@ -181,23 +186,7 @@ OrderActionName = Enum("OrderActionName", {a.upper(): a for a in ACTION_BODIES},
     response={200: OrderOut, **WRITE_ERRORS},
     summary="执行整改通知操作",
     operation_id="inspections_order_action",
-    openapi_extra={
-        "requestBody": {
-            "required": False,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "oneOf": [
-                            {"$ref": f"#/components/schemas/{model.__name__}"}
-                            for model in ACTION_BODIES.values()
-                        ],
-                        "description": "该操作的参数（每个操作一个类型），可带 version",
-                    },
-                    "example": {"version": 1, "note": "已拆除私拉电线"},
-                }
-            },
-        }
-    },
+    openapi_extra=action_request_body(ACTION_BODIES, {"version": 1, "note": "已拆除私拉电线"}),
 )
 def order_action(
     request: Any, response: HttpResponse, number: str, action: OrderActionName
@@ -208,15 +197,8 @@ def order_action(
     also when the action is not allowed now, 403 when the caller's role may not take it.
     Photos are taken by the order page only."""
     user = request.auth
-    params = json_object(request)
-    if "photos" in params:
-        raise InvalidInput("操作参数不能带照片", {"photos": "unsupported"})
     current = _one(user, number)
-    if "If-Match" in request.headers:
-        check_if_match(request, make_etag(current))
-        params.setdefault("version", current.version)
-    with acting_as(user, "api"):
-        ORDER_FRAME.run(current.pk, action.value, user, params)
+    run_json_action(request, ORDER_FRAME, current.pk, action.value, lambda: current, make_etag)
     after = _one(user, number)
     response["ETag"] = make_etag(after)
     return order_out(after)

@@ -7,15 +7,23 @@ from enum import Enum
 from typing import Annotated, Any, Literal
 
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
-from civicgrid.cases.api.actions import _json_object as json_object
 from civicgrid.core import capabilities, clock
 from civicgrid.core.audit import acting_as
 from civicgrid.core.choices import Action
 from civicgrid.core.errors import Forbidden, InvalidInput
 from civicgrid.core.pagination import DEFAULT_PAGE_SIZE, PageNumber, PageOut, PageSize, paginate
-from civicgrid.core.rest import READ_ERRORS, WRITE_ERRORS, action_bodies, get_by_id
+from civicgrid.core.rest import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    action_bodies,
+    action_request_body,
+    get_by_id,
+    make_etag,
+    run_json_action,
+)
 from civicgrid.geo.models import Area
 
 from ..actions import plans as actions
@@ -231,10 +239,15 @@ TaskActionName = Enum("TaskActionName", {a.upper(): a for a in ACTION_BODIES}, t
     response={200: TaskOut, **WRITE_ERRORS},
     summary="执行检查任务操作",
     operation_id="inspections_task_action",
+    openapi_extra=action_request_body(ACTION_BODIES, {"version": 1, "note": "场所已停业"}),
 )
-def task_action(request: Any, task_id: int, action: TaskActionName) -> dict[str, Any]:
-    """Reassign or cancel a task (completing one is recording its inspection: POST /inspections)."""
+def task_action(request: Any, response: HttpResponse, task_id: int, action: TaskActionName) -> dict[str, Any]:
+    """Reassign or cancel a task (completing one is recording its inspection: POST /inspections).
+    Pass the `version` you read, or the detail's ETag in `If-Match` (412 when stale)."""
     user = request.auth
-    with acting_as(user, "api"):
-        task = TASK_FRAME.run(task_id, action.value, user, json_object(request))
-    return task_out(get_by_id(_tasks(user), task.pk))
+    task = run_json_action(
+        request, TASK_FRAME, task_id, action.value, lambda: get_by_id(_tasks(user), task_id), make_etag
+    )
+    after = get_by_id(_tasks(user), task.pk)
+    response["ETag"] = make_etag(after)
+    return task_out(after)

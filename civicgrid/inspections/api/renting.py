@@ -9,13 +9,20 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
-from civicgrid.cases.api.actions import _json_object as json_object
 from civicgrid.core import capabilities, clock
 from civicgrid.core.audit import acting_as
 from civicgrid.core.choices import Action
 from civicgrid.core.errors import Forbidden, InvalidInput, NotFound
+from civicgrid.core.inputs import date_problem
 from civicgrid.core.pagination import DEFAULT_PAGE_SIZE, PageNumber, PageOut, PageSize, paginate
-from civicgrid.core.rest import READ_ERRORS, WRITE_ERRORS, action_bodies, check_if_match, make_etag
+from civicgrid.core.rest import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    action_bodies,
+    action_request_body,
+    make_etag,
+    run_json_action,
+)
 
 from .. import coverage as cov
 from ..actions import renting as actions
@@ -197,28 +204,15 @@ RentActionName = Enum("RentActionName", {a.upper(): a for a in ACTION_BODIES}, t
     response={200: RentEntryOut, **WRITE_ERRORS},
     summary="执行群租整治操作",
     operation_id="inspections_rent_action",
-    openapi_extra={
-        "requestBody": {
-            "required": False,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "oneOf": [
-                            {"$ref": f"#/components/schemas/{model.__name__}"}
-                            for model in ACTION_BODIES.values()
-                        ],
-                        "description": "该操作的参数（每个操作一个类型），可带 version",
-                    },
-                    "example": {
-                        "version": 1,
-                        "partitions_removed": 3,
-                        "tenants_informed": True,
-                        "note": "已拆除",
-                    },
-                }
-            },
-        }
-    },
+    openapi_extra=action_request_body(
+        ACTION_BODIES,
+        {
+            "version": 1,
+            "partitions_removed": 3,
+            "tenants_informed": True,
+            "note": "已拆除",
+        },
+    ),
 )
 def entry_action(
     request: Any, response: HttpResponse, entry_id: int, action: RentActionName
@@ -226,15 +220,9 @@ def entry_action(
     """Runs `action` (confirm, dismiss, rectify, check_clean, check_relapse) with the JSON object
     in the body as its parameters; 409 for a stale version or an action not allowed now."""
     user = request.auth
-    params = json_object(request)
-    if "photos" in params:
-        raise InvalidInput("操作参数不能带照片", {"photos": "unsupported"})
-    if "If-Match" in request.headers:
-        current = _one(user, entry_id)
-        check_if_match(request, make_etag(current))
-        params.setdefault("version", current.version)
-    with acting_as(user, "api"):
-        entry = RENT_FRAME.run(entry_id, action.value, user, params)
+    entry = run_json_action(
+        request, RENT_FRAME, entry_id, action.value, lambda: _one(user, entry_id), make_etag
+    )
     after = _one(user, entry.pk)
     response["ETag"] = make_etag(after)
     return entry_out(after)
@@ -322,6 +310,9 @@ def coverage(
 ) -> dict[str, Any]:
     if not capabilities.may(request.auth, RENTING):
         raise Forbidden("你的角色不能查看覆盖率")
+    for name, day in (("since", since), ("until", until)):
+        if day is not None and (problem := date_problem(day)):
+            raise InvalidInput(f"{name}: {problem}", {name: "out_of_range"})
     until = until or clock.today()
     since = since or until - timedelta(days=30)
     areas = cov.coverage(request.auth, since=since, until=until, area=area)

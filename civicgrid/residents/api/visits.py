@@ -11,13 +11,19 @@ from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 # The one reader of an action's JSON body (an object of parameters, else a 400).
-from civicgrid.cases.api.actions import _json_object as json_object
 from civicgrid.core import capabilities
 from civicgrid.core.audit import acting_as
 from civicgrid.core.choices import Action
-from civicgrid.core.errors import Forbidden, InvalidInput, NotFound
+from civicgrid.core.errors import Forbidden, NotFound
 from civicgrid.core.pagination import DEFAULT_PAGE_SIZE, PageNumber, PageOut, PageSize, paginate
-from civicgrid.core.rest import READ_ERRORS, WRITE_ERRORS, action_bodies, check_if_match, make_etag
+from civicgrid.core.rest import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    action_bodies,
+    action_request_body,
+    make_etag,
+    run_json_action,
+)
 
 from .. import due
 from ..actions import visits as actions
@@ -237,23 +243,9 @@ VisitActionName = Enum("VisitActionName", {a.upper(): a for a in ACTION_BODIES},
     response={200: VisitOut, **WRITE_ERRORS},
     summary="执行走访操作",
     operation_id="residents_visit_action",
-    openapi_extra={
-        "requestBody": {
-            "required": False,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "oneOf": [
-                            {"$ref": f"#/components/schemas/{model.__name__}"}
-                            for model in ACTION_BODIES.values()
-                        ],
-                        "description": "该操作的参数（每个操作一个类型），可带 version",
-                    },
-                    "example": {"version": 1, "found": "老人身体尚好", "method": "door"},
-                }
-            },
-        }
-    },
+    openapi_extra=action_request_body(
+        ACTION_BODIES, {"version": 1, "found": "老人身体尚好", "method": "door"}
+    ),
 )
 def visit_action(
     request: Any, response: HttpResponse, visit_id: int, action: VisitActionName
@@ -263,15 +255,9 @@ def visit_action(
     stale version, 412 for a stale ETag; 409 also when the action is not allowed now, 403
     when the caller's role may not take it. Photos are taken by the phone form only."""
     user = request.auth
-    params = json_object(request)
-    if "photos" in params:
-        raise InvalidInput("操作参数不能带照片", {"photos": "unsupported"})
-    if "If-Match" in request.headers:
-        current = _one(user, visit_id)
-        check_if_match(request, visit_etag(current))
-        params.setdefault("version", current.version)
-    with acting_as(user, "api"):
-        visit = actions.run_action(visit_id, action.value, user, params)
+    visit = run_json_action(
+        request, actions.FRAME, visit_id, action.value, lambda: _one(user, visit_id), visit_etag
+    )
     after = _one(user, visit.pk)
     response["ETag"] = visit_etag(after)
     return visit_out(after)
