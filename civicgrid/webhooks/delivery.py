@@ -15,7 +15,7 @@ import functools
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -101,25 +101,50 @@ def _case_deliveries(wanted: Wanted) -> list[Delivery]:
         case, row = cases.get(logged.object_id), rows.get(logged.pk)
         if case is None or row is None:
             continue  # deleted meanwhile
-        for subscription_id, kind in subscriptions:
-            delivery_id = uuid.uuid4()
-            made.append(
-                Delivery(
-                    id=delivery_id,
-                    subscription_id=subscription_id,
-                    event=kind,
-                    event_id=row.pk,
-                    case_id=case.pk,
-                    case_number=case.number,
-                    object_type="case",
-                    object_id=case.pk,
-                    object_number=case.number,
-                    street_id=case.street_id,
-                    occurred_at=row.at,
-                    payload=payloads.build(str(delivery_id), kind, row, case),
-                    next_attempt_at=clock.now(),
-                )
+        made += _deliveries(
+            subscriptions,
+            functools.partial(payloads.build, event=row, case=case),
+            event_id=row.pk,
+            occurred_at=row.at,
+            obj=case,
+            object_type="case",
+            case_id=case.pk,
+            case_number=case.number,
+        )
+    return made
+
+
+def _deliveries(
+    subscriptions: list[tuple[int, str]],
+    payload: Callable[[str, str], dict[str, Any]],
+    *,
+    event_id: int,
+    occurred_at: Any,
+    obj: Any,
+    object_type: str,
+    **case: Any,
+) -> list[Delivery]:
+    """One delivery per subscription (and the name it listed the kind under) of one event about
+    `obj`; `payload(delivery id, kind)` is its body. Cases also fill the old case columns."""
+    made = []
+    for subscription_id, kind in subscriptions:
+        delivery_id = uuid.uuid4()
+        made.append(
+            Delivery(
+                id=delivery_id,
+                subscription_id=subscription_id,
+                event=kind,
+                event_id=event_id,
+                object_type=object_type,
+                object_id=obj.pk,
+                object_number=getattr(obj, "number", ""),
+                street_id=obj.street_id,
+                occurred_at=occurred_at,
+                payload=payload(str(delivery_id), kind),
+                next_attempt_at=clock.now(),
+                **case,
             )
+        )
     return made
 
 
@@ -142,23 +167,14 @@ def _object_deliveries(wanted: Wanted) -> list[Delivery]:
         obj = objects.get(((logged.app, logged.object_type), logged.object_id))
         if obj is None:
             continue  # deleted meanwhile, or not an object with a payload
-        for subscription_id, kind in subscriptions:
-            delivery_id = uuid.uuid4()
-            made.append(
-                Delivery(
-                    id=delivery_id,
-                    subscription_id=subscription_id,
-                    event=kind,
-                    event_id=logged.pk,
-                    object_type=logged.object_type,
-                    object_id=obj.pk,
-                    object_number=getattr(obj, "number", ""),
-                    street_id=obj.street_id,
-                    occurred_at=logged.at,
-                    payload=payloads.build_object(str(delivery_id), kind, logged, obj),
-                    next_attempt_at=clock.now(),
-                )
-            )
+        made += _deliveries(
+            subscriptions,
+            functools.partial(payloads.build_object, event=logged, obj=obj),
+            event_id=logged.pk,
+            occurred_at=logged.at,
+            obj=obj,
+            object_type=logged.object_type,
+        )
     return made
 
 
