@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from django.db import transaction
+
 from civicgrid.core import clock, events
 from civicgrid.inspections import checklists
 from civicgrid.inspections.actions.orders import issue_order
@@ -61,7 +63,12 @@ def _place(street: StreetWorld, kind: str, name: str, building: Any, **extra: An
 
 
 def build_inspections(street: StreetWorld, today: date | None = None) -> InspectionWorld:
-    today = today or clock.today()
+    # One transaction, as an action runs: the order's number is taken under a row lock.
+    with transaction.atomic():
+        return _build(street, today or clock.today())
+
+
+def _build(street: StreetWorld, today: date) -> InspectionWorld:
     first, last = street.buildings[0], street.buildings[-1]
     inspector = street.users["gridworker"]
     shop = _place(street, PlaceKind.SMALL, f"{street.street.name}便利店", first, risk=RiskLevel.MEDIUM)
