@@ -51,18 +51,28 @@ def load_order(ref: Any, actor: Any) -> Order:
     return _load_order_by_number(ref, actor)
 
 
+def _keep_note(ctx: Any) -> None:
+    # What the person wrote with the action (a reason, a finding) is the event's `note`: the
+    # object's timeline reads it there.
+    if ctx.note:
+        ctx.payload["note"] = ctx.note
+
+
 def _record(ctx: FilesContext) -> Any:
     ctx.store_photos()
     return ctx.logged
 
 
-TASK_FRAME = Frame(machine=TASKS, model=Task, load=load_task, record=_record, context_class=FilesContext)
+TASK_FRAME = Frame(
+    machine=TASKS, model=Task, load=load_task, record=_record, context_class=FilesContext, finish=_keep_note
+)
 ORDER_FRAME = Frame(
     machine=ORDERS,
     model=Order,
     load=load_order,
     record=_record,
     context_class=FilesContext,
+    finish=_keep_note,
     select_related=("place",),
 )
 RENT_FRAME = Frame(
@@ -71,5 +81,6 @@ RENT_FRAME = Frame(
     load=load_rent_entry,
     record=_record,
     context_class=FilesContext,
+    finish=_keep_note,
     select_related=("place", "flat__building"),
 )

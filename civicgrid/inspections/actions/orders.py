@@ -13,14 +13,14 @@ from django.utils.translation import gettext_noop
 
 from civicgrid.cases.actions.intake import open_case_at
 from civicgrid.cases.choices import Channel
-from civicgrid.cases.duplicates import distance_m
-from civicgrid.core import clock, events, notifications, numbering, profile
+from civicgrid.core import clock, events, notifications, numbering
 from civicgrid.core.capabilities import roles
 from civicgrid.core.choices import Role
 from civicgrid.core.errors import InvalidInput
 from civicgrid.core.frame import FilesContext
 
 from .. import deadlines
+from ..checkin import beyond, distance_from
 from ..choices import (
     Escalation,
     NotificationKind,
@@ -173,17 +173,13 @@ def _checkin(ctx: FilesContext, lon: float | None, lat: float | None, accuracy: 
     street's inspections.checkin_far_m), kept in the event's payload."""
     if lon is None or lat is None:
         return
-    place = ctx.obj.place
-    distance = (
-        None if place.lon is None or place.lat is None else round(distance_m(lon, lat, place.lon, place.lat))
-    )
-    far = distance is not None and distance > int(profile.value("inspections.checkin_far_m", place.street_id))
+    distance = distance_from(ctx.obj.place, lon, lat)
     ctx.payload["checkin"] = {
         "lon": round(lon, 6),
         "lat": round(lat, 6),
         "accuracy_m": None if accuracy is None else round(accuracy),
         "distance_m": distance,
-        "far": far,
+        "far": beyond(distance, ctx.obj.street_id),
     }
 
 
@@ -191,7 +187,6 @@ def _checkin(ctx: FilesContext, lon: float | None, lat: float | None, accuracy: 
 def report_done(ctx: FilesContext, *, note: str, photos: list[Any] | None = None) -> None:
     """The party's (or the inspector's) report that the finding is put right, with evidence."""
     ctx.note = note
-    ctx.payload["note"] = note
     ctx.photos, ctx.stage = list(photos or []), OrderPhoto.EVIDENCE
 
 
@@ -209,7 +204,6 @@ def recheck_pass(
     order: Order = ctx.obj
     ctx.set(closed_at=ctx.now, rechecks=order.rechecks + 1)
     ctx.note = note
-    ctx.payload["note"] = note
     _checkin(ctx, checkin_lon, checkin_lat, checkin_accuracy)
     task = _complete_recheck(ctx)
     ctx.payload["task"] = task.pk if task is not None else None
@@ -242,7 +236,7 @@ def recheck_fail(
         escalation=Escalation.NONE,
     )
     ctx.note = note
-    ctx.payload.update(note=note, due_at=order.due_at.isoformat())
+    ctx.payload["due_at"] = order.due_at.isoformat()
     _checkin(ctx, checkin_lon, checkin_lat, checkin_accuracy)
     done = _complete_recheck(ctx)
     task = _recheck_task(order, done.assignee if done is not None and done.assignee else ctx.actor)
@@ -256,7 +250,8 @@ def extend(ctx: FilesContext, *, deadline_amount: int, deadline_unit: str | None
     events, the escalation level on the order until the deadline is missed again."""
     order: Order = ctx.obj
     deadline = deadlines.chosen(order.severity, order.street_id, deadline_amount, deadline_unit)
-    ctx.payload.update(reason=note, previous_due_at=order.due_at.isoformat())
+    ctx.note = note
+    ctx.payload["previous_due_at"] = order.due_at.isoformat()
     ctx.set(
         due_at=deadline.due(ctx.now),
         deadline_amount=deadline.amount,
@@ -266,7 +261,6 @@ def extend(ctx: FilesContext, *, deadline_amount: int, deadline_unit: str | None
         escalation=Escalation.NONE,
     )
     ctx.payload["due_at"] = order.due_at.isoformat()
-    ctx.note = note
     task = _open_recheck(order)
     if task is not None:
         task.due_on = recheck_day(order.due_at)
@@ -278,8 +272,8 @@ def report_up(ctx: FilesContext, *, to: str, note: str) -> None:
     """上报上级: what the street cannot solve, to whom and why; the leaders are told."""
     order: Order = ctx.obj
     ctx.set(reported_reason=note, reported_at=ctx.now)
-    ctx.payload.update(to=to, reason=note)
     ctx.note = note
+    ctx.payload["to"] = to
     notifications.send_on_commit(
         leaders(order.street_id),
         order,
@@ -309,7 +303,6 @@ def open_case(ctx: FilesContext, *, category: Any, description: str) -> None:
 
 @ORDER_FRAME.implements(OrderAction.CANCEL)
 def cancel(ctx: FilesContext, *, note: str) -> None:
-    ctx.payload["reason"] = note
     ctx.note = note
     task = _open_recheck(ctx.obj)
     if task is not None:

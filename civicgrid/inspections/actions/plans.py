@@ -172,4 +172,4 @@ def reassign(ctx: FilesContext, *, assignee: Any = None, unit: Any = None, due_o
 
 @TASK_FRAME.implements(TaskAction.CANCEL)
 def cancel(ctx: FilesContext, *, note: str) -> None:
-    ctx.payload["note"] = note
+    ctx.note = note

@@ -8,19 +8,18 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from civicgrid.cases.duplicates import distance_m
-from civicgrid.core import capabilities, clock, events, profile
+from civicgrid.core import capabilities, clock, events
 from civicgrid.core.attachments import StoredFiles, clean_image, store
 from civicgrid.core.choices import Action
 from civicgrid.core.errors import Conflict, InvalidInput, NotFound
 
 from .. import checklists
+from ..checkin import beyond, distance_from
 from ..choices import InspectionPhoto, Outcome, TaskAction, TaskPurpose
 from ..models import Inspection, ItemResult, Place, Task
 from .frames import TASK_FRAME, load_task
 from .orders import issue_order
 
-FAR_KEY = "inspections.checkin_far_m"
 RECORD = "record"
 # A draft filled offline is sent when the phone is back online: accepted up to a week later,
 # and a phone clock slightly ahead is tolerated.
@@ -30,8 +29,7 @@ KEY_LENGTH = 64
 
 
 def is_far(inspection: Inspection) -> bool:
-    far = int(profile.value(FAR_KEY, inspection.street_id))
-    return inspection.distance_m is not None and inspection.distance_m > far
+    return beyond(inspection.distance_m, inspection.street_id)
 
 
 def _place_for(actor: Any, place: Any, task: Any) -> tuple[Place, Task | None]:
@@ -167,9 +165,7 @@ def _write(
         items = list(checklist.items.all())
         given = _outcomes(items, results)
         counts = {o: sum(1 for v in given.values() if v[0] == o) for o in Outcome.values}
-        distance = None
-        if lon is not None and lat is not None and place.lon is not None and place.lat is not None:
-            distance = round(distance_m(lon, lat, place.lon, place.lat))
+        distance = distance_from(place, lon, lat)
         inspection = Inspection.objects.create(
             street_id=place.street_id,
             place=place,

@@ -181,7 +181,7 @@ class OrderCycleTests(TestCase):
         self.assertFalse(extended.is_overdue)
         self.assertEqual(timezone.localtime(extended.due_at).date().isoformat(), "2026-03-26")
         event = Event.objects.filter(object_type="order", object_id=order.pk, action="extend").get()
-        self.assertEqual(event.payload["reason"], "需采购防火材料")
+        self.assertEqual(event.payload["note"], "需采购防火材料")
         self.assertIn("supervise", order_events(order))
 
     def test_report_up_with_reason_notifies_leaders(self) -> None:

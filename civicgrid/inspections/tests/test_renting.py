@@ -13,6 +13,7 @@ from civicgrid.cases.models import Case
 from civicgrid.cases.tests.factories import make_case
 from civicgrid.core.choices import Role
 from civicgrid.core.errors import Conflict, InvalidInput, NotFound
+from civicgrid.core.models import Event
 from civicgrid.inspections.actions import renting
 from civicgrid.inspections.actions.frames import RENT_FRAME
 from civicgrid.inspections.choices import (
@@ -135,6 +136,21 @@ class RentingTests(TestCase):
         self.assertEqual(entry.status, RentStatus.RECTIFIED)  # the default is three in a row
         entry = RENT_FRAME.run(entry, RentAction.CHECK_CLEAN, self.worker, {})
         self.assertEqual(entry.status, RentStatus.CLOSED)
+
+    def test_what_was_written_with_each_step_is_kept_in_its_event(self) -> None:
+        entry = self.walk_to_rectified(renting.register(self.dispatcher, flat=self.flat))
+        RENT_FRAME.run(entry, RentAction.CHECK_RELAPSE, self.worker, {"note": "又见隔断"})
+        notes = dict(
+            Event.objects.filter(app="inspections", object_type="rententry", object_id=entry.pk)
+            .exclude(payload__note=None)
+            .values_list("action", "payload__note")
+        )
+        expected = {
+            RentAction.CONFIRM: "联合检查",
+            RentAction.RECTIFY: "拆除隔断",
+            RentAction.CHECK_RELAPSE: "又见隔断",
+        }
+        self.assertEqual(notes, expected)
 
     def test_sweep_writes_checks_and_registers_group_rent(self) -> None:
         other = Flat.objects.create(

@@ -65,7 +65,7 @@ def timeline(order: Order) -> list[dict[str, Any]]:
             "at": e.at,
             "label": ORDERS.label(e.action),
             "actor": e.actor_label,
-            "note": e.payload.get("note") or e.payload.get("reason") or "",
+            "note": e.payload.get("note", ""),
             "to": e.payload.get("to", ""),
             "case": e.payload.get("case", ""),
             "checkin": e.payload.get("checkin"),
