@@ -30,6 +30,7 @@ from civicgrid.core.models import Event
 from civicgrid.geo.models import Area, Building
 from civicgrid.inspections import checklists, deadlines
 from civicgrid.inspections.actions.orders import ORDER_PREFIX, recheck_day
+from civicgrid.inspections.actions.plans import period
 from civicgrid.inspections.choices import (
     Escalation,
     FlatFinding,
@@ -453,18 +454,16 @@ def _plans(s: Street, year_start: date) -> list[Plan]:
 
 
 def _periods(plan: Plan, today: date) -> list[tuple[date, date]]:
+    """The plan's periods up to today's, as the daily generator cuts them (actions.plans.period),
+    so the current period's tasks are the ones it would make and it adds none of its own."""
     if plan.recurrence == Recurrence.ONCE:
         return [(plan.starts_on, plan.ends_on or plan.starts_on)]
-    step = 3 if plan.recurrence == Recurrence.QUARTERLY else 1
-    out = []
-    n = 11
-    while n >= 0:
-        start = months_back(today, n)
-        end = months_back(today, n - step) - timedelta(days=1)
-        if start >= plan.starts_on:
-            out.append((start, end))
-        n -= step
-    return out
+    out: list[tuple[date, date]] = []
+    day = today
+    while (current := period(plan, day)) is not None:
+        out.append(current)
+        day = current[0] - timedelta(days=1)
+    return out[::-1]
 
 
 def _period(

@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 from civicgrid.core import clock, profile
 from civicgrid.core.choices import Action
 
+from .actions.plans import covers
 from .choices import OPEN_ORDER_STATUSES, Escalation, PlaceKind, PlanKind
+from .coverage import percent
 from .models import Inspection, Order, Place, Plan, Task
 from .task_filters import WEEK, TaskFilterSet
 
@@ -59,7 +61,7 @@ class Coverage:
 
     @property
     def percent(self) -> int | None:
-        return round(100 * self.inspected / self.due) if self.due else None
+        return percent(self.inspected, self.due) if self.due else None
 
     @property
     def on_target(self) -> bool | None:
@@ -119,12 +121,6 @@ def _plans(user: Any, period: Period) -> list[Plan]:
     )
 
 
-def _covers(plan: Plan, street_id: int, kind: str, path: str) -> bool:
-    if plan.street_id != street_id or (plan.place_kinds and kind not in plan.place_kinds):
-        return False
-    return plan.area is None or path.startswith(plan.area.path)
-
-
 def coverage(user: Any, period: Period) -> CoverageReport:
     """Three queries: the plans active in the period, the places the reader sees in their
     streets, the inspections of the period. A place is due once however many plans cover it;
@@ -156,7 +152,7 @@ def coverage(user: Any, period: Period) -> CoverageReport:
         if plan.kind == PlanKind.CAMPAIGN
     }
     for pk, street_id, kind, path, area_id, area_name in places:
-        covering = [plan for plan in plans if _covers(plan, street_id, kind, path or "")]
+        covering = [plan for plan in plans if covers(plan, street_id, kind, path or "")]
         if not covering:
             continue
         inspected = bool(visits.get(pk))

@@ -165,3 +165,11 @@ class DemoInspectionsTests(TestCase):
             assert 0 < covered < ra_flats
             assert checks.filter(checked_on__gt=self.load_day).count() == 0
             assert checks.filter(checked_on__lt=self.load_day - dt.timedelta(days=62)).count() == 0
+
+    def test_the_daily_generator_finds_every_current_task_already_there(self):
+        """The demo cuts periods as the generator does: run on the load day, it adds nothing."""
+        from civicgrid.inspections.actions.plans import generate_tasks
+
+        before = Task.objects.count()
+        assert generate_tasks(self.load_day) == 0
+        assert Task.objects.count() == before

@@ -49,6 +49,13 @@ def places_of(plan: Plan) -> Any:
     return places
 
 
+def covers(plan: Plan, street_id: int, kind: str, grid_path: str) -> bool:
+    """`places_of` for one place already read (the oversight page matches many at once)."""
+    if plan.street_id != street_id or (plan.place_kinds and kind not in plan.place_kinds):
+        return False
+    return plan.area is None or grid_path.startswith(plan.area.path)
+
+
 def tasks_for(plan: Plan, today: date) -> list[Task]:
     """Create the current period's missing tasks of one plan (none twice: the unique
     constraint plan/place/period_start) and notify the assignee of the new ones."""
@@ -89,9 +96,8 @@ def tasks_for(plan: Plan, today: date) -> list[Task]:
 def generate_tasks(today: date | None = None) -> int:
     """The daily job: every active plan's current period gets its tasks; returns how many were made."""
     today = today or clock.today()
-    return sum(
-        len(tasks_for(plan, today)) for plan in Plan.objects.filter(active=True).select_related("area")
-    )
+    plans = Plan.objects.filter(active=True).select_related("area", "assignee")
+    return sum(len(tasks_for(plan, today)) for plan in plans)
 
 
 def actor_street(actor: Any) -> Area | None:

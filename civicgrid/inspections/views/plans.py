@@ -21,6 +21,7 @@ from civicgrid.core.errors import ActionError, InvalidInput
 from ..actions import plans as actions
 from ..actions.frames import TASK_FRAME
 from ..choices import PlaceKind, PlanKind, Recurrence, TaskAction, TaskStatus
+from ..coverage import percent
 from ..models import Plan, Task
 from ..task_filters import TaskFilterSet
 from ..workflow import inspectors, units
@@ -74,7 +75,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "tasks": tasks,
         "covered": covered,
         "inspected": inspected,
-        "percent": round(100 * inspected / covered) if covered else 0,
+        "percent": percent(inspected, covered),
     }
     return render(request, "inspections/plan_detail.html", context)
 
