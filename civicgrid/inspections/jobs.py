@@ -25,7 +25,9 @@ from civicgrid.core.scope import user_scope
 from civicgrid.core.spreadsheets import XlsxWriter
 
 from .choices import OrderStatus, PlaceKind
+from .filters import PlaceFilterSet
 from .models import Inspection, Order, Place
+from .order_filters import OPEN, OrderFilterSet
 from .oversight import Period
 
 EXPORT = "inspections.export"
@@ -45,7 +47,7 @@ class ExportForm(forms.Form):
     )
     area = forms.IntegerField(label=_("居民区"), required=False, widget=forms.HiddenInput)
     status = forms.ChoiceField(
-        label=_("整改状态"), choices=[("", _("全部"))] + OrderStatus.choices, required=False
+        label=_("整改状态"), choices=[("", _("全部")), (OPEN, _("未销号")), *OrderStatus.choices], required=False
     )
     overdue = forms.BooleanField(label=_("仅逾期"), required=False)
     start = forms.DateField(
@@ -84,32 +86,37 @@ def _dates(params: dict[str, Any]) -> tuple[datetime | None, datetime | None]:
     return low, high
 
 
-def _narrow(qs: QuerySet[Any], params: dict[str, Any], place: str, at: str | None) -> QuerySet[Any]:
+def _narrow(qs: QuerySet[Any], params: dict[str, Any], place: str, at: str) -> QuerySet[Any]:
     if params.get("kind"):
         qs = qs.filter(**{f"{place}kind": params["kind"]})
     if params.get("area"):
         qs = qs.filter(**{f"{place}grid__parent_id": params["area"]})
-    if at is not None:
-        low, high = _dates(params)
-        if low is not None:
-            qs = qs.filter(**{f"{at}__gte": low})
-        if high is not None:
-            qs = qs.filter(**{f"{at}__lt": high})
+    low, high = _dates(params)
+    if low is not None:
+        qs = qs.filter(**{f"{at}__gte": low})
+    if high is not None:
+        qs = qs.filter(**{f"{at}__lt": high})
     return qs
 
 
 def places(user: Any, params: dict[str, Any]) -> QuerySet[Place]:
-    qs = Place.objects.restrict(user, Action.VIEW).select_related("grid__parent", "building")
-    return _narrow(qs, params, "", None).order_by("kind", "name", "pk")
+    """The places the list page would show for the same kind and area (PlaceFilterSet)."""
+    chosen = {name: params[name] for name in ("kind", "area") if params.get(name)}
+    qs = PlaceFilterSet(chosen, Place.objects.restrict(user, Action.VIEW), user=user).checked()
+    return qs.select_related("grid__parent", "building").order_by("kind", "name", "pk")
 
 
 def orders(user: Any, params: dict[str, Any]) -> QuerySet[Order]:
-    qs = Order.objects.restrict(user, Action.VIEW).select_related("place__grid__parent")
-    if params.get("status"):
-        qs = qs.filter(status=params["status"])
+    """The orders the list page would show for the same parameters (OrderFilterSet)."""
+    chosen = {name: params[name] for name in ("kind", "area", "status") if params.get(name)}
     if params.get("overdue"):
-        qs = qs.filter(is_overdue=True)
-    return _narrow(qs, params, "place__", "issued_at").order_by("issued_at", "pk")
+        chosen["overdue"] = "true"
+    if params.get("start"):
+        chosen["issued_from"] = params["start"]
+    if params.get("end"):
+        chosen["issued_to"] = params["end"]
+    qs = OrderFilterSet(chosen, Order.objects.restrict(user, Action.VIEW), user=user).checked()
+    return qs.select_related("place__grid__parent").order_by("issued_at", "pk")
 
 
 def inspections(user: Any, params: dict[str, Any]) -> QuerySet[Inspection]:
