@@ -47,7 +47,9 @@ class ExportForm(forms.Form):
     )
     area = forms.IntegerField(label=_("居民区"), required=False, widget=forms.HiddenInput)
     status = forms.ChoiceField(
-        label=_("整改状态"), choices=[("", _("全部")), (OPEN, _("未销号")), *OrderStatus.choices], required=False
+        label=_("整改状态"),
+        choices=[("", _("全部")), (OPEN, _("未销号")), *OrderStatus.choices],
+        required=False,
     )
     overdue = forms.BooleanField(label=_("仅逾期"), required=False)
     start = forms.DateField(
