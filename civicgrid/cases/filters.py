@@ -23,7 +23,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from civicgrid.core import personal
+from civicgrid.core import clock, personal
 from civicgrid.core.choices import Action
 from civicgrid.core.inputs import EARLIEST, LATEST, MAX_ID, as_id, date_problem
 from civicgrid.core.widgets import FastSelect
@@ -32,6 +32,7 @@ from civicgrid.geo.models import Area
 
 from .choices import CaseStatus, Channel, PlaceStatus, RequestType, Urgency
 from .errors import InvalidInput
+from .figures import figure_choices, figure_q
 from .models import Case, Category, Patrol
 
 # Other names clients send for a parameter (the API list's names for the period).
@@ -289,6 +290,16 @@ class CaseFilterSet(CheckedFilterSet):
     overdue = YesNoFilter(label=_("是否超期"), field_name="is_overdue")
     place_status = django_filters.ChoiceFilter(label=_("定位状态"), choices=PlaceStatus.choices)
     grid_conflict = YesNoFilter(label=_("网格冲突"), field_name="grid_conflict")
+    # The cases behind one number of the figures (a gauge, a bar, a ranking cell): the
+    # condition cases.metrics counts with (cases.figures), so the list is the count.
+    figure = django_filters.ChoiceFilter(
+        label=_("统计口径"), choices=figure_choices, method="filter_figure", widget=FastSelect
+    )
+    building = django_filters.NumberFilter(
+        label=_("楼栋"), field_name="building_id", min_value=1, max_value=MAX_ID, decimal_places=0
+    )
+    # A whole address as recorded (the repeated-address hotspots group on it), not a search.
+    address = django_filters.CharFilter(label=_("事发地址（完全一致）"), method="filter_address")
 
     class Meta:
         model = Case
@@ -353,6 +364,12 @@ class CaseFilterSet(CheckedFilterSet):
 
     def filter_to(self, qs: QuerySet[Case], name: str, value: date) -> QuerySet[Case]:
         return qs.filter(received_at__lt=start_of(value + timedelta(days=1)))
+
+    def filter_figure(self, qs: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
+        return qs.filter(figure_q(value, clock.now())) if value else qs
+
+    def filter_address(self, qs: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
+        return qs.filter(address=value.strip()) if value.strip() else qs
 
     def filter_text(self, qs: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         text = value.strip()

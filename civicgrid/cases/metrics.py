@@ -14,18 +14,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.lookups import Exact, GreaterThan, In, LessThanOrEqual
+from django.db.models import Count, F, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from civicgrid.core import clock
 
-from .choices import CaseStatus, Resolution, Satisfaction
+from .choices import CaseStatus
 from .errors import InvalidInput
+from .figures import figure_q
 from .filters import filter_cases
-from .models import Callback, Case, Category
+from .models import Case, Category
 
 # group_by value → the Case foreign key it groups on.
 GROUPS: dict[str, str] = {
@@ -62,55 +62,13 @@ RATES: tuple[Rate, ...] = (
     Rate("on_time_closure", _("按时办结率"), _("按时结案"), _("已结案")),
 )
 
-# One matter counts once (一件多单): a case merged into a master — status merged, or
-# closed along with its master (master set) — is left out of every rate and of the
-# overdue count; it still appears in `total` and in `by_status`.
-COUNTED = Q(master__isnull=True) & ~Q(status=CaseStatus.MERGED)
-
-
-def _latest_contacted_callback(field: str) -> Subquery:
-    """The `field` of the case's answer: the resident's own rating (through their tracking
-    link) when given, else the desk's most recent callback that reached the requester."""
-    latest = Callback.objects.filter(case=OuterRef("pk"), contacted=True).order_by(
-        "-by_resident", "-at", "-id"
-    )
-    return Subquery(latest.values(field)[:1])
-
 
 def _aggregates(now: datetime) -> dict[str, Any]:
-    closed = Q(status=CaseStatus.CLOSED)
-    responded_on_time = Q(responded_at__isnull=False) & Q(
-        LessThanOrEqual(F("responded_at"), F("response_due_at"))
-    )
-    response_due = Q(response_due_at__lte=now) | Q(responded_at__isnull=False)
-    closed_late = closed & Q(closed_at__isnull=False) & Q(GreaterThan(F("closed_at"), F("handling_due_at")))
-    closed_on_time = (
-        closed & Q(closed_at__isnull=False) & Q(LessThanOrEqual(F("closed_at"), F("handling_due_at")))
-    )
-    # Exists, not a join: a join on callbacks would multiply the rows of every other count.
-    contacted = Q(Exists(Callback.objects.filter(case=OuterRef("pk"), contacted=True)))
-    resolved = Q(Exact(_latest_contacted_callback("resolution"), Resolution.RESOLVED))
-    satisfied = Q(
-        In(_latest_contacted_callback("satisfaction"), [Satisfaction.SATISFIED, Satisfaction.BASICALLY])
-    )
-    aggregates: dict[str, Any] = {
-        "total": Count("pk"),
-        "counted": Count("pk", filter=COUNTED),
-        "overdue": Count("pk", filter=COUNTED & (Q(is_overdue=True) | closed_late)),
-        "response_numerator": Count("pk", filter=COUNTED & response_due & responded_on_time),
-        "response_denominator": Count("pk", filter=COUNTED & response_due),
-        # A case with several answers is judged by the resident's own rating, else the latest
-        # callback that reached the requester (docs/metrics.md).
-        "resolution_numerator": Count("pk", filter=COUNTED & contacted & resolved),
-        "resolution_denominator": Count("pk", filter=COUNTED & contacted),
-        "satisfaction_numerator": Count("pk", filter=COUNTED & contacted & satisfied),
-        "satisfaction_denominator": Count("pk", filter=COUNTED & contacted),
-        "on_time_closure_numerator": Count("pk", filter=COUNTED & closed_on_time),
-        "on_time_closure_denominator": Count("pk", filter=COUNTED & closed),
-    }
-    for status in CaseStatus:
-        aggregates[f"status_{status.value}"] = Count("pk", filter=Q(status=status))
-    return aggregates
+    """One Count per figure of the public shape, each under the condition the case filter's
+    `figure` parameter lists (cases.figures)."""
+    counts: dict[str, Any] = {"total": Count("pk")}
+    counts.update({name: Count("pk", filter=figure_q(name, now)) for name in _COUNT_NAMES if name != "total"})
+    return counts
 
 
 def _rate(numerator: int, denominator: int) -> float | None:

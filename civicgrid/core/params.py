@@ -10,6 +10,7 @@ import enum
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, cast
 
 from django import forms
@@ -17,6 +18,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .errors import InvalidInput
+from .inputs import date_problem
 from .widgets import SearchableSelectMultiple
 
 
@@ -30,6 +32,7 @@ class Kind(enum.StrEnum):
     REF = "ref"  # one row, by id, from `queryset(user)`
     REFS = "refs"  # several rows, by id
     FILES = "files"  # uploaded files, cleaned one by one by `cleaner`
+    DATE = "date"  # a day, YYYY-MM-DD, within core.inputs' bounds
 
 
 EMPTY: tuple[Any, ...] = (None, "", [], ())
@@ -141,6 +144,18 @@ class Param:
         self._check_range(number, obj)
         return number
 
+    def _clean_date(self, value: Any, user: Any, obj: Any) -> date:
+        if isinstance(value, datetime):
+            value = value.date()
+        if not isinstance(value, date):
+            try:
+                value = date.fromisoformat(str(value).strip())
+            except ValueError:
+                raise InvalidInput(f"{self.label}须为日期（YYYY-MM-DD）", {self.name: "invalid"}) from None
+        if date_problem(value):
+            raise InvalidInput(f"{self.label}超出可接受的日期范围", {self.name: "out_of_range"})
+        return value
+
     @property
     def enum(self) -> type[models.TextChoices] | None:
         """The choices when they are a named enum (a named schema in the API)."""
@@ -220,6 +235,8 @@ class Param:
                 widget=forms.HiddenInput if self.hidden else forms.NumberInput(attrs={"step": "any"}),
                 **common,
             )
+        if self.kind is Kind.DATE:
+            return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
         if self.kind is Kind.BOOL:
             if self.yes_no is None:
                 return forms.BooleanField(label=self.label, required=False, help_text=self.help)

@@ -17,7 +17,7 @@ Conditional requests:
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from django.db import models
@@ -143,9 +143,14 @@ def _annotation(param: Param) -> Any:
     """The JSON type of a parameter: a named enum schema for TextChoices, ids for rows."""
     if param.kind is Kind.CHOICE and param.enum is not None:
         return param.enum
-    return {Kind.INT: int, Kind.FLOAT: float, Kind.BOOL: bool, Kind.REF: int, Kind.REFS: list[int]}.get(
-        param.kind, str
-    )
+    return {
+        Kind.INT: int,
+        Kind.FLOAT: float,
+        Kind.BOOL: bool,
+        Kind.REF: int,
+        Kind.REFS: list[int],
+        Kind.DATE: date,
+    }.get(param.kind, str)
 
 
 # Request bodies a handler parses itself (so that its errors name fields as the API always

@@ -1,14 +1,24 @@
+from importlib import import_module
+
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class InsightsConfig(AppConfig):
     name = "civicgrid.insights"
     label = "insights"
-    verbose_name = "统计分析"
+    verbose_name = _("统计分析")
 
     def ready(self) -> None:
-        from civicgrid.core import events
+        from civicgrid.core import attachments, events
 
+        from . import profile_settings  # noqa: F401  (declares the street's settings)
+        from .choices import PlanPhoto
+        from .models import GovernancePlan
         from .rollups import CONSUMER
 
         events.register(CONSUMER)
+        attachments.accept(GovernancePlan, stages=PlanPhoto)
+        # The frame's bodies register themselves when their module loads: load it with the app,
+        # so the pages and the API offer every action whatever was imported first.
+        import_module(f"{__package__}.actions.plans")

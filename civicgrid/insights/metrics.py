@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from civicgrid.cases import metrics as live
 from civicgrid.cases.choices import CaseStatus
+from civicgrid.cases.figures import COUNTED
 from civicgrid.cases.filters import CaseFilterSet
 from civicgrid.cases.metrics import finish  # one output shape for both paths
 from civicgrid.cases.models import Case, Category
@@ -184,7 +185,7 @@ def _figures(
     # Unanswered cases whose response limit is still ahead (few: the last day or so).
     waiting = (
         live.filtered(user, street, *plan.rollup_days, category)
-        .filter(live.COUNTED, responded_at__isnull=True, response_due_at__gt=now)
+        .filter(COUNTED, responded_at__isnull=True, response_due_at__gt=now)
         .order_by()
     )
 

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Sum
+from django.db.models.functions import TruncDate
 from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.utils import timezone
 
@@ -34,7 +35,7 @@ from civicgrid.cases.choices import CaseAction, CaseStatus, Resolution, Satisfac
 from civicgrid.cases.models import Callback, Case, CaseEvent
 from civicgrid.core import events
 
-from .models import CITY_DIMENSIONS, CaseRollup, CityRollup, Dimension, RollupState
+from .models import CITY_DIMENSIONS, CaseRollup, CityRollup, DayRollup, Dimension, RollupState
 
 log = logging.getLogger(__name__)
 
@@ -186,8 +187,29 @@ def _recompute(buckets: dict[date, set[int] | None]) -> int:
             stale = stale.filter(street_id__in=streets)
         stale.delete()
         CaseRollup.objects.bulk_create(fresh, batch_size=2000)
-        written += len(fresh) + _sum_city_month(month)
+        written += len(fresh) + _sum_city_month(month) + _recount_days(month, streets)
     return written
+
+
+def _recount_days(month: date, streets: set[int] | None) -> int:
+    """Replace the DayRollup rows of `month` (in `streets`): cases received per day and channel."""
+    cases = Case.objects.filter(
+        received_at__gte=month_start(month), received_at__lt=month_start(next_month(month))
+    )
+    stale = DayRollup.objects.filter(day__gte=month, day__lt=next_month(month))
+    if streets is not None:
+        cases = cases.filter(street_id__in=streets)
+        stale = stale.filter(street_id__in=streets)
+    # TruncDate reads the day in the current time zone (Asia/Shanghai, like the months).
+    rows = (
+        cases.order_by().values("street_id", "channel", day=TruncDate("received_at")).annotate(n=Count("pk"))
+    )
+    fresh = [
+        DayRollup(street_id=r["street_id"], day=r["day"], channel=r["channel"], received=r["n"]) for r in rows
+    ]
+    stale.delete()
+    DayRollup.objects.bulk_create(fresh, batch_size=2000)
+    return len(fresh)
 
 
 def _sum_city_month(month: date) -> int:

@@ -3,12 +3,17 @@ them; what they mean is cases.filters.CaseFilterSet's (the workbench, the export
 figures share it)."""
 
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from ninja import Schema
 from pydantic import Field
 
 from ..choices import Channel, PlaceStatus, RequestType, Urgency
+from ..figures import FIGURES
+
+# The figures' names as an enum: documented in the OpenAPI schema, a wrong one is a 422.
+Figure = StrEnum("Figure", {name: name for name in FIGURES})  # type: ignore[misc]
 
 
 class CaseListFilters(Schema):
@@ -28,6 +33,9 @@ class CaseListFilters(Schema):
     lead_unit: int | None = Field(None, description="主办单位 id")
     place_status: PlaceStatus | None = Field(None, description="to_locate：待定位；located：已定位")
     grid_conflict: bool | None = Field(None, description="true：定位点与楼栋不在同一网格，待选定")
+    figure: Figure | None = Field(None, description="统计口径：某个统计数字背后的工单（见 docs/metrics.md）")
+    building: int | None = Field(None, ge=1, description="楼栋 id")
+    address: str | None = Field(None, max_length=200, description="事发地址（完全一致）")
 
     def params(self) -> dict[str, Any]:
         """The parameters for CaseFilterSet (a time stands for its day in Asia/Shanghai)."""

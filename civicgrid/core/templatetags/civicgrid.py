@@ -19,6 +19,7 @@ register = template.Library()
 # capabilities are named, not imported.
 NAV_ITEMS: tuple[tuple[Any, str, str | None], ...] = (
     (_("首页"), "home", None),
+    (_("驾驶舱"), "insights:dashboard", "insights.dashboard"),
     (_("实有人口"), "residents:persons", "residents.view"),
     (_("待走访"), "residents:due", "residents.visits"),
     (_("知情考试"), "residents:exams", "residents.exam_results"),

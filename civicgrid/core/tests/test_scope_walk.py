@@ -35,6 +35,7 @@ import time_machine
 from django.apps import apps
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 from django.http import HttpResponseBase
@@ -54,6 +55,7 @@ from civicgrid.core.choices import Role
 from civicgrid.core.models import AuditLog, Holiday, Job, MessageDelivery, Notification, PersonalDataAccess
 from civicgrid.geo.choices import GridLayerKind
 from civicgrid.geo.models import Area, Building, GridLayer
+from civicgrid.insights.models import GovernancePlan, Report, TopicRun
 from civicgrid.inspections.models import Checklist, Inspection, Order, Place, Plan, RentEntry, Task
 from civicgrid.orgs.models import Unit
 from civicgrid.profiles.actions import save_profile
@@ -589,6 +591,7 @@ class ScopeWalk(TestCase):
         t.append(track(Group.objects.create(name=f"{MARK}-组#"), (f"{MARK}-组#",)))
         cls.add_registry()
         cls.add_inspections()
+        cls.add_insights(case_b)
 
     @classmethod
     def add_inspections(cls) -> None:
@@ -622,6 +625,55 @@ class ScopeWalk(TestCase):
         )
         RentEntry.objects.filter(pk=ins.entry.pk).update(clue=f"{MARK}-群租#")
         t.append(track(ins.entry, (f"{MARK}-群租#",), entry_id=ins.entry.pk))
+
+    @classmethod
+    def add_insights(cls, case: Case) -> None:
+        """The east street's insights rows: a source-governance plan owned by the east unit and
+        linked to a case, a hot-topic run and a weekly report file. Path parameters: plan_id,
+        run_id, report_id."""
+        east, t = cls.w.east, cls.tracked
+        plan = GovernancePlan.objects.create(
+            street=east.street,
+            title=f"{MARK}-治理方案#",
+            hotspot_kind="address",
+            hotspot_label=f"{MARK}-问题点#",
+            hotspot_params={"street": east.street.code, "address": case.address or "x"},
+            owner_unit=east.unit,
+            measures=f"{MARK}-措施#",
+            deadline=MOMENT.date(),
+            started_on=MOMENT.date(),
+        )
+        plan.cases.add(case)
+        t.append(track(plan, (plan.title, plan.measures), plan_id=plan.pk))
+        run = TopicRun.objects.create(
+            street=east.street,
+            date_from=MOMENT.date(),
+            date_to=MOMENT.date(),
+            status="done",
+            cases=1,
+            clusters=[
+                {
+                    "terms": [f"{MARK}-话题#"],
+                    "size": 1,
+                    "case_ids": [case.pk],
+                    "examples": [{"id": case.pk, "number": case.number, "text": f"{MARK}-话题#"}],
+                }
+            ],
+            created_at=MOMENT,
+            finished_at=MOMENT,
+        )
+        t.append(track(run, (f"{MARK}-话题#",), run_id=run.pk))
+        report = Report(
+            street=east.street,
+            kind="weekly",
+            period_start=MOMENT.date(),
+            period_end=MOMENT.date(),
+            generated_at=MOMENT,
+        )
+        report.file.save("east.pdf", ContentFile(b"%PDF-1.4 east"), save=False)
+        report.size = report.file.size
+        report.save()
+        t.append(track(report, (), report_id=report.pk))
 
     @classmethod
     def add_registry(cls) -> None:

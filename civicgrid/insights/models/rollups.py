@@ -1,6 +1,5 @@
-"""The rollups: what insights writes (and the only thing it writes). Everything else it reads
-from the domain apps. See rollups.py for how they are kept up to date and metrics.py for how
-they are read."""
+"""The rollups. See insights/rollups.py for how they are kept up to date and metrics.py for
+how they are read."""
 
 from typing import ClassVar
 
@@ -123,6 +122,31 @@ class CityRollup(Counters):
 
     def __str__(self) -> str:
         return f"city {self.month:%Y-%m} {self.dimension}={self.member}: {self.total}"
+
+
+class DayRollup(models.Model):
+    """Cases received per street, day (Asia/Shanghai) and channel: the dashboard's intake per
+    day by channel. Recomputed with the month's CaseRollup rows (insights.rollups)."""
+
+    street = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    channel = models.CharField(max_length=16)
+    received = models.IntegerField(default=0)
+
+    objects = RollupQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "工单日受理汇总"
+        verbose_name_plural = "工单日受理汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["street", "day", "channel"], name="dayrollup_unique_street_day_channel"
+            )
+        ]
+        indexes = [models.Index(fields=["day"], name="dayrollup_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.street_id} {self.day} {self.channel}: {self.received}"
 
 
 class RollupState(models.Model):

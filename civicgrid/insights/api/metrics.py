@@ -10,8 +10,7 @@ from ninja import Query, Router
 from civicgrid.cases.api import READ_ERRORS, metrics_payload
 from civicgrid.cases.api.filters import MetricsQuery
 from civicgrid.cases.schemas import MetricsOut
-
-from . import metrics
+from civicgrid.insights import metrics
 
 router = Router(tags=["insights"])
 

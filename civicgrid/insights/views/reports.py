@@ -1,0 +1,5 @@
+"""(seam) The reports pages of insights: filled in by its part."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
