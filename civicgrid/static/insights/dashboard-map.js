@@ -47,7 +47,8 @@
       grids: d.labelGrids, heat: d.labelHeat, points: d.labelPoints, open: d.labelOpen,
       overdue: d.labelOverdue, total: d.labelTotal, truncated: d.labelTruncated, error: d.labelError
     };
-    this.map = L.map(el, { zoomSnap: 0.25, preferCanvas: true });
+    // maxZoom: no tile layer gives one, and the cluster layer needs it.
+    this.map = L.map(el, { zoomSnap: 0.25, preferCanvas: true, maxZoom: 19 });
     this.map.setView([31.23, 121.47], 12);  // until the data says where
     this.grids = L.geoJSON(null, {
       style: this.style.bind(this),
