@@ -162,3 +162,66 @@ def _not_held(user):
     from civicgrid.core.capabilities import may
 
     return {p.name for p in PANELS.values() if p.capability and not may(user, p.capability)}
+
+
+def _more_cases(world, n=12):
+    """Cases in other grids, categories and channels, received this month and last."""
+    from datetime import timedelta
+
+    from civicgrid.cases.models import Category
+    from civicgrid.cases.tests.factories import make_case
+
+    codes = list(
+        Category.objects.filter(children__isnull=True, is_active=True).values_list("code", flat=True)[:6]
+    )
+    channels = ["hotline", "web", "walk_in", "phone"]
+    for i in range(n):
+        make_case(
+            world,
+            grid=i % 4,
+            category=codes[i % len(codes)],
+            channel=channels[i % len(channels)],
+            received_at=NOW - timedelta(days=i * 3, hours=1),
+        )
+    rollups.refresh()
+
+
+def _queries(client, url, params):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url, params)  # warm the per-process caches (profiles, holidays, categories)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, params).status_code == 200
+    return len(queries)
+
+
+# Queries per request with the default filter (this month), whatever the number of cases:
+# the session and user, the filter's choices, then each panel's fixed set of reads.
+PAGE_QUERIES = 36
+PANEL_QUERIES = {
+    "rates": 13,
+    "intake": 9,
+    "map": 8,
+    "categories": 12,
+    "units": 12,
+    "grids": 12,
+    "overdue": 10,
+    "feed": 9,
+    "inspections": 12,
+    "care": 8,
+}
+
+
+@pytest.mark.django_db
+def test_a_constant_number_of_queries(client, generated):
+    world, _cases = generated
+    client.force_login(world.user("east", Role.LEADER))
+    urls = {"page": reverse("insights:dashboard")}
+    urls.update({name: reverse("insights:panel", args=[name]) for name in PANELS})
+    before = {name: _queries(client, url, {}) for name, url in urls.items()}
+    _more_cases(world)
+    after = {name: _queries(client, url, {}) for name, url in urls.items()}
+    assert after == before
+    assert before["page"] == PAGE_QUERIES
+    assert {k: v for k, v in before.items() if k != "page"} == PANEL_QUERIES
