@@ -9,28 +9,30 @@
     return document.body.classList.contains("wall");
   }
 
-  function gaugeSeries(spec) {
+  function gaugeSeries(spec, el) {
     var n = spec.items.length;
+    // One gauge per column, as large as its column and the chart's height allow.
+    var radius = Math.max(20, Math.min(el.clientWidth / n / 2, el.clientHeight / 2) * 0.9);
     return spec.items.map(function (item, i) {
       var centre = ((i + 0.5) * 100) / n + "%";
       return {
         type: "gauge",
-        center: [centre, "58%"],
-        radius: Math.min(90 / n, 40) + "%",
+        center: [centre, "55%"],
+        radius: radius,
         min: 0,
         max: 100,
         startAngle: 210,
         endAngle: -30,
-        progress: { show: true, width: 10 },
-        axisLine: { lineStyle: { width: 10 } },
+        progress: { show: true, width: radius / 5 },
+        axisLine: { lineStyle: { width: radius / 5 } },
         axisTick: { show: false },
         splitLine: { show: false },
         axisLabel: { show: false },
         pointer: { show: false },
-        title: { offsetCenter: [0, "70%"], fontSize: dark() ? 18 : 12 },
+        title: { show: false },  // the label is the HTML twin's, under the chart
         detail: {
           offsetCenter: [0, "5%"],
-          fontSize: dark() ? 30 : 18,
+          fontSize: Math.max(12, radius / 3),
           formatter: function (v) {
             return item.value === null ? "—" : v + "%";
           },
@@ -55,8 +57,8 @@
     };
   }
 
-  function option(spec) {
-    var base = spec.kind === "gauges" ? { series: gaugeSeries(spec) } : barOption(spec);
+  function option(spec, el) {
+    var base = spec.kind === "gauges" ? { series: gaugeSeries(spec, el) } : barOption(spec);
     base.backgroundColor = "transparent";
     base.animation = !dark();
     return base;
@@ -68,7 +70,7 @@
     var old = window.echarts.getInstanceByDom(el);
     if (old) old.dispose();
     var chart = window.echarts.init(el, dark() ? "dark" : null);
-    chart.setOption(option(JSON.parse(source.textContent)));
+    chart.setOption(option(JSON.parse(source.textContent), el));
     chart.on("click", function (p) {
       if (p.data && p.data.url) window.location.href = p.data.url;
     });
@@ -100,7 +102,7 @@
       pending = setTimeout(function () {
         document.querySelectorAll("[data-chart]").forEach(function (el) {
           var chart = window.echarts && window.echarts.getInstanceByDom(el);
-          if (chart) chart.resize();
+          if (chart) draw(el);  // gauges size themselves from the element
         });
       }, 150);
     });
