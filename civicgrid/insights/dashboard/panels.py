@@ -85,7 +85,7 @@ def _share(value: float | None) -> int | None:
 def rates(filters: DashboardFilters) -> dict[str, Any]:
     now = metrics.summary(filters.user, **filters.metrics_args())
     before = metrics.summary(filters.user, **filters.metrics_args(filters.previous))
-    gauges = []
+    gauges: list[dict[str, Any]] = []
     for rate in RATES:
         num, den = now[f"{rate.key}_numerator"], now[f"{rate.key}_denominator"]
         value, previous = now[f"{rate.key}_rate"], before[f"{rate.key}_rate"]
@@ -121,8 +121,12 @@ def rates(filters: DashboardFilters) -> dict[str, Any]:
         "chart": {
             "kind": "gauges",
             "items": [
-                {"name": g["label"], "value": g["percent"], "previous": g["previous_percent"],
-                 "url": g["denominator"]["url"]}
+                {
+                    "name": g["label"],
+                    "value": g["percent"],
+                    "previous": g["previous_percent"],
+                    "url": g["denominator"]["url"],
+                }
                 for g in gauges
             ],
         },
@@ -163,7 +167,9 @@ def intake(filters: DashboardFilters) -> dict[str, Any]:
         if n:
             counts[(day, channel)] = counts.get((day, channel), 0) + n
     days = _days(period.start, period.end)
-    channels = [(value, str(label)) for value, label in Channel.choices if any(c == value for _d, c in counts)]
+    channels = [
+        (value, str(label)) for value, label in Channel.choices if any(c == value for _d, c in counts)
+    ]
     cells = [
         {
             "day": day,
@@ -214,7 +220,10 @@ def categories(filters: DashboardFilters) -> dict[str, Any]:
             "horizontal": True,
             "categories": [i["name"] for i in reversed(items)],
             "series": [
-                {"name": str(_("工单数")), "data": [{"value": i["count"], "url": i["url"]} for i in reversed(items)]}
+                {
+                    "name": str(_("工单数")),
+                    "data": [{"value": i["count"], "url": i["url"]} for i in reversed(items)],
+                }
             ],
         },
     }
@@ -348,7 +357,6 @@ def inspections(filters: DashboardFilters) -> dict[str, Any]:
             }
             for c in cover.campaigns
         ],
-        "url": oversight.links()["orders"],
     }
 
 
@@ -363,7 +371,7 @@ def care(filters: DashboardFilters) -> dict[str, Any]:
         grid = row.household.flat.building.grid
         by_area[grid.parent_id if grid is not None else None] += 1
     names = dict(Area.objects.filter(pk__in=[k for k in by_area if k]).values_list("pk", "name"))
-    areas = [
+    areas: list[dict[str, Any]] = [
         {"name": names.get(key, "") if key else str(_("未划入居民区")), "count": n}
         for key, n in by_area.items()
     ]

@@ -60,7 +60,9 @@ def test_a_leader_reads_the_dashboard_in_a_browser(live_server, world, browser_c
         assert page.locator("#dashboard-map").count() == 1
         if page.locator("#dashboard-map .leaflet-container, #dashboard-map.leaflet-container").count():
             page.wait_for_selector("#dashboard-map path.leaflet-interactive", timeout=10_000)
-            markers = "#dashboard-map .marker-cluster, #dashboard-map .leaflet-marker-icon, #dashboard-map path"
+            markers = (
+                "#dashboard-map .marker-cluster, #dashboard-map .leaflet-marker-icon, #dashboard-map path"
+            )
             assert page.locator(markers).count() > 0
         page.screenshot(path=str(ARTIFACTS / "dashboard-desktop.png"), full_page=True)
         year_total = count_in(page.locator("[data-figure=total]").inner_text())

@@ -25,12 +25,17 @@ def travel():
         yield
 
 
-@pytest.fixture
-def generated(world, settings, tmp_path, travel):
+def generate(world, settings, tmp_path):
+    """30 generated cases a street (received up to 130 days before NOW), rollups refreshed."""
     settings.MEDIA_ROOT = tmp_path
     cases = populate(world, per_street=30, now=NOW)
     rollups.refresh(full=True)
     return world, cases
+
+
+@pytest.fixture
+def generated(world, settings, tmp_path, travel):
+    return generate(world, settings, tmp_path)
 
 
 def get(client, user, url, **params):
@@ -79,16 +84,23 @@ def test_a_bad_filter_is_shown_and_the_others_still_apply(client, generated):
     assert set(filters.errors) == {"channel", "area"}
     assert filters.period.key == "7d"
     html = page.content.decode()
-    assert 'data-filter-errors' in html and "nowhere" in html
+    assert "data-filter-errors" in html and "nowhere" in html
     # The good parameter still applies: the period is the last seven days.
     assert (filters.period.end - filters.period.start).days == 6
 
-    reversed_days = get(client, leader, reverse("insights:dashboard"), date_from="2026-05-10", date_to="2026-05-01")
+    reversed_days = get(
+        client, leader, reverse("insights:dashboard"), date_from="2026-05-10", date_to="2026-05-01"
+    )
     assert "date_from" in reversed_days.context["filters"].errors
     assert reversed_days.context["filters"].period.key == "month"
 
     custom = get(
-        client, leader, reverse("insights:dashboard"), period="custom", date_from="2026-05-01", date_to="2026-05-03",
+        client,
+        leader,
+        reverse("insights:dashboard"),
+        period="custom",
+        date_from="2026-05-01",
+        date_to="2026-05-03",
         channel="hotline",
     )
     assert not custom.context["filters"].errors
@@ -116,8 +128,11 @@ def test_a_panel_fragment_and_an_unknown_panel(client, generated):
     assert fragment.status_code == 200 and 'id="chart-categories"' in html
     assert 'hx-swap-oob="true"' in html and "<html" not in html
     assert get(client, leader, reverse("insights:panel", args=["nosuch"])).status_code == 404
-    # A panel needing a capability the reader lacks does not exist for them.
-    assert get(client, leader, reverse("insights:panel", args=["care"])).status_code in (200, 404)
+    assert get(client, leader, reverse("insights:panel", args=["care"])).status_code == 200
+    # A panel needing a capability the reader lacks (a dispatcher: no visits) does not exist for them.
+    dispatcher = world.user("east", Role.DISPATCHER)
+    assert get(client, dispatcher, reverse("insights:panel", args=["care"])).status_code == 404
+    assert 'data-panel="care"' not in get(client, dispatcher, reverse("insights:dashboard")).content.decode()
 
 
 def test_the_ranking_score():
@@ -125,7 +140,9 @@ def test_the_ranking_score():
     assert score(row) == 40 * 0.5 + 40 * 1.0 + 20 * 0.75
     # A rate without a denominator leaves its term out; the others are scaled up to 100.
     assert score({**row, "satisfaction_rate": None}) == round(100 * (40 * 0.5 + 20 * 0.75) / 60, 1)
-    assert score({"on_time_closure_rate": None, "satisfaction_rate": None, "overdue": 0, "counted": 0}) is None
+    assert (
+        score({"on_time_closure_rate": None, "satisfaction_rate": None, "overdue": 0, "counted": 0}) is None
+    )
 
 
 @pytest.mark.django_db
@@ -141,7 +158,12 @@ def test_the_api_gives_every_panel_in_the_callers_scope(client, generated):
     assert body["period"]["key"] == "year"
     assert set(body["panels"]) == {p.name for p in PANELS.values() if p.name != "map"} - _not_held(east)
     rates = body["panels"]["rates"]
-    assert {g["key"] for g in rates["gauges"]} == {"response", "resolution", "satisfaction", "on_time_closure"}
+    assert {g["key"] for g in rates["gauges"]} == {
+        "response",
+        "resolution",
+        "satisfaction",
+        "on_time_closure",
+    }
     assert rates["total"]["count"] == 30
     # East's figures only: no west grid, no west case.
     west_grids = {g.name for g in world.west.grids}

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from civicgrid.core.capabilities import may
@@ -15,7 +16,13 @@ from civicgrid.core.choices import Role
 from civicgrid.insights.dashboard.filters import DashboardFilters
 from civicgrid.insights.dashboard.panels import visible
 
-from .test_dashboard import generated, travel  # noqa: F401  (fixtures)
+from .test_dashboard import NOW, generate
+
+
+@pytest.fixture
+def generated(world, settings, tmp_path):
+    with time_machine.travel(NOW, tick=False):
+        yield generate(world, settings, tmp_path)
 
 
 def numbers(data: Any) -> list[tuple[int, str]]:
@@ -52,7 +59,9 @@ FILTERS = [
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("params", FILTERS, ids=lambda p: "&".join(f"{k}={v}" for k, v in p.items()) or "default")
+@pytest.mark.parametrize(
+    "params", FILTERS, ids=lambda p: "&".join(f"{k}={v}" for k, v in p.items()) or "default"
+)
 def test_every_number_opens_a_list_of_that_many(client, generated, params):
     world, _cases = generated
     leader = world.user("east", Role.LEADER)
