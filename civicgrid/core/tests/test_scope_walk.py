@@ -259,6 +259,7 @@ CONSTANTS = {
     "token": "no-such-token",
     "app_label": "cases",
     "field": "reporter_phone",
+    "name": "rates",  # insights:panel, a dashboard panel
 }
 # Object routes that answer 2xx for everyone on the staff: what they show is city-wide.
 SHARED = {"cases.category", "core.holiday"}
