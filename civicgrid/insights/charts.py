@@ -15,10 +15,11 @@ matplotlib.use("Agg")  # no display on a worker
 
 from django.utils.safestring import SafeString, mark_safe  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 FONT = "Noto Sans CJK SC"
 COLOURS = ("#2f6fb0", "#e07b39", "#4a9a5b", "#c0504d", "#8064a2", "#4bacc6", "#9b8b3a", "#7f7f7f")
-STYLE = {"svg.fonttype": "none", "font.family": FONT, "font.size": 8, "axes.unicode_minus": False}
+STYLE: Any = {"svg.fonttype": "none", "font.family": FONT, "font.size": 8, "axes.unicode_minus": False}
 WIDTH = 6.8  # inches: the A4 text width at the report's margins
 
 
@@ -29,9 +30,23 @@ def _svg(fig: Figure) -> SafeString:
     text = buf.getvalue()
     # The document's own element only: no XML declaration or DOCTYPE inside the HTML.
     svg = text[text.index("<svg") :]
+    svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S)
+    # Inline SVG's style attributes and <style> would go through the page's CSS first, which
+    # knows no SVG property and logs each one: presentation attributes say the same quietly.
+    svg = re.sub(r"<style[^>]*>.*?</style>", "", svg, flags=re.S)
+    svg = STYLE_ATTRIBUTE.sub(_attributes, svg)
     # Scale with the page: drop the fixed point size, keep the viewBox.
     svg = re.sub(r'\s(width|height)="[^"]*pt"', "", svg, count=2)
-    return mark_safe(svg.replace("<svg ", '<svg class="chart" ', 1))  # noqa: S308  (matplotlib's own output)
+    root = '<svg class="chart" stroke-linejoin="round" stroke-linecap="butt" '
+    return mark_safe(svg.replace("<svg ", root, 1))  # noqa: S308  (matplotlib's own output)
+
+
+STYLE_ATTRIBUTE = re.compile(r'\sstyle="([^"]*)"')
+
+
+def _attributes(match: re.Match[str]) -> str:
+    pairs = (part.split(":", 1) for part in match.group(1).split(";") if ":" in part)
+    return "".join(f' {name.strip()}="{value.strip()}"' for name, value in pairs)
 
 
 def _figure(height: float) -> Figure:
@@ -60,7 +75,7 @@ def intake_by_channel(days: Sequence[date], series: dict[str, Sequence[int]]) ->
             bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
         step = max(1, len(days) // 16)
         ax.set_xticks(x[::step], [f"{d:%m-%d}" for d in days][::step])
-        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         if series:
             ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=7)
         _tidy(ax)
@@ -111,7 +126,7 @@ def top_categories(labels: Sequence[str], counts: Sequence[int]) -> SafeString:
         ax.barh(y, list(counts), color=COLOURS[0], height=0.6)
         ax.set_yticks(y, list(labels))
         ax.invert_yaxis()
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         for i, n in enumerate(counts):
             ax.annotate(str(n), (n, i), xytext=(2, 0), textcoords="offset points", va="center", fontsize=7)
         _tidy(ax)

@@ -149,7 +149,7 @@ def report_context(reader: Any, street: Area, start: date, end: date, kind: str 
         now, then = row["current"], row["previous"]
         row["current_text"], row["previous_text"] = percent(now), percent(then)
         row["change_text"] = "—" if now is None or then is None else f"{(now - then) * 100:+.1f}"
-    period = {"street": street, "date_from": start, "date_to": end}
+    period: dict[str, Any] = {"street": street, "date_from": start, "date_to": end}
     categories = _ranked(metrics.compute(reader, group_by="category", **period), TOP_CATEGORIES)
     units = _ranked(metrics.compute(reader, group_by="unit", **period), TOP_RANKED)
     grids = _ranked(metrics.compute(reader, group_by="grid", **period), TOP_RANKED)

@@ -119,10 +119,8 @@ def report_generate(request: HttpRequest) -> HttpResponse:
 def dashboard_export(request: HttpRequest) -> HttpResponse:
     """The dashboard's "导出" (its query string, posted or in the URL) → the export job's page."""
     require(request.user, CAPABILITY)
-    query = request.POST.copy()
+    query: dict[str, Any] = {**request.GET.dict(), **request.POST.dict()}
     query.pop("csrfmiddlewaretoken", None)
-    for key, value in request.GET.items():
-        query.setdefault(key, value)
     job = report_jobs.start_dashboard_export(request.user, query)
     return redirect(job.get_absolute_url())
 
