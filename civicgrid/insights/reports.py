@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -122,10 +122,11 @@ def _plans(reader: Any, street: Area, start: date, end: date) -> list[dict[str, 
             | Q(status=PlanStatus.COMPLETED, completed_on__gte=start, completed_on__lte=end)
         )
         .select_related("owner_unit")
+        .annotate(linked=Count("cases"))
         .order_by("deadline", "pk")
     )
     return [
-        {"plan": p, "overdue": p.status == PlanStatus.ACTIVE and p.deadline < end, "cases": p.cases.count()}
+        {"plan": p, "overdue": p.status == PlanStatus.ACTIVE and p.deadline < end, "cases": p.linked}
         for p in plans
     ]
 
