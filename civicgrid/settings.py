@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -320,6 +321,15 @@ CELERY_BEAT_SCHEDULE = {
     "inspections-plan-tasks": {
         "task": "civicgrid.inspections.tasks.generate_plan_tasks",
         "schedule": 24 * 3600.0,
+    },
+    # Weekly and monthly reports of every street (insights.reports), in CELERY_TIMEZONE.
+    "insights-weekly-reports": {
+        "task": "civicgrid.insights.tasks.weekly_reports",
+        "schedule": crontab(minute=0, hour=7, day_of_week=1),
+    },
+    "insights-monthly-reports": {
+        "task": "civicgrid.insights.tasks.monthly_reports",
+        "schedule": crontab(minute=0, hour=7, day_of_month=1),
     },
 }
 # Finished background jobs (and their files under MEDIA_ROOT/jobs/) are kept this long.

@@ -22,3 +22,5 @@ class InsightsConfig(AppConfig):
         # The frame's bodies register themselves when their module loads: load it with the app,
         # so the pages and the API offer every action whatever was imported first.
         import_module(f"{__package__}.actions.plans")
+        # The reports' job kinds (core.jobs autodiscovers jobs.py only).
+        import_module(f"{__package__}.report_jobs")

@@ -16,3 +16,23 @@ def refresh_rollups() -> dict[str, Any]:
         "buckets": report.buckets,
         "watermark": report.watermark,
     }
+
+
+@shared_task(name="civicgrid.insights.tasks.weekly_reports")
+def weekly_reports() -> dict[str, Any]:
+    """Celery beat: Mondays 07:00, every street's report of the week before."""
+    from .choices import ReportKind
+    from .report_jobs import scheduled_reports
+
+    job = scheduled_reports(ReportKind.WEEKLY)
+    return {"job": job.pk, "status": job.status}
+
+
+@shared_task(name="civicgrid.insights.tasks.monthly_reports")
+def monthly_reports() -> dict[str, Any]:
+    """Celery beat: the 1st of the month 07:00, every street's report of the month before."""
+    from .choices import ReportKind
+    from .report_jobs import scheduled_reports
+
+    job = scheduled_reports(ReportKind.MONTHLY)
+    return {"job": job.pk, "status": job.status}

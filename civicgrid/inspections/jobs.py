@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.core import clock
+from civicgrid.core import capabilities, clock
 from civicgrid.core import jobs as core_jobs
 from civicgrid.core.choices import Action
 from civicgrid.core.errors import ActionError, Forbidden
@@ -24,11 +24,12 @@ from civicgrid.core.redact import redact
 from civicgrid.core.scope import user_scope
 from civicgrid.core.spreadsheets import XlsxWriter
 
-from .choices import OrderStatus, PlaceKind
+from .choices import OrderStatus, PlaceKind, TaskStatus
 from .filters import PlaceFilterSet
-from .models import Inspection, Order, Place
+from .models import Inspection, Order, Place, Task
 from .order_filters import OPEN, OrderFilterSet
 from .oversight import Period
+from .task_filters import TaskFilterSet
 
 EXPORT = "inspections.export"
 CHUNK = 1000
@@ -36,7 +37,7 @@ PROGRESS_EVERY = 500
 
 
 class What:
-    PLACES, ORDERS, INSPECTIONS = "places", "orders", "inspections"
+    PLACES, ORDERS, INSPECTIONS, TASKS = "places", "orders", "inspections", "tasks"
     CHOICES = ((PLACES, _("检查场所")), (ORDERS, _("整改通知")), (INSPECTIONS, _("检查记录")))
 
 
@@ -74,6 +75,19 @@ def start_export(user: Any, cleaned: dict[str, Any]) -> Job:
         if v not in ("", None, False)
     }
     return core_jobs.submit(EXPORT, user, street_id=_home_street(user), params=params)
+
+
+def start_task_export(user: Any, query: Any) -> Job:
+    """The task list's filter (its query string, TaskFilterSet's parameters) as an export:
+    checked now (a bad parameter is InvalidInput naming it) and again, as the requester, when
+    the job runs."""
+    if not core_jobs.may_start(user, EXPORT):
+        raise Forbidden(gettext("无权导出检查和整改数据"))
+    chosen = {name: str(query.get(name)) for name in TASK_PARAMS if query.get(name) not in (None, "")}
+    tasks(user, {"filter": chosen})
+    return core_jobs.submit(
+        EXPORT, user, street_id=_home_street(user), params={"what": What.TASKS, "filter": chosen}
+    )
 
 
 # ---------------------------------------------------------------------------- selecting
@@ -124,6 +138,16 @@ def orders(user: Any, params: dict[str, Any]) -> QuerySet[Order]:
 def inspections(user: Any, params: dict[str, Any]) -> QuerySet[Inspection]:
     qs = Inspection.objects.restrict(user, Action.VIEW).select_related("place__grid__parent", "inspector")
     return _narrow(qs, params, "place__", "inspected_at").order_by("inspected_at", "pk")
+
+
+TASK_PARAMS = tuple(TaskFilterSet.base_filters)
+
+
+def tasks(user: Any, params: dict[str, Any]) -> QuerySet[Task]:
+    """The tasks the task list shows for the same query string (TaskFilterSet), in its order."""
+    visible = Task.objects.restrict(user, Action.VIEW)
+    qs = TaskFilterSet(params.get("filter") or {}, visible, user=user).checked()
+    return qs.select_related("place__grid__parent", "assignee", "unit").order_by("due_on", "id")
 
 
 # ---------------------------------------------------------------------------- rows
@@ -219,6 +243,35 @@ def inspection_rows(qs: QuerySet[Inspection]) -> Iterator[list[Any]]:
         ]
 
 
+def task_rows(qs: QuerySet[Task], names: bool) -> Iterator[list[Any]]:
+    """The task list's columns; inspectors' names only for whom the list shows them."""
+    yield [
+        gettext("场所"),
+        gettext("场所类型"),
+        gettext("居民区"),
+        gettext("任务类型"),
+        gettext("检查期限"),
+        gettext("状态"),
+        gettext("逾期"),
+        gettext("检查人"),
+    ]
+    today = clock.today()
+    for t in qs.iterator(chunk_size=CHUNK):
+        who = t.unit.name if t.unit else ""
+        if names and t.assignee:
+            who = t.assignee.full_name or t.assignee.username
+        yield [
+            t.place.name,
+            t.place.get_kind_display(),
+            _area(t.place),
+            t.get_purpose_display(),
+            t.due_on,
+            t.get_status_display(),
+            gettext("是") if t.status == TaskStatus.OPEN and t.due_on < today else "",
+            who,
+        ]
+
+
 Source = tuple[Callable[[Any, dict[str, Any]], QuerySet[Any]], Callable[[Any], Iterator[list[Any]]], str]
 SOURCES: dict[str, Source] = {
     What.PLACES: (places, place_rows, gettext_noop("检查场所")),
@@ -232,12 +285,18 @@ def _export(run: JobRun) -> Outcome:
     if user is None or not user.is_active:
         raise Forbidden(gettext("发起任务的账号已停用"))
     what = run.params.get("what") or What.ORDERS
-    select, rows, title = SOURCES[what]
-    qs = select(user, run.params)
+    if what == What.TASKS:
+        qs: QuerySet[Any] = tasks(user, run.params)
+        # Inspectors' names as the list shows them: to the office that assigns them.
+        lines = task_rows(qs, capabilities.may(user, "inspections.plan"))
+        title = gettext_noop("检查任务")
+    else:
+        select, rows, title = SOURCES[what]
+        qs = select(user, run.params)
+        lines = rows(qs)
     total = qs.count()
     wb = XlsxWriter()
     ws = wb.sheet(gettext(title))
-    lines = rows(qs)
     ws.append(next(lines))
     done = 0
     for row in run.track(lines, total, every=PROGRESS_EVERY, message=gettext_noop("正在导出")):

@@ -248,6 +248,9 @@ ROUTES = {
     "api/v1/inspections/tasks/<task_id>": "inspections.task",
     "api/v1/inspections/tasks/<task_id>/actions/<action>": "inspections.task",
     "api/v1/inspections/inspections/<inspection_id>": "inspections.inspection",
+    # insights: reports
+    "insights/reports/<pk>/": "insights.report",
+    "api/v1/insights/reports/<report_id>/pdf": "insights.report",
 }
 CONSTANTS = {
     "fmt": "json",

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -18,6 +18,7 @@ from civicgrid.core import action_views, capabilities, clock
 from civicgrid.core.choices import Action
 from civicgrid.core.errors import ActionError, InvalidInput
 
+from .. import jobs
 from ..actions import plans as actions
 from ..actions.frames import TASK_FRAME
 from ..choices import PlaceKind, PlanKind, Recurrence, TaskAction, TaskStatus
@@ -145,8 +146,22 @@ def task_list(request: HttpRequest) -> HttpResponse:
             "tasks": rows[:PAGE],
             "today": clock.today(),
             "show_names": names_shown(request.user),
+            "may_export": capabilities.may(request.user, "inspections.export"),
         },
     )
+
+
+@require_POST
+@login_required
+def task_export(request: HttpRequest) -> HttpResponse:
+    """The task list's filter (its query string) → an export job → the job's page."""
+    capabilities.require(request.user, "inspections.export")
+    try:
+        job = jobs.start_task_export(request.user, request.GET)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+        return redirect(reverse("inspections:tasks") + "?" + request.GET.urlencode())
+    return redirect(job.get_absolute_url())
 
 
 def _task(request: HttpRequest, pk: int) -> Task:
@@ -186,6 +201,7 @@ urlpatterns = [
     path("plans/new/", plan_new, name="plan_new"),
     path("plans/<int:pk>/", plan_detail, name="plan"),
     path("tasks/", task_list, name="tasks"),
+    path("tasks/export/", task_export, name="tasks_export"),
     path("tasks/<int:pk>/", task_detail, name="task"),
     path("tasks/<int:pk>/act/<str:action>/", task_action, name="task_action"),
     path("m/tasks/", mobile_tasks, name="mobile_tasks"),
