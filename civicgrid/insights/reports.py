@@ -30,7 +30,7 @@ from civicgrid.core import clock, pdf
 from civicgrid.core.choices import Action, Role
 from civicgrid.geo.models import Area
 from civicgrid.inspections import oversight
-from civicgrid.residents.due import due_list
+from civicgrid.residents.due import overdue_by_area
 
 from . import analysis, charts, metrics
 from .choices import PlanStatus, ReportKind
@@ -171,7 +171,7 @@ def report_context(reader: Any, street: Area, start: date, end: date, kind: str 
         f"{before[0]:%m-%d}–{before[1]:%m-%d}",
     )
     inspection_period = oversight.Period(start, end)
-    care_overdue = len(due_list(reader, overdue=True, within=None, day=min(end, clock.today())))
+    care_overdue = sum(overdue_by_area(reader, [street.pk], day=min(end, clock.today())).values())
     generated_at = clock.now()
     return {
         "street": street,

@@ -23,9 +23,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core import clock, profile
-from civicgrid.core.choices import Action
+from civicgrid.core.capabilities import grants
+from civicgrid.core.choices import Action, Role
 from civicgrid.core.errors import InvalidInput
-from civicgrid.core.scope import user_scope
+from civicgrid.core.scope import Scope, user_scope
 
 from .care import age_band, born_on_or_before, hidden_kinds, is_sensitive, log_look
 from .choices import AgeBand, CareKind, ResidenceStatus, VisitStatus
@@ -212,6 +213,52 @@ def _living() -> list[str]:
     # Those living in the household: not away, not deceased, not registered here living elsewhere.
     gone = {ResidenceStatus.DECEASED, ResidenceStatus.AWAY, ResidenceStatus.REGISTERED_AWAY}
     return [value for value in ResidenceStatus.values if value not in gone]
+
+
+@dataclass
+class _CountingReader:
+    """Stands for the registry's keepers of some streets, to count (never to show) what is due
+    there: restrict() reads its scope like a user's."""
+
+    scope: Scope
+    is_authenticated: bool = True
+    is_active: bool = True
+
+    def get_scope(self) -> Scope:
+        return self.scope
+
+
+def overdue_by_area(
+    user: Any, street_ids: Iterable[int] | None = None, day: date | None = None
+) -> dict[int | None, int]:
+    """Households overdue for a visit per residential area (None: a household outside any),
+    over the reader's streets (narrowed to `street_ids`) — numbers, never names — for readers
+    of residents.counts, as the registry's count panels are (a leader's dashboard, the street's
+    reports). The reasons are those the street's keepers see: the sensitive kinds, seen only by
+    the cadres who answer for them, are not counted here."""
+    scope = user_scope(user)
+    if scope is None or not grants(scope, "residents.counts"):
+        return {}
+    streets: frozenset[int] | None
+    if scope.is_global:
+        streets = None if street_ids is None else frozenset(street_ids)
+    else:
+        streets = frozenset(
+            scope.street_ids if street_ids is None else set(scope.street_ids) & set(street_ids)
+        )
+        if not streets:
+            return {}
+    keepers = Scope(
+        role=Role.ADMIN,
+        street_ids=streets or frozenset(),
+        area_paths=scope.area_paths,
+        is_global=streets is None,
+    )
+    counts: dict[int | None, int] = defaultdict(int)
+    for row in due_list(_CountingReader(keepers), overdue=True, within=None, day=day):
+        grid = row.household.flat.building.grid
+        counts[grid.parent_id if grid is not None else None] += 1
+    return dict(counts)
 
 
 def log_looks(user: Any, rows: list[Due], *, reason: str, via: str = "web") -> None:

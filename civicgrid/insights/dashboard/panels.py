@@ -14,7 +14,6 @@ a rate without a denominator (nothing closed, no callback reached the requester)
 term out and the weights of the others are scaled up to 100; ties by total, then name. Cases
 without a lead unit (not dispatched yet) or without a grid are not ranked."""
 
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -361,22 +360,22 @@ def inspections(filters: DashboardFilters) -> dict[str, Any]:
 
 
 def care(filters: DashboardFilters) -> dict[str, Any]:
+    """Households overdue for a visit, per residential area: counts over the dashboard's streets
+    (residents.due.overdue_by_area, for readers of residents.counts). The list behind them is
+    the due list, linked for those who may read its rows (a leader reads numbers only)."""
     from django.urls import reverse
 
-    from civicgrid.residents.due import due_list
+    from civicgrid.residents.due import overdue_by_area
 
-    rows = due_list(filters.user, overdue=True, within=None)
-    by_area: dict[int | None, int] = defaultdict(int)
-    for row in rows:
-        grid = row.household.flat.building.grid
-        by_area[grid.parent_id if grid is not None else None] += 1
+    by_area = overdue_by_area(filters.user, filters.street_ids)
     names = dict(Area.objects.filter(pk__in=[k for k in by_area if k]).values_list("pk", "name"))
     areas: list[dict[str, Any]] = [
         {"name": names.get(key, "") if key else str(_("未划入居民区")), "count": n}
         for key, n in by_area.items()
     ]
     areas.sort(key=lambda a: (-a["count"], a["name"]))
-    return {"count": len(rows), "areas": areas, "url": reverse("residents:due") + "?overdue=on"}
+    url = reverse("residents:due") + "?overdue=on" if may(filters.user, "residents.care_tags") else ""
+    return {"count": sum(by_area.values()), "areas": areas, "url": url}
 
 
 def _map(filters: DashboardFilters) -> dict[str, Any]:
@@ -394,6 +393,6 @@ for _panel in (
     Panel("overdue", _("超期未办结"), "insights/panels/overdue.html", overdue),
     Panel("feed", _("最新受理"), "insights/panels/feed.html", feed),
     Panel("inspections", _("安全检查"), "insights/panels/inspections.html", inspections, "inspections.view"),
-    Panel("care", _("关爱走访"), "insights/panels/care.html", care, "residents.visits"),
+    Panel("care", _("关爱走访"), "insights/panels/care.html", care, "residents.counts"),
 ):
     register(_panel)
