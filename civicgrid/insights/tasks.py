@@ -16,3 +16,12 @@ def refresh_rollups() -> dict[str, Any]:
         "buckets": report.buckets,
         "watermark": report.watermark,
     }
+
+
+@shared_task(name="civicgrid.insights.tasks.plans_overdue")
+def plans_overdue() -> int:
+    """Celery beat runs this daily at 08:00: active plans past their deadline, told once each
+    (insights.actions.plans.check_overdue)."""
+    from .actions.plans import check_overdue
+
+    return check_overdue()
