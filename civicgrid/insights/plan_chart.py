@@ -7,9 +7,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from civicgrid.core import clock
+from civicgrid.core.capabilities import may
 
 from .hotspots import weekly_counts, workbench_link
 from .models import GovernancePlan
+from .workflow import MANAGE
 
 WEEKS_BEFORE = 12
 MAX_WEEKS_AFTER = 26
@@ -71,8 +73,17 @@ class BeforeAfter:
         }
 
 
+def shows_hotspot(user: Any) -> bool:
+    """Whether the reader may read the hotspot's case-filter parameters (an address, a
+    building…): the street-wide roles, who see every case of the street. A handling unit owns
+    the plan, not the other units' cases its hotspot names, so it gets the counts only."""
+    return may(user, MANAGE)
+
+
 def before_after(user: Any, plan: GovernancePlan) -> BeforeAfter:
-    """The reader's counts at the plan's hotspot (their scope: a handler's are their unit's)."""
+    """The reader's counts at the plan's hotspot (their scope: a handler's are their unit's),
+    each week with its list's link for the readers `shows_hotspot()`."""
+    linked = shows_hotspot(user)
     started = plan.started_on - timedelta(days=plan.started_on.weekday())
     today = clock.today()
     since = (today - started).days // 7 + 1 if today >= started else 1
@@ -86,7 +97,9 @@ def before_after(user: Any, plan: GovernancePlan) -> BeforeAfter:
             after=monday >= started,
             link=workbench_link(
                 {**plan.hotspot_params, "date_from": monday, "date_to": monday + timedelta(days=6)}
-            ),
+            )
+            if linked
+            else "",
         )
         for monday, count in rows
     ]

@@ -248,6 +248,12 @@ ROUTES = {
     "api/v1/inspections/tasks/<task_id>": "inspections.task",
     "api/v1/inspections/tasks/<task_id>/actions/<action>": "inspections.task",
     "api/v1/inspections/inspections/<inspection_id>": "inspections.inspection",
+    # insights: source-governance plans
+    "insights/plans/<pk>/": "insights.governanceplan",
+    "insights/plans/<pk>/act/<action>/": "insights.governanceplan",
+    "api/v1/insights/plans/<plan_id>": "insights.governanceplan",
+    "api/v1/insights/plans/<plan_id>/actions/<action>": "insights.governanceplan",
+    "api/v1/insights/plans/<plan_id>/weekly": "insights.governanceplan",
 }
 CONSTANTS = {
     "fmt": "json",

@@ -32,7 +32,7 @@ from ..actions.frames import PLAN_FRAME
 from ..actions.plans import make_plan
 from ..choices import HotspotKind, PlanStatus
 from ..models import GovernancePlan
-from ..plan_chart import before_after
+from ..plan_chart import before_after, shows_hotspot
 from ..plan_filters import overdue_q
 from ..plan_jobs import plans as filtered_plans
 
@@ -49,7 +49,9 @@ class PlanOut(Schema):
     street: str = Field(description="街道编码")
     hotspot_kind: str
     hotspot_label: str
-    hotspot_params: dict[str, str] = Field(description="问题点的工单筛选条件（工单列表的参数）")
+    hotspot_params: dict[str, str] | None = Field(
+        description="问题点的工单筛选条件（工单列表的参数）；责任单位读不到（null）"
+    )
     owner_unit: int | None
     owner_unit_name: str
     owner: int | None
@@ -98,7 +100,7 @@ class WeekOut(Schema):
     week_end: date
     count: int
     after: bool = Field(description="开始实施的那一周及以后")
-    link: str = Field(description="这一周这些工单的列表（工单工作台）")
+    link: str = Field(description="这一周这些工单的列表（工单工作台）；责任单位为空")
 
 
 class WeeklyOut(Schema):
@@ -109,7 +111,7 @@ class WeeklyOut(Schema):
     change_percent: float | None
 
 
-def plan_out(plan: GovernancePlan) -> dict[str, Any]:
+def plan_out(plan: GovernancePlan, user: Any) -> dict[str, Any]:
     return {
         "id": plan.pk,
         "title": plan.title,
@@ -119,7 +121,7 @@ def plan_out(plan: GovernancePlan) -> dict[str, Any]:
         "street": plan.street.code,
         "hotspot_kind": plan.hotspot_kind,
         "hotspot_label": plan.hotspot_label,
-        "hotspot_params": plan.hotspot_params,
+        "hotspot_params": plan.hotspot_params if shows_hotspot(user) else None,
         "owner_unit": plan.owner_unit_id,
         "owner_unit_name": plan.owner_unit.name if plan.owner_unit else "",
         "owner": plan.owner_id,
@@ -170,7 +172,7 @@ def list_plans(
 
     def out(plan: GovernancePlan) -> dict[str, Any]:
         plan.overdue = plan.pk in overdue  # type: ignore[attr-defined]
-        return plan_out(plan)
+        return plan_out(plan, user)
 
     return paginate(qs, page, page_size, out)
 
@@ -205,7 +207,7 @@ def post_plan(request: Any, response: HttpResponse, body: PlanIn) -> Status[dict
         )
     made = _one(user, plan.pk)
     response["ETag"] = make_etag(made)
-    return Status(201, plan_out(made))
+    return Status(201, plan_out(made, user))
 
 
 @router.get(
@@ -217,7 +219,7 @@ def post_plan(request: Any, response: HttpResponse, body: PlanIn) -> Status[dict
 def get_plan(request: Any, response: HttpResponse, plan_id: int) -> dict[str, Any]:
     plan = _one(request.auth, plan_id)
     response["ETag"] = make_etag(plan)
-    return plan_out(plan)
+    return plan_out(plan, request.auth)
 
 
 @router.get(
@@ -255,4 +257,4 @@ def plan_action(request: Any, response: HttpResponse, plan_id: int, action: Plan
     run_json_action(request, PLAN_FRAME, current.pk, action.value, lambda: current, make_etag)
     after = _one(user, plan_id)
     response["ETag"] = make_etag(after)
-    return plan_out(after)
+    return plan_out(after, user)

@@ -41,7 +41,11 @@ class PlanApiTests(TestCase):
         plan = body["results"][0]
         self.assertEqual((plan["id"], plan["cases"], plan["overdue"]), (self.plan.pk, 5, False))
         self.assertEqual(plan["hotspot_params"], hotspot_params(self.world))
-        self.assertEqual(self.call(Role.HANDLER, "get", "/plans").json()["count"], 1)
+        # The owning unit reads the plan, not the hotspot's filter (other units' cases it names).
+        mine = self.call(Role.HANDLER, "get", "/plans").json()
+        self.assertEqual((mine["count"], mine["results"][0]["hotspot_params"]), (1, None))
+        weekly = self.call(Role.HANDLER, "get", f"/plans/{self.plan.pk}/weekly").json()
+        self.assertEqual({w["link"] for w in weekly["weeks"]}, {""})
         self.assertEqual(self.call(Role.DISPATCHER, "get", "/plans", street="west").json()["count"], 0)
         self.assertEqual(self.call(Role.ADMIN, "get", "/plans?status=completed").json()["count"], 0)
         self.assertEqual(self.call(Role.ADMIN, "get", "/plans?overdue=true").json()["count"], 0)

@@ -34,7 +34,7 @@ from ..actions.plans import LINK_DAYS, MAKE, OVERDUE, make_plan
 from ..choices import HotspotKind
 from ..hotspots import clean_params, hotspot_cases, workbench_link
 from ..models import GovernancePlan
-from ..plan_chart import before_after
+from ..plan_chart import before_after, shows_hotspot
 from ..plan_filters import PlanFilterSet, overdue_q
 from ..workflow import DEADLINE, MANAGE, MEASURES, OWNER, OWNER_UNIT, PLANS
 
@@ -151,8 +151,10 @@ def plan_new(request: HttpRequest) -> HttpResponse:
                 case_numbers=data.get("case_numbers") or "",
             )
         except ActionError as exc:
+            # An error of a hidden field (the link's hotspot) is the form's own.
             field = next(iter(getattr(exc, "fields", {}) or {}), None)
-            form.add_error(field if field in form.fields else None, exc.message)
+            shown = field in form.fields and not form.fields[field].widget.is_hidden
+            form.add_error(field if shown else None, exc.message)
         else:
             messages.success(request, _("已制定源头治理方案"))
             return redirect(plan.get_absolute_url())
@@ -216,7 +218,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "plan": plan,
         "overdue": GovernancePlan.objects.filter(overdue_q(), pk=plan.pk).exists(),
-        "hotspot_link": workbench_link(plan.hotspot_params),
+        "hotspot_link": workbench_link(plan.hotspot_params) if shows_hotspot(request.user) else "",
         "cases": cases,
         "steps": timeline(request.user, plan),
         "action_forms": action_views.action_forms(PLAN_FRAME, plan, request.user),

@@ -30,7 +30,7 @@
     });
     chart.on("click", function (params) {
       var week = weeks[params.dataIndex];
-      if (week) window.location.href = week.link;
+      if (week && week.link) window.location.href = week.link;
     });
     window.addEventListener("resize", function () { chart.resize(); });
   }
