@@ -5,7 +5,7 @@ logs the event."""
 
 import re
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -160,13 +160,13 @@ def revise(
     *,
     note: str,
     measures: str = "",
-    deadline: Any = None,
+    deadline: date | None = None,
     owner_unit: Any = None,
     owner: Any = None,
 ) -> None:
     """调整方案: only the fields given change (at least one); the owner is told."""
     plan: GovernancePlan = ctx.obj
-    given = {
+    given: dict[str, Any] = {
         name: value
         for name, value in (
             ("measures", measures),
