@@ -110,7 +110,11 @@ def make_plan(
         raise InvalidInput(_("请填写问题点"), {"hotspot_label": "required"})
     params = clean_params(hotspot_params)
     today = clock.today()
-    recent = hotspot_cases(actor, params, today - timedelta(days=LINK_DAYS - 1), today)
+    try:
+        recent = hotspot_cases(actor, params, today - timedelta(days=LINK_DAYS - 1), today)
+    except InvalidInput as exc:  # a parameter the case filter refuses (an unknown grid code…)
+        message = _("问题点条件无效：%s") % exc.message
+        raise InvalidInput(message, {"params": "invalid", **exc.fields}) from None
     cleaned = {
         "measures": MEASURES.clean(measures, actor),
         "deadline": DEADLINE.clean(deadline, actor),

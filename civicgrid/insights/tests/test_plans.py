@@ -69,6 +69,9 @@ class PlanActionTests(TestCase):
         # Another street's case reads like one that does not exist.
         self.assertIn(west_case.number, caught.exception.message)
         self.assertIn("NOPE-1", caught.exception.message)
+        with self.assertRaises(InvalidInput) as caught:
+            plan_for(self.world, hotspot_params={"grid": "nowhere"})
+        self.assertEqual(set(caught.exception.fields), {"params", "grid"})
         self.assertFalse(GovernancePlan.objects.exists())
 
     def test_only_street_wide_roles_of_the_street_make_plans(self) -> None:
