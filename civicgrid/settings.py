@@ -284,6 +284,7 @@ CELERY_TASK_ROUTES = {
     "civicgrid.core.tasks.send_message": {"queue": f"{CELERY_QUEUE_PREFIX}notify"},
     "civicgrid.core.tasks.send_due_messages": {"queue": f"{CELERY_QUEUE_PREFIX}notify"},
     "civicgrid.insights.tasks.refresh_rollups": {"queue": f"{CELERY_QUEUE_PREFIX}default"},
+    "civicgrid.insights.tasks.plans_overdue": {"queue": f"{CELERY_QUEUE_PREFIX}default"},
     # Webhook attempts are short (bounded by CIVICGRID_WEBHOOKS_TIMEOUT): with the notifications.
     "civicgrid.webhooks.tasks.deliver": {"queue": f"{CELERY_QUEUE_PREFIX}notify"},
     "civicgrid.webhooks.tasks.send_due": {"queue": f"{CELERY_QUEUE_PREFIX}default"},
@@ -313,6 +314,11 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-rollups": {
         "task": "civicgrid.insights.tasks.refresh_rollups",
         "schedule": float(os.environ.get("CIVICGRID_ROLLUP_REFRESH_SECONDS", "60")),
+    },
+    # Source-governance plans past their deadline: the owner and the desk told once, at 08:00.
+    "insights-plans-overdue": {
+        "task": "civicgrid.insights.tasks.plans_overdue",
+        "schedule": crontab(hour=8, minute=0),
     },
     # Webhook deliveries whose retry is overdue (a lost message, a dead worker); old deliveries.
     "webhooks-send-due": {"task": "civicgrid.webhooks.tasks.send_due", "schedule": 60.0},

@@ -44,3 +44,8 @@ class TopicRunStatus(models.TextChoices):
 
 class PlanPhoto(models.TextChoices):
     PROGRESS = "progress", _("进展照片")
+
+
+class NotificationKind(models.TextChoices):
+    PLAN = "insights.plan", _("源头治理方案")
+    PLAN_OVERDUE = "insights.plan_overdue", _("治理方案逾期")

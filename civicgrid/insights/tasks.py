@@ -36,3 +36,12 @@ def monthly_reports() -> dict[str, Any]:
 
     job = scheduled_reports(ReportKind.MONTHLY)
     return {"job": job.pk, "status": job.status}
+
+
+@shared_task(name="civicgrid.insights.tasks.plans_overdue")
+def plans_overdue() -> int:
+    """Celery beat runs this daily at 08:00: active plans past their deadline, told once each
+    (insights.actions.plans.check_overdue)."""
+    from .actions.plans import check_overdue
+
+    return check_overdue()

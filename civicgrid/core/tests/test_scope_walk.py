@@ -251,6 +251,12 @@ ROUTES = {
     # insights: reports
     "insights/reports/<pk>/": "insights.report",
     "api/v1/insights/reports/<report_id>/pdf": "insights.report",
+    # insights: source-governance plans
+    "insights/plans/<pk>/": "insights.governanceplan",
+    "insights/plans/<pk>/act/<action>/": "insights.governanceplan",
+    "api/v1/insights/plans/<plan_id>": "insights.governanceplan",
+    "api/v1/insights/plans/<plan_id>/actions/<action>": "insights.governanceplan",
+    "api/v1/insights/plans/<plan_id>/weekly": "insights.governanceplan",
 }
 CONSTANTS = {
     "fmt": "json",
