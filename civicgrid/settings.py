@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -320,6 +321,12 @@ CELERY_BEAT_SCHEDULE = {
     "inspections-plan-tasks": {
         "task": "civicgrid.inspections.tasks.generate_plan_tasks",
         "schedule": 24 * 3600.0,
+    },
+    # Hot topics (insights): every street's cases clustered anew, Monday 06:00 (CELERY_TIMEZONE).
+    "insights-weekly-topics": {
+        "task": "civicgrid.insights.tasks.weekly_topics",
+        "schedule": crontab(minute="0", hour="6", day_of_week="mon"),
+        "options": {"queue": f"{CELERY_QUEUE_PREFIX}bulk"},
     },
 }
 # Finished background jobs (and their files under MEDIA_ROOT/jobs/) are kept this long.
