@@ -123,9 +123,7 @@ def recurrences(user: Any, street: Area, day: date | None = None) -> list[Hotspo
     found = [key for key in filed if len(seen[key]) >= least]
     found.sort(key=lambda key: (-len(seen[key]), -counts[key], key))
     found = found[:LIMIT]
-    grids = {
-        a.pk: a for a in Area.objects.filter(pk__in={grid for grid, _c in found}).only("code", "name")
-    }
+    grids = {a.pk: a for a in Area.objects.filter(pk__in={grid for grid, _c in found}).only("code", "name")}
     return [
         Hotspot(
             HotspotKind.RECURRENCE,
@@ -213,9 +211,10 @@ def latest_topics(user: Any, street: Area) -> TopicRun | None:
     )
 
 
-def topic_hotspots(user: Any, run: TopicRun | None) -> list[Hotspot]:
-    """A run's clusters as hotspots: each names (by number) the cases of its topic the reader
-    sees, closest to the topic's centre first, at most TOPIC_LINK_CASES. One query."""
+def topics_of(user: Any, run: TopicRun | None) -> list[tuple[Hotspot, dict[str, Any]]]:
+    """A run's clusters as hotspots, each with its cluster (its examples kept to the cases the
+    reader sees). A hotspot names (by number) the cluster's cases the reader sees, closest to the
+    topic's centre first, at most TOPIC_LINK_CASES; a cluster with none is left out. One query."""
     if run is None:
         return []
     wanted = {pk for cluster in run.clusters for pk in cluster["case_ids"][:TOPIC_LINK_CASES]}
@@ -224,7 +223,7 @@ def topic_hotspots(user: Any, run: TopicRun | None) -> list[Hotspot]:
         .filter(pk__in=wanted)
         .values_list("pk", "number")
     )
-    hotspots = []
+    found = []
     for cluster in run.clusters:
         shown = [numbers[pk] for pk in cluster["case_ids"][:TOPIC_LINK_CASES] if pk in numbers]
         if not shown:
@@ -232,18 +231,22 @@ def topic_hotspots(user: Any, run: TopicRun | None) -> list[Hotspot]:
         detail = _("话题共 %(size)s 件") % {"size": cluster["size"]}
         if cluster["size"] > len(shown):
             detail += _("，列出最贴近话题的 %(n)s 件") % {"n": len(shown)}
-        hotspots.append(
-            Hotspot(
-                HotspotKind.TOPIC,
-                "、".join(cluster["terms"][:3]),
-                {"street": run.street.code, "ids": ",".join(shown)},
-                len(shown),
-                run.date_from,
-                run.date_to,
-                detail=detail,
-            )
+        hotspot = Hotspot(
+            HotspotKind.TOPIC,
+            "、".join(cluster["terms"][:3]),
+            {"street": run.street.code, "ids": ",".join(shown)},
+            len(shown),
+            run.date_from,
+            run.date_to,
+            detail=detail,
         )
-    return hotspots
+        examples = [e for e in cluster["examples"] if e["id"] in numbers]
+        found.append((hotspot, {**cluster, "examples": examples}))
+    return found
+
+
+def topic_hotspots(user: Any, run: TopicRun | None) -> list[Hotspot]:
+    return [hotspot for hotspot, _cluster in topics_of(user, run)]
 
 
 def hotspots(user: Any, street: Area, day: date | None = None) -> list[Hotspot]:

@@ -42,9 +42,13 @@ def pick_street(user: Any, code: Any) -> Area:
     return street
 
 
+def may_start(user: Any) -> bool:
+    return core_jobs.may_start(user, TOPICS)
+
+
 def start_topics(user: Any, street: Area) -> Job:
     """A hot-topic run of the street's last `insights.topic_days` days, as a job."""
-    if not core_jobs.may_start(user, TOPICS):
+    if not may_start(user):
         raise Forbidden(gettext("无权发起热点话题分析"))
     date_from, date_to = topics.default_period(street)
     return core_jobs.submit(TOPICS, user, street_id=street.pk, params=_params(street, date_from, date_to))
@@ -82,7 +86,10 @@ def _topics(run: JobRun) -> Outcome:
     run.progress(0, None, gettext_noop("正在分词和聚类"))
     topic_run = topics.analyse(topic_run, lambda done, total: run.progress(done, total))
     return Outcome(
-        summary=[(gettext_noop("分析工单数"), topic_run.cases), (gettext_noop("话题数"), len(topic_run.clusters))],
+        summary=[
+            (gettext_noop("分析工单数"), topic_run.cases),
+            (gettext_noop("话题数"), len(topic_run.clusters)),
+        ],
         data={"topic_run": topic_run.pk},
         done=topic_run.cases,
         message=gettext_noop("分析完成"),

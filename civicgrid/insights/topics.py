@@ -39,15 +39,14 @@ PROGRESS_EVERY = 500
 
 # Words that tell one case from another nothing: the street's everyday vocabulary and the
 # function words jieba keeps as tokens.
-STOP_WORDS = frozenset(
-    """
+_STOP_WORDS = """
     小区 居民 反映 市民 来电 诉求 投诉 要求 希望 问题 情况 目前 现在 一直 已经 没有 不能 无法 相关 部门
     处理 解决 尽快 及时 请求 请问 表示 称其 称有 其称 本人 我们 他们 你们 自己 这个 那个 这里 那里 这样
     什么 怎么 为什么 因为 所以 但是 而且 然后 还是 或者 以及 如果 由于 对于 关于 进行 造成 导致 存在
     发现 出现 影响 严重 非常 比较 经常 多次 长期 附近 周边 门口 地址 位于 号楼 单位 街道 社区 物业 业主
     工单 热线 电话 联系 核实 协调 答复 回复 反馈 谢谢 感谢 麻烦 帮忙 一下 一个 一些 有人 有关 此事
-    """.split()
-)
+"""
+STOP_WORDS = frozenset(_STOP_WORDS.split())
 _WORD = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 
 _jieba_lock = threading.Lock()
@@ -178,7 +177,11 @@ def analyse(run: TopicRun, progress: Progress | None = None) -> TopicRun:
                 "size": len(topic.members),
                 "case_ids": [cases[i][0] for i in topic.members],
                 "examples": [
-                    {"id": cases[i][0], "number": cases[i][1], "text": redact(texts[i].strip())[:EXAMPLE_CHARS]}
+                    {
+                        "id": cases[i][0],
+                        "number": cases[i][1],
+                        "text": redact(texts[i].strip())[:EXAMPLE_CHARS],
+                    }
                     for i in topic.members[:EXAMPLES]
                 ],
             }
