@@ -190,14 +190,15 @@ class YesNoField(forms.Field):
             raise forms.ValidationError(_("应为 true 或 false"), code="invalid") from None
 
 
-class NumbersField(forms.CharField):
+class NumbersField(forms.Field):
     """Case numbers, comma-separated: the cases of a hot topic (insights.analysis). At most
     MAX_NUMBERS, so a link stays a link."""
 
+    widget = forms.TextInput
     MAX_NUMBERS = 500
 
     def to_python(self, value: Any) -> list[str]:
-        text = super().to_python(value)
+        text = "" if value is None else str(value)
         numbers = list(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
         if len(numbers) > self.MAX_NUMBERS:
             raise forms.ValidationError(

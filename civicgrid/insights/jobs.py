@@ -18,6 +18,7 @@ from civicgrid.core.models import Job
 from civicgrid.geo.models import Area
 
 from . import topics
+from .models import TopicRun
 
 TOPICS = "insights.topics"
 
@@ -76,7 +77,8 @@ def _params(street: Area, date_from: date, date_to: date) -> dict[str, Any]:
 def _topics(run: JobRun) -> Outcome:
     params = run.params
     street = Area.objects.defer("geometry").get(pk=params["street_id"])
-    topic_run = topics.begin(
+    # A redelivered job (its worker died) takes up the run it had begun.
+    topic_run = TopicRun.objects.filter(job=run.job).first() or topics.begin(
         street,
         date.fromisoformat(params["date_from"]),
         date.fromisoformat(params["date_to"]),

@@ -248,6 +248,9 @@ ROUTES = {
     "api/v1/inspections/tasks/<task_id>": "inspections.task",
     "api/v1/inspections/tasks/<task_id>/actions/<action>": "inspections.task",
     "api/v1/inspections/inspections/<inspection_id>": "inspections.inspection",
+    # insights: root causes
+    "insights/rootcauses/topics/<pk>/": "insights.topicrun",
+    "api/v1/insights/topics/<run_id>": "insights.topicrun",
 }
 CONSTANTS = {
     "fmt": "json",

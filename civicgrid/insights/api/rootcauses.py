@@ -8,7 +8,7 @@ from typing import Any
 
 from django.http import Http404
 from django.urls import reverse
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from civicgrid.core import clock
@@ -161,7 +161,7 @@ def get_topics(request: Any, run_id: int) -> dict[str, Any]:
         }
     },
 )
-def start_topics(request: Any) -> tuple[int, dict[str, Any]]:
+def start_topics(request: Any) -> Status:
     """Clusters the street's cases of the last `insights.topic_days` days in the background;
     follow the job (`job_url`), then read `GET /insights/topics`."""
     require(request.auth, "insights.dashboard")
@@ -170,4 +170,6 @@ def start_topics(request: Any) -> tuple[int, dict[str, Any]]:
     if unknown:
         raise InvalidInput(f"未知参数：{'、'.join(unknown)}", dict.fromkeys(unknown, "unknown"))
     job = jobs.start_topics(request.auth, jobs.pick_street(request.auth, body.get("street")))
-    return 202, {"job_id": job.pk, "job_url": reverse("jobs:detail", args=[job.pk]), "status": job.status}
+    return Status(
+        202, {"job_id": job.pk, "job_url": reverse("jobs:detail", args=[job.pk]), "status": job.status}
+    )
