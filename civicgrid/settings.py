@@ -337,6 +337,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "civicgrid.insights.tasks.monthly_reports",
         "schedule": crontab(minute=0, hour=7, day_of_month=1),
     },
+    # Hot topics (insights): every street's cases clustered anew, Monday 06:00 (CELERY_TIMEZONE).
+    "insights-weekly-topics": {
+        "task": "civicgrid.insights.tasks.weekly_topics",
+        "schedule": crontab(minute="0", hour="6", day_of_week="mon"),
+        "options": {"queue": f"{CELERY_QUEUE_PREFIX}bulk"},
+    },
 }
 # Finished background jobs (and their files under MEDIA_ROOT/jobs/) are kept this long.
 CIVICGRID_JOB_RETENTION_DAYS = int(os.environ.get("CIVICGRID_JOB_RETENTION_DAYS", "30"))

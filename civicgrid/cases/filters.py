@@ -190,6 +190,23 @@ class YesNoField(forms.Field):
             raise forms.ValidationError(_("应为 true 或 false"), code="invalid") from None
 
 
+class NumbersField(forms.Field):
+    """Case numbers, comma-separated: the cases of a hot topic (insights.analysis). At most
+    MAX_NUMBERS, so a link stays a link."""
+
+    widget = forms.TextInput
+    MAX_NUMBERS = 500
+
+    def to_python(self, value: Any) -> list[str]:
+        text = "" if value is None else str(value)
+        numbers = list(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+        if len(numbers) > self.MAX_NUMBERS:
+            raise forms.ValidationError(
+                _("工单编号最多 %(max)s 个"), code="too_many", params={"max": self.MAX_NUMBERS}
+            )
+        return numbers
+
+
 class CaseFilterForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -222,6 +239,10 @@ class CategoryFilter(django_filters.Filter):
 
 class YesNoFilter(django_filters.Filter):
     field_class = YesNoField
+
+
+class NumbersFilter(django_filters.Filter):
+    field_class = NumbersField
 
 
 def area_q(area: Area) -> Q:
@@ -300,6 +321,8 @@ class CaseFilterSet(CheckedFilterSet):
     )
     # A whole address as recorded (the repeated-address hotspots group on it), not a search.
     address = django_filters.CharFilter(label=_("事发地址（完全一致）"), method="filter_address")
+    # A set of cases by number (a hot topic's cases), comma-separated.
+    ids = NumbersFilter(label=_("工单编号（逗号分隔）"), method="filter_ids")
 
     class Meta:
         model = Case
@@ -370,6 +393,9 @@ class CaseFilterSet(CheckedFilterSet):
 
     def filter_address(self, qs: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         return qs.filter(address=value.strip()) if value.strip() else qs
+
+    def filter_ids(self, qs: QuerySet[Case], name: str, value: list[str]) -> QuerySet[Case]:
+        return qs.filter(number__in=value) if value else qs
 
     def filter_text(self, qs: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         text = value.strip()

@@ -45,3 +45,12 @@ def plans_overdue() -> int:
     from .actions.plans import check_overdue
 
     return check_overdue()
+
+
+@shared_task(name="civicgrid.insights.tasks.weekly_topics")
+def weekly_topics() -> list[int]:
+    """Celery beat runs this on Mondays: a hot-topic run for every street (insights.jobs).
+    Returns the ids of the jobs, each of which holds its run's outcome."""
+    from .jobs import start_topics_for_all
+
+    return start_topics_for_all()

@@ -36,6 +36,7 @@ class CaseListFilters(Schema):
     figure: Figure | None = Field(None, description="统计口径：某个统计数字背后的工单（见 docs/metrics.md）")
     building: int | None = Field(None, ge=1, description="楼栋 id")
     address: str | None = Field(None, max_length=200, description="事发地址（完全一致）")
+    ids: str | None = Field(None, description="工单编号，逗号分隔，最多 500 个（如热点话题的工单）")
 
     def params(self) -> dict[str, Any]:
         """The parameters for CaseFilterSet (a time stands for its day in Asia/Shanghai)."""

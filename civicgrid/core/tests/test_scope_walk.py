@@ -257,6 +257,9 @@ ROUTES = {
     "api/v1/insights/plans/<plan_id>": "insights.governanceplan",
     "api/v1/insights/plans/<plan_id>/actions/<action>": "insights.governanceplan",
     "api/v1/insights/plans/<plan_id>/weekly": "insights.governanceplan",
+    # insights: root causes
+    "insights/rootcauses/topics/<pk>/": "insights.topicrun",
+    "api/v1/insights/topics/<run_id>": "insights.topicrun",
 }
 CONSTANTS = {
     "fmt": "json",
