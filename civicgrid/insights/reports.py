@@ -107,10 +107,7 @@ def _intake(reader: Any, street: Area, start: date, end: date) -> dict[str, Any]
 
 
 def _hotspots(reader: Any, street: Area, end: date) -> list[Any]:
-    # insights.analysis grows `hotspots()` (every kind) in another part; until then, the
-    # repeated addresses are the hotspots it has.
-    find = getattr(analysis, "hotspots", None) or analysis.repeated_addresses
-    return list(find(reader, street, end))[:HOTSPOTS_LISTED]
+    return analysis.hotspots(reader, street, end)[:HOTSPOTS_LISTED]
 
 
 def _plans(reader: Any, street: Area, start: date, end: date) -> list[dict[str, Any]]:
