@@ -589,7 +589,7 @@ def dashboard_requests(
             if panel.capability and not may(users[key], panel.capability):
                 skipped.append(f"panel {name}, {reader}: skipped, the reader lacks {panel.capability}")
                 continue
-            calls.append((f"panel {name}, {reader}", _get(clients[reader], path, **query)))
+            calls.append((f"panel {name}, {reader}", _get(clients[reader], path, None, **query)))
     for url_name in MAP_URLS:
         try:
             path = reverse(url_name)
@@ -597,7 +597,7 @@ def dashboard_requests(
             skipped.append(f"map {url_name}: skipped, the URL is not routed")
             continue
         for reader, _key in READERS:
-            calls.append((f"map {url_name}, {reader}", _get(clients[reader], path, **query)))
+            calls.append((f"map {url_name}, {reader}", _get(clients[reader], path, None, **query)))
     return calls, skipped
 
 
