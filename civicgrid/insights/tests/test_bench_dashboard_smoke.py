@@ -67,7 +67,14 @@ def test_dashboard_benchmark_loads_refreshes_times_and_agrees(settings, tmp_path
     assert len(result.targets) == 7 + len(panel_figures)
     assert all(t.met is not None for t in result.targets)
     rendered = result.render()
-    for text in ("metrics API", "workbench", "grid case list", "refresh_rollups --full", "p95"):
+    for text in (
+        "metrics API",
+        "workbench",
+        "grid case list",
+        "refresh_rollups --full",
+        "p95",
+        "load average",
+    ):
         assert text in rendered
 
 
@@ -162,10 +169,11 @@ def test_panel_timings_time_each_registered_panel_as_each_reader_and_explain_eve
 
     # A warm-up and 3 timed runs each, through the panel endpoint as that reader, default period.
     assert seen == [("east-leader", "month")] * 4 + [("bench-city", "month")] * 4
-    assert 0 < share < 0.05
+    assert share == result.figures[0].value / 1e6 > 0
     assert [f.unit for f in result.figures] == ["ms p95", "ms p95"]
     assert result.figures[0].label.startswith("panel rates, street leader: p50 ")
-    assert [t.met for t in result.targets] == [True, True]
+    # Against a scan of 1,000 s only the 200 ms bound can fail (no timing asserted: the machine is shared).
+    assert [t.met for t in result.targets] == [f.value < bench_dashboard.TARGET_MS for f in result.figures]
     assert "of the full scan < 5%" in result.targets[0].description
 
     # A panel that does not answer 200 stops the run instead of timing an error page.
