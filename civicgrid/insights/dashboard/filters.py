@@ -17,10 +17,18 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.cases.choices import Channel
-from civicgrid.cases.filters import AreaField, CaseFilterSet, DayField, category_tree_choices, known_areas
+from civicgrid.cases.filters import (
+    AreaField,
+    CaseFilterSet,
+    CategoryField,
+    DayField,
+    category_tree_choices,
+    known_areas,
+)
 from civicgrid.cases.models import Case
 from civicgrid.core import clock
 from civicgrid.core.choices import Action
+from civicgrid.core.inputs import MAX_ID
 from civicgrid.core.scope import user_scope
 from civicgrid.core.widgets import FastSelect
 from civicgrid.geo.choices import AreaKind
@@ -83,13 +91,34 @@ def previous_days(start: date, end: date) -> tuple[date, date]:
 
 
 class DashboardForm(forms.Form):
+    """Validation reads only what a value needs (a code looked up, a unit checked); the
+    selects' options are filled by `DashboardFilters.for_page()`, only for the page that shows
+    them — a panel fragment, the map's data and the API never build them."""
+
     period = forms.ChoiceField(label=_("时段"), choices=PERIODS, required=False, widget=FastSelect)
     date_from = DayField(label=_("从"), required=False)
     date_to = DayField(label=_("至"), required=False)
     area = AreaField(label=_("区域"), required=False)
-    category = forms.ChoiceField(label=_("问题分类"), required=False, widget=FastSelect)
-    channel = forms.ChoiceField(label=_("渠道"), required=False, widget=FastSelect)
-    lead_unit = forms.TypedChoiceField(label=_("主办单位"), required=False, coerce=int, widget=FastSelect)
+    category = CategoryField(label=_("问题分类"), required=False)
+    channel = forms.ChoiceField(
+        label=_("渠道"), choices=[("", _("全部渠道")), *Channel.choices], required=False, widget=FastSelect
+    )
+    lead_unit = forms.IntegerField(
+        label=_("主办单位"), required=False, min_value=1, max_value=MAX_ID, widget=FastSelect
+    )
+
+    def __init__(self, data: Any, user: Any) -> None:
+        super().__init__(data)
+        self.user = user
+        self.fields["area"].areas = known_areas(user)  # type: ignore[attr-defined]
+
+    def clean_lead_unit(self) -> int | None:
+        unit = self.cleaned_data.get("lead_unit")
+        if unit is not None and not Unit.objects.restrict(self.user, Action.VIEW).filter(pk=unit).exists():
+            raise forms.ValidationError(
+                _("主办单位 %(value)s 不存在"), code="unknown", params={"value": unit}
+            )
+        return unit
 
 
 @dataclass(frozen=True)
@@ -108,20 +137,7 @@ class DashboardFilters:
         self.user = user
         self.today = today or clock.today()
         data = data or {}
-        form = DashboardForm(data)
-        areas = known_areas(user)
-        form.fields["area"].areas = areas  # type: ignore[attr-defined]
-        form.fields["area"].widget.choices = [("", _("全部区域"))] + [  # type: ignore[attr-defined]
-            (a.code, a.name)
-            for a in Area.objects.restrict(user, Action.VIEW)
-            .exclude(kind=AreaKind.GRID)
-            .defer("geometry")
-            .order_by("path")
-        ]
-        form.fields["category"].choices = [("", _("全部分类")), *category_tree_choices()]  # type: ignore[attr-defined]
-        form.fields["channel"].choices = [("", _("全部渠道")), *Channel.choices]  # type: ignore[attr-defined]
-        units = Unit.objects.restrict(user, Action.VIEW).filter(is_active=True).order_by("name")
-        form.fields["lead_unit"].choices = [("", _("全部单位")), *units.values_list("pk", "name")]  # type: ignore[attr-defined]
+        form = DashboardForm(data, user)
         form.is_valid()
         self.form = form
         self.errors = {name: " ".join(str(m) for m in e) for name, e in form.errors.items()}
@@ -144,6 +160,16 @@ class DashboardFilters:
         self.category: str = clean.get("category") or ""
         self.channel: str = clean.get("channel") or ""
         self.lead_unit: int | None = clean.get("lead_unit")
+
+    def for_page(self) -> "DashboardFilters":
+        """Fill the form's selects: the reader's areas above grids, the category tree, units."""
+        fields, user = self.form.fields, self.user
+        areas = Area.objects.restrict(user, Action.VIEW).exclude(kind=AreaKind.GRID).order_by("path")
+        fields["area"].widget.choices = [("", _("全部区域")), *areas.values_list("code", "name")]
+        fields["category"].widget.choices = [("", _("全部分类")), *category_tree_choices()]
+        units = Unit.objects.restrict(user, Action.VIEW).filter(is_active=True).order_by("name")
+        fields["lead_unit"].widget.choices = [("", _("全部单位")), *units.values_list("pk", "name")]
+        return self
 
     # ------------------------------------------------------------------ parameters
 

@@ -21,6 +21,8 @@ CAPABILITY = "insights.dashboard"
 
 def _context(request: HttpRequest, *, wall: bool) -> dict[str, Any]:
     filters = DashboardFilters(request.GET, request.user)
+    if not wall:
+        filters.for_page()  # the filter form is on the page, not on the wall
     return {
         "filters": filters,
         "panels": [(panel, render_panel(panel, filters, wall=wall)) for panel in visible(request.user)],
