@@ -338,25 +338,31 @@ def _load_plan(info: StreetInfo, street: Area, story: PlanStory, day: date, repo
 
 
 def _load_topics(streets: Any, day: date, report: InsightsReport) -> None:
-    run_topics = optional("civicgrid.insights.topics", "run_topics")
-    if run_topics is None:
+    """A hot-topic run per street over its default period up to the load day, run here rather
+    than as a job (the demo is complete when load_demo ends)."""
+    begin = optional("civicgrid.insights.topics", "begin")
+    analyse = optional("civicgrid.insights.topics", "analyse")
+    period = optional("civicgrid.insights.topics", "default_period")
+    if begin is None or analyse is None or period is None:
         report.missing.append(_("热点话题"))
         return
     for street in streets:
-        start = day - timedelta(days=profile.value("insights.topic_days", street.pk) - 1)
-        done = TopicRun.objects.filter(street=street, status=TopicRunStatus.DONE, date_to=day)
-        if not done.exists():
-            run_topics(street, start, day)
+        start, end = period(street, day)
+        if not TopicRun.objects.filter(street=street, status=TopicRunStatus.DONE, date_to=end).exists():
+            analyse(begin(street, start, end))
             report.topic_runs += 1
 
 
 def _load_reports(streets: Any, day: date, report: InsightsReport) -> None:
+    """The weekly and monthly reports of the periods before the load day (as the schedule
+    makes them on that day); a period already there is not made again."""
     generate = optional("civicgrid.insights.reports", "generate")
-    if generate is None:
+    period = optional("civicgrid.insights.reports", "report_period")
+    if generate is None or period is None:
         report.missing.append(_("周报月报"))
         return
     for street in streets:
         for kind in ReportKind:
-            before = Report.objects.filter(street=street, kind=kind).count()
-            generate(street, kind, day)
-            report.reports += Report.objects.filter(street=street, kind=kind).count() - before
+            start, _end = period(kind, day)
+            if not Report.objects.filter(street=street, kind=kind, period_start=start).exists():
+                report.reports += generate(street, kind, day) is not None

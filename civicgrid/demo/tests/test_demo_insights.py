@@ -152,8 +152,8 @@ class DemoInsightsTests(TestCase):
             assert GovernancePlan.objects.filter(street=other).count() == 1
 
     def test_topics_part_a_finished_run_per_street(self):
-        if optional("civicgrid.insights.topics", "run_topics") is None:
-            self.skipTest("insights.topics.run_topics is not installed yet")
+        if optional("civicgrid.insights.topics", "analyse") is None:
+            self.skipTest("insights.topics is not installed yet")
         for street in Area.objects.filter(kind=self.street.kind):
             run = TopicRun.objects.filter(street=street).latest("created_at")
             assert run.status == TopicRunStatus.DONE and run.cases > 0
