@@ -27,12 +27,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import User
 from civicgrid.cases.choices import OPEN_STATUSES, Channel
 from civicgrid.cases.models import Case
-from civicgrid.core import clock, events, profile
+from civicgrid.core import clock, events
+from civicgrid.core.models import Notification
 from civicgrid.geo.models import Area, Building
 from civicgrid.insights import rollups
 from civicgrid.insights.choices import HotspotKind, PlanAction, ReportKind, TopicRunStatus
@@ -43,7 +45,9 @@ from civicgrid.orgs.models import Unit
 from . import volume
 from .cases import (
     DEMO_SOURCE,
+    READ_AT,
     SH,
+    UNREAD_DAYS,
     CasePlan,
     StreetInfo,
     _OverdueJob,
@@ -279,9 +283,12 @@ def load_insights(plan: Any) -> InsightsReport:
     # The demo writes cases with their past (and back-dates): count everything afresh.
     rollups.refresh(full=True)
     streets = {i.spec.key: Area.objects.get(code=i.code) for i in infos}
+    plans: list[int] = []
     for info in infos:
         for story in PLAN_STORIES.get(info.spec.key, OTHER_STREETS):
-            report.plans += _load_plan(info, streets[info.spec.key], story, day, report)
+            plans += _load_plan(info, streets[info.spec.key], story, day, report)
+    report.plans = len(plans)
+    _read_inboxes({Case: written, GovernancePlan: plans}, end)
     _load_topics(streets.values(), day, report)
     _load_reports(streets.values(), day, report)
     return report
@@ -291,17 +298,33 @@ def _at(day: date, hour: int = 10) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=SH)
 
 
-def _load_plan(info: StreetInfo, street: Area, story: PlanStory, day: date, report: InsightsReport) -> int:
+def _read_inboxes(about: dict[Any, list[int]], end: datetime) -> None:
+    """The notices of the stories' cases and of the plans were read the morning after they came
+    (READ_AT), as the demo's inboxes are (cases.load_cases), but those of the last UNREAD_DAYS."""
+    unread = Notification.objects.none()
+    for model, ids in about.items():
+        unread |= Notification.objects.filter(
+            content_type=ContentType.objects.get_for_model(model), object_id__in=ids, read_at=None
+        )
+    old = list(unread.filter(created_at__lt=end - timedelta(days=UNREAD_DAYS)))
+    for notice in old:
+        notice.read_at = _at(notice.created_at.astimezone(SH).date() + timedelta(days=1), READ_AT.hour)
+    Notification.objects.bulk_update(old, ["read_at"], batch_size=500)
+
+
+def _load_plan(
+    info: StreetInfo, street: Area, story: PlanStory, day: date, report: InsightsReport
+) -> list[int]:
     make_plan = optional("civicgrid.insights.actions.plans", "make_plan")
     frame = optional("civicgrid.insights.actions.frames", "PLAN_FRAME")
     if make_plan is None or frame is None:
         if _("源头治理方案") not in report.missing:
             report.missing.append(_("源头治理方案"))
-        return 0
+        return []
     address = places(info).buildings[story.role][0]
     title = story.title.format(addr=address)
     if GovernancePlan.objects.filter(street=street, title=title).exists():
-        return 0
+        return []
     key = info.spec.key
     accounts = User.objects.filter(username__startswith=f"{key}-")
     users = {u.username.removeprefix(f"{key}-"): u for u in accounts}
@@ -334,7 +357,7 @@ def _load_plan(info: StreetInfo, street: Area, story: PlanStory, day: date, repo
             frame.run(made.pk, PlanAction.COMPLETE, dispatcher, {"result": story.result})
     # The dates are the plan's own days, whatever the actions took from the clock.
     GovernancePlan.objects.filter(pk=made.pk).update(started_on=start, completed_on=completed)
-    return 1
+    return [made.pk]
 
 
 def _load_topics(streets: Any, day: date, report: InsightsReport) -> None:
