@@ -269,8 +269,8 @@ def load_insights(plan: Any) -> InsightsReport:
     )
     batches = []
     for info in infos:
-        stories = [p for p in plan_stories(info, due, day) if p.external_id not in existing]
-        batches.append((SourcePlanner(info, due, day), stories))
+        planner = SourcePlanner(info, due, day)
+        batches.append((planner, [p for p in planner.stories() if p.external_id not in existing]))
     with events.deferred():
         written = write_plans(batches)
         # The deadline job marks what was left open past its limit, on the hour after it.
