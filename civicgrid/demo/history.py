@@ -15,7 +15,7 @@ import dataclasses
 import itertools
 import random
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -314,7 +314,7 @@ def load_year(
     return write_plans(batches)
 
 
-def write_plans(batches: list[tuple[Planner, list[CasePlan]]]) -> list[int]:
+def write_plans(batches: Sequence[tuple[Planner, Sequence[CasePlan]]]) -> list[int]:
     """Write each street's planned orders through the bulk path with their history, then the
     residents' ratings of some (through cases.actions, which the bulk path does not write);
     the ids of the orders written. Other demo parts (demo/insights.py) write their orders so."""

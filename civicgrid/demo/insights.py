@@ -37,6 +37,7 @@ from civicgrid.core import clock, events
 from civicgrid.core.models import Notification
 from civicgrid.geo.models import Area, Building
 from civicgrid.insights import rollups
+from civicgrid.insights.actions.frames import PLAN_FRAME
 from civicgrid.insights.choices import HotspotKind, PlanAction, ReportKind, TopicRunStatus
 from civicgrid.insights.hotspots import hotspot_cases
 from civicgrid.insights.models import GovernancePlan, Report, TopicRun
@@ -316,8 +317,7 @@ def _load_plan(
     info: StreetInfo, street: Area, story: PlanStory, day: date, report: InsightsReport
 ) -> list[int]:
     make_plan = optional("civicgrid.insights.actions.plans", "make_plan")
-    frame = optional("civicgrid.insights.actions.frames", "PLAN_FRAME")
-    if make_plan is None or frame is None:
+    if make_plan is None or not PLAN_FRAME.takes(PlanAction.REPORT):
         if _("源头治理方案") not in report.missing:
             report.missing.append(_("源头治理方案"))
         return []
@@ -350,11 +350,11 @@ def _load_plan(
         )
     for after, who, text in story.reports:
         with clock.at(_at(start + timedelta(days=after), 15)):
-            frame.run(made.pk, PlanAction.REPORT, users[who], {"note": text})
+            PLAN_FRAME.run(made.pk, PlanAction.REPORT, users[who], {"note": text})
     completed = start + timedelta(days=PLAN_DONE_AFTER) if story.result else None
     if completed:
         with clock.at(_at(completed, 16)):
-            frame.run(made.pk, PlanAction.COMPLETE, dispatcher, {"result": story.result})
+            PLAN_FRAME.run(made.pk, PlanAction.COMPLETE, dispatcher, {"result": story.result})
     # The dates are the plan's own days, whatever the actions took from the clock.
     GovernancePlan.objects.filter(pk=made.pk).update(started_on=start, completed_on=completed)
     return [made.pk]
