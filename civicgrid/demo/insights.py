@@ -91,7 +91,7 @@ PLAN_DONE_AFTER = 88  # days after its start the completed plan was completed
 BEFORE = (2, 5, 9, 12, 16, 20, 23, 27, 30, 34, 38, 41, 45, 49, 52, 55)  # days before the start
 PLANNED: dict[str, tuple[Burst, ...]] = {
     "planned": (Burst(CHARGING, tuple(PLAN_STARTED["planned"] + d for d in BEFORE) + (44, 17)),),
-    "done": (Burst(LEAKS, tuple(PLAN_STARTED["done"] + d for d in BEFORE[::2]) + (95,)),),
+    "done": (Burst(LEAKS, tuple(PLAN_STARTED["done"] + d for d in BEFORE) + (95,)),),
 }
 # The recurring category: one or two cases in 6 of the last 8 weeks (windows of 7 days back
 # from yesterday), on the buildings of one grid.
