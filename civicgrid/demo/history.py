@@ -15,7 +15,7 @@ import dataclasses
 import itertools
 import random
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -304,18 +304,28 @@ def load_year(
     existing: set[str | None],
     per_street: int = volume.CASES_PER_STREET,
 ) -> list[int]:
-    """Write the bulk orders of the streets that are not there yet, then the residents'
-    ratings of some (through cases.actions, which the bulk path does not write); the ids of
+    """Write the bulk orders of the streets that are not there yet (write_plans); the ids of
     the orders written."""
+    batches = []
+    for info in infos:
+        planner = YearPlanner(info, due, day)
+        plans = [p for p in plan_year(info, due, day, per_street) if p.external_id not in existing]
+        batches.append((planner, plans))
+    return write_plans(batches)
+
+
+def write_plans(batches: Sequence[tuple[Planner, Sequence[CasePlan]]]) -> list[int]:
+    """Write each street's planned orders through the bulk path with their history, then the
+    residents' ratings of some (through cases.actions, which the bulk path does not write);
+    the ids of the orders written. Other demo parts (demo/insights.py) write their orders so."""
     intake = bulk.Intake()
     created: list[int] = []
     ratings: list[tuple[datetime, int, Step]] = []
-    for info in infos:
-        writer = _Writer(info, YearPlanner(info, due, day).gridworker_grids)
+    for planner, street_plans in batches:
+        writer = _Writer(planner.info, planner.gridworker_grids)
         groups: dict[tuple[str, str], list[CasePlan]] = defaultdict(list)
-        for p in plan_year(info, due, day, per_street):
-            if p.external_id not in existing:
-                groups[(p.creator, p.channel)].append(p)
+        for p in street_plans:
+            groups[(p.creator, p.channel)].append(p)
         for (creator, channel), plans in sorted(groups.items()):
             actor = writer.actor(creator, plans[0])
             for start in range(0, len(plans), CHUNK):

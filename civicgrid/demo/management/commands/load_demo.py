@@ -14,6 +14,7 @@ from civicgrid.demo import volume
 from civicgrid.demo.builder import DEMO_PASSWORD, DemoError, DemoPlan, build_plan, load_plan
 from civicgrid.demo.cases import DEMO_SOURCE, demo_days, load_cases
 from civicgrid.demo.exams import load_exams
+from civicgrid.demo.insights import load_insights
 from civicgrid.demo.inspections import load_inspections
 from civicgrid.demo.residents import load_registry
 from civicgrid.geo.choices import AreaKind
@@ -95,8 +96,12 @@ class Command(BaseCommand):
                 load_exams(plan)
                 # Safety inspections and group renting, on the registry's flats.
                 inspections = load_inspections(plan)
+            # The dashboard's root-cause stories, plans, hot topics and reports, on all of the above.
+            insights = load_insights(plan) if cases is not None and per_street else None
         if quiet:
             return
+        if insights is not None:
+            self.stdout.write(str(insights))
         users = {u.username: u for u in User.objects.filter(username__in=[p.username for p in plan.users])}
         rows = [
             [
@@ -142,6 +147,7 @@ class Command(BaseCommand):
             (cases.created if cases else 0)
             + (registry.created if registry else 0)
             + (inspections.created if inspections else 0)
+            + (insights.created if insights else 0)
         )
         if report.changed or added:
             summary = _("新增 %(created)d 条，更新 %(updated)d 条") % {
