@@ -21,9 +21,7 @@ Every date is relative to the load day; idempotent: the stories' orders carry ex
 """
 
 import dataclasses
-import importlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -36,8 +34,9 @@ from civicgrid.cases.models import Case
 from civicgrid.core import clock, events
 from civicgrid.core.models import Notification
 from civicgrid.geo.models import Area, Building
-from civicgrid.insights import rollups
+from civicgrid.insights import reports, rollups, topics
 from civicgrid.insights.actions.frames import PLAN_FRAME
+from civicgrid.insights.actions.plans import make_plan
 from civicgrid.insights.choices import HotspotKind, PlanAction, ReportKind, TopicRunStatus
 from civicgrid.insights.hotspots import hotspot_cases
 from civicgrid.insights.models import GovernancePlan, Report, TopicRun
@@ -231,28 +230,16 @@ class InsightsReport:
     plans: int = 0
     topic_runs: int = 0
     reports: int = 0
-    missing: list[str] = field(default_factory=list)
 
     @property
     def created(self) -> int:
         return self.cases + self.plans + self.topic_runs + self.reports
 
     def __str__(self) -> str:
-        text = _(
+        return _(
             "源头分析演示：新增问题点工单 %(cases)d 件、源头治理方案 %(plans)d 个、"
             "热点话题分析 %(topics)d 次、周报月报 %(reports)d 份"
         ) % {"cases": self.cases, "plans": self.plans, "topics": self.topic_runs, "reports": self.reports}
-        if self.missing:
-            text += "\n" + _("未生成（功能尚未安装）：%(parts)s") % {"parts": "、".join(self.missing)}
-        return text
-
-
-def optional(module: str, name: str) -> Callable[..., Any] | None:
-    """A function of another part of issue 15, or None when that part is not installed."""
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
 
 
 def load_insights(plan: Any) -> InsightsReport:
@@ -287,7 +274,7 @@ def load_insights(plan: Any) -> InsightsReport:
     plans: list[int] = []
     for info in infos:
         for story in PLAN_STORIES.get(info.spec.key, OTHER_STREETS):
-            plans += _load_plan(info, streets[info.spec.key], story, day, report)
+            plans += _load_plan(info, streets[info.spec.key], story, day)
     report.plans = len(plans)
     _read_inboxes({Case: written, GovernancePlan: plans}, end)
     _load_topics(streets.values(), day, report)
@@ -313,14 +300,7 @@ def _read_inboxes(about: dict[Any, list[int]], end: datetime) -> None:
     Notification.objects.bulk_update(old, ["read_at"], batch_size=500)
 
 
-def _load_plan(
-    info: StreetInfo, street: Area, story: PlanStory, day: date, report: InsightsReport
-) -> list[int]:
-    make_plan = optional("civicgrid.insights.actions.plans", "make_plan")
-    if make_plan is None or not PLAN_FRAME.takes(PlanAction.REPORT):
-        if _("源头治理方案") not in report.missing:
-            report.missing.append(_("源头治理方案"))
-        return []
+def _load_plan(info: StreetInfo, street: Area, story: PlanStory, day: date) -> list[int]:
     address = places(info).buildings[story.role][0]
     title = story.title.format(addr=address)
     if GovernancePlan.objects.filter(street=street, title=title).exists():
@@ -363,29 +343,18 @@ def _load_plan(
 def _load_topics(streets: Any, day: date, report: InsightsReport) -> None:
     """A hot-topic run per street over its default period up to the load day, run here rather
     than as a job (the demo is complete when load_demo ends)."""
-    begin = optional("civicgrid.insights.topics", "begin")
-    analyse = optional("civicgrid.insights.topics", "analyse")
-    period = optional("civicgrid.insights.topics", "default_period")
-    if begin is None or analyse is None or period is None:
-        report.missing.append(_("热点话题"))
-        return
     for street in streets:
-        start, end = period(street, day)
+        start, end = topics.default_period(street, day)
         if not TopicRun.objects.filter(street=street, status=TopicRunStatus.DONE, date_to=end).exists():
-            analyse(begin(street, start, end))
+            topics.analyse(topics.begin(street, start, end))
             report.topic_runs += 1
 
 
 def _load_reports(streets: Any, day: date, report: InsightsReport) -> None:
     """The weekly and monthly reports of the periods before the load day (as the schedule
     makes them on that day); a period already there is not made again."""
-    generate = optional("civicgrid.insights.reports", "generate")
-    period = optional("civicgrid.insights.reports", "report_period")
-    if generate is None or period is None:
-        report.missing.append(_("周报月报"))
-        return
     for street in streets:
         for kind in ReportKind:
-            start, _end = period(kind, day)
+            start, _end = reports.report_period(kind, day)
             if not Report.objects.filter(street=street, kind=kind, period_start=start).exists():
-                report.reports += generate(street, kind, day) is not None
+                report.reports += reports.generate(street, kind, day) is not None

@@ -1,7 +1,7 @@
 """The demo of the operations dashboard and the root-cause analysis (demo/insights.py): a
 load_demo with a tenth of the cases and no registry, once for the class; every date relative to
-the load day (make test-future). The plans, hot topics and reports come from other parts of
-issue 15: their tests say so in their names and are skipped while the part is not installed."""
+the load day (make test-future): the stories, the analysis finding them, the plans and their
+before/after counts, the hot-topic runs and the reports."""
 
 import datetime as dt
 from io import StringIO
@@ -21,7 +21,6 @@ from civicgrid.demo.insights import (
     PLAN_STARTED,
     RISE,
     load_insights,
-    optional,
     places,
     plan_stories,
 )
@@ -125,11 +124,7 @@ class DemoInsightsTests(TestCase):
         again = load_insights(build_plan())
         assert (again.cases, again.plans, again.topic_runs) == (0, 0, 0)
 
-    # --- the other parts of issue 15 -------------------------------------------------------
-
-    def test_plans_part_lujiazui_plans_back_dated_and_reported(self):
-        if optional("civicgrid.insights.actions.plans", "make_plan") is None:
-            self.skipTest("insights.actions.plans.make_plan is not installed yet")
+    def test_lujiazui_plans_back_dated_and_reported(self):
         plans = GovernancePlan.objects.filter(street=self.street)
         assert plans.count() == 2
         active = plans.get(status=PlanStatus.ACTIVE)
@@ -151,17 +146,13 @@ class DemoInsightsTests(TestCase):
         for other in Area.objects.filter(kind=self.street.kind).exclude(pk=self.street.pk):
             assert GovernancePlan.objects.filter(street=other).count() == 1
 
-    def test_topics_part_a_finished_run_per_street(self):
-        if optional("civicgrid.insights.topics", "analyse") is None:
-            self.skipTest("insights.topics is not installed yet")
+    def test_a_finished_topic_run_per_street(self):
         for street in Area.objects.filter(kind=self.street.kind):
             run = TopicRun.objects.filter(street=street).latest("created_at")
             assert run.status == TopicRunStatus.DONE and run.cases > 0
             assert len(run.clusters) >= 6
 
-    def test_reports_part_weekly_and_monthly_per_street(self):
-        if optional("civicgrid.insights.reports", "generate") is None:
-            self.skipTest("insights.reports.generate is not installed yet")
+    def test_weekly_and_monthly_reports_per_street(self):
         for street in Area.objects.filter(kind=self.street.kind):
             kinds = set(Report.objects.filter(street=street).values_list("kind", flat=True))
             assert kinds == set(ReportKind.values)
