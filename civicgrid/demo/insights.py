@@ -21,6 +21,7 @@ Every date is relative to the load day; idempotent: the stories' orders carry ex
 """
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
