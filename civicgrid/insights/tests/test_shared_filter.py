@@ -103,3 +103,17 @@ def test_a_date_parameter_takes_a_day_within_bounds() -> None:
         assert caught.value.fields == {"deadline": code}
     with pytest.raises(InvalidInput):
         param.clean("", None)
+
+
+def test_the_migration_fills_day_rollups_like_the_consumer(world: Any, settings: Any, tmp_path: Any) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    populate(world, per_street=12)
+    rollups.refresh(full=True)
+    kept = sorted(DayRollup.objects.values_list("street_id", "day", "channel", "received"))
+    DayRollup.objects.all().delete()
+    importlib.import_module("civicgrid.insights.migrations.0005_fill_day_rollups").fill(apps, None)
+    assert sorted(DayRollup.objects.values_list("street_id", "day", "channel", "received")) == kept
