@@ -20,9 +20,9 @@ from .test_dashboard import NOW
 ARTIFACTS = Path(__file__).resolve().parents[3] / "var" / "test-artifacts"
 pytestmark = BROWSER_MARKS
 
-# Whether a chart's canvas holds any drawn pixel.
+# Whether a chart's canvas (or a canvas itself) holds any drawn pixel.
 DRAWN = """els => els.map(el => {
-  const c = el.querySelector('canvas');
+  const c = el.tagName === 'CANVAS' ? el : el.querySelector('canvas');
   if (!c || !c.width || !c.height) return false;
   const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
   for (let i = 3; i < d.length; i += 4) if (d[i]) return true;
@@ -35,7 +35,7 @@ def count_in(text: str) -> int:
 
 
 def charts_drawn(page) -> list[bool]:
-    page.wait_for_selector("[data-chart] canvas", timeout=15_000)
+    page.wait_for_selector("[data-chart] canvas", timeout=45_000)
     page.wait_for_timeout(800)  # the first animation frame
     return page.locator("[data-chart]").evaluate_all(DRAWN)
 
@@ -57,13 +57,18 @@ def test_a_leader_reads_the_dashboard_in_a_browser(live_server, world, browser_c
         page.goto(live_server.url + reverse("insights:dashboard") + "?period=year")
         drawn = charts_drawn(page)
         assert len(drawn) >= 3 and all(drawn), drawn  # rates, intake, categories
-        assert page.locator("#dashboard-map").count() == 1
-        if page.locator("#dashboard-map .leaflet-container, #dashboard-map.leaflet-container").count():
-            page.wait_for_selector("#dashboard-map path.leaflet-interactive", timeout=10_000)
-            markers = (
-                "#dashboard-map .marker-cluster, #dashboard-map .leaflet-marker-icon, #dashboard-map path"
-            )
-            assert page.locator(markers).count() > 0
+        # The map (drawn on a canvas): the grid layer holds every grid, the case layer its points,
+        # and the canvas is painted.
+        grids = len(world.east.grids)
+        page.wait_for_function(
+            """n => { const m = (document.getElementById('dashboard-map') || {}).dashboardMap;
+                return m && m.grids.getLayers().length >= n && m.cluster.getLayers().length > 0; }""",
+            arg=grids,
+            timeout=45_000,
+        )
+        page.locator("#dashboard-map").scroll_into_view_if_needed()
+        page.wait_for_timeout(1000)  # the renderer paints on the next animation frames
+        assert any(page.locator("#dashboard-map .leaflet-overlay-pane canvas").evaluate_all(DRAWN))
         page.screenshot(path=str(ARTIFACTS / "dashboard-desktop.png"), full_page=True)
         year_total = count_in(page.locator("[data-figure=total]").inner_text())
 

@@ -223,18 +223,18 @@ def _queries(client, url, params):
 
 # Queries per request with the default filter (this month), whatever the number of cases:
 # the session and user, the filter's choices, then each panel's fixed set of reads.
-PAGE_QUERIES = 36
+PAGE_QUERIES = 38
 PANEL_QUERIES = {
-    "rates": 13,
-    "intake": 9,
-    "map": 8,
-    "categories": 12,
-    "units": 12,
-    "grids": 12,
-    "overdue": 10,
-    "feed": 9,
-    "inspections": 12,
-    "care": 8,
+    "rates": 10,
+    "intake": 6,
+    "map": 5,
+    "categories": 9,
+    "units": 9,
+    "grids": 9,
+    "overdue": 7,
+    "feed": 6,
+    "inspections": 9,
+    "care": 7,
 }
 
 
