@@ -94,6 +94,14 @@ def test_a_leader_reads_the_dashboard_in_a_browser(live_server, world, browser_c
         assert all(charts_drawn(wall))
         assert wall.locator("body.wall").count() == 1
         assert wall.locator("[hx-trigger='every 60s']").count() >= 8
+        # The map fills its cell of the wall's grid, and draws there.
+        box = wall.locator("#dashboard-map").bounding_box()
+        assert box is not None and box["height"] > 300 and box["width"] > 500, box
+        wall.wait_for_function(
+            "() => { const m = document.getElementById('dashboard-map').dashboardMap;"
+            " return m && m.grids.getLayers().length > 0; }",
+            timeout=45_000,
+        )
         # A panel swapped by htmx draws its chart again.
         wall.evaluate(
             "htmx.ajax('GET', document.querySelector('#panel-categories .dash-body').getAttribute('hx-get'),"
