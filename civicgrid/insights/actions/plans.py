@@ -237,12 +237,10 @@ def check_overdue() -> int:
     overdue again is told again, for that deadline). Returns how many plans were told."""
     today = clock.today()
     told = 0
-    # lint: allow-unrestricted (a system job over every street's plans)
     late = GovernancePlan.objects.filter(status=PlanStatus.ACTIVE, deadline__lt=today).select_related("owner")
     for plan in late.order_by("pk").iterator():
         deadline = plan.deadline.isoformat()
         with transaction.atomic():
-            # lint: allow-unrestricted (the plan's own events)
             done = Event.objects.filter(
                 app="insights", object_type="governanceplan", object_id=plan.pk, action=OVERDUE
             )

@@ -147,7 +147,7 @@ def _one(user: Any, plan_id: int) -> GovernancePlan:
     plan = qs.filter(pk=plan_id).first() if 0 < plan_id <= MAX_ID else None
     if plan is None:
         raise NotFound("源头治理方案不存在或不在你的管辖范围内")
-    plan.overdue = GovernancePlan.objects.filter(overdue_q(), pk=plan.pk).exists()  # type: ignore[attr-defined]
+    plan.overdue = _visible(user).filter(overdue_q(), pk=plan.pk).exists()  # type: ignore[attr-defined]
     return plan
 
 

@@ -70,9 +70,9 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(listing, PLANS_PER_PAGE).get_page(request.GET.get("page"))
     overdue = set(
-        GovernancePlan.objects.filter(overdue_q(), pk__in=[p.pk for p in page.object_list]).values_list(
-            "pk", flat=True
-        )
+        GovernancePlan.objects.restrict(request.user, Action.VIEW)
+        .filter(overdue_q(), pk__in=[p.pk for p in page.object_list])
+        .values_list("pk", flat=True)
     )
     context = {
         "filter": filterset,
@@ -90,6 +90,7 @@ class PlanForm(forms.Form):
 
     kind = forms.ChoiceField(choices=HotspotKind.choices, widget=forms.HiddenInput, initial=HotspotKind.OTHER)
     params = forms.CharField(widget=forms.HiddenInput, required=False)
+    # lint: allow-unrestricted (no rows: __init__ sets the reader's streets)
     street = forms.ModelChoiceField(label=gettext_lazy("街道"), queryset=Area.objects.none())
     label = forms.CharField(label=gettext_lazy("问题点"), max_length=200)
     title = forms.CharField(label=gettext_lazy("方案名称"), max_length=100)
@@ -217,7 +218,9 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     context = {
         "plan": plan,
-        "overdue": GovernancePlan.objects.filter(overdue_q(), pk=plan.pk).exists(),
+        "overdue": GovernancePlan.objects.restrict(request.user, Action.VIEW)
+        .filter(overdue_q(), pk=plan.pk)
+        .exists(),
         "hotspot_link": workbench_link(plan.hotspot_params) if shows_hotspot(request.user) else "",
         "cases": cases,
         "steps": timeline(request.user, plan),
