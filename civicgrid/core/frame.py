@@ -32,7 +32,8 @@ from typing import Any
 from django.db import models, transaction
 
 from . import attachments, clock, events
-from .errors import Conflict, InvalidInput
+from .errors import Conflict, InvalidInput, NotFound
+from .inputs import as_id
 from .retry import retry_when_locked
 from .workflow import Machine, Transition
 
@@ -86,6 +87,45 @@ class FilesContext(Context):
         return attachments.store(
             self.obj, self.photos, stage or self.stage, self.actor, self.stored, event_id=self.logged.pk
         )
+
+
+def scoped_loader(model: type[Any], missing: str, key: str = "pk") -> Callable[[Any, Any], Any]:
+    """A frame's `load`: the row of `model` named by `ref` (the row, its id, or its `key`
+    field such as a number) among those `restrict(actor, "view")` shows, else NotFound(missing)."""
+
+    def load(ref: Any, actor: Any) -> Any:
+        if isinstance(ref, model):
+            field_name, value = "pk", ref.pk
+        else:
+            field_name = key
+            value = str(ref).strip() if key != "pk" else as_id(str(ref))
+        found = (
+            model.objects.restrict(actor, "view")
+            .filter(**{field_name: value})
+            .values_list("pk", flat=True)
+            .first()
+            if value not in (None, "")
+            else None
+        )
+        if found is None:
+            raise NotFound(missing)
+        return model.objects.get(pk=found)
+
+    return load
+
+
+def keep_note(ctx: Context) -> None:
+    """A frame's `finish`: what the person wrote with the action (a reason, a finding) becomes
+    the event's `note`, where the object's timeline reads it."""
+    if ctx.note:
+        ctx.payload["note"] = ctx.note
+
+
+def record_with_photos(ctx: FilesContext) -> Any:
+    """A frame's `record` for objects whose trail is their events: the action's photos are
+    stored with its event."""
+    ctx.store_photos()
+    return ctx.logged
 
 
 # An action's body: (context, **cleaned parameters) -> None.
