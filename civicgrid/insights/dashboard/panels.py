@@ -286,7 +286,12 @@ def units(filters: DashboardFilters) -> dict[str, Any]:
 
 
 def grids(filters: DashboardFilters) -> dict[str, Any]:
-    return _ranking(filters, "grid", "grid", "code")
+    """The grids of the one street shown; with several streets (a district, the city) the
+    streets themselves — a city's thousands of grids are no ranking anyone reads, and cost
+    seconds to build (docs/performance.md)."""
+    if len(filters.street_ids) > 1:
+        return {**_ranking(filters, "street", "street", "code"), "by_street": True}
+    return {**_ranking(filters, "grid", "grid", "code"), "by_street": False}
 
 
 # ---------------------------------------------------------------------------- case lists

@@ -95,3 +95,20 @@ def test_the_links_hold_nonzero_numbers(client, generated):
     assert by_panel["units"]["rows"] and by_panel["grids"]["rows"]
     assert by_panel["overdue"]["count"] > 0
     assert len(by_panel["feed"]["cases"]) == 15
+
+
+@pytest.mark.django_db
+def test_city_wide_the_ranking_is_of_streets_and_every_number_still_opens_its_list(client, generated):
+    world, _cases = generated
+    from civicgrid.accounts.models import User
+
+    city = User.objects.create(username="city", role=Role.ADMIN, is_superuser=True, full_name="市级")
+    client.force_login(city)
+    filters = DashboardFilters({"period": "year"}, city)
+    ranking = next(p for p in visible(city) if p.name == "grids").compute(filters)
+    assert ranking["by_street"] is True
+    assert {r["code"] for r in ranking["rows"]} == {world.east.street.code, world.west.street.code}
+    for count, url in numbers(ranking):
+        assert listed(client, url) == count, url
+    street_leader = DashboardFilters({"period": "year"}, world.user("east", Role.LEADER))
+    assert next(p for p in visible(city) if p.name == "grids").compute(street_leader)["by_street"] is False
