@@ -30,6 +30,17 @@ DRAWN = """els => els.map(el => {
 })"""
 
 
+# The middle of the categories chart's top bar, its value and link, from ECharts' own layout.
+BAR = """() => {
+  const chart = echarts.getInstanceByDom(document.querySelector('[data-chart=chart-categories]'));
+  const data = chart.getModel().getSeries()[0].getData();
+  const last = data.count() - 1;  // the top bar: the most cases
+  const box = data.getItemLayout(last);
+  const item = chart.getOption().series[0].data[last];
+  return {x: box.x + box.width / 2, y: box.y + box.height / 2, value: item.value};
+}"""
+
+
 def count_in(text: str) -> int:
     return int(re.search(r"\d+", text).group())  # type: ignore[union-attr]
 
@@ -86,6 +97,19 @@ def test_a_leader_reads_the_dashboard_in_a_browser(live_server, world, browser_c
         bar.click()
         page.wait_for_url(re.compile(r"/cases/\?"))
         assert count_in(page.locator("text=/共 \\d+ 件/").first.inner_text()) == expected
+
+        # And a click on the chart's bar itself (the canvas) lands there too.
+        page.goto(live_server.url + reverse("insights:dashboard") + "?period=year")
+        chart = page.locator("[data-chart=chart-categories]")
+        chart.scroll_into_view_if_needed()
+        charts_drawn(page)
+        page.wait_for_timeout(1200)  # the bars' entrance animation
+        bar_at = page.evaluate(BAR)
+        origin = chart.bounding_box()
+        assert origin is not None
+        page.mouse.click(origin["x"] + bar_at["x"], origin["y"] + bar_at["y"])
+        page.wait_for_url(re.compile(r"/cases/\?.*category="))
+        assert count_in(page.locator("text=/共 \\d+ 件/").first.inner_text()) == bar_at["value"]
 
         # Wall mode: 1920×1080, dark, every chart drawn, each panel polling.
         wall = browser_context.new_page()
