@@ -19,7 +19,6 @@ from civicgrid.demo.inspections import load_inspections
 from civicgrid.demo.residents import load_registry
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area, Building, GridLayer
-from civicgrid.insights import rollups
 from civicgrid.orgs.models import Unit
 from civicgrid.residents.models import CareTag, Exam, Flat, Person, Visit
 
@@ -84,10 +83,8 @@ class Command(BaseCommand):
                 report = load_plan(plan)
             except DemoError as exc:
                 raise CommandError(str(exc)) from exc
-            # A year of work orders (skipped when already there), and the dashboards' rollups.
+            # A year of work orders (skipped when already there); load_insights rebuilds the rollups.
             cases = None if options["no_cases"] else load_cases(plan, per_street=per_street)
-            if cases is not None and cases.created:
-                rollups.refresh()
             # The registry and its year of visits (skipped for a street that has one).
             registry = None if options["no_cases"] else load_registry(plan, options["residents_per_street"])
             # The two 知情 examination rounds of the demo's year, on the registry.
