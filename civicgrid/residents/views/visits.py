@@ -21,7 +21,7 @@ from civicgrid.core.choices import Action
 from civicgrid.core.errors import ActionError, Conflict
 from civicgrid.core.models import Attachment
 
-from .. import care, due
+from .. import care, due, jobs
 from ..actions import visits as actions
 from ..choices import VisitAction, VisitMethod, VisitStatus
 from ..models import Household, Visit
@@ -72,8 +72,22 @@ def due_page(request: HttpRequest) -> HttpResponse:
         "total": len(rows),
         "overdue_count": sum(1 for r in rows if r.overdue),
         "may_visit": capabilities.may(request.user, "residents.visit"),
+        "may_export": capabilities.may(request.user, "residents.export"),
+        "query": request.GET.urlencode(),
     }
     return render(request, "residents/due_list.html", context)
+
+
+@login_required
+@require_POST
+def due_export(request: HttpRequest) -> HttpResponse:
+    """导出待走访名单: the due list under the page's filter (the query string), as a job."""
+    capabilities.require(request.user, "residents.export")
+    try:
+        job = jobs.start_due_export(request.user, request.GET)
+    except ActionError as exc:
+        return HttpResponse(exc.message, status=exc.http_status, content_type="text/plain; charset=utf-8")
+    return redirect(job.get_absolute_url())
 
 
 @login_required
@@ -213,6 +227,7 @@ def mobile_visit_done(request: HttpRequest, pk: int) -> HttpResponse:
 
 urlpatterns = [
     path("visits/due/", due_page, name="due"),
+    path("visits/due/export/", due_export, name="due_export"),
     path("visits/<int:pk>/", visit_detail, name="visit"),
     path("visits/<int:pk>/act/<str:action>/", visit_action, name="visit_action"),
     path("households/<int:pk>/visits/", household_visits, name="household_visits"),
