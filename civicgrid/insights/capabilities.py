@@ -16,3 +16,6 @@ define("insights.dashboard", STREET_WIDE, _("查看城运驾驶舱、源头分�
 define("insights.plans.view", {*STREET_WIDE, Role.HANDLER}, _("查看源头治理方案（责任单位看本单位的）"))
 define("insights.plans.manage", STREET_WIDE, _("制定、调整、完成源头治理方案"))
 define("insights.plans.report", {*STREET_WIDE, Role.HANDLER}, _("报告源头治理方案的进展"))
+
+# Whose eyes a scheduled report reads the street with, in this order (insights.reports.reader_of).
+REPORT_READERS = (Role.LEADER, Role.ADMIN)

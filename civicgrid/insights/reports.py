@@ -27,12 +27,13 @@ from civicgrid.cases.filters import CaseFilterSet
 from civicgrid.cases.metrics import GROUP_LABELS, RATES
 from civicgrid.cases.models import Case
 from civicgrid.core import clock, pdf
-from civicgrid.core.choices import Action, Role
+from civicgrid.core.choices import Action
 from civicgrid.geo.models import Area
 from civicgrid.inspections import oversight
 from civicgrid.residents.due import overdue_by_area
 
 from . import analysis, charts, metrics
+from .capabilities import REPORT_READERS
 from .choices import PlanStatus, ReportKind
 from .dashboard.filters import previous_days
 from .models import DayRollup, GovernancePlan, Report
@@ -61,7 +62,7 @@ def report_period(kind: str, day: date) -> tuple[date, date]:
 def reader_of(street: Area) -> User | None:
     """Whose eyes a scheduled report reads with: an active leader of the street, else an
     active administrator of it (the oldest account first, so the choice is stable)."""
-    for role in (Role.LEADER, Role.ADMIN):
+    for role in REPORT_READERS:
         user = (
             User.objects.filter(is_active=True, role=role, memberships__area=street)
             .order_by("date_joined", "pk")

@@ -99,7 +99,13 @@
 
   DashboardMap.prototype.load = function () {
     var self = this;
-    Promise.all([getJSON(this.el.dataset.gridsUrl), getJSON(this.el.dataset.pointsUrl)])
+    // One request after the other: the grids are drawn first, and a small server (the test
+    // server over SQLite) never answers two of them at once.
+    var points = this.el.dataset.pointsUrl;
+    getJSON(this.el.dataset.gridsUrl)
+      .then(function (grids) {
+        return getJSON(points).then(function (found) { return [grids, found]; });
+      })
       .then(function (both) {
         self.el.removeAttribute("data-map-error");
         self.drawGrids(both[0]);
