@@ -276,7 +276,9 @@ class Frame:
     # ------------------------------------------------------------------ inside the transaction
 
     def _lock(self, pk: Any) -> Any:
-        rows = self.model._default_manager.select_for_update()  # type: ignore[attr-defined]
+        # Only the object's own row is locked: the rows it joins (select_related, some of them
+        # nullable, which PostgreSQL cannot lock in an outer join) are read, not written.
+        rows = self.model._default_manager.select_for_update(of=("self",))  # type: ignore[attr-defined]
         return (rows.select_related(*self.select_related) if self.select_related else rows).get(pk=pk)
 
     def _context(self, obj: Any, actor: Any, transition: Transition, params: dict[str, Any]) -> Context:
