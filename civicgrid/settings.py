@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "civicgrid.residents",
     "civicgrid.inspections",
     "civicgrid.insights",
+    "civicgrid.elections",
     "civicgrid.open311",
     "civicgrid.webhooks",
     "civicgrid.demo",
