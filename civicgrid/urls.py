@@ -22,6 +22,7 @@ urlpatterns = [
     path("cases/", include("civicgrid.cases.urls")),
     path("residents/", include("civicgrid.residents.urls")),
     path("inspections/", include("civicgrid.inspections.urls")),
+    path("elections/", include("civicgrid.elections.urls")),
     path("", include("civicgrid.insights.urls")),  # dashboard/, insights/…
     path("report/", include("civicgrid.cases.public_urls")),
     path("webhooks/", include("civicgrid.webhooks.urls")),

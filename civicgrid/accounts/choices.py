@@ -4,7 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 # The API apps a scope can name (`<app>:read` / `<app>:write`).
-API_APPS = ("cases", "geo", "orgs", "insights", "open311", "webhooks", "residents", "inspections")
+API_APPS = ("cases", "geo", "orgs", "insights", "open311", "webhooks", "residents", "inspections", "elections")
 
 
 class ApiScope(models.TextChoices):
@@ -31,6 +31,8 @@ class ApiScope(models.TextChoices):
     RESIDENTS_WRITE = "residents:write", _("实有人口：读写")
     INSPECTIONS_READ = "inspections:read", _("安全检查：只读")
     INSPECTIONS_WRITE = "inspections:write", _("安全检查：读写")
+    ELECTIONS_READ = "elections:read", _("换届选举：只读")
+    ELECTIONS_WRITE = "elections:write", _("换届选举：读写")
     PERSONAL_READ = "personal:read", _("个人信息：读取未打码的诉求内容（留痕）")
 
 

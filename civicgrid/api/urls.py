@@ -74,6 +74,7 @@ install(api)
 def _mount() -> None:
     # Imported here so that loading the URLconf is what pulls the app routers in.
     from civicgrid.cases.api import router as cases_router
+    from civicgrid.elections.api import router as elections_router
     from civicgrid.geo.api import router as geo_router
     from civicgrid.insights.api import router as insights_router
     from civicgrid.inspections.api import router as inspections_router
@@ -89,6 +90,7 @@ def _mount() -> None:
     api.add_router("/", webhooks_router, auth=TokenAuth("webhooks"))
     api.add_router("/residents", residents_router, auth=TokenAuth("residents"))
     api.add_router("/inspections", inspections_router, auth=TokenAuth("inspections"))
+    api.add_router("/elections", elections_router, auth=TokenAuth("elections"))
 
 
 _mount()

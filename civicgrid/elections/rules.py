@@ -18,6 +18,7 @@ from dataclasses import dataclass, fields, replace
 from fractions import Fraction
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core.errors import InvalidInput
@@ -44,9 +45,30 @@ RULES: dict[str, Rule] = {
         Rule("objection_days", INT, 5, _("对选民名单有异议的，自公布之日起申诉期限（天）"), 1, 30, True),
         Rule("objection_decision_days", INT, 3, _("申诉处理期限（自收到申诉之日起，天）"), 1, 30, True),
         Rule("candidates_days_before", INT, 5, _("正式候选人名单至迟于选举日前公布（天）"), 1, 60, True),
-        Rule("turnout_quorum", SHARE, Fraction(1, 2), _("选举有效：投票人数须超过登记选民（代表）的比例"), Fraction(0), Fraction(1)),
-        Rule("elected_share", SHARE, Fraction(1, 2), _("当选：得票须超过投票数的比例"), Fraction(0), Fraction(1)),
-        Rule("second_round_share", SHARE, Fraction(1, 3), _("另行选举：得票不得少于投票数的比例"), Fraction(0), Fraction(1)),
+        Rule(
+            "turnout_quorum",
+            SHARE,
+            Fraction(1, 2),
+            _("选举有效：投票人数须超过登记选民（代表）的比例"),
+            Fraction(0),
+            Fraction(1),
+        ),
+        Rule(
+            "elected_share",
+            SHARE,
+            Fraction(1, 2),
+            _("当选：得票须超过投票数的比例"),
+            Fraction(0),
+            Fraction(1),
+        ),
+        Rule(
+            "second_round_share",
+            SHARE,
+            Fraction(1, 3),
+            _("另行选举：得票不得少于投票数的比例"),
+            Fraction(0),
+            Fraction(1),
+        ),
         Rule("contest_margin", INT, 1, _("差额选举：候选人至少多于应选名额（人）"), 0, 9, True),
         Rule("voting_age", INT, 18, _("选民年龄（选举日年满，周岁）"), 16, 30, True),
         Rule("proxy_limit", INT, 3, _("每一选民接受委托投票不得超过（人）"), 1, 10, True),
@@ -89,10 +111,13 @@ class Rules:
 
     def check_consistent(self, field_prefix: str = "rules") -> None:
         if self.seats_min > self.seats_max:
-            raise InvalidInput(_("委员会成员人数下限不能大于上限"), {f"{field_prefix}.seats_min": "invalid"})
+            raise InvalidInput(
+                gettext("委员会成员人数下限不能大于上限"), {f"{field_prefix}.seats_min": "invalid"}
+            )
         if self.group_representatives_min > self.group_representatives_max:
             raise InvalidInput(
-                _("居民小组代表人数下限不能大于上限"), {f"{field_prefix}.group_representatives_min": "invalid"}
+                gettext("居民小组代表人数下限不能大于上限"),
+                {f"{field_prefix}.group_representatives_min": "invalid"},
             )
 
     def as_json(self) -> dict[str, Any]:
@@ -138,3 +163,22 @@ def clean_value(key: str, raw: Any, *, field: str = "") -> Any:
             {field: "out_of_range"},
         )
     return value
+
+
+def profile_key(key: str) -> str:
+    return f"elections.{key}"
+
+
+def for_street(street_id: int) -> Rules:
+    """The street profile's rules (profile_settings.py declares the whole-number ones)."""
+    from civicgrid.core import profile
+
+    settings = profile.for_area(street_id)
+    return replace(
+        DEFAULTS, **{key: settings[profile_key(key)] for key, rule in RULES.items() if rule.in_profile}
+    )
+
+
+def for_round(election_round: Any) -> Rules:
+    """A round's effective rules: the street's, then the round's own overrides."""
+    return for_street(election_round.street_id).with_values(election_round.rule_values)

@@ -1,0 +1,5 @@
+"""/api/v1/elections/ — rounds (filled by its part)."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""Pages of the elections app: voters (filled by its part)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
