@@ -26,7 +26,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
@@ -61,6 +61,7 @@ from civicgrid.orgs.models import Unit
 from civicgrid.profiles.actions import save_profile
 from civicgrid.residents.actions import exams as exam_actions
 from civicgrid.residents.models import Flat, Household, LocalCareKind, Person, Visit
+from civicgrid.testing.elections import build_elections
 from civicgrid.testing.factories import box, build_world
 from civicgrid.testing.inspections import build_inspections
 from civicgrid.testing.residents import build_registry
@@ -605,6 +606,7 @@ class ScopeWalk(TestCase):
         cls.add_registry()
         cls.add_inspections()
         cls.add_insights(case_b)
+        cls.add_elections()
 
     @classmethod
     def add_inspections(cls) -> None:
@@ -687,6 +689,29 @@ class ScopeWalk(TestCase):
         report.size = report.file.size
         report.save()
         t.append(track(report, (), report_id=report.pk))
+
+    @classmethod
+    def add_elections(cls) -> None:
+        """The east street's election round (testing.elections): the round, its two elections,
+        the cadre's committee's group, voters, objection, candidates, ballot box, count and
+        member, with marked names. Path parameters: round_id, election_id, group_id, voter_id,
+        objection_id, candidate_id, box_id, count_id, member_id."""
+        east, t = cls.w.east, cls.tracked
+        made = build_elections(east, day=MOMENT.date() + timedelta(days=60), mark=f"{MARK}#")
+        t.append(track(made.round, (made.round.name,), round_id=made.round.pk))
+        for election in made.elections:
+            t.append(track(election, (), election_id=election.pk))
+        t.append(track(made.group, (made.group.name,), group_id=made.group.pk))
+        for voter in made.voters:
+            t.append(track(voter, (voter.name,), voter_id=voter.pk))
+        assert made.objection is not None and made.box is not None and made.count is not None
+        t.append(track(made.objection, (made.objection.statement,), objection_id=made.objection.pk))
+        for candidate in made.candidates:
+            t.append(track(candidate, (candidate.name,), candidate_id=candidate.pk))
+        t.append(track(made.box, (made.box.name,), box_id=made.box.pk))
+        t.append(track(made.count, (made.count.reason,), count_id=made.count.pk))
+        assert made.member is not None
+        t.append(track(made.member, (), member_id=made.member.pk))
 
     @classmethod
     def add_registry(cls) -> None:
