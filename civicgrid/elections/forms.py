@@ -19,7 +19,6 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class RoundForm(forms.Form):
-    # lint: allow-unrestricted (no rows: __init__ sets the streets the reader may organise)
     street = forms.ModelChoiceField(label=_("街道"), queryset=Area.objects.none())
     name = forms.CharField(label=_("届次名称"), max_length=60, help_text=_("如“2026 换届”"))
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
@@ -47,11 +46,12 @@ class OverrideForm(forms.Form):
     value = forms.CharField(
         label=_("调整为"), max_length=20, help_text=_("整数；比例写作分数（如 2/3）或小数")
     )
-    reason = forms.CharField(label=_("调整理由（依据的文件、会议）"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("调整理由（依据的文件、会议）"), widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class AddElectionForm(forms.Form):
-    # lint: allow-unrestricted (no rows: __init__ sets the round's committees without an election)
     area = forms.ModelChoiceField(label=_("居委会（居民区）"), queryset=Area.objects.none())
     method = forms.ChoiceField(label=_("选举方式"), choices=Method.choices, initial=Method.DIRECT)
     seats = forms.IntegerField(label=_("应选名额"), initial=7, min_value=1, max_value=30)

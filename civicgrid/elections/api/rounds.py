@@ -196,7 +196,8 @@ def round_out(election_round: ElectionRound) -> dict[str, Any]:
 
 def _counts(rows: list[overview.Row]) -> list[dict[str, Any]]:
     return [
-        {"status": status, "label": str(label), "count": n} for status, label, n in overview.status_counts(rows)
+        {"status": status, "label": str(label), "count": n}
+        for status, label, n in overview.status_counts(rows)
     ]
 
 
@@ -264,7 +265,9 @@ def election_out(row: overview.Row, user: Any = None) -> dict[str, Any]:
     summary="换届届次",
     operation_id="elections_list_rounds",
 )
-def list_rounds(request: Any, page: PageNumber = 1, page_size: PageSize = DEFAULT_PAGE_SIZE) -> dict[str, Any]:
+def list_rounds(
+    request: Any, page: PageNumber = 1, page_size: PageSize = DEFAULT_PAGE_SIZE
+) -> dict[str, Any]:
     """The rounds the caller may see, newest first."""
     return paginate(_rounds(request.auth), page, page_size, round_out)
 
@@ -409,4 +412,3 @@ def election_action(
     after = _election(user, election_id)
     response["ETag"] = etag(after)
     return election_out(overview.rows([after])[0], user)
-

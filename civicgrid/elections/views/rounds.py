@@ -30,7 +30,11 @@ from ..models import Election, ElectionRound
 from ..workflow import ELECTIONS
 
 VIEW = "elections.view"
-EVENT_LABELS = {CREATE: gettext_lazy("创建届次"), ADD: gettext_lazy("列入本届选举"), OVERRIDE: gettext_lazy("调整选举规则")}
+EVENT_LABELS = {
+    CREATE: gettext_lazy("创建届次"),
+    ADD: gettext_lazy("列入本届选举"),
+    OVERRIDE: gettext_lazy("调整选举规则"),
+}
 
 
 def _round(request: HttpRequest, pk: int) -> ElectionRound:
@@ -40,7 +44,11 @@ def _round(request: HttpRequest, pk: int) -> ElectionRound:
 
 
 def _elections(request: HttpRequest, election_round: ElectionRound) -> Any:
-    return Election.objects.restrict(request.user, Action.VIEW).filter(round=election_round).order_by("area__code")
+    return (
+        Election.objects.restrict(request.user, Action.VIEW)
+        .filter(round=election_round)
+        .order_by("area__code")
+    )
 
 
 @login_required
@@ -199,7 +207,9 @@ def history(election: Election) -> list[dict[str, Any]]:
     return [
         {
             "at": e.at,
-            "label": ELECTIONS.label(e.action) if e.action in ELECTIONS else EVENT_LABELS.get(e.action, e.action),
+            "label": ELECTIONS.label(e.action)
+            if e.action in ELECTIONS
+            else EVENT_LABELS.get(e.action, e.action),
             "actor": e.actor_label or _("系统"),
             "note": e.payload.get("note", ""),
         }
