@@ -12,6 +12,13 @@ class RoundQuerySet(RestrictedQuerySet):
     permissions = {Action.VIEW: VIEW, Action.ADD: MANAGE, Action.CHANGE: MANAGE, Action.DELETE: MANAGE}
 
 
+class RoundPartQuerySet(RestrictedQuerySet):
+    """Rows of the round itself (its rule overrides): seen with the round, kept by the office.
+    No election to narrow by, so a cadre sees them like the round (their street's)."""
+
+    permissions = RoundQuerySet.permissions
+
+
 class ElectionQuerySet(RestrictedQuerySet):
     # CHANGE: the machine's table says who takes which step.
     permissions = {Action.VIEW: VIEW, Action.ADD: MANAGE, Action.CHANGE: VIEW, Action.DELETE: MANAGE}

@@ -185,6 +185,12 @@ ROUTES = {
     "api/v1/residents/persons/<person_id>/reveal": "residents.person",
     "api/v1/residents/persons/<person_id>/care-tags": "residents.person",
     "api/v1/residents/care-tags/<tag_id>/end": "residents.caretag",
+    # elections: rounds and the timeline
+    "api/v1/elections/rounds/<round_id>": "elections.electionround",
+    "api/v1/elections/rounds/<round_id>/rules": "elections.electionround",
+    "api/v1/elections/rounds/<round_id>/board": "elections.electionround",
+    "api/v1/elections/elections/<election_id>": "elections.election",
+    "api/v1/elections/elections/<election_id>/actions/<action>": "elections.election",
     # inspections: orders
     "inspections/orders/<number>/": "inspections.order",
     "inspections/orders/<number>/act/<action>/": "inspections.order",
@@ -242,6 +248,13 @@ ROUTES = {
     "inspections/plans/<pk>/": "inspections.plan",
     "inspections/tasks/<pk>/": "inspections.task",
     "inspections/tasks/<pk>/act/<action>/": "inspections.task",
+    # elections: rounds and the timeline
+    "elections/rounds/<pk>/": "elections.electionround",
+    "elections/rounds/<pk>/rules/": "elections.electionround",
+    "elections/rounds/<pk>/elections/": "elections.electionround",
+    "elections/rounds/<pk>/board/": "elections.electionround",
+    "elections/<pk>/": "elections.election",
+    "elections/<pk>/act/<action>/": "elections.election",
     "inspections/m/tasks/<pk>/inspect/": "inspections.task",
     "inspections/m/places/<pk>/inspect/": "inspections.place",
     "inspections/records/<pk>/": "inspections.inspection",

@@ -13,7 +13,7 @@ from civicgrid.core.models import AuditedModel
 from civicgrid.geo.models import Area
 
 from ..choices import ElectionStatus, Method, Step
-from ..querysets import ElectionPartQuerySet, ElectionQuerySet, RoundQuerySet
+from ..querysets import ElectionPartQuerySet, ElectionQuerySet, RoundPartQuerySet, RoundQuerySet
 
 
 class ElectionRound(AuditedModel):
@@ -72,7 +72,7 @@ class RuleOverride(models.Model):
     )
     set_at = ClockDateTimeField(_("调整时间"), auto_now_add=True)
 
-    objects = ElectionPartQuerySet.as_manager()
+    objects = RoundPartQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("规则调整记录")
