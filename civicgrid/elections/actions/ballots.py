@@ -290,7 +290,7 @@ def _positions(election: Election, elected: list[Candidate]) -> dict[int, str]:
     """The position each elected candidate takes: the one they stood for while its places are
     free (one chair, `election.vice_chairs` vice-chairs, counting those elected in earlier
     ballots), in order of votes; beyond that they serve as members."""
-    places = {Position.CHAIR: 1, Position.VICE_CHAIR: election.vice_chairs}
+    places: dict[str, int] = {Position.CHAIR: 1, Position.VICE_CHAIR: election.vice_chairs}
     for taken in election.members.values_list("position", flat=True):
         if taken in places:
             places[taken] -= 1

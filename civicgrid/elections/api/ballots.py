@@ -284,20 +284,17 @@ def confirm(request: Any, election_id: int, payload: ConfirmIn) -> dict[str, Any
 
 
 @router.post(
-    "/{election_id}/candidates/{candidate_id}/withdraw",
+    "/candidates/{candidate_id}/withdraw",
     response={200: CandidateOut, **WRITE_ERRORS},
     summary="候选人退出",
     operation_id="elections_withdraw_candidate",
 )
-def withdraw(request: Any, election_id: int, candidate_id: int, payload: WithdrawIn) -> dict[str, Any]:
+def withdraw(request: Any, candidate_id: int, payload: WithdrawIn) -> dict[str, Any]:
     user = request.auth
-    election = _election(user, election_id)
-    candidate = (
-        Candidate.objects.restrict(user, Action.VIEW)
-        .filter(election=election)
-        .filter(pk=candidate_id)
-        .first()
-    )
+    if not capabilities.may(user, "elections.view"):
+        raise Forbidden("你的角色不能查看换届选举")
+    visible = Candidate.objects.restrict(user, Action.VIEW)
+    candidate = visible.filter(pk=candidate_id).first() if 0 < candidate_id <= MAX_ID else None
     if candidate is None:
         raise NotFound("候选人不存在")
     with acting_as(user, "api"):

@@ -131,9 +131,11 @@ def candidates_confirm(request: HttpRequest, election_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def candidate_withdraw(request: HttpRequest, election_id: int, candidate_id: int) -> HttpResponse:
-    election = _election(request, election_id)
-    candidate = get_object_or_404(_candidates(request, election), pk=candidate_id)
+def candidate_withdraw(request: HttpRequest, candidate_id: int) -> HttpResponse:
+    require(request.user, "elections.view")
+    qs = Candidate.objects.restrict(request.user, Action.VIEW).select_related("election")
+    candidate = get_object_or_404(qs, pk=candidate_id)
+    election = candidate.election
     try:
         withdraw_candidate(request.user, candidate, reason=request.POST.get("reason", ""))
     except ActionError as exc:
@@ -292,7 +294,7 @@ urlpatterns = [
     path("<int:election_id>/candidates/", candidates, name="candidates"),
     path("<int:election_id>/candidates/confirm/", candidates_confirm, name="candidates_confirm"),
     path(
-        "<int:election_id>/candidates/<int:candidate_id>/withdraw/",
+        "candidates/<int:candidate_id>/withdraw/",
         candidate_withdraw,
         name="candidate_withdraw",
     ),
