@@ -232,6 +232,15 @@ class BallotPagesTests(TestCase):
         )
         self.assertEqual(response.status_code, 201, response.content)
         self.assertEqual(response.json()["ballot"], 2)
+        # Voting has begun: a candidate can no longer withdraw.
+        candidate = Candidate.objects.get(election=self.election, name=listed[0])
+        response = self.client.post(
+            f"/api/v1/elections/candidates/{candidate.pk}/withdraw",
+            {"reason": "本人申请"},
+            content_type="application/json",
+            **auth,
+        )
+        self.assertEqual(response.status_code, 409)
         pdf = self.client.get(f"{base}/results.pdf", **auth)
         self.assertIn("选举结果公告", text_of(pdf.content))
         # Another street's token sees no such election.
