@@ -65,9 +65,9 @@ def build_elections(
     out = ElectionSet(round=election_round, elections=elections, group=group)
     for i, (name, sex, born) in enumerate(
         (
-            ("周选民", "1", date(1960, 1, 2)),
-            ("吴选民", "2", date(1985, 7, 9)),
-            ("郑选民", "1", date(2001, 3, 3)),
+            ("周选民", "M", date(1960, 1, 2)),
+            ("吴选民", "F", date(1985, 7, 9)),
+            ("郑选民", "M", date(2001, 3, 3)),
         )
     ):
         out.voters.append(

@@ -102,7 +102,8 @@ class BallotPagesTests(TestCase):
         for name in first.second_round:
             self.assertIn(name, text)
         response = self.client.get(reverse("elections:district_report_pdf", args=[self.election.pk]))
-        text = text_of(response.content)
+        # Long lines wrap in the PDF: the reason is looked for in the text without line breaks.
+        text = text_of(response.content).replace("\n", "")
         for expected in (
             "选举结果报告单",
             self.election.round.name.replace(" ", ""),
