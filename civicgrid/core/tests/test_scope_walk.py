@@ -185,6 +185,8 @@ ROUTES = {
     "api/v1/residents/persons/<person_id>/reveal": "residents.person",
     "api/v1/residents/persons/<person_id>/care-tags": "residents.person",
     "api/v1/residents/care-tags/<tag_id>/end": "residents.caretag",
+    # elections: statistics
+    "api/v1/elections/rounds/<round_id>/statistics": "elections.electionround",
     # inspections: orders
     "inspections/orders/<number>/": "inspections.order",
     "inspections/orders/<number>/act/<action>/": "inspections.order",
@@ -242,6 +244,8 @@ ROUTES = {
     "inspections/plans/<pk>/": "inspections.plan",
     "inspections/tasks/<pk>/": "inspections.task",
     "inspections/tasks/<pk>/act/<action>/": "inspections.task",
+    # elections: statistics
+    "elections/rounds/<round_id>/statistics/": "elections.electionround",
     "inspections/m/tasks/<pk>/inspect/": "inspections.task",
     "inspections/m/places/<pk>/inspect/": "inspections.place",
     "inspections/records/<pk>/": "inspections.inspection",
