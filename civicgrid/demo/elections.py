@@ -116,8 +116,10 @@ class Street:
 
     def targets(self) -> list[tuple[Area, str, str]]:
         """(area, the step it stands at, method) for every committee."""
-        out = []
+        out: list[tuple[Area, str, str]] = []
         for i, area in enumerate(self.areas):
+            status: str
+            method: str
             if i == 0:
                 status, method = S.REPORTED, Method.DIRECT
             else:
@@ -181,9 +183,10 @@ class Committee:
         with clock.at(at(day, hour)):
             self.election = ELECTION_FRAME.run(self.election.pk, action, self.actor, params)
 
-    def at_day(self, day: date, hour: int, do: Callable[[], Any]) -> Any:
+    def at_day[T](self, day: date, hour: int, do: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """`do(*args, **kwargs)` as at `hour` of `day`."""
         with clock.at(at(day, hour)):
-            return do()
+            return do(*args, **kwargs)
 
     def walk(self, target: str) -> None:
         self.target = target
@@ -211,12 +214,11 @@ class Committee:
             self.at_day(
                 self.s.today - timedelta(days=2),
                 10,
-                lambda: ELECTION_FRAME.run(
-                    self.election.pk,
-                    "defer",
-                    self.actor,
-                    {"note": gettext("该居民区列入旧区改造征收范围，经区民政局同意暂缓选举")},
-                ),
+                ELECTION_FRAME.run,
+                self.election.pk,
+                "defer",
+                self.actor,
+                {"note": gettext("该居民区列入旧区改造征收范围，经区民政局同意暂缓选举")},
             )
         elif target == S.LISTED:
             self.nominees(confirm=False)
@@ -236,25 +238,24 @@ class Committee:
             self.at_day(
                 day,
                 8,
-                lambda n=n, part=part: voters.create_group(
-                    self.actor,
-                    self.election,
-                    number=n + 1,
-                    name=gettext("第%d居民小组") % (n + 1),
-                    buildings=part,
-                ),
+                voters.create_group,
+                self.actor,
+                self.election,
+                number=n + 1,
+                name=gettext("第%d居民小组") % (n + 1),
+                buildings=part,
             )
 
     def register(self) -> None:
         day = self.plan[Step.REGISTRATION_OPENED]
-        self.at_day(day, 10, lambda: voters.build_register(self.actor, self.election))
+        self.at_day(day, 10, voters.build_register, self.actor, self.election)
         if self.election.method == Method.REPRESENTATIVE:
             for group in self.election.groups.all():
                 listed = list(group.voters.filter(status=VoterStatus.LISTED).order_by("pk"))
                 for voter in self.rng.sample(
                     listed, min(len(listed), self.rng.randint(*volume.ELECTION_GROUP_REPS))
                 ):
-                    self.at_day(day, 11, lambda v=voter: voters.set_representative(self.actor, v, group=True))
+                    self.at_day(day, 11, voters.set_representative, self.actor, voter, group=True)
         households = Household.objects.filter(
             flat__building__residential_area_id=self.election.area_id, moved_out__isnull=True
         ).count()
@@ -262,9 +263,11 @@ class Committee:
             self.at_day(
                 day,
                 15,
-                lambda: voters.record_mailing(
-                    self.actor, self.election, kind=MailingKind.LETTER, sent=households
-                ),
+                voters.record_mailing,
+                self.actor,
+                self.election,
+                kind=MailingKind.LETTER,
+                sent=households,
             )
 
     def publish(self) -> None:
@@ -275,9 +278,12 @@ class Committee:
             self.at_day(
                 day,
                 15,
-                lambda: voters.record_mailing(
-                    self.actor, self.election, kind=MailingKind.NOTICE, sent=sent, receipts=receipts
-                ),
+                voters.record_mailing,
+                self.actor,
+                self.election,
+                kind=MailingKind.NOTICE,
+                sent=sent,
+                receipts=receipts,
             )
         self.objections(day)
 
@@ -303,25 +309,23 @@ class Committee:
             objection = self.at_day(
                 filed,
                 10,
-                lambda: voters.file_objection(
-                    self.actor,
-                    self.election,
-                    kind=ObjectionKind.OMITTED,
-                    filer_name=omitted.name,
-                    subject_name=omitted.name,
-                    subject_person=omitted,
-                    statement=gettext("本人在本居住地区居住一年以上，申请参加选举"),
-                ),
+                voters.file_objection,
+                self.actor,
+                self.election,
+                kind=ObjectionKind.OMITTED,
+                filer_name=omitted.name,
+                subject_name=omitted.name,
+                subject_person=omitted,
+                statement=gettext("本人在本居住地区居住一年以上，申请参加选举"),
             )
             self.at_day(
                 decide_on,
                 10,
-                lambda: OBJECTION_FRAME.run(
-                    objection.pk,
-                    "uphold",
-                    self.actor,
-                    {"decision": gettext("经核实，本人申请参加选举，列入名单")},
-                ),
+                OBJECTION_FRAME.run,
+                objection.pk,
+                "uphold",
+                self.actor,
+                {"decision": gettext("经核实，本人申请参加选举，列入名单")},
             )
         if listed:
             voter = listed[self.rng.randrange(len(listed))]
@@ -331,23 +335,24 @@ class Committee:
             objection = self.at_day(
                 when,
                 11,
-                lambda: voters.file_objection(
-                    self.actor,
-                    self.election,
-                    kind=ObjectionKind.WRONG_DETAILS,
-                    filer_name=voter.name,
-                    subject_name=voter.name,
-                    subject_voter=voter,
-                    statement=gettext("名单上本人的居民小组登记有误"),
-                ),
+                voters.file_objection,
+                self.actor,
+                self.election,
+                kind=ObjectionKind.WRONG_DETAILS,
+                filer_name=voter.name,
+                subject_name=voter.name,
+                subject_voter=voter,
+                statement=gettext("名单上本人的居民小组登记有误"),
             )
             if not pending:
                 self.at_day(
                     decide_on,
                     11,
-                    lambda: OBJECTION_FRAME.run(
-                        objection.pk, "reject", self.actor, {"decision": gettext("经核实，登记信息无误")}
-                    ),
+                    OBJECTION_FRAME.run,
+                    objection.pk,
+                    "reject",
+                    self.actor,
+                    {"decision": gettext("经核实，登记信息无误")},
                 )
 
     # ------------------------------------------------------------------ candidates and the vote
@@ -378,18 +383,17 @@ class Committee:
                 self.at_day(
                     day,
                     10,
-                    lambda v=voter, p=position: ballots.nominate(
-                        self.actor,
-                        election,
-                        name=v.name,
-                        position=p,
-                        voter=v,
-                        nominated_by=gettext("选民联名提名"),
-                    ),
+                    ballots.nominate,
+                    self.actor,
+                    election,
+                    name=voter.name,
+                    position=position,
+                    voter=voter,
+                    nominated_by=gettext("选民联名提名"),
                 )
             )
         if confirm:
-            self.at_day(day, 16, lambda: ballots.confirm_candidates(self.actor, election, made))
+            self.at_day(day, 16, ballots.confirm_candidates, self.actor, election, made)
         return made
 
     def candidates(self) -> None:
@@ -410,9 +414,12 @@ class Committee:
                 self.at_day(
                     day,
                     10,
-                    lambda g=giver, t=taker, i=i: voters.record_proxy(
-                        self.actor, election, principal=g, proxy=t, document=f"WT-{election.pk}-{i + 1:03d}"
-                    ),
+                    voters.record_proxy,
+                    self.actor,
+                    election,
+                    principal=giver,
+                    proxy=taker,
+                    document=f"WT-{election.pk}-{i + 1:03d}",
                 )
                 proxies += 1
         cast = max(int(len(electorate) * self.rng.uniform(*volume.ELECTION_TURNOUT)), proxies + 1)
@@ -434,9 +441,15 @@ class Committee:
             self.at_day(
                 day,
                 15,
-                lambda k=kind, n=name, c=ballots_cast, i=invalid, v=votes: ballots.record_box(
-                    self.actor, election, kind=k, name=n, issued=c, cast=c, invalid=i, votes=v
-                ),
+                ballots.record_box,
+                self.actor,
+                election,
+                kind=kind,
+                name=name,
+                issued=ballots_cast,
+                cast=ballots_cast,
+                invalid=invalid,
+                votes=votes,
             )
 
     def votes(self, names: list[str], valid: int, seats: int) -> dict[str, int]:

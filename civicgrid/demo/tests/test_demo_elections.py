@@ -119,7 +119,9 @@ class DemoElectionsTests(TestCase):
             self.assertTrue(finished.candidates.filter(is_write_in=True).exists())
             done = dict(finished.milestones.values_list("step", "done_on"))
             self.assertEqual(done[Step.ELECTION_DAY], finished.election_day)
-            self.assertLess(done[Step.RESULTS_REPORTED], self.load_day)
+            reported = done[Step.RESULTS_REPORTED]
+            assert reported is not None
+            self.assertLess(reported, self.load_day)
 
     def test_statistics_of_the_demo(self) -> None:
         for election_round in self.rounds:
