@@ -219,3 +219,36 @@ SWEEP_FINDINGS: dict[str, float] = {"clean": 95, "suspected": 2, "group_rent": 3
 SWEEP_NO_ACCESS_EVERY = 9
 SWEEP_DAYS = 60
 SWEEP_BUILDING_SHARE = 0.6
+
+# Residents' committee elections (demo/elections.py, seed 001: 16 committees, 13 by all voters or
+# household representatives, 3 by residents' group representatives). Each street's round has
+# one committee per residential area; the methods in this order, the rest by all voters.
+ELECTION_METHODS: tuple[str, ...] = ("representative", "household", "representative", "household")
+# Where the committees stand on the load day, from the area after the finished one on (the
+# others wait to be prepared); a couple deferred for 旧区改造 where the street has enough areas.
+ELECTION_STEPS: tuple[str, ...] = (
+    "nominated",
+    "listed",
+    "registered",
+    "registering",
+    "deferred",
+    "groups",
+    "committee",
+    "deferred",
+)
+# Seats of a committee (5–9) by its number of voters: a large committee elects more.
+ELECTION_SEATS = ((600, 7), (0, 5))
+# Official candidates beyond the seats (差额), residents' groups per committee, group
+# representatives per group.
+ELECTION_EXTRA_CANDIDATES = (1, 2)
+ELECTION_GROUPS = (3, 5)
+ELECTION_GROUP_REPS = (2, 3)
+# Election day: share of the electorate voting, of the ballots invalid; the ballots in the
+# mobile box (流动票箱, for the old and the sick) and cast by proxies (委托, at most 3 each).
+ELECTION_TURNOUT = (0.86, 0.95)
+ELECTION_INVALID = (0.005, 0.02)
+ELECTION_MOBILE = 0.12
+ELECTION_PROXIES = 4
+# Letters to every household (告居民书); notices with receipts (选举通知书和回执) to every voter,
+# with this share of receipts returned.
+ELECTION_RECEIPTS = (0.82, 0.96)

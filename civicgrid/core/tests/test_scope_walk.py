@@ -199,6 +199,8 @@ ROUTES = {
     "api/v1/elections/<election_id>/counts": "elections.election",
     "api/v1/elections/<election_id>/members": "elections.election",
     "api/v1/elections/<election_id>/results.pdf": "elections.election",
+    # elections: statistics
+    "api/v1/elections/rounds/<round_id>/statistics": "elections.electionround",
     # inspections: orders
     "inspections/orders/<number>/": "inspections.order",
     "inspections/orders/<number>/act/<action>/": "inspections.order",
@@ -271,6 +273,8 @@ ROUTES = {
     "elections/<election_id>/ballots/count/": "elections.election",
     "elections/<election_id>/results.pdf": "elections.election",
     "elections/<election_id>/district-report.pdf": "elections.election",
+    # elections: statistics
+    "elections/rounds/<round_id>/statistics/": "elections.electionround",
     "inspections/m/tasks/<pk>/inspect/": "inspections.task",
     "inspections/m/places/<pk>/inspect/": "inspections.place",
     "inspections/records/<pk>/": "inspections.inspection",

@@ -13,6 +13,7 @@ from civicgrid.core.choices import Role
 from civicgrid.demo import volume
 from civicgrid.demo.builder import DEMO_PASSWORD, DemoError, DemoPlan, build_plan, load_plan
 from civicgrid.demo.cases import DEMO_SOURCE, demo_days, load_cases
+from civicgrid.demo.elections import load_elections
 from civicgrid.demo.exams import load_exams
 from civicgrid.demo.insights import load_insights
 from civicgrid.demo.inspections import load_inspections
@@ -88,11 +89,13 @@ class Command(BaseCommand):
             # The registry and its year of visits (skipped for a street that has one).
             registry = None if options["no_cases"] else load_registry(plan, options["residents_per_street"])
             # The two 知情 examination rounds of the demo's year, on the registry.
-            inspections = None
+            inspections = elections = None
             if registry is not None and options["residents_per_street"]:
                 load_exams(plan)
                 # Safety inspections and group renting, on the registry's flats.
                 inspections = load_inspections(plan)
+                # The residents' committee elections of the street's round, on the registry.
+                elections = load_elections(plan)
             # The dashboard's root-cause stories, plans, hot topics and reports, on all of the above.
             insights = load_insights(plan) if cases is not None and per_street else None
         if quiet:
@@ -144,6 +147,7 @@ class Command(BaseCommand):
             (cases.created if cases else 0)
             + (registry.created if registry else 0)
             + (inspections.created if inspections else 0)
+            + (elections or 0)
             + (insights.created if insights else 0)
         )
         if report.changed or added:
