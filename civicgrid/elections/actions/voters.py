@@ -4,7 +4,7 @@ registry, additions (补充登记) and strikes, household and group representati
 (workflow.OBJECTIONS: uphold/reject), proxies (委托投票), letters and notices (告居民书、选举
 通知书和回执). Each call is one transaction with its event (core.events) and audit rows."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -186,7 +186,9 @@ def build_register(actor: Any, election: Any) -> dict[str, int]:
         kept = 0
         for person in register.eligible_persons(election):
             seen.add(person.pk)
-            group_id = groups.get(person.household.flat.building_id)
+            household = person.household
+            assert household is not None  # eligible_persons() lists members of households only
+            group_id = groups.get(household.flat.building_id)
             voter = existing.get(person.pk)
             if voter is None:
                 added.append(
@@ -260,7 +262,7 @@ def _choose_household_reps(election: Election) -> int:
     return len(chosen)
 
 
-def _rep_rank(voter: Voter, heads: dict[int, int | None]) -> tuple[bool, date, int]:
+def _rep_rank(voter: Voter, heads: Mapping[int, int | None]) -> tuple[bool, date, int]:
     is_head = voter.person_id is not None and heads.get(voter.household_id) == voter.person_id  # type: ignore[arg-type]
     return (not is_head, voter.birth_date or date.max, voter.pk)
 

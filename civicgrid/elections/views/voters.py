@@ -90,7 +90,9 @@ class VoterFilter(forms.Form):
 
     def __init__(self, *args: Any, groups: list[ResidentsGroup], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["group"].choices = [
+        field = self.fields["group"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
             ("", _("全部")),
             *((str(g.pk), str(g)) for g in groups),
             ("none", _("未划分居民小组")),
@@ -156,7 +158,9 @@ class VoterForm(forms.Form):
 
     def __init__(self, *args: Any, groups: list[ResidentsGroup], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["group"].choices = [("", "—"), *((str(g.pk), str(g)) for g in groups)]
+        field = self.fields["group"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "—"), *((str(g.pk), str(g)) for g in groups)]
 
 
 @login_required
@@ -245,7 +249,9 @@ class GroupForm(forms.Form):
 
     def __init__(self, *args: Any, buildings: list[Building], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["buildings"].choices = [(str(b.pk), b.address) for b in buildings]
+        field = self.fields["buildings"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(str(b.pk), b.address) for b in buildings]
 
 
 @login_required
