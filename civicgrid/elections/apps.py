@@ -12,5 +12,5 @@ class ElectionsConfig(AppConfig):
     def ready(self) -> None:
         # The frames' bodies register themselves when their modules load: load them with the
         # app, so the pages and the API offer every action whatever was imported first.
-        for module in ("elections", "ballots"):
+        for module in ("elections", "voters", "ballots"):
             import_module(f"{__package__}.actions.{module}")

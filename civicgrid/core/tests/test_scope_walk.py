@@ -201,6 +201,18 @@ ROUTES = {
     "api/v1/elections/<election_id>/results.pdf": "elections.election",
     # elections: statistics
     "api/v1/elections/rounds/<round_id>/statistics": "elections.electionround",
+    # elections: voters
+    "api/v1/elections/elections/<election_id>/groups": "elections.election",
+    "api/v1/elections/elections/<election_id>/voters": "elections.election",
+    "api/v1/elections/elections/<election_id>/build-register": "elections.election",
+    "api/v1/elections/elections/<election_id>/voter-list.pdf": "elections.election",
+    "api/v1/elections/elections/<election_id>/objections": "elections.election",
+    "api/v1/elections/elections/<election_id>/proxies": "elections.election",
+    "api/v1/elections/elections/<election_id>/mailings": "elections.election",
+    "api/v1/elections/voters/<voter_id>/strike": "elections.voter",
+    "api/v1/elections/voters/<voter_id>/representative": "elections.voter",
+    "api/v1/elections/objections/<objection_id>": "elections.objection",
+    "api/v1/elections/objections/<objection_id>/actions/<action>": "elections.objection",
     # inspections: orders
     "inspections/orders/<number>/": "inspections.order",
     "inspections/orders/<number>/act/<action>/": "inspections.order",
@@ -275,6 +287,19 @@ ROUTES = {
     "elections/<election_id>/district-report.pdf": "elections.election",
     # elections: statistics
     "elections/rounds/<round_id>/statistics/": "elections.electionround",
+    # elections: voters
+    "elections/<election_id>/voters/": "elections.election",
+    "elections/<election_id>/voters/build/": "elections.election",
+    "elections/<election_id>/voters/add/": "elections.election",
+    "elections/<election_id>/voter-list.pdf": "elections.election",
+    "elections/voters/<voter_id>/strike/": "elections.voter",
+    "elections/voters/<voter_id>/representative/": "elections.voter",
+    "elections/<election_id>/groups/": "elections.election",
+    "elections/<election_id>/objections/": "elections.election",
+    "elections/objections/<objection_id>/": "elections.objection",
+    "elections/objections/<objection_id>/act/<action>/": "elections.objection",
+    "elections/<election_id>/proxies/": "elections.election",
+    "elections/<election_id>/mailings/": "elections.election",
     "inspections/m/tasks/<pk>/inspect/": "inspections.task",
     "inspections/m/places/<pk>/inspect/": "inspections.place",
     "inspections/records/<pk>/": "inspections.inspection",
