@@ -4,7 +4,17 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 # The API apps a scope can name (`<app>:read` / `<app>:write`).
-API_APPS = ("cases", "geo", "orgs", "insights", "open311", "webhooks", "residents", "inspections", "elections")
+API_APPS = (
+    "cases",
+    "geo",
+    "orgs",
+    "insights",
+    "open311",
+    "webhooks",
+    "residents",
+    "inspections",
+    "elections",
+)
 
 
 class ApiScope(models.TextChoices):
