@@ -192,13 +192,13 @@ ROUTES = {
     "api/v1/elections/elections/<election_id>": "elections.election",
     "api/v1/elections/elections/<election_id>/actions/<action>": "elections.election",
     # elections: ballots
-    "api/v1/elections/<election_id>/candidates": "elections.election",
-    "api/v1/elections/<election_id>/candidates/confirm": "elections.election",
+    "api/v1/elections/elections/<election_id>/candidates": "elections.election",
+    "api/v1/elections/elections/<election_id>/candidates/confirm": "elections.election",
     "api/v1/elections/candidates/<candidate_id>/withdraw": "elections.candidate",
-    "api/v1/elections/<election_id>/boxes": "elections.election",
-    "api/v1/elections/<election_id>/counts": "elections.election",
-    "api/v1/elections/<election_id>/members": "elections.election",
-    "api/v1/elections/<election_id>/results.pdf": "elections.election",
+    "api/v1/elections/elections/<election_id>/boxes": "elections.election",
+    "api/v1/elections/elections/<election_id>/counts": "elections.election",
+    "api/v1/elections/elections/<election_id>/members": "elections.election",
+    "api/v1/elections/elections/<election_id>/results.pdf": "elections.election",
     # elections: statistics
     "api/v1/elections/rounds/<round_id>/statistics": "elections.electionround",
     # elections: voters

@@ -10,10 +10,9 @@ from django.http import HttpResponse
 from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
-from civicgrid.core import capabilities
 from civicgrid.core.audit import acting_as
 from civicgrid.core.choices import Action
-from civicgrid.core.errors import Forbidden, InvalidInput, NotFound
+from civicgrid.core.errors import InvalidInput
 from civicgrid.core.inputs import MAX_ID
 from civicgrid.core.pagination import DEFAULT_PAGE_SIZE, PageNumber, PageOut, PageSize, paginate
 from civicgrid.core.rest import READ_ERRORS, WRITE_ERRORS, LocalDateTime
@@ -21,7 +20,8 @@ from civicgrid.core.rest import READ_ERRORS, WRITE_ERRORS, LocalDateTime
 from .. import results
 from ..actions.ballots import confirm_candidates, nominate, record_box, withdraw_candidate
 from ..choices import BoxKind, CandidateStatus, Position
-from ..models import BallotBox, Candidate, Count, Election, Member, Voter
+from ..models import BallotBox, Candidate, Count, Member, Voter
+from .common import election_of, one, visible
 
 router = Router()
 
@@ -140,19 +140,6 @@ class MemberPage(PageOut):
     results: list[MemberOut]
 
 
-def _election(user: Any, election_id: int) -> Election:
-    if not capabilities.may(user, "elections.view"):
-        raise Forbidden("你的角色不能查看换届选举")
-    found = (
-        Election.objects.restrict(user, Action.VIEW).filter(pk=election_id).first()
-        if 0 < election_id <= MAX_ID
-        else None
-    )
-    if found is None:
-        raise NotFound("选举不存在或不在你的管辖范围内")
-    return found
-
-
 def candidate_out(c: Candidate) -> dict[str, Any]:
     return {
         "id": c.pk,
@@ -217,7 +204,7 @@ def member_out(m: Member) -> dict[str, Any]:
 
 
 @router.get(
-    "/{election_id}/candidates",
+    "/elections/{election_id}/candidates",
     response={200: CandidatePage, **READ_ERRORS},
     summary="候选人",
     operation_id="elections_list_candidates",
@@ -228,14 +215,14 @@ def list_candidates(
     user = request.auth
     qs = (
         Candidate.objects.restrict(user, Action.VIEW)
-        .filter(election=_election(user, election_id))
+        .filter(election=election_of(user, election_id))
         .order_by("is_write_in", "id")
     )
     return paginate(qs, page, page_size, candidate_out)
 
 
 @router.post(
-    "/{election_id}/candidates",
+    "/elections/{election_id}/candidates",
     response={201: CandidateOut, **WRITE_ERRORS},
     summary="提名候选人",
     operation_id="elections_nominate",
@@ -243,7 +230,7 @@ def list_candidates(
 def create_candidate(request: Any, election_id: int, payload: NominateIn) -> Status[dict[str, Any]]:
     """A nominee (while the voter list is published). `voter` links the register's entry."""
     user = request.auth
-    election = _election(user, election_id)
+    election = election_of(user, election_id)
     voter = None
     if payload.voter is not None:
         voter = Voter.objects.restrict(user, Action.VIEW).filter(pk=payload.voter, election=election).first()
@@ -264,14 +251,14 @@ def create_candidate(request: Any, election_id: int, payload: NominateIn) -> Sta
 
 
 @router.post(
-    "/{election_id}/candidates/confirm",
+    "/elections/{election_id}/candidates/confirm",
     response={200: ConfirmOut, **WRITE_ERRORS},
     summary="确定正式候选人",
     operation_id="elections_confirm_candidates",
 )
 def confirm(request: Any, election_id: int, payload: ConfirmIn) -> dict[str, Any]:
     user = request.auth
-    election = _election(user, election_id)
+    election = election_of(user, election_id)
     chosen = list(
         Candidate.objects.restrict(user, Action.VIEW)
         .filter(election=election)
@@ -291,18 +278,13 @@ def confirm(request: Any, election_id: int, payload: ConfirmIn) -> dict[str, Any
 )
 def withdraw(request: Any, candidate_id: int, payload: WithdrawIn) -> dict[str, Any]:
     user = request.auth
-    if not capabilities.may(user, "elections.view"):
-        raise Forbidden("你的角色不能查看换届选举")
-    visible = Candidate.objects.restrict(user, Action.VIEW)
-    candidate = visible.filter(pk=candidate_id).first() if 0 < candidate_id <= MAX_ID else None
-    if candidate is None:
-        raise NotFound("候选人不存在")
+    candidate = one(visible(user, Candidate), candidate_id, "候选人不存在或不在你的管辖范围内")
     with acting_as(user, "api"):
         return candidate_out(withdraw_candidate(user, candidate, reason=payload.reason))
 
 
 @router.get(
-    "/{election_id}/boxes",
+    "/elections/{election_id}/boxes",
     response={200: BoxPage, **READ_ERRORS},
     summary="票箱及得票",
     operation_id="elections_list_boxes",
@@ -311,14 +293,14 @@ def list_boxes(
     request: Any, election_id: int, page: PageNumber = 1, page_size: PageSize = DEFAULT_PAGE_SIZE
 ) -> dict[str, Any]:
     user = request.auth
-    qs = BallotBox.objects.restrict(user, Action.VIEW).filter(election=_election(user, election_id))
+    qs = BallotBox.objects.restrict(user, Action.VIEW).filter(election=election_of(user, election_id))
     return paginate(
         qs.prefetch_related("votes__candidate").order_by("round_no", "id"), page, page_size, box_out
     )
 
 
 @router.post(
-    "/{election_id}/boxes",
+    "/elections/{election_id}/boxes",
     response={201: BoxOut, **WRITE_ERRORS},
     summary="录入票箱",
     operation_id="elections_record_box",
@@ -326,7 +308,7 @@ def list_boxes(
 def create_box(request: Any, election_id: int, payload: BoxIn) -> Status[dict[str, Any]]:
     """A box of the ballot being voted; the same name again replaces it until the count."""
     user = request.auth
-    election = _election(user, election_id)
+    election = election_of(user, election_id)
     with acting_as(user, "api"):
         box = record_box(
             user,
@@ -348,7 +330,7 @@ def create_box(request: Any, election_id: int, payload: BoxIn) -> Status[dict[st
 
 
 @router.get(
-    "/{election_id}/counts",
+    "/elections/{election_id}/counts",
     response={200: CountPage, **READ_ERRORS},
     summary="计票结果",
     operation_id="elections_list_counts",
@@ -359,14 +341,14 @@ def list_counts(
     user = request.auth
     qs = (
         Count.objects.restrict(user, Action.VIEW)
-        .filter(election=_election(user, election_id))
+        .filter(election=election_of(user, election_id))
         .order_by("round_no", "id")
     )
     return paginate(qs, page, page_size, count_out)
 
 
 @router.get(
-    "/{election_id}/members",
+    "/elections/{election_id}/members",
     response={200: MemberPage, **READ_ERRORS},
     summary="当选成员",
     operation_id="elections_list_members",
@@ -377,21 +359,21 @@ def list_members(
     user = request.auth
     qs = (
         Member.objects.restrict(user, Action.VIEW)
-        .filter(election=_election(user, election_id))
+        .filter(election=election_of(user, election_id))
         .select_related("candidate")
     )
     return paginate(qs.order_by("round_no", "-votes", "id"), page, page_size, member_out)
 
 
 @router.get(
-    "/{election_id}/results.pdf",
+    "/elections/{election_id}/results.pdf",
     response={200: None, **READ_ERRORS},
     summary="选举结果公告（PDF）",
     operation_id="elections_results_pdf",
 )
 def results_pdf(request: Any, election_id: int) -> HttpResponse:
     user = request.auth
-    election = _election(user, election_id)
+    election = election_of(user, election_id)
     boxes = list(
         BallotBox.objects.restrict(user, Action.VIEW).filter(election=election).order_by("round_no", "id")
     )

@@ -10,10 +10,10 @@ from typing import Annotated, Any
 from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
-from civicgrid.core import capabilities, clock
+from civicgrid.core import clock
 from civicgrid.core.audit import acting_as
 from civicgrid.core.choices import Action
-from civicgrid.core.errors import Forbidden, InvalidInput, NotFound
+from civicgrid.core.errors import InvalidInput
 from civicgrid.core.pagination import DEFAULT_PAGE_SIZE, PageNumber, PageOut, PageSize, paginate
 from civicgrid.core.rest import (
     READ_ERRORS,
@@ -29,20 +29,10 @@ from ..actions import voters as actions
 from ..actions.frames import OBJECTION_FRAME
 from ..choices import Basis, MailingKind, ObjectionKind, VoterStatus
 from ..models import Election, Mailing, Objection, Proxy, ResidentsGroup, Voter
+from .common import election_of, one, visible
 
 router = Router()
 VIEW = "elections.view"
-
-
-def _election(user: Any, election_id: int) -> Election:
-    if not capabilities.may(user, VIEW):
-        raise Forbidden("你的角色不能查看换届选举")
-    found = (
-        Election.objects.restrict(user, Action.VIEW).select_related("round").filter(pk=election_id).first()
-    )
-    if found is None:
-        raise NotFound("选举不存在或不在你的管辖范围内")
-    return found
 
 
 # ---------------------------------------------------------------------------- groups
@@ -85,7 +75,7 @@ def group_out(group: ResidentsGroup) -> dict[str, Any]:
 def list_groups(
     request: Any, election_id: int, page: PageNumber = 1, page_size: PageSize = DEFAULT_PAGE_SIZE
 ) -> dict[str, Any]:
-    election = _election(request.auth, election_id)
+    election = election_of(request.auth, election_id)
     groups = ResidentsGroup.objects.restrict(request.auth, Action.VIEW).filter(election=election)
     return paginate(groups, page, page_size, group_out)
 
@@ -100,7 +90,7 @@ def create_group(request: Any, election_id: int, body: GroupIn) -> Status[dict[s
     user = request.auth
     with acting_as(user, "api"):
         group = actions.create_group(
-            user, _election(user, election_id), number=body.number, name=body.name, buildings=body.buildings
+            user, election_of(user, election_id), number=body.number, name=body.name, buildings=body.buildings
         )
     return Status(201, group_out(group))
 
@@ -193,7 +183,7 @@ def list_voters(
     page: PageNumber = 1,
     page_size: PageSize = DEFAULT_PAGE_SIZE,
 ) -> dict[str, Any]:
-    election = _election(request.auth, election_id)
+    election = election_of(request.auth, election_id)
     if group not in ("", "none") and not group.isdigit():
         raise InvalidInput("group: 须为居民小组 id 或 none", {"group": "invalid"})
     voters = register.filter_voters(
@@ -223,7 +213,7 @@ def add_voter(request: Any, election_id: int, body: VoterIn) -> Status[dict[str,
     with acting_as(user, "api"):
         voter = actions.add_voter(
             user,
-            _election(user, election_id),
+            election_of(user, election_id),
             name=body.name,
             sex=body.sex,
             birth_date=body.birth_date,
@@ -244,7 +234,7 @@ def build_register(request: Any, election_id: int) -> dict[str, int]:
     """可重复执行：新增符合条件的人员，不再符合条件的除名（附原因），补登和申诉列入的保留。"""
     user = request.auth
     with acting_as(user, "api"):
-        return actions.build_register(user, _election(user, election_id))
+        return actions.build_register(user, election_of(user, election_id))
 
 
 @router.post(
@@ -280,7 +270,7 @@ def set_representative(request: Any, voter_id: int, body: RepresentativeIn) -> d
     operation_id="elections_voter_list_pdf",
 )
 def voter_list_pdf(request: Any, election_id: int) -> HttpResponse:
-    election = _election(request.auth, election_id)
+    election = election_of(request.auth, election_id)
     response = HttpResponse(voterlist.render(election), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="voters-{election.pk}.pdf"'
     return response
@@ -339,17 +329,8 @@ def objection_out(objection: Objection, rules: Any) -> dict[str, Any]:
 
 
 def _objection(user: Any, objection_id: int) -> Objection:
-    if not capabilities.may(user, VIEW):
-        raise Forbidden("你的角色不能查看换届选举")
-    found = (
-        Objection.objects.restrict(user, Action.VIEW)
-        .select_related("election__round")
-        .filter(pk=objection_id)
-        .first()
-    )
-    if found is None:
-        raise NotFound("申诉不存在或不在你的管辖范围内")
-    return found
+    rows = visible(user, Objection).select_related("election__round")
+    return one(rows, objection_id, "申诉不存在或不在你的管辖范围内")
 
 
 @router.get(
@@ -361,7 +342,7 @@ def _objection(user: Any, objection_id: int) -> Objection:
 def list_objections(
     request: Any, election_id: int, page: PageNumber = 1, page_size: PageSize = DEFAULT_PAGE_SIZE
 ) -> dict[str, Any]:
-    election = _election(request.auth, election_id)
+    election = election_of(request.auth, election_id)
     rules = election.round.rules()
     objections = Objection.objects.restrict(request.auth, Action.VIEW).filter(election=election)
     return paginate(objections, page, page_size, lambda o: objection_out(o, rules))
@@ -376,7 +357,7 @@ def list_objections(
 def file_objection(request: Any, election_id: int, body: ObjectionIn) -> Status[dict[str, Any]]:
     """名单公布后、申诉期限内受理；逾期 409。"""
     user = request.auth
-    election = _election(user, election_id)
+    election = election_of(user, election_id)
     with acting_as(user, "api"):
         objection = actions.file_objection(user, election, **{**body.dict(), "kind": body.kind.value})
     return Status(201, objection_out(objection, election.round.rules()))
@@ -472,7 +453,9 @@ def _proxies(user: Any, election: Election) -> Any:
 def list_proxies(
     request: Any, election_id: int, page: PageNumber = 1, page_size: PageSize = DEFAULT_PAGE_SIZE
 ) -> dict[str, Any]:
-    return paginate(_proxies(request.auth, _election(request.auth, election_id)), page, page_size, proxy_out)
+    return paginate(
+        _proxies(request.auth, election_of(request.auth, election_id)), page, page_size, proxy_out
+    )
 
 
 @router.post(
@@ -484,7 +467,7 @@ def list_proxies(
 def record_proxy(request: Any, election_id: int, body: ProxyIn) -> Status[dict[str, Any]]:
     """受委托超过规则上限、同一委托人重复委托时 409。"""
     user = request.auth
-    election = _election(user, election_id)
+    election = election_of(user, election_id)
     with acting_as(user, "api"):
         row = actions.record_proxy(user, election, **body.dict())
     return Status(201, proxy_out(_proxies(user, election).get(pk=row.pk)))
@@ -536,7 +519,7 @@ def mailing_out(row: Mailing) -> dict[str, Any]:
 def list_mailings(
     request: Any, election_id: int, page: PageNumber = 1, page_size: PageSize = DEFAULT_PAGE_SIZE
 ) -> dict[str, Any]:
-    election = _election(request.auth, election_id)
+    election = election_of(request.auth, election_id)
     mailings = Mailing.objects.restrict(request.auth, Action.VIEW).filter(election=election)
     out = paginate(mailings, page, page_size, mailing_out)
     return {**out, "totals": [{**t, "label": str(t["label"])} for t in register.mailing_totals(mailings)]}
@@ -553,7 +536,7 @@ def record_mailing(request: Any, election_id: int, body: MailingIn) -> Status[di
     with acting_as(user, "api"):
         row = actions.record_mailing(
             user,
-            _election(user, election_id),
+            election_of(user, election_id),
             kind=body.kind.value,
             sent=body.sent,
             receipts=body.receipts,

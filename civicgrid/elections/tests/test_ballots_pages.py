@@ -202,7 +202,7 @@ class BallotPagesTests(TestCase):
     def test_api(self) -> None:
         issued = tokens.issue(self.cadre, name="计票", scopes=["elections:read", "elections:write"])
         auth = {"HTTP_AUTHORIZATION": f"Bearer {issued.key}"}
-        base = f"/api/v1/elections/{self.election.pk}"
+        base = f"/api/v1/elections/elections/{self.election.pk}"
         response = self.client.get(f"{base}/counts", **auth)
         self.assertEqual(response.status_code, 200)
         page = response.json()
