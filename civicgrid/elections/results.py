@@ -10,6 +10,7 @@ from fractions import Fraction
 from typing import Any
 
 from civicgrid.core import clock, pdf
+from civicgrid.core.choices import Action
 from civicgrid.residents.choices import Sex
 
 from . import checks
@@ -91,6 +92,25 @@ def ballots(election: Election, boxes: list[BallotBox], counts: list[Count]) -> 
             )
         )
     return out
+
+
+def rows_of(user: Any, election: Election) -> tuple[list[BallotBox], list[Count], list[Member]]:
+    """The election's ballot boxes (with their votes), counts and members elected that `user`
+    may read: what the ballots page, the API and both printed forms show."""
+    boxes = list(
+        BallotBox.objects.restrict(user, Action.VIEW)
+        .filter(election=election)
+        .prefetch_related("votes__candidate")
+        .order_by("round_no", "id")
+    )
+    counts = list(Count.objects.restrict(user, Action.VIEW).filter(election=election).order_by("round_no"))
+    members = list(
+        Member.objects.restrict(user, Action.VIEW)
+        .filter(election=election)
+        .select_related("candidate")
+        .order_by("round_no", "-votes", "id")
+    )
+    return boxes, counts, members
 
 
 def age_on(birth: date | None, day: date) -> int | None:

@@ -374,16 +374,7 @@ def list_members(
 def results_pdf(request: Any, election_id: int) -> HttpResponse:
     user = request.auth
     election = election_of(user, election_id)
-    boxes = list(
-        BallotBox.objects.restrict(user, Action.VIEW).filter(election=election).order_by("round_no", "id")
-    )
-    counts = list(Count.objects.restrict(user, Action.VIEW).filter(election=election).order_by("round_no"))
-    members = list(
-        Member.objects.restrict(user, Action.VIEW)
-        .filter(election=election)
-        .select_related("candidate")
-        .order_by("round_no", "-votes", "id")
-    )
+    boxes, counts, members = results.rows_of(user, election)
     response = HttpResponse(
         results.announcement(election, boxes, counts, members), content_type="application/pdf"
     )

@@ -31,7 +31,7 @@ from ..actions.ballots import (
     withdraw_candidate,
 )
 from ..choices import BoxKind, CandidateStatus, ElectionAction, ElectionStatus, Position, VoterStatus
-from ..models import BallotBox, Candidate, Count, Election, Member, Voter
+from ..models import Candidate, Election, Voter
 from ..workflow import ELECTIONS
 
 WRITE_INS = 3  # blank write-in rows on the box form
@@ -194,21 +194,7 @@ def ballots(request: HttpRequest, election_id: int) -> HttpResponse:
         else:
             messages.success(request, _("已录入票箱“%s”") % box.name)
         return redirect("elections:ballots", election.pk)
-    boxes = list(
-        BallotBox.objects.restrict(request.user, Action.VIEW)
-        .filter(election=election)
-        .prefetch_related("votes__candidate")
-        .order_by("round_no", "id")
-    )
-    counts = list(
-        Count.objects.restrict(request.user, Action.VIEW).filter(election=election).order_by("round_no")
-    )
-    members = list(
-        Member.objects.restrict(request.user, Action.VIEW)
-        .filter(election=election)
-        .select_related("candidate")
-        .order_by("round_no", "-votes", "id")
-    )
+    boxes, counts, members = results.rows_of(request.user, election)
     voting = election.status in (ElectionStatus.NOMINATED, ElectionStatus.SECOND_ROUND)
     conduct = may(request.user, "elections.conduct")
     count_form = None
@@ -251,21 +237,7 @@ def count(request: HttpRequest, election_id: int) -> HttpResponse:
 
 def _printed(request: HttpRequest, election_id: int) -> tuple[Election, list[Any], list[Any], list[Any]]:
     election = _election(request, election_id)
-    boxes = list(
-        BallotBox.objects.restrict(request.user, Action.VIEW)
-        .filter(election=election)
-        .order_by("round_no", "id")
-    )
-    counts = list(
-        Count.objects.restrict(request.user, Action.VIEW).filter(election=election).order_by("round_no")
-    )
-    members = list(
-        Member.objects.restrict(request.user, Action.VIEW)
-        .filter(election=election)
-        .select_related("candidate")
-        .order_by("round_no", "-votes", "id")
-    )
-    return election, boxes, counts, members
+    return election, *results.rows_of(request.user, election)
 
 
 def _pdf(content: bytes, name: str) -> HttpResponse:
