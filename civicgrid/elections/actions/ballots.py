@@ -309,8 +309,8 @@ def _positions(election: Election, elected: list[Candidate]) -> dict[int, str]:
 @ELECTION_FRAME.implements(ElectionAction.COUNT)
 def count_ballot(ctx: Context, note: str = "") -> None:
     """Count the ballot being voted: store the Count (inputs, rules, outcome), the members
-    elected, and set the next ballot: its number, the law's round (2 after round 1's
-    vacancies; a run-off or a re-vote keeps its round) and the seats it fills."""
+    elected, and set the next ballot, if one is needed: its number, the law's round (2 after
+    round 1's vacancies; a run-off or a re-vote keeps its round) and the seats it fills."""
     election: Election = ctx.obj
     counted_tally, outcome = tally.counted(election)
     rules = election.round.rules()
@@ -351,7 +351,10 @@ def count_ballot(ctx: Context, note: str = "") -> None:
     if outcome.code == "vacancies":
         law_round = 2
     next_seats = outcome.vacancies if outcome.valid else counted_tally.seats
-    ctx.set(ballot_no=election.ballot_no + 1, law_round=law_round, open_seats=next_seats)
+    # A final count (all elected, or round 2's seats left vacant) leaves no ballot to vote.
+    final = outcome.code in ("elected", "unfilled")
+    next_ballot = election.ballot_no if final else election.ballot_no + 1
+    ctx.set(ballot_no=next_ballot, law_round=law_round, open_seats=next_seats)
     ctx.note = note
     ctx.payload.update(
         outcome=outcome.code, count=stored.pk, ballot=stored.round_no, elected=list(outcome.elected)

@@ -38,6 +38,8 @@ from ..models import Election, Mailing, Objection, Proxy, ResidentsGroup, Voter
 from .frames import OBJECTION_FRAME
 
 CONDUCT = "elections.conduct"
+# The election's own event when its register is (re)built from the registry.
+BUILD_REGISTER = "build_register"
 S = ElectionStatus
 
 # When each part of the register may change: groups until registration closes, the register
@@ -237,7 +239,7 @@ def build_register(actor: Any, election: Any) -> dict[str, int]:
         kept += election.voters.filter(status=VoterStatus.LISTED).exclude(source=VoterSource.REGISTRY).count()
         reps = _choose_household_reps(election) if election.method == Method.HOUSEHOLD else 0
         result = {"added": len(added), "kept": kept, "struck": struck}
-        events.log(election, "build_register", actor, payload={**result, "household_reps": reps})
+        events.log(election, BUILD_REGISTER, actor, payload={**result, "household_reps": reps})
     return result
 
 

@@ -162,7 +162,8 @@ class CountOnTheMachineTests(TestCase):
         self.assertEqual(members["乙副主任"], (Position.VICE_CHAIR, 11, 1))
         self.assertEqual(members["丁委员"], (Position.MEMBER, 13, 1))
         self.assertEqual(len(members), 5)
-        self.assertEqual((election.ballot_no, election.law_round, election.open_seats), (2, 1, 0))
+        # A final count: no further ballot to vote.
+        self.assertEqual((election.ballot_no, election.law_round, election.open_seats), (1, 1, 0))
         self.assertEqual(election.milestones.get(step=Step.ELECTION_DAY).done_on, DAY)
         event = Event.objects.filter(app="elections", action="count", object_id=election.pk).get()
         self.assertEqual(event.payload["outcome"], "elected")
@@ -210,6 +211,7 @@ class CountOnTheMachineTests(TestCase):
         self.assertEqual(second.elected, listed[:2])
         self.assertEqual(Member.objects.filter(election=election).count(), 5)
         self.assertEqual(Member.objects.filter(election=election, round_no=2).count(), 2)
+        self.assertEqual(election.ballot_no, 2)
         # The first ballot's boxes stay as they were.
         self.assertEqual(election.boxes.filter(round_no=1).count(), 1)
 

@@ -24,6 +24,7 @@ from civicgrid.core.models import Event
 from .. import overview
 from ..actions.elections import ELECTION_FRAME
 from ..actions.rounds import ADD, CREATE, OVERRIDE, add_election, create_round, override_rule
+from ..actions.voters import BUILD_REGISTER
 from ..choices import STEP_ORDER
 from ..forms import AddElectionForm, OverrideForm, RoundForm, first_field
 from ..models import Election, ElectionRound
@@ -34,6 +35,7 @@ EVENT_LABELS = {
     CREATE: gettext_lazy("创建届次"),
     ADD: gettext_lazy("列入本届选举"),
     OVERRIDE: gettext_lazy("调整选举规则"),
+    BUILD_REGISTER: gettext_lazy("从实有人口生成选民名单"),
 }
 
 
