@@ -259,7 +259,9 @@ def template_msgids(source: str) -> set[MsgKey]:
         literal = node.filter_expression.var.literal
         context = node.message_context.var if node.message_context else None
         if isinstance(literal, str):
-            found.add((str(context) if context is not None else None, str(literal)))
+            # Django doubles a literal's % before looking it up (template.base.Variable), and so
+            # does makemessages: "最近 %(n)s 件" is the msgid "最近 %%(n)s 件".
+            found.add((str(context) if context is not None else None, str(literal).replace("%", "%%")))
     for node in nodelist.get_nodes_by_type(BlockTranslateNode):
         context = node.message_context.var if node.message_context else None
         found.add((str(context) if context is not None else None, node.render_token_list(node.singular)[0]))
@@ -320,9 +322,10 @@ def test_msgid_extraction_sees_what_django_looks_up():
     template = (
         '{% load i18n %}{% translate "a + \\".\\" + b" %}{% translate "派遣" context "case action" %}'
         "{% blocktranslate trimmed with n=x %}\n  共 {{ n }} 件\n{% endblocktranslate %}"
-        '{{ v|default:_("无") }}{% translate var %}'
+        '{{ v|default:_("无") }}{% translate var %}{% translate "最近 %(n)s 件" %}'
     )
     assert template_msgids(template) == {
+        (None, "最近 %%(n)s 件"),
         (None, 'a + "." + b'),
         ("case action", "派遣"),
         (None, "共 %(n)s 件"),

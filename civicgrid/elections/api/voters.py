@@ -7,7 +7,7 @@ from datetime import date
 from enum import Enum, StrEnum
 from typing import Annotated, Any
 
-from django.http import HttpResponse
+from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
 from civicgrid.core import clock
@@ -24,7 +24,7 @@ from civicgrid.core.rest import (
     run_json_action,
 )
 
-from .. import register, voterlist
+from .. import jobs, register
 from ..actions import voters as actions
 from ..actions.frames import OBJECTION_FRAME
 from ..choices import Basis, MailingKind, ObjectionKind, VoterStatus
@@ -263,17 +263,25 @@ def set_representative(request: Any, voter_id: int, body: RepresentativeIn) -> d
     return _voter_out(user, voter)
 
 
-@router.get(
-    "/elections/{election_id}/voter-list.pdf",
-    response={200: None, **READ_ERRORS},
-    summary="选民名单公告（PDF）",
-    operation_id="elections_voter_list_pdf",
+class JobStarted(Schema):
+    job_id: int
+    job_url: str
+    status: str
+
+
+@router.post(
+    "/elections/{election_id}/voter-list",
+    response={202: JobStarted, **WRITE_ERRORS},
+    summary="打印选民名单公告（PDF，后台任务）",
+    operation_id="elections_voter_list_print",
 )
-def voter_list_pdf(request: Any, election_id: int) -> HttpResponse:
-    election = election_of(request.auth, election_id)
-    response = HttpResponse(voterlist.render(election), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="voters-{election.pk}.pdf"'
-    return response
+def voter_list_print(request: Any, election_id: int) -> Status[dict[str, Any]]:
+    """Draws the published list (names, sex and ages only) in the background; follow the job
+    (`job_url`) and download the PDF from it."""
+    job = jobs.start_voter_list(request.auth, election_of(request.auth, election_id))
+    return Status(
+        202, {"job_id": job.pk, "job_url": reverse("jobs:detail", args=[job.pk]), "status": job.status}
+    )
 
 
 # ---------------------------------------------------------------------------- objections

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 
 from civicgrid.accounts import tokens
 from civicgrid.core.choices import Role
+from civicgrid.core.models import Job
 from civicgrid.elections.actions import voters as actions
 from civicgrid.elections.actions.elections import ELECTION_FRAME
 from civicgrid.elections.actions.rounds import create_round
@@ -140,11 +141,20 @@ class PagesTests(RegisterWorld):
             self.client.post(self.url("mailings"), {"kind": "notice", "sent": 1}).status_code, 404
         )
 
+    def printed(self) -> str:
+        """The published list, drawn by the job the page starts (eagerly in the tests)."""
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(self.url("voter_list_print"))
+        job = Job.objects.get(pk=int(response["Location"].strip("/").rsplit("/", 1)[-1]))
+        self.assertEqual((job.kind, job.status), ("elections.voter_list", "succeeded"))
+        self.assertTrue(job.result_file.name.endswith(".pdf"))
+        with job.result_file.open("rb") as fh:
+            return pdf_text(fh.read())
+
     def test_the_published_list_pdf(self) -> None:
         self.client.force_login(self.users[Role.LEADER])
-        response = self.client.get(self.url("voter_list_pdf"))
-        self.assertEqual(response["Content-Type"], "application/pdf")
-        text = pdf_text(response.content)
+        self.assertEqual(self.client.get(self.url("voter_list_print")).status_code, 405)
+        text = self.printed()
         for expected in ("选民名单公告", self.election.area.name, "李建国", "居民00", "2026-08-20"):
             self.assertIn(expected, text)
         self.assertIn(str(self.group), text)
@@ -157,7 +167,7 @@ class PagesTests(RegisterWorld):
             ELECTION_FRAME.run(self.election.pk, ElectionAction.CLOSE_REGISTRATION, self.cadre, {})
             ELECTION_FRAME.run(self.election.pk, ElectionAction.PUBLISH_LIST, self.cadre, {})
         self.client.force_login(self.cadre)
-        text = pdf_text(self.client.get(self.url("voter_list_pdf")).content)
+        text = self.printed()
         self.assertIn("2026-06-01", text)
         self.assertIn("2026-06-06", text)  # five days to object
         # An objection filed on the page, decided on its own page.
@@ -222,6 +232,9 @@ class ApiTests(RegisterWorld):
         self.assertEqual(response.status_code, 201)
         totals = self.api(self.cadre, "get", f"{base}/mailings").json()["totals"]
         self.assertEqual([t["sent"] for t in totals], [100, 0])
-        self.assertEqual(
-            self.api(self.cadre, "get", f"{base}/voter-list.pdf")["Content-Type"], "application/pdf"
-        )
+        with self.captureOnCommitCallbacks(execute=True):
+            started = self.api(self.cadre, "post", f"{base}/voter-list")
+        self.assertEqual(started.status_code, 202)
+        job = Job.objects.get(pk=started.json()["job_id"])
+        self.assertEqual((job.kind, job.status), ("elections.voter_list", "succeeded"))
+        self.assertEqual(started.json()["job_url"], f"/jobs/{job.pk}/")

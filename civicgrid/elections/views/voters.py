@@ -28,7 +28,7 @@ from civicgrid.core.errors import ActionError
 from civicgrid.geo.models import Building
 from civicgrid.residents.choices import Sex
 
-from .. import register, voterlist
+from .. import jobs, register, voterlist
 from ..actions import voters as actions
 from ..actions.frames import OBJECTION_FRAME
 from ..choices import Basis, MailingKind, Method, ObjectionKind, VoterStatus
@@ -228,13 +228,11 @@ def voter_representative(request: HttpRequest, voter_id: int) -> HttpResponse:
 
 
 @login_required
-def voter_list_pdf(request: HttpRequest, election_id: int) -> HttpResponse:
-    """选民名单公告 (PDF): names, sex and ages only."""
+@require_POST
+def voter_list_print(request: HttpRequest, election_id: int) -> HttpResponse:
+    """选民名单公告 (PDF: names, sex and ages only), drawn by a worker: the job's page follows it."""
     election = _election(request, election_id)
-    response = HttpResponse(voterlist.render(election), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="voters-{election.pk}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return redirect(jobs.start_voter_list(request.user, election).get_absolute_url())
 
 
 # ---------------------------------------------------------------------------- groups
@@ -474,7 +472,7 @@ urlpatterns: list[URLPattern] = [
     path("<int:election_id>/voters/", voter_list, name="voters"),
     path("<int:election_id>/voters/build/", voter_build, name="voters_build"),
     path("<int:election_id>/voters/add/", voter_add, name="voter_add"),
-    path("<int:election_id>/voter-list.pdf", voter_list_pdf, name="voter_list_pdf"),
+    path("<int:election_id>/voter-list/print/", voter_list_print, name="voter_list_print"),
     path("voters/<int:voter_id>/strike/", voter_strike, name="voter_strike"),
     path("voters/<int:voter_id>/representative/", voter_representative, name="voter_representative"),
     path("<int:election_id>/groups/", group_list, name="groups"),
