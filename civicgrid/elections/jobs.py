@@ -32,7 +32,7 @@ def _voter_list(run: JobRun) -> Outcome:
     election = (
         Election.objects.restrict(user, Action.VIEW)
         .select_related("round", "area", "street")
-        .filter(pk=run.params.get("election"))
+        .filter(pk=int(run.params["election"]))
         .first()
     )
     if election is None:

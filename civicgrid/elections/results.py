@@ -13,7 +13,7 @@ from civicgrid.core import clock, pdf
 from civicgrid.core.choices import Action
 from civicgrid.residents.choices import Sex
 
-from . import checks
+from . import checks, tally
 from .models import BallotBox, Count, Election, Member
 
 # Registry codes (residents.Sex) and GB/T 2261.1 codes both occur on candidates.
@@ -55,6 +55,10 @@ class Ballot:
     @property
     def percent(self) -> str:
         return percent(self.share)
+
+    @property
+    def reason(self) -> str:
+        return tally.reason_of(self.count) if self.count is not None else ""
 
     @property
     def turnout(self) -> str:

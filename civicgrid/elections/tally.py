@@ -12,7 +12,9 @@ from typing import Any
 
 from django.db.models import Sum
 
-from . import checks
+from civicgrid.core.errors import InvalidInput
+
+from . import checks, counting
 from .choices import ElectionStatus
 from .counting import Outcome, Tally, count
 from .models import BallotBox, BoxVotes, Count, Election
@@ -117,3 +119,13 @@ def tally_json(stored: Count) -> dict[str, Any]:
         "votes": dict(stored.votes),
         "rules": dict(stored.rules),
     }
+
+
+def reason_of(stored: Count) -> str:
+    """The stored count's explanation in the reader's language: the count is pure, so it is
+    run again on the stored inputs and rules (the `reason` column keeps the counter's words)."""
+    try:
+        recount, rules = counting.tally_from_json(tally_json(stored))
+        return counting.count(recount, rules).reason
+    except InvalidInput:  # rules no longer valid under today's bounds: the words as stored
+        return stored.reason

@@ -17,7 +17,7 @@ from civicgrid.core.inputs import MAX_ID
 from civicgrid.core.pagination import DEFAULT_PAGE_SIZE, PageNumber, PageOut, PageSize, paginate
 from civicgrid.core.rest import READ_ERRORS, WRITE_ERRORS, LocalDateTime
 
-from .. import results
+from .. import results, tally
 from ..actions.ballots import confirm_candidates, nominate, record_box, withdraw_candidate
 from ..choices import BoxKind, CandidateStatus, Position
 from ..models import BallotBox, Candidate, Count, Member, Voter
@@ -186,7 +186,7 @@ def count_out(c: Count) -> dict[str, Any]:
         "vacancies": c.vacancies,
         "second_round": c.second_round,
         "outcome": c.outcome,
-        "reason": c.reason,
+        "reason": tally.reason_of(c),
         "counted_at": c.counted_at,
     }
 

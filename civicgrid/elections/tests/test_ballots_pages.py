@@ -9,10 +9,13 @@ from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
 from pypdf import PdfReader
 
 from civicgrid.accounts import tokens
 from civicgrid.core.choices import Role
+from civicgrid.elections import tally
 from civicgrid.elections.actions.ballots import record_box
 from civicgrid.elections.choices import BoxKind, CandidateStatus, ElectionStatus
 from civicgrid.elections.models import BallotBox, Candidate, Count, Election, Member
@@ -76,6 +79,19 @@ class BallotPagesTests(TestCase):
             )
         cls.election = count(election, cls.cadre)
         assert cls.election.status == ElectionStatus.SECOND_ROUND
+
+    def test_the_counts_reason_reads_in_the_readers_language(self) -> None:
+        stored = Count.objects.get(election=self.election)
+        self.assertIn("选举有效", stored.reason)  # the counter's words, kept for the audit
+        with translation.override("en"):
+            english = tally.reason_of(stored)
+        self.assertNotEqual(english, stored.reason)
+        self.assertIn("the election is valid", english)
+        self.client.force_login(self.cadre)
+        self.client.cookies["django_language"] = "en"
+        html = self.client.get(reverse("elections:ballots", args=[self.election.pk])).content.decode()
+        self.assertIn(escape(english), html)
+        self.assertNotIn(stored.reason, html)
 
     def test_pdfs_text(self) -> None:
         self.client.force_login(self.cadre)
