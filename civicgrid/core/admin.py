@@ -217,6 +217,28 @@ class ReadOnlyAdminMixin:
         return self.deletable and super().has_delete_permission(request, obj)  # type: ignore[misc]
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """Rows of one parent (a checklist's items, an election's milestones), shown on the
+    parent's admin page, never added or changed there."""
+
+    extra = 0
+    can_delete = False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Shown only on its parent's page, which restrict() has already let the reader open.
+        return True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Shown, never edited: also the fields a form could not hold (auto_now_add times).
+        return self.fields or super().get_readonly_fields(request, obj)
+
+
 @admin.register(AuditLog)
 class AuditLogAdmin(ReadOnlyAdminMixin, RestrictedAdminMixin, admin.ModelAdmin):
     """Read-only: a street's admins and leaders browse their street's trail (restrict());

@@ -5,12 +5,9 @@ only through their transitions, a count is the stored outcome of the law's count
 admin shows them all read-only. Rows of one parent show inline under it (a round's rule
 overrides; an election's milestones, letters and notices, proxies; a box's votes)."""
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
-from civicgrid.core.admin import ReadOnlyAdminMixin, RestrictedModelAdmin
+from civicgrid.core.admin import ReadOnlyAdminMixin, ReadOnlyInline, RestrictedModelAdmin
 
 from .models import (
     BallotBox,
@@ -32,25 +29,6 @@ from .models import (
 
 class ElectionsAdmin(ReadOnlyAdminMixin, RestrictedModelAdmin):
     pass
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Shown only on its parent's page, which restrict() has already let the reader open.
-        return True
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        # Shown, never edited: also the fields a form could not hold (auto_now_add times).
-        return self.fields
 
 
 class RuleOverrideInline(ReadOnlyInline):

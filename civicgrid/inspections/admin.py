@@ -7,12 +7,9 @@ them all read-only, the responsible person's phone masked by construction. The o
 counter (OrderSequence) is internal and left out; item results, checklist items and a rent
 entry's flat checks show inline under their parent."""
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
-from civicgrid.core.admin import ReadOnlyAdminMixin, RestrictedModelAdmin
+from civicgrid.core.admin import ReadOnlyAdminMixin, ReadOnlyInline, RestrictedModelAdmin
 
 from .models import (
     Checklist,
@@ -30,21 +27,6 @@ from .models import (
 
 class InspectionsAdmin(ReadOnlyAdminMixin, RestrictedModelAdmin):
     pass
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Shown only on its parent's page, which restrict() has already let the reader open.
-        return True
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Place)
