@@ -107,7 +107,12 @@ def rows_of(user: Any, election: Election) -> tuple[list[BallotBox], list[Count]
         .prefetch_related("votes__candidate")
         .order_by("round_no", "id")
     )
-    counts = list(Count.objects.restrict(user, Action.VIEW).filter(election=election).order_by("round_no"))
+    counts = list(
+        Count.objects.restrict(user, Action.VIEW)
+        .filter(election=election)
+        .select_related("election")
+        .order_by("round_no")
+    )
     members = list(
         Member.objects.restrict(user, Action.VIEW)
         .filter(election=election)

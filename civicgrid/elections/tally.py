@@ -98,19 +98,13 @@ def status_after_count(election: Election) -> str:
     return ElectionStatus.COUNTED
 
 
-def law_round_of(stored: Count) -> int:
-    """The law's round a stored count applied: 2 once an earlier ballot left vacancies."""
-    earlier = Count.objects.filter(election_id=stored.election_id, round_no__lt=stored.round_no)
-    return 2 if earlier.filter(outcome="vacancies").exists() else 1
-
-
 def tally_json(stored: Count) -> dict[str, Any]:
     """The stored count as the JSON `manage.py count_election` reads, so an audit recomputes
     it offline with the rules it applied."""
     election = stored.election
     return {
         "method": election.method,
-        "round": law_round_of(stored),
+        "round": stored.law_round,
         "registered": stored.registered,
         "ballots_cast": stored.ballots_cast,
         "ballots_issued": stored.ballots_issued,

@@ -319,6 +319,7 @@ def count_ballot(ctx: Context, note: str = "") -> None:
         election=election,
         street_id=election.street_id,
         round_no=election.ballot_no,
+        law_round=counted_tally.round,
         registered=counted_tally.registered,
         ballots_issued=counted_tally.ballots_issued,
         ballots_cast=counted_tally.ballots_cast,

@@ -342,6 +342,7 @@ def list_counts(
     qs = (
         Count.objects.restrict(user, Action.VIEW)
         .filter(election=election_of(user, election_id))
+        .select_related("election")
         .order_by("round_no", "id")
     )
     return paginate(qs, page, page_size, count_out)

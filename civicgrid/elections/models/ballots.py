@@ -89,11 +89,13 @@ class BoxVotes(models.Model):
 
 class Count(AuditedModel):
     """The count of one ballot as `counting.count` gave it, with its inputs and the rules it
-    applied, so an audit can run `manage.py count_election` on `as_tally_json()` and compare."""
+    applied (`law_round`: 1, or 2 for 另行选举 and its run-offs), so an audit can run
+    `manage.py count_election` on `tally.tally_json()` and compare."""
 
     election = models.ForeignKey("elections.Election", on_delete=models.CASCADE, related_name="counts")
     street = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
     round_no = models.PositiveSmallIntegerField(_("轮次"))
+    law_round = models.PositiveSmallIntegerField(_("计票规则轮次"), default=1)
     registered = models.PositiveIntegerField(_("登记选民"))
     ballots_issued = models.PositiveIntegerField(_("发出选票"), null=True)
     ballots_cast = models.PositiveIntegerField(_("收回选票"))

@@ -21,6 +21,7 @@ from civicgrid.core.action_forms import ActionForm
 from civicgrid.core.capabilities import may, require
 from civicgrid.core.choices import Action
 from civicgrid.core.errors import ActionError, InvalidInput
+from civicgrid.core.widgets import SearchableSelect
 
 from .. import results, tally
 from ..actions.ballots import (
@@ -54,9 +55,10 @@ class NominateForm(forms.Form):
     )
     voter = forms.ModelChoiceField(
         label=gettext_lazy("选民名单中的本人"),
-        # lint: allow-unrestricted (an empty placeholder: __init__ puts the reader's voters in)
+        # lint: allow-unrestricted (no rows until __init__ sets the voters the reader may see)
         queryset=Voter.objects.none(),
         required=False,
+        widget=SearchableSelect,  # a committee lists thousands of voters
     )
     nominated_by = forms.CharField(label=gettext_lazy("提名方式"), max_length=60, required=False)
 
