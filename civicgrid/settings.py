@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "civicgrid.inspections",
     "civicgrid.insights",
     "civicgrid.elections",
+    "civicgrid.programmes",
     "civicgrid.open311",
     "civicgrid.webhooks",
     "civicgrid.demo",

@@ -23,6 +23,7 @@ urlpatterns = [
     path("residents/", include("civicgrid.residents.urls")),
     path("inspections/", include("civicgrid.inspections.urls")),
     path("elections/", include("civicgrid.elections.urls")),
+    path("programmes/", include("civicgrid.programmes.urls")),
     path("", include("civicgrid.insights.urls")),  # dashboard/, insights/…
     path("report/", include("civicgrid.cases.public_urls")),
     path("webhooks/", include("civicgrid.webhooks.urls")),

@@ -14,6 +14,7 @@ API_APPS = (
     "residents",
     "inspections",
     "elections",
+    "programmes",
 )
 
 
@@ -43,6 +44,8 @@ class ApiScope(models.TextChoices):
     INSPECTIONS_WRITE = "inspections:write", _("安全检查：读写")
     ELECTIONS_READ = "elections:read", _("换届选举：只读")
     ELECTIONS_WRITE = "elections:write", _("换届选举：读写")
+    PROGRAMMES_READ = "programmes:read", _("实事项目与民主参与：只读")
+    PROGRAMMES_WRITE = "programmes:write", _("实事项目与民主参与：读写")
     PERSONAL_READ = "personal:read", _("个人信息：读取未打码的诉求内容（留痕）")
 
 

@@ -79,6 +79,7 @@ def _mount() -> None:
     from civicgrid.insights.api import router as insights_router
     from civicgrid.inspections.api import router as inspections_router
     from civicgrid.orgs.api import router as orgs_router
+    from civicgrid.programmes.api import router as programmes_router
     from civicgrid.residents.api import router as residents_router
     from civicgrid.webhooks.api import router as webhooks_router
 
@@ -91,6 +92,7 @@ def _mount() -> None:
     api.add_router("/residents", residents_router, auth=TokenAuth("residents"))
     api.add_router("/inspections", inspections_router, auth=TokenAuth("inspections"))
     api.add_router("/elections", elections_router, auth=TokenAuth("elections"))
+    api.add_router("/programmes", programmes_router, auth=TokenAuth("programmes"))
 
 
 _mount()

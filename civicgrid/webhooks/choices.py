@@ -30,7 +30,7 @@ def canonical(kind: str) -> str:
 
 # The apps whose events webhooks deliver (delivery.CONSUMER reads these). The registry's
 # (residents) are personal and never leave by webhook: its machines offer no kinds.
-APPS = frozenset({"cases", "inspections"})
+APPS = frozenset({"cases", "inspections", "programmes"})
 
 
 def event_choices() -> list[tuple[str, StrOrPromise]]:

@@ -158,9 +158,9 @@ def _object_deliveries(wanted: Wanted) -> list[Delivery]:
     objects = {
         (key, obj.pk): obj
         for key, pks in ids.items()
-        for obj in payloads.OBJECTS[key][0]
-        .objects.filter(pk__in=pks)
-        .select_related(*payloads.OBJECT_RELATED)
+        for obj in payloads.OBJECTS[key]
+        .model.objects.filter(pk__in=pks)
+        .select_related(*payloads.OBJECTS[key].related)
     }
     made: list[Delivery] = []
     for logged, subscriptions in wanted:

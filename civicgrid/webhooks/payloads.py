@@ -4,9 +4,15 @@ note and no staff name. Times are ISO 8601 with the +08:00 offset, as in the API
 
 An inspections event (an order, a group-rent entry, a task) carries its object's type, id,
 number, status, the place's kind (never its name, address or responsible person), the
-street, the severity and deadline, and the event: no finding, clue or note (free text)."""
+street, the severity and deadline, and the event: no finding, clue or note (free text).
+
+A programmes event (a practical project, a milestone, a welfare project, a claim, a proposal,
+an evaluation) carries its object's type, id, status, street and dates, figures and numbers:
+no title, need, proposal text, answer or note (free text), no person's name."""
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +23,7 @@ from civicgrid.cases.models import Case, CaseEvent
 from civicgrid.core.models import Event
 from civicgrid.geo.models import Area
 from civicgrid.inspections.models import Order, RentEntry, Task
+from civicgrid.programmes.models import Claim, Evaluation, Project, ProjectMilestone, Proposal, WelfareProject
 
 CASE_RELATED = ("category", "street", "residential_area", "grid", "lead_unit", "master")
 
@@ -81,6 +88,10 @@ def build(delivery_id: str, kind: str, event: CaseEvent, case: Case) -> dict[str
         }
 
 
+def _day(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
 def _order(order: Order) -> dict[str, Any]:
     return {
         "number": order.number,
@@ -89,6 +100,7 @@ def _order(order: Order) -> dict[str, Any]:
         "is_overdue": order.is_overdue,
         "escalation": order.escalation,
         "closed_at": iso(order.closed_at),
+        "place_kind": order.place.kind,
     }
 
 
@@ -96,34 +108,107 @@ def _rent_entry(entry: RentEntry) -> dict[str, Any]:
     return {
         "number": "",
         "clean_checks": entry.clean_checks,
-        "next_check_on": entry.next_check_on.isoformat() if entry.next_check_on else None,
+        "next_check_on": _day(entry.next_check_on),
         "closed_at": iso(entry.closed_at),
+        "place_kind": entry.place.kind,
     }
 
 
 def _task(task: Task) -> dict[str, Any]:
-    return {"number": "", "purpose": task.purpose, "due_on": task.due_on.isoformat()}
+    return {
+        "number": "",
+        "purpose": task.purpose,
+        "due_on": task.due_on.isoformat(),
+        "place_kind": task.place.kind,
+    }
 
 
-# The objects of other apps that have a payload: (app, model name) → model and its own fields.
-OBJECTS: dict[tuple[str, str], tuple[Any, Any]] = {
-    ("inspections", "order"): (Order, _order),
-    ("inspections", "rententry"): (RentEntry, _rent_entry),
-    ("inspections", "task"): (Task, _task),
+def _project(project: Project) -> dict[str, Any]:
+    return {
+        "number": "",
+        "year": project.year,
+        "category": project.category,
+        "parent_id": project.parent_id,
+        "progress": float(project.progress),
+        "starts_on": _day(project.starts_on),
+        "ends_on": _day(project.ends_on),
+    }
+
+
+def _milestone(milestone: ProjectMilestone) -> dict[str, Any]:
+    return {
+        "number": "",
+        "project_id": milestone.project_id,
+        "due_on": _day(milestone.due_on),
+        "done_on": _day(milestone.done_on),
+        "supervisions": milestone.supervisions,
+    }
+
+
+def _welfare(project: WelfareProject) -> dict[str, Any]:
+    return {"number": "", "year": project.year, "deadline": _day(project.deadline)}
+
+
+def _claim(claim: Claim) -> dict[str, Any]:
+    return {
+        "number": claim.number,
+        "welfare_project_id": claim.project_id,
+        "ask_kind": claim.ask.kind,
+        "quantity": float(claim.quantity),
+        "unit": claim.ask.unit,
+        "delivered_quantity": None if claim.delivered_quantity is None else float(claim.delivered_quantity),
+        "member_unit": claim.member.name,
+    }
+
+
+def _proposal(proposal: Proposal) -> dict[str, Any]:
+    return {
+        "number": str(proposal.number),
+        "session_id": proposal.session_id,
+        "merged_into_id": proposal.merged_into_id,
+        "deadline": _day(proposal.deadline),
+        "answered_on": _day(proposal.answered_on),
+        "rating": proposal.rating,
+    }
+
+
+def _evaluation(evaluation: Evaluation) -> dict[str, Any]:
+    return {"number": "", "session_id": evaluation.session_id, "ballots": evaluation.ballots}
+
+
+@dataclass(frozen=True)
+class Payload:
+    """How an object of another app becomes a payload: its model, its own fields and the
+    relations those read (one query per type of object)."""
+
+    model: Any
+    fields: Callable[[Any], dict[str, Any]]
+    related: tuple[str, ...] = ("street",)
+
+
+# The objects of other apps that have a payload, by (app, model name).
+OBJECTS: dict[tuple[str, str], Payload] = {
+    ("inspections", "order"): Payload(Order, _order, ("street", "place")),
+    ("inspections", "rententry"): Payload(RentEntry, _rent_entry, ("street", "place")),
+    ("inspections", "task"): Payload(Task, _task, ("street", "place")),
+    ("programmes", "project"): Payload(Project, _project),
+    ("programmes", "projectmilestone"): Payload(ProjectMilestone, _milestone),
+    ("programmes", "welfareproject"): Payload(WelfareProject, _welfare),
+    ("programmes", "claim"): Payload(Claim, _claim, ("street", "ask", "member")),
+    ("programmes", "proposal"): Payload(Proposal, _proposal),
+    ("programmes", "evaluation"): Payload(Evaluation, _evaluation),
 }
-OBJECT_RELATED = ("street", "place")
 
 
 def object_body(obj: Any) -> dict[str, Any]:
-    _model, fields = OBJECTS[(obj._meta.app_label, obj._meta.model_name)]
+    payload = OBJECTS[(obj._meta.app_label, obj._meta.model_name)]
     return {
         "type": obj._meta.model_name,
         "id": obj.pk,
-        **fields(obj),
+        **payload.fields(obj),
         "status": obj.status,
         "status_label": str(obj.get_status_display()),
         "version": obj.version,
-        "place_kind": obj.place.kind,
         "street": _area(obj.street),
     }
 

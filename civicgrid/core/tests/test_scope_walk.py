@@ -64,6 +64,7 @@ from civicgrid.residents.models import Flat, Household, LocalCareKind, Person, V
 from civicgrid.testing.elections import build_elections
 from civicgrid.testing.factories import box, build_world
 from civicgrid.testing.inspections import build_inspections
+from civicgrid.testing.programmes import build_programmes
 from civicgrid.testing.residents import build_registry
 from civicgrid.webhooks.models import Delivery, Subscription
 
@@ -331,6 +332,7 @@ CONSTANTS = {
     "app_label": "cases",
     "field": "reporter_phone",
     "name": "rates",  # insights:panel, a dashboard panel
+    "code": "NOSUCHCODE",  # programmes: a ballot code
 }
 # Object routes that answer 2xx for everyone on the staff: what they show is city-wide.
 SHARED = {"cases.category", "core.holiday"}
@@ -665,6 +667,7 @@ class ScopeWalk(TestCase):
         cls.add_inspections()
         cls.add_insights(case_b)
         cls.add_elections()
+        cls.add_programmes(case_b)
 
     @classmethod
     def add_inspections(cls) -> None:
@@ -770,6 +773,57 @@ class ScopeWalk(TestCase):
         t.append(track(made.count, (made.count.reason,), count_id=made.count.pk))
         assert made.member is not None
         t.append(track(made.member, (), member_id=made.member.pk))
+
+    @classmethod
+    def add_programmes(cls, case: Case) -> None:
+        """The east street's programmes (testing.programmes): the parent project and its child
+        owned by the east unit with a target, milestone, progress report and a link to case B;
+        a member unit (its contact phone personal data) with a welfare project, ask and claim; a
+        session with representatives, a proposal assigned to the unit and an evaluation with a
+        subject and a voter. Path parameters: project_id (with street_code and year), target_id,
+        milestone_id, report_id, link_id, member_id (with year), welfare_id, ask_id, claim_id,
+        session_id, representative_id, proposal_id, evaluation_id, subject_id, voter_id."""
+        t, year = cls.tracked, MOMENT.year
+        made = build_programmes(cls.w.east, year=year, mark=f"{MARK}#", case=case)
+        for project in (made.parent, made.project):
+            t.append(
+                track(
+                    project,
+                    (project.title,),
+                    project_id=project.pk,
+                    street_code=cls.w.east.street.code,
+                    year=year,
+                )
+            )
+        t.append(track(made.target, (made.target.name,), target_id=made.target.pk))
+        t.append(track(made.milestone, (made.milestone.title,), milestone_id=made.milestone.pk))
+        t.append(track(made.report, (made.report.note,), report_id=made.report.pk))
+        assert made.case_link is not None
+        t.append(track(made.case_link, (), link_id=made.case_link.pk))
+        phone = personal.unmasked(made.member.contact_phone)
+        cls.personal.add(phone)
+        t.append(
+            track(
+                made.member,
+                (made.member.name, made.member.contact_name, phone),
+                member_id=made.member.pk,
+                year=year,
+            )
+        )
+        t.append(track(made.welfare, (made.welfare.title, made.welfare.need), welfare_id=made.welfare.pk))
+        t.append(track(made.ask, (made.ask.item,), ask_id=made.ask.pk))
+        t.append(track(made.claim, (made.claim.note,), claim_id=made.claim.pk))
+        t.append(track(made.session, (made.session.title,), session_id=made.session.pk))
+        for representative in made.representatives:
+            t.append(track(representative, (representative.name,), representative_id=representative.pk))
+        assert made.proposal is not None and made.evaluation is not None
+        assert made.subject is not None and made.voter is not None
+        t.append(
+            track(made.proposal, (made.proposal.title, made.proposal.body), proposal_id=made.proposal.pk)
+        )
+        t.append(track(made.evaluation, (made.evaluation.title,), evaluation_id=made.evaluation.pk))
+        t.append(track(made.subject, (made.subject.name,), subject_id=made.subject.pk))
+        t.append(track(made.voter, (), voter_id=made.voter.pk))
 
     @classmethod
     def add_registry(cls) -> None:

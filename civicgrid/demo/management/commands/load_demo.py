@@ -17,6 +17,7 @@ from civicgrid.demo.elections import load_elections
 from civicgrid.demo.exams import load_exams
 from civicgrid.demo.insights import load_insights
 from civicgrid.demo.inspections import load_inspections
+from civicgrid.demo.programmes import load_programmes
 from civicgrid.demo.residents import load_registry
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area, Building, GridLayer
@@ -89,13 +90,15 @@ class Command(BaseCommand):
             # The registry and its year of visits (skipped for a street that has one).
             registry = None if options["no_cases"] else load_registry(plan, options["residents_per_street"])
             # The two 知情 examination rounds of the demo's year, on the registry.
-            inspections = elections = None
+            inspections = elections = programmes = None
             if registry is not None and options["residents_per_street"]:
                 load_exams(plan)
                 # Safety inspections and group renting, on the registry's flats.
                 inspections = load_inspections(plan)
                 # The residents' committee elections of the street's round, on the registry.
                 elections = load_elections(plan)
+                # The year's practical projects, welfare claims and the representatives' meeting.
+                programmes = load_programmes(plan)
             # The dashboard's root-cause stories, plans, hot topics and reports, on all of the above.
             insights = load_insights(plan) if cases is not None and per_street else None
         if quiet:
@@ -148,6 +151,7 @@ class Command(BaseCommand):
             + (registry.created if registry else 0)
             + (inspections.created if inspections else 0)
             + (elections or 0)
+            + (programmes or 0)
             + (insights.created if insights else 0)
         )
         if report.changed or added:

@@ -1,0 +1,7 @@
+"""(part welfare: its demo lands here.)"""
+
+from typing import Any
+
+
+def load(plan: Any) -> int:
+    return 0

@@ -1,0 +1,1 @@
+"""(part evaluations: its bodies land here.)"""

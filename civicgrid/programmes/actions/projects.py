@@ -1,0 +1,1 @@
+"""(part projects: its bodies land here.)"""

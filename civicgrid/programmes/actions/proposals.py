@@ -1,0 +1,1 @@
+"""(part proposals: its bodies land here.)"""

@@ -1,0 +1,1 @@
+"""(part welfare: its bodies land here.)"""

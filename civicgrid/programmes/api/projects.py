@@ -1,0 +1,5 @@
+"""(part projects: its API lands here.)"""
+
+from ninja import Router
+
+router = Router()

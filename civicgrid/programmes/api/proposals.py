@@ -1,0 +1,5 @@
+"""(part proposals: its API lands here.)"""
+
+from ninja import Router
+
+router = Router()

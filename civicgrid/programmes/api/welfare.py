@@ -1,0 +1,5 @@
+"""(part welfare: its API lands here.)"""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,1 @@
+"""(part projects: its dashboard panel lands here.)"""

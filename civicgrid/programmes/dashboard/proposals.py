@@ -1,0 +1,1 @@
+"""(part proposals: its dashboard panel lands here.)"""

@@ -1,0 +1,1 @@
+"""(part welfare: its dashboard panel lands here.)"""

@@ -1,0 +1,3 @@
+"""(part evaluations: its pages land here.)"""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""(part projects: its pages land here.)"""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""(part proposals: its pages land here.)"""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""(part welfare: its pages land here.)"""
+
+urlpatterns: list = []
