@@ -31,17 +31,17 @@ def tally(
 ) -> dict[str, Any]:
     """`subjects` in their ballot order, `counts` {subject id: {mark: n}} summed over the
     sources. The subjects come ranked by rate (those without one last), ties in ballot order."""
-    rows = []
+    rows: list[tuple[int, float | None, dict[str, Any]]] = []
     for order, (pk, name) in enumerate(subjects):
         marks = {mark: int(counts.get(pk, {}).get(mark, 0)) for mark in Mark.values}
         known = rate(marks[Mark.GOOD], marks[Mark.FAIR], marks[Mark.POOR])
         passed = known is not None and Decimal(str(known)) * 100 >= pass_percent
-        rows.append((order, {"id": pk, "name": name, **marks, "rate": known, "passed": passed}))
-    rows.sort(key=lambda item: (item[1]["rate"] is None, -(item[1]["rate"] or 0), item[0]))
+        rows.append((order, known, {"id": pk, "name": name, **marks, "rate": known, "passed": passed}))
+    rows.sort(key=lambda item: (item[1] is None, -(item[1] or 0), item[0]))
     return {
         "ballots": ballots,
         "voters": voters,
         "turnout": share(ballots, voters),
         "pass_percent": pass_percent,
-        "subjects": [row for _order, row in rows],
+        "subjects": [row for _order, _rate, row in rows],
     }

@@ -61,8 +61,7 @@ def _locked(actor: Any, evaluation: Any, *statuses: str) -> Evaluation:
     `statuses` (else 409)."""
     _desk(actor)
     pk = _pk(evaluation)
-    visible = Evaluation.objects.restrict(actor, "view").filter(pk=pk).exists() if pk else False
-    if not visible:
+    if pk is None or not Evaluation.objects.restrict(actor, "view").filter(pk=pk).exists():
         raise NotFound(_("测评不存在或不在你的管辖范围内"))
     found = Evaluation.objects.select_for_update().get(pk=pk)
     if found.status not in statuses:
@@ -222,7 +221,6 @@ def cast_ballot(code: str, marks: Mapping[Any, Any]) -> Evaluation:
     if canonical is None:
         raise Conflict(str(CODE_REFUSED))
     with transaction.atomic():
-        # lint: allow-unrestricted (the public ballot: the code is the voter's credential)
         voter = EvaluationVoter.objects.filter(code_digest=ballot_codes.digest(canonical)).first()
         if voter is None or voter.voted:
             raise Conflict(str(CODE_REFUSED))
