@@ -234,3 +234,40 @@ class VotingPageTests(Base):
         self.assertEqual(self.client.get(right).status_code, 429)
         other = self.client_class(REMOTE_ADDR="10.0.0.9")
         self.assertEqual(other.get(right).status_code, 200)
+
+
+class AdminTests(Base):
+    def test_read_only_scoped_admin_without_voters(self) -> None:
+        from civicgrid.accounts.models import User
+
+        User.objects.filter(pk__in=[self.admin.pk, self.world.west.users[Role.ADMIN].pk]).update(
+            is_staff=True
+        )
+        self.client.force_login(self.admin)
+        for model in (
+            "project",
+            "memberunit",
+            "welfareproject",
+            "claim",
+            "session",
+            "representative",
+            "proposal",
+            "evaluation",
+        ):
+            with self.subTest(model=model):
+                self.assertEqual(self.client.get(f"/admin/programmes/{model}/").status_code, 200)
+        for model in ("evaluationvoter", "evaluationcount", "claimsequence"):
+            self.assertEqual(self.client.get(f"/admin/programmes/{model}/").status_code, 404)
+        page = self.client.get(f"/admin/programmes/evaluation/{self.evaluation.pk}/change/")
+        self.assertEqual(page.status_code, 200)
+        self.assertNotContains(page, 'name="_save"')
+        self.assertContains(page, "社区服务办")
+        for voter in EvaluationVoter.objects.filter(evaluation=self.evaluation):
+            self.assertNotContains(page, voter.code_digest)
+        member = self.client.get(f"/admin/programmes/memberunit/{self.east.member.pk}/change/")
+        self.assertNotContains(member, "contact_phone")
+        self.assertEqual(self.client.get("/admin/programmes/evaluation/add/").status_code, 403)
+        self.client.force_login(self.world.west.users[Role.ADMIN])
+        self.assertEqual(
+            self.client.get(f"/admin/programmes/evaluation/{self.evaluation.pk}/change/").status_code, 404
+        )
