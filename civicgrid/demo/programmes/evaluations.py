@@ -4,7 +4,7 @@ about 80 % vote on their phones during the meeting (mostly 满意), the tellers 
 paper ballots, then the desk closes (the tally) and publishes it the next day."""
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext
 
@@ -37,7 +37,7 @@ def load(plan: "StreetPlan") -> int:
         return 0
     admin, rng = plan.users[Role.ADMIN], plan.rng("evaluations")
     held = plan.session.held_on
-    subjects = [{"name": gettext(name)} for name in OFFICES]
+    subjects: list[dict[str, Any]] = [{"name": gettext(name)} for name in OFFICES]
     subjects += [{"name": unit.name, "unit": unit} for unit in plan.units[:UNITS]]
     with clock.at(at(held - timedelta(days=7), 9)):
         evaluation = create_evaluation(
