@@ -295,18 +295,22 @@ def post_subject(request: Any, evaluation_id: int, body: SubjectIn) -> Status[di
 
 
 @router.delete(
-    "/evaluations/{evaluation_id}/subjects/{subject_id}",
+    "/evaluations/subjects/{subject_id}",
     response={204: None, **WRITE_ERRORS},
     summary="移除测评对象（草稿时）",
     operation_id="programmes_remove_evaluation_subject",
 )
-def delete_subject(request: Any, evaluation_id: int, subject_id: int) -> Status[None]:
+def delete_subject(request: Any, subject_id: int) -> Status[None]:
     user = request.auth
-    evaluation = _evaluation(user, evaluation_id)
-    if not (0 < subject_id <= MAX_ID and _subjects(user, evaluation).filter(pk=subject_id).exists()):
-        raise NotFound("测评对象不存在")
+    if not capabilities.may(user, VIEW):
+        raise Forbidden("你的角色不能查看民主测评")
+    rows = EvaluationSubject.objects.restrict(user, Action.VIEW)
+    subject = rows.filter(pk=subject_id).first() if 0 < subject_id <= MAX_ID else None
+    if subject is None:
+        raise NotFound("测评对象不存在或不在你的管辖范围内")
+    evaluation = _evaluation(user, subject.evaluation_id)
     with acting_as(user, "api"):
-        remove_subject(user, evaluation, subject_id)
+        remove_subject(user, evaluation, subject)
     return Status(204, None)
 
 

@@ -73,7 +73,7 @@ class ApiTests(TestCase):
         self.assertIsNone(body["result"])
         added = api.post(f"{BASE}/{pk}/subjects", {"name": "社区服务办"})
         self.assertEqual(added.status_code, 201)
-        gone = self.client.delete(f"/api/v1{BASE}/{pk}/subjects/{added.json()['id']}", headers=api.headers())
+        gone = self.client.delete(f"/api/v1{BASE}/subjects/{added.json()['id']}", headers=api.headers())
         self.assertEqual(gone.status_code, 204)
         self.assertEqual(len(api.get(f"{BASE}/{pk}/subjects").json()), 2)
         # Opening without voters: refused with the guard's reason.

@@ -117,7 +117,7 @@ class DeskPagesTests(Base):
         self.assertRedirects(response, made.get_absolute_url())
         self.assertEqual(made.subjects.count(), 3)
         subject = made.subjects.get(name="社区平安办")
-        self.client.post(reverse("programmes:evaluation_subject_remove", args=[made.pk, subject.pk]))
+        self.client.post(reverse("programmes:evaluation_subject_remove", args=[subject.pk]))
         self.client.post(reverse("programmes:evaluation_subject_add", args=[made.pk]), {"name": "社区管理办"})
         self.assertEqual(
             sorted(made.subjects.values_list("name", flat=True)),

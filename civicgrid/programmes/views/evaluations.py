@@ -202,10 +202,12 @@ def subject_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def subject_remove(request: HttpRequest, pk: int, subject_id: int) -> HttpResponse:
-    evaluation = _desk_evaluation(request, pk)
+def subject_remove(request: HttpRequest, subject_id: int) -> HttpResponse:
+    require(request.user, VIEW)
+    subject = get_object_or_404(EvaluationSubject.objects.restrict(request.user, Action.VIEW), pk=subject_id)
+    evaluation = _desk_evaluation(request, subject.evaluation_id)
     try:
-        remove_subject(request.user, evaluation, subject_id)
+        remove_subject(request.user, evaluation, subject)
     except ActionError as exc:
         messages.error(request, _("未能移除测评对象：%s") % exc.message)
     else:
@@ -363,11 +365,7 @@ urlpatterns = [
     path("evaluations/<int:pk>/", detail, name="evaluation"),
     path("evaluations/<int:pk>/act/<str:action>/", act, name="evaluation_act"),
     path("evaluations/<int:pk>/subjects/", subject_add, name="evaluation_subject_add"),
-    path(
-        "evaluations/<int:pk>/subjects/<int:subject_id>/remove/",
-        subject_remove,
-        name="evaluation_subject_remove",
-    ),
+    path("evaluations/subjects/<int:subject_id>/remove/", subject_remove, name="evaluation_subject_remove"),
     path("evaluations/<int:pk>/codes/", codes, name="evaluation_codes"),
     path("evaluations/<int:pk>/paper/", paper, name="evaluation_paper"),
     path("evaluations/<int:pk>/result.pdf", result_pdf, name="evaluation_pdf"),
