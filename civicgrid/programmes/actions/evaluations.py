@@ -335,7 +335,6 @@ def open_evaluation(ctx: Context, note: str = "") -> None:
 @EVALUATION_FRAME.implements(EvaluationAction.CLOSE)
 def close_evaluation(ctx: Context, note: str = "") -> None:
     ctx.note = note
-    ctx.obj.refresh_from_db(fields=["ballots"])
     ctx.set(result=compute_result(ctx.obj))
 
 
