@@ -97,6 +97,9 @@ PUBLIC = {
     "i18n/setlang/": "the language switch",
     "healthz": "the health check",
     "favicon.ico": "the site icon (a redirect to the static file)",
+    # programmes: evaluations
+    "programmes/vote/": "a representative types their one-time ballot code (no login by design)",
+    "programmes/vote/<code>/": "the anonymous ballot of a one-time code; a wrong code shows nothing",
 }
 
 # Public listings of every street's public cases by design (Open311 without a jurisdiction_id):
@@ -301,6 +304,22 @@ ROUTES = {
     "elections/objections/<objection_id>/act/<action>/": "elections.objection",
     "elections/<election_id>/proxies/": "elections.election",
     "elections/<election_id>/mailings/": "elections.election",
+    # programmes: evaluations
+    "programmes/evaluations/<pk>/": "programmes.evaluation",
+    "programmes/evaluations/<pk>/act/<action>/": "programmes.evaluation",
+    "programmes/evaluations/<pk>/subjects/": "programmes.evaluation",
+    "programmes/evaluations/subjects/<subject_id>/remove/": "programmes.evaluationsubject",
+    "programmes/evaluations/<pk>/codes/": "programmes.evaluation",
+    "programmes/evaluations/<pk>/paper/": "programmes.evaluation",
+    "programmes/evaluations/<pk>/result.pdf": "programmes.evaluation",
+    "programmes/evaluations/<pk>/slips.pdf": "programmes.evaluation",
+    "api/v1/programmes/evaluations/<evaluation_id>": "programmes.evaluation",
+    "api/v1/programmes/evaluations/<evaluation_id>/actions/<action>": "programmes.evaluation",
+    "api/v1/programmes/evaluations/<evaluation_id>/subjects": "programmes.evaluation",
+    "api/v1/programmes/evaluations/subjects/<subject_id>": "programmes.evaluationsubject",
+    "api/v1/programmes/evaluations/<evaluation_id>/codes": "programmes.evaluation",
+    "api/v1/programmes/evaluations/<evaluation_id>/paper-ballots": "programmes.evaluation",
+    "api/v1/programmes/evaluations/<evaluation_id>/result.pdf": "programmes.evaluation",
     "inspections/m/tasks/<pk>/inspect/": "inspections.task",
     "inspections/m/places/<pk>/inspect/": "inspections.place",
     "inspections/records/<pk>/": "inspections.inspection",
