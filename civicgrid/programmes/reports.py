@@ -1,5 +1,6 @@
 """The figures of representatives' proposals (one query per group), read by the session
-page, the dashboard panel and the year's report (年度代表提案工作报告).
+page, the dashboard panel and the year's report (年度代表提案工作报告), and the proposal's
+printed answer sheet (代表提案答复单).
 
 A proposal counts as answered when it has an answer now (a reassigned one does not until it
 is answered again); on time when it was answered by its deadline; overdue when it is assigned,
@@ -152,3 +153,25 @@ def year_report(user: Any, street: Any, year: int, today: date) -> dict[str, Any
         "proposals": listed,
         "evaluations": [evaluation_result(e.title, e.session.title, e.result) for e in evaluations],
     }
+
+
+def answer_sheet(user: Any, proposal: Any) -> bytes:
+    """代表提案答复单 of a proposal the caller found in their scope (the page and the API),
+    with the proposals merged into it."""
+    from civicgrid.core.pdf import render
+
+    from .models import Proposal
+
+    merged = (
+        Proposal.objects.restrict(user, "view")
+        .filter(merged_into=proposal)
+        .select_related("proposer")
+        .order_by("number")
+    )
+    context = {
+        "proposal": proposal,
+        "cosigners": proposal.cosigners.order_by("name", "pk"),
+        "merged": merged,
+        "ratings": Rating.choices,
+    }
+    return render("programmes/print/answer_sheet.html", context)

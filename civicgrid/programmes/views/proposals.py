@@ -21,13 +21,12 @@ from civicgrid.core.capabilities import may, require
 from civicgrid.core.choices import Action
 from civicgrid.core.errors import ActionError
 from civicgrid.core.models import Event
-from civicgrid.core.pdf import render as render_pdf
 
 from .. import reports
 from ..actions import proposals as actions
 from ..actions.frames import PROPOSAL_FRAME
 from ..actions.sessions import add_representative, create_session
-from ..choices import ProposalStatus, Rating
+from ..choices import ProposalStatus
 from ..jobs import start_year_report
 from ..models import Proposal, Representative, Session
 from ..proposal_forms import (
@@ -284,27 +283,10 @@ def proposal_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return action_views.post_action(request, PROPOSAL_FRAME, _proposal(request, pk), action)
 
 
-def answer_sheet(user: Any, proposal: Proposal) -> bytes:
-    """代表提案答复单 of a proposal the caller found in their scope (the pages and the API)."""
-    merged = (
-        Proposal.objects.restrict(user, Action.VIEW)
-        .filter(merged_into=proposal)
-        .select_related("proposer")
-        .order_by("number")
-    )
-    context = {
-        "proposal": proposal,
-        "cosigners": proposal.cosigners.order_by("name", "pk"),
-        "merged": merged,
-        "ratings": Rating.choices,
-    }
-    return render_pdf("programmes/print/answer_sheet.html", context)
-
-
 @login_required
 def proposal_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = _proposal(request, pk)
-    response = HttpResponse(answer_sheet(request.user, proposal), content_type="application/pdf")
+    response = HttpResponse(reports.answer_sheet(request.user, proposal), content_type="application/pdf")
     response["Content-Disposition"] = (
         f'inline; filename="proposal-{proposal.session_id}-{proposal.number}.pdf"'
     )
