@@ -24,6 +24,7 @@ from civicgrid.core.choices import Action
 from civicgrid.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from civicgrid.core.frame import FilesContext
 from civicgrid.core.inputs import as_id
+from civicgrid.core.retry import retry_when_locked
 
 from ..choices import NotificationKind, ProjectCategory, ProposalAction, ProposalStatus
 from ..models import Proposal, Representative, Session
@@ -102,20 +103,31 @@ def file_proposal(
         "body": _text(body, "body", _("提案内容"), 5000),
         "category": _category(category),
     }
-    with transaction.atomic():
-        Session.objects.select_for_update().filter(pk=found.pk).first()
-        last = Proposal.objects.filter(session=found).aggregate(n=Max("number"))["n"] or 0
-        proposal = Proposal.objects.create(
-            session=found, street_id=found.street_id, number=last + 1, proposer=author, **fields
-        )
-        proposal.cosigners.set(signers)
-        events.log(
-            proposal,
-            FILE,
-            actor,
-            payload={"number": proposal.number, "proposer": author.pk, "cosigners": [r.pk for r in signers]},
-        )
-    return proposal
+
+    @retry_when_locked(give_up=lambda exc: Conflict(_("提案正在登记，请稍后重试")))
+    def numbered() -> Proposal:
+        with transaction.atomic():
+            # The session row's lock queues concurrent filings: each reads the last number after
+            # the previous one committed.
+            Session.objects.select_for_update().filter(pk=found.pk).first()
+            last = Proposal.objects.filter(session=found).aggregate(n=Max("number"))["n"] or 0
+            proposal = Proposal.objects.create(
+                session=found, street_id=found.street_id, number=last + 1, proposer=author, **fields
+            )
+            proposal.cosigners.set(signers)
+            events.log(
+                proposal,
+                FILE,
+                actor,
+                payload={
+                    "number": proposal.number,
+                    "proposer": author.pk,
+                    "cosigners": [r.pk for r in signers],
+                },
+            )
+        return proposal
+
+    return numbered()
 
 
 def update_proposal(
