@@ -155,23 +155,27 @@ def year_report(user: Any, street: Any, year: int, today: date) -> dict[str, Any
     }
 
 
-def answer_sheet(user: Any, proposal: Any) -> bytes:
-    """代表提案答复单 of a proposal the caller found in their scope (the page and the API),
-    with the proposals merged into it."""
-    from civicgrid.core.pdf import render
-
+def merged(user: Any, proposal: Any) -> QuerySet[Any]:
+    """The proposals merged into `proposal` that `user` may see (answered by its answer)."""
     from .models import Proposal
 
-    merged = (
+    return (
         Proposal.objects.restrict(user, "view")
         .filter(merged_into=proposal)
         .select_related("proposer")
         .order_by("number")
     )
+
+
+def answer_sheet(user: Any, proposal: Any) -> bytes:
+    """代表提案答复单 of a proposal the caller found in their scope (the page and the API),
+    with the proposals merged into it."""
+    from civicgrid.core.pdf import render
+
     context = {
         "proposal": proposal,
         "cosigners": proposal.cosigners.order_by("name", "pk"),
-        "merged": merged,
+        "merged": merged(user, proposal),
         "ratings": Rating.choices,
     }
     return render("programmes/print/answer_sheet.html", context)

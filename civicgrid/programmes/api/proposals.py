@@ -299,12 +299,11 @@ def proposal_out(proposal: Proposal) -> dict[str, Any]:
 
 
 def proposal_detail_out(user: Any, proposal: Proposal) -> dict[str, Any]:
-    merged = Proposal.objects.restrict(user, Action.VIEW).filter(merged_into=proposal).order_by("number")
     return {
         **proposal_out(proposal),
         "body": proposal.body,
         "cosigners": [{"id": r.pk, "name": r.name} for r in proposal.cosigners.order_by("name", "pk")],
-        "merged": list(merged.values_list("pk", flat=True)),
+        "merged": list(reports.merged(user, proposal).values_list("pk", flat=True)),
         "decline_reason": proposal.decline_reason,
         "answer": proposal.answer,
         "rating_note": proposal.rating_note,

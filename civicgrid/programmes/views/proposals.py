@@ -199,15 +199,6 @@ def history(proposal: Proposal) -> list[dict[str, Any]]:
     ]
 
 
-def _merged(request: HttpRequest, proposal: Proposal) -> Any:
-    return (
-        Proposal.objects.restrict(request.user, Action.VIEW)
-        .filter(merged_into=proposal)
-        .select_related("proposer")
-        .order_by("number")
-    )
-
-
 @login_required
 def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = _proposal(request, pk)
@@ -239,7 +230,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "proposal": proposal,
         "cosigners": proposal.cosigners.order_by("name", "pk"),
-        "merged": _merged(request, proposal),
+        "merged": reports.merged(request.user, proposal),
         "answered_by": answered_by,
         "overdue": proposal.status == ProposalStatus.ASSIGNED
         and proposal.deadline
