@@ -217,6 +217,18 @@ ROUTES = {
     "api/v1/elections/voters/<voter_id>/representative": "elections.voter",
     "api/v1/elections/objections/<objection_id>": "elections.objection",
     "api/v1/elections/objections/<objection_id>/actions/<action>": "elections.objection",
+    # programmes: proposals
+    "programmes/sessions/<pk>/": "programmes.session",
+    "programmes/representatives/<representative_id>/end/": "programmes.representative",
+    "programmes/proposals/<pk>/": "programmes.proposal",
+    "programmes/proposals/<pk>/edit/": "programmes.proposal",
+    "programmes/proposals/<pk>/act/<action>/": "programmes.proposal",
+    "programmes/proposals/<pk>/answer.pdf": "programmes.proposal",
+    "api/v1/programmes/sessions/<session_id>": "programmes.session",
+    "api/v1/programmes/sessions/<session_id>/proposals": "programmes.session",
+    "api/v1/programmes/proposals/<proposal_id>": "programmes.proposal",
+    "api/v1/programmes/proposals/<proposal_id>/actions/<action>": "programmes.proposal",
+    "api/v1/programmes/proposals/<proposal_id>/answer.pdf": "programmes.proposal",
     # inspections: orders
     "inspections/orders/<number>/": "inspections.order",
     "inspections/orders/<number>/act/<action>/": "inspections.order",
