@@ -435,7 +435,7 @@ class Committee:
             if not ballots_cast:
                 continue
             invalid = int(ballots_cast * self.rng.uniform(*volume.ELECTION_INVALID))
-            votes = self.votes(names, ballots_cast - invalid, election.seats)
+            votes = self.votes(names, ballots_cast - invalid, election.seats, ballots_cast)
             if kind == BoxKind.HALL:
                 votes[gettext("另选他人甲")] = 1  # a name written in on one ballot
             self.at_day(
@@ -452,12 +452,15 @@ class Committee:
                 votes=votes,
             )
 
-    def votes(self, names: list[str], valid: int, seats: int) -> dict[str, int]:
+    def votes(self, names: list[str], valid: int, seats: int, cast: int) -> dict[str, int]:
         """The first `seats` names get well over half of the box's ballots, the others well
         under, so the count elects exactly the slate's first names (no tie at the last seat);
-        every ballot names at most `seats` candidates."""
+        every ballot names at most `seats` candidates. A small box (a few proxies) still gives
+        the first names more than half of its ballots cast, so the boxes' sum does too."""
         out = {}
         for i, name in enumerate(names):
-            share = self.rng.uniform(0.6, 0.85) if i < seats else self.rng.uniform(0.1, 0.28)
-            out[name] = int(valid * share)
+            if i < seats:
+                out[name] = min(valid, max(int(valid * self.rng.uniform(0.6, 0.85)), cast // 2 + 1))
+            else:
+                out[name] = int(valid * self.rng.uniform(0.1, 0.28))
         return out

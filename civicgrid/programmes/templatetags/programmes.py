@@ -8,13 +8,15 @@ from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
 
-# (label, url name): the overview, the year's projects, the welfare board, the member units, the meeting.
+# (label, url name): the overview, the year's projects, the welfare board, the member units, the
+# meeting's proposals and its evaluations.
 TABS: tuple[tuple[Any, str], ...] = (
     (_("总览"), "programmes:index"),
     (_("实事项目"), "programmes:projects"),
     (_("公益认领"), "programmes:welfare_board"),
     (_("成员单位"), "programmes:members"),
-    (_("代表提案与测评"), "programmes:sessions"),
+    (_("代表提案"), "programmes:sessions"),
+    (_("民主测评"), "programmes:evaluations"),
 )
 
 

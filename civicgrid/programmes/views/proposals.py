@@ -28,7 +28,7 @@ from ..actions.frames import PROPOSAL_FRAME
 from ..actions.sessions import add_representative, create_session
 from ..choices import ProposalStatus
 from ..jobs import start_year_report
-from ..models import Proposal, Representative, Session
+from ..models import Evaluation, Proposal, Representative, Session
 from ..proposal_forms import (
     EditProposalForm,
     EndTermForm,
@@ -166,6 +166,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "filters": filters,
         "form": form,
         "may_report": may(request.user, "programmes.reports"),
+        "evaluations": Evaluation.objects.restrict(request.user, Action.VIEW).filter(session=session),
     }
     return render(request, "programmes/proposals/session.html", context)
 
