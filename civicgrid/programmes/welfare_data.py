@@ -1,11 +1,14 @@
-"""What the welfare pages, PDFs, API and dashboard panel read: an ask's claimed / delivered /
-remaining shares (the board's bars) and a member unit's annual statement (年度公益认领清单).
-Plain reads of rows the caller found through restrict()."""
+"""What the welfare pages, API and dashboard panel read and print: an ask's claimed / delivered
+/ remaining shares (the board's bars), a member unit's annual statement (年度公益认领清单) and
+the two documents (认领确认书, the statement). Plain reads of rows the caller found through
+restrict(); no personal data is printed."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+
+from civicgrid.core import clock, pdf
 
 from .choices import LIVE_CLAIMS, AskKind
 from .models import Ask, Claim, MemberUnit
@@ -76,4 +79,15 @@ def statement(member: MemberUnit, year: int, claims: Any) -> Statement:
         year=year,
         claims=rows,
         totals=sorted(totals.values(), key=lambda t: (order.index(t.kind), t.unit)),
+    )
+
+
+def confirmation(claim: Claim) -> bytes:
+    """认领确认书 of a confirmed claim: the street as letterhead (no phone)."""
+    return pdf.render("programmes/print/claim.html", {"claim": claim, "street": claim.street})
+
+
+def statement_pdf(sheet: Statement) -> bytes:
+    return pdf.render(
+        "programmes/print/statement.html", {"sheet": sheet, "member": sheet.member, "today": clock.today()}
     )

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from civicgrid.core import action_views, clock, pdf
+from civicgrid.core import action_views, clock
 from civicgrid.core.capabilities import may, require
 from civicgrid.core.choices import Action
 from civicgrid.core.errors import ActionError
@@ -31,7 +31,7 @@ from ..actions import welfare as actions
 from ..actions.frames import CLAIM_FRAME, WELFARE_FRAME
 from ..choices import AskKind, ClaimPhoto, ClaimStatus, MemberKind, WelfareStatus
 from ..models import Ask, Claim, MemberUnit, WelfareProject
-from ..welfare_data import bar, statement
+from ..welfare_data import bar, confirmation, statement, statement_pdf
 from ..workflow import CLAIM_MACHINE, WELFARE_MACHINE
 from .overview import _year
 
@@ -473,10 +473,6 @@ def claim_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return _pdf(confirmation(held), f"claim-{held.number}")
 
 
-def confirmation(held: Claim) -> bytes:
-    return pdf.render("programmes/print/claim.html", {"claim": held, "street": held.street})
-
-
 # ---------------------------------------------------------------------------- member units
 
 
@@ -612,12 +608,6 @@ def member_statement(request: HttpRequest, pk: int, year: int) -> HttpResponse:
 def member_statement_pdf(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     sheet = _statement(request, pk, year)
     return _pdf(statement_pdf(sheet), f"statement-{sheet.member.pk}-{year}")
-
-
-def statement_pdf(sheet: Any) -> bytes:
-    return pdf.render(
-        "programmes/print/statement.html", {"sheet": sheet, "member": sheet.member, "today": clock.today()}
-    )
 
 
 urlpatterns = [
