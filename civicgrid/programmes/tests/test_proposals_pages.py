@@ -139,8 +139,8 @@ class ProposalPagesTests(TestCase):
             },
         )
         self.assertContains(response, "附议人不能是提案人本人")
-        # The list: counts by status, the filter, one query per figure group, whatever its length.
-        with self.assertNumQueries(12):
+        # The list: counts by status, the filter, one query per figure group, the evaluations, whatever its length.
+        with self.assertNumQueries(13):
             page = self.client.get(self.session_url, {"status": "filed"})
         for title in ("停车难", "垃圾分类", "非机动车充电"):
             actions.file_proposal(
@@ -152,7 +152,7 @@ class ProposalPagesTests(TestCase):
                 category="other",
                 cosigners=[reps[1]],
             )
-        with self.assertNumQueries(12):
+        with self.assertNumQueries(13):
             self.client.get(self.session_url, {"status": "filed"})
         self.assertContains(page, "老年助餐点增设")
         self.assertNotContains(page, "增设非机动车充电桩东")
