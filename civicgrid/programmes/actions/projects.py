@@ -596,8 +596,11 @@ def _notify_overdue(milestone: ProjectMilestone) -> None:
 def mark_overdue_milestones() -> int:
     """The daily check: every open milestone whose day has passed becomes overdue (the system
     transition; one already marked is left alone), its owner unit and the street's
-    administrators told. Returns how many were marked."""
-    due = ProjectMilestone.objects.filter(status=MilestoneStatus.OPEN, due_on__lt=clock.today())
+    administrators told. Returns how many were marked. Only active projects' milestones: a
+    draft's plan is not yet promised, a done or cancelled project's is over."""
+    due = ProjectMilestone.objects.filter(
+        status=MilestoneStatus.OPEN, due_on__lt=clock.today(), project__status=ProjectStatus.ACTIVE
+    )
     marked = 0
     for pk in due.order_by("pk").values_list("pk", flat=True):
 
