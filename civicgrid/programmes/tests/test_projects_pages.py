@@ -14,7 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
+from civicgrid.cases.tests.factories import jpeg
 from civicgrid.core.choices import Role
+from civicgrid.core.models import Attachment
 from civicgrid.programmes.actions.projects import add_milestone, create_project
 from civicgrid.programmes.choices import ProjectCategory, ProjectStatus
 from civicgrid.programmes.models import ProgressReport, Project
@@ -183,6 +185,23 @@ class FormTests(Base):
             ).status_code,
             404,
         )
+
+    def test_a_report_with_a_photo_shows_it_with_the_report(self) -> None:
+        self.client.force_login(self.handler)
+        self.client.post(
+            reverse("programmes:project_act", args=[self.made.project.pk, "report"]),
+            {
+                "target": self.made.target.pk,
+                "value": "300",
+                "note": "第三批入户改造完成",
+                "photos": jpeg("site.jpg"),
+                "version": self.made.project.version,
+            },
+        )
+        photo = Attachment.objects.get(object_id=self.made.project.pk, stage="progress")
+        page = self.client.get(self.child_url).content.decode()
+        report_at = page.index("第三批入户改造完成")
+        self.assertGreater(page.index(reverse("core:attachment_thumb", args=[photo.pk])), report_at)
 
     def test_milestone_due_soon_and_link_case_refusal(self) -> None:
         add_milestone(self.admin, self.made.project, title="完成 300 户", due_on=date(2027, 7, 18))

@@ -57,6 +57,12 @@ def _year(request: HttpRequest) -> int:
     return raw if raw is not None and 2000 <= raw <= 2100 else clock.today().year
 
 
+def _code(text: str) -> str:
+    """An area code from the query string or the path, else "" (codes are ASCII letters and
+    digits; anything else, a NUL included, never reaches the database)."""
+    return text if text.isascii() and text.isalnum() and len(text) <= 32 else ""
+
+
 def _soon_days(street_id: int) -> int:
     return int(profile.value("programmes.milestone_warning_days", street_id))
 
@@ -116,7 +122,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     streets = Area.objects.restrict(request.user, Action.VIEW).filter(kind=AreaKind.STREET).order_by("code")
     rows = Project.objects.restrict(request.user, Action.VIEW).filter(year=year)
-    street = request.GET.get("street", "")
+    street = _code(request.GET.get("street", ""))
     if street:
         rows = rows.filter(street__code=street)
     category, status = request.GET.get("category", ""), request.GET.get("status", "")
@@ -408,7 +414,7 @@ def projects_pdf(request: HttpRequest) -> HttpResponse:
     require(request.user, VIEW)
     year = _year(request)
     streets = Area.objects.restrict(request.user, Action.VIEW).filter(kind=AreaKind.STREET)
-    code = request.GET.get("street", "")
+    code = _code(request.GET.get("street", ""))
     street = streets.filter(code=code).first() if code else (streets.first() if len(streets) == 1 else None)
     if street is None:
         raise Http404(_("请选择街道"))
@@ -452,7 +458,7 @@ def public_projects(request: HttpRequest, street_code: str, year: int) -> HttpRe
     if not 2000 <= year <= 2100:
         raise Http404
     # lint: allow-unrestricted (public page: a street by its code)
-    street = Area.objects.filter(code=street_code, kind=AreaKind.STREET).first()
+    street = Area.objects.filter(code=_code(street_code), kind=AreaKind.STREET).first()
     if street is None:
         raise Http404
     rows = public_rows(street, year)
