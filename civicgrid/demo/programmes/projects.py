@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from civicgrid.accounts.models import User
 from civicgrid.cases.models import Category
@@ -45,20 +46,21 @@ class Spec:
     goal: int
     budget: int  # 万元
     pace: float  # how far ahead (>1) or behind (<1) of its period the work runs
+    charging: bool = False  # the e-bike charging complaints are its linked cases
 
 
 SPECS = (
-    Spec("老旧住房电线线路改造", C.SAFETY, "改造户数", "户", 450, 180, 1.05),
-    Spec("非机动车充电设施建设", C.SAFETY, "新建充电点", "处", 16, 96, 1.2),
-    Spec("既有多层住宅加装电梯", C.RENEWAL, "完工电梯", "台", 12, 600, 0.7),
-    Spec("社区长者食堂建设", C.ELDERLY, "新开长者食堂", "家", 2, 150, 0.9),
-    Spec("独居老人助餐送餐服务", C.ELDERLY, "送餐服务老人", "人", 300, 45, 1.3),
-    Spec("口袋公园建设", C.ENVIRONMENT, "建成口袋公园", "处", 3, 210, 0.8),
-    Spec("垃圾箱房改造", C.ENVIRONMENT, "改造箱房", "座", 20, 60, 1.1),
-    Spec("非机动车停车棚增设", C.TRAFFIC, "新增停车位", "个", 200, 40, 0.5),
-    Spec("社区文化活动中心改造", C.CULTURE, "改造场馆", "处", 1, 120, 0.6),
-    Spec("15 分钟社区生活圈便民服务点", C.SERVICE, "新设服务点", "个", 5, 35, 1.0),
-    Spec("独居老人家庭烟感报警器安装", C.SAFETY, "安装户数", "户", 500, 25, 1.5),
+    Spec(N_("老旧住房电线线路改造"), C.SAFETY, N_("改造户数"), N_("户"), 450, 180, 1.05),
+    Spec(N_("非机动车充电设施建设"), C.SAFETY, N_("新建充电点"), N_("处"), 16, 96, 1.2, charging=True),
+    Spec(N_("既有多层住宅加装电梯"), C.RENEWAL, N_("完工电梯"), N_("台"), 12, 600, 0.7),
+    Spec(N_("社区长者食堂建设"), C.ELDERLY, N_("新开长者食堂"), N_("家"), 2, 150, 0.9),
+    Spec(N_("独居老人助餐送餐服务"), C.ELDERLY, N_("送餐服务老人"), N_("人"), 300, 45, 1.3),
+    Spec(N_("口袋公园建设"), C.ENVIRONMENT, N_("建成口袋公园"), N_("处"), 3, 210, 0.8),
+    Spec(N_("垃圾箱房改造"), C.ENVIRONMENT, N_("改造箱房"), N_("座"), 20, 60, 1.1),
+    Spec(N_("非机动车停车棚增设"), C.TRAFFIC, N_("新增停车位"), N_("个"), 200, 40, 0.5),
+    Spec(N_("社区文化活动中心改造"), C.CULTURE, N_("改造场馆"), N_("处"), 1, 120, 0.6),
+    Spec(N_("15 分钟社区生活圈便民服务点"), C.SERVICE, N_("新设服务点"), N_("个"), 5, 35, 1.0),
+    Spec(N_("独居老人家庭烟感报警器安装"), C.SAFETY, N_("安装户数"), N_("户"), 500, 25, 1.5),
 )
 
 
@@ -107,7 +109,7 @@ def _progress(plan: "StreetPlan", project: Project, spec: Spec, start: date, end
                         "value": figure,
                         "reported_on": day.isoformat(),
                         "note": _("截至本日累计完成 %(n)d%(unit)s，施工有序推进")
-                        % {"n": figure, "unit": spec.unit},
+                        % {"n": figure, "unit": _(spec.unit)},
                     },
                 )
             target.reached = Decimal(figure)
@@ -157,7 +159,7 @@ def load(plan: "StreetPlan") -> int:
                 ends_on=year_end,
                 budget=spec.budget,
                 description=_("%(street)s %(year)d 年实事项目") % {"street": plan.street.name, "year": year},
-                case_categories=charging if spec.unit == "处" and spec.goal == 16 else (),
+                case_categories=charging if spec.charging else (),
                 **_owner(plan, index),
             )
             made += 1 + _plan(plan, project, spec, year_start, year_end)

@@ -35,7 +35,7 @@ from ..actions.frames import MILESTONE_FRAME, PROJECT_FRAME
 from ..choices import MilestoneStatus, ProjectCategory, ProjectStatus
 from ..models import ProgressReport, Project, ProjectMilestone, Target
 from ..project_forms import CaseLinkForm, GoalForm, MilestoneForm, ProjectForm, TargetForm
-from ..workflow import MILESTONE_MACHINE, PROJECT_MACHINE
+from ..workflow import PROJECT_MACHINE
 
 VIEW, MANAGE = "programmes.view", "programmes.projects"
 PUBLIC_STATUSES = (ProjectStatus.ACTIVE, ProjectStatus.DONE)
@@ -386,8 +386,6 @@ def milestone_act(request: HttpRequest, milestone_id: int, action: str) -> HttpR
     require(request.user, VIEW)
     qs = ProjectMilestone.objects.restrict(request.user, Action.VIEW).select_related("project")
     milestone = get_object_or_404(qs, pk=milestone_id)
-    if action not in MILESTONE_MACHINE.actions.values:
-        raise Http404
     return action_views.post_action(request, MILESTONE_FRAME, milestone, action)
 
 
