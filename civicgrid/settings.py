@@ -330,6 +330,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "civicgrid.inspections.tasks.generate_plan_tasks",
         "schedule": 24 * 3600.0,
     },
+    # Practical projects' milestones past their day: marked overdue and told once, at 06:30.
+    "programmes-milestones-overdue": {
+        "task": "civicgrid.programmes.tasks.check_milestones",
+        "schedule": crontab(hour=6, minute=30),
+    },
     # Weekly and monthly reports of every street (insights.reports), in CELERY_TIMEZONE.
     "insights-weekly-reports": {
         "task": "civicgrid.insights.tasks.weekly_reports",

@@ -100,6 +100,11 @@ PUBLIC = {
     # programmes: evaluations
     "programmes/vote/": "a representative types their one-time ballot code (no login by design)",
     "programmes/vote/<code>/": "the anonymous ballot of a one-time code; a wrong code shows nothing",
+    # programmes: projects
+    "programmes/public/<street_code>/<year>/": (
+        "a street's published practical projects of a year, for residents: titles, targets and "
+        "progress, the latest progress note redacted, no staff names"
+    ),
 }
 
 # Public listings of every street's public cases by design (Open311 without a jurisdiction_id):
@@ -254,6 +259,25 @@ ROUTES = {
     "api/v1/programmes/claims/<claim_id>": "programmes.claim",
     "api/v1/programmes/claims/<claim_id>/actions/<action>": "programmes.claim",
     "api/v1/programmes/claims/<claim_id>/confirmation.pdf": "programmes.claim",
+    # programmes: projects
+    "programmes/projects/<pk>/": "programmes.project",
+    "programmes/projects/<pk>/edit/": "programmes.project",
+    "programmes/projects/<pk>/targets/": "programmes.project",
+    "programmes/projects/<pk>/milestones/": "programmes.project",
+    "programmes/projects/<pk>/cases/": "programmes.project",
+    "programmes/projects/<pk>/act/<action>/": "programmes.project",
+    "programmes/targets/<target_id>/goal/": "programmes.target",
+    "programmes/targets/<target_id>/remove/": "programmes.target",
+    "programmes/milestones/<milestone_id>/act/<action>/": "programmes.projectmilestone",
+    "programmes/public/<street_code>/<year>/": "programmes.project",
+    "api/v1/programmes/projects/<project_id>": "programmes.project",
+    "api/v1/programmes/projects/<project_id>/actions/<action>": "programmes.project",
+    "api/v1/programmes/projects/<project_id>/targets": "programmes.project",
+    "api/v1/programmes/projects/<project_id>/milestones": "programmes.project",
+    "api/v1/programmes/projects/<project_id>/reports": "programmes.project",
+    "api/v1/programmes/projects/<project_id>/cases": "programmes.project",
+    "api/v1/programmes/projects/<project_id>/cases/unlink": "programmes.project",
+    "api/v1/programmes/milestones/<milestone_id>/actions/<action>": "programmes.projectmilestone",
     # inspections: orders
     "inspections/orders/<number>/": "inspections.order",
     "inspections/orders/<number>/act/<action>/": "inspections.order",
