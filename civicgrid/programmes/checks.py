@@ -79,7 +79,7 @@ def may_reassign(proposal: Any, user: Any, params: Any) -> bool:
     return proposal.status == ProposalStatus.ANSWERED or proposal.rating == Rating.UNSATISFIED
 
 
-REASSIGN_ONLY_UNSATISFIED = _("只有提案人不满意的答复才能重新交办")
+REASSIGN_ONLY_UNSATISFIED = _("只有尚未评价或提案人不满意的答复才能重新交办")
 
 
 def ready_to_open(evaluation: Any, user: Any, params: Any) -> bool:

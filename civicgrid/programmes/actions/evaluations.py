@@ -6,7 +6,7 @@ on a public page (`cast_ballot`).
 Anonymity: a ballot writes no row of its own. It flips its voter's `voted` (a plain model: no
 audit row, no time) and adds one to a counter per subject and mark; its event is logged on the
 evaluation with no actor and no payload naming anyone. Nothing stored, and no order of rows,
-links a mark to a voter (docs/programmes-evaluations.md)."""
+links a mark to a voter (docs/programmes.md, "Anonymity")."""
 
 import secrets
 from collections.abc import Iterable, Mapping

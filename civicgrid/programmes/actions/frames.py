@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from civicgrid.core.frame import FilesContext, Frame, keep_note, record_with_photos, scoped_loader
 from civicgrid.core.workflow import Machine
 
-from ..models import Claim, Evaluation, Project, ProjectMilestone, Proposal, WelfareProject
+from ..models import Claim, Evaluation, ProgressReport, Project, ProjectMilestone, Proposal, WelfareProject
 from ..workflow import (
     CLAIM_MACHINE,
     EVALUATION_MACHINE,
@@ -22,19 +22,30 @@ from ..workflow import (
 )
 
 
+def record_project(ctx: FilesContext) -> Any:
+    """A project's trail is its events; a progress report (REPORT's body puts its id in the
+    payload) also points at its event, where its photos are."""
+    logged = record_with_photos(ctx)
+    if "report" in ctx.payload:
+        ProgressReport.objects.filter(pk=ctx.payload["report"]).update(event_id=logged.pk)
+    return logged
+
+
 def _frame(machine: Machine, model: type[models.Model], missing: Any, **options: Any) -> Frame:
+    options.setdefault("record", record_with_photos)
     return Frame(
         machine=machine,
         model=model,
         load=scoped_loader(model, str(missing)),
-        record=record_with_photos,
         context_class=FilesContext,
         finish=keep_note,
         **options,
     )
 
 
-PROJECT_FRAME = _frame(PROJECT_MACHINE, Project, _("实事项目不存在或不在你的管辖范围内"))
+PROJECT_FRAME = _frame(
+    PROJECT_MACHINE, Project, _("实事项目不存在或不在你的管辖范围内"), record=record_project
+)
 MILESTONE_FRAME = _frame(
     MILESTONE_MACHINE, ProjectMilestone, _("项目节点不存在或不在你的管辖范围内"), select_related=("project",)
 )

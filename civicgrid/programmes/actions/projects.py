@@ -3,7 +3,7 @@ its links to cases, and the bodies of the project and milestone machines (publis
 reports, complete, reopen, cancel; a milestone completed, supervised, rescheduled). Each write
 is one transaction with one event (core.events) and its audit rows (AuditedModel).
 
-Rules (docs/programmes-projects.md):
+Rules (docs/programmes.md, "Practical projects"):
 - a project names its owner: a handling unit (which then reports its progress) or a street
   office, exactly one of them;
 - a parent lies in the same street and year, is not cancelled, has no targets of its own (its

@@ -200,6 +200,7 @@ class ReportTests(Base):
         report = ProgressReport.objects.filter(project=child).latest("pk")
         event = Event.objects.get(object_id=child.pk, action=ProjectAction.REPORT)
         self.assertEqual((event.payload["report"], event.payload["note"]), (report.pk, "完成 405 户"))
+        self.assertEqual(report.event_id, event.pk)  # where its photos are
         # An older report does not lower the figure; over-achievement is capped.
         PROJECT_FRAME.run(
             child.pk,

@@ -139,7 +139,7 @@ class ProposalPagesTests(TestCase):
             },
         )
         self.assertContains(response, "附议人不能是提案人本人")
-        # The list: counts by status, the filter, one query per figure group, the evaluations, whatever its length.
+        # The list: counts by status, the filter, a query per figure group, the evaluations: any length.
         with self.assertNumQueries(13):
             page = self.client.get(self.session_url, {"status": "filed"})
         for title in ("停车难", "垃圾分类", "非机动车充电"):

@@ -172,16 +172,14 @@ def _history(project: Project) -> list[dict[str, Any]]:
             else EVENT_LABELS.get(e.action, e.action),
             "actor": e.actor_label or _("系统"),
             "note": e.payload.get("note", ""),
-            "report": e.payload.get("report"),
             "event": e.pk,
         }
         for e in rows
     ]
 
 
-def _reports(request: HttpRequest, project: Project, history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _reports(request: HttpRequest, project: Project) -> list[dict[str, Any]]:
     """The progress reports, newest first, each with the photos stored with its event."""
-    event_of = {h["report"]: h["event"] for h in history if h["report"]}
     photos: dict[int, list[Attachment]] = {}
     attached = Attachment.objects.restrict(request.user, Action.VIEW).filter(
         content_type=ContentType.objects.get_for_model(Project), object_id=project.pk
@@ -189,7 +187,7 @@ def _reports(request: HttpRequest, project: Project, history: list[dict[str, Any
     for photo in attached.order_by("pk"):
         photos.setdefault(photo.event_id or 0, []).append(photo)
     reports = project.reports.select_related("target", "reported_by")
-    return [{"report": r, "photos": photos.get(event_of.get(r.pk, -1), [])} for r in reports]
+    return [{"report": r, "photos": photos.get(r.event_id, []) if r.event_id else []} for r in reports]
 
 
 @login_required
@@ -218,7 +216,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "children": list(
             Project.objects.restrict(user, Action.VIEW).filter(parent=project).select_related("owner_unit")
         ),
-        "reports": _reports(request, project, history),
+        "reports": _reports(request, project),
         "linked": list(linked.order_by("-received_at")[:CASES_SHOWN]),
         "linked_count": linked.count(),
         "explicit": set(project.case_links.values_list("case_id", flat=True)),
