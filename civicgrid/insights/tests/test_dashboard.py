@@ -223,7 +223,7 @@ def _queries(client, url, params):
 
 # Queries per request with the default filter (this month), whatever the number of cases:
 # the session and user, the filter's choices, then each panel's fixed set of reads.
-PAGE_QUERIES = 38
+PAGE_QUERIES = 43
 PANEL_QUERIES = {
     "rates": 10,
     "intake": 6,
@@ -235,6 +235,9 @@ PANEL_QUERIES = {
     "feed": 6,
     "inspections": 9,
     "care": 7,
+    "programmes_projects": 7,
+    "programmes_welfare": 7,
+    "programmes_proposals": 6,
 }
 
 

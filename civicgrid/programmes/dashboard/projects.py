@@ -48,4 +48,12 @@ def compute(filters: Any) -> dict[str, Any]:
     }
 
 
-register(Panel("projects", _("实事项目进度"), "programmes/panels/projects.html", compute, "programmes.view"))
+register(
+    Panel(
+        "programmes_projects",
+        _("实事项目进度"),
+        "programmes/panels/projects.html",
+        compute,
+        "programmes.view",
+    )
+)

@@ -58,5 +58,11 @@ def claims_against_needs(filters: Any) -> dict[str, Any]:
 
 
 register(
-    Panel("welfare", _("公益认领"), "programmes/panels/welfare.html", claims_against_needs, "programmes.view")
+    Panel(
+        "programmes_welfare",
+        _("公益认领"),
+        "programmes/panels/welfare.html",
+        claims_against_needs,
+        "programmes.view",
+    )
 )

@@ -33,8 +33,10 @@ class PanelTests(TestCase):
 
     def test_the_page_and_the_panel(self) -> None:
         self.client.force_login(self.world.east.users[Role.LEADER])
-        self.assertContains(self.client.get(reverse("insights:dashboard")), 'data-panel="projects"')
-        body = self.client.get(reverse("insights:panel", args=["projects"])).content.decode()
+        self.assertContains(
+            self.client.get(reverse("insights:dashboard")), 'data-panel="programmes_projects"'
+        )
+        body = self.client.get(reverse("insights:panel", args=["programmes_projects"])).content.decode()
         self.assertIn("2027 年实事项目 <strong>1</strong> 项", body)
         self.assertIn("平均进度 <strong>40%</strong>", body)
         self.assertIn(self.made.parent.title, body)
@@ -44,6 +46,6 @@ class PanelTests(TestCase):
 
     def test_the_api(self) -> None:
         data = ApiClient(self.client, self.world.east.users[Role.ADMIN]).get("/insights/dashboard").json()
-        panel = data["panels"]["projects"]
+        panel = data["panels"]["programmes_projects"]
         self.assertEqual((panel["count"], panel["mean"], panel["behind_count"]), (1, 40, 1))
         self.assertEqual(panel["overdue_milestones"], 1)

@@ -48,8 +48,10 @@ class PanelTests(TestCase):
     def test_the_panel_on_the_page_and_as_a_fragment(self) -> None:
         self.client.force_login(self.leader)
         page = self.client.get(reverse("insights:dashboard"), {"period": "month"})
-        self.assertContains(page, 'data-panel="welfare"')
-        fragment = self.client.get(reverse("insights:panel", args=["welfare"]), {"period": "month"})
+        self.assertContains(page, 'data-panel="programmes_welfare"')
+        fragment = self.client.get(
+            reverse("insights:panel", args=["programmes_welfare"]), {"period": "month"}
+        )
         self.assertContains(fragment, "认领 10 / 需 30 · 交付 4")
         self.assertContains(fragment, "待确认认领 <strong>1</strong> 件")
         self.assertContains(fragment, "width: 33%")
@@ -57,7 +59,7 @@ class PanelTests(TestCase):
 
     def test_the_panel_in_the_api(self) -> None:
         body = ApiClient(self.client, self.leader).get("/insights/dashboard", period="month").json()
-        panel = body["panels"]["welfare"]
+        panel = body["panels"]["programmes_welfare"]
         self.assertEqual(panel["year"], 2027)
         self.assertEqual(panel["pending"], 1)
         self.assertEqual(
@@ -67,4 +69,4 @@ class PanelTests(TestCase):
         last_year = ApiClient(self.client, self.leader).get(
             "/insights/dashboard", period="custom", date_from="2026-01-01", date_to="2026-12-31"
         )
-        self.assertEqual(last_year.json()["panels"]["welfare"]["rows"], [])
+        self.assertEqual(last_year.json()["panels"]["programmes_welfare"]["rows"], [])
