@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from civicgrid.accounts.models import User
 from civicgrid.cases.models import Category
@@ -50,17 +50,100 @@ class Spec:
 
 
 SPECS = (
-    Spec(N_("老旧住房电线线路改造"), C.SAFETY, N_("改造户数"), N_("户"), 450, 180, 1.05),
-    Spec(N_("非机动车充电设施建设"), C.SAFETY, N_("新建充电点"), N_("处"), 16, 96, 1.2, charging=True),
-    Spec(N_("既有多层住宅加装电梯"), C.RENEWAL, N_("完工电梯"), N_("台"), 12, 600, 0.7),
-    Spec(N_("社区长者食堂建设"), C.ELDERLY, N_("新开长者食堂"), N_("家"), 2, 150, 0.9),
-    Spec(N_("独居老人助餐送餐服务"), C.ELDERLY, N_("送餐服务老人"), N_("人"), 300, 45, 1.3),
-    Spec(N_("口袋公园建设"), C.ENVIRONMENT, N_("建成口袋公园"), N_("处"), 3, 210, 0.8),
-    Spec(N_("垃圾箱房改造"), C.ENVIRONMENT, N_("改造箱房"), N_("座"), 20, 60, 1.1),
-    Spec(N_("非机动车停车棚增设"), C.TRAFFIC, N_("新增停车位"), N_("个"), 200, 40, 0.5),
-    Spec(N_("社区文化活动中心改造"), C.CULTURE, N_("改造场馆"), N_("处"), 1, 120, 0.6),
-    Spec(N_("15 分钟社区生活圈便民服务点"), C.SERVICE, N_("新设服务点"), N_("个"), 5, 35, 1.0),
-    Spec(N_("独居老人家庭烟感报警器安装"), C.SAFETY, N_("安装户数"), N_("户"), 500, 25, 1.5),
+    Spec(
+        gettext_noop("老旧住房电线线路改造"),
+        C.SAFETY,
+        gettext_noop("改造户数"),
+        gettext_noop("户"),
+        450,
+        180,
+        1.05,
+    ),
+    Spec(
+        gettext_noop("非机动车充电设施建设"),
+        C.SAFETY,
+        gettext_noop("新建充电点"),
+        gettext_noop("处"),
+        16,
+        96,
+        1.2,
+        charging=True,
+    ),
+    Spec(
+        gettext_noop("既有多层住宅加装电梯"),
+        C.RENEWAL,
+        gettext_noop("完工电梯"),
+        gettext_noop("台"),
+        12,
+        600,
+        0.7,
+    ),
+    Spec(
+        gettext_noop("社区长者食堂建设"),
+        C.ELDERLY,
+        gettext_noop("新开长者食堂"),
+        gettext_noop("家"),
+        2,
+        150,
+        0.9,
+    ),
+    Spec(
+        gettext_noop("独居老人助餐送餐服务"),
+        C.ELDERLY,
+        gettext_noop("送餐服务老人"),
+        gettext_noop("人"),
+        300,
+        45,
+        1.3,
+    ),
+    Spec(
+        gettext_noop("口袋公园建设"),
+        C.ENVIRONMENT,
+        gettext_noop("建成口袋公园"),
+        gettext_noop("处"),
+        3,
+        210,
+        0.8,
+    ),
+    Spec(
+        gettext_noop("垃圾箱房改造"), C.ENVIRONMENT, gettext_noop("改造箱房"), gettext_noop("座"), 20, 60, 1.1
+    ),
+    Spec(
+        gettext_noop("非机动车停车棚增设"),
+        C.TRAFFIC,
+        gettext_noop("新增停车位"),
+        gettext_noop("个"),
+        200,
+        40,
+        0.5,
+    ),
+    Spec(
+        gettext_noop("社区文化活动中心改造"),
+        C.CULTURE,
+        gettext_noop("改造场馆"),
+        gettext_noop("处"),
+        1,
+        120,
+        0.6,
+    ),
+    Spec(
+        gettext_noop("15 分钟社区生活圈便民服务点"),
+        C.SERVICE,
+        gettext_noop("新设服务点"),
+        gettext_noop("个"),
+        5,
+        35,
+        1.0,
+    ),
+    Spec(
+        gettext_noop("独居老人家庭烟感报警器安装"),
+        C.SAFETY,
+        gettext_noop("安装户数"),
+        gettext_noop("户"),
+        500,
+        25,
+        1.5,
+    ),
 )
 
 
