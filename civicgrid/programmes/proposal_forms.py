@@ -14,7 +14,7 @@ from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
 from civicgrid.residents.models import Person
 
-from .choices import ProjectCategory, ProposalStatus, SessionKind
+from .choices import ProjectCategory, SessionKind
 from .models import Representative, Session
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -98,16 +98,6 @@ class ProposalForm(forms.Form):
         )
         self.fields["proposer"].queryset = reps  # type: ignore[attr-defined]
         self.fields["cosigners"].queryset = reps  # type: ignore[attr-defined]
-
-
-class ProposalFilter(forms.Form):
-    status = forms.ChoiceField(
-        label=_("状态"), choices=[("", _("全部"))] + list(ProposalStatus.choices), required=False
-    )
-    category = forms.ChoiceField(
-        label=_("类别"), choices=[("", _("全部"))] + list(ProjectCategory.choices), required=False
-    )
-    q = forms.CharField(label=_("案由"), max_length=60, required=False)
 
 
 class YearReportForm(StreetForm):

@@ -40,6 +40,7 @@ from .. import progress
 from ..actions import projects as writers
 from ..actions.frames import MILESTONE_FRAME, PROJECT_FRAME
 from ..choices import MilestoneStatus, ProjectCategory, ProjectStatus
+from ..filters import ProjectFilterSet, api_params, filtered
 from ..models import ProgressReport, Project, ProjectMilestone, Target
 from ..workflow import PROJECT_MACHINE
 
@@ -302,15 +303,7 @@ def list_projects(
     page: PageNumber = 1,
     page_size: PageSize = DEFAULT_PAGE_SIZE,
 ) -> dict[str, Any]:
-    qs = _projects(request.auth)
-    if filters_.year is not None:
-        qs = qs.filter(year=filters_.year)
-    if filters_.street:
-        qs = qs.filter(street__code=filters_.street)
-    if filters_.status is not None:
-        qs = qs.filter(status=filters_.status.value)
-    if filters_.category is not None:
-        qs = qs.filter(category=filters_.category.value)
+    qs = filtered(ProjectFilterSet, api_params(filters_), _projects(request.auth), request.auth)
     return paginate(qs, page, page_size, project_out)
 
 

@@ -35,6 +35,7 @@ from ..actions import proposals as actions
 from ..actions.frames import PROPOSAL_FRAME
 from ..actions.sessions import add_representative, create_session
 from ..choices import ProjectCategory, ProposalStatus, Rating, SessionKind
+from ..filters import ProposalFilterSet, api_params, filtered
 from ..jobs import start_year_report
 from ..models import Proposal, Representative, Session
 from ..workflow import PROPOSAL_MACHINE
@@ -436,11 +437,7 @@ def list_proposals(
 ) -> dict[str, Any]:
     user = request.auth
     session = _session(user, session_id)
-    qs = _proposals(user).filter(session=session)
-    if filters_.status is not None:
-        qs = qs.filter(status=filters_.status.value)
-    if filters_.category is not None:
-        qs = qs.filter(category=filters_.category.value)
+    qs = filtered(ProposalFilterSet, api_params(filters_), _proposals(user).filter(session=session), user)
     return paginate(qs, page, page_size, proposal_out)
 
 

@@ -35,6 +35,7 @@ from civicgrid.geo.models import Area
 from ..actions import welfare as actions
 from ..actions.frames import CLAIM_FRAME, WELFARE_FRAME
 from ..choices import AskKind, ClaimStatus, MemberKind, WelfareStatus
+from ..filters import MemberFilterSet, WelfareFilterSet, api_params, filtered
 from ..models import Ask, Claim, MemberUnit, WelfareProject
 from ..welfare_data import confirmation, statement
 from ..workflow import CLAIM_MACHINE, WELFARE_MACHINE
@@ -153,6 +154,7 @@ class WelfareIn(Schema):
 
 class WelfareFilters(Schema):
     year: int | None = Field(None, ge=2000, le=2100)
+    street: str | None = Field(None, max_length=32, description="街道编码")
     status: WelfareStatus | None = None
 
 
@@ -358,11 +360,8 @@ def list_members(
     page_size: PageSize = DEFAULT_PAGE_SIZE,
 ) -> dict[str, Any]:
     """The member units serving the caller's streets, by name."""
-    qs = _visible(request.auth, MemberUnit).prefetch_related("streets").order_by("name", "pk")
-    if filters_.q:
-        qs = qs.filter(name__icontains=filters_.q)
-    if filters_.kind is not None:
-        qs = qs.filter(kind=filters_.kind.value)
+    visible = _visible(request.auth, MemberUnit).prefetch_related("streets").order_by("name", "pk")
+    qs = filtered(MemberFilterSet, api_params(filters_), visible, request.auth)
     return paginate(qs, page, page_size, member_out)
 
 
@@ -473,12 +472,8 @@ def list_welfare(
     page: PageNumber = 1,
     page_size: PageSize = DEFAULT_PAGE_SIZE,
 ) -> dict[str, Any]:
-    """The welfare projects of the caller's streets with their asks (filters: year, status)."""
-    qs = _projects(request.auth)
-    if filters_.year is not None:
-        qs = qs.filter(year=filters_.year)
-    if filters_.status is not None:
-        qs = qs.filter(status=filters_.status.value)
+    """The welfare projects of the caller's streets with their asks (filters: year, street, status)."""
+    qs = filtered(WelfareFilterSet, api_params(filters_), _projects(request.auth), request.auth)
     return paginate(qs, page, page_size, welfare_out)
 
 

@@ -33,6 +33,7 @@ from .. import progress
 from ..actions import projects as writers
 from ..actions.frames import MILESTONE_FRAME, PROJECT_FRAME
 from ..choices import MilestoneStatus, ProjectCategory, ProjectStatus
+from ..filters import ProjectFilterSet
 from ..models import ProgressReport, Project, ProjectMilestone, Target
 from ..project_forms import CaseLinkForm, GoalForm, MilestoneForm, ProjectForm, TargetForm
 from ..workflow import PROJECT_MACHINE
@@ -121,15 +122,16 @@ def project_list(request: HttpRequest) -> HttpResponse:
                 return redirect(made.get_absolute_url())
     year = _year(request)
     streets = Area.objects.restrict(request.user, Action.VIEW).filter(kind=AreaKind.STREET).order_by("code")
-    rows = Project.objects.restrict(request.user, Action.VIEW).filter(year=year)
-    street = _code(request.GET.get("street", ""))
-    if street:
-        rows = rows.filter(street__code=street)
-    category, status = request.GET.get("category", ""), request.GET.get("status", "")
-    if category in ProjectCategory.values:
-        rows = rows.filter(category=category)
-    if status in ProjectStatus.values:
-        rows = rows.filter(status=status)
+    # A bad parameter is left out (the filter's form drops it), as the page's links never send one.
+    chosen = ProjectFilterSet(
+        {**request.GET.dict(), "year": year},
+        Project.objects.restrict(request.user, Action.VIEW),
+        user=request.user,
+    )
+    rows = chosen.qs
+    street, category, status = (
+        chosen.form.cleaned_data.get(k) or "" for k in ("street", "category", "status")
+    )
     soon_until = clock.today() + timedelta(days=_soon_days(streets[0].pk if len(streets) == 1 else None))  # type: ignore[arg-type]
     listed = list(
         _with_badges(rows, soon_until).select_related("street", "owner_unit").order_by("street__code", "id")

@@ -27,12 +27,12 @@ from ..actions import proposals as actions
 from ..actions.frames import PROPOSAL_FRAME
 from ..actions.sessions import add_representative, create_session
 from ..choices import ProposalStatus
+from ..filters import ProposalFilterSet
 from ..jobs import start_year_report
 from ..models import Evaluation, Proposal, Representative, Session
 from ..proposal_forms import (
     EditProposalForm,
     EndTermForm,
-    ProposalFilter,
     ProposalForm,
     RepresentativeForm,
     SessionForm,
@@ -141,16 +141,8 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("已提交第 %d 号提案") % made.number)
             return redirect(made.get_absolute_url())
     proposals = Proposal.objects.restrict(request.user, Action.VIEW).filter(session=session)
-    filters = ProposalFilter(request.GET or None)
-    listed = proposals
-    if filters.is_valid():
-        data = filters.cleaned_data
-        if data["status"]:
-            listed = listed.filter(status=data["status"])
-        if data["category"]:
-            listed = listed.filter(category=data["category"])
-        if data["q"]:
-            listed = listed.filter(title__icontains=data["q"])
+    filters = ProposalFilterSet(request.GET or None, proposals, user=request.user)
+    listed = filters.qs
     rows = (
         listed.select_related("proposer", "assigned_unit", "merged_into")
         .annotate(signers=Count("cosigners"))

@@ -30,6 +30,7 @@ from civicgrid.geo.models import Area
 from ..actions import welfare as actions
 from ..actions.frames import CLAIM_FRAME, WELFARE_FRAME
 from ..choices import AskKind, ClaimPhoto, ClaimStatus, MemberKind, WelfareStatus
+from ..filters import MemberFilterSet, WelfareFilterSet
 from ..models import Ask, Claim, MemberUnit, WelfareProject
 from ..welfare_data import bar, confirmation, statement, statement_pdf
 from ..workflow import CLAIM_MACHINE, WELFARE_MACHINE
@@ -254,7 +255,6 @@ def board(request: HttpRequest) -> HttpResponse:
     awaiting delivery or closing; the new project form for those who publish them."""
     require(request.user, VIEW)
     year = _year(request)
-    status = request.GET.get("status", "")
     may_create = WelfareProject.objects.allows(request.user, Action.ADD)
     form = NewProjectForm(request.POST or None, user=request.user) if may_create else None
     if request.method == "POST":
@@ -282,15 +282,16 @@ def board(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("已登记公益项目“%(title)s”（草拟）") % {"title": made.title})
             return redirect(made.get_absolute_url())
     asks = Ask.objects.restrict(request.user, Action.VIEW).order_by("order", "pk")
+    chosen = WelfareFilterSet(
+        {**request.GET.dict(), "year": year},
+        WelfareProject.objects.restrict(request.user, Action.VIEW),
+        user=request.user,
+    )
     projects = (
-        WelfareProject.objects.restrict(request.user, Action.VIEW)
-        .filter(year=year)
-        .select_related("street")
+        chosen.qs.select_related("street")
         .prefetch_related(Prefetch("asks", queryset=asks))
         .order_by("status", "deadline", "-pk")
     )
-    if status in WelfareStatus.values:
-        projects = projects.filter(status=status)
     claims = (
         Claim.objects.restrict(request.user, Action.VIEW)
         .filter(project__year=year)
@@ -301,7 +302,7 @@ def board(request: HttpRequest) -> HttpResponse:
     context = {
         "year": year,
         "years": [year - 1, year, year + 1],
-        "status": status,
+        "status": chosen.form.cleaned_data.get("status") or "",
         "statuses": WelfareStatus.choices,
         "rows": rows,
         "pending": list(claims.filter(status=ClaimStatus.CLAIMED)),
@@ -492,18 +493,16 @@ def members(request: HttpRequest) -> HttpResponse:
         if made is not None:
             messages.success(request, _("已登记成员单位“%(name)s”") % {"name": made.name})
             return redirect(made.get_absolute_url())
-    q = request.GET.get("q", "").strip()[:50]
-    kind = request.GET.get("kind", "")
-    claims = Claim.objects.restrict(request.user, Action.VIEW)
-    rows = (
-        MemberUnit.objects.restrict(request.user, Action.VIEW)
-        .annotate(claim_count=Count("claims", filter=Q(claims__in=claims)))
-        .order_by("-active", "name", "pk")
+    chosen = MemberFilterSet(
+        request.GET, MemberUnit.objects.restrict(request.user, Action.VIEW), user=request.user
     )
-    if q:
-        rows = rows.filter(name__icontains=q)
-    if kind in MemberKind.values:
-        rows = rows.filter(kind=kind)
+    q, kind = (
+        (chosen.form.cleaned_data.get(k) or "" for k in ("q", "kind")) if chosen.is_valid() else ("", "")
+    )
+    claims = Claim.objects.restrict(request.user, Action.VIEW)
+    rows = chosen.qs.annotate(claim_count=Count("claims", filter=Q(claims__in=claims))).order_by(
+        "-active", "name", "pk"
+    )
     context = {
         "members": rows[:MEMBERS_PAGE],
         "total": rows.count(),
