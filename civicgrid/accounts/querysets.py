@@ -1,3 +1,5 @@
+from collections.abc import Iterable
+
 from django.contrib.auth.models import UserManager
 from django.db.models import Exists, OuterRef, Q
 
@@ -41,6 +43,16 @@ class UserQuerySet(RestrictedQuerySet):
             outside = Membership.objects.filter(user=OuterRef("pk")).exclude(membership_in_scope(scope))
             return Q(q) & ~Q(Exists(outside)) & Q(is_superuser=False)
         return Q(q)
+
+    def working_in(self, street_id: int, roles: Iterable[str]) -> "UserQuerySet":
+        """The active accounts of these roles that belong to the street: a membership of the
+        street itself or of an area in it (whom a street's notices go to)."""
+        rows = self.filter(
+            Q(memberships__area_id=street_id) | Q(memberships__area__street_id=street_id),
+            is_active=True,
+            role__in=list(roles),
+        )
+        return rows.distinct()
 
 
 class CivicUserManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]

@@ -25,6 +25,13 @@ def problems(form: forms.Form) -> str:
     )
 
 
+def error_field(exc: Exception, form: forms.Form) -> str | None:
+    """The form field an action's error names, if the form shows it (else None: the form's own
+    error), for `form.add_error(error_field(exc, form), exc.message)`."""
+    field = next(iter(getattr(exc, "fields", {}) or {}), None)
+    return field if field in form.fields else None
+
+
 def action_forms(
     frame: Frame, obj: Any, user: Any, skip: Iterable[str] = ()
 ) -> list[tuple[str, str, ActionForm]]:

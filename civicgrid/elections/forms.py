@@ -68,9 +68,3 @@ class AddElectionForm(forms.Form):
             .exclude(pk__in=election_round.elections.values("area_id"))
             .order_by("code")
         )
-
-
-def first_field(exc: Any, form: forms.Form) -> str | None:
-    """The form field an action's error names, if the form shows it (else the form's own error)."""
-    field = next(iter(getattr(exc, "fields", {}) or {}), None)
-    return field if field in form.fields else None

@@ -26,7 +26,7 @@ from ..actions.elections import ELECTION_FRAME
 from ..actions.rounds import ADD, CREATE, OVERRIDE, add_election, create_round, override_rule
 from ..actions.voters import BUILD_REGISTER
 from ..choices import STEP_ORDER
-from ..forms import AddElectionForm, OverrideForm, RoundForm, first_field
+from ..forms import AddElectionForm, OverrideForm, RoundForm
 from ..models import Election, ElectionRound
 from ..workflow import ELECTIONS
 
@@ -75,7 +75,7 @@ def index(request: HttpRequest) -> HttpResponse:
                     seats=data["seats"],
                 )
             except ActionError as exc:
-                form.add_error(first_field(exc, form), exc.message)
+                form.add_error(action_views.error_field(exc, form), exc.message)
             else:
                 messages.success(request, _("已创建届次“%s”") % made.name)
                 return redirect(made.get_absolute_url())

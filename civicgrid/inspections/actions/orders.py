@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -135,20 +134,13 @@ def _recheck_task(order: Order, assignee: Any) -> Task:
 # ---------------------------------------------------------------------------- audiences
 
 
-def _street_users(street_id: int) -> Q:
-    # An account belongs to the street through a membership of the street or of an area in it.
-    return Q(memberships__area_id=street_id) | Q(memberships__area__street_id=street_id)
-
-
 def office(street_id: int) -> list[Any]:
     """The street's safety office: the accounts holding inspections.manage there."""
-    rows = get_user_model().objects.filter(_street_users(street_id), is_active=True)
-    return list(rows.filter(role__in=roles("inspections.manage")).distinct())
+    return list(get_user_model().objects.working_in(street_id, roles("inspections.manage")))
 
 
 def leaders(street_id: int) -> list[Any]:
-    rows = get_user_model().objects.filter(_street_users(street_id), is_active=True, role=Role.LEADER)
-    return list(rows.distinct())
+    return list(get_user_model().objects.working_in(street_id, [Role.LEADER]))
 
 
 # ---------------------------------------------------------------------------- the machine's bodies

@@ -17,14 +17,13 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from civicgrid.cases.models import Case, Category
 from civicgrid.cases.notifications import users_of_units
 from civicgrid.core import capabilities, clock, events, notifications
-from civicgrid.core.choices import Role
+from civicgrid.core.capabilities import roles
 from civicgrid.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from civicgrid.core.frame import FilesContext
 from civicgrid.core.inputs import as_id, date_problem
@@ -528,13 +527,8 @@ def _refresh_above(ctx: FilesContext) -> None:
 
 
 def street_admins(street_id: int) -> list[Any]:
-    """The street's administrators (its programmes office)."""
-    rows = get_user_model().objects.filter(
-        Q(memberships__area_id=street_id) | Q(memberships__area__street_id=street_id),
-        is_active=True,
-        role=Role.ADMIN,
-    )
-    return list(rows.distinct())
+    """The street's programmes office: the accounts there that keep its projects."""
+    return list(get_user_model().objects.working_in(street_id, roles("programmes.projects")))
 
 
 def owners(project: Project) -> list[Any]:

@@ -16,12 +16,12 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from civicgrid.core import capabilities, clock, events, notifications, numbering
-from civicgrid.core.choices import Role
+from civicgrid.core.capabilities import roles
 from civicgrid.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from civicgrid.core.frame import FilesContext
 from civicgrid.core.inputs import as_id
@@ -450,13 +450,8 @@ def cancel(ctx: FilesContext, *, note: str) -> None:
 
 
 def street_admins(street_id: int) -> list[Any]:
-    """The street office's administrators (who confirm claims)."""
-    users = get_user_model().objects.filter(
-        Q(memberships__area_id=street_id) | Q(memberships__area__street_id=street_id),
-        is_active=True,
-        role=Role.ADMIN,
-    )
-    return list(users.distinct())
+    """The street office's accounts that confirm claims."""
+    return list(get_user_model().objects.working_in(street_id, roles("programmes.confirm_claims")))
 
 
 @retry_when_locked(give_up=lambda exc: Conflict(_("认领正被他人登记，请稍后重试")))

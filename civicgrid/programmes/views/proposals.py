@@ -47,12 +47,6 @@ EVENT_LABELS = {
 }
 
 
-def _error_field(exc: ActionError, form: Any) -> str | None:
-    """The form field an action's error names, if the form shows it (else the form's own error)."""
-    field = next(iter(getattr(exc, "fields", {}) or {}), None)
-    return field if field in form.fields else None
-
-
 @login_required
 def sessions(request: HttpRequest) -> HttpResponse:
     require(request.user, VIEW)
@@ -62,7 +56,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
         try:
             made = create_session(request.user, **form.cleaned_data)
         except ActionError as exc:
-            form.add_error(_error_field(exc, form), exc.message)
+            form.add_error(action_views.error_field(exc, form), exc.message)
         else:
             messages.success(request, _("已创建会议“%s”") % made.title)
             return redirect(made.get_absolute_url())
@@ -86,7 +80,7 @@ def representatives(request: HttpRequest) -> HttpResponse:
         try:
             made = add_representative(request.user, **form.cleaned_data)
         except ActionError as exc:
-            form.add_error(_error_field(exc, form), exc.message)
+            form.add_error(action_views.error_field(exc, form), exc.message)
         else:
             messages.success(request, _("已登记代表 %s") % made.name)
             return redirect("programmes:representatives")
@@ -136,7 +130,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             made = actions.file_proposal(request.user, session=session, **form.cleaned_data)
         except ActionError as exc:
-            form.add_error(_error_field(exc, form), exc.message)
+            form.add_error(action_views.error_field(exc, form), exc.message)
         else:
             messages.success(request, _("已提交第 %d 号提案") % made.number)
             return redirect(made.get_absolute_url())

@@ -55,12 +55,6 @@ MEMBERS_PAGE = 50
 # ---------------------------------------------------------------------------- forms
 
 
-def first_field(exc: ActionError, form: forms.Form) -> str | None:
-    """The form field an action's error names, if the form shows it (else the form's own error)."""
-    name = next(iter(exc.fields or {}), None)
-    return name if name in form.fields else None
-
-
 def _streets(user: Any) -> Any:
     return Area.objects.restrict(user, Action.VIEW).filter(kind=AreaKind.STREET).order_by("code")
 
@@ -187,7 +181,7 @@ def _run(request: HttpRequest, form: forms.Form, call: Any, failure: str) -> Any
     try:
         return call(form.cleaned_data)
     except ActionError as exc:
-        form.add_error(first_field(exc, form), exc.message)
+        form.add_error(action_views.error_field(exc, form), exc.message)
         messages.error(request, _("%(what)s：%(problems)s") % {"what": failure, "problems": exc.message})
         return None
 
