@@ -39,8 +39,10 @@ from ..choices import EvaluationStatus, Mark
 from ..models import Evaluation, EvaluationSubject, EvaluationVoter, Session
 
 VIEW = "programmes.view"
-# Wrong codes one address may try in the window before the voting page refuses it.
-WRONG_CODE_LIMIT, WRONG_CODE_WINDOW = 10, 3600
+# Wrong codes one address may try in the window before the voting page refuses it. The codes'
+# 50 bits make guessing hopeless anyway; the limit stops a flood, and is high because a whole
+# meeting hall votes from behind one address, typos included.
+WRONG_CODE_LIMIT, WRONG_CODE_WINDOW = 60, 3600
 
 
 class EvaluationForm(forms.Form):
