@@ -314,7 +314,9 @@ class Frame:
         ctx.logged = events.log(obj, ctx.action, ctx.actor, at=ctx.now, payload=ctx.payload)
         ctx.event = self.record(ctx)
         for callback in ctx.after_commit:
-            transaction.on_commit(callback)
+            # Robust: once committed, a failing side effect is logged; it must not make the action
+            # look failed (the retry around the frame would run it again and meet its own version).
+            transaction.on_commit(callback, robust=True)
 
 
 def _as_version(version: Any) -> int | None:

@@ -110,7 +110,9 @@ def send_on_commit(
     """Notify after the current transaction commits (never for a rolled-back one)."""
     user_ids = [u.pk for u in users]
     about = ref(obj)
-    transaction.on_commit(lambda: enqueue(user_ids, about, kind, text, key, params))
+    # Robust: the write has committed; a notice that cannot be queued is logged, never a reason to
+    # report the write as failed (and run it again, as `retry_when_locked` would).
+    transaction.on_commit(lambda: enqueue(user_ids, about, kind, text, key, params), robust=True)
 
 
 def enqueue(

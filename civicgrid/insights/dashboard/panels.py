@@ -53,6 +53,9 @@ class Panel:
     capability: str | None = None
     # Wall mode refreshes the panel every minute (the map keeps its own layers instead).
     poll: bool = True
+    # Shown in wall mode too: its 1920×1080 grid holds the operations panels; a later app's panels of
+    # yearly figures (programmes) stay on the page.
+    on_wall: bool = True
 
 
 PANELS: dict[str, Panel] = {}

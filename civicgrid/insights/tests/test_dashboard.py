@@ -115,7 +115,8 @@ def test_wall_mode_polls_each_panel_on_a_dark_screen(client, generated):
     html = page.content.decode()
     assert '<body class="wall"' in html
     assert 'class="topbar"' not in html  # no navigation
-    assert html.count('hx-trigger="every 60s"') == len(PANELS) - 1  # all but the map
+    on_wall = [p for p in PANELS.values() if p.on_wall]
+    assert html.count('hx-trigger="every 60s"') == len(on_wall) - 1  # all but the map
     assert reverse("insights:panel", args=["rates"]) + "?period=7d&amp;wall=1" in html
     assert "htmx.min.js" in html and "数据更新于" in html
 

@@ -25,7 +25,11 @@ def _context(request: HttpRequest, *, wall: bool) -> dict[str, Any]:
         filters.for_page()  # the filter form is on the page, not on the wall
     return {
         "filters": filters,
-        "panels": [(panel, render_panel(panel, filters, wall=wall)) for panel in visible(request.user)],
+        "panels": [
+            (panel, render_panel(panel, filters, wall=wall))
+            for panel in visible(request.user)
+            if panel.on_wall or not wall
+        ],
         "freshness": metrics.freshness(),
     }
 

@@ -36,7 +36,9 @@ def compute(filters: Any) -> dict[str, Any]:
     mean = sum((p.progress for p in rows), start=0) / len(rows) if rows else None
     return {
         "year": year,
-        "count": len(rows),
+        # Not "count": the linked list shows the year's whole tree, children too, so it is no
+        # list of exactly this many (the dashboard's "count" + "url" promise, test_dashboard_links).
+        "projects": len(rows),
         "mean": None if mean is None else round(float(mean)),
         "behind_count": len(behind),
         "behind": [
@@ -55,5 +57,6 @@ register(
         "programmes/panels/projects.html",
         compute,
         "programmes.view",
+        on_wall=False,
     )
 )

@@ -32,5 +32,6 @@ register(
         "programmes/panels/proposals.html",
         proposals,
         "programmes.view",
+        on_wall=False,
     )
 )

@@ -64,5 +64,6 @@ register(
         "programmes/panels/welfare.html",
         claims_against_needs,
         "programmes.view",
+        on_wall=False,
     )
 )

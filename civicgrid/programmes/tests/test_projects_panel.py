@@ -44,8 +44,15 @@ class PanelTests(TestCase):
         self.assertIn(reverse("programmes:projects") + "?year=2027", body)
         self.assertNotIn("西", body.replace("西城", ""))
 
+    def test_the_programmes_panels_stay_off_the_wall(self) -> None:
+        self.client.force_login(self.world.east.users[Role.LEADER])
+        wall = self.client.get(reverse("insights:wall")).content.decode()
+        self.assertIn('data-panel="rates"', wall)
+        for name in ("programmes_projects", "programmes_welfare", "programmes_proposals"):
+            self.assertNotIn(f'data-panel="{name}"', wall)
+
     def test_the_api(self) -> None:
         data = ApiClient(self.client, self.world.east.users[Role.ADMIN]).get("/insights/dashboard").json()
         panel = data["panels"]["programmes_projects"]
-        self.assertEqual((panel["count"], panel["mean"], panel["behind_count"]), (1, 40, 1))
+        self.assertEqual((panel["projects"], panel["mean"], panel["behind_count"]), (1, 40, 1))
         self.assertEqual(panel["overdue_milestones"], 1)
