@@ -51,8 +51,8 @@ def slips(evaluation: Evaluation, voters: Any) -> list[dict[str, Any]]:
         {
             "name": voter.representative.name,
             "area": voter.representative.area.name if voter.representative.area_id else "",
-            "code": ballot_codes.spaced(ballot_codes.derive(evaluation.pk, voter.pk)),
-            "raw": ballot_codes.derive(evaluation.pk, voter.pk),
+            "code": ballot_codes.spaced(ballot_codes.derive(evaluation.pk, voter.representative_id)),
+            "raw": ballot_codes.derive(evaluation.pk, voter.representative_id),
         }
         for voter in voters
     ]

@@ -59,7 +59,7 @@ def load(plan: "StreetPlan") -> int:
     with clock.at(at(held, 10)):
         for voter in voters[:web]:
             marks = {s.pk: rng.choices(Mark.values, weights=leaning[s.pk])[0] for s in rows}
-            cast_ballot(ballot_codes.derive(evaluation.pk, voter.pk), marks)
+            cast_ballot(ballot_codes.derive(evaluation.pk, voter.representative_id), marks)
     paper = (len(voters) - web) // 2
     if paper:
         counts = {}

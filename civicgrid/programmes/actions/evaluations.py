@@ -8,7 +8,6 @@ audit row, no time) and adds one to a counter per subject and mark; its event is
 evaluation with no actor and no payload naming anyone. Nothing stored, and no order of rows,
 links a mark to a voter (docs/programmes.md, "Anonymity")."""
 
-import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -165,15 +164,12 @@ def issue_codes(actor: Any, evaluation: Any, representatives: Iterable[Any] | No
         for representative in chosen:
             if representative.pk in have:
                 continue
-            # The code derives from the voter's id: a random placeholder until the row has one.
-            voter = EvaluationVoter.objects.create(
+            EvaluationVoter.objects.create(
                 evaluation=locked,
                 street_id=locked.street_id,
                 representative=representative,
-                code_digest=secrets.token_hex(32),
+                code_digest=ballot_codes.digest(ballot_codes.derive(locked.pk, representative.pk)),
             )
-            code = ballot_codes.derive(locked.pk, voter.pk)
-            EvaluationVoter.objects.filter(pk=voter.pk).update(code_digest=ballot_codes.digest(code))
             made += 1
         if made:
             events.log(locked, "issue_codes", actor, payload={"voters": made})

@@ -38,7 +38,7 @@ G, F, P, U = Mark.GOOD, Mark.FAIR, Mark.POOR, Mark.UNKNOWN
 
 def codes(evaluation: Evaluation) -> list[str]:
     voters = EvaluationVoter.objects.filter(evaluation=evaluation).order_by("representative__name")
-    return [ballot_codes.derive(evaluation.pk, v.pk) for v in voters]
+    return [ballot_codes.derive(evaluation.pk, v.representative_id) for v in voters]
 
 
 def prepared(world, programmes, title="测评", open_it=True) -> Evaluation:  # type: ignore[no-untyped-def]
@@ -91,7 +91,7 @@ class SetupTests(Base):
         )
         # The stored digest is the derived code's; the code itself is nowhere.
         voter = evaluation.voters.first()
-        code = ballot_codes.derive(evaluation.pk, voter.pk)
+        code = ballot_codes.derive(evaluation.pk, voter.representative_id)
         self.assertEqual(voter.code_digest, ballot_codes.digest(code))
         self.assertEqual(len(code), 10)
         self.assertFalse(set(code) & set("0O1I"))

@@ -87,7 +87,7 @@ class ApiTests(TestCase):
         evaluation = Evaluation.objects.get(pk=pk)
         first, second = evaluation.subjects.order_by("order")
         voter = evaluation.voters.order_by("pk").first()
-        cast_ballot(ballot_codes.derive(pk, voter.pk), {first.pk: "good", second.pk: "poor"})
+        cast_ballot(ballot_codes.derive(pk, voter.representative_id), {first.pk: "good", second.pk: "poor"})
         bad = api.post(
             f"{BASE}/{pk}/paper-ballots",
             {"ballots": 2, "counts": {str(first.pk): {"good": 2}, str(second.pk): {"good": 1}}},

@@ -67,7 +67,7 @@ class Base(TestCase):
 
     def codes(self) -> list[str]:
         voters = EvaluationVoter.objects.filter(evaluation=self.evaluation).order_by("pk")
-        return [ballot_codes.derive(self.evaluation.pk, v.pk) for v in voters]
+        return [ballot_codes.derive(self.evaluation.pk, v.representative_id) for v in voters]
 
     def marks(self, *marks: str) -> dict[str, str]:
         subjects = self.evaluation.subjects.order_by("order")
