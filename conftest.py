@@ -33,9 +33,36 @@ def pytest_configure(config: pytest.Config) -> None:
     config.add_cleanup(traveller.stop)
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    # `make test` runs the suite with pytest-xdist, --dist loadfile: keep pytest-django's order
+    # on each worker (civicgrid/testing/parallel.py says why).
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from civicgrid.testing.parallel import InOrderFileScheduling
+
+    return InOrderFileScheduling(config, log)
+
+
 def pytest_report_header() -> str | None:
     today = os.environ.get(TEST_TODAY)
     return f"{TEST_TODAY}={today}: the session runs as if today were that day" if today else None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _media_of_the_session(tmp_path_factory):
+    # Uploads, job files and reports go to this session's own folder, never var/media: under
+    # pytest-xdist every worker has its own database, so the same primary keys, so the same
+    # file names (attachments/…/<object id>/, jobs/<job id>/), and tmp_path_factory's base
+    # folder is per worker. Tests that look at their files still set MEDIA_ROOT to tmp_path.
+    from django.test import override_settings
+
+    # The intake models likewise: a model trained in var/intake would suggest in every desk test.
+    with override_settings(
+        MEDIA_ROOT=tmp_path_factory.mktemp("media"),
+        CIVICGRID_INTAKE_MODEL_DIR=tmp_path_factory.mktemp("intake"),
+    ):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -70,6 +97,17 @@ def _fresh_profiles():
     yield
     profile._local.dirty = False
     profile.invalidate()
+
+
+@pytest.fixture(autouse=True)
+def _celery_may_wait_for_results():
+    yield
+    # Celery's "no result.get() inside a task" flag is one process-wide global that every eager
+    # task sets and then restores; eager tasks in concurrent threads (the race tests) restore it
+    # out of order and can leave it set, failing every later .get() in this process.
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
 
 
 @pytest.fixture(autouse=True)

@@ -230,6 +230,7 @@ class City:
         units = Unit.objects.bulk_create(units, batch_size=2000)
         self.units: dict[int, list[int]] = {s: [] for s in self.streets}
         for unit in units:
+            assert unit.street_id is not None  # every unit above is made in a street
             self.units[unit.street_id].append(unit.pk)
         self.district = district
 

@@ -1,4 +1,5 @@
-"""`python -m benchmarks.run [locate|import|api|dashboard] [options]` — run the benchmarks and print figures.
+"""`python -m benchmarks.run [locate|import|api|dashboard|intake|sensors] [options]` — run the benchmarks and
+print figures.
 
 Without a name every benchmark runs, each in its own process (so that peak RSS is its own).
 Databases are throwaway: a temporary SQLite file, or a new PostgreSQL database
@@ -7,6 +8,7 @@ geography (load_demo --no-cases), then dropped.
 """
 
 import argparse
+import os
 import subprocess
 import sys
 from contextlib import AbstractContextManager
@@ -14,6 +16,7 @@ from contextlib import AbstractContextManager
 from .common import (
     DEFAULT_PG_URL,
     ROOT,
+    _with_dbname,
     machine,
     postgres_reachable,
     prepare_database,
@@ -22,7 +25,7 @@ from .common import (
     throwaway_sqlite,
 )
 
-NAMES = ("locate", "import", "api", "dashboard")
+NAMES = ("locate", "import", "api", "dashboard", "intake", "sensors")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -40,11 +43,21 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--streets", type=int, default=200, help="dashboard: generated streets (default 200)")
     p.add_argument("--years", type=float, default=3.0, help="dashboard: years of cases (default 3)")
     p.add_argument("--repeat", type=int, default=20, help="dashboard: timed runs per figure (default 20)")
+    p.add_argument(
+        "--texts", type=int, default=4000, help="intake: demo complaints, 20%% held out (default 4,000)"
+    )
+    p.add_argument(
+        "--readings", type=int, default=50_000, help="sensors: simulated readings published (default 50,000)"
+    )
+    p.add_argument("--devices", type=int, default=1_000, help="sensors: registered devices (default 1,000)")
+    p.add_argument("--batch", type=int, default=1, help="sensors: readings per MQTT message (default 1)")
+    p.add_argument("--broker", help="sensors: MQTT broker URL (default: a private Mosquitto)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument(
         "--database-url",
         help="PostgreSQL server for the throwaway database (import default: "
-        f"{DEFAULT_PG_URL}; locate default: a temporary SQLite file)",
+        f"{DEFAULT_PG_URL}; locate and intake default: a temporary SQLite file; sensors default: "
+        "the server of CIVICGRID_DATABASE_URL when it is PostgreSQL, else SQLite)",
     )
     p.add_argument("--sqlite", action="store_true", help="import: use a temporary SQLite file instead")
     p.add_argument("--profile", action="store_true", help="import: also print a cProfile of import_file")
@@ -52,7 +65,19 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _database(args: argparse.Namespace) -> tuple[AbstractContextManager[str], str]:
-    if args.name == "locate":
+    if args.name == "sensors" and not args.sqlite:
+        # Measured on the database the suite runs on: PostgreSQL when CIVICGRID_DATABASE_URL says so.
+        configured = os.environ.get("CIVICGRID_DATABASE_URL", "")
+        server = args.database_url or (
+            _with_dbname(configured, "postgres") if configured.startswith("postgres") else ""
+        )
+        if server:
+            return throwaway_postgres(server), ""
+        return (
+            throwaway_sqlite(),
+            "SQLite (set CIVICGRID_DATABASE_URL to a PostgreSQL server to measure on it)",
+        )
+    if args.name in ("locate", "intake", "sensors"):
         if args.database_url:
             return throwaway_postgres(args.database_url), ""
         return throwaway_sqlite(), ""
@@ -123,6 +148,20 @@ def run_one(args: argparse.Namespace) -> int:
             from . import bench_locate
 
             result = bench_locate.run(points=args.points, seed=args.seed, subset=args.subset)
+        elif args.name == "sensors":
+            from . import bench_sensors
+
+            result = bench_sensors.run(
+                readings=args.readings,
+                devices=args.devices,
+                batch=args.batch,
+                url=args.broker or "",
+                seed=args.seed,
+            )
+        elif args.name == "intake":
+            from . import bench_intake
+
+            result = bench_intake.run(texts=args.texts, seed=args.seed)
         else:
             from . import bench_import
 

@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "civicgrid.insights",
     "civicgrid.elections",
     "civicgrid.programmes",
+    "civicgrid.community",
+    "civicgrid.sensors",
     "civicgrid.open311",
     "civicgrid.webhooks",
     "civicgrid.demo",
@@ -293,6 +295,7 @@ CELERY_TASK_ROUTES = {
     "civicgrid.webhooks.tasks.purge_deliveries": {"queue": f"{CELERY_QUEUE_PREFIX}default"},
     "civicgrid.inspections.tasks.check_orders": {"queue": f"{CELERY_QUEUE_PREFIX}default"},
     "civicgrid.inspections.tasks.generate_plan_tasks": {"queue": f"{CELERY_QUEUE_PREFIX}default"},
+    "civicgrid.sensors.tasks.sweep": {"queue": f"{CELERY_QUEUE_PREFIX}default"},
 }
 CELERY_BEAT_SCHEDULE = {
     "check-deadlines": {
@@ -345,6 +348,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=0, hour=7, day_of_month=1),
     },
     # Hot topics (insights): every street's cases clustered anew, Monday 06:00 (CELERY_TIMEZONE).
+    # Sensors (civicgrid.sensors.rules.sweep): care alerts due, escalations, offline devices.
+    "sensors-sweep": {
+        "task": "civicgrid.sensors.tasks.sweep",
+        "schedule": float(os.environ.get("CIVICGRID_SENSORS_SWEEP_SECONDS", "120")),
+    },
     "insights-weekly-topics": {
         "task": "civicgrid.insights.tasks.weekly_topics",
         "schedule": crontab(minute="0", hour="6", day_of_week="mon"),
@@ -383,6 +391,9 @@ CIVICGRID_DUPLICATE_DAYS = int(os.environ.get("CIVICGRID_DUPLICATE_DAYS", "7"))
 CIVICGRID_DUPLICATE_MIN_SIMILARITY = float(os.environ.get("CIVICGRID_DUPLICATE_MIN_SIMILARITY", "0.4"))
 # Rows of a 12345 file written per transaction (cases/intake/hotline.py).
 CIVICGRID_IMPORT_BATCH_ROWS = int(os.environ.get("CIVICGRID_IMPORT_BATCH_ROWS", "2000"))
+# The intake models (智能派单), one file per street (cases.intake.suggest): not under MEDIA_ROOT,
+# which DEBUG serves, since a model holds words of the street's complaints.
+CIVICGRID_INTAKE_MODEL_DIR = Path(os.environ.get("CIVICGRID_INTAKE_MODEL_DIR", VAR_DIR / "intake"))
 # Photos: size limit per file and the thumbnail box.
 CIVICGRID_PHOTO_MAX_BYTES = int(os.environ.get("CIVICGRID_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))
 CIVICGRID_PHOTO_THUMBNAIL = (320, 320)
@@ -433,3 +444,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CIVICGRID_LOG_LEVEL", "WARNING")},
 }
+
+# Sensors (civicgrid.sensors): the MQTT broker and topics the consumer reads, and how far a
+# reading's time may be from now (a device's clock ahead, a reading replayed from long ago).
+CIVICGRID_MQTT_URL = os.environ.get("CIVICGRID_MQTT_URL", "mqtt://127.0.0.1:1883")
+CIVICGRID_MQTT_TOPICS = [
+    t for t in os.environ.get("CIVICGRID_MQTT_TOPICS", "civicgrid/sensors/#").split(",") if t
+]
+CIVICGRID_MQTT_CLIENT_ID = os.environ.get("CIVICGRID_MQTT_CLIENT_ID", "civicgrid-sensors")
+CIVICGRID_SENSORS_MAX_AHEAD_SECONDS = int(os.environ.get("CIVICGRID_SENSORS_MAX_AHEAD_SECONDS", "300"))
+CIVICGRID_SENSORS_MAX_AGE_HOURS = int(os.environ.get("CIVICGRID_SENSORS_MAX_AGE_HOURS", "72"))

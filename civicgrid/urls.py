@@ -24,6 +24,8 @@ urlpatterns = [
     path("inspections/", include("civicgrid.inspections.urls")),
     path("elections/", include("civicgrid.elections.urls")),
     path("programmes/", include("civicgrid.programmes.urls")),
+    path("community/", include("civicgrid.community.urls")),
+    path("sensors/", include("civicgrid.sensors.urls")),
     path("", include("civicgrid.insights.urls")),  # dashboard/, insights/…
     path("report/", include("civicgrid.cases.public_urls")),
     path("webhooks/", include("civicgrid.webhooks.urls")),

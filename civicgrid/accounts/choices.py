@@ -15,6 +15,8 @@ API_APPS = (
     "inspections",
     "elections",
     "programmes",
+    "community",
+    "sensors",
 )
 
 
@@ -46,6 +48,10 @@ class ApiScope(models.TextChoices):
     ELECTIONS_WRITE = "elections:write", _("换届选举：读写")
     PROGRAMMES_READ = "programmes:read", _("实事项目与民主参与：只读")
     PROGRAMMES_WRITE = "programmes:write", _("实事项目与民主参与：读写")
+    COMMUNITY_READ = "community:read", _("社区生活与为民服务：只读")
+    COMMUNITY_WRITE = "community:write", _("社区生活与为民服务：读写")
+    SENSORS_READ = "sensors:read", _("物联感知：只读")
+    SENSORS_WRITE = "sensors:write", _("物联感知：读写（网关上报读数）")
     PERSONAL_READ = "personal:read", _("个人信息：读取未打码的诉求内容（留痕）")
 
 

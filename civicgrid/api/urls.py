@@ -74,6 +74,7 @@ install(api)
 def _mount() -> None:
     # Imported here so that loading the URLconf is what pulls the app routers in.
     from civicgrid.cases.api import router as cases_router
+    from civicgrid.community.api import router as community_router
     from civicgrid.elections.api import router as elections_router
     from civicgrid.geo.api import router as geo_router
     from civicgrid.insights.api import router as insights_router
@@ -81,6 +82,7 @@ def _mount() -> None:
     from civicgrid.orgs.api import router as orgs_router
     from civicgrid.programmes.api import router as programmes_router
     from civicgrid.residents.api import router as residents_router
+    from civicgrid.sensors.api import router as sensors_router
     from civicgrid.webhooks.api import router as webhooks_router
 
     api.add_router("/", cases_router)
@@ -93,6 +95,8 @@ def _mount() -> None:
     api.add_router("/inspections", inspections_router, auth=TokenAuth("inspections"))
     api.add_router("/elections", elections_router, auth=TokenAuth("elections"))
     api.add_router("/programmes", programmes_router, auth=TokenAuth("programmes"))
+    api.add_router("/community", community_router, auth=TokenAuth("community"))
+    api.add_router("/sensors", sensors_router, auth=TokenAuth("sensors"))
 
 
 _mount()

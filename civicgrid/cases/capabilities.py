@@ -20,6 +20,7 @@ define("cases.view", Role.values, _("查看工单和问题分类"))
 # Which action a role may take is the workflow table's; this lets staff act at all.
 define("cases.act", STAFF, _("处理工单"))
 define("cases.import", DESK, _("导入 12345 工单"))
+define("cases.intake_model", DESK, _("训练智能派单模型"))
 # The workbench: the desk, the street's leaders, and cadres for their own area (its list
 # comes from restrict(), so a cadre sees only their residential area's cases).
 define("cases.workbench", {*DESK, Role.LEADER, Role.CADRE}, _("工单工作台"))

@@ -39,13 +39,15 @@ from civicgrid.geo.models import Area
 from . import batch, metrics, timeline, workbench
 from .choices import AssignmentRole, AssignmentStatus
 from .errors import CaseError, Forbidden, InvalidInput
-from .intake import hotline
+from .intake import hotline, suggest
+from .intake.model import TrainingError
 from .models import Assignment, CaseEvent
 
 IMPORT = "cases.import_12345"
 EXPORT = "cases.case_export"
 REPORT = "cases.metrics_report"
 BATCH = "cases.batch_action"
+TRAIN = "cases.train_intake"
 IMPORT_SUFFIXES = (".xlsx", ".csv")
 PROGRESS_EVERY = 500  # export rows between two progress updates
 KEPT_ERRORS = 20  # error lines shown on the job page (all of them are in the report file)
@@ -160,7 +162,29 @@ def start_report(user: Any, street: Any, month: Any) -> Job:
     return core_jobs.submit(REPORT, user, street_id=street_obj.pk, params=params)
 
 
+def start_training(user: Any, street: Area) -> Job:
+    """Train `street`'s intake model (the caller found the street through restrict())."""
+    if not core_jobs.may_start(user, TRAIN):
+        raise Forbidden(gettext("无权训练智能派单模型"))
+    return core_jobs.submit(TRAIN, user, street_id=street.pk)
+
+
 # ---------------------------------------------------------------------------- running
+
+
+def _train(run: JobRun) -> Outcome:
+    street = Area.objects.get(pk=int(run.job.street_id or 0))  # start_training always sets it
+    run.progress(0, 1, gettext_noop("正在训练"))
+    model = suggest.train_street(street)
+    return Outcome(
+        summary=[
+            (gettext_noop("训练记录"), model.info["rows"]),
+            (gettext_noop("类别"), model.info["labels"]),
+        ],
+        data={"rows": model.info["rows"], "labels": model.info["labels"]},
+        done=1,
+        message=gettext_noop("训练完成"),
+    )
 
 
 def _import(run: JobRun) -> Outcome:
@@ -427,6 +451,7 @@ for _name, _label, _body, _capability in (
     (EXPORT, _("工单导出"), _export, "cases.export"),
     (REPORT, _("月度办理成效报表"), _report, "cases.metrics"),
     (BATCH, _("工单批量操作"), _batch, "cases.act"),
+    (TRAIN, _("训练智能派单模型"), _train, "cases.intake_model"),
 ):
     core_jobs.register(
         JobKind(
@@ -435,6 +460,6 @@ for _name, _label, _body, _capability in (
             run=_body,
             capability=_capability,
             queue="bulk",
-            user_errors=(hotline.ImportFileError, CaseError),
+            user_errors=(hotline.ImportFileError, CaseError, TrainingError),
         )
     )

@@ -57,6 +57,13 @@ class CaseChildQuerySet(RestrictedQuerySet):
         return Q(case__in=Case.objects.filter(case_scope_q(scope)).values("pk"))
 
 
+class IntakeHintQuerySet(RestrictedQuerySet):
+    """A pending suggestion for an imported row: the desk of its street reads it, as it reads
+    the cases."""
+
+    permissions = CASE_PERMISSIONS
+
+
 class DutyRuleQuerySet(RestrictedQuerySet):
     permissions = REGISTRY_PERMISSIONS
     street_field = "area__street"

@@ -50,7 +50,11 @@ class CaseIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     request_type: RequestType
-    category: str = Field(description="问题分类编码，如 E2105")
+    category: str | None = Field(
+        default=None,
+        description="问题分类编码，如 E2105。必填：缺少时 400，"
+        "错误说明附智能派单的建议分类（街道已训练模型时）",
+    )
     description: str
     channel: Channel
     title: str = ""

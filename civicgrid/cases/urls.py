@@ -11,11 +11,13 @@ urlpatterns = [
     path("tasks/", views.task_list, name="tasks"),
     path("new/", views.desk_new, name="desk_new"),
     path("new/route/", views.desk_route, name="desk_route"),
+    path("new/suggest/", views.desk_suggest, name="desk_suggest"),
     path("bulk/", views.bulk_action, name="bulk"),
     path("metrics/", views.metrics_page, name="metrics"),
     # The inbox moved to core (/inbox/): the old page redirects for good, the old forms post on.
     path("inbox/", RedirectView.as_view(pattern_name="core:inbox", permanent=True, query_string=True)),
     path("import/", views.import_upload, name="import"),
+    path("intake/", views.intake_model, name="intake_model"),
     path("export/", views.export_cases, name="export"),
     path("reports/", views.report_new, name="report_new"),
     path("inbox/read-all/", core_views.notifications_read_all),

@@ -2,7 +2,7 @@
 the reader may take now, and run one form's POST through the object's frame (then back to the
 object's page, PRG, with a message saying what happened). Apps call these from thin views."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django import forms
@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from .action_forms import ActionForm
 from .errors import ActionError, Conflict
 from .frame import Frame
+from .models import Event
+from .workflow import Machine
 
 
 def problems(form: forms.Form) -> str:
@@ -30,6 +32,26 @@ def error_field(exc: Exception, form: forms.Form) -> str | None:
     error), for `form.add_error(error_field(exc, form), exc.message)`."""
     field = next(iter(getattr(exc, "fields", {}) or {}), None)
     return field if field in form.fields else None
+
+
+def submit(request: HttpRequest, form: forms.Form, call: Any, failure: str, success: str = "") -> Any:
+    """Run an action (`call` with the valid form's cleaned data) for a page's own form: a
+    refusal is shown on the field it names and as a message after `failure`; done, the message
+    `success` if given. None when the form or the action refused."""
+    if not form.is_valid():
+        messages.error(request, _("%(what)s：%(problems)s") % {"what": failure, "problems": problems(form)})
+        return None
+    try:
+        done = call(form.cleaned_data)
+    except (ActionError, forms.ValidationError) as exc:
+        message = exc.message if isinstance(exc, ActionError) else "；".join(exc.messages)
+        if isinstance(exc, ActionError):
+            form.add_error(error_field(exc, form), message)
+        messages.error(request, _("%(what)s：%(problems)s") % {"what": failure, "problems": message})
+        return None
+    if success:
+        messages.success(request, success)
+    return done
 
 
 def action_forms(
@@ -75,3 +97,24 @@ def post_action(request: HttpRequest, frame: Frame, obj: Any, action: str, ref: 
         messages.success(request, _("已%(action)s") % {"action": label})
         obj = done
     return redirect(obj.get_absolute_url())
+
+
+def timeline(
+    obj: Any, machine: Machine | None = None, labels: Mapping[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """An object's events, newest first, for core/_event_timeline.html: each named by its
+    machine's action (else by `labels`, else by its code), with who took it and their note."""
+    # lint: allow-unrestricted (the events of an object the caller found in the reader's scope)
+    rows = Event.objects.filter(app=obj._meta.app_label, object_type=obj._meta.model_name, object_id=obj.pk)
+    named = labels or {}
+    return [
+        {
+            "at": e.at,
+            "label": machine.label(e.action)
+            if machine is not None and e.action in machine
+            else named.get(e.action, e.action),
+            "actor": e.actor_label or _("系统"),
+            "note": e.payload.get("note", ""),
+        }
+        for e in rows.order_by("-at", "-id")
+    ]

@@ -55,3 +55,34 @@ def lane_of(normalized: str) -> str | None:
     """`乳山路235弄3号` → `乳山路235弄`; None when the address has no lane and number."""
     match = _LANE_NUMBER.match(normalized)
     return match.group("lane") if match else None
+
+
+# Where an address ends in free text: a road (路, 支路, 街…) followed by its lane and/or number,
+# or an estate (…村, …小区…) followed by its number; `3号楼` keeps `3号`.
+_ADDRESS_TAIL = re.compile(
+    r"(?P<road>支路|大道|公路|路|街)(?P<lane>\d+弄)?(?P<number>\d+(?:-\d+)?号)?"
+    r"|(?P<estate>新村|村|小区|花园|苑|公寓)(?P<estate_number>\d+(?:-\d+)?号)"
+)
+_NAME_CHARS = re.compile(r"[\u4e00-\u9fff]+$")
+# Words that end what comes before a place name in a complaint (居民反映乳山路…, 家住崂山二村…).
+_BEFORE_NAME = re.compile(
+    r".*(?:反映|来电|投诉|位于|地址|家住|住在|门口|对面|旁边|附近|楼下|称|在|于|到|近|的|区|市|镇)"
+)
+NAME_WINDOW = 12  # characters looked at before 路/村…
+NAME_MAX = 6  # 乌鲁木齐南路: the longest names in the demo streets
+
+
+def extract_address(text: str) -> str:
+    """The first address written in a complaint (`居民反映乳山路２３５弄 3 号楼道…` →
+    `乳山路235弄3号`), normalised; "" when none: a road needs its lane or number, an estate
+    its number. A heuristic for suggestions, never a place by itself (find_building decides)."""
+    folded = normalize_address(text)
+    for match in _ADDRESS_TAIL.finditer(folded):
+        if match["road"] and not (match["lane"] or match["number"]):
+            continue
+        before = _NAME_CHARS.search(folded[max(0, match.start() - NAME_WINDOW) : match.start()])
+        name = _BEFORE_NAME.sub("", before.group(0))[-NAME_MAX:] if before else ""
+        if len(name) < 2:  # 新路3号: too short to be a name
+            continue
+        return name + match.group(0)
+    return ""

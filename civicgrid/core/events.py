@@ -292,10 +292,16 @@ def _latest_event() -> tuple[int, bool]:
     moment (and so may still commit an event with a lower id)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            # One statement, one snapshot: the max and the transactions in flight go together.
+            # One statement: the max and the writers go together. A writer of events holds a
+            # RowExclusiveLock on the table until it ends (taken before its nextval); counting
+            # those, not every transaction in flight, leaves out the other databases of the
+            # cluster (a test worker's, another site's), whose transactions write no event here.
             cursor.execute(
-                "SELECT COALESCE(MAX(id), 0), (SELECT count(*) FROM pg_snapshot_xip(pg_current_snapshot())) "
-                f"FROM {Event._meta.db_table}"
+                "SELECT COALESCE(MAX(id), 0), (SELECT count(*) FROM pg_locks WHERE locktype = 'relation' "
+                "AND relation = %s::regclass AND mode = 'RowExclusiveLock' AND pid <> pg_backend_pid() "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) "
+                f"FROM {Event._meta.db_table}",
+                [Event._meta.db_table],
             )
             last, writing = cursor.fetchone()
         return int(last), writing > 0

@@ -5,12 +5,18 @@ that hostile input is a 4xx naming the field on SQLite and PostgreSQL, never a 5
   Python's `int()` and `str.isdigit()` see them;
 - a date is between EARLIEST and LATEST (`date_problem`): beyond that no case was received, and
   local-day arithmetic overflows `datetime` at year 1 and 9999;
-- text carries no NUL character (`nul_fields`): PostgreSQL refuses it, SQLite would store it.
+- text carries no NUL character (`nul_fields`): PostgreSQL refuses it, SQLite would store it;
+- a text an action takes is trimmed, present when required and within its length (`clean_text`);
+- a row an action is pointed at (an instance or an id) is one the actor may see (`visible`).
 """
 
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
+
+from django.utils.translation import gettext as _
+
+from .errors import InvalidInput
 
 # The largest primary key a 64-bit column holds: a larger id cannot name a row (and would
 # overflow the database's integer), so it is simply not found.
@@ -67,3 +73,28 @@ def _members(path: str, obj: dict[Any, Any]) -> Iterator[tuple[str, Any]]:
         child = f"{path}.{key}" if path else str(key)
         yield (child.replace(NUL, "\\0"), key)
         yield (child.replace(NUL, "\\0"), item)
+
+
+def clean_text(value: Any, field: str, label: Any, max_length: int, *, required: bool = True) -> str:
+    """An action's text argument trimmed; InvalidInput naming `field` when it is missing or long."""
+    text = str(value or "").strip()
+    if required and not text:
+        raise InvalidInput(_("请填写%(label)s") % {"label": label}, {field: "required"})
+    if len(text) > max_length:
+        raise InvalidInput(
+            _("%(label)s不能超过 %(n)d 个字") % {"label": label, "n": max_length}, {field: "too_long"}
+        )
+    return text
+
+
+def visible(actor: Any, model: Any, ref: Any, field: str, missing: str = "", *, required: bool = True) -> Any:
+    """The row of `model` that `ref` (an instance or an id) names, if `actor` may see it; else a
+    400 naming `field` (a row out of scope reads as one that does not exist). An empty `ref` is
+    None when not `required`."""
+    if ref in (None, "") and not required:
+        return None
+    pk = ref.pk if isinstance(ref, model) else as_id(str(ref))
+    found = model.objects.restrict(actor, "view").filter(pk=pk).first() if pk else None
+    if found is None:
+        raise InvalidInput(missing or _("不存在或不在你的管辖范围内"), {field: "not_found"})
+    return found

@@ -15,6 +15,7 @@ from typing import Any, cast
 
 from django import forms
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .errors import InvalidInput
@@ -33,6 +34,7 @@ class Kind(enum.StrEnum):
     REFS = "refs"  # several rows, by id
     FILES = "files"  # uploaded files, cleaned one by one by `cleaner`
     DATE = "date"  # a day, YYYY-MM-DD, within core.inputs' bounds
+    DATETIME = "datetime"  # a moment, YYYY-MM-DDTHH:MM in local time (or with an offset)
 
 
 EMPTY: tuple[Any, ...] = (None, "", [], ())
@@ -56,7 +58,7 @@ class Param:
     # CHOICE: how the form lists the empty choice of an optional select.
     blank_label: Any = "—"
     # INT/FLOAT: bounds; `max_value` may depend on the object (a street's own limit).
-    min_value: int | None = None
+    min_value: float | None = None
     max_value: int | Callable[[Any], int] | None = None
     range_message: str = ""  # "%(min)s", "%(max)s" are filled in
     # BOOL: labels of a yes/no radio (else a checkbox).
@@ -74,7 +76,7 @@ class Param:
     textarea_rows: int = 2
     # The form's widget when the kind's default does not fit (a long grouped choice list).
     widget: Callable[[], forms.Widget] | None = None
-    # The form carries it in a hidden input that the page's script fills (a GPS position).
+    # The form carries it in a hidden input that the page fills (a GPS position, a scanned code).
     hidden: bool = False
 
     # -------------------------------------------------------------- validation
@@ -143,6 +145,20 @@ class Param:
             raise InvalidInput(f"{self.label}须为数字", {self.name: "invalid"})
         self._check_range(number, obj)
         return number
+
+    def _clean_datetime(self, value: Any, user: Any, obj: Any) -> datetime:
+        if not isinstance(value, datetime):
+            try:
+                value = datetime.fromisoformat(str(value).strip())
+            except ValueError:
+                raise InvalidInput(
+                    f"{self.label}须为日期时间（YYYY-MM-DDTHH:MM）", {self.name: "invalid"}
+                ) from None
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        if date_problem(timezone.localtime(value).date()):
+            raise InvalidInput(f"{self.label}超出可接受的日期范围", {self.name: "out_of_range"})
+        return value
 
     def _clean_date(self, value: Any, user: Any, obj: Any) -> date:
         if isinstance(value, datetime):
@@ -221,12 +237,15 @@ class Param:
             widget = (
                 forms.Textarea(attrs={"rows": self.textarea_rows, **attrs})
                 if self.kind is Kind.LONGTEXT
+                else forms.HiddenInput()
+                if self.hidden
                 else forms.TextInput(attrs=attrs)
             )
             return forms.CharField(max_length=self.max_length, widget=widget, **common)
         if self.kind is Kind.INT:
             high = self.bound(self.max_value, obj)
-            field = forms.IntegerField(min_value=self.min_value, max_value=high, **common)
+            low = None if self.min_value is None else int(self.min_value)
+            field = forms.IntegerField(min_value=low, max_value=high, **common)
             return field
         if self.kind is Kind.FLOAT:
             return forms.FloatField(
@@ -237,6 +256,9 @@ class Param:
             )
         if self.kind is Kind.DATE:
             return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+        if self.kind is Kind.DATETIME:
+            moment = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+            return forms.DateTimeField(widget=moment, **common)
         if self.kind is Kind.BOOL:
             if self.yes_no is None:
                 return forms.BooleanField(label=self.label, required=False, help_text=self.help)

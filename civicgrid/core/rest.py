@@ -22,9 +22,10 @@ from typing import Annotated, Any
 
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import parse_etags
-from ninja import Schema
+from ninja import Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict, Field, PlainSerializer, WithJsonSchema, create_model
 
@@ -135,8 +136,25 @@ def check_if_match(request: HttpRequest, tag: str) -> None:
 # ---------------------------------------------------------------------------- action bodies
 
 
-class _StrictBody(Schema):
+class StrictBody(Schema):
+    """A request body that refuses fields it does not declare (a misspelt field is a 422, not ignored)."""
+
     model_config = ConfigDict(extra="forbid")
+
+
+class JobStarted(Schema):
+    """A job started in the background (core.jobs): follow its progress page."""
+
+    job_id: int
+    job_url: str = Field(description="任务进度页面")
+    status: str
+
+
+def job_started(job: Any) -> Status[dict[str, Any]]:
+    """The 202 answer of an endpoint that started `job`."""
+    return Status(
+        202, {"job_id": job.pk, "job_url": reverse("jobs:detail", args=[job.pk]), "status": job.status}
+    )
 
 
 def _annotation(param: Param) -> Any:
@@ -150,6 +168,7 @@ def _annotation(param: Param) -> Any:
         Kind.REF: int,
         Kind.REFS: list[int],
         Kind.DATE: date,
+        Kind.DATETIME: datetime,
     }.get(param.kind, str)
 
 
@@ -190,7 +209,7 @@ def params_schema(name: str, params: tuple[Param, ...], version_help: str) -> ty
         else:
             default = param.default if param.kind is not Kind.REFS else None
             fields[param.name] = (annotation | None, Field(default=default, **extra))
-    model = create_model(name, __base__=_StrictBody, **fields)
+    model = create_model(name, __base__=StrictBody, **fields)
     DOCUMENTED_SCHEMAS[name] = model
     return model
 

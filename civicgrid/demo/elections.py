@@ -358,8 +358,9 @@ class Committee:
     # ------------------------------------------------------------------ candidates and the vote
 
     def nominees(self, *, confirm: bool) -> list[Any]:
-        """Seats plus the margin of candidates from the register, aged 30–62 on election day,
-        nominated by residents a few days after the list was published."""
+        """Seats plus the margin of candidates from the register, aged 30–62 on election day (any
+        adult voter when too few are), nominated by residents a few days after the list was
+        published."""
         election = self.election
         day = min(self.plan[Step.LIST_PUBLISHED] + timedelta(days=6), self.s.today)
         born_after = election.election_day - timedelta(days=int(62.5 * 365.25))
@@ -372,8 +373,12 @@ class Committee:
             .order_by("pk")
         ):
             by_name.setdefault(voter.name, voter)
-        pool = list(by_name.values())
         wanted = election.seats + self.rng.randint(*volume.ELECTION_EXTRA_CANDIDATES)
+        if len(by_name) < wanted:
+            # A small registry (load_demo --residents-per-street 300): any adult voter may stand.
+            for voter in checks.electorate(election).order_by("pk"):
+                by_name.setdefault(voter.name, voter)
+        pool = list(by_name.values())
         chosen: list[Voter] = self.rng.sample(pool, min(wanted, len(pool)))
         positions = [Position.CHAIR, *[Position.VICE_CHAIR] * election.vice_chairs]
         made = []

@@ -1,7 +1,7 @@
 """Hot topics (热点话题): a street's case texts of a period clustered by what they say.
 
-Each text (title and description) is segmented with jieba's default dictionary (shipped with
-the package: nothing is downloaded), stripped of one-character tokens, numbers and words every
+Each text (title and description) is segmented by core.text (jieba's default dictionary, shipped
+with the package: nothing is downloaded), stripped of one-character tokens, numbers and words every
 case of a street says (小区, 居民, 反映…); TF-IDF (scikit-learn) weighs the rest and k-means
 groups the texts (`random_state=0`, a fixed `n_init`: the same texts give the same topics).
 A topic is its top terms (the centroid's heaviest), its size, its cases ordered closest to the
@@ -9,10 +9,6 @@ centroid first and up to five examples.
 
 It runs as a background job (insights.jobs), never in a request; the result is a TopicRun."""
 
-import logging
-import re
-import threading
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -24,6 +20,7 @@ from civicgrid.cases.filters import start_of
 from civicgrid.cases.models import Case
 from civicgrid.core import clock, events, profile
 from civicgrid.core.redact import redact
+from civicgrid.core.text import words
 from civicgrid.geo.models import Area
 
 from .choices import TopicRunStatus
@@ -48,35 +45,11 @@ _STOP_WORDS = """
     今天 昨天 前天 最近 近期 每天
 """
 STOP_WORDS = frozenset(_STOP_WORDS.split())
-_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z]")
-
-_jieba_lock = threading.Lock()
-_jieba: Any = None
-
-
-def _segmenter() -> Any:
-    """jieba, its default dictionary loaded once per process, its log quiet."""
-    global _jieba
-    with _jieba_lock:
-        if _jieba is None:
-            with warnings.catch_warnings():
-                # jieba's source has regex escapes Python 3.12 warns about when compiling it.
-                warnings.simplefilter("ignore", SyntaxWarning)
-                import jieba
-
-            jieba.setLogLevel(logging.WARNING)
-            jieba.initialize()
-            _jieba = jieba
-    return _jieba
 
 
 def tokens(text: str) -> list[str]:
     """The words of a case text that can tell topics apart."""
-    return [
-        word
-        for word in _segmenter().lcut(text)
-        if len(word) > 1 and word not in STOP_WORDS and _WORD.search(word) and not word.isdigit()
-    ]
+    return words(text, STOP_WORDS)
 
 
 @dataclass

@@ -28,6 +28,7 @@ from civicgrid.cases import actions, personal
 from civicgrid.cases.actions import CaseInput
 from civicgrid.cases.choices import CaseStatus, Channel, RequestType
 from civicgrid.cases.errors import CaseError, Forbidden, NotFound
+from civicgrid.cases.intake import suggest
 from civicgrid.cases.models import Case, CaseEvent, Category
 from civicgrid.cases.personal import reveal_personal
 from civicgrid.cases.public import PUBLIC_STATUS, PUBLIC_STEPS, public_description
@@ -409,7 +410,14 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     street = params.jurisdiction(request) or _located_street(request)
     code = param(request, "service_code")
     if code is None:
-        raise Open311Error(400, "缺少 service_code")
+        # With the street's intake suggestion (cases.intake.suggest) when it has a model: the
+        # client resends with the service it chooses; nothing is registered on a guess.
+        found = suggest.hint(
+            params.bounded(request, "description", 4000) or "",
+            street,
+            lambda category: services.find(category.code, street) is not None,
+        )
+        raise Open311Error(400, "缺少 service_code" + (f"；{found}" if found else ""))
     service = services.find(code, street)
     if service is None:
         raise Open311Error(404, f"service_code“{code}”不存在")

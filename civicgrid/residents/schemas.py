@@ -12,12 +12,12 @@ from decimal import Decimal
 
 from django.db import models
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from civicgrid.core import privacy
 from civicgrid.core.inputs import MAX_ID
 from civicgrid.core.pagination import PageOut
-from civicgrid.core.rest import LocalDateTime
+from civicgrid.core.rest import LocalDateTime, StrictBody
 
 from .choices import (
     CareKind,
@@ -31,10 +31,6 @@ from .choices import (
 )
 
 MASKED = "打码显示；完整值经 POST /residents/persons/{id}/reveal（须说明事由，留痕）"
-
-
-class _Body(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 # ---------------------------------------------------------------------------- references
@@ -91,7 +87,7 @@ class FlatPage(PageOut):
     results: list[FlatOut]
 
 
-class FlatIn(_Body):
+class FlatIn(StrictBody):
     building: int = Field(ge=1, le=MAX_ID, description="楼栋 id（GET /buildings）")
     room: str = Field(max_length=32, description="室号，如 101")
     floor: int | None = Field(None, ge=-10, le=300)
@@ -102,7 +98,7 @@ class FlatIn(_Body):
     note: str = Field("", max_length=200)
 
 
-class FlatPatch(_Body):
+class FlatPatch(StrictBody):
     """Only the fields given change. `version`: the one read (409 if stale); or If-Match."""
 
     version: int | None = None
@@ -133,7 +129,7 @@ class CareTagOut(Schema):
     version: int
 
 
-class CareTagIn(_Body):
+class CareTagIn(StrictBody):
     person: int = Field(ge=1, le=MAX_ID)
     kind: CareKind
     starts_on: date
@@ -145,7 +141,7 @@ class CareTagIn(_Body):
     note: str = Field("", max_length=500)
 
 
-class CareTagEnd(_Body):
+class CareTagEnd(StrictBody):
     ends_on: date
     version: int | None = None
 
@@ -183,7 +179,7 @@ class PersonPage(PageOut):
     results: list[PersonOut]
 
 
-class _PersonFields(_Body):
+class _PersonFields(StrictBody):
     name: str | None = Field(None, max_length=50)
     sex: Sex | None = None
     birth_date: date | None = None
@@ -209,14 +205,14 @@ class PersonPatch(_PersonFields):
     version: int | None = None
 
 
-class MoveIn(_Body):
+class MoveIn(StrictBody):
     household: int = Field(ge=1, le=MAX_ID, description="迁入的住户 id")
     relation: Relation
     on: date
     reason: str = Field("", max_length=200)
 
 
-class MoveOut(_Body):
+class MoveOut(StrictBody):
     on: date
     reason: str = Field("", max_length=200)
     deceased: bool = Field(False, description="死亡注销")
@@ -228,7 +224,7 @@ class RevealField(models.TextChoices):
     NOTES = "notes", "备注（敏感）"
 
 
-class RevealIn(_Body):
+class RevealIn(StrictBody):
     field: RevealField
     reason: str = Field("", max_length=privacy.REASON_MAX, description="查看事由（必填），如“核实情况”")
 
@@ -248,7 +244,7 @@ class ResidenceOut(Schema):
     reason: str
 
 
-class MemberOut(Schema):
+class HouseholdMemberOut(Schema):
     id: int
     name: str
     relation: Relation
@@ -272,7 +268,7 @@ class HouseholdOut(Schema):
 
 
 class HouseholdDetailOut(HouseholdOut):
-    members: list[MemberOut] = Field(description="现住成员")
+    members: list[HouseholdMemberOut] = Field(description="现住成员")
     history: list[ResidenceOut] = Field(description="迁入迁出记录，最早的在前")
 
 
@@ -280,7 +276,7 @@ class HouseholdPage(PageOut):
     results: list[HouseholdOut]
 
 
-class HouseholdIn(_Body):
+class HouseholdIn(StrictBody):
     flat: int = Field(ge=1, le=MAX_ID, description="房屋 id")
     tenure: Tenure = Tenure.OWNER
     moved_in: date | None = Field(None, description="迁入日期（默认今天）")

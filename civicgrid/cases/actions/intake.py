@@ -2,7 +2,7 @@
 (update_from_source, the 12345 import). Creating is no transition of an existing case, so it
 runs outside the frame, with the same timeline row."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -11,14 +11,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from civicgrid.core import clock, numbering
+from civicgrid.core import clock, events, numbering
 from civicgrid.core.errors import Conflict, InvalidInput
 from civicgrid.core.querysets import user_scope
 from civicgrid.geo.services import Location, PlaceRef, find_building, locate
 
 from .. import deadlines
 from ..choices import CaseAction, CaseStatus, Channel, PhotoStage, PlaceStatus, RequestType, Urgency
-from ..models import Case, CaseSequence, Category
+from ..models import Case, CaseSequence, Category, IntakeHint, IntakeSuggestion
 from ..photos import clean_photo
 from .common import StoredFiles, actor_or_none, choice, received_in_range, required, save_photos
 from .frame import received_notices, record_event, run_action
@@ -216,6 +216,7 @@ def create_case(
     then: Sequence[tuple[str, dict[str, Any]]] = (),
     in_own_street: bool = False,
     tell_reporter: bool = True,
+    suggestion: Any = None,
 ) -> Case:
     """Register a case from any channel. Anonymous public reports pass actor=None. System
     imports pass find_duplicates=False: 12345 merges its own repeats, and the case page lists
@@ -228,7 +229,10 @@ def create_case(
     located there; the forms people fill in (public report, patrol) ask for a place instead.
 
     The reporter is told the case is registered (frame.received_notices, from the CREATE
-    event) unless `tell_reporter` is False: a file import (12345), whichever path its rows take."""
+    event) unless `tell_reporter` is False: a file import (12345), whichever path its rows take.
+
+    `suggestion` (cases.intake.suggest.Suggestion): what the intake model suggested for the
+    text the desk registered; kept with what the desk chose (`record_suggestion`)."""
     scope = user_scope(actor)
     category, place = validate_input(data, lambda: sole_street(scope) if in_own_street else None)
     check_street_scope(scope, place.location)
@@ -294,6 +298,8 @@ def create_case(
             }
             if candidates is not None:
                 created["duplicate_candidates"] = [c.number for c in candidates]
+            if suggestion is not None:
+                created["intake"] = record_suggestion(case, suggestion, actor)
             notices = received_notices(case) if tell_reporter else []
             event = record_event(
                 case,
@@ -313,6 +319,100 @@ def create_case(
         stored.cleanup()
         raise
     return case
+
+
+def record_suggestion(case: Case, suggestion: Any, actor: Any) -> dict[str, Any]:
+    """The intake suggestion beside what the desk registered, in the registration's transaction
+    (its CREATE event carries the returned summary): accepted when the desk kept both the
+    category and the request type suggested. Corrections are training data (cases.intake.suggest)."""
+    _row, summary = _record_suggestion(
+        case,
+        suggestion.category,
+        suggestion.request_type,
+        float(suggestion.confidence),
+        suggestion.trained_at,
+        actor,
+    )
+    return summary
+
+
+def _record_suggestion(
+    case: Case, suggested: Category | None, request_type: str, confidence: float, trained_at: str, actor: Any
+) -> tuple[IntakeSuggestion, dict[str, Any]]:
+    accepted = (
+        suggested is not None and suggested.pk == case.category_id and request_type in ("", case.request_type)
+    )
+    row = IntakeSuggestion.objects.create(
+        case=case,
+        street_id=case.street_id,
+        suggested_category=suggested,
+        suggested_request_type=request_type,
+        confidence=round(confidence, 4),
+        final_category_id=case.category_id,
+        final_request_type=case.request_type,
+        accepted=accepted,
+        by=actor_or_none(actor),
+        model_trained_at=trained_at[:40],
+    )
+    summary = {
+        "suggested": suggested.code if suggested else None,
+        "request_type": request_type,
+        "confidence": round(confidence, 4),
+        "accepted": accepted,
+    }
+    return row, summary
+
+
+def remember_hints(source: str, hints: Mapping[str, tuple[int, Any]]) -> None:
+    """Keep the suggestion each imported row without a category got (external id → its street
+    and the suggestion) until the row comes again with one; a row suggested again keeps the
+    newest. Bookkeeping for the training data, no event of its own (the import's job has it)."""
+    if not hints:
+        return
+    with transaction.atomic():
+        IntakeHint.objects.filter(source=source, external_id__in=list(hints)).delete()
+        IntakeHint.objects.bulk_create(
+            [
+                IntakeHint(
+                    source=source,
+                    external_id=external_id,
+                    street_id=street_id,
+                    suggested_category=found.category,
+                    suggested_request_type=found.request_type,
+                    confidence=round(float(found.confidence), 4),
+                    model_trained_at=found.trained_at[:40],
+                )
+                for external_id, (street_id, found) in hints.items()
+            ]
+        )
+
+
+def record_hinted(source: str, created: Mapping[str, int], actor: Any) -> int:
+    """Cases registered from rows that came before without a category (`created`: external id →
+    case id): the suggestion they got then beside the category the desk filled in (an
+    IntakeSuggestion — kept or corrected —, its event), the hint gone. Returns how many."""
+    if not created:
+        return 0
+    with transaction.atomic():
+        hints = list(
+            IntakeHint.objects.select_for_update(of=("self",))
+            .filter(source=source, external_id__in=list(created))
+            .select_related("suggested_category")
+        )
+        cases = Case.objects.in_bulk([created[hint.external_id] for hint in hints])
+        for hint in hints:
+            case = cases[created[hint.external_id]]
+            row, summary = _record_suggestion(
+                case,
+                hint.suggested_category,
+                hint.suggested_request_type,
+                hint.confidence,
+                hint.model_trained_at,
+                actor,
+            )
+            events.log(row, "record", actor_or_none(actor), payload={"case": case.number, **summary})
+        IntakeHint.objects.filter(pk__in=[hint.pk for hint in hints]).delete()
+    return len(hints)
 
 
 def update_from_source(

@@ -21,6 +21,7 @@ from .. import actions
 from ..actions import CaseInput
 from ..choices import CaseAction
 from ..filters import filter_cases
+from ..intake import suggest
 from ..models import Case, CaseEvent
 from ..personal import reveal_personal
 from ..public import public_case, public_events, public_step, reads_public_view
@@ -76,11 +77,27 @@ def create_case(request: Any, payload: CaseIn) -> Status[dict[str, Any]]:
         data["received_at"] = local_time(data["received_at"])
     if data["street"] is not None:
         data["street"] = _street(user, data["street"])
+    if not (data["category"] or "").strip():
+        raise _missing_category(user, data)
     with acting_as(user, "api"):
         case = actions.create_case(CaseInput(**data), user, via="api", in_own_street=True)
     # lint: allow-unrestricted (the case the caller has just created)
     case = Case.objects.select_related(*CASE_RELATED).get(pk=case.pk)
     return Status(201, public_out(public_case(case)) if reads_public_view(user) else case_out(case, user))
+
+
+def _missing_category(user: Any, data: dict[str, Any]) -> InvalidInput:
+    """400 naming the category, with the street's intake suggestion when it has a model (the
+    client resends with the category it chooses: nothing is registered on a guess)."""
+    declared = data["street"]
+    street = (
+        Area.objects.restrict(user, Action.VIEW).filter(pk=declared.id).first()
+        if declared is not None
+        else suggest.street_for(user, data.get("address") or "")
+    )
+    found = suggest.hint(f"{data.get('title') or ''}\n{data['description']}", street)
+    message = "缺少问题分类（category）" + (f"；{found}" if found else "")
+    return InvalidInput(message, {"category": "required"})
 
 
 def _street(user: Any, code: str) -> PlaceRef:

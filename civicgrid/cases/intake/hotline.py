@@ -52,7 +52,8 @@ from .. import actions, bulk
 from ..actions import CaseInput
 from ..choices import Channel, RequestType
 from ..errors import CaseError
-from ..models import Case, Category
+from ..models import Case, Category, IntakeHint
+from . import suggest
 
 SOURCE = "12345"
 # Rows per batch: one query fetches the existing cases of a batch, and its new rows are
@@ -93,6 +94,7 @@ REQUIRED = (
     "reporter_phone",
 )
 OPTIONAL = ("lon", "lat", "street")
+EMPTY_CATEGORY = "问题分类为空"
 
 
 def _request_type_lookup() -> dict[str, str]:
@@ -230,7 +232,7 @@ class CategoryLookup:
 
     def _resolve(self, text: str) -> str:
         if not text:
-            raise RowProblem("category", "问题分类为空")
+            raise RowProblem("category", EMPTY_CATEGORY)
         code = self._code(text)
         if code:
             return code
@@ -284,6 +286,36 @@ class StreetLookup:
         return found
 
 
+class CategoryHints:
+    """A row without 问题分类 fails like any incomplete row, its reason carrying the street's
+    intake suggestion (cases.intake.suggest) when it has a model: the desk reviews the error
+    report, fills the column in (the suggestion or its own choice) and imports the rows again.
+    The suggestion is kept (actions.remember_hints) until then, when the case records whether the
+    desk kept or corrected it (actions.record_hinted): training data, as at the desk."""
+
+    def __init__(self, actor: Any, *, keep: bool = True) -> None:
+        self._sole = actions.sole_street(user_scope(actor))
+        self._keep = keep  # a dry run keeps no suggestion
+        self._areas: dict[int, Area | None] = {}
+        self.pending: dict[str, tuple[int, suggest.Suggestion]] = {}
+
+    def __call__(self, description: str, street: PlaceRef | None, external_id: str = "") -> str:
+        ref = street or self._sole
+        if ref is None or not description:
+            return ""
+        if ref.id not in self._areas:
+            self._areas[ref.id] = Area.objects.filter(pk=ref.id).first()
+        found = suggest.offered(description, self._areas[ref.id])
+        if found is not None and external_id and self._keep:
+            self.pending[external_id] = (ref.id, found)
+        return suggest.describe(found)
+
+    def remember(self) -> None:
+        """Keep the chunk's suggestions."""
+        actions.remember_hints(SOURCE, self.pending)
+        self.pending = {}
+
+
 # ---------------------------------------------------------------------------- rows
 
 
@@ -318,7 +350,12 @@ def fingerprint(data: CaseInput) -> str:
 
 
 def _parse_row(
-    number: int, raw: Sequence[Any], cols: Columns, categories: CategoryLookup, streets: StreetLookup
+    number: int,
+    raw: Sequence[Any],
+    cols: Columns,
+    categories: CategoryLookup,
+    streets: StreetLookup,
+    hints: CategoryHints | None = None,
 ) -> _Row:
     row = _Row(number, raw)
 
@@ -354,6 +391,9 @@ def _parse_row(
     address = text("address")
     reporter_name = text("reporter_name")
     reporter_phone = text("reporter_phone", parse=parse_code)
+    empty = (("category",), EMPTY_CATEGORY)
+    if hints is not None and empty in row.problems and (found := hints(description, street, external_id)):
+        row.problems = [(f, f"{r}（{found}）") if (f, r) == empty else (f, r) for f, r in row.problems]
     if row.problems:
         return row
     row.data = CaseInput(
@@ -410,6 +450,10 @@ class _Run:
         self.seen: dict[str, int] = {}
         self.intake = bulk.Intake()
         self.actor = actor
+        # Cases made from rows that came before without a category: looked up only when an
+        # import left such rows behind (no query per chunk otherwise).
+        self.hinted = not result.dry_run and IntakeHint.objects.filter(source=SOURCE).exists()
+        self.created: dict[str, int] = {}  # this chunk's new cases: external id → id
 
     def fail(self, row: _Row, problems: list[tuple[tuple[str, ...], str]]) -> None:
         self.result.failed += 1
@@ -444,8 +488,12 @@ class _Run:
                 else:
                     self.result.created += 1
                     existing[row.data.external_id or ""] = (outcome.pk, row.fingerprint)
+                    self.created[row.data.external_id or ""] = outcome.pk
             else:
                 self.handle(row, row.data, existing)
+        if self.hinted and self.created:
+            actions.record_hinted(SOURCE, self.created, self.actor)
+        self.created = {}
 
     def create_new(
         self, chunk: list[_Row], existing: dict[str, tuple[int | None, str]]
@@ -501,6 +549,7 @@ class _Run:
                     in_own_street=True,
                     tell_reporter=False,  # as the bulk path, which never tells
                 ).pk
+                self.created[ext] = pk
                 outcome = "created"
             else:
                 case = Case.objects.get(pk=int(pk or 0))
@@ -547,6 +596,7 @@ def import_file(
         run = _Run(cols, result, out, on_error, actor)
         categories = CategoryLookup()
         streets = StreetLookup(actor)
+        hints = CategoryHints(actor, keep=not dry_run)
         with acting_as(actor, "import"):
             chunk: list[_Row] = []
             number = 1
@@ -554,9 +604,10 @@ def import_file(
                 for number, raw in enumerate(rows, start=2):
                     if all(is_blank(c) for c in raw):
                         continue  # trailing empty rows are common in Excel exports
-                    chunk.append(_parse_row(number, raw, cols, categories, streets))
+                    chunk.append(_parse_row(number, raw, cols, categories, streets, hints))
                     if len(chunk) >= CHUNK_SIZE:
                         run.process(chunk)
+                        hints.remember()
                         chunk = []
                         if on_progress:
                             on_progress(result)
@@ -567,6 +618,7 @@ def import_file(
                 chunk.append(_Row(number + 1, (), problems=[((), reason)]))
             if chunk:
                 run.process(chunk)
+            hints.remember()
             if on_progress:
                 on_progress(result)
         if out:

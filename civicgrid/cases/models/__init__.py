@@ -2,6 +2,7 @@ from civicgrid.core.models import Notification
 
 from .case import Case, CaseSequence
 from .config import Category, DutyRule
+from .intake import IntakeHint, IntakeSuggestion
 from .patrol import Patrol
 from .work import Assignment, Callback, CaseEvent, ExtensionRequest, Photo, Supervision
 
@@ -14,6 +15,8 @@ __all__ = [
     "Category",
     "DutyRule",
     "ExtensionRequest",
+    "IntakeHint",
+    "IntakeSuggestion",
     "Notification",
     "Patrol",
     "Photo",

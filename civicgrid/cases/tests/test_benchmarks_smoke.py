@@ -1,10 +1,15 @@
 """The benchmarks run at a tiny size, to prove they work: positive figures and agreement
 with their baselines. No timing is asserted (CI machines vary)."""
 
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.db import connection
 
-from benchmarks import bench_import, bench_locate, common
+from benchmarks import bench_import, bench_intake, bench_locate, bench_sensors, common
+from civicgrid.sensors.mqtt import broker
+from civicgrid.testing.mqtt import MOSQUITTO, broker_up
 
 
 @pytest.fixture
@@ -61,3 +66,28 @@ def test_throwaway_postgres_database_is_dropped():
             assert conn.execute("SELECT current_database()").fetchone() == (name,)
     with psycopg.connect(common.DEFAULT_PG_URL) as conn:
         assert conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None
+
+
+def test_intake_benchmark_beats_its_baselines(db):
+    result = bench_intake.run(texts=300, seed=3)
+
+    assert result.agree, result.render()
+    assert 0 < result.figure("baseline majority accuracy") < result.figure("category accuracy") <= 100
+    assert result.figure("classify one message") > 0
+    assert "baseline keywords macro-F1" in result.render()
+    assert bench_intake.demo_texts(12, seed=3) == bench_intake.demo_texts(12, seed=3)  # seeded
+
+
+@pytest.mark.skipif(
+    not Path(MOSQUITTO).exists() and not broker_up(*broker(settings.CIVICGRID_MQTT_URL)),
+    reason="no MQTT broker (install or start mosquitto)",
+)
+def test_sensors_benchmark_stores_every_reading(demo_geography):
+    result = bench_sensors.run(readings=300, devices=20, batch=3)
+
+    assert result.agree, result.render()
+    assert result.figure("readings stored") == result.figure("readings the baseline received") == 300
+    assert result.figure("whole path (Consumer: parse, validate, store, rules)") > 0
+    assert result.figure("baseline bare paho subscriber (receive + json)") > 0
+    assert result.ratio > 0
+    assert [t.met is not None for t in result.targets] == [True, True]

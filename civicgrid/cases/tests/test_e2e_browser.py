@@ -132,7 +132,8 @@ def test_public_report_to_callback(live_server, world, browser_context, settings
     page = login(browser_context, base, "east-handler")
     assert page.locator(".unread-badge").inner_text() == "1"
     page.click("nav.mainnav >> text=我的任务")
-    page.click(f"#tasks-pending >> text={number}")
+    with page.expect_navigation():
+        page.click(f"#tasks-pending >> text={number}")
     assert "13700002468" not in page.content() and "137****2468" in page.content()
     assert page.locator("details.action-dispatch").count() == 0
     act(page, "sign")

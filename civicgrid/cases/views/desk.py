@@ -22,6 +22,7 @@ from .. import actions, batch, duplicates, jobs
 from ..choices import CaseAction
 from ..errors import CaseError
 from ..forms import DeskIntakeForm
+from ..intake import suggest
 from ..models import Case
 from ..routing import route
 from .common import form_error, require
@@ -53,12 +54,14 @@ def desk_new(request: HttpRequest) -> HttpResponse:
         found = [] if request.POST.get("confirmed") else _duplicates(request, form)
     if request.method == "POST" and form.is_valid() and not found:
         dispatch = "dispatch" in request.POST
+        data = form.case_input()
         try:
             case = actions.create_case(
-                form.case_input(),
+                data,
                 request.user,
                 via="desk",
                 then=form.dispatch_steps() if dispatch else (),
+                suggestion=_suggestion(request, data.description, data.address)[0],
             )
         except CaseError as exc:
             form_error(form, exc)
@@ -96,6 +99,28 @@ def _duplicates(request: HttpRequest, form: DeskIntakeForm) -> list[duplicates.C
         .values_list("pk", flat=True)
     )
     return [c for c in found if c.case.pk in visible]
+
+
+def _suggestion(request: HttpRequest, text: str, address: str) -> tuple[suggest.Suggestion | None, bool]:
+    """The street's intake suggestion for the text typed so far, and whether its category is
+    confident enough to show."""
+    street = suggest.street_for(request.user, address.strip())
+    found = suggest.suggest(text, street, address=address.strip())
+    return found, suggest.confident(found, street.pk if street else None)
+
+
+@login_required
+def desk_suggest(request: HttpRequest) -> HttpResponse:
+    """智能建议 (htmx, from the intake form as the desk types the complaint): category, request
+    type, confidence, the address in the text and the duty table's unit; empty without a
+    model. The desk takes it with one button or ignores it; what it registers is recorded
+    against the suggestion (actions.record_suggestion)."""
+    require(request, "cases.desk")
+    found, show_category = _suggestion(
+        request, request.GET.get("description", "")[:2000], request.GET.get("address", "")[:200]
+    )
+    context = {"suggestion": found, "show_category": show_category}
+    return render(request, "cases/_intake_suggestion.html", context)
 
 
 @login_required

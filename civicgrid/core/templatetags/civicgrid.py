@@ -26,6 +26,8 @@ NAV_ITEMS: tuple[tuple[Any, str, str | None], ...] = (
     (_("安全检查"), "inspections:index", "inspections.view"),
     (_("换届选举"), "elections:index", "elections.view"),
     (_("实事项目"), "programmes:index", "programmes.view"),
+    (_("社区生活"), "community:index", "community.view"),
+    (_("物联感知"), "sensors:index", "sensors.view"),
     (_("区域"), "geo:area_list", "core.read_registry"),
     (_("楼栋查询"), "geo:building_search", "core.read_registry"),
     (_("处置单位"), "orgs:unit_list", "core.read_registry"),

@@ -60,3 +60,12 @@ def test_a_doubled_prefix_and_a_space_before_a_combining_mark_normalise_at_once(
     # What the fuzzer found: each step used to expose work for another.
     assert normalize_address("上海市上海市黄浦区崂山二村11号") == "崂山二村11号"
     assert normalize_address("e \u0301") == normalize_address(normalize_address("e \u0301"))
+
+
+@settings(derandomize=True, max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(PIECES | st.text(max_size=6), max_size=12).map("".join))
+def test_extracted_address_is_normalised(text: str) -> None:
+    from civicgrid.core.address import extract_address
+
+    found = extract_address(text)
+    assert normalize_address(found) == found

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from civicgrid.core import clock, events
 from civicgrid.core.models import Event, EventCursor
@@ -120,6 +120,28 @@ def test_a_hole_is_waited_for_then_stepped_over(monkeypatch, nobody_else_writes)
     assert seen == [first, third]  # above the hole too, and again later: handlers are idempotent
     events.run(consumer, now=now + events.GAP_GRACE + timedelta(seconds=1))
     assert EventCursor.objects.get(pk="test.hole").last_event_id == third
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's writers in flight")
+def test_a_writer_of_events_in_this_database_counts_and_one_in_another_does_not(nobody_else_writes):
+    import psycopg
+
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    table = Event._meta.db_table
+    assert nobody_else_writes()[1] is False
+    # Another site's database on the same server (a test worker's): its writers are not ours.
+    with psycopg.connect(**{**params, "dbname": "postgres"}) as elsewhere:
+        elsewhere.execute("CREATE TEMP TABLE busy (n int)")
+        elsewhere.execute("INSERT INTO busy VALUES (1)")
+        assert nobody_else_writes()[1] is False
+        elsewhere.rollback()
+    with psycopg.connect(**params) as here:
+        here.execute(f"INSERT INTO {table} SELECT * FROM {table} LIMIT 0")
+        assert nobody_else_writes()[1] is True  # an open INSERT, even of no row yet, may commit one
+        here.rollback()
+    assert nobody_else_writes()[1] is False
 
 
 def test_the_command_runs_the_consumers(capsys: Any):

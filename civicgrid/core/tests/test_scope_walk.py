@@ -61,11 +61,15 @@ from civicgrid.orgs.models import Unit
 from civicgrid.profiles.actions import save_profile
 from civicgrid.residents.actions import exams as exam_actions
 from civicgrid.residents.models import Flat, Household, LocalCareKind, Person, Visit
+from civicgrid.sensors.actions.alerts import raise_alert
+from civicgrid.sensors.choices import Condition
+from civicgrid.testing.community import build_community
 from civicgrid.testing.elections import build_elections
 from civicgrid.testing.factories import box, build_world
 from civicgrid.testing.inspections import build_inspections
 from civicgrid.testing.programmes import build_programmes
 from civicgrid.testing.residents import build_registry
+from civicgrid.testing.sensors import build_sensors
 from civicgrid.webhooks.models import Delivery, Subscription
 
 MARK = "东区专用标记"
@@ -104,6 +108,14 @@ PUBLIC = {
     "programmes/public/<street_code>/<year>/": (
         "a street's published practical projects of a year, for residents: titles, targets and "
         "progress, the latest progress note redacted, no staff names"
+    ),
+    # community: newsletter
+    "community/public/<street_code>/newsletters/<year>/<number>/": (
+        "a street's published newsletter issue, for everyone: publishing refused phones and ID "
+        "numbers, drafts and withdrawn issues are a 404"
+    ),
+    "community/public/<street_code>/newsletters/<year>/<number>/newsletter.pdf": (
+        "the printed newsletter of a published issue (the same articles as its public page)"
     ),
 }
 
@@ -222,6 +234,77 @@ ROUTES = {
     "api/v1/elections/voters/<voter_id>/representative": "elections.voter",
     "api/v1/elections/objections/<objection_id>": "elections.objection",
     "api/v1/elections/objections/<objection_id>/actions/<action>": "elections.objection",
+    # community: the seam (each part adds its own rows)
+    "community/activities/<activity_id>/": "community.activity",
+    "community/venues/<venue_id>/": "community.venue",
+    "community/volunteers/<volunteer_id>/": "community.volunteer",
+    "community/volunteers/teams/<team_id>/": "community.team",
+    "community/service/items/<item_id>/": "community.serviceitem",
+    "community/service/appointments/<appointment_id>/": "community.appointment",
+    "community/service/home/<home_service_id>/": "community.homeservice",
+    "community/newsletters/<newsletter_id>/": "community.newsletter",
+    # community: newsletter
+    "community/newsletters/<newsletter_id>/act/<action>/": "community.newsletter",
+    "community/newsletters/<newsletter_id>/articles/": "community.newsletter",
+    "community/newsletters/<newsletter_id>/newsletter.pdf": "community.newsletter",
+    "community/newsletters/articles/<article_id>/": "community.article",
+    "community/newsletters/articles/<article_id>/delete/": "community.article",
+    "community/public/<street_code>/newsletters/<year>/<number>/": "community.newsletter",
+    "community/public/<street_code>/newsletters/<year>/<number>/newsletter.pdf": "community.newsletter",
+    "api/v1/community/newsletters/<newsletter_id>": "community.newsletter",
+    "api/v1/community/newsletters/<newsletter_id>/actions/<action>": "community.newsletter",
+    "api/v1/community/newsletters/<newsletter_id>/articles": "community.newsletter",
+    "api/v1/community/newsletters/<newsletter_id>/newsletter.pdf": "community.newsletter",
+    "api/v1/community/newsletters/articles/<article_id>": "community.article",
+    # community: activities
+    "community/activities/<activity_id>/edit/": "community.activity",
+    "community/activities/<activity_id>/act/<action>/": "community.activity",
+    "community/activities/<activity_id>/checkin-code/": "community.activity",
+    # A made-up token is a 404: the signed token (activity, day) is what the page needs.
+    "community/checkin/<token>/": "-",
+    "community/venues/<venue_id>/edit/": "community.venue",
+    "community/venues/rooms/<room_id>/": "community.room",
+    "api/v1/community/venues/<venue_id>": "community.venue",
+    "api/v1/community/activities/<activity_id>": "community.activity",
+    "api/v1/community/activities/<activity_id>/actions/<action>": "community.activity",
+    "api/v1/community/activities/<activity_id>/sign-ups": "community.activity",
+    # community: volunteers
+    "community/volunteers/<volunteer_id>/edit/": "community.volunteer",
+    "community/volunteers/<volunteer_id>/act/<action>/": "community.volunteer",
+    "community/volunteers/<volunteer_id>/certificate.pdf": "community.volunteer",
+    "community/volunteers/teams/<team_id>/edit/": "community.team",
+    "community/activities/<activity_id>/volunteers/": "community.activity",
+    "community/activities/<activity_id>/volunteers/act/<action>/": "community.activity",
+    "community/activities/<activity_id>/volunteers/confirm/": "community.activity",
+    "api/v1/community/teams/<team_id>": "community.team",
+    "api/v1/community/volunteers/<volunteer_id>": "community.volunteer",
+    "api/v1/community/volunteers/<volunteer_id>/hours": "community.volunteer",
+    "api/v1/community/volunteers/<volunteer_id>/certificate.pdf": "community.volunteer",
+    "api/v1/community/volunteers/<volunteer_id>/actions/<action>": "community.volunteer",
+    "api/v1/community/activities/<activity_id>/posts": "community.activity",
+    "api/v1/community/activities/<activity_id>/posts/actions/<action>": "community.activity",
+    "api/v1/community/activities/<activity_id>/posts/confirm": "community.activity",
+    # community: service
+    "community/service/items/<item_id>/roles/": "community.serviceitem",
+    # sensors
+    "sensors/alerts/<alert_id>/": "sensors.alert",
+    "sensors/alerts/<alert_id>/act/<action>/": "sensors.alert",
+    "sensors/devices/<device_id>/": "sensors.device",
+    "sensors/devices/<device_id>/retire/": "sensors.device",
+    "community/service/items/<item_id>/edit/": "community.serviceitem",
+    "community/service/centre/<centre_id>/windows/": "community.servicecentre",
+    "community/service/centre/<centre_id>/items/new/": "community.servicecentre",
+    "community/service/items/<item_id>/book/": "community.serviceitem",
+    "community/service/appointments/<appointment_id>/act/<action>/": "community.appointment",
+    "community/service/leave/<leave_id>/cancel/": "community.staffleave",
+    "community/service/home/<home_service_id>/act/<action>/": "community.homeservice",
+    "api/v1/community/service/items/<item_id>": "community.serviceitem",
+    "api/v1/community/service/items/<item_id>/slots": "community.serviceitem",
+    "api/v1/community/service/appointments/<appointment_id>": "community.appointment",
+    "api/v1/community/service/appointments/<appointment_id>/actions/<action>": "community.appointment",
+    "api/v1/community/service/home-services/<home_service_id>": "community.homeservice",
+    "api/v1/community/service/home-services/<home_service_id>/actions/<action>": "community.homeservice",
+    "api/v1/community/service/leave/<leave_id>/cancel": "community.staffleave",
     # programmes: proposals
     "programmes/sessions/<pk>/": "programmes.session",
     "programmes/representatives/<representative_id>/end/": "programmes.representative",
@@ -415,7 +498,7 @@ CONSTANTS = {
     "code": "NOSUCHCODE",  # programmes: a ballot code
 }
 # Object routes that answer 2xx for everyone on the staff: what they show is city-wide.
-SHARED = {"cases.category", "core.holiday"}
+SHARED = {"cases.category", "core.holiday", "sensors.devicetype"}
 
 # The extra query strings worth asking: other streets' codes and names as filters and searches.
 EXTRA = [
@@ -748,6 +831,8 @@ class ScopeWalk(TestCase):
         cls.add_insights(case_b)
         cls.add_elections()
         cls.add_programmes(case_b)
+        cls.add_community()
+        cls.add_sensors()
 
     @classmethod
     def add_inspections(cls) -> None:
@@ -906,12 +991,101 @@ class ScopeWalk(TestCase):
         t.append(track(made.voter, (), voter_id=made.voter.pk))
 
     @classmethod
+    def add_community(cls) -> None:
+        """The east street's community rows (testing.community): a venue of the second
+        committee (outside the east cadre's) with a room, hours and an open activity with a
+        caller's and the resident's sign-ups, a team, a volunteer on a post with hours, the
+        service centre with a window, an item (A, B), B's leave, a slot, the resident's booking,
+        a 上门办 request and a draft newsletter with an article. Path parameters: venue_id,
+        room_id, series_id, activity_id, sign_up_id, team_id, volunteer_id, slot_id,
+        assignment_id, entry_id, centre_id, window_id, item_id, leave_id, service_slot_id,
+        appointment_id, home_service_id, newsletter_id, article_id."""
+        t = cls.tracked
+        made = build_community(cls.w.east, at=MOMENT + timedelta(days=1), mark=f"{MARK}#")
+        phones = [
+            personal.unmasked(x)
+            for x in (
+                made.phone_sign_up.phone,
+                made.team.contact_phone,
+                made.volunteer.phone,
+                made.appointment.phone,
+                made.home_service.phone,
+            )
+        ]
+        address = personal.unmasked(made.home_service.address)
+        cls.personal.update([*phones, address])
+        t.append(track(made.venue, (made.venue.name, made.venue.address), venue_id=made.venue.pk))
+        t.append(track(made.room, (made.room.name,), room_id=made.room.pk))
+        t.append(track(made.hours, ()))
+        t.append(track(made.series, (made.series.title,), series_id=made.series.pk))
+        t.append(
+            track(
+                made.activity, (made.activity.title, made.activity.description), activity_id=made.activity.pk
+            )
+        )
+        t.append(
+            track(made.phone_sign_up, (made.phone_sign_up.name, phones[0]), sign_up_id=made.phone_sign_up.pk)
+        )
+        t.append(track(made.resident_sign_up, ()))
+        t.append(track(made.team, (made.team.name, made.team.contact_name, phones[1]), team_id=made.team.pk))
+        t.append(
+            track(
+                made.volunteer,
+                (made.volunteer.name, made.volunteer.availability, phones[2]),
+                volunteer_id=made.volunteer.pk,
+            )
+        )
+        t.append(track(made.slot, (made.slot.title,), slot_id=made.slot.pk))
+        t.append(track(made.assignment, (), assignment_id=made.assignment.pk))
+        t.append(track(made.entry, (made.entry.description,), entry_id=made.entry.pk))
+        t.append(track(made.centre, (made.centre.name,), centre_id=made.centre.pk))
+        t.append(track(made.window, (made.window.name,), window_id=made.window.pk))
+        t.append(track(made.item, (made.item.name,), item_id=made.item.pk))
+        t.append(track(made.leave, (made.leave.note,), leave_id=made.leave.pk))
+        t.append(track(made.service_slot, (), service_slot_id=made.service_slot.pk))
+        t.append(
+            track(made.appointment, (made.appointment.note, phones[3]), appointment_id=made.appointment.pk)
+        )
+        t.append(
+            track(
+                made.home_service,
+                (made.home_service.name, made.home_service.need, phones[4], address),
+                home_service_id=made.home_service.pk,
+            )
+        )
+        newsletter = made.newsletter
+        t.append(
+            track(
+                newsletter,
+                (newsletter.masthead,),
+                newsletter_id=newsletter.pk,
+                street_code=cls.w.east.street.code,
+                year=newsletter.year,
+                number=newsletter.number,
+            )
+        )
+        t.append(track(made.article, (made.article.title, made.article.body), article_id=made.article.pk))
+
+    @classmethod
+    def add_sensors(cls) -> None:
+        """The east street's sensors (testing.sensors) with marked vendor ids: the water meter on
+        the flat of the woman living alone (her care alert), a smoke detector, a cabinet and a
+        road's manhole cover (street-wide). Path parameters: device_id, alert_id."""
+        made = build_sensors(cls.w.east, cls.registry, mark=f"-{MARK}#")
+        for device in (made.meter, made.smoke, made.cabinet, made.cover):
+            cls.tracked.append(track(device, (device.vendor_id,), device_id=device.pk))
+        cls.tracked.append(track(made.meter.type))  # the district's configuration, shared by design
+        alert = raise_alert(made.meter, Condition.NO_USE, at=MOMENT, value=14.0)
+        assert alert is not None
+        cls.tracked.append(track(alert, (made.meter.vendor_id,), alert_id=alert.pk))
+
+    @classmethod
     def add_registry(cls) -> None:
         """The east registry (residents): flats, households and persons with marked names (the
         numbers and phones as personal data), care tags (sensitive ones too), a street's own kind,
         a visit inside the cadre's area and one outside it, an examination round and exam."""
         east, t = cls.w.east, cls.tracked
-        reg = build_registry(east)
+        reg = cls.registry = build_registry(east)
         for i, flat in enumerate([*reg.flats, *Flat.objects.filter(households=reg.other_household)], 1):
             owner, note = f"{MARK}-业主{i}#", f"{MARK}-房屋{i}#"
             Flat.objects.filter(pk=flat.pk).update(owner_name=owner, note=note)

@@ -7,6 +7,7 @@ import threading
 
 import pytest
 from django.db import connection, models
+from django.utils import timezone
 
 from civicgrid.core import capabilities, clock
 from civicgrid.core.action_forms import ActionForm
@@ -309,3 +310,17 @@ def test_concurrent_writers_exactly_one_wins(loans):
         t.join()
     assert sorted(outcomes) == ["conflict"] * 3 + ["won"]
     assert Loan.objects.get(pk=loan.pk).version == 2
+
+
+def test_a_moment_parameter_reads_local_time_and_refuses_nonsense():
+    due = Param("due", "上门时间", Kind.DATETIME, required=True)
+    moment = due.clean("2027-03-04T09:30", None)
+    assert moment.tzinfo is not None
+    assert timezone.localtime(moment).replace(tzinfo=None) == dt.datetime(2027, 3, 4, 9, 30)
+    assert due.clean("2027-03-04T09:30+00:00", None) == dt.datetime(2027, 3, 4, 9, 30, tzinfo=dt.UTC)
+    for bad, code in (("tomorrow", "invalid"), ("1900-01-01T08:00", "out_of_range")):
+        with pytest.raises(InvalidInput) as caught:
+            due.clean(bad, None)
+        assert caught.value.fields == {"due": code}
+    field = due.form_field(None, None)
+    assert field.widget.input_type == "datetime-local"

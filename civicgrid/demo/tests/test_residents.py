@@ -50,6 +50,16 @@ class DemoRegistryTests(TestCase):
     def street(self, key: str) -> Area:
         return Area.objects.get(kind=AreaKind.STREET, name=STREETS[key])
 
+    @staticmethod
+    def planned_by_sensors() -> list[int]:
+        """The door visits the sensors' demo plans (an unanswered care alert escalated): no
+        visitor yet, still planned — apart from the registry's year of done visits."""
+        return list(
+            Event.objects.filter(
+                app="residents", object_type="visit", action="plan", actor_id__isnull=True
+            ).values_list("object_id", flat=True)
+        )
+
     # --- size and shares ----------------------------------------------------------------
 
     def test_each_street_has_a_registry_of_the_asked_size_across_its_buildings(self):
@@ -168,7 +178,9 @@ class DemoRegistryTests(TestCase):
 
     def test_a_year_of_done_visits_by_the_streets_cadre_or_grid_worker(self):
         now = clock.now()
-        visits = Visit.objects.all()
+        planned = Visit.objects.filter(pk__in=self.planned_by_sensors())
+        assert planned.exists() and not planned.exclude(status=VisitStatus.PLANNED).exists()
+        visits = Visit.objects.exclude(pk__in=planned)
         assert visits.count() > 0 and not visits.exclude(status=VisitStatus.DONE).exists()
         assert not visits.filter(visited_at__gt=now).exists()
         assert not visits.filter(visited_at__lt=now - dt.timedelta(days=367)).exists()
@@ -179,7 +191,7 @@ class DemoRegistryTests(TestCase):
                     "pk", flat=True
                 )
             )
-            used = set(Visit.objects.filter(street=street).values_list("visitor_id", flat=True))
+            used = set(visits.filter(street=street).values_list("visitor_id", flat=True))
             assert used == accounts, key
         # Weekly visits to the elderly living alone: dozens a year each.
         alone = CareTag.objects.filter(
@@ -211,8 +223,9 @@ class DemoRegistryTests(TestCase):
             == Household.objects.count()
         )
         logged = Event.objects.filter(app="residents", object_type="visit", action="record")
-        assert logged.count() == Visit.objects.count()
-        visit = Visit.objects.order_by("pk").first()
+        recorded = Visit.objects.exclude(pk__in=self.planned_by_sensors())
+        assert logged.count() == recorded.count()
+        visit = recorded.order_by("pk").first()
         assert visit is not None
         event = logged.get(object_id=visit.pk)
         assert event.at == visit.visited_at and event.actor_id == visit.visitor_id

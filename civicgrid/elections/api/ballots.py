@@ -8,14 +8,14 @@ from typing import Any
 
 from django.http import HttpResponse
 from ninja import Router, Schema, Status
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from civicgrid.core.audit import acting_as
 from civicgrid.core.choices import Action
 from civicgrid.core.errors import InvalidInput
 from civicgrid.core.inputs import MAX_ID
 from civicgrid.core.pagination import DEFAULT_PAGE_SIZE, PageNumber, PageOut, PageSize, paginate
-from civicgrid.core.rest import READ_ERRORS, WRITE_ERRORS, LocalDateTime
+from civicgrid.core.rest import READ_ERRORS, WRITE_ERRORS, LocalDateTime, StrictBody
 
 from .. import results, tally
 from ..actions.ballots import confirm_candidates, nominate, record_box, withdraw_candidate
@@ -24,10 +24,6 @@ from ..models import BallotBox, Candidate, Count, Member, Voter
 from .common import election_of, one, visible
 
 router = Router()
-
-
-class _Body(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 class CandidateOut(Schema):
@@ -45,7 +41,7 @@ class CandidatePage(PageOut):
     results: list[CandidateOut]
 
 
-class NominateIn(_Body):
+class NominateIn(StrictBody):
     name: str = Field("", max_length=50, description="姓名；给出 voter 时可不填")
     position: Position = Position.MEMBER
     sex: str = Field("", max_length=1, description="M 或 F")
@@ -54,7 +50,7 @@ class NominateIn(_Body):
     nominated_by: str = Field("", max_length=60)
 
 
-class ConfirmIn(_Body):
+class ConfirmIn(StrictBody):
     candidates: list[int] = Field(min_length=1, max_length=100, description="要确定为正式候选人的候选人 id")
 
 
@@ -62,7 +58,7 @@ class ConfirmOut(Schema):
     confirmed: int
 
 
-class WithdrawIn(_Body):
+class WithdrawIn(StrictBody):
     reason: str = Field(max_length=2000)
 
 
@@ -88,7 +84,7 @@ class BoxPage(PageOut):
     results: list[BoxOut]
 
 
-class BoxIn(_Body):
+class BoxIn(StrictBody):
     kind: BoxKind
     name: str = Field(max_length=60)
     issued: int = Field(ge=0, le=10_000_000)
@@ -126,7 +122,7 @@ class CountPage(PageOut):
     results: list[CountOut]
 
 
-class MemberOut(Schema):
+class ElectedMemberOut(Schema):
     id: int
     election: int
     candidate: int
@@ -136,8 +132,8 @@ class MemberOut(Schema):
     ballot: int
 
 
-class MemberPage(PageOut):
-    results: list[MemberOut]
+class ElectedMemberPage(PageOut):
+    results: list[ElectedMemberOut]
 
 
 def candidate_out(c: Candidate) -> dict[str, Any]:
@@ -350,7 +346,7 @@ def list_counts(
 
 @router.get(
     "/elections/{election_id}/members",
-    response={200: MemberPage, **READ_ERRORS},
+    response={200: ElectedMemberPage, **READ_ERRORS},
     summary="当选成员",
     operation_id="elections_list_members",
 )

@@ -72,7 +72,7 @@ class OverrideOut(Schema):
     set_at: LocalDateTime
 
 
-class StatusCountOut(Schema):
+class ElectionStatusCountOut(Schema):
     status: ElectionStatus
     label: str
     count: int
@@ -81,7 +81,7 @@ class StatusCountOut(Schema):
 class RoundDetailOut(RoundOut):
     rules: list[RuleOut]
     overrides: list[OverrideOut] = Field(description="规则调整记录，新的在前")
-    statuses: list[StatusCountOut] = Field(description="各进度的居委会数")
+    statuses: list[ElectionStatusCountOut] = Field(description="各进度的居委会数")
 
 
 class RoundIn(Schema):
@@ -137,7 +137,7 @@ class ElectionDetailOut(ElectionOut):
 
 class BoardOut(Schema):
     round: RoundOut
-    statuses: list[StatusCountOut]
+    statuses: list[ElectionStatusCountOut]
     late: int = Field(description="有逾期步骤的居委会数")
     rows: list[ElectionDetailOut]
 

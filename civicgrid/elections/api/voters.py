@@ -7,7 +7,6 @@ from datetime import date
 from enum import Enum, StrEnum
 from typing import Annotated, Any
 
-from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
 from civicgrid.core import clock
@@ -18,8 +17,10 @@ from civicgrid.core.pagination import DEFAULT_PAGE_SIZE, PageNumber, PageOut, Pa
 from civicgrid.core.rest import (
     READ_ERRORS,
     WRITE_ERRORS,
+    JobStarted,
     action_bodies,
     action_request_body,
+    job_started,
     make_etag,
     run_json_action,
 )
@@ -263,12 +264,6 @@ def set_representative(request: Any, voter_id: int, body: RepresentativeIn) -> d
     return _voter_out(user, voter)
 
 
-class JobStarted(Schema):
-    job_id: int
-    job_url: str
-    status: str
-
-
 @router.post(
     "/elections/{election_id}/voter-list",
     response={202: JobStarted, **WRITE_ERRORS},
@@ -279,9 +274,7 @@ def voter_list_print(request: Any, election_id: int) -> Status[dict[str, Any]]:
     """Draws the published list (names, sex and ages only) in the background; follow the job
     (`job_url`) and download the PDF from it."""
     job = jobs.start_voter_list(request.auth, election_of(request.auth, election_id))
-    return Status(
-        202, {"job_id": job.pk, "job_url": reverse("jobs:detail", args=[job.pk]), "status": job.status}
-    )
+    return job_started(job)
 
 
 # ---------------------------------------------------------------------------- objections

@@ -40,7 +40,7 @@ router = Router(tags=["insights"])
 VIEW = "insights.plans.view"
 
 
-class PlanOut(Schema):
+class HotspotPlanOut(Schema):
     id: int
     title: str
     status: str
@@ -65,8 +65,8 @@ class PlanOut(Schema):
     cases: int = Field(description="关联工单数")
 
 
-class PlanPage(PageOut):
-    results: list[PlanOut]
+class HotspotPlanPage(PageOut):
+    results: list[HotspotPlanOut]
 
 
 class PlanListFilters(Schema):
@@ -82,7 +82,7 @@ class PlanListFilters(Schema):
         return out
 
 
-class PlanIn(Schema):
+class HotspotPlanIn(Schema):
     street: str = Field(description="街道编码")
     title: str = Field(max_length=100)
     hotspot_kind: HotspotKind = HotspotKind.OTHER
@@ -153,7 +153,7 @@ def _one(user: Any, plan_id: int) -> GovernancePlan:
 
 @router.get(
     "/plans",
-    response={200: PlanPage, **READ_ERRORS},
+    response={200: HotspotPlanPage, **READ_ERRORS},
     summary="源头治理方案",
     operation_id="insights_list_plans",
 )
@@ -179,11 +179,11 @@ def list_plans(
 
 @router.post(
     "/plans",
-    response={201: PlanOut, **WRITE_ERRORS},
+    response={201: HotspotPlanOut, **WRITE_ERRORS},
     summary="制定源头治理方案",
     operation_id="insights_make_plan",
 )
-def post_plan(request: Any, response: HttpResponse, body: PlanIn) -> Status[dict[str, Any]]:
+def post_plan(request: Any, response: HttpResponse, body: HotspotPlanIn) -> Status[dict[str, Any]]:
     """Makes a plan against a hotspot: its cases of the last 90 days (at most 200) and the
     given numbers are linked. A bad `hotspot_params`, a number the caller cannot see, an
     unknown unit or person is a 400 naming the field."""
@@ -212,7 +212,7 @@ def post_plan(request: Any, response: HttpResponse, body: PlanIn) -> Status[dict
 
 @router.get(
     "/plans/{plan_id}",
-    response={200: PlanOut, **READ_ERRORS},
+    response={200: HotspotPlanOut, **READ_ERRORS},
     summary="源头治理方案详情",
     operation_id="insights_get_plan",
 )
@@ -242,7 +242,7 @@ PlanActionName = Enum("PlanActionName", {a.upper(): a for a in ACTION_BODIES}, t
 
 @router.post(
     "/plans/{plan_id}/actions/{action}",
-    response={200: PlanOut, **WRITE_ERRORS},
+    response={200: HotspotPlanOut, **WRITE_ERRORS},
     summary="执行源头治理方案操作",
     operation_id="insights_plan_action",
     openapi_extra=action_request_body(ACTION_BODIES, {"version": 1, "note": "已加装楼道隔音门"}),

@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 from django.http import Http404
-from django.urls import reverse
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
@@ -15,7 +14,16 @@ from civicgrid.core import clock
 from civicgrid.core.capabilities import require
 from civicgrid.core.choices import Action
 from civicgrid.core.errors import InvalidInput
-from civicgrid.core.rest import READ_ERRORS, WRITE_ERRORS, AreaRef, LocalDateTime, get_by_id, json_object
+from civicgrid.core.rest import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    AreaRef,
+    JobStarted,
+    LocalDateTime,
+    get_by_id,
+    job_started,
+    json_object,
+)
 
 from .. import analysis, jobs
 from ..choices import HotspotKind, TopicRunStatus
@@ -70,12 +78,6 @@ class TopicRunOut(Schema):
     created_at: LocalDateTime
     finished_at: LocalDateTime | None
     topics: list[TopicOut]
-
-
-class TopicsStartOut(Schema):
-    job_id: int
-    job_url: str = Field(description="任务进度页面")
-    status: str
 
 
 def _hotspot(hotspot: Hotspot) -> dict[str, Any]:
@@ -144,7 +146,7 @@ def get_topics(request: Any, run_id: int) -> dict[str, Any]:
 
 @router.post(
     "/topics",
-    response={202: TopicsStartOut, **WRITE_ERRORS},
+    response={202: JobStarted, **WRITE_ERRORS},
     summary="热点话题：开始分析（后台任务）",
     openapi_extra={
         "requestBody": {
@@ -170,6 +172,4 @@ def start_topics(request: Any) -> Status:
     if unknown:
         raise InvalidInput(f"未知参数：{'、'.join(unknown)}", dict.fromkeys(unknown, "unknown"))
     job = jobs.start_topics(request.auth, jobs.pick_street(request.auth, body.get("street")))
-    return Status(
-        202, {"job_id": job.pk, "job_url": reverse("jobs:detail", args=[job.pk]), "status": job.status}
-    )
+    return job_started(job)

@@ -224,7 +224,7 @@ def _queries(client, url, params):
 
 # Queries per request with the default filter (this month), whatever the number of cases:
 # the session and user, the filter's choices, then each panel's fixed set of reads.
-PAGE_QUERIES = 43
+PAGE_QUERIES = 52
 PANEL_QUERIES = {
     "rates": 10,
     "intake": 6,
@@ -239,6 +239,9 @@ PANEL_QUERIES = {
     "programmes_projects": 7,
     "programmes_welfare": 7,
     "programmes_proposals": 6,
+    "community_activities": 6,
+    "community_volunteers": 8,
+    "community_service": 10,
 }
 
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from django.http import HttpResponse
 from ninja import Query, Router, Schema, Status
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from civicgrid.core.audit import acting_as
 from civicgrid.core.choices import Action
@@ -22,6 +22,7 @@ from civicgrid.core.rest import (
     READ_ERRORS,
     WRITE_ERRORS,
     LocalDateTime,
+    StrictBody,
     check_if_match,
     get_by_id,
     make_etag,
@@ -42,10 +43,6 @@ MASKED = "打码显示；完整值仅在场所页面查看（留痕）"
 # Fields a PATCH may clear with null: to None, or to blank (text columns hold no NULL).
 NULL_TO_NONE = frozenset({"building", "flat", "lon", "lat", "area_m2", "unit"})
 NULL_TO_BLANK = frozenset({"address", "responsible_name", "responsible_phone", "note"})
-
-
-class _Body(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 class Ref(Schema):
@@ -80,7 +77,7 @@ class PlacePage(PageOut):
     results: list[PlaceOut]
 
 
-class PlaceIn(_Body):
+class PlaceIn(StrictBody):
     kind: PlaceKind
     name: str = Field(max_length=100)
     address: str = Field("", max_length=200)
@@ -97,7 +94,7 @@ class PlaceIn(_Body):
     active: bool = True
 
 
-class PlacePatch(_Body):
+class PlacePatch(StrictBody):
     """Only the fields given change. `version`: the one read (409 if stale); or If-Match."""
 
     version: int | None = None
@@ -132,7 +129,7 @@ class PlaceListFilters(Schema):
         }
 
 
-class ItemOut(Schema):
+class ChecklistItemOut(Schema):
     position: int
     code: str
     text: str
@@ -153,14 +150,14 @@ class ChecklistOut(Schema):
 
 
 class ChecklistDetailOut(ChecklistOut):
-    items: list[ItemOut]
+    items: list[ChecklistItemOut]
 
 
 class ChecklistPage(PageOut):
     results: list[ChecklistOut]
 
 
-class ItemIn(_Body):
+class ItemIn(StrictBody):
     code: str = Field(max_length=16)
     text: str = Field(max_length=300)
     severity: Severity = Severity.GENERAL
@@ -168,7 +165,7 @@ class ItemIn(_Body):
     hazard: HazardSource | None = None
 
 
-class ReviseIn(_Body):
+class ReviseIn(StrictBody):
     items: list[ItemIn] = Field(min_length=1, description="新版本的全部检查项（编码不得重复）")
     change_note: str = Field(max_length=200)
     title: str | None = Field(None, max_length=100)

@@ -21,7 +21,7 @@ from ..models import Inspection, Order
 router = Router(tags=["inspections"])
 
 
-class ResultOut(Schema):
+class CheckResultOut(Schema):
     item: int
     code: str
     text: str
@@ -49,7 +49,7 @@ class InspectionOut(Schema):
     far: bool = Field(description="签到距离超出街道设置的提醒距离")
     client_key: str | None
     orders: list[str] = Field(description="本次检查下达的整改通知编号")
-    results: list[ResultOut]
+    results: list[CheckResultOut]
 
 
 class InspectionPage(PageOut):

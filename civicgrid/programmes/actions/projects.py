@@ -26,7 +26,7 @@ from civicgrid.core import capabilities, clock, events, notifications
 from civicgrid.core.capabilities import roles
 from civicgrid.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from civicgrid.core.frame import FilesContext
-from civicgrid.core.inputs import as_id, date_problem
+from civicgrid.core.inputs import as_id, clean_text, date_problem
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
 from civicgrid.orgs.models import Unit
@@ -95,17 +95,6 @@ def _locked(actor: Any, project: Any) -> Project:
     if pk is None or not Project.objects.restrict(actor, "view").filter(pk=pk).exists():
         raise NotFound(MISSING)
     return Project.objects.select_for_update(of=("self",)).get(pk=pk)
-
-
-def _text(value: Any, field: str, label: str, max_length: int, *, required: bool = True) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise InvalidInput(_("请填写%(label)s") % {"label": label}, {field: "required"})
-    if len(text) > max_length or "\x00" in text:
-        raise InvalidInput(
-            _("%(label)s不能超过 %(n)d 个字") % {"label": label, "n": max_length}, {field: "too_long"}
-        )
-    return text
 
 
 def _amount(value: Any, field: str, label: str, *, positive: bool) -> Decimal:
@@ -226,12 +215,12 @@ def create_project(
     if category not in ProjectCategory.values:
         raise InvalidInput(_("项目类别不正确"), {"category": "invalid"})
     unit = _unit(actor, owner_unit)
-    office = _text(owner_office, "owner_office", _("责任科室"), 60, required=False)
+    office = clean_text(owner_office, "owner_office", _("责任科室"), 60, required=False)
     _owner(unit, office)
     _period(starts_on, ends_on, year)
     fields = {
-        "title": _text(title, "title", _("项目名称"), 120),
-        "description": _text(description, "description", _("项目内容"), 5000, required=False),
+        "title": clean_text(title, "title", _("项目名称"), 120),
+        "description": clean_text(description, "description", _("项目内容"), 5000, required=False),
         "budget": None if budget in (None, "") else _amount(budget, "budget", _("预算"), positive=False),
         "area": _area(actor, home, area),
         "weight": _weight(weight),
@@ -280,9 +269,9 @@ def update_project(actor: Any, project: Any, *, version: int | None, **changes: 
         categories = changes.pop("case_categories", None)
         for name, value in changes.items():
             if name == "title":
-                row.title = _text(value, "title", _("项目名称"), 120)
+                row.title = clean_text(value, "title", _("项目名称"), 120)
             elif name == "description":
-                row.description = _text(value, "description", _("项目内容"), 5000, required=False)
+                row.description = clean_text(value, "description", _("项目内容"), 5000, required=False)
             elif name == "category":
                 if value not in ProjectCategory.values:
                     raise InvalidInput(_("项目类别不正确"), {"category": "invalid"})
@@ -290,7 +279,7 @@ def update_project(actor: Any, project: Any, *, version: int | None, **changes: 
             elif name == "owner_unit":
                 row.owner_unit = _unit(actor, value)
             elif name == "owner_office":
-                row.owner_office = _text(value, "owner_office", _("责任科室"), 60, required=False)
+                row.owner_office = clean_text(value, "owner_office", _("责任科室"), 60, required=False)
             elif name == "budget":
                 row.budget = (
                     None if value in (None, "") else _amount(value, "budget", _("预算"), positive=False)
@@ -339,7 +328,7 @@ def add_target(
     actor: Any, project: Any, *, name: str, unit: str, goal: Any, order: int | None = None
 ) -> Target:
     _may_manage(actor)
-    label, measure = _text(name, "name", _("指标"), 60), _text(unit, "unit", _("计量单位"), 12)
+    label, measure = clean_text(name, "name", _("指标"), 60), clean_text(unit, "unit", _("计量单位"), 12)
     amount = _amount(goal, "goal", _("目标值"), positive=True)
     with transaction.atomic():
         row = _locked(actor, project)
@@ -375,9 +364,9 @@ def update_target(
         found = Target.objects.select_for_update().get(pk=found.pk)
         found.goal = amount
         if name is not None:
-            found.name = _text(name, "name", _("指标"), 60)
+            found.name = clean_text(name, "name", _("指标"), 60)
         if unit is not None:
-            found.unit = _text(unit, "unit", _("计量单位"), 12)
+            found.unit = clean_text(unit, "unit", _("计量单位"), 12)
         found.save()
         _touch(row, UPDATE_TARGET, actor, {"target": found.pk, "goal": str(amount)})
         progress.refresh(row)
@@ -398,7 +387,7 @@ def remove_target(actor: Any, target: Any) -> None:
 
 def add_milestone(actor: Any, project: Any, *, title: str, due_on: date) -> ProjectMilestone:
     _may_manage(actor)
-    label, due = _text(title, "title", _("节点"), 80), _date(due_on, "due_on")
+    label, due = clean_text(title, "title", _("节点"), 80), _date(due_on, "due_on")
     with transaction.atomic():
         row = _locked(actor, project)
         _open_for_plan(row)

@@ -23,13 +23,12 @@ from civicgrid.core.capabilities import roles
 from civicgrid.core.choices import Action
 from civicgrid.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from civicgrid.core.frame import FilesContext
-from civicgrid.core.inputs import as_id
+from civicgrid.core.inputs import as_id, clean_text
 from civicgrid.core.retry import retry_when_locked
 
 from ..choices import NotificationKind, ProjectCategory, ProposalAction, ProposalStatus
 from ..models import Proposal, Representative, Session
 from .frames import PROPOSAL_FRAME
-from .sessions import _text
 
 FILE, UPDATE, END_TERM = "file", "update", "end_term"
 ANSWER_DAYS = "programmes.proposal_answer_days"
@@ -99,8 +98,8 @@ def file_proposal(
     (author,) = _representatives(found, [proposer], "proposer")
     signers = _cosigners(found, author, cosigners)
     fields = {
-        "title": _text(title, "title", _("案由"), 120),
-        "body": _text(body, "body", _("提案内容"), 5000),
+        "title": clean_text(title, "title", _("案由"), 120),
+        "body": clean_text(body, "body", _("提案内容"), 5000),
         "category": _category(category),
     }
 
@@ -149,8 +148,8 @@ def update_proposal(
     if visible is None:
         raise NotFound(_("提案不存在或不在你的管辖范围内"))
     fields = {
-        "title": _text(title, "title", _("案由"), 120),
-        "body": _text(body, "body", _("提案内容"), 5000),
+        "title": clean_text(title, "title", _("案由"), 120),
+        "body": clean_text(body, "body", _("提案内容"), 5000),
         "category": _category(category),
     }
     with transaction.atomic():

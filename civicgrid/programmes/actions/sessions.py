@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.core import capabilities, events
 from civicgrid.core.errors import Forbidden, InvalidInput, NotFound
-from civicgrid.core.inputs import as_id
+from civicgrid.core.inputs import as_id, clean_text
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
 from civicgrid.residents.models import Person
@@ -36,17 +36,6 @@ def _street(actor: Any, street: Any) -> Area:
     return found
 
 
-def _text(value: Any, field: str, label: str, max_length: int, *, required: bool = True) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise InvalidInput(_("请填写%(label)s") % {"label": label}, {field: "required"})
-    if len(text) > max_length:
-        raise InvalidInput(
-            _("%(label)s不能超过 %(n)d 个字") % {"label": label, "n": max_length}, {field: "too_long"}
-        )
-    return text
-
-
 def create_session(
     actor: Any,
     *,
@@ -66,10 +55,10 @@ def create_session(
         session = Session.objects.create(
             street=area,
             kind=kind,
-            title=_text(title, "title", _("会议名称"), 120),
+            title=clean_text(title, "title", _("会议名称"), 120),
             held_on=held_on,
             proposals_until=proposals_until,
-            note=_text(note, "note", _("备注"), 2000, required=False),
+            note=clean_text(note, "note", _("备注"), 2000, required=False),
             created_by=actor,
         )
         events.log(session, "create", actor)
@@ -107,10 +96,10 @@ def add_representative(
     with transaction.atomic():
         representative = Representative.objects.create(
             street=home,
-            name=_text(name, "name", _("姓名"), 40),
+            name=clean_text(name, "name", _("姓名"), 40),
             person=linked,
             area=committee,
-            affiliation=_text(affiliation, "affiliation", _("界别/单位"), 60, required=False),
+            affiliation=clean_text(affiliation, "affiliation", _("界别/单位"), 60, required=False),
             term_from=term_from,
             term_to=term_to,
         )

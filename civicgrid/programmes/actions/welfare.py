@@ -24,7 +24,7 @@ from civicgrid.core import capabilities, clock, events, notifications, numbering
 from civicgrid.core.capabilities import roles
 from civicgrid.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from civicgrid.core.frame import FilesContext
-from civicgrid.core.inputs import as_id
+from civicgrid.core.inputs import as_id, clean_text
 from civicgrid.core.retry import retry_when_locked
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
@@ -41,7 +41,6 @@ from ..choices import (
 )
 from ..models import Ask, Claim, ClaimSequence, MemberUnit, WelfareProject
 from .frames import CLAIM_FRAME, WELFARE_FRAME
-from .sessions import _text
 
 WELFARE = "programmes.welfare"
 REGISTER_MEMBER, UPDATE_MEMBER, DEACTIVATE_MEMBER = "register_member", "update_member", "deactivate_member"
@@ -136,12 +135,12 @@ def register_member(
     _may_write(actor)
     served = _streets(actor, streets)
     values = {
-        "name": _text(name, "name", _("单位名称"), 100),
+        "name": clean_text(name, "name", _("单位名称"), 100),
         "kind": _choice(kind, MemberKind, "kind", _("单位类型")),
-        "address": _text(address, "address", _("地址"), 120, required=False),
-        "contact_name": _text(contact_name, "contact_name", _("联系人"), 40, required=False),
+        "address": clean_text(address, "address", _("地址"), 120, required=False),
+        "contact_name": clean_text(contact_name, "contact_name", _("联系人"), 40, required=False),
         "contact_phone": _phone(contact_phone),
-        "note": _text(note, "note", _("备注"), 2000, required=False),
+        "note": clean_text(note, "note", _("备注"), 2000, required=False),
     }
     with transaction.atomic():
         member = MemberUnit.objects.create(street=served[0], **values)
@@ -177,17 +176,19 @@ def update_member(actor: Any, member: Any, *, version: Any = None, **changes: An
         _version(row, version)
         before = {name: getattr(row, name) for name in ("name", "kind", "address", "contact_name", "note")}
         if "name" in changes:
-            row.name = _text(changes["name"], "name", _("单位名称"), 100)
+            row.name = clean_text(changes["name"], "name", _("单位名称"), 100)
         if "kind" in changes:
             row.kind = _choice(changes["kind"], MemberKind, "kind", _("单位类型"))
         if "address" in changes:
-            row.address = _text(changes["address"], "address", _("地址"), 120, required=False)
+            row.address = clean_text(changes["address"], "address", _("地址"), 120, required=False)
         if "contact_name" in changes:
-            row.contact_name = _text(changes["contact_name"], "contact_name", _("联系人"), 40, required=False)
+            row.contact_name = clean_text(
+                changes["contact_name"], "contact_name", _("联系人"), 40, required=False
+            )
         if "contact_phone" in changes:
             row.contact_phone = _phone(changes["contact_phone"])
         if "note" in changes:
-            row.note = _text(changes["note"], "note", _("备注"), 2000, required=False)
+            row.note = clean_text(changes["note"], "note", _("备注"), 2000, required=False)
         payload: dict[str, Any] = {
             "changed": sorted(
                 [n for n, v in before.items() if getattr(row, n) != v]
@@ -236,7 +237,7 @@ def _clean_project(actor: Any, street: Area, values: dict[str, Any]) -> dict[str
     }
     for name, (label, length, required) in texts.items():
         if name in values:
-            out[name] = _text(values[name], name, str(label), length, required=required)
+            out[name] = clean_text(values[name], name, str(label), length, required=required)
     if "area" in values:
         area = values["area"]
         out["area"] = None
@@ -270,8 +271,8 @@ def _clean_project(actor: Any, street: Area, values: dict[str, Any]) -> dict[str
 def _clean_ask(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return {
         "kind": _choice(values.get("kind"), AskKind, f"{prefix}kind", _("需求类型")),
-        "item": _text(values.get("item"), f"{prefix}item", _("需求内容"), 60),
-        "unit": _text(values.get("unit"), f"{prefix}unit", _("计量单位"), 12),
+        "item": clean_text(values.get("item"), f"{prefix}item", _("需求内容"), 60),
+        "unit": clean_text(values.get("unit"), f"{prefix}unit", _("计量单位"), 12),
         "quantity": quantity_of(values.get("quantity"), f"{prefix}quantity"),
     }
 
@@ -463,7 +464,7 @@ def claim(actor: Any, *, ask: Any, member: Any, quantity: Any, note: str = "") -
     one wins; the last one covering every ask marks the project covered."""
     _may_write(actor)
     amount = quantity_of(quantity)
-    note = _text(note, "note", _("说明"), 2000, required=False)
+    note = clean_text(note, "note", _("说明"), 2000, required=False)
     ask_pk = ask.pk if isinstance(ask, Ask) else as_id(str(ask))
     if not ask_pk or not Ask.objects.restrict(actor, "view").filter(pk=ask_pk).exists():
         raise InvalidInput(_("认领需求不存在或不在你的管辖范围内"), {"ask": "not_found"})

@@ -72,7 +72,7 @@ class ResultSubjectOut(Schema):
     passed: bool
 
 
-class ResultOut(Schema):
+class EvaluationResultOut(Schema):
     ballots: int
     voters: int
     turnout: float | None
@@ -99,7 +99,7 @@ class EvaluationPage(PageOut):
 
 class EvaluationDetailOut(EvaluationOut):
     subjects: list[SubjectOut]
-    result: ResultOut | None = Field(description="计票结果（结束测评后）")
+    result: EvaluationResultOut | None = Field(description="计票结果（结束测评后）")
     actions: list[str] = Field(description="调用者现在可以执行的操作")
 
 

@@ -146,7 +146,7 @@ class MilestoneIn(Schema):
     due_on: date
 
 
-class ReportOut(Schema):
+class ProjectReportOut(Schema):
     id: int
     target: int | None
     value: Decimal | None
@@ -498,7 +498,7 @@ def milestone_action(
 
 @router.get(
     "/projects/{project_id}/reports",
-    response={200: list[ReportOut], **READ_ERRORS},
+    response={200: list[ProjectReportOut], **READ_ERRORS},
     summary="进展报告（新的在前）",
     operation_id="programmes_list_reports",
 )

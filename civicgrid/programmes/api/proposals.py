@@ -9,7 +9,6 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpResponse
-from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
 from civicgrid.core import capabilities, clock
@@ -22,8 +21,10 @@ from civicgrid.core.rest import (
     READ_ERRORS,
     WRITE_ERRORS,
     AreaRef,
+    JobStarted,
     action_bodies,
     action_request_body,
+    job_started,
     make_etag,
     run_json_action,
 )
@@ -62,7 +63,7 @@ class SessionPage(PageOut):
     results: list[SessionOut]
 
 
-class StatusCountOut(Schema):
+class ProposalStatusCountOut(Schema):
     status: ProposalStatus
     label: str
     count: int
@@ -85,7 +86,7 @@ class HandlingOut(Schema):
 
 
 class SessionDetailOut(SessionOut):
-    statuses: list[StatusCountOut]
+    statuses: list[ProposalStatusCountOut]
     handling: HandlingOut
 
 
@@ -114,7 +115,7 @@ class RepresentativePage(PageOut):
     results: list[RepresentativeOut]
 
 
-class RepresentativeIn(Schema):
+class ProposalRepresentativeIn(Schema):
     street: str = Field(description="街道编码")
     name: str = Field(max_length=40)
     term_from: date
@@ -179,12 +180,6 @@ class ProposalFilters(Schema):
 class YearReportIn(Schema):
     street: str = Field(description="街道编码")
     year: int = Field(ge=2000, le=2100)
-
-
-class JobStarted(Schema):
-    job_id: int
-    job_url: str
-    status: str
 
 
 # ---------------------------------------------------------------------------- look-ups
@@ -393,7 +388,7 @@ def list_representatives(
     summary="登记代表",
     operation_id="programmes_add_representative",
 )
-def post_representative(request: Any, body: RepresentativeIn) -> Status[dict[str, Any]]:
+def post_representative(request: Any, body: ProposalRepresentativeIn) -> Status[dict[str, Any]]:
     """A representative of the street; `area` a residential area's code, `person` links the
     registry (a person of the same street)."""
     user = request.auth
@@ -537,6 +532,4 @@ def post_year_report(request: Any, body: YearReportIn) -> Status[dict[str, Any]]
     if not capabilities.may(user, "programmes.reports"):
         raise Forbidden("你的角色不能生成年度报告")
     job = start_year_report(user, _street(user, body.street), body.year)
-    return Status(
-        202, {"job_id": job.pk, "job_url": reverse("jobs:detail", args=[job.pk]), "status": job.status}
-    )
+    return job_started(job)

@@ -53,7 +53,7 @@ class MemberRef(Schema):
     name: str
 
 
-class MemberOut(Schema):
+class WelfareMemberOut(Schema):
     id: int
     name: str
     kind: MemberKind
@@ -67,8 +67,8 @@ class MemberOut(Schema):
     version: int
 
 
-class MemberPage(PageOut):
-    results: list[MemberOut]
+class WelfareMemberPage(PageOut):
+    results: list[WelfareMemberOut]
 
 
 class MemberIn(Schema):
@@ -349,7 +349,7 @@ def claim_out(claim: Claim, user: Any = None) -> dict[str, Any]:
 
 @router.get(
     "/members",
-    response={200: MemberPage, **READ_ERRORS},
+    response={200: WelfareMemberPage, **READ_ERRORS},
     summary="成员单位",
     operation_id="programmes_list_members",
 )
@@ -367,7 +367,7 @@ def list_members(
 
 @router.post(
     "/members",
-    response={201: MemberOut, **WRITE_ERRORS},
+    response={201: WelfareMemberOut, **WRITE_ERRORS},
     summary="登记成员单位",
     operation_id="programmes_register_member",
 )
@@ -390,7 +390,7 @@ def post_member(request: Any, body: MemberIn) -> Status[dict[str, Any]]:
 
 @router.get(
     "/members/{member_id}",
-    response={200: MemberOut, **READ_ERRORS},
+    response={200: WelfareMemberOut, **READ_ERRORS},
     summary="成员单位详情",
     operation_id="programmes_get_member",
 )
@@ -402,7 +402,7 @@ def get_member(request: Any, response: HttpResponse, member_id: int) -> dict[str
 
 @router.patch(
     "/members/{member_id}",
-    response={200: MemberOut, **WRITE_ERRORS},
+    response={200: WelfareMemberOut, **WRITE_ERRORS},
     summary="修改或停用成员单位",
     operation_id="programmes_update_member",
 )

@@ -23,7 +23,7 @@ from civicgrid.core import action_views, clock
 from civicgrid.core.capabilities import may, require
 from civicgrid.core.choices import Action
 from civicgrid.core.errors import ActionError
-from civicgrid.core.models import Attachment, Event
+from civicgrid.core.models import Attachment
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
 
@@ -170,42 +170,7 @@ class MemberForm(forms.Form):
             self.fields["streets"].initial = [streets[0].pk]
 
 
-def _run(request: HttpRequest, form: forms.Form, call: Any, failure: str) -> Any:
-    """Run an action with a valid form's data; its refusal shown on the field it names (or
-    as a message). None when the form or the action refused."""
-    if not form.is_valid():
-        messages.error(
-            request, _("%(what)s：%(problems)s") % {"what": failure, "problems": action_views.problems(form)}
-        )
-        return None
-    try:
-        return call(form.cleaned_data)
-    except ActionError as exc:
-        form.add_error(action_views.error_field(exc, form), exc.message)
-        messages.error(request, _("%(what)s：%(problems)s") % {"what": failure, "problems": exc.message})
-        return None
-
-
 # ---------------------------------------------------------------------------- look-ups
-
-
-def _history(obj: Any, machine: Any = None) -> list[dict[str, Any]]:
-    """The object's events, newest first, each with its note."""
-    # lint: allow-unrestricted (the events of an object the caller found in the reader's scope)
-    rows = Event.objects.filter(
-        app="programmes", object_type=obj._meta.model_name, object_id=obj.pk
-    ).order_by("-at", "-id")
-    return [
-        {
-            "at": e.at,
-            "label": machine.label(e.action)
-            if machine is not None and e.action in machine
-            else EVENT_LABELS.get(e.action, e.action),
-            "actor": e.actor_label or _("系统"),
-            "note": e.payload.get("note", ""),
-        }
-        for e in rows
-    ]
 
 
 def _welfare(request: HttpRequest, pk: int) -> WelfareProject:
@@ -254,7 +219,7 @@ def board(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form is None:
             raise Http404
-        made = _run(
+        made = action_views.submit(
             request,
             form,
             lambda d: actions.create_welfare(
@@ -342,7 +307,7 @@ def welfare_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "ask_form": AskForm(prefix="ask") if writer and draft else None,
         "quantity_forms": changeable,
         "draft": draft,
-        "events": _history(project, WELFARE_MACHINE),
+        "events": action_views.timeline(project, WELFARE_MACHINE, EVENT_LABELS),
     }
     return render(request, "programmes/welfare/project.html", context)
 
@@ -358,7 +323,7 @@ def welfare_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def welfare_edit(request: HttpRequest, pk: int) -> HttpResponse:
     project = _welfare(request, pk)
     form = ProjectForm(request.POST, user=request.user, street_id=project.street_id, prefix="edit")
-    if _run(
+    if action_views.submit(
         request,
         form,
         lambda d: actions.update_welfare(request.user, project, version=request.POST.get("version"), **d),
@@ -373,7 +338,7 @@ def welfare_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def welfare_claim(request: HttpRequest, pk: int) -> HttpResponse:
     project = _welfare(request, pk)
     form = ClaimForm(request.POST, user=request.user, project=project, prefix="claim")
-    made = _run(
+    made = action_views.submit(
         request,
         form,
         lambda d: actions.claim(
@@ -400,7 +365,9 @@ def welfare_claim(request: HttpRequest, pk: int) -> HttpResponse:
 def welfare_ask_add(request: HttpRequest, pk: int) -> HttpResponse:
     project = _welfare(request, pk)
     form = AskForm(request.POST, prefix="ask")
-    if _run(request, form, lambda d: actions.add_ask(request.user, project, **d), _("未能增加认领需求")):
+    if action_views.submit(
+        request, form, lambda d: actions.add_ask(request.user, project, **d), _("未能增加认领需求")
+    ):
         messages.success(request, _("已增加认领需求"))
     return redirect(project.get_absolute_url())
 
@@ -410,7 +377,9 @@ def welfare_ask_add(request: HttpRequest, pk: int) -> HttpResponse:
 def ask_update(request: HttpRequest, ask_id: int) -> HttpResponse:
     ask = _ask(request, ask_id)
     form = QuantityForm(request.POST)
-    if _run(request, form, lambda d: actions.update_ask(request.user, ask, **d), _("未能调整需求数量")):
+    if action_views.submit(
+        request, form, lambda d: actions.update_ask(request.user, ask, **d), _("未能调整需求数量")
+    ):
         messages.success(request, _("已调整需求数量"))
     return redirect(ask.project.get_absolute_url())
 
@@ -447,7 +416,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "claim": held,
         "photos": photos,
         "action_forms": action_views.action_forms(CLAIM_FRAME, held, request.user),
-        "events": _history(held, CLAIM_MACHINE),
+        "events": action_views.timeline(held, CLAIM_MACHINE, EVENT_LABELS),
         "printable": bool(held.number),
     }
     return render(request, "programmes/welfare/claim.html", context)
@@ -481,7 +450,7 @@ def members(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form is None:
             raise Http404
-        made = _run(
+        made = action_views.submit(
             request, form, lambda d: actions.register_member(request.user, **d), _("未能登记成员单位")
         )
         if made is not None:
@@ -537,7 +506,7 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if writer and member.active
         else None,
-        "events": _history(member),
+        "events": action_views.timeline(member, labels=EVENT_LABELS),
     }
     return render(request, "programmes/welfare/member.html", context)
 
@@ -547,7 +516,7 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
     member = _member(request, pk)
     form = MemberForm(request.POST, user=request.user, prefix="edit")
-    if _run(
+    if action_views.submit(
         request,
         form,
         lambda d: actions.update_member(

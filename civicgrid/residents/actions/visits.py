@@ -171,6 +171,15 @@ def plan_visit(actor: Any, household: Household | Any, *, planned_for: date, rea
     return visit
 
 
+def plan_system_visit(household: Household, *, planned_for: date, reasons: list[str], why: str) -> Visit:
+    """A door visit the system plans (a sensor's care alert nobody answered): no actor, so no
+    scope to check; the household is the caller's (a device's). `why` goes in the event."""
+    with transaction.atomic():
+        visit = _new_visit(None, household, planned_for, reasons)
+        events.log(visit, "plan", None, payload={"planned_for": planned_for.isoformat(), "why": why})
+    return visit
+
+
 def record_visit_now(actor: Any, household: Household | Any, params: dict[str, Any]) -> Visit:
     """A visit without a plan (the phone form on the spot): created and recorded in one
     transaction, so a refused record leaves no visit behind."""

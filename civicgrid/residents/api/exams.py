@@ -28,7 +28,7 @@ router = Router(tags=["residents"])
 # ---------------------------------------------------------------------------- shapes
 
 
-class RoundOut(Schema):
+class ExamRoundOut(Schema):
     id: int
     name: str
     kind: RoundKind
@@ -38,11 +38,11 @@ class RoundOut(Schema):
     sample_size: int
 
 
-class RoundPage(PageOut):
-    results: list[RoundOut]
+class ExamRoundPage(PageOut):
+    results: list[ExamRoundOut]
 
 
-class RoundIn(Schema):
+class ExamRoundIn(Schema):
     street: str = Field(description="街道编码")
     name: str
     held_on: date | None = None
@@ -92,7 +92,7 @@ class ComparisonOut(Schema):
     ok: bool
 
 
-class ItemOut(Schema):
+class ExamItemOut(Schema):
     position: int
     household: int
     address: str
@@ -104,7 +104,7 @@ class ItemOut(Schema):
 
 
 class ExamDetailOut(ExamOut):
-    items: list[ItemOut]
+    items: list[ExamItemOut]
 
 
 class PersonAnswerIn(Schema):
@@ -192,7 +192,7 @@ def _detail(exam_id: int, user: Any) -> dict[str, Any]:
 # ---------------------------------------------------------------------------- rounds
 
 
-@router.get("/exams/rounds", response={200: RoundPage, **READ_ERRORS}, summary="知情考试轮次")
+@router.get("/exams/rounds", response={200: ExamRoundPage, **READ_ERRORS}, summary="知情考试轮次")
 def list_rounds(
     request: Any, page: PageNumber = 1, page_size: PageSize = DEFAULT_PAGE_SIZE
 ) -> dict[str, Any]:
@@ -200,8 +200,8 @@ def list_rounds(
     return paginate(_rounds(request.auth), page, page_size, round_out)
 
 
-@router.post("/exams/rounds", response={201: RoundOut, **WRITE_ERRORS}, summary="新建知情考试轮次")
-def create_round(request: Any, body: RoundIn) -> Status[dict[str, Any]]:
+@router.post("/exams/rounds", response={201: ExamRoundOut, **WRITE_ERRORS}, summary="新建知情考试轮次")
+def create_round(request: Any, body: ExamRoundIn) -> Status[dict[str, Any]]:
     user = request.auth
     street = Area.objects.restrict(user, Action.VIEW).filter(code=body.street, kind=AreaKind.STREET).first()
     if street is None:
@@ -213,7 +213,9 @@ def create_round(request: Any, body: RoundIn) -> Status[dict[str, Any]]:
     return Status(201, round_out(round_))
 
 
-@router.get("/exams/rounds/{round_id}", response={200: RoundOut, **READ_ERRORS}, summary="知情考试轮次详情")
+@router.get(
+    "/exams/rounds/{round_id}", response={200: ExamRoundOut, **READ_ERRORS}, summary="知情考试轮次详情"
+)
 def get_round(request: Any, round_id: int) -> dict[str, Any]:
     return round_out(get_by_id(_rounds(request.auth), round_id))
 
@@ -239,7 +241,7 @@ def draw(request: Any, round_id: int, body: DrawIn) -> Status[dict[str, Any]]:
 
 @router.post(
     "/exams/rounds/{round_id}/recheck",
-    response={201: RoundOut, **WRITE_ERRORS},
+    response={201: ExamRoundOut, **WRITE_ERRORS},
     summary="发起复审（一级干部）",
 )
 def recheck(request: Any, round_id: int) -> Status[dict[str, Any]]:

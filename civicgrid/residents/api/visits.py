@@ -214,7 +214,7 @@ def get_visit(request: Any, response: HttpResponse, visit_id: int) -> dict[str, 
     return visit_out(visit)
 
 
-class PlanIn(Schema):
+class VisitPlanIn(Schema):
     planned_for: date = Field(description="计划日期（不早于今天）")
 
 
@@ -224,7 +224,7 @@ class PlanIn(Schema):
     summary="计划走访",
     operation_id="residents_plan_visit",
 )
-def plan_visit(request: Any, household_id: int, body: PlanIn) -> Status[dict[str, Any]]:
+def plan_visit(request: Any, household_id: int, body: VisitPlanIn) -> Status[dict[str, Any]]:
     """A planned visit to the household, for the kinds it is due for now; record it later
     with POST /visits/{visit_id}/actions/record."""
     user = request.auth

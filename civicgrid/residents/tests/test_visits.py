@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.test import RequestFactory, TestCase, override_settings
+from django.test import RequestFactory, TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
@@ -270,7 +270,6 @@ class MachineTests(VisitTestCase):
         self.assertFalse(actions.is_far(far))
 
 
-@override_settings(MEDIA_ROOT="/tmp/civicgrid-test-visits-media")
 class PageTests(VisitTestCase):
     def test_due_page_matrix_and_queries(self) -> None:
         url = reverse("residents:due")

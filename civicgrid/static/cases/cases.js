@@ -100,5 +100,22 @@
     });
   });
 
+  // 采用建议: the desk's intake suggestion fills the category, request type and (if empty)
+  // the address; the change events refresh the duty table's units.
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest && e.target.closest("[data-intake-accept]");
+    if (!button) { return; }
+    var form = button.closest("form");
+    function set(name, value, onlyIfEmpty) {
+      var field = form && form.elements[name];
+      if (!field || !value || (onlyIfEmpty && field.value)) { return; }
+      field.value = value;
+      field.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+    set("category", button.dataset.category, false);
+    set("request_type", button.dataset.requestType, false);
+    set("address", button.dataset.address, true);
+  });
+
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
 })();

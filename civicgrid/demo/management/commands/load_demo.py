@@ -13,12 +13,14 @@ from civicgrid.core.choices import Role
 from civicgrid.demo import volume
 from civicgrid.demo.builder import DEMO_PASSWORD, DemoError, DemoPlan, build_plan, load_plan
 from civicgrid.demo.cases import DEMO_SOURCE, demo_days, load_cases
+from civicgrid.demo.community import load_community
 from civicgrid.demo.elections import load_elections
 from civicgrid.demo.exams import load_exams
 from civicgrid.demo.insights import load_insights
 from civicgrid.demo.inspections import load_inspections
 from civicgrid.demo.programmes import load_programmes
 from civicgrid.demo.residents import load_registry
+from civicgrid.demo.sensors import load_sensors
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area, Building, GridLayer
 from civicgrid.orgs.models import Unit
@@ -90,7 +92,7 @@ class Command(BaseCommand):
             # The registry and its year of visits (skipped for a street that has one).
             registry = None if options["no_cases"] else load_registry(plan, options["residents_per_street"])
             # The two 知情 examination rounds of the demo's year, on the registry.
-            inspections = elections = programmes = None
+            inspections = elections = programmes = community = sensors = None
             if registry is not None and options["residents_per_street"]:
                 load_exams(plan)
                 # Safety inspections and group renting, on the registry's flats.
@@ -99,6 +101,10 @@ class Command(BaseCommand):
                 elections = load_elections(plan)
                 # The year's practical projects, welfare claims and the representatives' meeting.
                 programmes = load_programmes(plan)
+                # Venues, activities, volunteers, the service centre and the newsletter, on all of it.
+                community = load_community(plan)
+                # Devices at the elderly living alone and in the streets, two days of readings, alerts.
+                sensors = load_sensors(plan)
             # The dashboard's root-cause stories, plans, hot topics and reports, on all of the above.
             insights = load_insights(plan) if cases is not None and per_street else None
         if quiet:
@@ -152,6 +158,8 @@ class Command(BaseCommand):
             + (inspections.created if inspections else 0)
             + (elections or 0)
             + (programmes or 0)
+            + (community or 0)
+            + (sensors or 0)
             + (insights.created if insights else 0)
         )
         if report.changed or added:

@@ -1,0 +1,60 @@
+"""core.bulk: rows updated and inserted in one statement each, on SQLite and PostgreSQL alike
+(the suite's two passes): the values each row's own, NULLs and text kept whole, duplicates left
+alone and reported."""
+
+from datetime import UTC, date, datetime
+
+from django.test import TestCase
+
+from civicgrid.core.bulk import insert_new, update_rows
+from civicgrid.core.models import Holiday, Job
+
+LONG = "进度" * 90  # 180 characters: nothing cut at the column's type in the array
+
+
+class UpdateRowsTests(TestCase):
+    def test_each_row_gets_its_own_values_nulls_included_and_others_untouched(self) -> None:
+        jobs = [Job.objects.create(kind="cases.export", message="排队", total=10) for _ in range(5)]
+        untouched = Job.objects.create(kind="cases.export", message="别动", total=7)
+        started = datetime(2026, 12, 5, 1, 2, 3, tzinfo=UTC)
+        for i, job in enumerate(jobs):
+            job.done, job.message = i * 3, f"第 {i} 个" if i else LONG
+            job.total = None if i == 2 else 100 + i
+            job.started_at = None if i == 4 else started.replace(minute=i)
+        with self.assertNumQueries(2):  # two batches of three and two rows
+            matched = update_rows(jobs, ["done", "message", "total", "started_at"], batch_size=3)
+        self.assertEqual(matched, 5)
+        for i, job in enumerate(Job.objects.filter(pk__in=[j.pk for j in jobs]).order_by("pk")):
+            self.assertEqual(job.done, i * 3)
+            self.assertEqual(job.message, f"第 {i} 个" if i else LONG)
+            self.assertEqual(job.total, None if i == 2 else 100 + i)
+            self.assertEqual(job.started_at, None if i == 4 else started.replace(minute=i))
+        untouched.refresh_from_db()
+        self.assertEqual((untouched.message, untouched.total, untouched.done), ("别动", 7, 0))
+
+    def test_nothing_to_write_sends_nothing(self) -> None:
+        with self.assertNumQueries(0):
+            self.assertEqual(update_rows([], ["done"]), 0)
+
+
+class InsertNewTests(TestCase):
+    fields = ["date", "is_workday", "name", "note", "created_at", "updated_at"]
+
+    def rows(self, *days: int) -> list[tuple[object, ...]]:
+        at = datetime(2026, 11, 30, tzinfo=UTC)
+        return [(date(2027, 1, d), d % 2 == 0, f"节 {d}", LONG if d == 1 else "", at, at) for d in days]
+
+    def test_only_the_new_rows_are_written_and_named(self) -> None:
+        Holiday.objects.create(date=date(2027, 1, 2), name="已有")
+        with self.assertNumQueries(1):
+            new = insert_new(Holiday, self.fields, self.rows(1, 2, 3), unique=["date"])
+        self.assertEqual(new, {(date(2027, 1, 1),), (date(2027, 1, 3),)})
+        self.assertEqual(Holiday.objects.get(date=date(2027, 1, 2)).name, "已有")  # not overwritten
+        first = Holiday.objects.get(date=date(2027, 1, 1))
+        self.assertEqual((first.name, first.note, first.is_workday), ("节 1", LONG, False))
+        self.assertEqual(Holiday.objects.count(), 3)
+
+    def test_a_second_delivery_writes_nothing(self) -> None:
+        insert_new(Holiday, self.fields, self.rows(4, 5), unique=["date"])
+        self.assertEqual(insert_new(Holiday, self.fields, self.rows(4, 5), unique=["date"]), set())
+        self.assertEqual(Holiday.objects.count(), 2)

@@ -1,0 +1,29 @@
+"""Read sensor readings from the MQTT broker until stopped (a long-running process of its own,
+like the Celery worker: see the Procfile)."""
+
+import signal
+import threading
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from civicgrid.sensors.mqtt import Consumer
+
+
+class Command(BaseCommand):
+    help = "从 MQTT 代理读取物联设备读数（CIVICGRID_MQTT_URL，CIVICGRID_MQTT_TOPICS），直至停止。"
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--batch-size", type=int, default=500)
+        parser.add_argument("--idle-exit", type=float, default=None, help="无消息这么多秒后退出（测试用）")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        consumer = Consumer(batch_size=options["batch_size"])
+        totals = consumer.run(stop, idle_exit=options["idle_exit"])
+        self.stdout.write(
+            f"messages {totals.messages}, batches {totals.batches}, stored {totals.report.stored}, "
+            f"refused {dict(totals.report.rejected)}"
+        )

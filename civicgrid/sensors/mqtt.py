@@ -1,0 +1,140 @@
+"""The MQTT consumer (`manage.py sensor_consumer`): a persistent session (a fixed client id,
+clean_session off, QoS 1) on the broker of CIVICGRID_MQTT_URL, reading the topics of
+CIVICGRID_MQTT_TOPICS. Messages are gathered into batches and handed to `ingest.ingest`; each is
+acknowledged (manual acks) only once its batch has committed, so a crash or a lost database
+leaves it with the broker to be delivered again, and the idempotency key stores it once. paho
+reconnects by itself when the broker restarts; the session's unacknowledged messages then come
+again."""
+
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlparse
+
+import paho.mqtt.client as mqtt
+from django.conf import settings
+from django.db import close_old_connections, connection
+
+from .ingest import Report, ingest, messages
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Totals:
+    messages: int = 0
+    batches: int = 0
+    report: Report = field(default_factory=Report)
+    failures: int = 0
+    connects: int = 0
+    last_batch_at: float = 0.0  # time.perf_counter() when the last batch was acknowledged
+
+
+def broker(url: str) -> tuple[str, int]:
+    parsed = urlparse(url)
+    return parsed.hostname or "127.0.0.1", parsed.port or 1883
+
+
+class Consumer:
+    def __init__(
+        self,
+        *,
+        url: str | None = None,
+        topics: list[str] | None = None,
+        client_id: str | None = None,
+        batch_size: int = 500,
+        flush_seconds: float = 0.2,
+    ) -> None:
+        self.host, self.port = broker(url or settings.CIVICGRID_MQTT_URL)
+        self.topics = topics or list(settings.CIVICGRID_MQTT_TOPICS)
+        self.batch_size, self.flush_seconds = batch_size, flush_seconds
+        self.inbox: queue.Queue[Any] = queue.Queue()
+        self.totals = Totals()
+        self.connected = threading.Event()
+        self.client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2,
+            client_id=client_id or settings.CIVICGRID_MQTT_CLIENT_ID,
+            clean_session=False,
+            manual_ack=True,
+        )
+        self.client.reconnect_delay_set(min_delay=1, max_delay=10)
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
+        self.client.on_message = self._on_message
+
+    def _on_connect(self, client: Any, _userdata: Any, _flags: Any, reason: Any, _props: Any) -> None:
+        if reason.is_failure:
+            log.warning("MQTT connection refused: %s", reason)
+            return
+        client.subscribe([(topic, 1) for topic in self.topics])
+        self.totals.connects += 1
+        self.connected.set()
+        log.info("MQTT connected to %s:%s, topics %s", self.host, self.port, self.topics)
+
+    def _on_disconnect(self, _client: Any, _userdata: Any, _flags: Any, reason: Any, _props: Any) -> None:
+        self.connected.clear()
+        log.warning("MQTT disconnected (%s); reconnecting", reason)
+
+    def _on_message(self, _client: Any, _userdata: Any, message: Any) -> None:
+        self.inbox.put(message)
+
+    def start(self) -> None:
+        self.client.connect_async(self.host, self.port, keepalive=30)
+        self.client.loop_start()
+
+    def stop(self) -> None:
+        self.client.loop_stop()
+        self.client.disconnect()
+
+    def run(self, stop: threading.Event, *, idle_exit: float | None = None) -> Totals:
+        """Consume until `stop` is set (or, with `idle_exit`, until that many seconds pass
+        without a message: the tests and the benchmark)."""
+        self.start()
+        last = time.monotonic()
+        try:
+            while not stop.is_set():
+                batch = self._gather()
+                if batch:
+                    self._handle(batch)
+                    last = time.monotonic()
+                elif idle_exit is not None and time.monotonic() - last > idle_exit:
+                    break
+        finally:
+            self.stop()
+        return self.totals
+
+    def _gather(self) -> list[Any]:
+        batch: list[Any] = []
+        deadline = time.monotonic() + self.flush_seconds
+        while len(batch) < self.batch_size:
+            timeout = deadline - time.monotonic()
+            if timeout <= 0:
+                break
+            try:
+                batch.append(self.inbox.get(timeout=timeout))
+            except queue.Empty:
+                break
+        return batch
+
+    def _handle(self, batch: list[Any]) -> None:
+        raws = [raw for message in batch for raw in messages(message.payload)]
+        while True:
+            try:
+                if not connection.in_atomic_block:  # a test's transaction is not ours to close
+                    close_old_connections()  # a long-running process: drop a dead connection
+                report = ingest(raws)
+                break
+            except Exception:
+                # The database is away: nothing was acknowledged, so nothing is lost; try again.
+                self.totals.failures += 1
+                log.exception("sensor batch of %d readings failed; retrying", len(raws))
+                time.sleep(1)
+        for message in batch:
+            self.client.ack(message.mid, message.qos)
+        self.totals.messages += len(batch)
+        self.totals.batches += 1
+        self.totals.report.add(report)
+        self.totals.last_batch_at = time.perf_counter()

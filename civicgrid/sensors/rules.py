@@ -1,0 +1,197 @@
+"""The rules. On readings (`apply_readings`, inside the ingest's transaction): the devices'
+last seen / last value / last use move on; a reading above its type's limit or an alarm event
+raises an ALARM (a case at once), a clearing event or a reading back under the limit ends it;
+use ends a NO_USE alert, any reading an OFFLINE one. On the clock (`sweep`, every few minutes):
+a watched flat's meter without use for the street's hours raises a care alert (NO_USE), one
+nobody answered in the street's minutes becomes a case and a door visit, a device silent past
+its type's limit raises OFFLINE. Quiet hours hold back NO_USE and OFFLINE, never an alarm."""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from civicgrid.core import profile
+from civicgrid.core.bulk import update_rows
+from civicgrid.residents.choices import CareKind
+from civicgrid.residents.models import CareTag
+
+from .choices import LIVE, AlertStatus, Condition
+from .models import Alert, Device
+
+Seen = tuple[Device, datetime, float | None, str]
+
+
+@dataclass
+class Repeats:
+    """A batch's readings that repeat a live alarm, gathered into one update per alert."""
+
+    pending: dict[int, tuple[Alert, int, datetime, float | None, str]] = field(default_factory=dict)
+
+    def add(self, alert: Alert, at: datetime, value: float | None, event: str) -> None:
+        _a, times, last, _v, _e = self.pending.get(alert.pk, (alert, 0, at, None, ""))
+        self.pending[alert.pk] = (alert, times + 1, max(last, at), value, event)
+
+    def write(self) -> None:
+        from .actions.alerts import repeat
+
+        for alert, times, at, value, event in self.pending.values():
+            repeat(alert, at=at, value=value, event=event, times=times)
+
+
+def apply_readings(readings: Sequence[Seen], now: datetime) -> None:
+    by_device: dict[int, list[Seen]] = defaultdict(list)
+    for seen in readings:
+        by_device[seen[0].pk].append(seen)
+    live = {
+        (a.device_id, a.condition): a
+        for a in Alert.objects.filter(device_id__in=list(by_device), status__in=LIVE)
+    }
+    moved: list[Device] = []
+    repeats = Repeats()
+    for device_id, rows in by_device.items():
+        rows.sort(key=lambda r: r[1])
+        device = rows[0][0]
+        if _move_on(device, rows):
+            moved.append(device)
+        _alarms(device, rows, live, repeats)
+        if (device_id, Condition.OFFLINE) in live:
+            _recover(live[(device_id, Condition.OFFLINE)], rows[-1][1])
+        used = [
+            at for _d, at, value, _e in rows if device.type.watches_use and value is not None and value > 0
+        ]
+        if used and (device_id, Condition.NO_USE) in live:
+            _recover(live[(device_id, Condition.NO_USE)], used[-1])
+    repeats.write()
+    update_rows(moved, ["last_seen_at", "last_value", "last_use_at"])
+
+
+def _move_on(device: Device, rows: list[Seen]) -> bool:
+    latest = rows[-1]
+    changed = False
+    if device.last_seen_at is None or latest[1] >= device.last_seen_at:
+        device.last_seen_at, device.last_value = (
+            latest[1],
+            latest[2] if latest[2] is not None else device.last_value,
+        )
+        changed = True
+    if device.type.watches_use:
+        used = [at for _d, at, value, _e in rows if value is not None and value > 0]
+        if used and (device.last_use_at is None or used[-1] > device.last_use_at):
+            device.last_use_at = used[-1]
+            changed = True
+    return changed
+
+
+def _alarms(device: Device, rows: list[Seen], live: dict[tuple[int, str], Alert], repeats: Repeats) -> None:
+    from .actions.alerts import raise_alert
+
+    kind = device.type
+    for _d, at, value, event in rows:
+        over = kind.alarm_above is not None and value is not None and value > kind.alarm_above
+        if over or (event and event in kind.alarm_events):
+            current = live.get((device.pk, Condition.ALARM))
+            if current is not None:
+                repeats.add(current, at, value, event)
+                continue
+            alert = raise_alert(device, Condition.ALARM, at=at, value=value, event=event)
+            if alert is not None:
+                live[(device.pk, Condition.ALARM)] = alert
+            continue
+        under = kind.alarm_above is not None and value is not None and not event
+        current = live.get((device.pk, Condition.ALARM))
+        if current is not None and ((event and event in kind.clear_events) or under):
+            _recover(current, at)
+            live.pop((device.pk, Condition.ALARM))
+
+
+def _recover(alert: Alert, at: datetime) -> None:
+    from .actions.alerts import recover
+
+    recover(alert, at=at)
+
+
+# ---------------------------------------------------------------------------- on the clock
+
+
+@dataclass
+class SweepReport:
+    raised: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    escalated: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"raised": dict(self.raised), "escalated": self.escalated}
+
+
+def quiet(street_id: int, at: datetime) -> bool:
+    start = profile.value("sensors.quiet_start_hour", street_id)
+    end = profile.value("sensors.quiet_end_hour", street_id)
+    hour = timezone.localtime(at).hour
+    if start == end:
+        return False
+    return start <= hour < end if start < end else hour >= start or hour < end
+
+
+def sweep(now: datetime) -> SweepReport:
+    """The clock's rules for every street with devices; idempotent (live alerts repeat, not double)."""
+    from .actions.alerts import auto_escalate, raise_alert
+
+    report = SweepReport()
+    streets = Device.objects.filter(active=True).values_list("street_id", flat=True).distinct()
+    for street_id in sorted(set(streets)):
+        minutes = profile.value("sensors.escalate_minutes", street_id)
+        for alert in Alert.objects.filter(
+            street_id=street_id,
+            condition=Condition.NO_USE,
+            status=AlertStatus.OPEN,
+            opened_at__lte=now - timedelta(minutes=minutes),
+        ):
+            report.escalated += auto_escalate(alert)
+        if quiet(street_id, now):
+            continue
+        for device, condition, value in _due(street_id, now):
+            if raise_alert(device, condition, at=now, value=value) is not None:
+                report.raised[condition] += 1
+    return report
+
+
+def _due(street_id: int, now: datetime) -> list[tuple[Device, str, float | None]]:
+    """The street's devices that a NO_USE or an OFFLINE alert is due for and has none live."""
+    devices = Device.objects.filter(street_id=street_id, active=True, type__active=True).select_related(
+        "type"
+    )
+    has_live = Alert.objects.filter(street_id=street_id, status__in=LIVE).values_list(
+        "device_id", "condition"
+    )
+    live = set(has_live)
+    due: list[tuple[Device, str, float | None]] = []
+    for device in devices.exclude(last_seen_at__isnull=True):
+        limit = now - timedelta(minutes=device.type.offline_minutes)
+        if device.last_seen_at < limit and (device.pk, Condition.OFFLINE) not in live:  # type: ignore[operator]
+            due.append((device, Condition.OFFLINE, None))
+    hours = profile.value("sensors.no_use_hours", street_id)
+    since = now - timedelta(hours=hours)
+    alone = CareTag.objects.filter(kind=CareKind.ALONE, starts_on__lte=now.date()).filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=now.date())
+    )
+    watched = devices.filter(
+        type__watches_use=True,
+        person__isnull=False,
+        person_id__in=alone.values("person_id"),
+        last_seen_at__gte=since,  # online: a silent meter is the OFFLINE rule's
+    ).filter(Q(last_use_at__lt=since) | Q(last_use_at__isnull=True, installed_on__lte=since.date()))
+    # Answered (or ended) within the window: the hours count again from then.
+    lately = set(
+        Alert.objects.filter(
+            street_id=street_id, condition=Condition.NO_USE, closed_at__gt=since
+        ).values_list("device_id", flat=True)
+    )
+    for device in watched:
+        if (device.pk, Condition.NO_USE) not in live and device.pk not in lately:
+            idle = (now - device.last_use_at).total_seconds() / 3600 if device.last_use_at else None
+            due.append((device, Condition.NO_USE, round(idle, 1) if idle is not None else None))
+    return due

@@ -1,0 +1,243 @@
+"""The MQTT path with a real Mosquitto broker: readings published by a device reach the rules
+(the water meter of an elderly person living alone: a care alert, then a case and a door visit),
+a message delivered twice is applied once, a malformed one is counted and skipped; a broker
+restarted mid-stream (a private Mosquitto with persistence, killed and started again while a
+batch is being stored) loses nothing and applies nothing twice; and a consumer killed before its
+batch commits, or after it commits but before its acks, loses nothing and applies nothing twice
+(acks only after commit)."""
+
+import json
+import threading
+import time
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import paho.mqtt.client as mqtt
+import pytest
+import time_machine
+from django.conf import settings
+from django.test import TestCase
+
+from civicgrid.cases.choices import Channel
+from civicgrid.cases.models import Case
+from civicgrid.sensors import ingest as ingest_module
+from civicgrid.sensors import mqtt as consumer_module
+from civicgrid.sensors.choices import AlertStatus, Condition
+from civicgrid.sensors.models import Alert, Reading
+from civicgrid.sensors.mqtt import Consumer, broker
+from civicgrid.sensors.rules import sweep
+from civicgrid.testing.factories import build_world
+from civicgrid.testing.mqtt import MOSQUITTO, PrivateBroker, broker_up
+from civicgrid.testing.residents import build_registry
+from civicgrid.testing.sensors import build_sensors, reading
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2027, 3, 10, 10, 0, tzinfo=SHANGHAI)
+
+
+pytestmark = pytest.mark.skipif(
+    not broker_up(*broker(settings.CIVICGRID_MQTT_URL)), reason="no MQTT broker (start mosquitto)"
+)
+
+
+def publish(url: str, topic: str, payloads: list[object]) -> None:
+    """Publish with QoS 1 and wait until the broker has each (PUBACK)."""
+    host, port = broker(url)
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"test-pub-{uuid.uuid4().hex[:8]}")
+    client.connect(host, port)
+    client.loop_start()
+    try:
+        for payload in payloads:
+            body = payload if isinstance(payload, bytes) else json.dumps(payload)
+            client.publish(topic, body, qos=1).wait_for_publish(5)
+    finally:
+        client.loop_stop()
+        client.disconnect()
+
+
+def subscribed(consumer: Consumer) -> None:
+    """Open the consumer's persistent session once, so the broker keeps what is published next."""
+    consumer.start()
+    assert consumer.connected.wait(5)
+    time.sleep(0.3)  # the SUBACK
+    consumer.stop()
+
+
+class MqttBase(TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.world = build_world()
+        cls.registry = build_registry(cls.world.east)
+        cls.sensors = build_sensors(cls.world.east, cls.registry)
+
+    def setUp(self) -> None:
+        # Readings carry the frozen day's times; the consumer's own clock must be that day too.
+        traveller = time_machine.travel(NOW, tick=True)
+        traveller.start()
+        self.addCleanup(traveller.stop)
+        self.prefix = f"civicgrid-test/{uuid.uuid4().hex}"
+
+    def consumer(self, url: str = "", client_id: str = "", **options: object) -> Consumer:
+        return Consumer(
+            url=url or settings.CIVICGRID_MQTT_URL,
+            topics=[f"{self.prefix}/#"],
+            client_id=client_id or f"test-{uuid.uuid4().hex[:12]}",
+            **options,  # type: ignore[arg-type]
+        )
+
+
+class PublishedReadingTests(MqttBase):
+    def test_a_published_reading_reaches_the_care_rule_and_a_case(self) -> None:
+        meter = self.sensors.meter
+        consumer = self.consumer()
+        subscribed(consumer)
+        start = NOW - timedelta(hours=20)
+        rows = [reading(meter, start + timedelta(hours=h), 5.0 if h < 4 else 0.0) for h in range(20)]
+        topic = f"{self.prefix}/water_meter/{meter.vendor_id}"
+        publish(settings.CIVICGRID_MQTT_URL, topic, [rows[:10], *rows[10:], rows[-1], b"{not json"])
+        with self.captureOnCommitCallbacks(execute=True):
+            totals = consumer.run(threading.Event(), idle_exit=1.5)
+        self.assertEqual(totals.report.stored, 20)
+        self.assertEqual(dict(totals.report.rejected), {"malformed": 1, "duplicate": 1})
+        self.assertEqual(Reading.objects.filter(device=meter).count(), 20)
+        with self.captureOnCommitCallbacks(execute=True):
+            sweep(NOW)
+            sweep(NOW + timedelta(minutes=31))
+        alert = Alert.objects.get(device=meter, condition=Condition.NO_USE)
+        self.assertEqual(alert.status, AlertStatus.ESCALATED)
+        self.assertEqual(Case.objects.get(pk=alert.case_id).channel, Channel.SENSOR)
+        self.assertEqual(alert.visit.household_id, meter.household_id)
+        self.assertEqual(alert.visit.reasons, ["alone"])
+
+    def test_what_arrives_again_is_applied_once(self) -> None:
+        smoke = self.sensors.smoke
+        consumer = self.consumer()
+        subscribed(consumer)
+        fire = reading(smoke, NOW - timedelta(seconds=10), event="smoke", key="fire-1")
+        publish(settings.CIVICGRID_MQTT_URL, f"{self.prefix}/smoke", [fire, fire, [fire]])
+        with self.captureOnCommitCallbacks(execute=True):
+            totals = consumer.run(threading.Event(), idle_exit=1.5)
+        self.assertEqual((totals.messages, totals.report.stored), (3, 1))
+        alert = Alert.objects.get(device=smoke)
+        self.assertEqual((alert.repeats, Case.objects.filter(channel=Channel.SENSOR).count()), (0, 1))
+
+
+@pytest.mark.skipif(not Path(MOSQUITTO).exists(), reason="mosquitto is not installed")
+class BrokerRestartTests(MqttBase):
+    def test_a_broker_restart_mid_stream_loses_nothing_and_applies_nothing_twice(self) -> None:
+        smoke = self.sensors.smoke
+        private = PrivateBroker(Path(self.enterContext(__import__("tempfile").TemporaryDirectory())))
+        private.start()
+        self.addCleanup(private.stop)
+        consumer = self.consumer(private.url, batch_size=10, flush_seconds=0.05)
+        subscribed(consumer)
+        rows = [
+            reading(smoke, NOW - timedelta(seconds=300 - i), 90.0 - i / 10, key=f"r{i}") for i in range(120)
+        ]
+        publish(private.url, f"{self.prefix}/smoke", rows)
+        ingest_batch = consumer_module.ingest
+        calls = {"n": 0}
+
+        def ingest_and_restart_once(raws):  # type: ignore[no-untyped-def]
+            report = ingest_batch(raws)
+            calls["n"] += 1
+            if calls["n"] == 3:  # stored, not yet acknowledged: the broker goes down now
+                private.stop()
+                time.sleep(0.5)
+                private.start()
+            return report
+
+        consumer_module.ingest = ingest_and_restart_once  # type: ignore[assignment]
+        self.addCleanup(setattr, consumer_module, "ingest", ingest_batch)
+        consumer.totals.connects = 0
+        totals = consumer.run(threading.Event(), idle_exit=8)
+        self.assertGreaterEqual(totals.connects, 2)  # the broker went away and came back mid-stream
+        self.assertEqual(Reading.objects.filter(device=smoke).count(), 120)  # nothing lost
+        # Nothing stored twice: whatever the broker sent again (what it never heard acknowledged)
+        # was known by its key.
+        self.assertEqual(totals.report.stored, 120)
+        self.assertEqual(totals.messages, 120 + totals.report.rejected.get("duplicate", 0))
+        smoke.refresh_from_db()
+        self.assertEqual(smoke.last_value, rows[-1]["value"])
+
+
+class Crash(BaseException):
+    """The consumer's process dies here (not an error its retry loop would catch)."""
+
+
+class AckAfterCommitTests(MqttBase):
+    """A consumer killed mid-batch: before its batch commits, nothing of the batch is acknowledged
+    or kept; after it commits but before the acks, the broker sends the batch again and it is
+    known by its keys. Either way a second consumer on the same session ends with every reading
+    stored once and applied once (the alarm's repeats count each reading once)."""
+
+    ROWS = 30
+
+    def run_until_crash(self, crash_where: str) -> tuple[list[tuple[str, object]], Consumer]:
+        smoke = self.sensors.smoke
+        client_id = f"test-crash-{uuid.uuid4().hex[:8]}"
+        first = self.consumer(client_id=client_id, batch_size=10, flush_seconds=0.05)
+        subscribed(first)
+        start = NOW - timedelta(seconds=300)
+        rows = [
+            reading(smoke, start + timedelta(seconds=i), event="smoke", key=f"c{i}") for i in range(self.ROWS)
+        ]
+        publish(settings.CIVICGRID_MQTT_URL, f"{self.prefix}/smoke", rows)
+        trail: list[tuple[str, object]] = []
+        real_ingest, real_apply = consumer_module.ingest, ingest_module.apply_readings
+        real_ack = first.client.ack
+
+        def ingest(raws):  # type: ignore[no-untyped-def]
+            report = real_ingest(raws)
+            trail.append(("committed", len(raws)))
+            return report
+
+        def apply(readings, now):  # type: ignore[no-untyped-def]
+            if crash_where == "before commit" and sum(1 for step, _n in trail if step == "committed") == 1:
+                raise Crash  # inside the batch's transaction: it rolls back
+            return real_apply(readings, now)
+
+        def ack(mid, qos):  # type: ignore[no-untyped-def]
+            if crash_where == "before ack" and sum(1 for step, _n in trail if step == "committed") == 2:
+                raise Crash  # the second batch is stored; none of its messages acknowledged
+            trail.append(("ack", mid))
+            return real_ack(mid, qos)
+
+        consumer_module.ingest = ingest  # type: ignore[assignment]
+        ingest_module.apply_readings = apply  # type: ignore[assignment]
+        first.client.ack = ack  # type: ignore[method-assign]
+        self.addCleanup(setattr, consumer_module, "ingest", real_ingest)
+        self.addCleanup(setattr, ingest_module, "apply_readings", real_apply)
+        with self.assertRaises(Crash), self.captureOnCommitCallbacks(execute=True):
+            first.run(threading.Event(), idle_exit=3)
+        consumer_module.ingest, ingest_module.apply_readings = real_ingest, real_apply  # type: ignore[assignment]
+        second = self.consumer(client_id=client_id, batch_size=10, flush_seconds=0.05)
+        return trail, second
+
+    def assert_once(self, second: Consumer, stored_before: int) -> None:
+        with self.captureOnCommitCallbacks(execute=True):
+            totals = second.run(threading.Event(), idle_exit=3)
+        smoke = self.sensors.smoke
+        self.assertEqual(Reading.objects.filter(device=smoke).count(), self.ROWS)
+        self.assertEqual(totals.report.stored, self.ROWS - stored_before)
+        alert = Alert.objects.get(device=smoke, condition=Condition.ALARM)
+        self.assertEqual(alert.repeats, self.ROWS - 1)
+        self.assertEqual(Case.objects.filter(channel=Channel.SENSOR).count(), 1)
+
+    def test_killed_before_its_batch_commits_nothing_is_acknowledged_or_kept(self) -> None:
+        trail, second = self.run_until_crash("before commit")
+        # The first batch committed, then was acknowledged; the second died in its transaction.
+        self.assertEqual([step for step, _n in trail].count("committed"), 1)
+        self.assertEqual(trail[0], ("committed", 10))
+        self.assertEqual([step for step, _n in trail[1:]], ["ack"] * 10)
+        self.assertEqual(Reading.objects.filter(device=self.sensors.smoke).count(), 10)
+        self.assert_once(second, stored_before=10)
+
+    def test_killed_between_commit_and_ack_the_batch_comes_again_and_is_known(self) -> None:
+        trail, second = self.run_until_crash("before ack")
+        steps = [step for step, _n in trail]
+        self.assertEqual(steps, ["committed", *["ack"] * 10, "committed"])  # no ack before its commit
+        self.assertEqual(Reading.objects.filter(device=self.sensors.smoke).count(), 20)
+        self.assert_once(second, stored_before=20)

@@ -1,0 +1,193 @@
+"""The rules end to end without the broker (ingest → rules → alerts → case and visit): the
+water meter of an elderly person living alone showing no use, a care alert to the cadre, a case
+and a door visit when nobody answers, recovery; an alarm opening one case however often it
+repeats; a false alarm's suppression; offline devices; quiet hours; bad readings counted."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import time_machine
+from django.test import TestCase
+
+from civicgrid.cases.choices import Channel
+from civicgrid.cases.models import Case
+from civicgrid.core.choices import Role
+from civicgrid.core.errors import Forbidden, NotFound
+from civicgrid.core.models import Notification
+from civicgrid.residents.models import Visit
+from civicgrid.sensors.actions.alerts import answer, false_alarm
+from civicgrid.sensors.choices import AlertStatus, Condition
+from civicgrid.sensors.ingest import ingest
+from civicgrid.sensors.models import Alert, Reading
+from civicgrid.sensors.rules import sweep
+from civicgrid.testing.factories import build_world
+from civicgrid.testing.residents import build_registry
+from civicgrid.testing.sensors import build_sensors, reading
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2027, 3, 10, 10, 0, tzinfo=SHANGHAI)  # a Wednesday morning
+
+
+class RulesBase(TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.world = build_world()
+        cls.registry = build_registry(cls.world.east)
+        cls.sensors = build_sensors(cls.world.east, cls.registry)
+        cls.cadre = cls.world.east.users[Role.CADRE]
+
+    def setUp(self) -> None:
+        traveller = time_machine.travel(NOW, tick=False)
+        traveller.start()
+        self.addCleanup(traveller.stop)
+
+    def hours_of_water(self, start, hours, litres):
+        meter = self.sensors.meter
+        return [reading(meter, start + timedelta(hours=h), litres(h)) for h in range(hours)]
+
+
+class CareRuleTests(RulesBase):
+    def test_no_use_becomes_a_care_alert_then_a_case_and_a_visit_then_recovers(self) -> None:
+        meter = self.sensors.meter
+        # Water used until 14 hours ago, nothing since (readings every hour, zero).
+        rows = self.hours_of_water(NOW - timedelta(hours=20), 20, lambda h: 6.0 if h < 6 else 0.0)
+        with self.captureOnCommitCallbacks(execute=True):
+            self.assertEqual(ingest(rows, now=NOW).stored, 20)
+        meter.refresh_from_db()
+        self.assertEqual(meter.last_use_at, NOW - timedelta(hours=15))
+        with self.captureOnCommitCallbacks(execute=True):
+            report = sweep(NOW)
+        self.assertEqual(report.raised[Condition.NO_USE], 1)
+        alert = Alert.objects.get(device=meter, condition=Condition.NO_USE)
+        self.assertEqual((alert.status, alert.case), (AlertStatus.OPEN, None))
+        # The committee's cadre is told at once.
+        self.assertTrue(Notification.objects.filter(user=self.cadre, object_id=alert.pk).exists())
+        # Nobody answers: after the street's 30 minutes, a case (物联感知) and a door visit.
+        with self.captureOnCommitCallbacks(execute=True):
+            sweep(NOW + timedelta(minutes=10))
+        self.assertEqual(Alert.objects.get(pk=alert.pk).status, AlertStatus.OPEN)
+        with self.captureOnCommitCallbacks(execute=True):
+            self.assertEqual(sweep(NOW + timedelta(minutes=31)).escalated, 1)
+        alert.refresh_from_db()
+        self.assertEqual(alert.status, AlertStatus.ESCALATED)
+        case = Case.objects.get(pk=alert.case_id)
+        self.assertEqual(
+            (case.channel, case.category.code, case.street_id), (Channel.SENSOR, "E2110", meter.street_id)
+        )
+        visit = Visit.objects.get(pk=alert.visit_id)
+        self.assertEqual((visit.household_id, visit.planned_for), (meter.household_id, NOW.date()))
+        # Sweeping again opens nothing more (one live alert per device and condition).
+        with self.captureOnCommitCallbacks(execute=True):
+            sweep(NOW + timedelta(minutes=40))
+        self.assertEqual(Alert.objects.filter(device=meter).count(), 1)
+        self.assertEqual(Case.objects.filter(channel=Channel.SENSOR).count(), 1)
+        # The kettle is on again: the alert ends by itself.
+        with self.captureOnCommitCallbacks(execute=True):
+            ingest([reading(meter, NOW + timedelta(minutes=45), 2.5)], now=NOW + timedelta(minutes=45))
+        alert.refresh_from_db()
+        self.assertEqual(alert.status, AlertStatus.RESOLVED)
+
+    def test_an_answer_ends_the_alert_before_any_case(self) -> None:
+        meter = self.sensors.meter
+        rows = self.hours_of_water(NOW - timedelta(hours=20), 20, lambda h: 4.0 if h < 2 else 0.0)
+        ingest(rows, now=NOW)
+        sweep(NOW)
+        alert = Alert.objects.get(device=meter)
+        with self.assertRaises(NotFound):  # residents do not see the street's alerts
+            answer(alert.pk, self.world.east.users[Role.RESIDENT], note="x")
+        with self.assertRaises(Forbidden):  # a leader reads them, the committee answers
+            answer(alert.pk, self.world.east.users[Role.LEADER], note="x")
+        answer(alert.pk, self.cadre, note="电话联系上，老人在女儿家")
+        alert.refresh_from_db()
+        self.assertEqual((alert.status, alert.answered_by), (AlertStatus.RESOLVED, self.cadre))
+        # Still no use, but answered: the street's 12 hours count again from the answer.
+        sweep(NOW + timedelta(hours=1))
+        self.assertEqual(Alert.objects.filter(device=meter).count(), 1)
+        self.assertEqual(Case.objects.filter(channel=Channel.SENSOR).count(), 0)
+        later = NOW + timedelta(hours=12, minutes=30)  # 22:30, before the quiet hours
+        ingest([reading(meter, later - timedelta(minutes=5), 0.0)], now=later)  # online, still no use
+        self.assertEqual(sweep(later).raised[Condition.NO_USE], 1)
+
+    def test_quiet_hours_hold_back_the_care_alert(self) -> None:
+        night = NOW.replace(hour=2)
+        rows = self.hours_of_water(night - timedelta(hours=20), 20, lambda h: 3.0 if h < 2 else 0.0)
+        ingest(rows, now=night)
+        self.assertEqual(dict(sweep(night).raised), {})
+        self.assertFalse(Alert.objects.exists())
+
+
+class AlarmRuleTests(RulesBase):
+    def test_smoke_opens_one_emergency_case_however_often_it_repeats_and_clears(self) -> None:
+        smoke = self.sensors.smoke
+        with self.captureOnCommitCallbacks(execute=True):
+            ingest([reading(smoke, NOW - timedelta(seconds=30), event="smoke", key="m1")], now=NOW)
+            ingest([reading(smoke, NOW - timedelta(seconds=20), event="smoke", key="m2")], now=NOW)
+            ingest(
+                [reading(smoke, NOW - timedelta(seconds=20), event="smoke", key="m2")], now=NOW
+            )  # redelivered
+        alert = Alert.objects.get(device=smoke)
+        self.assertEqual((alert.status, alert.repeats), (AlertStatus.ESCALATED, 1))
+        case = Case.objects.get(channel=Channel.SENSOR)
+        self.assertEqual((case.urgency, alert.case_id), ("emergency", case.pk))
+        self.assertEqual(Reading.objects.filter(device=smoke).count(), 2)
+        ingest([reading(smoke, NOW - timedelta(seconds=5), event="clear", key="m3")], now=NOW)
+        alert.refresh_from_db()
+        self.assertEqual(alert.status, AlertStatus.RESOLVED)
+        ingest([reading(smoke, NOW, event="smoke", key="m4")], now=NOW)
+        self.assertEqual(Alert.objects.filter(device=smoke).count(), 2)  # a new fire, a new case
+        self.assertEqual(Case.objects.filter(channel=Channel.SENSOR).count(), 2)
+
+    def test_a_false_alarm_suppresses_the_same_alarm_for_the_streets_window(self) -> None:
+        cabinet = self.sensors.cabinet
+        ingest([reading(cabinet, NOW, 72.0)], now=NOW)
+        alert = Alert.objects.get(device=cabinet)
+        false_alarm(alert.pk, self.cadre, note="充电柜检修时测试")
+        later = NOW + timedelta(minutes=60)
+        ingest([reading(cabinet, later, 75.0)], now=later)
+        self.assertEqual(Alert.objects.filter(device=cabinet).count(), 1)
+        after = NOW + timedelta(minutes=121)
+        ingest([reading(cabinet, after, 75.0)], now=after)
+        self.assertEqual(Alert.objects.filter(device=cabinet).count(), 2)
+
+
+class OfflineRuleTests(RulesBase):
+    def test_a_silent_device_raises_offline_and_a_reading_ends_it(self) -> None:
+        cover = self.sensors.cover
+        ingest([reading(cover, NOW - timedelta(hours=25), 1.0)], now=NOW)
+        with self.captureOnCommitCallbacks(execute=True):
+            sweep(NOW)
+        alert = Alert.objects.get(device=cover, condition=Condition.OFFLINE)
+        admin = self.world.east.users[Role.ADMIN]
+        self.assertTrue(Notification.objects.filter(user=admin, object_id=alert.pk).exists())
+        self.assertFalse(Notification.objects.filter(user=self.cadre, object_id=alert.pk).exists())
+        ingest([reading(cover, NOW + timedelta(minutes=1), 1.0)], now=NOW + timedelta(minutes=1))
+        alert.refresh_from_db()
+        self.assertEqual(alert.status, AlertStatus.RESOLVED)
+
+
+class IngestTests(RulesBase):
+    def test_bad_readings_are_counted_by_reason_and_nothing_else_is_lost(self) -> None:
+        smoke = self.sensors.smoke
+        good = reading(smoke, NOW, 88.0, key="ok")
+        report = ingest(
+            [
+                good,
+                None,
+                {"type": "smoke_detector"},
+                {**good, "at": "yesterday"},
+                {**good, "at": "2027-03-10T10:00:00"},  # no offset
+                {**good, "value": "high", "id": "v"},
+                {**good, "device": "SD-9999", "id": "u"},
+                {**good, "at": (NOW + timedelta(hours=1)).isoformat(), "id": "s"},
+                {**good, "at": (NOW - timedelta(days=10)).isoformat(), "id": "t"},
+                good,
+            ],
+            now=NOW,
+        )
+        self.assertEqual(report.stored, 1)
+        self.assertEqual(
+            dict(report.rejected), {"malformed": 5, "unknown_device": 1, "skew": 2, "duplicate": 1}
+        )
+        self.assertEqual(ingest([good], now=NOW).as_dict(), {"stored": 0, "rejected": {"duplicate": 1}})
+        smoke.refresh_from_db()
+        self.assertEqual((smoke.last_seen_at, smoke.last_value), (NOW, 88.0))
