@@ -90,12 +90,13 @@ def _missing_category(user: Any, data: dict[str, Any]) -> InvalidInput:
     """400 naming the category, with the street's intake suggestion when it has a model (the
     client resends with the category it chooses: nothing is registered on a guess)."""
     declared = data["street"]
+    text = f"{data.get('title') or ''}\n{data['description']}"
     street = (
         Area.objects.restrict(user, Action.VIEW).filter(pk=declared.id).first()
         if declared is not None
-        else suggest.street_for(user, data.get("address") or "")
+        else suggest.for_desk(user, text, data.get("address") or "")[1]
     )
-    found = suggest.hint(f"{data.get('title') or ''}\n{data['description']}", street)
+    found = suggest.hint(text, street)
     message = "缺少问题分类（category）" + (f"；{found}" if found else "")
     return InvalidInput(message, {"category": "required"})
 

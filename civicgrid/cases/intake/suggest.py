@@ -19,6 +19,7 @@ from django.conf import settings
 from civicgrid.core import clock, profile
 from civicgrid.core.address import extract_address
 from civicgrid.core.querysets import user_scope
+from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
 from civicgrid.orgs.models import Unit
 
@@ -173,18 +174,45 @@ def describe(found: Suggestion | None) -> str:
     return f"建议：{category.code} {category.name}（置信度 {found.percent}%）"
 
 
-def street_for(user: Any, address: str = "") -> Area | None:
+def street_for(user: Any, address: str = "", text: str = "") -> Area | None:
     """Whose model reads a text the user types: their only street, else the street of the
-    address typed (one of theirs)."""
+    address typed or, none typed, of the address written in the text (one of theirs)."""
     scope = user_scope(user)
     if scope is None:
         return None
-    if len(scope.street_ids) == 1:
+    if len(scope.street_ids) == 1 and not scope.is_global:
         return Area.objects.filter(pk=next(iter(scope.street_ids))).first()
-    street = resolve_place(None, None, address).location.street if address else None
+    written = address or extract_address(text or "")
+    street = resolve_place(None, None, written).location.street if written else None
     if street is None or not (scope.is_global or street.id in scope.street_ids):
         return None
     return Area.objects.filter(pk=street.id).first()
+
+
+def for_desk(user: Any, text: str, address: str = "") -> tuple[Suggestion | None, Area | None]:
+    """The suggestion for a text the user types, and the street whose model made it. A desk of
+    several streets whose text names no place of theirs gets the most confident answer of its
+    streets' models, without a unit: the duty table needs the street, which is still a guess."""
+    street = street_for(user, address, text)
+    if street is not None:
+        return suggest(text, street, address=address), street
+    best: tuple[Suggestion | None, Area | None] = (None, None)
+    for candidate in _desk_streets(user):
+        found = suggest(text, candidate, unit=False)
+        if found is not None and (best[0] is None or found.confidence > best[0].confidence):
+            best = (found, candidate)
+    return best
+
+
+def _desk_streets(user: Any) -> list[Area]:
+    """The user's streets that have a model (every street's, for a user of the whole city)."""
+    scope = user_scope(user)
+    if scope is None:
+        return []
+    streets = Area.objects.filter(kind=AreaKind.STREET).order_by("code")
+    if not scope.is_global:
+        streets = streets.filter(pk__in=scope.street_ids)
+    return [street for street in streets if model_path(street).exists()]
 
 
 def _unit(category: Category | None, street: Area, address: str) -> Unit | None:
@@ -213,6 +241,7 @@ __all__ = [
     "TrainingError",
     "case_examples",
     "confident",
+    "for_desk",
     "hint",
     "model_path",
     "street_for",

@@ -14,6 +14,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from civicgrid.accounts.models import Membership
 from civicgrid.cases.choices import CaseStatus
 from civicgrid.cases.intake import hotline, suggest
 from civicgrid.cases.intake import model as intake_model
@@ -24,6 +25,7 @@ from civicgrid.core.spreadsheets import XlsxWriter
 from civicgrid.geo.models import Building
 from civicgrid.profiles.actions import save_profile
 from civicgrid.testing.api import ApiClient
+from civicgrid.testing.factories import UserFactory
 from civicgrid.testing.permissions import assert_matrix
 
 from .factories import duty, make_case
@@ -134,6 +136,47 @@ def test_suggestions_are_the_desks(client, trained):
     users = {role: trained.user("east", role) for role in Role.values}
     expected = dict.fromkeys(Role.values, 404) | {Role.DISPATCHER: 200, Role.ADMIN: 200}
     assert_matrix(client, url, expected, users)
+
+
+def two_street_desk(world):
+    """A dispatcher of both streets (the district's desk)."""
+    user = UserFactory(username="both-desk", role=Role.DISPATCHER)
+    for side in (world.east, world.west):
+        Membership.objects.create(user=user, area=side.street)
+    return user
+
+
+def test_a_desk_of_several_streets_reads_the_street_from_the_text(client, trained):
+    client.force_login(two_street_desk(trained))
+    url = reverse("cases:desk_suggest")
+    # The address written in the text is the east street's: its model, and its duty table's unit.
+    html = client.get(url, {"description": f"{ADDRESS}楼上装修噪声太大"}).content.decode()
+    assert 'data-category="E2105"' in html and f"职责单位：{trained.east.unit.name}" in html
+
+    # No place anywhere: the most confident of the desk's streets' models (only the east has
+    # one here) suggests the category; no unit, since the street is still a guess.
+    html = client.get(url, {"description": "楼道里有人给电动车飞线充电"}).content.decode()
+    assert 'data-category="E2103"' in html and "职责单位" not in html
+
+    # An address typed in the west street: the west's model, which it has not.
+    west = trained.west.buildings[0].address
+    html = client.get(url, {"description": "楼道里电动车充电", "address": west}).content.decode()
+    assert "智能建议" not in html
+
+
+def test_the_guess_takes_the_most_confident_street(trained, settings, tmp_path):
+    """With a model in each street, the one surest of its answer wins."""
+    user = two_street_desk(trained)
+    west_examples = [intake_model.Example(t, "E2101", "report") for t in RENTING * 4] + [
+        intake_model.Example(t, "E2105", "complaint") for t in NOISE
+    ]
+    intake_model.save(intake_model.train(west_examples), suggest.model_path(trained.west.street))
+    east = suggest.suggest("隔壁房子隔成小间群租", trained.east.street, unit=False)
+    west = suggest.suggest("隔壁房子隔成小间群租", trained.west.street, unit=False)
+    found, street = suggest.for_desk(user, "隔壁房子隔成小间群租")
+    assert west.confidence > east.confidence  # the west knows renting better (the order is east, west)
+    assert street == trained.west.street and found.confidence == west.confidence
+    assert found.category.code == "E2101" and found.unit is None
 
 
 def test_acceptance_and_correction_are_recorded(client, trained):
@@ -372,6 +415,10 @@ def test_api_without_category_is_400_with_the_suggestion(client, trained):
     assert error["message"].startswith("缺少问题分类（category）；建议：E2105 噪声扰民（置信度 ")
     assert not Case.objects.exists()
     assert api.post("/cases", {**body, "category": "E2105"}).status_code == 201
+    # A caller of two streets whose text names no place: its streets' models still answer.
+    both = ApiClient(client, two_street_desk(trained), scopes=("cases:write",))
+    message = both.post("/cases", body).json()["error"]["message"]
+    assert message.startswith("缺少问题分类（category）；建议：E2105 噪声扰民")
 
 
 def test_open311_without_service_code_is_400_with_the_suggestion(client, trained):

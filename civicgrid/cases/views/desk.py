@@ -104,8 +104,7 @@ def _duplicates(request: HttpRequest, form: DeskIntakeForm) -> list[duplicates.C
 def _suggestion(request: HttpRequest, text: str, address: str) -> tuple[suggest.Suggestion | None, bool]:
     """The street's intake suggestion for the text typed so far, and whether its category is
     confident enough to show."""
-    street = suggest.street_for(request.user, address.strip())
-    found = suggest.suggest(text, street, address=address.strip())
+    found, street = suggest.for_desk(request.user, text, address.strip())
     return found, suggest.confident(found, street.pk if street else None)
 
 
