@@ -4,7 +4,12 @@ CIVICGRID_MQTT_TOPICS. Messages are gathered into batches and handed to `ingest.
 acknowledged (manual acks) only once its batch has committed, so a crash or a lost database
 leaves it with the broker to be delivered again, and the idempotency key stores it once. paho
 reconnects by itself when the broker restarts; the session's unacknowledged messages then come
-again."""
+again.
+
+A broker drops what it may not queue (Mosquitto's `max_queued_messages`, 1,000 by default, for a
+session that is away or behind) without telling the subscriber; the consumer reads Mosquitto's
+count of dropped messages ($SYS, broker-wide) and logs an error when it is above zero on connecting
+and whenever it grows, so a deployment with the default limits is noticed."""
 
 import logging
 import queue
@@ -22,6 +27,9 @@ from .ingest import Report, ingest, messages
 
 log = logging.getLogger(__name__)
 
+# Mosquitto's count of messages dropped for queue limits since it started (other brokers: silent).
+DROPPED = "$SYS/broker/publish/messages/dropped"
+
 
 @dataclass
 class Totals:
@@ -31,6 +39,7 @@ class Totals:
     failures: int = 0
     connects: int = 0
     last_batch_at: float = 0.0  # time.perf_counter() when the last batch was acknowledged
+    broker_dropped: int | None = None  # the broker's count of dropped messages, last seen
 
 
 def broker(url: str) -> tuple[str, int]:
@@ -69,7 +78,8 @@ class Consumer:
         if reason.is_failure:
             log.warning("MQTT connection refused: %s", reason)
             return
-        client.subscribe([(topic, 1) for topic in self.topics])
+        self.totals.broker_dropped = None  # a restarted broker counts from zero again
+        client.subscribe([(topic, 1) for topic in self.topics] + [(DROPPED, 0)])
         self.totals.connects += 1
         self.connected.set()
         log.info("MQTT connected to %s:%s, topics %s", self.host, self.port, self.topics)
@@ -79,7 +89,29 @@ class Consumer:
         log.warning("MQTT disconnected (%s); reconnecting", reason)
 
     def _on_message(self, _client: Any, _userdata: Any, message: Any) -> None:
-        self.inbox.put(message)
+        if message.topic == DROPPED:
+            self._dropped(message.payload)
+        else:
+            self.inbox.put(message)
+
+    def _dropped(self, payload: bytes) -> None:
+        try:
+            count = int(payload)
+        except ValueError:
+            return
+        before, self.totals.broker_dropped = self.totals.broker_dropped, count
+        if before is None and count > 0:
+            log.error(
+                "the MQTT broker has dropped %d messages since it started: readings may be missing "
+                "(raise max_queued_messages, docs/sensors.md)",
+                count,
+            )
+        elif before is not None and count > before:
+            log.error(
+                "the MQTT broker dropped %d more messages: readings may be missing "
+                "(raise max_queued_messages, docs/sensors.md)",
+                count - before,
+            )
 
     def start(self) -> None:
         self.client.connect_async(self.host, self.port, keepalive=30)

@@ -125,6 +125,48 @@ class PublishedReadingTests(MqttBase):
 
 
 @pytest.mark.skipif(not Path(MOSQUITTO).exists(), reason="mosquitto is not installed")
+class BrokerDropsTests(MqttBase):
+    def test_readings_the_broker_dropped_are_reported(self) -> None:
+        """A broker with Mosquitto's kind of queue limit (5 here, 1,000 by default) drops what a
+        session that is away cannot queue; the consumer says so on connecting, and again when
+        more are dropped while it runs (another session away on the same topic)."""
+        private = PrivateBroker(
+            Path(self.enterContext(__import__("tempfile").TemporaryDirectory())),
+            "max_queued_messages 5\nsys_interval 1\n",
+        )
+        private.start()
+        self.addCleanup(private.stop)
+        meter, topic = self.sensors.meter, f"{self.prefix}/water_meter"
+        consumer = self.consumer(private.url)
+        subscribed(consumer)
+        publish(private.url, topic, [reading(meter, NOW - timedelta(minutes=30 - i), 1.0) for i in range(20)])
+
+        with self.assertLogs("civicgrid.sensors.mqtt", "ERROR") as logged:
+            totals = consumer.run(threading.Event(), idle_exit=2.5)
+        self.assertEqual((totals.broker_dropped, totals.report.stored), (15, 5))  # 20 published, 5 kept
+        # The count as of connecting (Mosquitto publishes it each sys_interval), then what it grew by.
+        self.assertRegex(logged.output[-1], r"dropped (15 more|15) messages")
+
+        other = self.consumer(private.url)
+        subscribed(other)  # a second session, away from now on
+        later = [reading(meter, NOW - timedelta(minutes=9 - i), 1.0) for i in range(8)]
+
+        def publish_once_connected() -> None:  # no database here: the test's transaction is this thread's
+            if consumer.connected.wait(10):
+                time.sleep(1.5)  # the count as of connecting has come
+                publish(private.url, topic, later)
+
+        publisher = threading.Thread(target=publish_once_connected)
+        with self.assertLogs("civicgrid.sensors.mqtt", "ERROR") as logged:
+            publisher.start()
+            consumer.run(threading.Event(), idle_exit=4)
+        publisher.join(10)
+        self.assertEqual(consumer.totals.broker_dropped, 18)  # the other session kept 5 of 8
+        self.assertIn("dropped 3 more messages", logged.output[-1])
+        self.assertEqual(consumer.totals.report.stored, 5 + 8)  # this one, connected, had all 8
+
+
+@pytest.mark.skipif(not Path(MOSQUITTO).exists(), reason="mosquitto is not installed")
 class BrokerRestartTests(MqttBase):
     def test_a_broker_restart_mid_stream_loses_nothing_and_applies_nothing_twice(self) -> None:
         smoke = self.sensors.smoke
