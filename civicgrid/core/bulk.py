@@ -6,7 +6,8 @@ milliseconds before the database sees them (the sensors' ingest spent two thirds
 there). `update_rows` sends `UPDATE t SET f = v.column2 … FROM <the rows> AS v WHERE
 t.id = v.column1` instead (PostgreSQL, and SQLite 3.33 or newer), with the values prepared by
 the fields themselves. Like `bulk_update` it sends no signals and calls no `save()`: for
-bookkeeping columns.
+bookkeeping columns. `update_values` is the same for rows of values, and may add a value to the
+stored one or keep the later of the two (a counter, a last-seen time) rather than replace it.
 
 `insert_new` inserts rows that a unique constraint may already hold (a message delivered twice)
 and says which were new, in one statement (`INSERT … ON CONFLICT DO NOTHING RETURNING`, both
@@ -59,22 +60,50 @@ def update_rows(objs: Sequence[Model], fields: Sequence[str], *, batch_size: int
     """Write `fields` of every object in `objs` (one model) to its row; returns the rows matched."""
     if not objs:
         return 0
-    model = type(objs[0])
+    meta = objs[0]._meta
+    names = [field.attname for field in (meta.pk, *(meta.get_field(name) for name in fields))]  # type: ignore[union-attr]
+    rows = [[getattr(obj, name) for name in names] for obj in objs]
+    return update_values(type(objs[0]), fields, rows, batch_size=batch_size)
+
+
+# How a value meets the one stored: replaces it (the default), is added to it, or the later wins.
+COMBINE: dict[str, str | dict[str, str]] = {
+    "add": "{stored} + {new}",
+    "latest": {"postgresql": "GREATEST({stored}, {new})", "sqlite": "MAX({stored}, {new})"},
+}
+
+
+def update_values(
+    model: type[Model],
+    fields: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    combine: dict[str, str] | None = None,
+    batch_size: int = BATCH,
+) -> int:
+    """Write each row (its primary key, then the values of `fields`) to the model's table;
+    `combine` names the fields whose value is added to the stored one ("add") or kept when
+    later ("latest", NULL never winning) — counters several writers move, without a lost update."""
+    if not rows:
+        return 0
     meta = model._meta
     columns: list[Field] = [meta.pk, *(meta.get_field(name) for name in fields)]  # type: ignore[list-item]
     connection = _connection(model)
-    quote = connection.ops.quote_name
-    table = quote(meta.db_table)
-    assignments = ", ".join(
-        f"{_quoted(field, connection)} = v.column{i}" for i, field in enumerate(columns[1:], 2)
-    )
+    table = connection.ops.quote_name(meta.db_table)
+
+    def assignment(field: Field, i: int) -> str:
+        column, new = _quoted(field, connection), f"v.column{i}"
+        how = COMBINE[combine[field.name]] if combine and field.name in combine else "{new}"
+        template = how if isinstance(how, str) else how[connection.vendor]
+        if combine and combine.get(field.name) == "latest":
+            template = f"COALESCE({template}, {{stored}}, {{new}})"
+        return f"{column} = " + template.format(stored=f"{table}.{column}", new=new)
+
+    assignments = ", ".join(assignment(field, i) for i, field in enumerate(columns[1:], 2))
     matched = 0
     with connection.cursor() as cursor:
-        for start in range(0, len(objs), batch_size):
-            batch = objs[start : start + batch_size]
-            source, params = _source(
-                columns, [[getattr(obj, field.attname) for field in columns] for obj in batch], connection
-            )
+        for start in range(0, len(rows), batch_size):
+            source, params = _source(columns, rows[start : start + batch_size], connection)
             cursor.execute(
                 f"UPDATE {table} SET {assignments} FROM {source} "
                 f"WHERE {table}.{_quoted(columns[0], connection)} = v.column1",

@@ -28,19 +28,18 @@ Seen = tuple[Device, datetime, float | None, str]
 
 @dataclass
 class Repeats:
-    """A batch's readings that repeat a live alarm, gathered into one update per alert."""
+    """A batch's readings that repeat a live alarm, gathered into one update for all alerts."""
 
-    pending: dict[int, tuple[Alert, int, datetime, float | None, str]] = field(default_factory=dict)
+    pending: dict[int, tuple[int, datetime, float | None, str]] = field(default_factory=dict)
 
     def add(self, alert: Alert, at: datetime, value: float | None, event: str) -> None:
-        _a, times, last, _v, _e = self.pending.get(alert.pk, (alert, 0, at, None, ""))
-        self.pending[alert.pk] = (alert, times + 1, max(last, at), value, event)
+        times, last, _v, _e = self.pending.get(alert.pk, (0, at, None, ""))
+        self.pending[alert.pk] = (times + 1, max(last, at), value, event)
 
     def write(self) -> None:
-        from .actions.alerts import repeat
+        from .actions.alerts import repeats
 
-        for alert, times, at, value, event in self.pending.values():
-            repeat(alert, at=at, value=value, event=event, times=times)
+        repeats([(pk, *repeated) for pk, repeated in self.pending.items()])
 
 
 def apply_readings(readings: Sequence[Seen], now: datetime) -> None:

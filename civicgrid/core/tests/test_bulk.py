@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 from django.test import TestCase
 
-from civicgrid.core.bulk import insert_new, update_rows
+from civicgrid.core.bulk import insert_new, update_rows, update_values
 from civicgrid.core.models import Holiday, Job
 
 LONG = "进度" * 90  # 180 characters: nothing cut at the column's type in the array
@@ -35,6 +35,24 @@ class UpdateRowsTests(TestCase):
     def test_nothing_to_write_sends_nothing(self) -> None:
         with self.assertNumQueries(0):
             self.assertEqual(update_rows([], ["done"]), 0)
+
+
+class UpdateValuesTests(TestCase):
+    def test_values_are_added_or_the_later_kept(self) -> None:
+        """A counter moved by two writers loses neither's count; a time only moves on."""
+        early, late = datetime(2026, 12, 5, 1, tzinfo=UTC), datetime(2026, 12, 5, 2, tzinfo=UTC)
+        a = Job.objects.create(kind="cases.export", done=5, started_at=late)
+        b = Job.objects.create(kind="cases.export", done=1, started_at=None)
+        c = Job.objects.create(kind="cases.export", done=2, started_at=early)
+        rows = [(a.pk, 3, early, "甲"), (b.pk, 4, early, "乙"), (c.pk, 0, None, "丙")]
+        how = {"done": "add", "started_at": "latest"}
+        with self.assertNumQueries(1):
+            self.assertEqual(update_values(Job, ["done", "started_at", "message"], rows, combine=how), 3)
+        update_values(Job, ["done"], [(a.pk, 10)], combine=how)
+        got = {j.pk: (j.done, j.started_at, j.message) for j in Job.objects.all()}
+        self.assertEqual(got[a.pk], (18, late, "甲"))  # 5 + 3 + 10; the stored time was later
+        self.assertEqual(got[b.pk], (5, early, "乙"))  # nothing stored: the new time
+        self.assertEqual(got[c.pk], (2, early, "丙"))  # no new time: the stored one
 
 
 class InsertNewTests(TestCase):

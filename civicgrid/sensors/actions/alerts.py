@@ -9,14 +9,13 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import DateTimeField, F, Value
-from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from civicgrid.cases.actions.intake import CaseInput, create_case
 from civicgrid.cases.choices import Channel, RequestType
 from civicgrid.core import events, notifications, profile
+from civicgrid.core.bulk import update_values
 from civicgrid.core.capabilities import roles
 from civicgrid.core.frame import Context
 from civicgrid.geo.index import PlaceRef
@@ -90,14 +89,19 @@ def raise_alert(
 
 
 def repeat(alert: Alert, *, at: datetime, value: float | None, event: str, times: int = 1) -> None:
-    """The alarm goes on: a count and the latest reading on the alert, no event. A chattering
-    device would otherwise write an event per reading; the readings themselves are stored, and
-    the trail keeps the steps people act on (raised, escalated, ended)."""
-    Alert.objects.filter(pk=alert.pk).update(
-        repeats=F("repeats") + times,
-        last_at=Greatest(F("last_at"), Value(at, output_field=DateTimeField())),
-        value=value,
-        event=event[:16],
+    repeats([(alert.pk, times, at, value, event)])
+
+
+def repeats(rows: list[tuple[int, int, datetime, float | None, str]]) -> None:
+    """Alarms go on (alert id, readings, the latest's time, value and event): a count and the
+    latest reading on each alert, one statement for all, no event. A chattering device would
+    otherwise write an event per reading; the readings themselves are stored, and the trail
+    keeps the steps people act on (raised, escalated, ended)."""
+    update_values(
+        Alert,
+        ["repeats", "last_at", "value", "event"],
+        [(pk, times, at, value, event[:16]) for pk, times, at, value, event in rows],
+        combine={"repeats": "add", "last_at": "latest"},
     )
 
 
