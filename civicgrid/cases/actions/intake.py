@@ -366,7 +366,13 @@ def _record_suggestion(
 def remember_hints(source: str, hints: Mapping[str, tuple[int, Any]]) -> None:
     """Keep the suggestion each imported row without a category got (external id → its street
     and the suggestion) until the row comes again with one; a row suggested again keeps the
-    newest. Bookkeeping for the training data, no event of its own (the import's job has it)."""
+    newest. A row whose case exists already (an update that lacked the category) registers no
+    case when it comes again: nothing to keep. Bookkeeping for the training data, no event of
+    its own (the import's job has it)."""
+    registered = set(
+        Case.objects.filter(source=source, external_id__in=list(hints)).values_list("external_id", flat=True)
+    )
+    hints = {external_id: hint for external_id, hint in hints.items() if external_id not in registered}
     if not hints:
         return
     with transaction.atomic():

@@ -516,3 +516,15 @@ def test_a_dry_run_keeps_no_suggestion(trained, tmp_path):
     path = write_xlsx(tmp_path / "dry.xlsx", [header, row])
     assert hotline.import_file(path, actor=desk(trained), dry_run=True).failed == 1
     assert not IntakeHint.objects.exists()
+
+
+def test_a_row_of_a_registered_case_keeps_no_suggestion(trained, tmp_path):
+    """An update of a case already imported, its category left out, fails with the suggestion
+    in its reason but keeps none: when it comes again it registers no case to record it on."""
+    make_case(trained, source=hotline.SOURCE, external_id="T-5")
+    header = list(hotline.DEFAULT_HEADERS.values())
+    row = ["T-5", "2026-03-01 09:00", "投诉", "", "楼上装修噪声太大", ADDRESS, "王", "", None, None]
+    path = write_xlsx(tmp_path / "update.xlsx", [header, row + [trained.east.street.code]])
+    result = hotline.import_file(path, actor=desk(trained))
+    assert result.failed == 1 and "建议：E2105" in result.errors[0].reason
+    assert not IntakeHint.objects.exists()
