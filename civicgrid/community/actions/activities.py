@@ -187,9 +187,9 @@ def add_room(actor: Any, venue: Any, *, name: str, capacity: Any) -> Room:
     return room
 
 
-def update_room(actor: Any, room: Any, **changes: Any) -> Room:
+def update_room(actor: Any, room: Any, *, version: Any = None, **changes: Any) -> Room:
     """Rename a room, change its capacity (not below an open activity's places there) or
-    take it out of use."""
+    take it out of use. `version`: the venue's, as the form showed it (rooms move it)."""
     _changes(changes, {"name", "capacity", "active"})
     pk = room.pk if isinstance(room, Room) else as_id(str(room))
     rooms = Room.objects.restrict(actor, "view")
@@ -198,6 +198,7 @@ def update_room(actor: Any, room: Any, **changes: Any) -> Room:
         raise NotFound(_("活动室不存在或不在你的管辖范围内"))
     with transaction.atomic():
         venue = _venue(actor, venue_id)
+        _version(venue, version)
         row = Room.objects.select_for_update().get(pk=pk)
         if "name" in changes:
             row.name = clean_text(changes["name"], "name", _("房间"), 40)

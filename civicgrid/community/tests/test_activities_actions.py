@@ -85,6 +85,19 @@ class ActivityActionTests(TestCase):
 
     # ------------------------------------------------------------------ venues
 
+    def test_a_room_is_edited_once_per_version_of_its_venue(self) -> None:
+        self.venue.refresh_from_db()  # adding the room moved it
+        seen = self.venue.version
+        room = actions.update_room(
+            self.admin, self.room, version=seen, name="活动室甲", capacity=5, active=True
+        )
+        self.assertEqual((room.name, room.capacity), ("活动室甲", 5))
+        # A second form of the same version (another tab, another admin) is refused, changing nothing.
+        with self.assertRaises(Conflict):
+            actions.update_room(self.admin, self.room, version=seen, name="活动室乙", capacity=9, active=True)
+        self.room.refresh_from_db()
+        self.assertEqual((self.room.name, self.room.capacity), ("活动室甲", 5))
+
     def test_venue_hours_are_replaced_in_one_step(self) -> None:
         actions.set_hours(self.admin, self.venue, [(0, time(8, 30), time(11, 30)), (0, time(13), time(17))])
         week = [{"weekday": 2, "opens": time(9), "closes": time(16)}]

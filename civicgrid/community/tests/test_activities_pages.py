@@ -184,3 +184,22 @@ class ActivityPageTests(TestCase):
         self.assertNotContains(page, "星期一")
         self.client.post(url, {"step": "room", "room-name": "舞蹈室", "room-capacity": "25"})
         self.assertContains(self.client.get(self.venue.get_absolute_url()), "舞蹈室")
+
+        # A room's own form carries the venue's version: a stale one is refused with the reason.
+        room = self.venue.rooms.get(name="舞蹈室")
+        edit = reverse("community:room_edit", args=[room.pk])
+        fresh = self.client.get(url).content.decode()
+        version = fresh.split(f'{edit}" class="inline">')[1].split('name="version" value="')[1].split('"')[0]
+        data = {
+            "version": version,
+            f"r{room.pk}-name": "舞蹈厅",
+            f"r{room.pk}-capacity": "30",
+            f"r{room.pk}-active": "on",
+        }
+        self.assertRedirects(self.client.post(edit, data), url)
+        room.refresh_from_db()
+        self.assertEqual((room.name, room.capacity), ("舞蹈厅", 30))
+        stale = self.client.post(edit, {**data, f"r{room.pk}-name": "旧名"}, follow=True)
+        self.assertContains(stale, "已被他人更新")
+        room.refresh_from_db()
+        self.assertEqual(room.name, "舞蹈厅")

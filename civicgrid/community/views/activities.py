@@ -452,7 +452,12 @@ def room_edit(request: HttpRequest, room_id: int) -> HttpResponse:
         request,
         form,
         lambda d: actions.update_room(
-            request.user, room, name=d["name"], capacity=d["capacity"], active=d["active"]
+            request.user,
+            room,
+            version=request.POST.get("version"),
+            name=d["name"],
+            capacity=d["capacity"],
+            active=d["active"],
         ),
         _("未能修改活动室"),
         success=_("已修改活动室"),
