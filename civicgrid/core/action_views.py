@@ -2,7 +2,7 @@
 the reader may take now, and run one form's POST through the object's frame (then back to the
 object's page, PRG, with a message saying what happened). Apps call these from thin views."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django import forms
@@ -100,10 +100,14 @@ def post_action(request: HttpRequest, frame: Frame, obj: Any, action: str, ref: 
 
 
 def timeline(
-    obj: Any, machine: Machine | None = None, labels: Mapping[str, Any] | None = None
+    obj: Any,
+    machine: Machine | None = None,
+    labels: Mapping[str, Any] | None = None,
+    extra: Callable[[Event], Mapping[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """An object's events, newest first, for core/_event_timeline.html: each named by its
-    machine's action (else by `labels`, else by its code), with who took it and their note."""
+    machine's action (else by `labels`, else by its code), with who took it and their note;
+    `extra` adds what a page shows of an event's payload besides."""
     # lint: allow-unrestricted (the events of an object the caller found in the reader's scope)
     rows = Event.objects.filter(app=obj._meta.app_label, object_type=obj._meta.model_name, object_id=obj.pk)
     named = labels or {}
@@ -115,6 +119,7 @@ def timeline(
             else named.get(e.action, e.action),
             "actor": e.actor_label or _("系统"),
             "note": e.payload.get("note", ""),
+            **(extra(e) if extra is not None else {}),
         }
         for e in rows.order_by("-at", "-id")
     ]

@@ -21,7 +21,6 @@ from civicgrid.core import action_views, clock
 from civicgrid.core.capabilities import may, require
 from civicgrid.core.choices import Action
 from civicgrid.core.errors import ActionError
-from civicgrid.core.models import Event
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
 
@@ -109,21 +108,7 @@ def _article(request: HttpRequest, article_id: int) -> Article:
 
 
 def _history(issue: Newsletter) -> list[dict[str, Any]]:
-    # lint: allow-unrestricted (the events of an issue the caller found in the reader's scope)
-    rows = Event.objects.filter(app="community", object_type="newsletter", object_id=issue.pk).order_by(
-        "-at", "-id"
-    )
-    return [
-        {
-            "at": e.at,
-            "label": NEWSLETTER_MACHINE.label(e.action)
-            if e.action in NEWSLETTER_MACHINE
-            else EVENT_LABELS.get(e.action, e.action),
-            "actor": e.actor_label or _("系统"),
-            "note": e.payload.get("note", ""),
-        }
-        for e in rows
-    ]
+    return action_views.timeline(issue, NEWSLETTER_MACHINE, EVENT_LABELS)
 
 
 def _pdf(content: bytes, issue: Newsletter) -> HttpResponse:

@@ -25,7 +25,6 @@ from civicgrid.core.capabilities import may, require
 from civicgrid.core.choices import Action
 from civicgrid.core.errors import ActionError, InvalidInput
 from civicgrid.core.inputs import is_digits
-from civicgrid.core.models import Event
 
 from .. import volunteer_hours as hours
 from ..actions import volunteers as actions
@@ -79,19 +78,7 @@ def _entries(request: HttpRequest) -> Any:
 
 def _history(obj: Any) -> list[dict[str, Any]]:
     """The object's events, newest first, each with its note (core/_event_timeline.html)."""
-    # lint: allow-unrestricted (the events of an object the caller found in the reader's scope)
-    rows = Event.objects.filter(app="community", object_type=obj._meta.model_name, object_id=obj.pk)
-    return [
-        {
-            "at": e.at,
-            "label": VOLUNTEER_MACHINE.label(e.action)
-            if e.action in VOLUNTEER_MACHINE
-            else EVENT_LABELS.get(e.action, e.action),
-            "actor": e.actor_label or _("系统"),
-            "note": e.payload.get("note", ""),
-        }
-        for e in rows.order_by("-at", "-id")
-    ]
+    return action_views.timeline(obj, VOLUNTEER_MACHINE, EVENT_LABELS)
 
 
 def _run(request: HttpRequest, form: forms.Form, call: Any, failure: str) -> Any:

@@ -19,7 +19,6 @@ from civicgrid.core import action_views
 from civicgrid.core.capabilities import require
 from civicgrid.core.choices import Action
 from civicgrid.core.errors import ActionError, TransitionNotAllowed
-from civicgrid.core.models import Event
 
 from .. import overview
 from ..actions.elections import ELECTION_FRAME
@@ -202,21 +201,7 @@ def _blocked(election: Election, user: Any) -> list[tuple[str, str]]:
 
 def history(election: Election) -> list[dict[str, Any]]:
     """The election's events, newest first, each with its note."""
-    # lint: allow-unrestricted (the events of the election _election() found in the reader's scope)
-    rows = Event.objects.filter(app="elections", object_type="election", object_id=election.pk).order_by(
-        "-at", "-id"
-    )
-    return [
-        {
-            "at": e.at,
-            "label": ELECTIONS.label(e.action)
-            if e.action in ELECTIONS
-            else EVENT_LABELS.get(e.action, e.action),
-            "actor": e.actor_label or _("系统"),
-            "note": e.payload.get("note", ""),
-        }
-        for e in rows
-    ]
+    return action_views.timeline(election, ELECTIONS, EVENT_LABELS)
 
 
 @login_required

@@ -24,7 +24,7 @@ from civicgrid.core.capabilities import may, require
 from civicgrid.core.choices import Action
 from civicgrid.core.errors import ActionError
 from civicgrid.core.inputs import as_id
-from civicgrid.core.models import Attachment, Event
+from civicgrid.core.models import Attachment
 from civicgrid.core.redact import redact
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
@@ -162,22 +162,7 @@ def _project(request: HttpRequest, pk: int) -> Project:
 
 
 def _history(project: Project) -> list[dict[str, Any]]:
-    # lint: allow-unrestricted (the events of the project _project() found in the reader's scope)
-    rows = Event.objects.filter(app="programmes", object_type="project", object_id=project.pk).order_by(
-        "-at", "-id"
-    )
-    return [
-        {
-            "at": e.at,
-            "label": PROJECT_MACHINE.label(e.action)
-            if e.action in PROJECT_MACHINE
-            else EVENT_LABELS.get(e.action, e.action),
-            "actor": e.actor_label or _("系统"),
-            "note": e.payload.get("note", ""),
-            "event": e.pk,
-        }
-        for e in rows
-    ]
+    return action_views.timeline(project, PROJECT_MACHINE, EVENT_LABELS, lambda e: {"event": e.pk})
 
 
 def _reports(request: HttpRequest, project: Project) -> list[dict[str, Any]]:

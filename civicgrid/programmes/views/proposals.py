@@ -20,7 +20,6 @@ from civicgrid.core import action_views, clock
 from civicgrid.core.capabilities import may, require
 from civicgrid.core.choices import Action
 from civicgrid.core.errors import ActionError
-from civicgrid.core.models import Event
 
 from .. import reports
 from ..actions import proposals as actions
@@ -168,22 +167,12 @@ def _proposal(request: HttpRequest, pk: int) -> Proposal:
 def history(proposal: Proposal) -> list[dict[str, Any]]:
     """The proposal's events, newest first, each with its note (a reassignment with the
     answer it replaced)."""
-    # lint: allow-unrestricted (the events of the proposal _proposal() found in the reader's scope)
-    rows = Event.objects.filter(app="programmes", object_type="proposal", object_id=proposal.pk).order_by(
-        "-at", "-id"
+    return action_views.timeline(
+        proposal,
+        PROPOSAL_MACHINE,
+        EVENT_LABELS,
+        lambda e: {"previous_answer": e.payload.get("previous_answer", "")},
     )
-    return [
-        {
-            "at": e.at,
-            "label": PROPOSAL_MACHINE.label(e.action)
-            if e.action in PROPOSAL_MACHINE
-            else EVENT_LABELS.get(e.action, e.action),
-            "actor": e.actor_label or _("系统"),
-            "note": e.payload.get("note", ""),
-            "previous_answer": e.payload.get("previous_answer", ""),
-        }
-        for e in rows
-    ]
 
 
 @login_required
