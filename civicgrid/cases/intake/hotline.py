@@ -294,20 +294,27 @@ class CategoryHints:
     desk kept or corrected it (actions.record_hinted): training data, as at the desk."""
 
     def __init__(self, actor: Any, *, keep: bool = True) -> None:
+        self._actor = actor
         self._sole = actions.sole_street(user_scope(actor))
         self._keep = keep  # a dry run keeps no suggestion
         self._areas: dict[int, Area | None] = {}
         self.pending: dict[str, tuple[int, suggest.Suggestion]] = {}
 
-    def __call__(self, description: str, street: PlaceRef | None, external_id: str = "") -> str:
-        ref = street or self._sole
-        if ref is None or not description:
+    def __call__(
+        self, description: str, street: PlaceRef | None, external_id: str = "", address: str = ""
+    ) -> str:
+        if not description:
             return ""
-        if ref.id not in self._areas:
-            self._areas[ref.id] = Area.objects.filter(pk=ref.id).first()
-        found = suggest.offered(description, self._areas[ref.id])
-        if found is not None and external_id and self._keep:
-            self.pending[external_id] = (ref.id, found)
+        ref = street or self._sole
+        if ref is None:  # a desk of several streets, the row's 街道 empty: as on the desk form
+            area = suggest.for_desk(self._actor, description, address)[1]
+        else:
+            if ref.id not in self._areas:
+                self._areas[ref.id] = Area.objects.filter(pk=ref.id).first()
+            area = self._areas[ref.id]
+        found = suggest.offered(description, area)
+        if found is not None and area is not None and external_id and self._keep:
+            self.pending[external_id] = (area.pk, found)
         return suggest.describe(found)
 
     def remember(self) -> None:
@@ -392,7 +399,11 @@ def _parse_row(
     reporter_name = text("reporter_name")
     reporter_phone = text("reporter_phone", parse=parse_code)
     empty = (("category",), EMPTY_CATEGORY)
-    if hints is not None and empty in row.problems and (found := hints(description, street, external_id)):
+    if (
+        hints is not None
+        and empty in row.problems
+        and (found := hints(description, street, external_id, address))
+    ):
         row.problems = [(f, f"{r}（{found}）") if (f, r) == empty else (f, r) for f, r in row.problems]
     if row.problems:
         return row

@@ -528,3 +528,13 @@ def test_a_row_of_a_registered_case_keeps_no_suggestion(trained, tmp_path):
     result = hotline.import_file(path, actor=desk(trained))
     assert result.failed == 1 and "建议：E2105" in result.errors[0].reason
     assert not IntakeHint.objects.exists()
+
+
+def test_a_12345_row_of_a_desk_of_several_streets_gets_the_suggestion(trained, tmp_path):
+    """No 街道 in the row and a desk of two streets: the address in the row names the street."""
+    header = list(hotline.DEFAULT_HEADERS.values())
+    row = ["T-7", "2026-03-01 09:00", "投诉", "", "楼上装修噪声太大", ADDRESS, "王", "", None, None, None]
+    path = write_xlsx(tmp_path / "both.xlsx", [header, row])
+    result = hotline.import_file(path, actor=two_street_desk(trained))
+    assert result.failed == 1 and "建议：E2105" in result.errors[0].reason
+    assert IntakeHint.objects.get().street == trained.east.street
