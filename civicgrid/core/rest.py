@@ -276,3 +276,16 @@ def run_json_action(
         params.setdefault("version", obj.version)
     with acting_as(request.auth, "api"):
         return frame.run(ref, action, request.auth, params)
+
+
+def action_endpoint(
+    request: Any, response: Any, frame: Any, action: str, fetch: Callable[[], Any], etag: Callable[[Any], str]
+) -> Any:
+    """The whole of an object's action endpoint: the object (`fetch`: in the caller's scope,
+    else a 404), the action run on it (run_json_action), the object read again with its new
+    ETag on the response — for the endpoint to render."""
+    current = fetch()
+    run_json_action(request, frame, current.pk, action, lambda: current, etag)
+    after = fetch()
+    response["ETag"] = etag(after)
+    return after

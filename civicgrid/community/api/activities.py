@@ -22,9 +22,9 @@ from civicgrid.core.rest import (
     WRITE_ERRORS,
     AreaRef,
     action_bodies,
+    action_endpoint,
     action_request_body,
     make_etag,
-    run_json_action,
 )
 from civicgrid.geo.models import Area
 
@@ -362,14 +362,14 @@ def activity_action(
     message names the capacity), for a second check-in or sign-up of the same person, a stale
     version or a step not allowed now; 403 when the caller's role may not take it."""
     user = request.auth
-    current = _one(_activities(user), activity_id, "活动不存在或不在你的管辖范围内")
-
-    def etag(activity: Activity) -> str:
-        return make_etag(activity, user.pk)
-
-    run_json_action(request, ACTIVITY_FRAME, current.pk, action.value, lambda: current, etag)
-    after = _one(_activities(user), activity_id, "活动不存在或不在你的管辖范围内")
-    response["ETag"] = etag(after)
+    after = action_endpoint(
+        request,
+        response,
+        ACTIVITY_FRAME,
+        action.value,
+        lambda: _one(_activities(user), activity_id, "活动不存在或不在你的管辖范围内"),
+        lambda a: make_etag(a, user.pk),
+    )
     return activity_out(after, user)
 
 

@@ -22,9 +22,9 @@ from civicgrid.core.rest import (
     WRITE_ERRORS,
     AreaRef,
     action_bodies,
+    action_endpoint,
     action_request_body,
     make_etag,
-    run_json_action,
 )
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
@@ -258,12 +258,14 @@ def newsletter_action(
     with a phone or ID number in an included article is a 400 naming `articles` (the message
     names the article); 409 for a stale version or a step not allowed now."""
     user = request.auth
-    current = _issue(user, newsletter_id)
-    run_json_action(
-        request, NEWSLETTER_FRAME, current.pk, action.value, lambda: current, lambda i: _etag(i, user)
+    after = action_endpoint(
+        request,
+        response,
+        NEWSLETTER_FRAME,
+        action.value,
+        lambda: _issue(user, newsletter_id),
+        lambda i: _etag(i, user),
     )
-    after = _issue(user, newsletter_id)
-    response["ETag"] = _etag(after, user)
     return newsletter_out(after, user)
 
 

@@ -23,9 +23,9 @@ from civicgrid.core.rest import (
     READ_ERRORS,
     WRITE_ERRORS,
     action_bodies,
+    action_endpoint,
     action_request_body,
     make_etag,
-    run_json_action,
 )
 
 from ..actions import service as actions
@@ -429,12 +429,14 @@ def appointment_action(
     request: Any, response: HttpResponse, appointment_id: int, action: AppointmentActionName
 ) -> dict[str, Any]:
     user = request.auth
-    current = _one(_appointments(user), appointment_id, "预约不存在或不在你的管辖范围内")
-    run_json_action(
-        request, APPOINTMENT_FRAME, current.pk, action.value, lambda: current, lambda a: make_etag(a, user.pk)
+    after = action_endpoint(
+        request,
+        response,
+        APPOINTMENT_FRAME,
+        action.value,
+        lambda: _one(_appointments(user), appointment_id, "预约不存在或不在你的管辖范围内"),
+        lambda a: make_etag(a, user.pk),
     )
-    after = _one(_appointments(user), appointment_id, "预约不存在或不在你的管辖范围内")
-    response["ETag"] = make_etag(after, user.pk)
     return appointment_out(after, user, detail=True)
 
 
@@ -510,17 +512,14 @@ def home_service_action(
 ) -> dict[str, Any]:
     """Photos of the visit are uploaded on the request's page."""
     user = request.auth
-    current = _one(_homes(user), home_service_id, "上门办申请不存在或不在你的管辖范围内")
-    run_json_action(
+    after = action_endpoint(
         request,
+        response,
         HOME_SERVICE_FRAME,
-        current.pk,
         action.value,
-        lambda: current,
+        lambda: _one(_homes(user), home_service_id, "上门办申请不存在或不在你的管辖范围内"),
         lambda h: make_etag(h, user.pk),
     )
-    after = _one(_homes(user), home_service_id, "上门办申请不存在或不在你的管辖范围内")
-    response["ETag"] = make_etag(after, user.pk)
     return home_out(after, user, detail=True)
 
 

@@ -24,6 +24,7 @@ from civicgrid.core.rest import (
     READ_ERRORS,
     WRITE_ERRORS,
     action_bodies,
+    action_endpoint,
     action_request_body,
     make_etag,
     params_schema,
@@ -468,14 +469,14 @@ def volunteer_action(
     hours twice or reversing an entry twice is a 409, as is a stale version; 403 when the
     caller's role may not take it, 400 naming a bad parameter."""
     user = request.auth
-    current = _volunteer(user, volunteer_id)
-
-    def etag(volunteer: Volunteer) -> str:
-        return make_etag(volunteer, user.pk)
-
-    run_json_action(request, VOLUNTEER_FRAME, current.pk, action.value, lambda: current, etag)
-    after = _volunteer(user, volunteer_id)
-    response["ETag"] = etag(after)
+    after = action_endpoint(
+        request,
+        response,
+        VOLUNTEER_FRAME,
+        action.value,
+        lambda: _volunteer(user, volunteer_id),
+        lambda v: make_etag(v, user.pk),
+    )
     return _detail(after, user)
 
 

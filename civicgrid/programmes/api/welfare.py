@@ -25,6 +25,7 @@ from civicgrid.core.rest import (
     WRITE_ERRORS,
     AreaRef,
     action_bodies,
+    action_endpoint,
     action_request_body,
     make_etag,
     run_json_action,
@@ -651,14 +652,14 @@ def claim_action(
     photos are uploaded on the claim's page). 409 for a stale version or a step not allowed
     now, 403 when the caller's role may not take it, 400 naming a bad parameter."""
     user = request.auth
-    current = _claim(user, claim_id)
-
-    def etag(claim: Claim) -> str:
-        return make_etag(claim, user.pk)
-
-    run_json_action(request, CLAIM_FRAME, current.pk, action.value, lambda: current, etag)
-    after = _claim(user, claim_id)
-    response["ETag"] = etag(after)
+    after = action_endpoint(
+        request,
+        response,
+        CLAIM_FRAME,
+        action.value,
+        lambda: _claim(user, claim_id),
+        lambda c: make_etag(c, user.pk),
+    )
     return claim_out(after, user)
 
 
