@@ -76,6 +76,16 @@ def _fresh_spatial_index():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_sensor_register():
+    # And for the devices the ingest holds in memory (sensors.directory).
+    from civicgrid.sensors import directory
+
+    directory.invalidate()
+    yield
+    directory.invalidate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_holiday_cache():
     # Same for the working-day calendar's per-year holiday cache.
     from civicgrid.core import workdays

@@ -117,7 +117,8 @@ def whole_path(url: str, client_id: str, topic: str, idle: float = 5.0) -> tuple
 def run(readings: int = 50_000, devices: int = 1_000, batch: int = 1, url: str = "", seed: int = 1) -> Result:
     from django.conf import settings
 
-    from civicgrid.core import clock
+    from civicgrid.core import clock, events
+    from civicgrid.sensors.actions.alerts import ALARM_CASES
     from civicgrid.sensors.models import Alert, Reading
     from civicgrid.sensors.simulator import SimDevice, Simulator, publish
     from civicgrid.testing.mqtt import MOSQUITTO, PrivateBroker
@@ -157,6 +158,9 @@ def run(readings: int = 50_000, devices: int = 1_000, batch: int = 1, url: str =
             )
         received, bare_seconds = bare_subscriber(url, bare_id, readings)
         totals, path_seconds = whole_path(url, path_id, topic)
+        # What the events worker does meanwhile in another process: the alarms' cases.
+        with Timer() as escalating:
+            escalated = sum(events.run(ALARM_CASES).results)
         stored = Reading.objects.filter(device__vendor_id__startswith=f"B{mark}-").count()
         alerts = Alert.objects.filter(device__vendor_id__startswith=f"B{mark}-").count()
     finally:
@@ -178,6 +182,8 @@ def run(readings: int = 50_000, devices: int = 1_000, batch: int = 1, url: str =
             Figure("readings the baseline received", received),
             Figure("consumer batches", totals.batches),
             Figure("alerts raised by the rules", alerts),
+            Figure("alarms' cases opened by the events worker, after", escalated),
+            Figure("events worker: time for those cases", escalating.seconds * 1000, "ms"),
         ],
         ratio=ratio,
         ratio_label="whole path / bare subscriber",

@@ -12,7 +12,11 @@ stored one or keep the later of the two (a counter, a last-seen time) rather tha
 `insert_new` inserts rows that a unique constraint may already hold (a message delivered twice)
 and says which were new, in one statement (`INSERT … ON CONFLICT DO NOTHING RETURNING`, both
 databases) where `bulk_create(ignore_conflicts=True)` says nothing and a SELECT first costs
-a second round trip."""
+a second round trip.
+
+On PostgreSQL the statements bind their parameters on the server, the arrays in binary: Django's
+cursor merges parameters into the SQL text in Python (client-side binding), which for a batch's
+arrays costs more than the database's work; binary arrays halve a 500-row statement's time."""
 
 from collections.abc import Sequence
 from typing import Any
@@ -38,8 +42,8 @@ def _source(
         for row in rows
     ]
     if connection.vendor == "postgresql":
-        # Without the length (varchar rather than varchar(64)): nothing is cut short.
-        arrays = ", ".join(f"%s::{str(field.cast_db_type(connection)).split('(')[0]}[]" for field in fields)
+        # Without the length (varchar rather than varchar(64)): nothing is cut short. %b: binary.
+        arrays = ", ".join(f"%b::{str(field.cast_db_type(connection)).split('(')[0]}[]" for field in fields)
         names = ", ".join(f"column{i}" for i in range(1, len(fields) + 1))
         return f"unnest({arrays}) AS v({names})", [list(column) for column in zip(*prepared, strict=True)]
     row = f"({', '.join(['%s'] * len(fields))})"
@@ -54,6 +58,17 @@ def _quoted(field: Field, connection: BaseDatabaseWrapper) -> str:
 
 def _connection(model: type[Model]) -> BaseDatabaseWrapper:
     return connections[router.db_for_write(model)]
+
+
+def cursor(connection: BaseDatabaseWrapper) -> Any:
+    """A cursor of `connection` that binds parameters on the server (PostgreSQL: `%b` sends one
+    in binary), wrapped like Django's own (errors translated, queries logged and counted)."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    return connection._prepare_cursor(ServerBindingCursor(connection.connection))  # type: ignore[attr-defined]
 
 
 def update_rows(objs: Sequence[Model], fields: Sequence[str], *, batch_size: int = BATCH) -> int:
@@ -71,6 +86,12 @@ COMBINE: dict[str, str | dict[str, str]] = {
     "add": "{stored} + {new}",
     "latest": {"postgresql": "GREATEST({stored}, {new})", "sqlite": "MAX({stored}, {new})"},
 }
+# ("follows", "f"): the new value (NULL: the stored one stays) when the row's new `f` is not
+# earlier than the stored `f` — a last value that goes with a last-seen time.
+FOLLOWS = (
+    "CASE WHEN {stored_key} IS NULL OR {new_key} >= {stored_key} "
+    "THEN COALESCE({new}, {stored}) ELSE {stored} END"
+)
 
 
 def update_values(
@@ -78,12 +99,14 @@ def update_values(
     fields: Sequence[str],
     rows: Sequence[Sequence[Any]],
     *,
-    combine: dict[str, str] | None = None,
+    combine: dict[str, str | tuple[str, str]] | None = None,
     batch_size: int = BATCH,
 ) -> int:
     """Write each row (its primary key, then the values of `fields`) to the model's table;
-    `combine` names the fields whose value is added to the stored one ("add") or kept when
-    later ("latest", NULL never winning) — counters several writers move, without a lost update."""
+    `combine` names the fields whose value is added to the stored one ("add"), kept when later
+    ("latest", NULL never winning) or taken with another field's later value (("follows", f)) —
+    what several writers move, without a lost update. The stored values the SQL reads are the
+    row's before the statement."""
     if not rows:
         return 0
     meta = model._meta
@@ -91,25 +114,34 @@ def update_values(
     connection = _connection(model)
     table = connection.ops.quote_name(meta.db_table)
 
+    position = {field.name: i for i, field in enumerate(columns[1:], 2)}
+
     def assignment(field: Field, i: int) -> str:
         column, new = _quoted(field, connection), f"v.column{i}"
-        how = COMBINE[combine[field.name]] if combine and field.name in combine else "{new}"
-        template = how if isinstance(how, str) else how[connection.vendor]
-        if combine and combine.get(field.name) == "latest":
+        mode = (combine or {}).get(field.name)
+        if isinstance(mode, tuple):
+            key = meta.get_field(mode[1])
+            template = FOLLOWS.replace("{stored_key}", f"{table}.{_quoted(key, connection)}").replace(  # type: ignore[arg-type]
+                "{new_key}", f"v.column{position[mode[1]]}"
+            )
+        else:
+            how = COMBINE[mode] if mode else "{new}"
+            template = how if isinstance(how, str) else how[connection.vendor]
+        if mode == "latest":
             template = f"COALESCE({template}, {{stored}}, {{new}})"
         return f"{column} = " + template.format(stored=f"{table}.{column}", new=new)
 
     assignments = ", ".join(assignment(field, i) for i, field in enumerate(columns[1:], 2))
     matched = 0
-    with connection.cursor() as cursor:
+    with cursor(connection) as statement:
         for start in range(0, len(rows), batch_size):
             source, params = _source(columns, rows[start : start + batch_size], connection)
-            cursor.execute(
+            statement.execute(
                 f"UPDATE {table} SET {assignments} FROM {source} "
                 f"WHERE {table}.{_quoted(columns[0], connection)} = v.column1",
                 params,
             )
-            matched += cursor.rowcount
+            matched += statement.rowcount
     return matched
 
 
@@ -131,14 +163,14 @@ def insert_new(
     names = ", ".join(_quoted(field, connection) for field in columns)
     conflict = ", ".join(_quoted(field, connection) for field in keys)
     new: set[tuple[Any, ...]] = set()
-    with connection.cursor() as cursor:
+    with cursor(connection) as statement:
         for start in range(0, len(rows), batch_size):
             source, params = _source(columns, rows[start : start + batch_size], connection)
             # WHERE true: SQLite would read ON CONFLICT as a join's ON after a bare SELECT … FROM.
-            cursor.execute(
+            statement.execute(
                 f"INSERT INTO {quote(meta.db_table)} ({names}) SELECT * FROM {source} WHERE true "
                 f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {conflict}",
                 params,
             )
-            new.update(tuple(found) for found in cursor.fetchall())
+            new.update(tuple(found) for found in statement.fetchall())
     return new

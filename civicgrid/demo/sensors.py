@@ -18,13 +18,13 @@ from django.db.models import Q
 from civicgrid.accounts.models import User
 from civicgrid.cases.actions import run_action
 from civicgrid.cases.choices import CaseAction
-from civicgrid.core import clock
+from civicgrid.core import clock, events
 from civicgrid.core.choices import Role
 from civicgrid.demo.builder import DemoPlan
 from civicgrid.geo.models import Area, Building
 from civicgrid.residents.choices import CareKind
 from civicgrid.residents.models import CareTag, Person
-from civicgrid.sensors.actions.alerts import escalate, false_alarm
+from civicgrid.sensors.actions.alerts import ALARM_CASES, escalate, false_alarm
 from civicgrid.sensors.actions.devices import register_device
 from civicgrid.sensors.choices import LIVE, Condition
 from civicgrid.sensors.ingest import ingest
@@ -189,6 +189,7 @@ def _history(scene: Scene, start: datetime, dispatcher: User) -> int:
         moment = start + timedelta(hours=hour + 1)
         with clock.at(moment):
             stored += ingest(rows, now=moment).stored
+            events.run(ALARM_CASES)  # the events worker, right after the commit
         if start + timedelta(hours=hour) <= smoke_at < moment:
             alert = Alert.objects.get(device=scene.false_smoke, condition=Condition.ALARM, status__in=LIVE)
             with clock.at(moment + timedelta(minutes=20)):

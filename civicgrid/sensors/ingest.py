@@ -20,18 +20,18 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils.dateparse import parse_datetime
 
 from civicgrid.core import clock
 from civicgrid.core.bulk import insert_new
 
+from . import directory
 from .choices import Rejected
-from .models import Device, DeviceType, Reading
+from .models import Device, Reading
 from .rules import apply_readings
 
 log = logging.getLogger(__name__)
@@ -51,8 +51,7 @@ class Report:
         return {"stored": self.stored, "rejected": dict(self.rejected)}
 
 
-@dataclass(frozen=True)
-class Parsed:
+class Parsed(NamedTuple):
     type: str
     device: str
     at: datetime
@@ -78,7 +77,10 @@ def parse(raw: Any, now: datetime) -> Parsed | str:
     value, event, key = raw.get("value"), raw.get("event") or "", raw.get("id")
     if not isinstance(kind, str) or not isinstance(device, str) or not kind or not device or len(device) > 64:
         return Rejected.MALFORMED
-    when = parse_datetime(at) if isinstance(at, str) else None
+    try:
+        when = datetime.fromisoformat(at) if isinstance(at, str) else None
+    except ValueError:
+        return Rejected.MALFORMED
     if when is None or when.tzinfo is None:
         return Rejected.MALFORMED
     if value is not None and (
@@ -120,47 +122,18 @@ def ingest(
             report.rejected[result] += 1
     if parsed:
         with transaction.atomic():
-            report.add(_store(parsed, now, Device.objects.all() if devices is None else devices))
+            report.add(_store(parsed, now, devices))
     if report.rejected:
         log.warning("sensor readings refused: %s", dict(report.rejected))
     return report
 
 
-# What the rules read of a device on every batch; an alert loads the rest when it needs it.
-RULE_FIELDS = (
-    "id",
-    "type_id",
-    "vendor_id",
-    "street_id",
-    "area_id",
-    "last_seen_at",
-    "last_value",
-    "last_use_at",
-)
-
-
-def _devices(candidates: QuerySet[Device], wanted: set[tuple[str, str]]) -> dict[tuple[str, str], Device]:
-    """The batch's active devices by (type code, vendor id), each with its type: a few types
-    shared by hundreds of rows, read once rather than joined and built again per row. Looked up
-    by type and vendor id, the register's unique index."""
-    types = {t.code: t for t in DeviceType.objects.all()}
-    found = candidates.filter(
-        type_id__in={types[code].pk for code, _v in wanted if code in types},
-        vendor_id__in={vendor for _c, vendor in wanted},
-        active=True,
-    ).only(*RULE_FIELDS)
-    by_id = {t.pk: t for t in types.values()}
-    devices: dict[tuple[str, str], Device] = {}
-    for device in found:
-        device.type = by_id[device.type_id]
-        if (device.type.code, device.vendor_id) in wanted:
-            devices[(device.type.code, device.vendor_id)] = device
-    return devices
-
-
-def _store(parsed: Sequence[Parsed], now: datetime, candidates: QuerySet[Device]) -> Report:
+def _store(parsed: Sequence[Parsed], now: datetime, scope: QuerySet[Device] | None) -> Report:
     report = Report()
-    devices = _devices(candidates, {(p.type, p.device) for p in parsed})
+    devices = directory.lookup({(p.type, p.device) for p in parsed})
+    if scope is not None:
+        allowed = set(scope.filter(pk__in=[d.pk for d in devices.values()]).values_list("pk", flat=True))
+        devices = {key: device for key, device in devices.items() if device.pk in allowed}
     fresh: dict[tuple[int, str], Parsed] = {}
     for p in parsed:
         device = devices.get((p.type, p.device))

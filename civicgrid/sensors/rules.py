@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from civicgrid.core import profile
-from civicgrid.core.bulk import update_rows
+from civicgrid.core.bulk import update_values
 from civicgrid.residents.choices import CareKind
 from civicgrid.residents.models import CareTag
 
@@ -24,6 +24,7 @@ from .choices import LIVE, AlertStatus, Condition
 from .models import Alert, Device
 
 Seen = tuple[Device, datetime, float | None, str]
+Live = dict[tuple[int, str], int]  # (device id, condition) → the live alert's id
 
 
 @dataclass
@@ -32,9 +33,9 @@ class Repeats:
 
     pending: dict[int, tuple[int, datetime, float | None, str]] = field(default_factory=dict)
 
-    def add(self, alert: Alert, at: datetime, value: float | None, event: str) -> None:
-        times, last, _v, _e = self.pending.get(alert.pk, (0, at, None, ""))
-        self.pending[alert.pk] = (times + 1, max(last, at), value, event)
+    def add(self, alert_id: int, at: datetime, value: float | None, event: str) -> None:
+        times, last, _v, _e = self.pending.get(alert_id, (0, at, None, ""))
+        self.pending[alert_id] = (times + 1, max(last, at), value, event)
 
     def write(self) -> None:
         from .actions.alerts import repeats
@@ -43,50 +44,48 @@ class Repeats:
 
 
 def apply_readings(readings: Sequence[Seen], now: datetime) -> None:
+    """The batch's new readings, each with its device as the register holds it (with its type,
+    sensors.directory). The devices' live state is not read: each device's latest in the batch
+    meets the stored one in the UPDATE, so readings out of order and two writers at once leave
+    the later reading in place."""
     by_device: dict[int, list[Seen]] = defaultdict(list)
     for seen in readings:
         by_device[seen[0].pk].append(seen)
-    live = {
-        (a.device_id, a.condition): a
-        for a in Alert.objects.filter(device_id__in=list(by_device), status__in=LIVE)
+    live: Live = {
+        (device_id, condition): pk
+        for pk, device_id, condition in Alert.objects.filter(
+            device_id__in=list(by_device), status__in=LIVE
+        ).values_list("pk", "device_id", "condition")
     }
-    moved: list[Device] = []
+    latest: list[tuple[int, datetime, float | None, datetime | None]] = []
     repeats = Repeats()
     for device_id, rows in by_device.items():
         rows.sort(key=lambda r: r[1])
         device = rows[0][0]
-        if _move_on(device, rows):
-            moved.append(device)
-        _alarms(device, rows, live, repeats)
-        if (device_id, Condition.OFFLINE) in live:
-            _recover(live[(device_id, Condition.OFFLINE)], rows[-1][1])
         used = [
             at for _d, at, value, _e in rows if device.type.watches_use and value is not None and value > 0
         ]
+        _device, at, value, _event = rows[-1]
+        latest.append((device_id, at, value, used[-1] if used else None))
+        _alarms(device, rows, live, repeats)
+        if (device_id, Condition.OFFLINE) in live:
+            _recover(live[(device_id, Condition.OFFLINE)], rows[-1][1])
         if used and (device_id, Condition.NO_USE) in live:
             _recover(live[(device_id, Condition.NO_USE)], used[-1])
     repeats.write()
-    update_rows(moved, ["last_seen_at", "last_value", "last_use_at"])
+    update_values(
+        Device,
+        ["last_seen_at", "last_value", "last_use_at"],
+        latest,
+        combine={
+            "last_seen_at": "latest",
+            "last_value": ("follows", "last_seen_at"),
+            "last_use_at": "latest",
+        },
+    )
 
 
-def _move_on(device: Device, rows: list[Seen]) -> bool:
-    latest = rows[-1]
-    changed = False
-    if device.last_seen_at is None or latest[1] >= device.last_seen_at:
-        device.last_seen_at, device.last_value = (
-            latest[1],
-            latest[2] if latest[2] is not None else device.last_value,
-        )
-        changed = True
-    if device.type.watches_use:
-        used = [at for _d, at, value, _e in rows if value is not None and value > 0]
-        if used and (device.last_use_at is None or used[-1] > device.last_use_at):
-            device.last_use_at = used[-1]
-            changed = True
-    return changed
-
-
-def _alarms(device: Device, rows: list[Seen], live: dict[tuple[int, str], Alert], repeats: Repeats) -> None:
+def _alarms(device: Device, rows: list[Seen], live: Live, repeats: Repeats) -> None:
     from .actions.alerts import raise_alert
 
     kind = device.type
@@ -99,7 +98,7 @@ def _alarms(device: Device, rows: list[Seen], live: dict[tuple[int, str], Alert]
                 continue
             alert = raise_alert(device, Condition.ALARM, at=at, value=value, event=event)
             if alert is not None:
-                live[(device.pk, Condition.ALARM)] = alert
+                live[(device.pk, Condition.ALARM)] = alert.pk
             continue
         under = kind.alarm_above is not None and value is not None and not event
         current = live.get((device.pk, Condition.ALARM))
@@ -108,10 +107,10 @@ def _alarms(device: Device, rows: list[Seen], live: dict[tuple[int, str], Alert]
             live.pop((device.pk, Condition.ALARM))
 
 
-def _recover(alert: Alert, at: datetime) -> None:
+def _recover(alert_id: int, at: datetime) -> None:
     from .actions.alerts import recover
 
-    recover(alert, at=at)
+    recover(alert_id, at=at)
 
 
 # ---------------------------------------------------------------------------- on the clock
@@ -149,7 +148,7 @@ def sweep(now: datetime) -> SweepReport:
             status=AlertStatus.OPEN,
             opened_at__lte=now - timedelta(minutes=minutes),
         ):
-            report.escalated += auto_escalate(alert)
+            report.escalated += auto_escalate(alert.pk)
         if quiet(street_id, now):
             continue
         for device, condition, value in _due(street_id, now):

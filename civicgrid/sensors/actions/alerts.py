@@ -2,13 +2,20 @@
 (system steps, no actor); cadres and the desk `answer`, `escalate` or mark a `false_alarm`
 through the frame. Escalating opens a case (channel 物联感知, the device type's category and
 urgency, at the device's place, in its street) and, for a care alert, plans a door visit to
-the household. Every step is one transaction with its event (core.events)."""
+the household. Every step is one transaction with its event (core.events).
+
+An alarm becomes a case from its durable event (`ALARM_CASES`, a consumer of the log): right
+after the readings' transaction commits, in the events worker (in-process in eager mode), not
+inside the ingest — opening a case (duty routing, numbering, notices) took a quarter of the
+consumer's time. An alarm that has already ended when the worker reaches it (a clearing reading
+in the same second) stays ended, with its readings and its trail, and opens no case."""
 
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -74,16 +81,14 @@ def raise_alert(
                 AlertAction.RAISE,
                 None,
                 at=at,
-                payload={"device": device.vendor_id, "value": value, "event": event},
+                payload={"device": device.vendor_id, "condition": condition, "value": value, "event": event},
             )
     except IntegrityError:
         live = live_alert(device, condition)
         if live is not None:
             repeat(live, at=at, value=value, event=event)
         return live
-    if condition == Condition.ALARM:
-        auto_escalate(alert)
-    else:
+    if condition != Condition.ALARM:  # an alarm: ALARM_CASES, after the commit
         _tell(alert, at)
     return alert
 
@@ -105,14 +110,29 @@ def repeats(rows: list[tuple[int, int, datetime, float | None, str]]) -> None:
     )
 
 
-def recover(alert: Alert, *, at: datetime) -> bool:
+def recover(alert_id: int, *, at: datetime) -> bool:
     """The condition is over (use again, back online, the alarm cleared): the alert ends."""
-    return ALERT_FRAME.run_system(alert.pk, AlertAction.RECOVER, lambda ctx: ctx.set(closed_at=at))
+    return ALERT_FRAME.run_system(alert_id, AlertAction.RECOVER, lambda ctx: ctx.set(closed_at=at))
 
 
-def auto_escalate(alert: Alert) -> bool:
+def auto_escalate(alert_id: int) -> bool:
     """An alarm at once, a care alert nobody answered in time: a case (and a door visit)."""
-    return ALERT_FRAME.run_system(alert.pk, AlertAction.AUTO_ESCALATE, _escalate)
+    return ALERT_FRAME.run_system(alert_id, AlertAction.AUTO_ESCALATE, _escalate)
+
+
+def _alarm_cases(batch: events.Batch) -> int:
+    """The alarms raised since the last batch, each escalated if still open (idempotent: the
+    machine escalates an alert once)."""
+    return sum(auto_escalate(int(event.object_id)) for event in batch.events)
+
+
+ALARM_CASES = events.Consumer(
+    "sensors.alarm_cases",
+    _alarm_cases,
+    apps=frozenset({"sensors"}),
+    actions=frozenset({AlertAction.RAISE}),
+    where=Q(object_type="alert", payload__condition=Condition.ALARM),
+)
 
 
 @ALERT_FRAME.implements(AlertAction.ANSWER)

@@ -100,5 +100,5 @@ def retire_device(actor: Any, device: Any, *, reason: str, version: Any) -> Devi
         row.save(update_fields=["active", "version", "updated_at"])
         events.log(row, RETIRE, actor, payload={"reason": why})
         for alert in Alert.objects.filter(device=row, status__in=LIVE):
-            recover(alert, at=clock.now())
+            recover(alert.pk, at=clock.now())
     return row

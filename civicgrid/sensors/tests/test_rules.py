@@ -133,9 +133,37 @@ class AlarmRuleTests(RulesBase):
         ingest([reading(smoke, NOW - timedelta(seconds=5), event="clear", key="m3")], now=NOW)
         alert.refresh_from_db()
         self.assertEqual(alert.status, AlertStatus.RESOLVED)
-        ingest([reading(smoke, NOW, event="smoke", key="m4")], now=NOW)
+        with self.captureOnCommitCallbacks(execute=True):
+            ingest([reading(smoke, NOW, event="smoke", key="m4")], now=NOW)
         self.assertEqual(Alert.objects.filter(device=smoke).count(), 2)  # a new fire, a new case
         self.assertEqual(Case.objects.filter(channel=Channel.SENSOR).count(), 2)
+
+    def test_the_case_is_opened_after_the_readings_commit_from_the_alarms_event(self) -> None:
+        smoke = self.sensors.smoke
+        with self.captureOnCommitCallbacks(execute=False) as after_commit:
+            ingest([reading(smoke, NOW - timedelta(seconds=30), event="smoke", key="m1")], now=NOW)
+        alert = Alert.objects.get(device=smoke)
+        self.assertEqual((alert.status, alert.case_id), (AlertStatus.OPEN, None))  # not inside the ingest
+        self.assertEqual(len(after_commit), 1)  # the events kick
+        with self.captureOnCommitCallbacks(execute=True):
+            after_commit[0]()
+        alert.refresh_from_db()
+        self.assertEqual(alert.status, AlertStatus.ESCALATED)
+        self.assertEqual(Case.objects.get(channel=Channel.SENSOR).pk, alert.case_id)
+
+    def test_an_alarm_that_cleared_before_the_worker_came_opens_no_case(self) -> None:
+        smoke = self.sensors.smoke
+        with self.captureOnCommitCallbacks(execute=True):
+            ingest(
+                [
+                    reading(smoke, NOW - timedelta(seconds=2), event="smoke", key="m1"),
+                    reading(smoke, NOW - timedelta(seconds=1), event="clear", key="m2"),
+                ],
+                now=NOW,
+            )
+        alert = Alert.objects.get(device=smoke)
+        self.assertEqual((alert.status, alert.case_id), (AlertStatus.RESOLVED, None))
+        self.assertFalse(Case.objects.filter(channel=Channel.SENSOR).exists())
 
     def test_a_false_alarm_suppresses_the_same_alarm_for_the_streets_window(self) -> None:
         cabinet = self.sensors.cabinet
