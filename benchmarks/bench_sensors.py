@@ -114,12 +114,69 @@ def whole_path(url: str, client_id: str, topic: str, idle: float = 5.0) -> tuple
     return totals, (totals.last_batch_at or time.perf_counter()) - started
 
 
-def run(readings: int = 50_000, devices: int = 1_000, batch: int = 1, url: str = "", seed: int = 1) -> Result:
+def _member(url: str, client_id: str, topic: str, share: str, ready: Any, go: Any, results: Any) -> None:
+    """One consumer process of a shared subscription (spawned: Django set up from the parent's
+    environment), started when every member is ready."""
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civicgrid.settings")
+    django.setup()
+    from civicgrid.sensors.mqtt import Consumer
+
+    consumer = Consumer(url=url, topics=[topic], client_id=client_id, share=share)
+    ready.put(client_id)
+    go.wait()
+    results.put(consumer.run(threading.Event(), idle_exit=5.0))
+
+
+def shared_path(url: str, client_ids: list[str], topic: str, share: str) -> tuple[Any, float]:
+    """`whole_path` with one consumer process per client id, members of one shared subscription:
+    their totals added up, and the seconds from the start to the last batch of any."""
+    import multiprocessing
+
+    from civicgrid.sensors.mqtt import Totals
+
+    spawn = multiprocessing.get_context("spawn")
+    ready, results, go = spawn.Queue(), spawn.Queue(), spawn.Event()
+    members = [
+        spawn.Process(target=_member, args=(url, client_id, topic, share, ready, go, results))
+        for client_id in client_ids
+    ]
+    for member in members:
+        member.start()
+    for _member_id in client_ids:
+        ready.get(timeout=120)
+    started = time.perf_counter()
+    go.set()
+    totals, last = Totals(), 0.0
+    for _member_id in client_ids:
+        one = results.get()
+        totals.messages += one.messages
+        totals.batches += one.batches
+        totals.failures += one.failures
+        totals.report.add(one.report)
+        last = max(last, one.last_batch_at)
+    for member in members:
+        member.join()
+    return totals, (last or time.perf_counter()) - started
+
+
+def run(
+    readings: int = 50_000,
+    devices: int = 1_000,
+    batch: int = 1,
+    url: str = "",
+    seed: int = 1,
+    consumers: int = 1,
+) -> Result:
     from django.conf import settings
 
     from civicgrid.core import clock, events
     from civicgrid.sensors.actions.alerts import ALARM_CASES
     from civicgrid.sensors.models import Alert, Reading
+    from civicgrid.sensors.mqtt import shared
     from civicgrid.sensors.simulator import SimDevice, Simulator, publish
     from civicgrid.testing.mqtt import MOSQUITTO, PrivateBroker
 
@@ -150,14 +207,23 @@ def run(readings: int = 50_000, devices: int = 1_000, batch: int = 1, url: str =
         prefix = f"civicgrid-bench/{mark}"
         topic = f"{prefix}/#"
         bare_id, path_id = f"bench-bare-{mark}", f"bench-path-{mark}"
+        members = [f"{path_id}-{k}" for k in range(1, consumers + 1)]
+        share = f"bench-{mark}"
         _session(url, bare_id, topic)
-        _session(url, path_id, topic)
+        if consumers == 1:
+            _session(url, path_id, topic)
+        else:
+            for member in members:
+                _session(url, member, shared(topic, share))
         with Timer() as publishing:
             sent = publish(
                 simulator, url=url, prefix=prefix, count=readings, batch=batch, client_id=f"bench-pub-{mark}"
             )
         received, bare_seconds = bare_subscriber(url, bare_id, readings)
-        totals, path_seconds = whole_path(url, path_id, topic)
+        if consumers == 1:
+            totals, path_seconds = whole_path(url, path_id, topic)
+        else:
+            totals, path_seconds = shared_path(url, members, topic, share)
         # What the events worker does meanwhile in another process: the alarms' cases.
         with Timer() as escalating:
             escalated = sum(events.run(ALARM_CASES).results)
@@ -175,12 +241,18 @@ def run(readings: int = 50_000, devices: int = 1_000, batch: int = 1, url: str =
         size=f"{readings:,} readings of {len(sim_devices):,} devices, {batch} per message, "
         f"{sent.messages:,} messages",
         figures=[
-            Figure("whole path (Consumer: parse, validate, store, rules)", path_rate, "readings/s"),
+            Figure(
+                f"whole path ({consumers} Consumer process{'es' if consumers > 1 else ''}: parse, "
+                "validate, store, rules)",
+                path_rate,
+                "readings/s",
+            ),
             Figure("baseline bare paho subscriber (receive + json)", bare_rate, "readings/s"),
             Figure("publishing (QoS 1, acknowledged)", rate(sent.readings, publishing.seconds), "readings/s"),
             Figure("readings stored", stored),
             Figure("readings the baseline received", received),
             Figure("consumer batches", totals.batches),
+            Figure("consumer batches that failed and were retried", totals.failures),
             Figure("alerts raised by the rules", alerts),
             Figure("alarms' cases opened by the events worker, after", escalated),
             Figure("events worker: time for those cases", escalating.seconds * 1000, "ms"),

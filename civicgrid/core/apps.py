@@ -8,7 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = "核心"
 
     def ready(self) -> None:
-        from . import audit, workdays  # noqa: F401  (workdays connects holiday-cache signals)
+        from . import audit, lookups, workdays  # noqa: F401  (workdays connects holiday-cache signals)
 
         audit.connect_signals()
         # Each app's capabilities.py declares its capabilities (core.capabilities), and its

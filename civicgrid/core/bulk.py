@@ -19,6 +19,7 @@ cursor merges parameters into the SQL text in Python (client-side binding), whic
 arrays costs more than the database's work; binary arrays halve a 500-row statement's time."""
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db import connections, router
@@ -37,17 +38,51 @@ def _source(
     statement keeps a handful of parameters however many rows — psycopg merges a query's
     parameters in Python, and thousands of them cost more than the database's work. SQLite: a
     VALUES list (its driver binds parameters in C)."""
-    prepared = [
-        [field.get_db_prep_save(value, connection) for field, value in zip(fields, row, strict=True)]
-        for row in rows
-    ]
     if connection.vendor == "postgresql":
         # Without the length (varchar rather than varchar(64)): nothing is cut short. %b: binary.
         arrays = ", ".join(f"%b::{str(field.cast_db_type(connection)).split('(')[0]}[]" for field in fields)
         names = ", ".join(f"column{i}" for i in range(1, len(fields) + 1))
-        return f"unnest({arrays}) AS v({names})", [list(column) for column in zip(*prepared, strict=True)]
+        columns = zip(*rows, strict=True) if rows else [()] * len(fields)
+        return f"unnest({arrays}) AS v({names})", [
+            _column(field, list(values), connection) for field, values in zip(fields, columns, strict=True)
+        ]
+    prepared = [
+        [field.get_db_prep_save(value, connection) for field, value in zip(fields, row, strict=True)]
+        for row in rows
+    ]
     row = f"({', '.join(['%s'] * len(fields))})"
     return f"(VALUES {', '.join([row] * len(rows))}) AS v", [value for values in prepared for value in values]
+
+
+# Python types PostgreSQL takes as they are for a field's internal type (the array's cast does
+# the rest): a column of only these and None skips the per-value preparation, which was a third
+# of a sensor batch's statements.
+AS_THEY_ARE: dict[str, type] = {
+    "AutoField": int,
+    "BigAutoField": int,
+    "IntegerField": int,
+    "BigIntegerField": int,
+    "PositiveIntegerField": int,
+    "PositiveSmallIntegerField": int,
+    "SmallIntegerField": int,
+    "FloatField": float,
+    "CharField": str,
+    "TextField": str,
+    "SlugField": str,
+}
+
+
+def _column(field: Field, values: list[Any], connection: BaseDatabaseWrapper) -> list[Any]:
+    target = field.target_field if field.is_relation else field  # type: ignore[attr-defined]
+    kind = target.get_internal_type()
+    if kind == "DateTimeField":  # aware ones only: a naive time is made aware by the field
+        if all(value is None or (type(value) is datetime and value.tzinfo is not None) for value in values):
+            return values
+    elif (plain := AS_THEY_ARE.get(kind)) is not None and all(
+        value is None or type(value) is plain for value in values
+    ):
+        return values
+    return [field.get_db_prep_save(value, connection) for value in values]
 
 
 def _quoted(field: Field, connection: BaseDatabaseWrapper) -> str:

@@ -119,16 +119,25 @@ def log(
     return event
 
 
-_deferred: ContextVar[bool] = ContextVar("civicgrid_events_deferred", default=False)
+@dataclass
+class Held:
+    """What `deferred()` held back: whether a write inside it wanted the consumers run."""
+
+    wanted: bool = False
+
+
+_deferred: ContextVar[Held | None] = ContextVar("civicgrid_events_deferred", default=None)
 
 
 @contextlib.contextmanager
-def deferred() -> Iterator[None]:
-    """Writes inside the block kick no consumer: the caller runs them (`run_all()`) when it
-    chooses — load_demo, replaying a year of writes, once per simulated day, not per write."""
-    token = _deferred.set(True)
+def deferred() -> Iterator[Held]:
+    """Writes inside the block kick no consumer: the caller runs them (`run_all()`) or kicks
+    (`kick()`) when it chooses — load_demo, replaying a year of writes, once per simulated day,
+    not per write; the sensor consumer at most twice a second."""
+    held = Held()
+    token = _deferred.set(held)
     try:
-        yield
+        yield held
     finally:
         _deferred.reset(token)
 
@@ -137,19 +146,22 @@ def kick_on_commit() -> None:
     """Run the live consumers soon after the current transaction commits: one kick per
     transaction however many events it wrote (nothing if it rolls back, or inside
     `deferred()`)."""
-    if _deferred.get():
+    held = _deferred.get()
+    if held is not None:
+        held.wanted = True
         return
     conn = transaction.get_connection()
     # Already kicked from this (sub)transaction: the same savepoints (a kick from an inner
     # block that was released, or from a caller's earlier block, does not count).
     here = set(conn.savepoint_ids)
-    if conn.in_atomic_block and any(f is _kick and ids == here for ids, f, _robust in conn.run_on_commit):
+    if conn.in_atomic_block and any(f is kick and ids == here for ids, f, _robust in conn.run_on_commit):
         return
     # Robust: a broker that is down loses nothing (beat runs the consumers anyway).
-    transaction.on_commit(_kick, robust=True)
+    transaction.on_commit(kick, robust=True)
 
 
-def _kick() -> None:
+def kick() -> None:
+    """Run the live consumers now (a Celery task; in eager mode, in this process)."""
     from . import tasks
 
     tasks.consume_events.delay()

@@ -54,7 +54,7 @@ def apply_readings(readings: Sequence[Seen], now: datetime) -> None:
     live: Live = {
         (device_id, condition): pk
         for pk, device_id, condition in Alert.objects.filter(
-            device_id__in=list(by_device), status__in=LIVE
+            device_id__any=list(by_device), status__in=LIVE
         ).values_list("pk", "device_id", "condition")
     }
     latest: list[tuple[int, datetime, float | None, datetime | None]] = []
@@ -76,7 +76,7 @@ def apply_readings(readings: Sequence[Seen], now: datetime) -> None:
     update_values(
         Device,
         ["last_seen_at", "last_value", "last_use_at"],
-        latest,
+        sorted(latest),  # in id order: two consumers updating the same devices lock them alike
         combine={
             "last_seen_at": "latest",
             "last_value": ("follows", "last_seen_at"),

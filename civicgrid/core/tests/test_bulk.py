@@ -54,6 +54,34 @@ class UpdateValuesTests(TestCase):
         self.assertEqual(got[b.pk], (5, early, "乙"))  # nothing stored: the new time
         self.assertEqual(got[c.pk], (2, early, "丙"))  # no new time: the stored one
 
+    def test_a_value_follows_its_time_only_when_that_is_not_earlier(self) -> None:
+        """A last value goes with a last-seen time: an older reading, or one arriving late
+        from another writer, leaves the later one's value; NULL keeps the stored value."""
+        early, late = datetime(2026, 12, 5, 1, tzinfo=UTC), datetime(2026, 12, 5, 2, tzinfo=UTC)
+        a = Job.objects.create(kind="cases.export", started_at=late, total=7)
+        b = Job.objects.create(kind="cases.export", started_at=early, total=7)
+        c = Job.objects.create(kind="cases.export", started_at=None, total=None)
+        d = Job.objects.create(kind="cases.export", started_at=early, total=7)
+        how: dict[str, str | tuple[str, str]] = {"started_at": "latest", "total": ("follows", "started_at")}
+        rows = [(a.pk, early, 1), (b.pk, late, 2), (c.pk, early, 3), (d.pk, late, None)]
+        update_values(Job, ["started_at", "total"], rows, combine=how)
+        got = {j.pk: (j.started_at, j.total) for j in Job.objects.all()}
+        self.assertEqual(got[a.pk], (late, 7))  # an older reading: the stored one stays
+        self.assertEqual(got[b.pk], (late, 2))
+        self.assertEqual(got[c.pk], (early, 3))  # nothing stored yet
+        self.assertEqual(got[d.pk], (late, 7))  # a later time without a value keeps the value
+
+    def test_values_that_need_their_field_are_prepared_by_it(self) -> None:
+        """Plain values go as they are; others (a naive time, a dict for JSON) through the
+        field, in the same statement."""
+        job = Job.objects.create(kind="cases.export")
+        naive = datetime(2026, 12, 5, 9, 30)
+        with self.settings(TIME_ZONE="Asia/Shanghai"), self.assertWarns(RuntimeWarning):
+            update_values(Job, ["started_at", "result", "done"], [(job.pk, naive, {"行": [1, 2]}, 3)])
+        job.refresh_from_db()
+        self.assertEqual(job.started_at, datetime(2026, 12, 5, 1, 30, tzinfo=UTC))
+        self.assertEqual((job.result, job.done), ({"行": [1, 2]}, 3))
+
 
 class InsertNewTests(TestCase):
     fields = ["date", "is_workday", "name", "note", "created_at", "updated_at"]

@@ -6,12 +6,14 @@ batch is being stored) loses nothing and applies nothing twice; and a consumer k
 batch commits, or after it commits but before its acks, loses nothing and applies nothing twice
 (acks only after commit)."""
 
+import itertools
 import json
 import threading
 import time
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import paho.mqtt.client as mqtt
@@ -22,6 +24,7 @@ from django.test import TestCase
 
 from civicgrid.cases.choices import Channel
 from civicgrid.cases.models import Case
+from civicgrid.core import events
 from civicgrid.sensors import ingest as ingest_module
 from civicgrid.sensors import mqtt as consumer_module
 from civicgrid.sensors.choices import AlertStatus, Condition
@@ -283,3 +286,47 @@ class AckAfterCommitTests(MqttBase):
         self.assertEqual(steps, ["committed", *["ack"] * 10, "committed"])  # no ack before its commit
         self.assertEqual(Reading.objects.filter(device=self.sensors.smoke).count(), 20)
         self.assert_once(second, stored_before=20)
+
+
+class SharedSubscriptionTests(MqttBase):
+    def test_consumers_of_one_group_share_the_stream_and_store_each_reading_once(self) -> None:
+        """Several consumer processes (sensor_consumer --share): the broker hands each message
+        to one member, so each reading is stored once whichever member took it."""
+        group = f"test-{uuid.uuid4().hex[:8]}"
+        members = [self.consumer(share=group), self.consumer(share=group)]
+        for member in members:
+            subscribed(member)
+        smoke = self.sensors.smoke
+        rows = [reading(smoke, NOW - timedelta(minutes=m), 20.0 + m, key=f"r{m}") for m in range(10)]
+        publish(settings.CIVICGRID_MQTT_URL, f"{self.prefix}/smoke", rows)
+        stored = [member.run(threading.Event(), idle_exit=1.5).report.stored for member in members]
+        self.assertEqual(sum(stored), 10)
+        self.assertTrue(all(stored), stored)  # both took a share
+        self.assertEqual(Reading.objects.filter(device=smoke).count(), 10)
+        smoke.refresh_from_db()
+        self.assertEqual((smoke.last_seen_at, smoke.last_value), (NOW, 20.0))  # the latest, whoever
+
+
+class EventKickTests(MqttBase):
+    def test_the_batches_events_are_handed_on_at_most_twice_a_second_and_at_the_end(self) -> None:
+        smoke = self.sensors.smoke
+        consumer = self.consumer(batch_size=1)
+        subscribed(consumer)
+        # Alarm, clear, alarm …: every batch writes events (raised, recovered).
+        rows = [
+            reading(
+                smoke, NOW - timedelta(seconds=30 - i), event="smoke" if i % 2 == 0 else "clear", key=f"k{i}"
+            )
+            for i in range(7)
+        ]
+        publish(settings.CIVICGRID_MQTT_URL, f"{self.prefix}/smoke", rows)
+        kicks: list[float] = []
+        with mock.patch.object(events, "kick", side_effect=lambda: kicks.append(time.monotonic())):
+            totals = consumer.run(threading.Event(), idle_exit=1.5)
+        self.assertEqual(totals.batches, 7)
+        self.assertLess(len(kicks), 7)
+        self.assertGreaterEqual(len(kicks), 1)
+        # Apart by KICK_SECONDS while batches come; the last one when none is coming any more.
+        gaps = [b - a for a, b in itertools.pairwise(kicks[:-1])]
+        self.assertTrue(all(gap >= consumer_module.KICK_SECONDS for gap in gaps), gaps)
+        self.assertEqual(Alert.objects.filter(device=smoke).count(), 4)

@@ -4,6 +4,7 @@ and a door visit when nobody answers, recovery; an alarm opening one case howeve
 repeats; a false alarm's suppression; offline devices; quiet hours; bad readings counted."""
 
 from datetime import datetime, timedelta
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import time_machine
@@ -14,11 +15,14 @@ from civicgrid.cases.models import Case
 from civicgrid.core.choices import Role
 from civicgrid.core.errors import Forbidden, NotFound
 from civicgrid.core.models import Notification
+from civicgrid.core.versions import SharedVersion
 from civicgrid.residents.models import Visit
+from civicgrid.sensors import directory
 from civicgrid.sensors.actions.alerts import answer, false_alarm
+from civicgrid.sensors.actions.devices import register_device, retire_device
 from civicgrid.sensors.choices import AlertStatus, Condition
 from civicgrid.sensors.ingest import ingest
-from civicgrid.sensors.models import Alert, Reading
+from civicgrid.sensors.models import Alert, Device, Reading
 from civicgrid.sensors.rules import sweep
 from civicgrid.testing.factories import build_world
 from civicgrid.testing.residents import build_registry
@@ -219,3 +223,51 @@ class IngestTests(RulesBase):
         self.assertEqual(ingest([good], now=NOW).as_dict(), {"stored": 0, "rejected": {"duplicate": 1}})
         smoke.refresh_from_db()
         self.assertEqual((smoke.last_seen_at, smoke.last_value), (NOW, 88.0))
+
+    def test_readings_out_of_order_leave_the_later_one_as_the_last(self) -> None:
+        smoke = self.sensors.smoke
+        ingest([reading(smoke, NOW - timedelta(minutes=1), 30.0, key="late")], now=NOW)
+        ingest([reading(smoke, NOW - timedelta(minutes=5), 20.0, key="early")], now=NOW)  # delivered late
+        smoke.refresh_from_db()
+        self.assertEqual((smoke.last_seen_at, smoke.last_value), (NOW - timedelta(minutes=1), 30.0))
+        ingest([reading(smoke, NOW, event="test", key="event-only")], now=NOW)
+        smoke.refresh_from_db()
+        self.assertEqual((smoke.last_seen_at, smoke.last_value), (NOW, 30.0))  # an event has no value
+
+
+class RegisterInMemoryTests(RulesBase):
+    """The ingest holds the register in memory (sensors.directory): what changes in it counts
+    from the next batch on."""
+
+    def test_a_device_registered_or_retired_counts_from_the_next_batch(self) -> None:
+        admin = self.world.east.users[Role.ADMIN]
+        raw = {"type": "smoke_detector", "device": "SD-NEW", "at": NOW.isoformat(), "value": 1.0, "id": "a"}
+        self.assertEqual(ingest([raw], now=NOW).as_dict(), {"stored": 0, "rejected": {"unknown_device": 1}})
+        device = register_device(
+            admin, type=self.sensors.smoke.type, vendor_id="SD-NEW", street=self.world.east.street
+        )
+        self.assertEqual(ingest([raw], now=NOW).stored, 1)
+        retire_device(admin, device, reason="拆除", version=device.version)
+        refused = ingest([{**raw, "id": "b"}], now=NOW)
+        self.assertEqual(refused.as_dict(), {"stored": 0, "rejected": {"unknown_device": 1}})
+
+    def test_a_device_inserted_without_signals_is_looked_up_when_it_first_reports(self) -> None:
+        smoke = self.sensors.smoke
+        ingest([reading(smoke, NOW, 1.0, key="first")], now=NOW)  # the register is read
+        [bulk] = Device.objects.bulk_create(
+            [Device(type=smoke.type, vendor_id="SD-BULK", street=smoke.street)]
+        )
+        raw = {"type": "smoke_detector", "device": "SD-BULK", "at": NOW.isoformat(), "value": 2.0}
+        self.assertEqual(ingest([raw], now=NOW).stored, 1)
+        self.assertEqual(Reading.objects.get(device=bulk).value, 2.0)
+
+    def test_another_process_changing_the_register_is_seen(self) -> None:
+        """Another process's write bumps the shared version; this one reads the register again."""
+        smoke = self.sensors.smoke
+        ingest([reading(smoke, NOW, 1.0, key="first")], now=NOW)
+        Device.objects.filter(pk=smoke.pk).update(active=False)  # no signal: as if elsewhere
+        self.assertEqual(ingest([reading(smoke, NOW, 1.0, key="second")], now=NOW).stored, 1)  # held
+        SharedVersion(directory.VERSION_KEY).bump()
+        with mock.patch.object(directory, "VERSION_CHECK_SECONDS", 0):
+            refused = ingest([reading(smoke, NOW, 1.0, key="third")], now=NOW)
+        self.assertEqual(refused.as_dict(), {"stored": 0, "rejected": {"unknown_device": 1}})
