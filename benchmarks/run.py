@@ -51,6 +51,12 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--devices", type=int, default=1_000, help="sensors: registered devices (default 1,000)")
     p.add_argument("--batch", type=int, default=1, help="sensors: readings per MQTT message (default 1)")
+    p.add_argument(
+        "--consumers",
+        type=int,
+        default=2,
+        help="sensors: consumer processes sharing the stream (default 2, one per core; 1: a single one)",
+    )
     p.add_argument("--broker", help="sensors: MQTT broker URL (default: a private Mosquitto)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument(
@@ -155,6 +161,7 @@ def run_one(args: argparse.Namespace) -> int:
                 readings=args.readings,
                 devices=args.devices,
                 batch=args.batch,
+                consumers=args.consumers,
                 url=args.broker or "",
                 seed=args.seed,
             )

@@ -452,5 +452,7 @@ CIVICGRID_MQTT_TOPICS = [
     t for t in os.environ.get("CIVICGRID_MQTT_TOPICS", "civicgrid/sensors/#").split(",") if t
 ]
 CIVICGRID_MQTT_CLIENT_ID = os.environ.get("CIVICGRID_MQTT_CLIENT_ID", "civicgrid-sensors")
+# Several consumers (each its own client id) that share the stream: the shared subscription's group.
+CIVICGRID_MQTT_SHARE = os.environ.get("CIVICGRID_MQTT_SHARE", "")
 CIVICGRID_SENSORS_MAX_AHEAD_SECONDS = int(os.environ.get("CIVICGRID_SENSORS_MAX_AHEAD_SECONDS", "300"))
 CIVICGRID_SENSORS_MAX_AGE_HOURS = int(os.environ.get("CIVICGRID_SENSORS_MAX_AGE_HOURS", "72"))

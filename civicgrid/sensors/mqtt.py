@@ -64,12 +64,13 @@ class Consumer:
         client_id: str | None = None,
         batch_size: int = 500,
         flush_seconds: float = 0.2,
-        share: str = "",
+        share: str | None = None,
     ) -> None:
         self.host, self.port = broker(url or settings.CIVICGRID_MQTT_URL)
         self.topics = topics or list(settings.CIVICGRID_MQTT_TOPICS)
         # A member of a shared subscription: the broker hands each message to one of the group.
-        self.subscriptions = [shared(topic, share) for topic in self.topics]
+        group = settings.CIVICGRID_MQTT_SHARE if share is None else share
+        self.subscriptions = [shared(topic, group) for topic in self.topics]
         self.batch_size, self.flush_seconds = batch_size, flush_seconds
         self.inbox: queue.Queue[Any] = queue.Queue()
         self.totals = Totals()

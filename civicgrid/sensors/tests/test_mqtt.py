@@ -6,8 +6,10 @@ batch is being stored) loses nothing and applies nothing twice; and a consumer k
 batch commits, or after it commits but before its acks, loses nothing and applies nothing twice
 (acks only after commit)."""
 
+import io
 import itertools
 import json
+import re
 import threading
 import time
 import uuid
@@ -20,6 +22,7 @@ import paho.mqtt.client as mqtt
 import pytest
 import time_machine
 from django.conf import settings
+from django.core.management import call_command
 from django.test import TestCase
 
 from civicgrid.cases.choices import Channel
@@ -305,6 +308,33 @@ class SharedSubscriptionTests(MqttBase):
         self.assertEqual(Reading.objects.filter(device=smoke).count(), 10)
         smoke.refresh_from_db()
         self.assertEqual((smoke.last_seen_at, smoke.last_value), (NOW, 20.0))  # the latest, whoever
+
+    def test_the_command_runs_as_a_member_of_a_group(self) -> None:
+        group, ids = f"test-{uuid.uuid4().hex[:8]}", [f"test-{uuid.uuid4().hex[:8]}" for _ in range(2)]
+        for client_id in ids:
+            subscribed(self.consumer(client_id=client_id, share=group))
+        cover = self.sensors.cover
+        rows = [reading(cover, NOW - timedelta(minutes=m), 1.0, key=f"c{m}") for m in range(6)]
+        publish(settings.CIVICGRID_MQTT_URL, f"{self.prefix}/cover", rows)
+        printed = []
+        with self.settings(CIVICGRID_MQTT_TOPICS=[f"{self.prefix}/#"]):
+            for client_id in ids:
+                out = io.StringIO()
+                call_command(
+                    "sensor_consumer",
+                    "--client-id",
+                    client_id,
+                    "--share",
+                    group,
+                    "--idle-exit",
+                    "1.5",
+                    stdout=out,
+                )
+                printed.append(out.getvalue())
+        self.assertEqual(Reading.objects.filter(device=cover).count(), 6)
+        stored = [int(re.search(r"stored (\d+),", text).group(1)) for text in printed]  # type: ignore[union-attr]
+        self.assertEqual(sum(stored), 6)
+        self.assertTrue(all(stored), printed)  # each member took its share
 
 
 class EventKickTests(MqttBase):
