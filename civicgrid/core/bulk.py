@@ -3,11 +3,11 @@
 Django's `bulk_update` writes `SET f = CASE WHEN id = 1 THEN … WHEN id = 2 THEN … END` per field
 and resolves one expression per row and field in Python: a few hundred rows cost tens of
 milliseconds before the database sees them (the sensors' ingest spent two thirds of its time
-there). `update_rows` sends `UPDATE t SET f = v.column2 … FROM <the rows> AS v WHERE
+there). `update_values` sends `UPDATE t SET f = v.column2 … FROM <the rows> AS v WHERE
 t.id = v.column1` instead (PostgreSQL, and SQLite 3.33 or newer), with the values prepared by
-the fields themselves. Like `bulk_update` it sends no signals and calls no `save()`: for
-bookkeeping columns. `update_values` is the same for rows of values, and may add a value to the
-stored one or keep the later of the two (a counter, a last-seen time) rather than replace it.
+the fields themselves, and may add a value to the stored one, keep the later of the two (a
+counter, a last-seen time) or take a value with a later time, rather than replace it. Like
+`bulk_update` it sends no signals and calls no `save()`: for bookkeeping columns.
 
 `insert_new` inserts rows that a unique constraint may already hold (a message delivered twice)
 and says which were new, in one statement (`INSERT … ON CONFLICT DO NOTHING RETURNING`, both
@@ -18,7 +18,7 @@ On PostgreSQL the statements bind their parameters on the server, the arrays in 
 cursor merges parameters into the SQL text in Python (client-side binding), which for a batch's
 arrays costs more than the database's work; binary arrays halve a 500-row statement's time."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -106,16 +106,6 @@ def cursor(connection: BaseDatabaseWrapper) -> Any:
     return connection._prepare_cursor(ServerBindingCursor(connection.connection))  # type: ignore[attr-defined,call-arg]
 
 
-def update_rows(objs: Sequence[Model], fields: Sequence[str], *, batch_size: int = BATCH) -> int:
-    """Write `fields` of every object in `objs` (one model) to its row; returns the rows matched."""
-    if not objs:
-        return 0
-    meta = objs[0]._meta
-    names = [field.attname for field in (meta.pk, *(meta.get_field(name) for name in fields))]  # type: ignore[union-attr]
-    rows = [[getattr(obj, name) for name in names] for obj in objs]
-    return update_values(type(objs[0]), fields, rows, batch_size=batch_size)
-
-
 # How a value meets the one stored: replaces it (the default), is added to it, or the later wins.
 COMBINE: dict[str, str | dict[str, str]] = {
     "add": "{stored} + {new}",
@@ -134,7 +124,7 @@ def update_values(
     fields: Sequence[str],
     rows: Sequence[Sequence[Any]],
     *,
-    combine: dict[str, str | tuple[str, str]] | None = None,
+    combine: Mapping[str, str | tuple[str, str]] | None = None,
     batch_size: int = BATCH,
 ) -> int:
     """Write each row (its primary key, then the values of `fields`) to the model's table;

@@ -6,13 +6,15 @@ from datetime import UTC, date, datetime
 
 from django.test import TestCase
 
-from civicgrid.core.bulk import insert_new, update_rows, update_values
+from civicgrid.core.bulk import insert_new, update_values
 from civicgrid.core.models import Holiday, Job
 
 LONG = "进度" * 90  # 180 characters: nothing cut at the column's type in the array
 
 
-class UpdateRowsTests(TestCase):
+class EachRowTests(TestCase):
+    fields = ["done", "message", "total", "started_at"]
+
     def test_each_row_gets_its_own_values_nulls_included_and_others_untouched(self) -> None:
         jobs = [Job.objects.create(kind="cases.export", message="排队", total=10) for _ in range(5)]
         untouched = Job.objects.create(kind="cases.export", message="别动", total=7)
@@ -21,8 +23,9 @@ class UpdateRowsTests(TestCase):
             job.done, job.message = i * 3, f"第 {i} 个" if i else LONG
             job.total = None if i == 2 else 100 + i
             job.started_at = None if i == 4 else started.replace(minute=i)
+        rows = [(job.pk, *(getattr(job, name) for name in self.fields)) for job in jobs]
         with self.assertNumQueries(2):  # two batches of three and two rows
-            matched = update_rows(jobs, ["done", "message", "total", "started_at"], batch_size=3)
+            matched = update_values(Job, self.fields, rows, batch_size=3)
         self.assertEqual(matched, 5)
         for i, job in enumerate(Job.objects.filter(pk__in=[j.pk for j in jobs]).order_by("pk")):
             self.assertEqual(job.done, i * 3)
@@ -34,7 +37,7 @@ class UpdateRowsTests(TestCase):
 
     def test_nothing_to_write_sends_nothing(self) -> None:
         with self.assertNumQueries(0):
-            self.assertEqual(update_rows([], ["done"]), 0)
+            self.assertEqual(update_values(Job, ["done"], []), 0)
 
 
 class UpdateValuesTests(TestCase):
