@@ -23,6 +23,8 @@ from .models import Device, DeviceType
 VERSION_KEY = "civicgrid:sensors-register-version"
 VERSION_CHECK_SECONDS = 1.0
 FIELDS = ("id", "type_id", "vendor_id", "street_id", "area_id")
+# Unknown keys remembered at most: a sender inventing vendor ids must not grow the process.
+MAX_MISSING = 10_000
 
 Key = tuple[str, str]
 
@@ -79,4 +81,6 @@ def _load(keys: set[Key]) -> None:
         key = (device.type.code, device.vendor_id)
         if key in keys:
             _devices[key] = device
+    if len(_missing) > MAX_MISSING:
+        _missing.clear()
     _missing.update(keys - _devices.keys())

@@ -261,6 +261,17 @@ class RegisterInMemoryTests(RulesBase):
         self.assertEqual(ingest([raw], now=NOW).stored, 1)
         self.assertEqual(Reading.objects.get(device=bulk).value, 2.0)
 
+    def test_unknown_devices_remembered_are_bounded(self) -> None:
+        raws = [
+            {"type": "smoke_detector", "device": f"SD-X{i}", "at": NOW.isoformat(), "value": 1.0}
+            for i in range(30)
+        ]
+        with mock.patch.object(directory, "MAX_MISSING", 10):
+            for start in range(0, 30, 10):
+                report = ingest(raws[start : start + 10], now=NOW)
+                self.assertEqual(report.as_dict(), {"stored": 0, "rejected": {"unknown_device": 10}})
+            self.assertLessEqual(len(directory._missing), 20)
+
     def test_another_process_changing_the_register_is_seen(self) -> None:
         """Another process's write bumps the shared version; this one reads the register again."""
         smoke = self.sensors.smoke
