@@ -142,14 +142,13 @@ def world(db):
 
 
 @pytest.fixture
-def back_to_the_latest_schema():
-    """For migration tests: whatever happens in the test, later tests need every migration applied."""
-    yield
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
+def migrator(db, tmp_path):
+    """For migration tests: an empty scratch database, every query routed to it, moved to the
+    migrations the test names (civicgrid/testing/migrations.py)."""
+    from civicgrid.testing.migrations import scratch_database
 
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    with scratch_database(tmp_path) as scratch:
+        yield scratch
 
 
 @pytest.fixture

@@ -3,32 +3,14 @@ their ids (the API's photo URLs and the inbox's read links name them) and files,
 
 from datetime import UTC, datetime
 
-import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-
 from civicgrid.testing.factories import historical_case
 
 BEFORE = [("cases", "0007_response_overdue_and_ladder")]
 AFTER = [("cases", "0008_photos_and_notifications_in_the_kernel")]
 
 
-@pytest.fixture
-def back_to_the_latest_schema():
-    yield
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
-def _migrate(target):
-    executor = MigrationExecutor(connection)
-    executor.migrate(target)
-    return MigrationExecutor(connection).loader.project_state(target).apps
-
-
-@pytest.mark.django_db(transaction=True)
-def test_photos_and_notifications_move_with_their_ids(back_to_the_latest_schema):
-    apps = _migrate(BEFORE)
+def test_photos_and_notifications_move_with_their_ids(migrator):
+    apps = migrator.migrate(BEFORE)
     area = apps.get_model("geo", "Area")
     district = area.objects.create(kind="district", code="990001", name="旧区", path="990001/")
     street = area.objects.create(kind="street", code="990001001", name="旧街道", parent=district)
@@ -57,7 +39,7 @@ def test_photos_and_notifications_move_with_their_ids(back_to_the_latest_schema)
     )
     notification.objects.create(id=53, user=user, kind="case_update", text="系统通知", key="s:1")
 
-    apps = _migrate(AFTER)
+    apps = migrator.migrate(AFTER)
     moved = apps.get_model("core", "Attachment").objects.get()
     assert (moved.pk, moved.object_id, moved.event_id, moved.street_id) == (41, case.pk, event.pk, street.pk)
     assert (moved.file.name, moved.thumbnail.name, moved.media_type) == (
@@ -81,7 +63,7 @@ def test_photos_and_notifications_move_with_their_ids(back_to_the_latest_schema)
     assert new.pk > 53
 
     attachment = apps.get_model("core", "Attachment")  # core's state is the same before
-    apps = _migrate(BEFORE)
+    apps = migrator.migrate(BEFORE)
     assert apps.get_model("cases", "Photo").objects.get().pk == 41
     back = apps.get_model("cases", "Notification").objects.values_list("pk", flat=True)
     assert set(back) == {52, 53, new.pk}

@@ -1,28 +1,12 @@
 """core migration 0010 fills in the size of the attachments cases migration 0008 moved in at
 size 0, from storage; a missing file stays 0 and nothing fails; backwards it changes nothing."""
 
-import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 
 BEFORE = [("core", "0009_domain_events")]
 AFTER = [("core", "0010_attachment_sizes")]
-
-
-@pytest.fixture
-def back_to_the_latest_schema():
-    yield
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
-def _migrate(target):
-    executor = MigrationExecutor(connection)
-    executor.migrate(target)
-    return MigrationExecutor(connection).loader.project_state(target).apps
 
 
 def test_cases_0008_runs_first():
@@ -30,10 +14,9 @@ def test_cases_0008_runs_first():
     assert ("cases", "0008_photos_and_notifications_in_the_kernel") in graph.forwards_plan(AFTER[0])
 
 
-@pytest.mark.django_db(transaction=True)
-def test_sizes_are_filled_in_from_storage(back_to_the_latest_schema, settings, tmp_path):
+def test_sizes_are_filled_in_from_storage(migrator, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    apps = _migrate(BEFORE)
+    apps = migrator.migrate(BEFORE)
     content_type = apps.get_model("contenttypes", "ContentType").objects.get_or_create(
         app_label="cases", model="case"
     )[0]
@@ -51,11 +34,11 @@ def test_sizes_are_filled_in_from_storage(back_to_the_latest_schema, settings, t
     row(3, other, size=99)  # already sized (by an upload): not touched
     row(4, "")  # no file at all
 
-    apps = _migrate(AFTER)
+    apps = migrator.migrate(AFTER)
     sizes = dict(apps.get_model("core", "Attachment").objects.values_list("pk", "size"))
     assert sizes == {1: 1234, 2: 0, 3: 99, 4: 0}
 
-    apps = _migrate(BEFORE)  # backwards: nothing to undo
+    apps = migrator.migrate(BEFORE)  # backwards: nothing to undo
     assert dict(apps.get_model("core", "Attachment").objects.values_list("pk", "size")) == sizes
-    apps = _migrate(AFTER)  # and again: nothing changes
+    apps = migrator.migrate(AFTER)  # and again: nothing changes
     assert dict(apps.get_model("core", "Attachment").objects.values_list("pk", "size")) == sizes

@@ -6,8 +6,6 @@ from collections.abc import Iterator
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from civicgrid.core import actions, capabilities, jobs
 from civicgrid.core.capabilities import Capability
@@ -132,15 +130,10 @@ def test_register_checks_the_name_the_queue_and_duplicates(toy):
     }
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_migration_renames_the_old_kinds(back_to_the_latest_schema):
+def test_the_migration_renames_the_old_kinds(migrator):
     before, after = [("core", "0006_clock_stamped")], [("core", "0007_job_kind_registry")]
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
-    old_job = executor.loader.project_state(before).apps.get_model("core", "Job")
+    old_job = migrator.migrate(before).get_model("core", "Job")
     for kind in ("import_12345", "case_export", "metrics_report"):
         old_job.objects.create(kind=kind)
-    executor = MigrationExecutor(connection)
-    executor.migrate(after)
-    kinds = executor.loader.project_state(after).apps.get_model("core", "Job").objects.values_list("kind")
+    kinds = migrator.migrate(after).get_model("core", "Job").objects.values_list("kind")
     assert sorted(k for (k,) in kinds) == ["cases.case_export", "cases.import_12345", "cases.metrics_report"]

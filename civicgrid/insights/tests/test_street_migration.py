@@ -2,10 +2,6 @@
 
 from datetime import UTC, datetime
 
-import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-
 from civicgrid.testing.factories import historical_case
 
 BEFORE = [("cases", "0002_load_categories")]
@@ -13,11 +9,8 @@ AFTER = [("cases", "0003_street_on_hot_tables_and_dashboard_indexes")]
 CHILDREN = ("Assignment", "Photo", "Callback", "Supervision", "ExtensionRequest", "Notification")
 
 
-@pytest.mark.django_db(transaction=True)
-def test_migration_fills_the_street_of_existing_rows(back_to_the_latest_schema):
-    executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE)
-    apps = executor.loader.project_state(BEFORE).apps
+def test_migration_fills_the_street_of_existing_rows(migrator):
+    apps = migrator.migrate(BEFORE)
     area, unit_model = apps.get_model("geo", "Area"), apps.get_model("orgs", "Unit")
     category_model = apps.get_model("cases", "Category")
     district = area.objects.create(kind="district", code="990001", name="旧区", path="990001/")
@@ -49,9 +42,7 @@ def test_migration_fills_the_street_of_existing_rows(back_to_the_latest_schema):
         user=user, kind="dispatched", text="无工单", key="none"
     )
 
-    executor = MigrationExecutor(connection)
-    executor.migrate(AFTER)
-    apps = executor.loader.project_state(AFTER).apps
+    apps = migrator.migrate(AFTER)
     for name in CHILDREN:
         rows = list(
             apps.get_model("cases", name)
