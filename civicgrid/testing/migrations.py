@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from django.db import connections
-from django.db.utils import load_backend
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.state import StateApps
+from django.db.utils import load_backend
 from django.test import override_settings
 
 ALIAS = "migration_scratch"

@@ -192,7 +192,7 @@ def test_an_import_killed_half_way_and_rerun_has_every_case_once(tmp_path, setti
     with resilience.throwaway_postgres() as url:
         env = resilience.child_env(url, tmp_path / "var")
         env["CIVICGRID_IMPORT_BATCH_ROWS"] = IMPORT_BATCH
-        resilience.manage(env, "migrate", "--no-input", "-v0")
+        resilience.migrate(env)
         resilience.manage(env, "load_demo", "--no-cases", "--quiet")
         ids = _write_import_file(tmp_path / "12345.csv", IMPORT_ROWS)
         count_sql = "select count(*) from cases_case where source = '12345'"

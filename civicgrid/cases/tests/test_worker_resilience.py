@@ -55,7 +55,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pa
     var = tmp_path_factory.mktemp("worker-var")
     with resilience.throwaway_postgres() as url:
         env = resilience.child_env(url, var)
-        resilience.manage(env, "migrate", "--no-input", "-v0")
+        resilience.migrate(env)
         resilience.manage(env, "load_demo", "--no-cases", "--quiet")
         yield url, var
 

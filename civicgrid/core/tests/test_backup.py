@@ -22,17 +22,16 @@ from cryptography.fernet import Fernet
 from django.db import OperationalError
 
 from civicgrid.core.backup import BackupError, verify_backup
+from civicgrid.testing import resilience
 
 ROOT = Path(__file__).resolve().parents[3]
 PG_ADMIN = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 
-# Fills a fresh database: the two-street world, cases at several stages, a media file.
+# Fills a fresh migrated database: the two-street world, cases at several stages, a media file.
 SEED = """
 import django; django.setup()
 from pathlib import Path
 from django.conf import settings
-from django.core.management import call_command
-call_command("migrate", verbosity=0)
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # Argon2 is slow on purpose
 from civicgrid.testing.factories import build_world
 from civicgrid.cases.tests.factories import make_case, advance, duty
@@ -119,6 +118,7 @@ def corrupt(path: Path) -> None:
 
 def round_trip(env: dict[str, str], tmp_path: Path, wipe) -> None:
     # Each subprocess pays Django's start-up, so the steps are few: seed, backup, refuse, restore, compare.
+    resilience.migrate(env)
     before = json.loads(run(env, "-c", SEED + FINGERPRINT).stdout)
     assert before["counts"]["cases_case"] == 3 and len(before["media"]) == 1
     backup = make_backup(env, tmp_path)
@@ -225,7 +225,7 @@ def test_gunicorn_serves_the_production_profile(tmp_path, throwaway_pg):
         CIVICGRID_WEB_WORKERS="2",
         CIVICGRID_ACCESS_LOG=str(tmp_path / "access.log"),
     )
-    run(env, "manage.py", "migrate", "--no-input", "-v0")
+    resilience.migrate(env)
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "--config", "deploy/gunicorn.conf.py"],
         cwd=ROOT,

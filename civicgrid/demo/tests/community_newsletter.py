@@ -1,4 +1,4 @@
-"""The demo's newsletter (mixed into demo/tests/test_community.py's class, one load for all
+"""The demo's newsletter (mixed into demo/tests/test_demo_without_cases.py's class, one load for all
 parts): per street one published issue of the last full quarter, composed from the demo's data
 with its free articles and no personal data, and a draft of the current quarter."""
 

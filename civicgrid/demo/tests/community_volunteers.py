@@ -1,5 +1,5 @@
 """The demo's volunteers (demo/community/volunteers.py), as a mixin of checks for the one
-community demo test class (test_community.py): teams of several kinds, 40–80 volunteers per
+community demo test class (test_demo_without_cases.py): teams of several kinds, 40–80 volunteers per
 street numbered V0001…, most linked to the registry, hours confirmed (posts when the
 activities part made past activities, other service every month), a few reversed with their
 reasons — every entry's day within the demo's year, none after the load day."""

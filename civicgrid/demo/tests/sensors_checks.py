@@ -1,4 +1,4 @@
-"""The demo's sensors (demo/sensors.py), checked on test_community.py's load (the same options:
+"""The demo's sensors (demo/sensors.py), checked on test_demo_without_cases.py's load (the same options:
 one load_demo for both): devices at the elderly living alone and in the streets, two days of
 readings through the ingest, and the scene's alerts — one care alert open, one escalated with its
 case and door visit, one offline device, one false alarm — per street; a second load adds nothing."""
@@ -18,7 +18,7 @@ from civicgrid.sensors.models import Alert, Device, Reading
 
 
 class SensorsDemoChecks:
-    """Mixed into test_community.DemoCommunityTests (its class data: the load)."""
+    """Mixed into test_demo_without_cases.DemoWithoutCasesTests (its class data: the load)."""
 
     @property
     def streets(self) -> list[Area]:

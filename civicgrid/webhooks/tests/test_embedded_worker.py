@@ -102,7 +102,7 @@ class Site:
         )
         self.process: subprocess.Popen[bytes] | None = None
         self.log = var / "honcho.log"
-        resilience.manage(self.env, "migrate", "--no-input", "-v0")
+        resilience.migrate(self.env)
         setup = SETUP.format(password=PASSWORD, url=receiver_url)
         self.username = resilience.manage(self.env, "shell", "-v0", "-c", setup).stdout.split()[-1]
 

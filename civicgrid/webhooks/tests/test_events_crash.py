@@ -37,7 +37,7 @@ def test_a_process_killed_after_commit_loses_no_delivery_and_no_notice(
         CIVICGRID_WEBHOOKS_ALLOW_PRIVATE="1",
         CIVICGRID_WEBHOOKS_ALLOW_HTTP="1",
     )
-    resilience.manage(env, "migrate", "--no-input", "-v0")
+    resilience.migrate(env)
     child = subprocess.run(
         [sys.executable, str(SCRIPT)],
         env={**env, "DJANGO_SETTINGS_MODULE": "civicgrid.settings", "PYTHONPATH": str(resilience.BASE_DIR)},

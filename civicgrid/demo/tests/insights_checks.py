@@ -1,14 +1,13 @@
-"""The demo of the operations dashboard and the root-cause analysis (demo/insights.py): a
-load_demo with a tenth of the cases and no registry, once for the class; every date relative to
-the load day (make test-future): the stories, the analysis finding them, the plans and their
-before/after counts, the hot-topic runs and the reports."""
+"""The demo of the operations dashboard and the root-cause analysis (demo/insights.py), as checks
+the demo test class with cases runs after its one load_demo (test_demo_cases.DemoCasesTests: a
+tenth of the cases and no registry); every date relative to the load day (make test-future): the
+stories, the analysis finding them, the plans and their before/after counts, the hot-topic runs
+and the reports."""
 
 import datetime as dt
-from io import StringIO
+from typing import Any
 
-from django.core.management import call_command
 from django.db.models import Sum
-from django.test import TestCase, override_settings
 
 from civicgrid.accounts.models import User
 from civicgrid.cases.models import Case
@@ -30,31 +29,24 @@ from civicgrid.insights.choices import PlanStatus, ReportKind, TopicRunStatus
 from civicgrid.insights.hotspots import hotspot_cases, weekly_counts
 from civicgrid.insights.models import DayRollup, GovernancePlan, Report, TopicRun
 
-PER_STREET = 300
 
-
-@override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
-class DemoInsightsTests(TestCase):
+class InsightsDemoChecks:
     load_day: dt.date
     output: str
+    lujiazui: Area
+    lujiazui_leader: User
+    lujiazui_info: Any
+    lujiazui_places: Any
 
     @classmethod
-    def setUpTestData(cls) -> None:
-        cls.load_day = clock.today()
-        out = StringIO()
-        call_command(
-            "load_demo", "--cases-per-street", str(PER_STREET), "--residents-per-street", "0", stdout=out
-        )
-        cls.output = out.getvalue()
-
-    def setUp(self) -> None:
-        self.street = Area.objects.get(code="310115005")  # 陆家嘴街道
-        self.leader = User.objects.get(username="lujiazui-leader")
-        self.info = next(i for i in street_infos(build_plan()) if i.spec.key == "lujiazui")
-        self.where = places(self.info)
+    def set_up_demo_checks(cls) -> None:
+        cls.lujiazui = Area.objects.get(code="310115005")  # 陆家嘴街道
+        cls.lujiazui_leader = User.objects.get(username="lujiazui-leader")
+        cls.lujiazui_info = next(i for i in street_infos(build_plan()) if i.spec.key == "lujiazui")
+        cls.lujiazui_places = places(cls.lujiazui_info)
 
     def building(self, role: str) -> Building:
-        return Building.objects.get(street=self.street, address=self.where.buildings[role][0])
+        return Building.objects.get(street=self.lujiazui, address=self.lujiazui_places.buildings[role][0])
 
     def ago(self, days: int) -> dt.date:
         return self.load_day - dt.timedelta(days=days)
@@ -73,7 +65,7 @@ class DemoInsightsTests(TestCase):
         assert "源头分析演示：新增问题点工单" in self.output
 
     def test_the_analysis_finds_the_repeated_addresses_first(self):
-        found = analysis.repeated_addresses(self.leader, self.street)
+        found = analysis.repeated_addresses(self.lujiazui_leader, self.lujiazui)
         assert len(found) >= 2
         hot = {str(self.building(role).pk) for role in ("hot1", "hot2", "hot3")}
         top = {h.params.get("building") for h in found[:5]}
@@ -81,42 +73,43 @@ class DemoInsightsTests(TestCase):
         for spot in found[:3]:
             assert spot.count >= 7
             # The count is the list its link opens.
-            assert hotspot_cases(self.leader, spot.params, spot.date_from, spot.date_to).count() == spot.count
+            listed = hotspot_cases(self.lujiazui_leader, spot.params, spot.date_from, spot.date_to)
+            assert listed.count() == spot.count
 
     def test_greenery_recurs_in_one_grid_6_of_the_last_8_weeks(self):
-        grid = self.where.recurrence[0][1]
-        params = {"street": self.street.code, "grid": grid, "category": "E0106"}
+        grid = self.lujiazui_places.recurrence[0][1]
+        params = {"street": self.lujiazui.code, "grid": grid, "category": "E0106"}
         windows = [(self.ago(7 * k + 7), self.ago(7 * k + 1)) for k in range(8)]
-        weeks = [hotspot_cases(self.leader, params, *window).count() for window in windows]
+        weeks = [hotspot_cases(self.lujiazui_leader, params, *window).count() for window in windows]
         assert sum(1 for n in weeks if n) >= 6, weeks
         recurrences = getattr(analysis, "recurrences", None)
         if recurrences is not None:  # the rootcauses part's finder, once it is in
-            found = recurrences(self.leader, self.street)
+            found = recurrences(self.lujiazui_leader, self.lujiazui)
             assert any(h.params.get("grid") == grid and h.params.get("category") == "E0106" for h in found)
 
     def test_parking_rises_sharply_this_week(self):
-        params = {"street": self.street.code, "category": RISE.theme.category}
-        this_week = hotspot_cases(self.leader, params, self.ago(6), self.load_day).count()
-        last_week = hotspot_cases(self.leader, params, self.ago(13), self.ago(7)).count()
+        params = {"street": self.lujiazui.code, "category": RISE.theme.category}
+        this_week = hotspot_cases(self.lujiazui_leader, params, self.ago(6), self.load_day).count()
+        last_week = hotspot_cases(self.lujiazui_leader, params, self.ago(13), self.ago(7)).count()
         assert this_week >= len(RISE.days_ago) and this_week >= 2 * max(last_week, 1)
         rises = getattr(analysis, "rises", None)
         if rises is not None:  # the rootcauses part's finder, once it is in
-            found = rises(self.leader, self.street)
+            found = rises(self.lujiazui_leader, self.lujiazui)
             assert any(h.params.get("category") == RISE.theme.category for h in found)
 
     def test_the_planned_building_s_cases_fall_after_the_plan_started(self):
         start = self.ago(PLAN_STARTED["planned"])
-        params = {"street": self.street.code, "building": str(self.building("planned").pk)}
-        weeks = weekly_counts(self.leader, params, start - dt.timedelta(weeks=8), 17)
+        params = {"street": self.lujiazui.code, "building": str(self.building("planned").pk)}
+        weeks = weekly_counts(self.lujiazui_leader, params, start - dt.timedelta(weeks=8), 17)
         before = sum(n for monday, n in weeks if monday + dt.timedelta(days=6) < start)
         after = sum(n for monday, n in weeks if monday > start)
         assert before >= 12 and after <= before // 3, weeks
 
     def test_day_rollups_count_the_intake_of_the_last_30_days(self):
-        rows = DayRollup.objects.filter(street=self.street, day__range=(self.ago(30), self.ago(1)))
+        rows = DayRollup.objects.filter(street=self.lujiazui, day__range=(self.ago(30), self.ago(1)))
         assert rows.values("day").distinct().count() >= 20
         received = Case.objects.filter(
-            street=self.street, received_at__date__range=(self.ago(30), self.ago(1))
+            street=self.lujiazui, received_at__date__range=(self.ago(30), self.ago(1))
         )
         assert rows.aggregate(n=Sum("received"))["n"] == received.count()
 
@@ -125,7 +118,7 @@ class DemoInsightsTests(TestCase):
         assert (again.cases, again.plans, again.topic_runs) == (0, 0, 0)
 
     def test_lujiazui_plans_back_dated_and_reported(self):
-        plans = GovernancePlan.objects.filter(street=self.street)
+        plans = GovernancePlan.objects.filter(street=self.lujiazui)
         assert plans.count() == 2
         active = plans.get(status=PlanStatus.ACTIVE)
         assert active.started_on == self.ago(PLAN_STARTED["planned"])
@@ -139,21 +132,21 @@ class DemoInsightsTests(TestCase):
         assert steps[0].at.date() == active.started_on and steps.last().at <= clock.now()
         # The weekly counts of the plan's chart: fewer after the start than before.
         start = active.started_on
-        weeks = weekly_counts(self.leader, active.hotspot_params, start - dt.timedelta(weeks=8), 17)
+        weeks = weekly_counts(self.lujiazui_leader, active.hotspot_params, start - dt.timedelta(weeks=8), 17)
         before = sum(n for monday, n in weeks if monday + dt.timedelta(days=6) < start)
         after = sum(n for monday, n in weeks if monday > start)
         assert after < before
-        for other in Area.objects.filter(kind=self.street.kind).exclude(pk=self.street.pk):
+        for other in Area.objects.filter(kind=self.lujiazui.kind).exclude(pk=self.lujiazui.pk):
             assert GovernancePlan.objects.filter(street=other).count() == 1
 
     def test_a_finished_topic_run_per_street(self):
-        for street in Area.objects.filter(kind=self.street.kind):
+        for street in Area.objects.filter(kind=self.lujiazui.kind):
             run = TopicRun.objects.filter(street=street).latest("created_at")
             assert run.status == TopicRunStatus.DONE and run.cases > 0
             assert len(run.clusters) >= 6
 
     def test_weekly_and_monthly_reports_per_street(self):
-        for street in Area.objects.filter(kind=self.street.kind):
+        for street in Area.objects.filter(kind=self.lujiazui.kind):
             kinds = set(Report.objects.filter(street=street).values_list("kind", flat=True))
             assert kinds == set(ReportKind.values)
             assert not Report.objects.filter(street=street, period_end__gte=self.load_day).exists()

@@ -1,14 +1,13 @@
-"""The demo's residents' committee elections (demo/elections.py): a load_demo with a small
-registry and no cases, once for the class; every date relative to the load day."""
+"""The demo's residents' committee elections (demo/elections.py), as checks the demo test class
+without cases runs after its one load_demo (test_demo_without_cases.py); every date relative to
+the load day."""
 
 import datetime as dt
 from collections import Counter
+from typing import Any
 
-from django.core.management import call_command
 from django.db.models import Count as Counted
-from django.test import TestCase, override_settings
 
-from civicgrid.core import clock
 from civicgrid.core.models import Event
 from civicgrid.elections import checks
 from civicgrid.elections.choices import (
@@ -25,20 +24,20 @@ from civicgrid.elections.statistics import street_statistics
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
 
-PER_STREET = 600
 
-
-@override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
-class DemoElectionsTests(TestCase):
+class ElectionsDemoChecks:
+    assertEqual: Any
+    assertFalse: Any
+    assertGreater: Any
+    assertGreaterEqual: Any
+    assertLess: Any
+    assertLessEqual: Any
+    assertTrue: Any
     load_day: dt.date
     rounds: list[ElectionRound]
 
     @classmethod
-    def setUpTestData(cls) -> None:
-        cls.load_day = clock.today()
-        call_command(
-            "load_demo", "--quiet", "--cases-per-street", "0", "--residents-per-street", str(PER_STREET)
-        )
+    def set_up_demo_checks(cls) -> None:
         cls.rounds = list(ElectionRound.objects.select_related("street"))
 
     def test_every_street_has_a_round_with_every_committee(self) -> None:

@@ -1,12 +1,11 @@
-"""The demo's safety inspections (demo/inspections.py): a load_demo with a small registry and
-no cases, once for the class; every date relative to the load day (make test-future)."""
+"""The demo's safety inspections (demo/inspections.py), as checks the demo test class without
+cases runs after its one load_demo (test_demo_without_cases.py); every date relative to the load
+day (make test-future)."""
 
 import datetime as dt
 from collections import Counter
 
-from django.core.management import call_command
 from django.db.models import Count, F
-from django.test import TestCase, override_settings
 
 from civicgrid.cases.choices import Channel
 from civicgrid.core import clock
@@ -35,27 +34,20 @@ from civicgrid.inspections.models import (
 from civicgrid.inspections.workflow import clean_checks_required
 from civicgrid.residents.models import Flat
 
-PER_STREET = 600
 
-
-@override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
-class DemoInspectionsTests(TestCase):
+class InspectionsDemoChecks:
     load_day: dt.date
-    streets: list[Area]
+    inspected_streets: list[Area]
 
     @classmethod
-    def setUpTestData(cls) -> None:
-        cls.load_day = clock.today()
-        call_command(
-            "load_demo", "--quiet", "--cases-per-street", "0", "--residents-per-street", str(PER_STREET)
-        )
-        cls.streets = [
+    def set_up_demo_checks(cls) -> None:
+        cls.inspected_streets = [
             a for a in Area.objects.filter(kind=AreaKind.STREET) if Place.objects.filter(street=a).exists()
         ]
 
     def test_every_street_has_places_of_every_kind_located_in_a_grid(self):
-        assert len(self.streets) >= 2
-        for street in self.streets:
+        assert len(self.inspected_streets) >= 2
+        for street in self.inspected_streets:
             kinds = set(Place.objects.filter(street=street).values_list("kind", flat=True))
             assert kinds == set(PlaceKind.values), street.name
             assert not Place.objects.filter(street=street, grid=None).exists()
@@ -65,7 +57,7 @@ class DemoInspectionsTests(TestCase):
             assert Place.objects.filter(street=street).exclude(unit=None).exists()
 
     def test_orders_in_every_state_supervised_and_escalated_and_one_case(self):
-        for street in self.streets:
+        for street in self.inspected_streets:
             orders = Order.objects.filter(street=street)
             assert set(orders.values_list("status", flat=True)) == set(OrderStatus.values), street.name
             assert orders.filter(escalation=Escalation.SUPERVISED, status=OrderStatus.ISSUED).exists()
@@ -112,7 +104,7 @@ class DemoInspectionsTests(TestCase):
         )
         assert not wrong.exists()
         assert not Inspection.objects.exclude(checklist__place_kind=F("place__kind")).exists()
-        for street in self.streets:
+        for street in self.inspected_streets:
             revisions = set(
                 Inspection.objects.filter(street=street, place__kind=PlaceKind.SMALL).values_list(
                     "checklist__revision", flat=True
@@ -125,7 +117,7 @@ class DemoInspectionsTests(TestCase):
 
     def test_a_year_of_plans_and_tasks_relative_to_the_load_day(self):
         today = self.load_day
-        for street in self.streets:
+        for street in self.inspected_streets:
             plans = Plan.objects.filter(street=street)
             assert set(plans.values_list("kind", flat=True)) == set(PlanKind.values)
             assert plans.filter(kind=PlanKind.UNANNOUNCED, unannounced=True).count() == 2
@@ -145,7 +137,7 @@ class DemoInspectionsTests(TestCase):
             assert not tasks.filter(status="open", due_on__lt=today - dt.timedelta(days=31)).exists()
 
     def test_group_renting_campaign_coverage_and_entries_in_every_state(self):
-        for street in self.streets:
+        for street in self.inspected_streets:
             entries = RentEntry.objects.filter(street=street)
             assert set(entries.values_list("status", flat=True)) == set(RentStatus.values)
             needed = clean_checks_required(street.pk)

@@ -1,41 +1,31 @@
-"""The demo's member units and welfare projects (demo/programmes/welfare.py): a load_demo with a
-small registry and no cases, once for the class; every date relative to the load day."""
+"""The demo's member units and welfare projects (demo/programmes/welfare.py), as checks the demo
+test class without cases runs after its one load_demo (test_demo_without_cases.py); every date
+relative to the load day."""
 
 import datetime as dt
-import shutil
-import tempfile
 from collections import Counter
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.management import call_command
 from django.db.models import Sum
-from django.test import TestCase, override_settings
 
-from civicgrid.core import clock, personal
+from civicgrid.core import personal
 from civicgrid.core.models import Attachment, Event
 from civicgrid.geo.choices import AreaKind
 from civicgrid.geo.models import Area
 from civicgrid.programmes.choices import LIVE_CLAIMS, ClaimStatus, WelfareStatus
 from civicgrid.programmes.models import Ask, Claim, MemberUnit, WelfareProject
 
-PER_STREET = 600
 
-
-@override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
-class DemoWelfareTests(TestCase):
+class WelfareDemoChecks:
+    assertEqual: Any
+    assertFalse: Any
+    assertGreater: Any
+    assertGreaterEqual: Any
+    assertLessEqual: Any
+    assertTrue: Any
     load_day: dt.date
-
-    @classmethod
-    def setUpTestData(cls) -> None:
-        # The deliveries' evidence photos land in a directory of the test's own.
-        media = tempfile.mkdtemp()
-        cls.addClassCleanup(shutil.rmtree, media, ignore_errors=True)
-        cls.enterClassContext(override_settings(MEDIA_ROOT=media))
-        cls.load_day = clock.today()
-        call_command(
-            "load_demo", "--quiet", "--cases-per-street", "0", "--residents-per-street", str(PER_STREET)
-        )
 
     def test_every_street_has_member_units_and_projects(self) -> None:
         for street in Area.objects.filter(kind=AreaKind.STREET):
