@@ -151,13 +151,26 @@ def kick_on_commit() -> None:
         held.wanted = True
         return
     conn = transaction.get_connection()
+    if not conn.in_atomic_block:
+        transaction.on_commit(kick, robust=True)  # autocommit: at once
+        return
     # Already kicked from this (sub)transaction: the same savepoints (a kick from an inner
-    # block that was released, or from a caller's earlier block, does not count).
-    here = set(conn.savepoint_ids)
-    if conn.in_atomic_block and any(f is kick and ids == here for ids, f, _robust in conn.run_on_commit):
+    # block that was released, or from a caller's earlier block, does not count). Which
+    # savepoint sets have a kick is remembered beside the connection's list of commit hooks,
+    # not found by scanning it: a long transaction (a demo load inside a test) holds
+    # thousands of hooks, and a scan per event made it quadratic. Django replaces the list
+    # whenever hooks go (commit, rollback, rollback to a savepoint): then it is read again.
+    hooks = conn.run_on_commit
+    kicked = getattr(conn, "_civicgrid_kicked", None)
+    if kicked is None or kicked[0] is not hooks:
+        kicked = (hooks, {frozenset(ids) for ids, f, _robust in hooks if f is kick})
+        conn._civicgrid_kicked = kicked
+    here = frozenset(conn.savepoint_ids)
+    if here in kicked[1]:
         return
     # Robust: a broker that is down loses nothing (beat runs the consumers anyway).
     transaction.on_commit(kick, robust=True)
+    kicked[1].add(here)
 
 
 def kick() -> None:

@@ -2,6 +2,7 @@
 watermark that advances with the handler's writes, never the same batch in two workers, and
 one kick per transaction."""
 
+import contextlib
 import time
 from datetime import timedelta
 from typing import Any
@@ -86,6 +87,18 @@ def test_one_kick_per_transaction(django_capture_on_commit_callbacks):
         with transaction.atomic():
             events.kick_on_commit()
     assert len(callbacks) == 2  # two transactions (here: savepoints of the test's), two kicks
+
+
+def test_a_rolled_back_block_takes_its_kick_and_leaves_the_outer_one(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        events.kick_on_commit()
+        with contextlib.suppress(RuntimeError), transaction.atomic():
+            events.kick_on_commit()  # a kick of the inner block's own
+            raise RuntimeError  # … gone with it
+        events.kick_on_commit()  # the outer block's first kick still stands
+        with transaction.atomic():
+            events.kick_on_commit()
+    assert len(callbacks) == 2  # the outer block's and the last inner block's
 
 
 @pytest.mark.django_db(transaction=True)
