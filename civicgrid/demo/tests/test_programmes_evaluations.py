@@ -15,6 +15,8 @@ from civicgrid.geo.models import Area
 from civicgrid.programmes.choices import BallotSource, EvaluationStatus
 from civicgrid.programmes.models import Evaluation
 
+from . import parts
+
 PER_STREET = 300
 
 
@@ -27,6 +29,7 @@ class DemoEvaluationsTests(TestCase):
             load_plan(plan)
             load_registry(plan, PER_STREET)
             cls.made = load_programmes(plan)
+        parts.settle()
         cls.evaluations = list(Evaluation.objects.select_related("session"))
 
     def test_every_street_published_an_evaluation(self) -> None:

@@ -26,6 +26,8 @@ from civicgrid.residents import care, exams, idcard
 from civicgrid.residents.choices import CareKind, ExamStatus, FlatUse, Relation, RoundKind, VisitStatus
 from civicgrid.residents.models import CareTag, ExamRound, Flat, Household, LocalCareKind, Person, Visit
 
+from . import parts
+
 PER_STREET = 1200
 STREETS = {
     "pingliang": "平凉路街道",
@@ -46,6 +48,7 @@ class DemoRegistryTests(TestCase):
         call_command(
             "load_demo", "--quiet", "--cases-per-street", "0", "--residents-per-street", str(PER_STREET)
         )
+        parts.settle()
 
     def street(self, key: str) -> Area:
         return Area.objects.get(kind=AreaKind.STREET, name=STREETS[key])
