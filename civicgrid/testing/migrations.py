@@ -50,7 +50,7 @@ class Migrator:
     def migrate(self, targets: Sequence[Target]) -> StateApps:
         executor = MigrationExecutor(self.connection)
         executor.migrate(list(targets))
-        return MigrationExecutor(self.connection).loader.project_state(list(targets)).apps
+        return executor.loader.project_state(list(targets)).apps
 
     def cursor(self) -> Any:
         return self.connection.cursor()
