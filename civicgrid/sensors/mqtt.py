@@ -4,7 +4,9 @@ CIVICGRID_MQTT_TOPICS. Messages are gathered into batches and handed to `ingest.
 acknowledged (manual acks) only once its batch has committed, so a crash or a lost database
 leaves it with the broker to be delivered again, and the idempotency key stores it once. paho
 reconnects by itself when the broker restarts; the session's unacknowledged messages then come
-again.
+again, so what arrived on a connection that has since dropped is stored (known by its key if it
+comes again) but not acknowledged: its packet id may name another message on the new connection.
+A reconnect that finds the session gone (a broker without persistence) is logged as an error.
 
 A broker drops what it may not queue (Mosquitto's `max_queued_messages`, 1,000 by default, for a
 session that is away or behind) without telling the subscriber; the consumer reads Mosquitto's
@@ -44,6 +46,7 @@ class Totals:
     connects: int = 0
     last_batch_at: float = 0.0  # time.perf_counter() when the last batch was acknowledged
     broker_dropped: int | None = None  # the broker's count of dropped messages, last seen
+    sessions_lost: int = 0  # reconnects that found the broker without this consumer's session
 
 
 def shared(topic: str, group: str) -> str:
@@ -76,6 +79,9 @@ class Consumer:
         # when the consumer waits, not a Queue's two locks per message.
         self.inbox: deque[Any] = deque()
         self.arrived = threading.Event()
+        # Messages are numbered in arrival order (paho's thread counts them in, the batches count
+        # them out); those numbered below `stale_below` came on a connection that has dropped.
+        self.received = self.taken = self.stale_below = 0
         self.totals = Totals()
         self.connected = threading.Event()
         # The events its batches wrote (alarms, recoveries) are handed on at most every
@@ -92,11 +98,17 @@ class Consumer:
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
 
-    def _on_connect(self, client: Any, _userdata: Any, _flags: Any, reason: Any, _props: Any) -> None:
+    def _on_connect(self, client: Any, _userdata: Any, flags: Any, reason: Any, _props: Any) -> None:
         if reason.is_failure:
             log.warning("MQTT connection refused: %s", reason)
             return
         self.totals.broker_dropped = None  # a restarted broker counts from zero again
+        if self.totals.connects and not flags.session_present:
+            self.totals.sessions_lost += 1
+            log.error(
+                "the MQTT broker did not keep this consumer's session: readings published while it "
+                "was away are missing (turn on the broker's persistence, docs/sensors.md)"
+            )
         client.subscribe([(topic, 1) for topic in self.subscriptions] + [(DROPPED, 0)])
         self.totals.connects += 1
         self.connected.set()
@@ -104,12 +116,14 @@ class Consumer:
 
     def _on_disconnect(self, _client: Any, _userdata: Any, _flags: Any, reason: Any, _props: Any) -> None:
         self.connected.clear()
+        self.stale_below = self.received
         log.warning("MQTT disconnected (%s); reconnecting", reason)
 
     def _on_message(self, _client: Any, _userdata: Any, message: Any) -> None:
         if message.topic == DROPPED:
             self._dropped(message.payload)
         else:
+            self.received += 1
             self.inbox.append(message)
             if not self.arrived.is_set():
                 self.arrived.set()
@@ -204,7 +218,8 @@ class Consumer:
                     connection.close()
                 directory.invalidate(bump=False)
                 time.sleep(1)
-        for message in batch:
+        first, self.taken = self.taken, self.taken + len(batch)
+        for message in batch[max(0, self.stale_below - first) :]:
             self.client.ack(message.mid, message.qos)
         self.totals.messages += len(batch)
         self.totals.batches += 1

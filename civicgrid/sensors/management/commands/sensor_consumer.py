@@ -38,5 +38,6 @@ class Command(BaseCommand):
         totals = consumer.run(stop, idle_exit=options["idle_exit"])
         self.stdout.write(
             f"messages {totals.messages}, batches {totals.batches}, stored {totals.report.stored}, "
-            f"refused {dict(totals.report.rejected)}, dropped by the broker {totals.broker_dropped or 0}"
+            f"refused {dict(totals.report.rejected)}, dropped by the broker {totals.broker_dropped or 0}, "
+            f"sessions the broker lost {totals.sessions_lost}"
         )
