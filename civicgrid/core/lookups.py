@@ -21,6 +21,8 @@ class AnyOf(In):
         if not wanted:
             return self.as_sql(compiler, connection)  # In's own answer: nothing matches
         lhs, lhs_params = self.process_lhs(compiler, connection)
+        if all(type(value) is int for value in wanted):  # keys: nothing to prepare, value by value
+            return f"{lhs} = ANY(%s)", (*lhs_params, wanted)
         _sql, values = self.batch_process_rhs(compiler, connection, wanted)  # type: ignore[arg-type]
         return f"{lhs} = ANY(%s)", (*lhs_params, list(values))
 

@@ -69,8 +69,17 @@ def messages(payload: bytes | str) -> list[Any]:
     return data if isinstance(data, list) else [data]
 
 
-def parse(raw: Any, now: datetime) -> Parsed | str:
-    """One reading checked, or the reason (Rejected) it is refused."""
+def accepted(now: datetime) -> tuple[datetime, datetime]:
+    """The earliest and the latest time of a reading taken at `now` (outside: clock skew)."""
+    return (
+        now - timedelta(hours=settings.CIVICGRID_SENSORS_MAX_AGE_HOURS),
+        now + timedelta(seconds=settings.CIVICGRID_SENSORS_MAX_AHEAD_SECONDS),
+    )
+
+
+def parse(raw: Any, now: datetime, window: tuple[datetime, datetime] | None = None) -> Parsed | str:
+    """One reading checked, or the reason (Rejected) it is refused. `window`: `accepted(now)`,
+    given once for a batch."""
     if not isinstance(raw, dict):
         return Rejected.MALFORMED
     kind, device, at = raw.get("type"), raw.get("device"), raw.get("at")
@@ -91,9 +100,8 @@ def parse(raw: Any, now: datetime) -> Parsed | str:
         return Rejected.MALFORMED
     if key is not None and (not isinstance(key, str | int) or len(str(key)) > 64):
         return Rejected.MALFORMED
-    ahead = timedelta(seconds=settings.CIVICGRID_SENSORS_MAX_AHEAD_SECONDS)
-    behind = timedelta(hours=settings.CIVICGRID_SENSORS_MAX_AGE_HOURS)
-    if when > now + ahead or when < now - behind:
+    earliest, latest = window or accepted(now)
+    if when > latest or when < earliest:
         return Rejected.SKEW
     return Parsed(
         kind,
@@ -114,8 +122,9 @@ def ingest(
     now = now or clock.now()
     report = Report()
     parsed: list[Parsed] = []
+    window = accepted(now)
     for raw in raws:
-        result = parse(raw, now)
+        result = parse(raw, now, window)
         if isinstance(result, Parsed):
             parsed.append(result)
         else:

@@ -24,6 +24,18 @@ class AnyLookupTests(TestCase):
         if connection.vendor == "postgresql":
             self.assertIn("= ANY(", queries.captured_queries[0]["sql"])
 
+    def test_values_that_are_not_plain_integers_are_prepared_by_the_field(self) -> None:
+        """Keys as integers go as they are; anything else (here text, as a form gives it) is made
+        the field's type first."""
+        wanted = [str(self.jobs[2].pk), self.jobs[4].pk]
+        self.assertEqual(
+            set(Job.objects.filter(pk__any=wanted).values_list("pk", flat=True)),
+            {self.jobs[2].pk, self.jobs[4].pk},
+        )
+        self.assertEqual(
+            set(Job.objects.filter(pk__any=[self.jobs[0].pk]).values_list("pk", flat=True)), {self.jobs[0].pk}
+        )
+
     def test_a_foreign_key_and_an_empty_list(self) -> None:
         from civicgrid.geo.models import Building
 

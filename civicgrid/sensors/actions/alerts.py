@@ -57,15 +57,13 @@ def raise_alert(
     device: Device, condition: str, *, at: datetime, value: float | None = None, event: str = ""
 ) -> Alert | None:
     """The device's live alert of `condition`, repeated, or a new one (None: a false alarm
-    suppresses it). An alarm becomes a case at once; the others tell the people who act."""
-    live = live_alert(device, condition)
-    if live is not None:
-        repeat(live, at=at, value=value, event=event)
-        return live
+    suppresses it). An alarm becomes a case at once; the others tell the people who act. The
+    live one is not looked for first: the callers have just read the live alerts, and the unique
+    index answers for one raised since (by another worker too)."""
     if suppressed(device, condition, at):
         return None
     try:
-        with transaction.atomic():  # a savepoint: of two workers raising it, the unique index keeps one
+        with transaction.atomic():  # a savepoint: the unique index keeps one live alert
             alert = Alert.objects.create(
                 device=device,
                 street_id=device.street_id,
