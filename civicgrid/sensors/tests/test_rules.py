@@ -18,7 +18,7 @@ from civicgrid.core.models import Notification
 from civicgrid.core.versions import SharedVersion
 from civicgrid.residents.models import Visit
 from civicgrid.sensors import directory
-from civicgrid.sensors.actions.alerts import answer, false_alarm
+from civicgrid.sensors.actions.alerts import answer, false_alarm, raise_alert
 from civicgrid.sensors.actions.devices import register_device, retire_device
 from civicgrid.sensors.choices import AlertStatus, Condition
 from civicgrid.sensors.ingest import ingest
@@ -180,6 +180,17 @@ class AlarmRuleTests(RulesBase):
         after = NOW + timedelta(minutes=121)
         ingest([reading(cabinet, after, 75.0)], now=after)
         self.assertEqual(Alert.objects.filter(device=cabinet).count(), 2)
+
+    def test_raising_an_alarm_that_is_live_repeats_it(self) -> None:
+        """A worker whose view of the live alerts is behind (another raised it since): the unique
+        index refuses a second live alert and the live one counts the repeat, in the same
+        transaction."""
+        smoke = self.sensors.smoke
+        first = raise_alert(smoke, Condition.ALARM, at=NOW, event="smoke")
+        again = raise_alert(smoke, Condition.ALARM, at=NOW + timedelta(seconds=5), event="smoke")
+        self.assertEqual(again, first)
+        alert = Alert.objects.get(device=smoke, condition=Condition.ALARM)
+        self.assertEqual((alert.repeats, alert.last_at), (1, NOW + timedelta(seconds=5)))
 
 
 class OfflineRuleTests(RulesBase):
