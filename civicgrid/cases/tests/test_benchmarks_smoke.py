@@ -89,5 +89,6 @@ def test_sensors_benchmark_stores_every_reading(demo_geography):
     assert result.figure("readings stored") == result.figure("readings the baseline received") == 300
     assert result.figure("whole path (Consumer: parse, validate, store, rules)") > 0
     assert result.figure("baseline bare paho subscriber (receive + json)") > 0
+    assert result.figure("bare subscriber on the consumer's client (receive + json + ack)") > 0
     assert result.ratio > 0
     assert [t.met is not None for t in result.targets] == [True, True]
