@@ -2,9 +2,11 @@
 
 K simulated readings (sensors.simulator: the demo's five device types on D registered devices,
 its daily patterns and occasional anomalies — some alarms open cases) are published with QoS 1
-to a unique topic while two persistent sessions are subscribed but away, so the broker holds
+to a unique topic while the persistent sessions of the bare subscribers and
+the consumers are subscribed but away, so the broker holds
 the whole stream for each. Then, one after the other in the same run, each drains it:
 (a) the baseline, a bare paho-mqtt subscriber that only receives and json-parses every message;
+(a') the same on the consumer's own client (`sensors.mqtt.Client`, which reads faster than paho);
 (b) the whole path, `sensors.mqtt.Consumer` (parse, validate, store, evaluate the rules,
 acknowledge after commit) from its own session — or, `consumers` > 1, that many consumer processes,
 members of one shared subscription, started together. Readings per second of each, and the ratio.
