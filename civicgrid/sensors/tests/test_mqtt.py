@@ -177,9 +177,7 @@ class BrokerDropsTests(MqttBase):
 class BrokerRestartTests(MqttBase):
     ROWS = 120
 
-    def restart_after_the_first_batch(
-        self, *, persistence: bool
-    ) -> tuple[Consumer, Totals, list[tuple[int, int]]]:
+    def restart_after_the_first_batch(self, *, persistence: bool) -> tuple[Totals, list[tuple[int, int]]]:
         """The broker goes down while the consumer stores its first batch (stored, not yet
         acknowledged; most of the stream still with the broker) and comes back half a second later.
         Returns the acks sent as (batches stored when sent, packet id)."""
@@ -217,10 +215,10 @@ class BrokerRestartTests(MqttBase):
         self.addCleanup(setattr, consumer_module, "ingest", real_ingest)
         totals = consumer.run(threading.Event(), idle_exit=6)
         self.assertEqual(totals.connects, 3)  # subscribing, the run, and again after the restart
-        return consumer, totals, acks
+        return totals, acks
 
     def test_a_broker_restart_mid_stream_loses_nothing_and_applies_nothing_twice(self) -> None:
-        consumer, totals, acks = self.restart_after_the_first_batch(persistence=True)
+        totals, acks = self.restart_after_the_first_batch(persistence=True)
         smoke = self.sensors.smoke
         self.assertEqual(totals.sessions_lost, 0)  # the broker kept the session and its queue
         self.assertEqual(Reading.objects.filter(device=smoke).count(), self.ROWS)  # nothing lost
@@ -239,7 +237,7 @@ class BrokerRestartTests(MqttBase):
 
     def test_a_broker_that_forgot_the_session_is_reported(self) -> None:
         with self.assertLogs("civicgrid.sensors.mqtt", "ERROR") as logged:
-            _consumer, totals, _acks = self.restart_after_the_first_batch(persistence=False)
+            totals, _acks = self.restart_after_the_first_batch(persistence=False)
         self.assertEqual(totals.sessions_lost, 1)
         self.assertIn("did not keep this consumer's session", logged.output[0])
         # What the consumer held is stored; the rest went with the broker's memory.
