@@ -51,15 +51,19 @@ def apply_readings(readings: Sequence[Seen], now: datetime) -> None:
     by_device: dict[int, list[Seen]] = defaultdict(list)
     for seen in readings:
         by_device[seen[0].pk].append(seen)
+    # Consumers sharing a stream write the same alerts and devices at once: each takes its locks
+    # in one order (the live alerts up front, by id; new alerts by device; the devices by id
+    # last), or two batches holding what the other waits for deadlock, and one is retried.
     live: Live = {
         (device_id, condition): pk
-        for pk, device_id, condition in Alert.objects.filter(
-            device_id__any=list(by_device), status__in=LIVE
-        ).values_list("pk", "device_id", "condition")
+        for pk, device_id, condition in Alert.objects.filter(device_id__any=list(by_device), status__in=LIVE)
+        .order_by("pk")
+        .select_for_update()
+        .values_list("pk", "device_id", "condition")
     }
     latest: list[tuple[int, datetime, float | None, datetime | None]] = []
     repeats = Repeats()
-    for device_id, rows in by_device.items():
+    for device_id, rows in sorted(by_device.items()):
         rows.sort(key=lambda r: r[1])
         device = rows[0][0]
         used = [
@@ -76,7 +80,7 @@ def apply_readings(readings: Sequence[Seen], now: datetime) -> None:
     update_values(
         Device,
         ["last_seen_at", "last_value", "last_use_at"],
-        sorted(latest),  # in id order: two consumers updating the same devices lock them alike
+        latest,
         combine={
             "last_seen_at": "latest",
             "last_value": ("follows", "last_seen_at"),

@@ -3,12 +3,16 @@ water meter of an elderly person living alone showing no use, a care alert to th
 and a door visit when nobody answers, recovery; an alarm opening one case however often it
 repeats; a false alarm's suppression; offline devices; quiet hours; bad readings counted."""
 
+import threading
+import unittest
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from unittest import mock
 from zoneinfo import ZoneInfo
 
 import time_machine
-from django.test import TestCase
+from django.db import connection
+from django.test import TestCase, TransactionTestCase
 
 from civicgrid.cases.choices import Channel
 from civicgrid.cases.models import Case
@@ -20,7 +24,7 @@ from civicgrid.residents.models import Visit
 from civicgrid.sensors import directory
 from civicgrid.sensors.actions.alerts import answer, false_alarm, raise_alert
 from civicgrid.sensors.actions.devices import register_device, retire_device
-from civicgrid.sensors.choices import AlertStatus, Condition
+from civicgrid.sensors.choices import LIVE, AlertStatus, Condition
 from civicgrid.sensors.ingest import ingest
 from civicgrid.sensors.models import Alert, Device, Reading
 from civicgrid.sensors.rules import sweep
@@ -293,3 +297,59 @@ class RegisterInMemoryTests(RulesBase):
         with mock.patch.object(directory, "VERSION_CHECK_SECONDS", 0):
             refused = ingest([reading(smoke, NOW, 1.0, key="third")], now=NOW)
         self.assertEqual(refused.as_dict(), {"stored": 0, "rejected": {"unknown_device": 1}})
+
+
+@unittest.skipUnless(connection.vendor == "postgresql", "row locks and concurrent writers: PostgreSQL")
+@time_machine.travel(NOW, tick=False)
+class ConcurrentConsumersTests(TransactionTestCase):
+    """Two consumers of one shared subscription take readings of the same devices at once, in
+    any order: their batches touch the same live alerts and devices and must not deadlock (a
+    deadlock costs a failed batch, its retry a second later, and an error in the log)."""
+
+    def test_batches_repeating_and_ending_the_same_alarms_in_opposite_orders_all_commit(self) -> None:
+        world = build_world()
+        sensors = build_sensors(world.east, build_registry(world.east))
+        kind, street = sensors.cabinet.type, world.east.street
+        cabinets = [sensors.cabinet] + [
+            Device.objects.create(type=kind, vendor_id=f"EC-R{i:02d}", street=street) for i in range(15)
+        ]
+        ingest([reading(c, NOW - timedelta(minutes=10), 80.0, key="hot") for c in cabinets], now=NOW)
+        self.assertEqual(Alert.objects.filter(status__in=LIVE).count(), len(cabinets))
+        rounds = 6
+
+        def batches(order: int):
+            for r in range(rounds):
+                at = NOW - timedelta(minutes=9) + timedelta(seconds=r)
+                # Half the alarms repeat, the other half cool down below the limit and end.
+                rows = [
+                    reading(c, at, 80.0 if (i + r) % 2 else 20.0, key=f"{order}-{r}")
+                    for i, c in enumerate(cabinets)
+                ]
+                yield rows[::order]
+
+        def consumer(order: int) -> Callable[[], None]:
+            def work() -> None:
+                for rows in batches(order):
+                    ingest(rows, now=NOW)
+
+            return work
+
+        errors: list[str] = []
+        barrier = threading.Barrier(2)
+
+        def run(work: Callable[[], None]) -> None:
+            try:
+                barrier.wait()
+                work()
+            except Exception as exc:  # a deadlock, or anything else: the assertion shows it
+                errors.append(repr(exc))
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=run, args=(consumer(order),)) for order in (1, -1)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        self.assertEqual(errors, [])
+        self.assertEqual(Reading.objects.count(), len(cabinets) * (1 + 2 * rounds))
