@@ -14,6 +14,7 @@ count of dropped messages ($SYS, broker-wide) and logs an error when it is above
 and whenever it grows, so a deployment with the default limits is noticed."""
 
 import logging
+import struct
 import threading
 import time
 from collections import deque
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 # Mosquitto's count of messages dropped for queue limits since it started (other brokers: silent).
 DROPPED = "$SYS/broker/publish/messages/dropped"
 KICK_SECONDS = 0.5
+PUBACK = struct.Struct("!BBH")  # MQTT's PUBACK: the packet type, its length (2), the packet id
 
 
 @dataclass
@@ -71,8 +73,11 @@ class Client(mqtt.Client):
     - up to READ_AHEAD packets each time the network thread wakes, while the socket has more:
       paho 2 reads one packet a wake-up (its `loop_read` recomputes the `max_packets` it is
       given), a `select` and its housekeeping per message.
+    - a batch's acknowledgements written at once (`ack_all`): paho queues each as a packet of
+      its own, a wake-up of its network thread (a socketpair write) and a `send` each.
 
-    `_handle_publish`, `_packet_read`, `_loop_rc_handle` and `_packet.decode_publish` are paho's
+    `_handle_publish`, `_packet_read`, `_loop_rc_handle`, `_packet_queue` and
+    `_packet.decode_publish` are paho's
     own, not its public API: the version is pinned in uv.lock, and the MQTT tests (a real broker,
     a restart, acks after commit) go through this path."""
 
@@ -89,6 +94,12 @@ class Client(mqtt.Client):
             if rc == mqtt.MQTTErrorCode.MQTT_ERR_AGAIN:
                 break
         return mqtt.MQTTErrorCode.MQTT_ERR_SUCCESS
+
+    def ack_all(self, mids: list[int]) -> None:
+        """Acknowledge QoS 1 messages by their packet ids: their PUBACKs, back to back, go to the
+        broker as one write (a broker reads them as the packets they are)."""
+        if mids:
+            self._packet_queue(mqtt.PUBACK, b"".join(PUBACK.pack(mqtt.PUBACK, 2, mid) for mid in mids), 0, 1)
 
     def _handle_publish(self) -> mqtt.MQTTErrorCode:
         header, body = self._in_packet["command"], self._in_packet["packet"]
@@ -274,8 +285,9 @@ class Consumer:
                 directory.invalidate(bump=False)
                 time.sleep(1)
         first, self.taken = self.taken, self.taken + len(batch)
-        for message in batch[max(0, self.stale_below - first) :]:
-            self.client.ack(message.mid, message.qos)
+        # QoS 0 messages (a sender's choice) have nothing to acknowledge; the subscription's QoS 1
+        # caps the rest at 1.
+        self.client.ack_all([m.mid for m in batch[max(0, self.stale_below - first) :] if m.qos == 1])
         self.totals.messages += len(batch)
         self.totals.batches += 1
         self.totals.report.add(report)
