@@ -77,9 +77,8 @@ class Client(mqtt.Client):
       its own, a wake-up of its network thread (a socketpair write) and a `send` each.
 
     `_handle_publish`, `_packet_read`, `_loop_rc_handle`, `_packet_queue` and
-    `_packet.decode_publish` are paho's
-    own, not its public API: the version is pinned in uv.lock, and the MQTT tests (a real broker,
-    a restart, acks after commit) go through this path."""
+    `_packet.decode_publish` are paho's own, not its public API: the version is pinned in uv.lock,
+    and the MQTT tests (a real broker, a restart, acks after commit) go through this path."""
 
     READ_AHEAD = 100
     deliver: Any = None

@@ -80,7 +80,7 @@ def apply_readings(readings: Sequence[Seen], now: datetime) -> None:
     update_values(
         Device,
         ["last_seen_at", "last_value", "last_use_at"],
-        latest,
+        latest,  # in device id order, as the loop went
         combine={
             "last_seen_at": "latest",
             "last_value": ("follows", "last_seen_at"),
