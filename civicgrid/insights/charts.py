@@ -7,6 +7,7 @@ import io
 import re
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import matplotlib
@@ -14,6 +15,7 @@ import matplotlib
 matplotlib.use("Agg")  # no display on a worker
 
 from django.utils.safestring import SafeString, mark_safe  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
@@ -21,6 +23,22 @@ FONT = "Noto Sans CJK SC"
 COLOURS = ("#2f6fb0", "#e07b39", "#4a9a5b", "#c0504d", "#8064a2", "#4bacc6", "#9b8b3a", "#7f7f7f")
 STYLE: Any = {"svg.fonttype": "none", "font.family": FONT, "font.size": 8, "axes.unicode_minus": False}
 WIDTH = 6.8  # inches: the A4 text width at the report's margins
+
+
+def find_cjk_font() -> None:
+    """matplotlib lists the machine's fonts once, into a cache kept between runs: Noto CJK
+    installed after that (as .ci/run or a deployment may do) is not in it, and the labels would
+    be measured in DejaVu, which has no CJK glyph (a warning per label, and widths wrong). Such a
+    font is then added from the system's font folders."""
+    try:
+        font_manager.findfont(FONT, fallback_to_default=False)
+    except ValueError:
+        for path in font_manager.findSystemFonts():
+            if Path(path).name.startswith("NotoSansCJK"):
+                font_manager.fontManager.addfont(path)
+
+
+find_cjk_font()
 
 
 def _svg(fig: Figure) -> SafeString:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.urls import reverse
+from matplotlib import font_manager
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -20,7 +21,7 @@ from civicgrid.cases.models import Case
 from civicgrid.core import jobs as core_jobs
 from civicgrid.core.choices import JobStatus, Role
 from civicgrid.core.models import Job
-from civicgrid.insights import metrics, reports, rollups
+from civicgrid.insights import charts, metrics, reports, rollups
 from civicgrid.insights.choices import HotspotKind, PlanStatus, ReportKind
 from civicgrid.insights.dashboard.filters import DashboardFilters
 from civicgrid.insights.models import GovernancePlan, Report
@@ -292,3 +293,26 @@ def test_plans_outside_the_period_are_left_out(generated):
     GovernancePlan.objects.filter(pk=plan.pk).update(completed_on=date(2026, 3, 4))
     context = reports.report_context(leader, world.east.street, *WEEK, ReportKind.WEEKLY)
     assert [(row["plan"].pk, row["overdue"]) for row in context["plans"]] == [(plan.pk, False)]
+
+
+@pytest.mark.skipif(
+    not any("NotoSansCJK" in path for path in font_manager.findSystemFonts()),
+    reason="fonts-noto-cjk is not installed",
+)
+def test_a_cjk_font_installed_after_matplotlibs_font_cache_is_found() -> None:
+    manager = font_manager.fontManager
+    cached = list(manager.ttflist)
+
+    def restore() -> None:
+        manager.ttflist[:] = cached
+        manager._findfont_cached.cache_clear()  # type: ignore[attr-defined]
+
+    try:
+        manager.ttflist[:] = [font for font in cached if "CJK" not in font.name]  # as if cached before
+        manager._findfont_cached.cache_clear()  # type: ignore[attr-defined]
+        with pytest.raises(ValueError):
+            font_manager.findfont(charts.FONT, fallback_to_default=False)
+        charts.find_cjk_font()
+        assert "NotoSansCJK" in font_manager.findfont(charts.FONT, fallback_to_default=False)
+    finally:
+        restore()
