@@ -4,6 +4,7 @@ protocol), and with `svg.fonttype = "none"` the labels stay text, set in Noto Sa
 rest of the page (and found by a text search of the PDF)."""
 
 import io
+import itertools
 import re
 from collections.abc import Sequence
 from datetime import date
@@ -53,6 +54,7 @@ def _svg(fig: Figure) -> SafeString:
     # knows no SVG property and logs each one: presentation attributes say the same quietly.
     svg = re.sub(r"<style[^>]*>.*?</style>", "", svg, flags=re.S)
     svg = STYLE_ATTRIBUTE.sub(_attributes, svg)
+    svg = _own_ids(svg)
     # Scale with the page: drop the fixed point size, keep the viewBox.
     svg = re.sub(r'\s(width|height)="[^"]*pt"', "", svg, count=2)
     root = '<svg class="chart" stroke-linejoin="round" stroke-linecap="butt" '
@@ -60,6 +62,20 @@ def _svg(fig: Figure) -> SafeString:
 
 
 STYLE_ATTRIBUTE = re.compile(r'\sstyle="([^"]*)"')
+ID = re.compile(r'\sid="([^"]*)"')
+REFERENCE = re.compile(r'(url\(#|href="#)([^)"]*)')
+_charts = itertools.count(1)
+
+
+def _own_ids(svg: str) -> str:
+    """Ids of this chart alone. A report holds several charts, each with matplotlib's own
+    `figure_1`, `axes_1`, … and markers named after their shape, and WeasyPrint warned of every id
+    defined twice (a thousand lines for the demo's reports): the ids nothing refers to go, the
+    others (clip paths, markers) take the chart's number."""
+    referred = {name for _how, name in REFERENCE.findall(svg)}
+    prefix = f"chart{next(_charts)}-"
+    svg = ID.sub(lambda m: f' id="{prefix}{m.group(1)}"' if m.group(1) in referred else "", svg)
+    return REFERENCE.sub(lambda m: f"{m.group(1)}{prefix}{m.group(2)}", svg)
 
 
 def _attributes(match: re.Match[str]) -> str:

@@ -5,6 +5,7 @@ name and scope (pages and API), and the dashboard's Excel export (its rows are t
 rankings and its overdue list)."""
 
 import io
+import re
 from datetime import date, datetime, timedelta
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -316,3 +317,14 @@ def test_a_cjk_font_installed_after_matplotlibs_font_cache_is_found() -> None:
         assert "NotoSansCJK" in font_manager.findfont(charts.FONT, fallback_to_default=False)
     finally:
         restore()
+
+
+def test_the_charts_of_one_report_share_no_id_and_keep_their_references() -> None:
+    """Two charts in one document: no id defined twice (WeasyPrint warned of each), and every
+    clip path and marker a chart refers to is its own."""
+    drawn = [str(charts.top_categories(["道路", "绿化"], [4, 1])) for _ in range(2)]
+    ids = [re.findall(r'\sid="([^"]+)"', svg) for svg in drawn]
+    assert ids[0] and not set(ids[0]) & set(ids[1])
+    for svg, own in zip(drawn, ids, strict=True):
+        assert len(own) == len(set(own))
+        assert set(re.findall(r'(?:url\(#|href="#)([^)"]+)', svg)) == set(own)
