@@ -2,9 +2,12 @@
 watching the flat of the elderly woman living alone, a smoke detector in the same building,
 an e-bike charging cabinet and a road's manhole cover (street-wide, no area)."""
 
+import importlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+
+from django.apps import apps
 
 from civicgrid.sensors.models import Device, DeviceType
 
@@ -20,7 +23,15 @@ class SensorSet:
     cover: Device
 
 
+def ensure_device_types() -> None:
+    """The five types the migration ships: a transactional test before this one may have flushed
+    them (as the category tree: testing.factories.build_world)."""
+    if not DeviceType.objects.exists():
+        importlib.import_module("civicgrid.sensors.migrations.0002_device_types").add_types(apps, None)
+
+
 def build_sensors(world: StreetWorld, registry: Registry, mark: str = "") -> SensorSet:
+    ensure_device_types()
     building = world.buildings[0]
     household = registry.households[0]
     types = {t.code: t for t in DeviceType.objects.all()}
