@@ -3,9 +3,7 @@ water meter of an elderly person living alone showing no use, a care alert to th
 and a door visit when nobody answers, recovery; an alarm opening one case however often it
 repeats; a false alarm's suppression; offline devices; quiet hours; bad readings counted."""
 
-import threading
 import unittest
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from unittest import mock
 from zoneinfo import ZoneInfo
@@ -28,6 +26,7 @@ from civicgrid.sensors.choices import LIVE, AlertStatus, Condition
 from civicgrid.sensors.ingest import ingest
 from civicgrid.sensors.models import Alert, Device, Reading
 from civicgrid.sensors.rules import sweep
+from civicgrid.testing.concurrency import run_together
 from civicgrid.testing.factories import build_world
 from civicgrid.testing.residents import build_registry
 from civicgrid.testing.sensors import build_sensors, reading
@@ -327,29 +326,12 @@ class ConcurrentConsumersTests(TransactionTestCase):
                 ]
                 yield rows[::order]
 
-        def consumer(order: int) -> Callable[[], None]:
-            def work() -> None:
-                for rows in batches(order):
-                    ingest(rows, now=NOW)
+        orders = iter((1, -1))  # the first thread forwards, the second backwards
 
-            return work
+        def consumer() -> None:
+            for rows in batches(next(orders)):
+                ingest(rows, now=NOW)
 
-        errors: list[str] = []
-        barrier = threading.Barrier(2)
-
-        def run(work: Callable[[], None]) -> None:
-            try:
-                barrier.wait()
-                work()
-            except Exception as exc:  # a deadlock, or anything else: the assertion shows it
-                errors.append(repr(exc))
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=run, args=(consumer(order),)) for order in (1, -1)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(120)
+        errors = run_together(consumer, 2)
         self.assertEqual(errors, [])
         self.assertEqual(Reading.objects.count(), len(cabinets) * (1 + 2 * rounds))
